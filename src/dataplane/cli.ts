@@ -1,0 +1,34 @@
+/**
+ * The `cdk8s-gateway` command: dispatches to the subcommands. Nothing here listens or reads files at
+ * import time; each subcommand module is loaded only when it is asked for.
+ */
+
+const USAGE = `usage: cdk8s-gateway <command> [options]
+
+commands:
+  serve      route real traffic by Gateway API YAML (Gateway, HTTPRoute, GRPCRoute, ReferenceGrant)
+  explain    say which listener, route, rule and backends a request would get, and why
+  validate   check YAML against the Gateway API v1.6.1 CRD schemas and CEL rules
+
+run 'cdk8s-gateway <command> --help' for the options of a command.`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return (await import('./serve')).runServe(rest);
+    case 'explain':
+      return (await import('./explain')).runExplain(rest);
+    case 'validate':
+      return (await import('./validate')).runValidate(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`cdk8s-gateway: unknown command '${command}'\n\n${USAGE}\n`);
+      return 2;
+  }
+}

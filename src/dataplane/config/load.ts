@@ -1,0 +1,150 @@
+/**
+ * Reading configuration input: files and directories of multi-document YAML or JSON, exactly as
+ * `cdk8s synth` writes them. Every document keeps where it came from (file, 1-based document number,
+ * line numbers of its fields) so that every later error can say `file:document:field`.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as YAML from 'yaml';
+
+/** A field path inside a document, e.g. ['spec', 'rules', 0, 'matches']. */
+export type FieldPath = ReadonlyArray<string | number>;
+
+/** One parsed document of an input file. */
+export interface SourceDocument {
+  /** The file as it was found (relative to the working directory when the caller passed a relative path). */
+  readonly file: string;
+  /** 1-based position of the document in its file (after `kind: List` expansion, the List's number). */
+  readonly document: number;
+  /** The plain JSON value of the document. */
+  readonly object: any;
+  /** Where a field of this document starts (1-based line), when known. */
+  lineOf(field: FieldPath): number | undefined;
+}
+
+/** A configuration error that names file, document and field. */
+export class ConfigError extends Error {
+  public readonly file: string;
+  public readonly document?: number;
+  public readonly field?: string;
+  public readonly line?: number;
+  public readonly detail: string;
+
+  constructor(detail: string, where: { file: string; document?: number; field?: FieldPath | string; line?: number }) {
+    const field = where.field === undefined ? undefined : typeof where.field === 'string' ? where.field : formatFieldPath(where.field);
+    super(`${formatLocation(where.file, where.document, field)}: ${detail}${where.line ? ` (line ${where.line})` : ''}`);
+    this.name = 'ConfigError';
+    this.file = where.file;
+    this.document = where.document;
+    this.field = field;
+    this.line = where.line;
+    this.detail = detail;
+  }
+}
+
+/** `file:document:field`, leaving out the parts that are not known. */
+export function formatLocation(file: string, document?: number, field?: string): string {
+  let out = file;
+  if (document !== undefined) out += `:${document}`;
+  if (field) out += `:${field}`;
+  return out;
+}
+
+/** ['spec', 'rules', 0, 'matches'] -> 'spec.rules[0].matches' */
+export function formatFieldPath(field: FieldPath): string {
+  let out = '';
+  for (const part of field) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${part}` : part;
+  }
+  return out;
+}
+
+const INPUT_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+/**
+ * Expands the given paths into input files: a file is taken as it is, a directory contributes every
+ * `*.yaml`, `*.yml` and `*.json` directly in it, in name order.
+ */
+export function listInputFiles(paths: readonly string[]): string[] {
+  if (paths.length === 0) {
+    throw new ConfigError('no input given: pass at least one file or directory (e.g. --routes dist/)', { file: '(arguments)' });
+  }
+  const files: string[] = [];
+  for (const p of paths) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(p);
+    } catch (e: any) {
+      throw new ConfigError(`cannot read input: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`, { file: p });
+    }
+    if (stat.isDirectory()) {
+      const names = fs.readdirSync(p).filter((n) => INPUT_EXTENSIONS.has(path.extname(n).toLowerCase())).sort();
+      for (const n of names) {
+        const full = path.join(p, n);
+        if (fs.statSync(full).isFile()) files.push(full);
+      }
+    } else {
+      files.push(p);
+    }
+  }
+  return files;
+}
+
+/** Reads and parses every input file; throws ConfigError on the first unreadable or unparsable one. */
+export function loadDocuments(paths: readonly string[]): SourceDocument[] {
+  const docs: SourceDocument[] = [];
+  for (const file of listInputFiles(paths)) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e: any) {
+      throw new ConfigError(`cannot read file: ${e.message}`, { file });
+    }
+    docs.push(...parseDocuments(text, file));
+  }
+  return docs;
+}
+
+/**
+ * Parses multi-document YAML (JSON is YAML too). Empty documents are skipped; a `kind: List` document
+ * contributes its items. Throws ConfigError naming the document and line of the first syntax error.
+ */
+export function parseDocuments(text: string, file: string): SourceDocument[] {
+  const out: SourceDocument[] = [];
+  const lineCounter = new YAML.LineCounter();
+  const all = Array.from(YAML.parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: true }) as Iterable<YAML.Document.Parsed>);
+  all.forEach((doc, i) => {
+    const document = i + 1;
+    const err = doc.errors[0];
+    if (err) {
+      const line = err.linePos?.[0]?.line;
+      throw new ConfigError(`invalid YAML: ${firstLine(err.message)}`, { file, document, line });
+    }
+    if (doc.contents === null || doc.contents === undefined) return;
+    let object: any;
+    try {
+      object = doc.toJS({ maxAliasCount: 100 });
+    } catch (e: any) {
+      throw new ConfigError(`invalid YAML: ${firstLine(e.message)}`, { file, document });
+    }
+    if (object === null || object === undefined) return;
+    const lineOf = (field: FieldPath): number | undefined => {
+      const node: any = field.length === 0 ? doc.contents : doc.getIn(field as any[], true);
+      const offset = node?.range?.[0];
+      return typeof offset === 'number' ? lineCounter.linePos(offset).line : undefined;
+    };
+    if (object && typeof object === 'object' && !Array.isArray(object) && object.kind === 'List' && Array.isArray(object.items)) {
+      object.items.forEach((item: any, j: number) => {
+        out.push({ file, document, object: item, lineOf: (field) => lineOf(['items', j, ...field]) });
+      });
+      return;
+    }
+    out.push({ file, document, object, lineOf });
+  });
+  return out;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+}

@@ -1,0 +1,1 @@
+export * as l1 from './imports/gateway.networking.k8s.io';
