@@ -45,6 +45,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'cdk8s-gateway': 'bin/cdk8s-gateway',
   },
 
+  tsconfigDevFile: 'tsconfig.dev.json',
+
   jestOptions: {
     // Snapshots are assertions: never rewrite them during a test run.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,

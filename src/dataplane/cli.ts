@@ -16,11 +16,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve':
-      return (await import('./serve')).runServe(rest);
+      return (require('./serve') as typeof import('./serve')).runServe(rest);
     case 'explain':
-      return (await import('./explain')).runExplain(rest);
+      return (require('./explain') as typeof import('./explain')).runExplain(rest);
     case 'validate':
-      return (await import('./validate')).runValidate(rest);
+      return (require('./validate') as typeof import('./validate')).runValidate(rest);
     case undefined:
     case '-h':
     case '--help':
