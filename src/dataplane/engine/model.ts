@@ -1,0 +1,344 @@
+/**
+ * The compiled route table: the contract between `compile` (YAML -> table), the pure router
+ * (`route(table, request) -> Decision`), the balancer (`pickBackend`), `explain` and the proxy.
+ *
+ * Pure data types, no behaviour. Everything here is plain data except the fields documented as
+ * "router index" (precompiled regexes and lookup maps), which `describeTable` leaves out.
+ */
+
+/** A problem in the input that does not stop the gateway from serving (the affected part is left out). */
+export interface ConfigWarning {
+  /** `file:document:field` of the offending object or field. */
+  readonly where: string;
+  /** Lowercase description naming the bad value and the consequence. */
+  readonly message: string;
+}
+
+/** `namespace/name` of an object. */
+export type ObjectKey = string;
+
+/** The whole compiled configuration. Immutable once built; a reload builds a new table. */
+export interface CompiledTable {
+  /** Increases by one on every successful compile in the same process (the first table is 1). */
+  readonly generation: number;
+  /** The Gateways served, in `namespace/name` order. */
+  readonly gateways: readonly CompiledGateway[];
+  /** One socket per (Gateway, listener port): what the proxy must listen on. */
+  readonly sockets: readonly SocketSpec[];
+  /** Everything that was left out, and why. */
+  readonly warnings: readonly ConfigWarning[];
+}
+
+/** What the proxy must open for one (Gateway, port). */
+export interface SocketSpec {
+  /** `namespace/name` of the Gateway. */
+  readonly gateway: ObjectKey;
+  /** The listener port (the proxy may map it to another local port, but `RouteRequest.port` is this value). */
+  readonly port: number;
+  /** HTTP = cleartext HTTP/1.1 and h2c (prior knowledge); HTTPS = TLS with ALPN h2/http1.1. */
+  readonly protocol: 'HTTP' | 'HTTPS';
+  /**
+   * HTTPS only: the certificates to offer, per listener, most specific hostname first. The SNI picks
+   * the first entry whose hostname matches (exact, or wildcard suffix); no SNI or no match picks the
+   * entry without hostname if any, else the first entry.
+   */
+  readonly certificates?: readonly SniCertificate[];
+}
+
+/** One listener's certificates for SNI selection. */
+export interface SniCertificate {
+  /** Listener name. */
+  readonly listener: string;
+  /** Listener hostname (`*.example.com` allowed); undefined = any SNI. */
+  readonly hostname?: string;
+  readonly certificates: readonly TlsCertificate[];
+}
+
+/** A PEM certificate chain and key from a `kubernetes.io/tls` Secret. */
+export interface TlsCertificate {
+  /** `namespace/name` of the Secret. */
+  readonly secret: ObjectKey;
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+export interface CompiledGateway {
+  readonly namespace: string;
+  readonly name: string;
+  /** `namespace/name`. */
+  readonly key: ObjectKey;
+  /** One entry per distinct listener port, ascending. */
+  readonly ports: readonly CompiledPort[];
+}
+
+export interface CompiledPort {
+  readonly port: number;
+  /** All listeners on one port share a protocol; listeners that conflict are dropped with a warning. */
+  readonly protocol: 'HTTP' | 'HTTPS';
+  /** Most specific hostname first: exact, then wildcards with more labels, then no hostname. */
+  readonly listeners: readonly CompiledListener[];
+}
+
+export interface CompiledListener {
+  /** `namespace/name` of the Gateway. */
+  readonly gateway: ObjectKey;
+  /** Listener name (unique within the Gateway). */
+  readonly name: string;
+  readonly port: number;
+  readonly protocol: 'HTTP' | 'HTTPS';
+  /** Lowercase; `*.example.com` = any name ending in `.example.com` (one or more labels). */
+  readonly hostname?: string;
+  /**
+   * HTTPS only. `certificates` is empty when no referenced Secret could be used (a warning says why);
+   * the proxy then cannot complete handshakes for this listener.
+   */
+  readonly tls?: { readonly certificates: readonly TlsCertificate[] };
+  /** Number of routes (HTTPRoute + GRPCRoute) attached to this listener. */
+  readonly attachedRoutes: number;
+  /** The routes attached here, `namespace/name` order (for `describe`/`explain`). */
+  readonly routes: readonly AttachedRoute[];
+  /** Router index: lookup structures over the attached rules. Not JSON; internal to the router. */
+  readonly index: ListenerIndex;
+}
+
+/** A route attached to one listener, with its effective hostnames there. */
+export interface AttachedRoute {
+  readonly kind: 'HTTPRoute' | 'GRPCRoute';
+  readonly namespace: string;
+  readonly name: string;
+  /** Route hostnames intersected with the listener hostname; empty = any host the listener accepts. */
+  readonly hostnames: readonly string[];
+}
+
+/** Which route, which rule. */
+export interface CompiledRule {
+  readonly routeKind: 'HTTPRoute' | 'GRPCRoute';
+  readonly routeNamespace: string;
+  readonly routeName: string;
+  /** `metadata.creationTimestamp` as epoch ms; undefined when absent (sorts as equal to any other). */
+  readonly routeCreated?: number;
+  /** 0-based position of the rule in `spec.rules`. */
+  readonly index: number;
+  /** `rules[].name`, when given. */
+  readonly name?: string;
+  /** `file:document` of the route, for messages. */
+  readonly source: string;
+  /** The rule's matches (a rule without matches has one match-everything entry). */
+  readonly matches: readonly CompiledMatch[];
+  /** Rule-level filters, in order. */
+  readonly filters: readonly CompiledFilter[];
+  /** Backends in `backendRefs` order, weight-0 ones included (never picked). */
+  readonly backends: readonly CompiledBackend[];
+  /** Sum of all weights, including those of invalid backends. */
+  readonly totalWeight: number;
+  /**
+   * undefined = no timeout configured. A value of 0 means the timeout is disabled ("0s").
+   * `requestMs` bounds the whole client request; `backendRequestMs` each upstream attempt.
+   */
+  readonly timeouts?: { readonly requestMs?: number; readonly backendRequestMs?: number };
+  /** Experimental `retry`: retry on these status codes, up to `attempts` retries, waiting `backoffMs`. */
+  readonly retry?: { readonly codes: readonly number[]; readonly attempts?: number; readonly backoffMs?: number };
+  /**
+   * When set, the rule answers this status itself (no backend is contacted): an unsupported filter
+   * (ExtensionRef, ExternalAuth, ...), or no backendRefs / total weight 0 without a RequestRedirect.
+   */
+  readonly directResponse?: { readonly status: 500; readonly reason: string };
+}
+
+/** One entry of `matches` (HTTPRoute) or `matches` (GRPCRoute). */
+export interface CompiledMatch {
+  /** 0-based position in `rules[].matches`; 0 for the implicit match of a rule without matches. */
+  readonly index: number;
+  /** HTTPRoute only; default `PathPrefix /`. */
+  readonly path?: { readonly type: 'Exact' | 'PathPrefix' | 'RegularExpression'; readonly value: string };
+  /** HTTPRoute only. */
+  readonly method?: string;
+  /** Header names lowercase; duplicates (by name) already dropped as the spec says. */
+  readonly headers: readonly ValueMatch[];
+  /** HTTPRoute only. Names case-sensitive; duplicates dropped. */
+  readonly queryParams: readonly ValueMatch[];
+  /** GRPCRoute only: service and/or method; undefined = any gRPC call. */
+  readonly grpc?: { readonly type: 'Exact' | 'RegularExpression'; readonly service?: string; readonly method?: string };
+}
+
+export interface ValueMatch {
+  readonly name: string;
+  readonly type: 'Exact' | 'RegularExpression';
+  readonly value: string;
+}
+
+export interface BackendRefKey {
+  readonly group: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly port?: number;
+}
+
+export interface CompiledBackend {
+  readonly weight: number;
+  readonly ref: BackendRefKey;
+  /** backendRef-level filters (applied only when this backend is picked). */
+  readonly filters: readonly CompiledFilter[];
+  /** Where to send; absent when `invalid` is set. */
+  readonly target?: {
+    readonly endpoints: readonly { readonly host: string; readonly port: number }[];
+    /** From the Service port's appProtocol: `kubernetes.io/h2c` -> h2c, `kubernetes.io/ws` -> ws, else http1. */
+    readonly protocol: 'http1' | 'h2c' | 'ws';
+  };
+  /** The backend cannot be used; requests that pick it get 500 (it keeps its share of the weight). */
+  readonly invalid?: { readonly reason: 'InvalidKind' | 'BackendNotFound' | 'RefNotPermitted' | 'UnresolvedBackend'; readonly message: string };
+}
+
+export interface HeaderModifier {
+  /** [name as written, value]; names are matched case-insensitively. */
+  readonly set: readonly (readonly [string, string])[];
+  readonly add: readonly (readonly [string, string])[];
+  /** Lowercase names. */
+  readonly remove: readonly string[];
+}
+
+export type PathModifier =
+  | { readonly type: 'ReplaceFullPath'; readonly value: string }
+  | { readonly type: 'ReplacePrefixMatch'; readonly value: string };
+
+export type CompiledFilter =
+  | ({ readonly type: 'RequestHeaderModifier' } & HeaderModifier)
+  | ({ readonly type: 'ResponseHeaderModifier' } & HeaderModifier)
+  | {
+    readonly type: 'RequestRedirect';
+    readonly scheme?: 'http' | 'https';
+    readonly hostname?: string;
+    readonly port?: number;
+    readonly path?: PathModifier;
+    /** Default 302. */
+    readonly statusCode: number;
+  }
+  | { readonly type: 'URLRewrite'; readonly hostname?: string; readonly path?: PathModifier }
+  | {
+    readonly type: 'RequestMirror';
+    readonly backend: CompiledBackend;
+    /** Share of requests mirrored, 0..1 (from `percent` or `fraction`; default 1). */
+    readonly fraction: number;
+  }
+  | {
+    readonly type: 'CORS';
+    readonly allowOrigins: readonly string[];
+    readonly allowMethods: readonly string[];
+    readonly allowHeaders: readonly string[];
+    readonly exposeHeaders: readonly string[];
+    /** Seconds; default 5. */
+    readonly maxAge: number;
+    readonly allowCredentials: boolean;
+  }
+  | { readonly type: 'Unsupported'; readonly filterType: string; readonly reason: string };
+
+/** What the proxy knows about a request when it asks the router. */
+export interface RouteRequest {
+  /** `namespace/name` of the Gateway whose socket received the request. */
+  readonly gateway: ObjectKey;
+  /** The Gateway listener port that socket serves. */
+  readonly port: number;
+  /** TLS SNI (HTTPS sockets), lowercase; undefined for cleartext or when the client sent none. */
+  readonly sni?: string;
+  /** Host header / :authority without port, lowercase (the router lowercases and strips again defensively). */
+  readonly host: string;
+  readonly method: string;
+  /** Path only, as received (no query, no normalisation). */
+  readonly path: string;
+  /** Raw query without '?', '' if none. */
+  readonly query: string;
+  /** Node IncomingHttpHeaders shape: lowercase names. */
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** Set when content-type is application/grpc* and the path is /service/method. */
+  readonly grpc?: { readonly service: string; readonly method: string };
+}
+
+export type Decision = RoutedDecision | NotFoundDecision | MisdirectedDecision;
+
+export interface RoutedDecision {
+  readonly outcome: 'routed';
+  readonly listener: CompiledListener;
+  readonly rule: CompiledRule;
+  /** The match of the rule that selected the request. */
+  readonly match: CompiledMatch;
+  /** The (effective) route hostname that matched the host; undefined = route without hostnames on a listener without hostname. */
+  readonly hostname?: string;
+  /** The PathPrefix value that matched (for URLRewrite / RequestRedirect ReplacePrefixMatch). */
+  readonly matchedPathPrefix?: string;
+}
+
+/** HTTP 404 (gRPC: UNIMPLEMENTED). */
+export interface NotFoundDecision {
+  readonly outcome: 'not-found';
+  /** The listener selected, when one was. */
+  readonly listener?: CompiledListener;
+  readonly reason: string;
+}
+
+/** HTTP 421: on an HTTPS port the Host belongs to a different listener than the one SNI selected. */
+export interface MisdirectedDecision {
+  readonly outcome: 'misdirected';
+  /** The listener the SNI selected. */
+  readonly listener: CompiledListener;
+  readonly reason: string;
+}
+
+/** One precompiled match entry of the router index. */
+export interface IndexEntry {
+  readonly rule: CompiledRule;
+  readonly match: CompiledMatch;
+  /** Total order over every entry of a listener (lower wins) by the spec's precedence after hostname. */
+  readonly rank: number;
+  /** Runs the non-path conditions (method, headers, query params; for gRPC also service/method regexes). */
+  readonly test: (req: RouteRequest, ctx: RequestContext) => boolean;
+  /** RegularExpression paths only: whole-path test. */
+  readonly pathTest?: (path: string) => boolean;
+}
+
+/** Per-request lazily parsed values shared by all entry tests. */
+export interface RequestContext {
+  /** Query params, first value per name, percent-decoded ('+' is not a space), undefined until first use. */
+  query?: Map<string, string>;
+}
+
+/** Rules of one hostname bucket of a listener. */
+export interface HttpBucket {
+  /** Exact path -> entries ascending by rank. */
+  readonly exact: Map<string, IndexEntry[]>;
+  /** Prefix with the trailing '/' removed ('/' stays '/') -> entries ascending by rank. */
+  readonly prefix: Map<string, IndexEntry[]>;
+  /** Regex entries in a character trie over their literal prefixes. */
+  readonly regex: RegexTrieNode;
+}
+
+export interface RegexTrieNode {
+  readonly children: Map<string, RegexTrieNode>;
+  readonly entries: IndexEntry[];
+}
+
+export interface GrpcBucket {
+  /** `service/method` -> entries (exact service and method). */
+  readonly exact: Map<string, IndexEntry[]>;
+  /** Exact service, any method. */
+  readonly service: Map<string, IndexEntry[]>;
+  /** Exact method, any service. */
+  readonly method: Map<string, IndexEntry[]>;
+  /** Everything else (no method match, or regex), ascending by rank. */
+  readonly other: IndexEntry[];
+}
+
+export interface HostBuckets<B> {
+  /** Exact hostname -> bucket. */
+  readonly exact: Map<string, B>;
+  /** Wildcard `*.example.com` keyed by `.example.com` -> bucket. */
+  readonly wildcard: Map<string, B>;
+  /** Routes without hostnames on a listener without hostname. */
+  any?: B;
+}
+
+/** Router index of one listener. */
+export interface ListenerIndex {
+  readonly http: HostBuckets<HttpBucket>;
+  readonly grpc: HostBuckets<GrpcBucket>;
+}
