@@ -73,6 +73,11 @@ const importTask = project.addTask('import', {
 importTask.exec(`awk 'FNR==1{print "---"}1' ${CRD_DIR}/gateway.networking.k8s.io_*.yaml > ${CRD_DIR}/standard-install.yaml`);
 importTask.exec(`cdk8s import ${CRD_DIR}/standard-install.yaml --output src/imports --language typescript`);
 
+// ESLint type-checks src/, test/, examples/ and bench/ through tsconfig.dev.json (the jsii tsconfig only covers src/).
+const eslintrc = project.tryFindObjectFile('.eslintrc.json');
+eslintrc?.addDeletionOverride('parserOptions.projectService');
+eslintrc?.addOverride('parserOptions.project', ['./tsconfig.dev.json', './projenrc/tsconfig.json']);
+
 // `npm test` compiles with jsii first: the jsii build is part of what must pass.
 project.testTask.prependSpawn(project.compileTask);
 

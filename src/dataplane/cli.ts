@@ -16,10 +16,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./serve') as typeof import('./serve')).runServe(rest);
     case 'explain':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./explain') as typeof import('./explain')).runExplain(rest);
     case 'validate':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./validate') as typeof import('./validate')).runValidate(rest);
     case undefined:
     case '-h':
