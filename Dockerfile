@@ -1,0 +1,20 @@
+# The cdk8s-gateway runtime image: one bundled JavaScript file on a small Node base, run as a non-root user.
+# Build from the repository root: docker build -t ghcr.io/cdk8s-gateway/cdk8s-gateway:$(node -p "require('./package.json').version") .
+
+FROM node:20-alpine AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npx projen bundle:gateway
+
+FROM node:20-alpine
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /src/dist/gateway/ /app/
+# uid/gid 1000 is the image's unprivileged `node` user; the GatewayDeployment construct runs it with a read-only root
+# filesystem, so the gateway writes nothing to disk.
+USER 1000:1000
+EXPOSE 80 443 9901
+ENTRYPOINT ["node", "/app/cdk8s-gateway.js"]
+CMD ["serve", "--routes", "/etc/cdk8s-gateway/routes", "--admin", "0.0.0.0:9901"]
