@@ -1,0 +1,970 @@
+/**
+ * `compile`: Gateway API documents -> the compiled route table (see `model.ts`).
+ *
+ * Reads Gateway, HTTPRoute, GRPCRoute, ReferenceGrant, Service, Namespace and Secret objects and ignores
+ * every other kind. Structural problems that make a document meaningless (a field of the wrong type, a
+ * regex that does not compile, a malformed duration, duplicate objects) throw `ConfigError` naming
+ * `file:document:field`; problems the Gateway API turns into status conditions (a route that does not
+ * attach, an invalid backendRef, a listener conflict) become warnings and are routed as the spec says.
+ *
+ * Backend resolution rule (documented contract of `CompileOptions`):
+ * - With a `backends` map: a Service backendRef resolves to the map entry `NAMESPACE/NAME:PORT`.
+ *   When it has no entry it is invalid: `BackendNotFound` if the input has no Service object of that
+ *   name either, else `UnresolvedBackend` (the Service exists but there is nowhere to send). When
+ *   `resolveByDns` is also true, a ref missing from the map falls back to DNS as below.
+ * - Without a map (or with `resolveByDns`): a backendRef resolves to `NAME.NAMESPACE.svc:PORT`. If the
+ *   input contains Service objects at all, it is taken as the complete set of Services: a ref to a
+ *   Service not in it is `BackendNotFound`, and a port the Service does not declare is
+ *   `UnresolvedBackend`. If the input contains no Service at all (routes-only output), every Service is
+ *   assumed to exist.
+ * - A Service object in the input always supplies the port's appProtocol (h2c / ws).
+ */
+import { ConfigError, FieldPath, SourceDocument, formatFieldPath, formatLocation } from '../config/load';
+import {
+  AttachedRoute, BackendRefKey, CompiledBackend, CompiledFilter, CompiledGateway, CompiledListener, CompiledMatch,
+  CompiledPort, CompiledRule, CompiledTable, ConfigWarning, GrpcBucket, HeaderModifier, HostBuckets, HttpBucket,
+  IndexEntry, ListenerIndex, PathModifier, RegexTrieNode, RequestContext, RouteRequest, SniCertificate, SocketSpec,
+  TlsCertificate, ValueMatch,
+} from './model';
+import { compileRegex, intersectHostnames, labelCount, literalPrefix, parseDuration, parseQuery } from './util';
+
+export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+
+export interface CompileOptions {
+  /** `namespace/name` of the Gateways to serve; default all Gateways in the input. */
+  readonly gateways?: readonly string[];
+  /** `NAMESPACE/SERVICE:PORT` -> endpoints. See the file comment for the resolution rule. */
+  readonly backends?: ReadonlyMap<string, readonly { host: string; port: number }[]>;
+  /** Resolve Services by DNS name `NAME.NAMESPACE.svc`; default true without `backends`, false with. */
+  readonly resolveByDns?: boolean;
+  /** Generation number to stamp on the table; default a per-process counter. */
+  readonly generation?: number;
+}
+
+const ACCEPTED_VERSIONS: Record<string, string[]> = {
+  Gateway: [`${GATEWAY_GROUP}/v1`, `${GATEWAY_GROUP}/v1beta1`],
+  HTTPRoute: [`${GATEWAY_GROUP}/v1`, `${GATEWAY_GROUP}/v1beta1`],
+  GRPCRoute: [`${GATEWAY_GROUP}/v1`, `${GATEWAY_GROUP}/v1alpha2`],
+  ReferenceGrant: [`${GATEWAY_GROUP}/v1`, `${GATEWAY_GROUP}/v1beta1`, `${GATEWAY_GROUP}/v1alpha2`],
+  Service: ['v1'],
+  Namespace: ['v1'],
+  Secret: ['v1'],
+};
+
+let generationCounter = 0;
+
+interface Obj {
+  readonly doc: SourceDocument;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly object: any;
+}
+
+interface ServiceInfo {
+  readonly ports: { port: number; name?: string; appProtocol?: string }[];
+}
+
+interface ListenerDraft {
+  readonly gateway: string;
+  readonly gatewayNamespace: string;
+  readonly name: string;
+  readonly port: number;
+  readonly protocol: 'HTTP' | 'HTTPS';
+  readonly hostname?: string;
+  readonly tls?: { certificates: TlsCertificate[] };
+  readonly allowedKinds: Set<string>;
+  readonly allowsNamespace: (ns: string) => boolean;
+  readonly attached: { route: RouteDraft; hostnames: string[] }[];
+  readonly where: string;
+}
+
+interface RouteDraft {
+  readonly obj: Obj;
+  readonly kind: 'HTTPRoute' | 'GRPCRoute';
+  readonly hostnames: string[];
+  readonly created?: number;
+  readonly rules: CompiledRule[];
+}
+
+/** Builds the compiled table. Throws ConfigError on structural errors (see the file comment). */
+export function compile(docs: readonly SourceDocument[], options: CompileOptions = {}): CompiledTable {
+  return new Compiler(docs, options).run();
+}
+
+class Compiler {
+  private readonly warnings: ConfigWarning[] = [];
+  private readonly byKind = new Map<string, Map<string, Obj>>();
+  private readonly namespaceLabels = new Map<string, Record<string, string>>();
+  private readonly services = new Map<string, ServiceInfo>();
+  private readonly grants: Obj[] = [];
+
+  constructor(private readonly docs: readonly SourceDocument[], private readonly options: CompileOptions) {}
+
+  public run(): CompiledTable {
+    this.collect();
+    for (const ns of this.objects('Namespace')) this.namespaceLabels.set(ns.name, this.stringMap(ns, ['metadata', 'labels']));
+    for (const svc of this.objects('Service')) this.services.set(`${svc.namespace}/${svc.name}`, this.readService(svc));
+    this.grants.push(...this.objects('ReferenceGrant'));
+
+    const gatewayObjs = this.selectGateways();
+    const listenersByGateway = new Map<string, ListenerDraft[]>();
+    for (const gw of gatewayObjs) listenersByGateway.set(`${gw.namespace}/${gw.name}`, this.readListeners(gw));
+
+    const routes: RouteDraft[] = [];
+    for (const kind of ['HTTPRoute', 'GRPCRoute'] as const) {
+      for (const obj of this.objects(kind)) routes.push(this.readRoute(obj, kind));
+    }
+    for (const route of routes) this.attach(route, listenersByGateway);
+
+    const gateways: CompiledGateway[] = [];
+    const sockets: SocketSpec[] = [];
+    for (const gw of gatewayObjs) {
+      const key = `${gw.namespace}/${gw.name}`;
+      const drafts = listenersByGateway.get(key)!;
+      const byPort = new Map<number, ListenerDraft[]>();
+      for (const l of drafts) {
+        if (!byPort.has(l.port)) byPort.set(l.port, []);
+        byPort.get(l.port)!.push(l);
+      }
+      const ports: CompiledPort[] = [];
+      for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
+        const listeners = byPort.get(port)!.sort(compareListenerSpecificity).map((d) => this.buildListener(d));
+        const protocol = listeners[0].protocol;
+        ports.push({ port, protocol, listeners });
+        const socket: SocketSpec = protocol === 'HTTPS'
+          ? {
+            gateway: key,
+            port,
+            protocol,
+            certificates: listeners.map((l): SniCertificate => ({ listener: l.name, hostname: l.hostname, certificates: l.tls?.certificates ?? [] })),
+          }
+          : { gateway: key, port, protocol };
+        sockets.push(socket);
+      }
+      gateways.push({ namespace: gw.namespace, name: gw.name, key, ports });
+    }
+    const generation = this.options.generation ?? ++generationCounter;
+    return { generation, gateways, sockets, warnings: this.warnings };
+  }
+
+  // ---------------------------------------------------------------- input
+
+  private collect(): void {
+    for (const doc of this.docs) {
+      const o = doc.object;
+      if (o === null || typeof o !== 'object' || Array.isArray(o)) {
+        throw this.error(doc, [], 'document is not an object (expected a Kubernetes object with apiVersion and kind)');
+      }
+      const kind = o.kind;
+      if (typeof kind !== 'string' || !(kind in ACCEPTED_VERSIONS)) continue;
+      if (!ACCEPTED_VERSIONS[kind].includes(o.apiVersion)) {
+        this.warn(doc, ['apiVersion'], `${kind} with apiVersion "${o.apiVersion}" is ignored (supported: ${ACCEPTED_VERSIONS[kind].join(', ')})`);
+        continue;
+      }
+      const meta = o.metadata;
+      if (meta === null || typeof meta !== 'object' || typeof meta.name !== 'string' || meta.name === '') {
+        throw this.error(doc, ['metadata', 'name'], `${kind} has no metadata.name`);
+      }
+      if (meta.namespace !== undefined && typeof meta.namespace !== 'string') {
+        throw this.error(doc, ['metadata', 'namespace'], 'metadata.namespace must be a string');
+      }
+      const namespace = kind === 'Namespace' ? '' : (meta.namespace || 'default');
+      const obj: Obj = { doc, kind, namespace, name: meta.name, object: o };
+      if (!this.byKind.has(kind)) this.byKind.set(kind, new Map());
+      const map = this.byKind.get(kind)!;
+      const key = kind === 'Namespace' ? meta.name : `${namespace}/${meta.name}`;
+      const prev = map.get(key);
+      if (prev) {
+        throw this.error(doc, ['metadata', 'name'], `duplicate ${kind} "${key}": also defined at ${formatLocation(prev.doc.file, prev.doc.document)}`);
+      }
+      map.set(key, obj);
+    }
+  }
+
+  private objects(kind: string): Obj[] {
+    const map = this.byKind.get(kind);
+    if (!map) return [];
+    return [...map.values()].sort((a, b) => cmpStr(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`));
+  }
+
+  private selectGateways(): Obj[] {
+    const all = this.objects('Gateway');
+    if (!this.options.gateways || this.options.gateways.length === 0) return all;
+    const out: Obj[] = [];
+    for (const want of this.options.gateways) {
+      const key = want.includes('/') ? want : `default/${want}`;
+      const found = all.find((g) => `${g.namespace}/${g.name}` === key);
+      if (!found) {
+        const known = all.map((g) => `${g.namespace}/${g.name}`).join(', ') || 'none';
+        throw new ConfigError(`gateway "${want}" is not in the input (gateways found: ${known})`, { file: '(arguments)', field: '--gateway' });
+      }
+      if (!out.includes(found)) out.push(found);
+    }
+    return out.sort((a, b) => cmpStr(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`));
+  }
+
+  private readService(svc: Obj): ServiceInfo {
+    const ports = this.array(svc, ['spec', 'ports']).map((p, i) => {
+      const at = ['spec', 'ports', i];
+      if (p === null || typeof p !== 'object') throw this.error(svc.doc, at, 'a Service port must be an object');
+      return {
+        port: this.int(svc, [...at, 'port'], p.port, true)!,
+        name: typeof p.name === 'string' ? p.name : undefined,
+        appProtocol: typeof p.appProtocol === 'string' ? p.appProtocol : undefined,
+      };
+    });
+    return { ports };
+  }
+
+  // ---------------------------------------------------------------- gateways and listeners
+
+  private readListeners(gw: Obj): ListenerDraft[] {
+    const gwKey = `${gw.namespace}/${gw.name}`;
+    const out: ListenerDraft[] = [];
+    const seenNames = new Set<string>();
+    const portProtocol = new Map<number, string>();
+    const portHostnames = new Map<number, Set<string>>();
+    this.array(gw, ['spec', 'listeners']).forEach((l, i) => {
+      const at: FieldPath = ['spec', 'listeners', i];
+      if (l === null || typeof l !== 'object') throw this.error(gw.doc, at, 'a listener must be an object');
+      const name = this.str(gw, [...at, 'name'], l.name, true)!;
+      const port = this.int(gw, [...at, 'port'], l.port, true)!;
+      const protocol = this.str(gw, [...at, 'protocol'], l.protocol, true)!;
+      const hostnameRaw = this.str(gw, [...at, 'hostname'], l.hostname, false);
+      const hostname = hostnameRaw === undefined || hostnameRaw === '' ? undefined : hostnameRaw.toLowerCase();
+      if (seenNames.has(name)) throw this.error(gw.doc, [...at, 'name'], `duplicate listener name "${name}"`);
+      seenNames.add(name);
+      if (protocol !== 'HTTP' && protocol !== 'HTTPS') {
+        this.warn(gw.doc, [...at, 'protocol'], `listener "${name}": protocol ${protocol} is not supported (HTTP, HTTPS); the listener is not served`);
+        return;
+      }
+      const prevProtocol = portProtocol.get(port);
+      if (prevProtocol !== undefined && prevProtocol !== protocol) {
+        this.warn(gw.doc, [...at, 'protocol'], `listener "${name}": port ${port} already serves ${prevProtocol} (ProtocolConflict); the listener is not served`);
+        return;
+      }
+      const hostKey = hostname ?? '';
+      if (portHostnames.get(port)?.has(hostKey)) {
+        this.warn(gw.doc, [...at, 'hostname'], `listener "${name}": another listener on port ${port} has the same hostname (HostnameConflict); the listener is not served`);
+        return;
+      }
+      portProtocol.set(port, protocol);
+      if (!portHostnames.has(port)) portHostnames.set(port, new Set());
+      portHostnames.get(port)!.add(hostKey);
+
+      let tls: { certificates: TlsCertificate[] } | undefined;
+      if (protocol === 'HTTPS') {
+        const t = l.tls ?? {};
+        if (t.mode !== undefined && t.mode !== 'Terminate') {
+          this.warn(gw.doc, [...at, 'tls', 'mode'], `listener "${name}": tls mode ${t.mode} is not supported for HTTPS; the listener is not served`);
+          portHostnames.get(port)!.delete(hostKey);
+          return;
+        }
+        tls = { certificates: this.readCertificates(gw, [...at, 'tls', 'certificateRefs'], name) };
+      }
+
+      const allowedKinds = new Set<string>();
+      const kinds = l.allowedRoutes?.kinds;
+      if (kinds === undefined) {
+        allowedKinds.add('HTTPRoute');
+        allowedKinds.add('GRPCRoute');
+      } else {
+        this.array(gw, [...at, 'allowedRoutes', 'kinds']).forEach((k) => {
+          if ((k?.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (k?.kind === 'HTTPRoute' || k?.kind === 'GRPCRoute')) allowedKinds.add(k.kind);
+        });
+      }
+      out.push({
+        gateway: gwKey,
+        gatewayNamespace: gw.namespace,
+        name,
+        port,
+        protocol,
+        hostname,
+        tls,
+        allowedKinds,
+        allowsNamespace: this.namespacePolicy(gw, [...at, 'allowedRoutes', 'namespaces'], l.allowedRoutes?.namespaces),
+        attached: [],
+        where: formatLocation(gw.doc.file, gw.doc.document, formatFieldPath(at)),
+      });
+    });
+    return out;
+  }
+
+  private readCertificates(gw: Obj, at: FieldPath, listener: string): TlsCertificate[] {
+    const out: TlsCertificate[] = [];
+    this.array(gw, at).forEach((ref, i) => {
+      const rat = [...at, i];
+      const group = ref?.group ?? '';
+      const kind = ref?.kind ?? 'Secret';
+      const name = this.str(gw, [...rat, 'name'], ref?.name, true)!;
+      const ns = this.str(gw, [...rat, 'namespace'], ref?.namespace, false) ?? gw.namespace;
+      if (group !== '' || kind !== 'Secret') {
+        this.warn(gw.doc, rat, `listener "${listener}": certificateRef of kind ${group ? `${group}/` : ''}${kind} is not supported (InvalidCertificateRef)`);
+        return;
+      }
+      if (ns !== gw.namespace && !this.granted(GATEWAY_GROUP, 'Gateway', gw.namespace, '', 'Secret', ns, name)) {
+        this.warn(gw.doc, rat, `listener "${listener}": Secret ${ns}/${name} is in another namespace and no ReferenceGrant permits it (RefNotPermitted)`);
+        return;
+      }
+      const secret = this.byKind.get('Secret')?.get(`${ns}/${name}`);
+      if (!secret) {
+        this.warn(gw.doc, rat, `listener "${listener}": Secret ${ns}/${name} is not in the input (InvalidCertificateRef)`);
+        return;
+      }
+      const read = (key: string): string | undefined => {
+        const s = secret.object.stringData?.[key];
+        if (typeof s === 'string') return s;
+        const d = secret.object.data?.[key];
+        if (typeof d === 'string') return Buffer.from(d, 'base64').toString('utf8');
+        return undefined;
+      };
+      const certPem = read('tls.crt');
+      const keyPem = read('tls.key');
+      if (!certPem || !keyPem || !certPem.includes('-----BEGIN') || !keyPem.includes('-----BEGIN')) {
+        this.warn(secret.doc, ['data'], `Secret ${ns}/${name} has no PEM tls.crt and tls.key (InvalidCertificateRef for listener "${listener}")`);
+        return;
+      }
+      out.push({ secret: `${ns}/${name}`, certPem, keyPem });
+    });
+    return out;
+  }
+
+  private namespacePolicy(gw: Obj, at: FieldPath, spec: any): (ns: string) => boolean {
+    const from = spec?.from ?? 'Same';
+    switch (from) {
+      case 'Same': return (ns) => ns === gw.namespace;
+      case 'All': return () => true;
+      case 'Selector': {
+        const sel = spec?.selector;
+        if (sel === undefined || sel === null || typeof sel !== 'object') {
+          throw this.error(gw.doc, [...at, 'selector'], 'from: Selector needs a selector');
+        }
+        const matchLabels: Record<string, string> = sel.matchLabels ?? {};
+        const exprs: any[] = Array.isArray(sel.matchExpressions) ? sel.matchExpressions : [];
+        exprs.forEach((e, i) => {
+          if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(e?.operator)) {
+            throw this.error(gw.doc, [...at, 'selector', 'matchExpressions', i, 'operator'], `unknown operator "${e?.operator}" (In, NotIn, Exists, DoesNotExist)`);
+          }
+        });
+        return (ns) => {
+          // Kubernetes labels every namespace with kubernetes.io/metadata.name; a namespace not declared
+          // in the input has only that label.
+          const labels: Record<string, string> = { ...(this.namespaceLabels.get(ns) ?? {}), 'kubernetes.io/metadata.name': ns };
+          for (const [k, v] of Object.entries(matchLabels)) if (labels[k] !== v) return false;
+          for (const e of exprs) {
+            const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+            const values: string[] = Array.isArray(e.values) ? e.values : [];
+            if (e.operator === 'In' && !(has && values.includes(labels[e.key]))) return false;
+            if (e.operator === 'NotIn' && has && values.includes(labels[e.key])) return false;
+            if (e.operator === 'Exists' && !has) return false;
+            if (e.operator === 'DoesNotExist' && has) return false;
+          }
+          return true;
+        };
+      }
+      default:
+        throw this.error(gw.doc, [...at, 'from'], `unknown value "${from}" (Same, All, Selector)`);
+    }
+  }
+
+  // ---------------------------------------------------------------- routes
+
+  private readRoute(obj: Obj, kind: 'HTTPRoute' | 'GRPCRoute'): RouteDraft {
+    const hostnames = this.array(obj, ['spec', 'hostnames']).map((h, i) => this.str(obj, ['spec', 'hostnames', i], h, true)!.toLowerCase());
+    const ts = obj.object.metadata?.creationTimestamp;
+    let created: number | undefined;
+    if (ts !== undefined) {
+      created = typeof ts === 'string' ? Date.parse(ts) : ts instanceof Date ? ts.getTime() : NaN;
+      if (Number.isNaN(created)) throw this.error(obj.doc, ['metadata', 'creationTimestamp'], `not an RFC 3339 time: ${JSON.stringify(ts)}`);
+    }
+    const rulesRaw = this.array(obj, ['spec', 'rules']);
+    const rules = (rulesRaw.length === 0 ? [{}] : rulesRaw).map((r, i) => this.readRule(obj, kind, r, i, created));
+    return { obj, kind, hostnames, created, rules };
+  }
+
+  private readRule(obj: Obj, kind: 'HTTPRoute' | 'GRPCRoute', r: any, index: number, created: number | undefined): CompiledRule {
+    const at: FieldPath = ['spec', 'rules', index];
+    if (r === null || typeof r !== 'object') throw this.error(obj.doc, at, 'a rule must be an object');
+    const matchesRaw = this.array(obj, [...at, 'matches']);
+    const matches = matchesRaw.length === 0
+      ? [kind === 'HTTPRoute' ? { index: 0, path: { type: 'PathPrefix' as const, value: '/' }, headers: [], queryParams: [] } : { index: 0, headers: [], queryParams: [] }]
+      : matchesRaw.map((m, i) => (kind === 'HTTPRoute' ? this.readHttpMatch(obj, [...at, 'matches', i], m, i) : this.readGrpcMatch(obj, [...at, 'matches', i], m, i)));
+    const filters = this.readFilters(obj, kind, [...at, 'filters'], r.filters);
+    const backends = this.array(obj, [...at, 'backendRefs']).map((b, i) => this.readBackend(obj, kind, [...at, 'backendRefs', i], b, true));
+    const totalWeight = backends.reduce((s, b) => s + b.weight, 0);
+
+    let timeouts: CompiledRule['timeouts'];
+    if (r.timeouts !== undefined && kind === 'HTTPRoute') {
+      const requestMs = this.duration(obj, [...at, 'timeouts', 'request'], r.timeouts?.request);
+      const backendRequestMs = this.duration(obj, [...at, 'timeouts', 'backendRequest'], r.timeouts?.backendRequest);
+      timeouts = { ...(requestMs !== undefined ? { requestMs } : {}), ...(backendRequestMs !== undefined ? { backendRequestMs } : {}) };
+    }
+    let retry: CompiledRule['retry'];
+    if (r.retry !== undefined && kind === 'HTTPRoute') {
+      const codes = this.array(obj, [...at, 'retry', 'codes']).map((c, i) => this.int(obj, [...at, 'retry', 'codes', i], c, true)!);
+      const attempts = this.int(obj, [...at, 'retry', 'attempts'], r.retry?.attempts, false);
+      const backoffMs = this.duration(obj, [...at, 'retry', 'backoff'], r.retry?.backoff);
+      retry = { codes, ...(attempts !== undefined ? { attempts } : {}), ...(backoffMs !== undefined ? { backoffMs } : {}) };
+    }
+
+    let directResponse: CompiledRule['directResponse'];
+    const unsupported = filters.find((f) => f.type === 'Unsupported');
+    if (unsupported && unsupported.type === 'Unsupported') {
+      directResponse = { status: 500, reason: unsupported.reason };
+    } else if (totalWeight === 0 && !filters.some((f) => f.type === 'RequestRedirect')) {
+      directResponse = { status: 500, reason: backends.length === 0 ? 'the rule has no backendRefs' : 'every backendRef of the rule has weight 0' };
+    }
+    const name = this.str(obj, [...at, 'name'], r.name, false);
+    return {
+      routeKind: kind,
+      routeNamespace: obj.namespace,
+      routeName: obj.name,
+      ...(created !== undefined ? { routeCreated: created } : {}),
+      index,
+      ...(name !== undefined ? { name } : {}),
+      source: formatLocation(obj.doc.file, obj.doc.document),
+      matches,
+      filters,
+      backends,
+      totalWeight,
+      ...(timeouts ? { timeouts } : {}),
+      ...(retry ? { retry } : {}),
+      ...(directResponse ? { directResponse } : {}),
+    };
+  }
+
+  private readValueMatches(obj: Obj, at: FieldPath, raw: unknown, lowerNames: boolean): ValueMatch[] {
+    const out: ValueMatch[] = [];
+    const seen = new Set<string>();
+    this.array(obj, at, raw).forEach((h, i) => {
+      const hat = [...at, i];
+      let name = this.str(obj, [...hat, 'name'], h?.name, true)!;
+      if (lowerNames) name = name.toLowerCase();
+      const type = h?.type ?? 'Exact';
+      const value = this.str(obj, [...hat, 'value'], h?.value, true)!;
+      if (type !== 'Exact' && type !== 'RegularExpression') throw this.error(obj.doc, [...hat, 'type'], `unknown match type "${type}" (Exact, RegularExpression)`);
+      if (type === 'RegularExpression') this.regex(obj, [...hat, 'value'], value);
+      // The spec: only the first entry with an equivalent name is considered.
+      if (seen.has(name)) return;
+      seen.add(name);
+      out.push({ name, type, value });
+    });
+    return out;
+  }
+
+  private readHttpMatch(obj: Obj, at: FieldPath, m: any, index: number): CompiledMatch {
+    if (m === null || typeof m !== 'object') throw this.error(obj.doc, at, 'a match must be an object');
+    const type = m.path?.type ?? 'PathPrefix';
+    const value = this.str(obj, [...at, 'path', 'value'], m.path?.value, false) ?? '/';
+    if (type !== 'Exact' && type !== 'PathPrefix' && type !== 'RegularExpression') {
+      throw this.error(obj.doc, [...at, 'path', 'type'], `unknown path match type "${type}" (Exact, PathPrefix, RegularExpression)`);
+    }
+    if (type !== 'RegularExpression' && !value.startsWith('/')) {
+      throw this.error(obj.doc, [...at, 'path', 'value'], `path "${value}" must start with "/"`);
+    }
+    if (type === 'RegularExpression') this.regex(obj, [...at, 'path', 'value'], value);
+    const method = this.str(obj, [...at, 'method'], m.method, false);
+    return {
+      index,
+      path: { type, value },
+      ...(method !== undefined ? { method } : {}),
+      headers: this.readValueMatches(obj, [...at, 'headers'], m.headers, true),
+      queryParams: this.readValueMatches(obj, [...at, 'queryParams'], m.queryParams, false),
+    };
+  }
+
+  private readGrpcMatch(obj: Obj, at: FieldPath, m: any, index: number): CompiledMatch {
+    if (m === null || typeof m !== 'object') throw this.error(obj.doc, at, 'a match must be an object');
+    let grpc: CompiledMatch['grpc'];
+    if (m.method !== undefined && m.method !== null) {
+      const type = m.method.type ?? 'Exact';
+      if (type !== 'Exact' && type !== 'RegularExpression') throw this.error(obj.doc, [...at, 'method', 'type'], `unknown method match type "${type}" (Exact, RegularExpression)`);
+      const service = this.str(obj, [...at, 'method', 'service'], m.method.service, false);
+      const method = this.str(obj, [...at, 'method', 'method'], m.method.method, false);
+      if (type === 'RegularExpression') {
+        if (service !== undefined) this.regex(obj, [...at, 'method', 'service'], service);
+        if (method !== undefined) this.regex(obj, [...at, 'method', 'method'], method);
+      }
+      if (service !== undefined || method !== undefined) {
+        grpc = { type, ...(service !== undefined ? { service } : {}), ...(method !== undefined ? { method } : {}) };
+      }
+    }
+    return { index, headers: this.readValueMatches(obj, [...at, 'headers'], m.headers, true), queryParams: [], ...(grpc ? { grpc } : {}) };
+  }
+
+  private readHeaderModifier(obj: Obj, at: FieldPath, raw: any): HeaderModifier {
+    const pairs = (key: string) => this.array(obj, [...at, key], raw?.[key]).map((h, i) => [
+      this.str(obj, [...at, key, i, 'name'], h?.name, true)!,
+      this.str(obj, [...at, key, i, 'value'], h?.value, true)!,
+    ] as const);
+    const remove = this.array(obj, [...at, 'remove'], raw?.remove).map((n, i) => this.str(obj, [...at, 'remove', i], n, true)!.toLowerCase());
+    return { set: pairs('set'), add: pairs('add'), remove };
+  }
+
+  private readPathModifier(obj: Obj, at: FieldPath, raw: any): PathModifier | undefined {
+    if (raw === undefined || raw === null) return undefined;
+    if (raw.type === 'ReplaceFullPath') return { type: 'ReplaceFullPath', value: this.str(obj, [...at, 'replaceFullPath'], raw.replaceFullPath, true)! };
+    if (raw.type === 'ReplacePrefixMatch') return { type: 'ReplacePrefixMatch', value: this.str(obj, [...at, 'replacePrefixMatch'], raw.replacePrefixMatch, true)! };
+    throw this.error(obj.doc, [...at, 'type'], `unknown path modifier type "${raw.type}" (ReplaceFullPath, ReplacePrefixMatch)`);
+  }
+
+  private readFilters(obj: Obj, kind: 'HTTPRoute' | 'GRPCRoute', at: FieldPath, raw: unknown): CompiledFilter[] {
+    return this.array(obj, at, raw).map((f, i): CompiledFilter => {
+      const fat = [...at, i];
+      const type = this.str(obj, [...fat, 'type'], f?.type, true)!;
+      const grpcAllowed = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror'];
+      if (kind === 'GRPCRoute' && !grpcAllowed.includes(type)) {
+        return { type: 'Unsupported', filterType: type, reason: `filter ${type} is not supported on a GRPCRoute` };
+      }
+      switch (type) {
+        case 'RequestHeaderModifier':
+          return { type, ...this.readHeaderModifier(obj, [...fat, 'requestHeaderModifier'], f.requestHeaderModifier) };
+        case 'ResponseHeaderModifier':
+          return { type, ...this.readHeaderModifier(obj, [...fat, 'responseHeaderModifier'], f.responseHeaderModifier) };
+        case 'RequestRedirect': {
+          const r = f.requestRedirect ?? {};
+          const rat = [...fat, 'requestRedirect'];
+          const scheme = this.str(obj, [...rat, 'scheme'], r.scheme, false);
+          if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') throw this.error(obj.doc, [...rat, 'scheme'], `unknown scheme "${scheme}" (http, https)`);
+          const hostname = this.str(obj, [...rat, 'hostname'], r.hostname, false);
+          const port = this.int(obj, [...rat, 'port'], r.port, false);
+          const path = this.readPathModifier(obj, [...rat, 'path'], r.path);
+          const statusCode = this.int(obj, [...rat, 'statusCode'], r.statusCode, false) ?? 302;
+          return {
+            type,
+            ...(scheme !== undefined ? { scheme: scheme as 'http' | 'https' } : {}),
+            ...(hostname !== undefined ? { hostname } : {}),
+            ...(port !== undefined ? { port } : {}),
+            ...(path ? { path } : {}),
+            statusCode,
+          };
+        }
+        case 'URLRewrite': {
+          const r = f.urlRewrite ?? {};
+          const hostname = this.str(obj, [...fat, 'urlRewrite', 'hostname'], r.hostname, false);
+          const path = this.readPathModifier(obj, [...fat, 'urlRewrite', 'path'], r.path);
+          return { type, ...(hostname !== undefined ? { hostname } : {}), ...(path ? { path } : {}) };
+        }
+        case 'RequestMirror': {
+          const r = f.requestMirror ?? {};
+          const mat = [...fat, 'requestMirror'];
+          const backend = this.readBackend(obj, kind, [...mat, 'backendRef'], { ...(r.backendRef ?? {}), weight: 1 }, false);
+          let fraction = 1;
+          if (r.percent !== undefined) {
+            fraction = this.int(obj, [...mat, 'percent'], r.percent, true)! / 100;
+          } else if (r.fraction !== undefined) {
+            const num = this.int(obj, [...mat, 'fraction', 'numerator'], r.fraction?.numerator, true)!;
+            const den = this.int(obj, [...mat, 'fraction', 'denominator'], r.fraction?.denominator, false) ?? 100;
+            if (den <= 0 || num > den) throw this.error(obj.doc, [...mat, 'fraction'], `fraction ${num}/${den} must satisfy 0 <= numerator <= denominator, denominator > 0`);
+            fraction = num / den;
+          }
+          return { type, backend, fraction: Math.max(0, Math.min(1, fraction)) };
+        }
+        case 'CORS': {
+          const c = f.cors ?? {};
+          const cat = [...fat, 'cors'];
+          const list = (key: string) => this.array(obj, [...cat, key], c[key]).map((v, j) => this.str(obj, [...cat, key, j], v, true)!);
+          return {
+            type,
+            allowOrigins: list('allowOrigins'),
+            allowMethods: list('allowMethods'),
+            allowHeaders: list('allowHeaders'),
+            exposeHeaders: list('exposeHeaders'),
+            maxAge: this.int(obj, [...cat, 'maxAge'], c.maxAge, false) ?? 5,
+            allowCredentials: c.allowCredentials === true,
+          };
+        }
+        default:
+          return { type: 'Unsupported', filterType: type, reason: `filter ${type} is not supported by this gateway` };
+      }
+    });
+  }
+
+  private readBackend(obj: Obj, routeKind: string, at: FieldPath, b: any, weighted: boolean): CompiledBackend {
+    if (b === null || typeof b !== 'object') throw this.error(obj.doc, at, 'a backendRef must be an object');
+    const ref: BackendRefKey = {
+      group: this.str(obj, [...at, 'group'], b.group, false) ?? '',
+      kind: this.str(obj, [...at, 'kind'], b.kind, false) ?? 'Service',
+      namespace: this.str(obj, [...at, 'namespace'], b.namespace, false) ?? obj.namespace,
+      name: this.str(obj, [...at, 'name'], b.name, true)!,
+      ...(b.port !== undefined ? { port: this.int(obj, [...at, 'port'], b.port, true)! } : {}),
+    };
+    const weight = weighted ? (this.int(obj, [...at, 'weight'], b.weight, false) ?? 1) : 1;
+    if (weight < 0) throw this.error(obj.doc, [...at, 'weight'], `weight ${weight} must be 0 or more`);
+    const filters = weighted ? this.readFilters(obj, routeKind as 'HTTPRoute' | 'GRPCRoute', [...at, 'filters'], b.filters) : [];
+    const base = { weight, ref, filters };
+    const invalid = (reason: NonNullable<CompiledBackend['invalid']>['reason'], message: string): CompiledBackend => {
+      this.warn(obj.doc, at, message);
+      return { ...base, invalid: { reason, message } };
+    };
+    const refText = `${ref.namespace}/${ref.name}${ref.port !== undefined ? `:${ref.port}` : ''}`;
+    if (ref.group !== '' || ref.kind !== 'Service') {
+      return invalid('InvalidKind', `backendRef kind ${ref.group ? `${ref.group}/` : ''}${ref.kind} is not supported (only core Service) (InvalidKind)`);
+    }
+    if (ref.namespace !== obj.namespace && !this.granted(GATEWAY_GROUP, routeKind, obj.namespace, '', 'Service', ref.namespace, ref.name)) {
+      return invalid('RefNotPermitted', `backendRef to Service ${refText} in another namespace is not permitted by any ReferenceGrant (RefNotPermitted)`);
+    }
+    if (ref.port === undefined) return invalid('UnresolvedBackend', `backendRef to Service ${refText} has no port`);
+    const svc = this.services.get(`${ref.namespace}/${ref.name}`);
+    const svcPort = svc?.ports.find((p) => p.port === ref.port);
+    const protocol = svcPort?.appProtocol === 'kubernetes.io/h2c' ? 'h2c' : svcPort?.appProtocol === 'kubernetes.io/ws' ? 'ws' : 'http1';
+    const map = this.options.backends;
+    const mapped = map?.get(`${ref.namespace}/${ref.name}:${ref.port}`);
+    if (mapped && mapped.length > 0) return { ...base, target: { endpoints: mapped.map((e) => ({ host: e.host, port: e.port })), protocol } };
+    const dns = this.options.resolveByDns ?? map === undefined;
+    if (!svc && (map !== undefined || this.services.size > 0)) {
+      return invalid('BackendNotFound', `backendRef to Service ${refText}: the Service is not in the input${map ? ' and not in --backends' : ''} (BackendNotFound)`);
+    }
+    if (svc && !svcPort) {
+      return invalid('UnresolvedBackend', `backendRef to Service ${refText}: the Service has no port ${ref.port} (UnresolvedBackend)`);
+    }
+    if (!dns) return invalid('UnresolvedBackend', `backendRef to Service ${refText} has no endpoints in --backends (UnresolvedBackend)`);
+    return { ...base, target: { endpoints: [{ host: `${ref.name}.${ref.namespace}.svc`, port: ref.port }], protocol } };
+  }
+
+  /** Whether a ReferenceGrant in `toNs` permits (fromGroup, fromKind, fromNs) -> (toGroup, toKind, name). */
+  private granted(fromGroup: string, fromKind: string, fromNs: string, toGroup: string, toKind: string, toNs: string, name: string): boolean {
+    return this.grants.some((g) => g.namespace === toNs
+      && Array.isArray(g.object.spec?.from) && g.object.spec.from.some((f: any) => f?.group === fromGroup && f?.kind === fromKind && f?.namespace === fromNs)
+      && Array.isArray(g.object.spec?.to) && g.object.spec.to.some((t: any) => (t?.group ?? '') === toGroup && t?.kind === toKind && (t?.name === undefined || t?.name === '' || t?.name === name)));
+  }
+
+  // ---------------------------------------------------------------- attachment
+
+  private attach(route: RouteDraft, listenersByGateway: Map<string, ListenerDraft[]>): void {
+    const { obj } = route;
+    this.array(obj, ['spec', 'parentRefs']).forEach((p, i) => {
+      const at: FieldPath = ['spec', 'parentRefs', i];
+      if ((p?.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (p?.kind ?? 'Gateway') !== 'Gateway') return;
+      const ns = this.str(obj, [...at, 'namespace'], p.namespace, false) ?? obj.namespace;
+      const name = this.str(obj, [...at, 'name'], p.name, true)!;
+      const listeners = listenersByGateway.get(`${ns}/${name}`);
+      if (!listeners) return; // a Gateway that is not served
+      const sectionName = this.str(obj, [...at, 'sectionName'], p.sectionName, false);
+      const port = this.int(obj, [...at, 'port'], p.port, false);
+      let attachedAny = false;
+      let why = 'no listener matches sectionName/port';
+      for (const l of listeners) {
+        if (sectionName !== undefined && l.name !== sectionName) continue;
+        if (port !== undefined && l.port !== port) continue;
+        if (!l.allowedKinds.has(route.kind)) { why = `listener "${l.name}" does not allow ${route.kind} (NotAllowedByListeners)`; continue; }
+        if (!l.allowsNamespace(obj.namespace)) { why = `listener "${l.name}" does not allow routes from namespace ${obj.namespace} (NotAllowedByListeners)`; continue; }
+        let hostnames: string[] = [];
+        if (route.hostnames.length > 0) {
+          hostnames = [...new Set(route.hostnames.map((h) => intersectHostnames(h, l.hostname)).filter((h): h is string => h !== undefined))];
+          if (hostnames.length === 0) { why = `no hostname of the route intersects listener "${l.name}" hostname ${l.hostname} (NoMatchingListenerHostname)`; continue; }
+        } else if (l.hostname !== undefined) {
+          hostnames = [l.hostname];
+        }
+        attachedAny = true;
+        const existing = l.attached.find((a) => a.route === route);
+        if (existing) {
+          for (const h of hostnames) if (!existing.hostnames.includes(h)) existing.hostnames.push(h);
+          if (hostnames.length === 0) existing.hostnames.length = 0;
+        } else {
+          l.attached.push({ route, hostnames });
+        }
+      }
+      if (!attachedAny) this.warn(obj.doc, at, `${route.kind} ${obj.namespace}/${obj.name} does not attach to Gateway ${ns}/${name}: ${why}`);
+    });
+  }
+
+  private buildListener(d: ListenerDraft): CompiledListener {
+    // HTTPRoute vs GRPCRoute with intersecting hostnames on one listener: the spec accepts exactly one,
+    // the older (then alphabetical by namespace/name). The other is not attached to this listener.
+    const http = d.attached.filter((a) => a.route.kind === 'HTTPRoute');
+    const grpc = d.attached.filter((a) => a.route.kind === 'GRPCRoute');
+    const rejected = new Set<RouteDraft>();
+    if (http.length > 0 && grpc.length > 0) {
+      for (const g of grpc) {
+        for (const h of http) {
+          if (rejected.has(g.route) || rejected.has(h.route)) continue;
+          if (!hostnameSetsIntersect(g.hostnames, h.hostnames)) continue;
+          const loser = compareRouteAge(g.route, h.route) < 0 ? h.route : g.route;
+          const winner = loser === g.route ? h.route : g.route;
+          rejected.add(loser);
+          this.warn(loser.obj.doc, ['spec', 'hostnames'], `${loser.kind} ${loser.obj.namespace}/${loser.obj.name} is not attached to listener "${d.name}" of ${d.gateway}: its hostnames intersect those of ${winner.kind} ${winner.obj.namespace}/${winner.obj.name}, which is older or first alphabetically`);
+        }
+      }
+    }
+    const attached = d.attached.filter((a) => !rejected.has(a.route))
+      .sort((a, b) => cmpStr(`${a.route.obj.namespace}/${a.route.obj.name}`, `${b.route.obj.namespace}/${b.route.obj.name}`) || cmpStr(a.route.kind, b.route.kind));
+    const routes: AttachedRoute[] = attached.map((a) => ({ kind: a.route.kind, namespace: a.route.obj.namespace, name: a.route.obj.name, hostnames: [...a.hostnames] }));
+    return {
+      gateway: d.gateway,
+      name: d.name,
+      port: d.port,
+      protocol: d.protocol,
+      ...(d.hostname !== undefined ? { hostname: d.hostname } : {}),
+      ...(d.tls ? { tls: d.tls } : {}),
+      attachedRoutes: routes.length,
+      routes,
+      index: buildIndex(attached),
+    };
+  }
+
+  // ---------------------------------------------------------------- field helpers
+
+  private error(doc: SourceDocument, field: FieldPath, detail: string): ConfigError {
+    return new ConfigError(detail, { file: doc.file, document: doc.document, field: field.length ? field : undefined, line: safeLine(doc, field) });
+  }
+
+  private warn(doc: SourceDocument, field: FieldPath, message: string): void {
+    this.warnings.push({ where: formatLocation(doc.file, doc.document, field.length ? formatFieldPath(field) : undefined), message });
+  }
+
+  private get(obj: Obj, at: FieldPath): unknown {
+    let v: any = obj.object;
+    for (const k of at) {
+      if (v === null || v === undefined || typeof v !== 'object') return undefined;
+      v = v[k as any];
+    }
+    return v;
+  }
+
+  private array(obj: Obj, at: FieldPath, value: unknown = this.get(obj, at)): any[] {
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) throw this.error(obj.doc, at, `must be a list, got ${typeName(value)}`);
+    return value;
+  }
+
+  private str(obj: Obj, at: FieldPath, value: unknown, required: boolean): string | undefined {
+    if (value === undefined || value === null) {
+      if (required) throw this.error(obj.doc, at, 'is required');
+      return undefined;
+    }
+    if (typeof value !== 'string') throw this.error(obj.doc, at, `must be a string, got ${typeName(value)}`);
+    return value;
+  }
+
+  private int(obj: Obj, at: FieldPath, value: unknown, required: boolean): number | undefined {
+    if (value === undefined || value === null) {
+      if (required) throw this.error(obj.doc, at, 'is required');
+      return undefined;
+    }
+    if (typeof value !== 'number' || !Number.isInteger(value)) throw this.error(obj.doc, at, `must be an integer, got ${JSON.stringify(value)}`);
+    return value;
+  }
+
+  private duration(obj: Obj, at: FieldPath, value: unknown): number | undefined {
+    if (value === undefined || value === null) return undefined;
+    const ms = parseDuration(value);
+    if (ms === undefined) throw this.error(obj.doc, at, `invalid duration ${JSON.stringify(value)} (Gateway API duration, e.g. "500ms", "1m30s"; "0s" disables)`);
+    return ms;
+  }
+
+  private regex(obj: Obj, at: FieldPath, pattern: string): void {
+    try {
+      compileRegex(pattern);
+    } catch (e: any) {
+      throw this.error(obj.doc, at, `invalid regular expression ${JSON.stringify(pattern)} (RE2 syntax): ${e?.message ?? e}`);
+    }
+  }
+
+  private stringMap(obj: Obj, at: FieldPath): Record<string, string> {
+    const v = this.get(obj, at);
+    if (v === undefined || v === null) return {};
+    if (typeof v !== 'object' || Array.isArray(v)) throw this.error(obj.doc, at, `must be a map, got ${typeName(v)}`);
+    const out: Record<string, string> = {};
+    for (const [k, val] of Object.entries(v as object)) out[k] = String(val);
+    return out;
+  }
+}
+
+function safeLine(doc: SourceDocument, field: FieldPath): number | undefined {
+  try {
+    return doc.lineOf(field);
+  } catch {
+    return undefined;
+  }
+}
+
+function typeName(v: unknown): string {
+  return Array.isArray(v) ? 'a list' : v === null ? 'null' : typeof v === 'object' ? 'a map' : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function cmpStr(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Older first; a route with a creation timestamp is older than one without; then namespace/name. */
+function compareRouteAge(a: RouteDraft, b: RouteDraft): number {
+  return compareCreated(a.created, b.created) || cmpStr(`${a.obj.namespace}/${a.obj.name}`, `${b.obj.namespace}/${b.obj.name}`);
+}
+
+function compareCreated(a: number | undefined, b: number | undefined): number {
+  if (a === undefined && b === undefined) return 0;
+  if (a === undefined) return 1;
+  if (b === undefined) return -1;
+  return a - b;
+}
+
+function hostnameSetsIntersect(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length === 0 || b.length === 0) return true;
+  return a.some((x) => b.some((y) => intersectHostnames(x, y) !== undefined));
+}
+
+/** Listener order on a port: exact hostname, then wildcards with more labels, then no hostname. */
+function compareListenerSpecificity(a: ListenerDraft, b: ListenerDraft): number {
+  return specificity(b.hostname) - specificity(a.hostname);
+}
+
+function specificity(h: string | undefined): number {
+  if (h === undefined) return 0;
+  if (h.startsWith('*.')) return 1 + labelCount(h);
+  return 1_000_000;
+}
+
+// ------------------------------------------------------------------ router index
+
+const PATH_TYPE_RANK = { Exact: 0, RegularExpression: 1, PathPrefix: 2 } as const;
+
+/**
+ * The precedence after hostname, as a comparator over (rule, match):
+ * HTTPRoute: Exact path, then RegularExpression path, then PathPrefix; within a type more characters
+ * of the path value; then a method match; more header matches; more query-param matches.
+ * GRPCRoute: more characters of the matching service, then of the method, then more header matches.
+ * Both: oldest route, `namespace/name` alphabetical, rule order, match order.
+ */
+function compareEntries(a: { rule: CompiledRule; match: CompiledMatch }, b: { rule: CompiledRule; match: CompiledMatch }): number {
+  const ma = a.match;
+  const mb = b.match;
+  let c = 0;
+  if (a.rule.routeKind === 'HTTPRoute' && b.rule.routeKind === 'HTTPRoute') {
+    c = PATH_TYPE_RANK[ma.path!.type] - PATH_TYPE_RANK[mb.path!.type]
+      || mb.path!.value.length - ma.path!.value.length
+      || (mb.method !== undefined ? 1 : 0) - (ma.method !== undefined ? 1 : 0)
+      || mb.headers.length - ma.headers.length
+      || mb.queryParams.length - ma.queryParams.length;
+  } else {
+    c = (mb.grpc?.service?.length ?? 0) - (ma.grpc?.service?.length ?? 0)
+      || (mb.grpc?.method?.length ?? 0) - (ma.grpc?.method?.length ?? 0)
+      || mb.headers.length - ma.headers.length;
+  }
+  return c
+    || compareCreated(a.rule.routeCreated, b.rule.routeCreated)
+    || cmpStr(`${a.rule.routeNamespace}/${a.rule.routeName}`, `${b.rule.routeNamespace}/${b.rule.routeName}`)
+    || a.rule.index - b.rule.index
+    || ma.index - mb.index;
+}
+
+/** Value of a header for matching: repeated lines joined with ', ' (RFC 7230 section 3.2.2). */
+export function headerValue(headers: RouteRequest['headers'], name: string): string | undefined {
+  const v = headers[name];
+  if (v === undefined) return undefined;
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) return v.length === 0 ? undefined : v.join(', ');
+  return String(v);
+}
+
+function valueTester(m: ValueMatch): (v: string | undefined) => boolean {
+  if (m.type === 'Exact') return (v) => v === m.value;
+  const re = compileRegex(m.value);
+  return (v) => v !== undefined && re(v);
+}
+
+function conditionTest(match: CompiledMatch): IndexEntry['test'] {
+  const method = match.method;
+  const headers = match.headers.map((h) => ({ name: h.name, test: valueTester(h) }));
+  const query = match.queryParams.map((q) => ({ name: q.name, test: valueTester(q) }));
+  let grpcTest: ((svc: string, m: string) => boolean) | undefined;
+  if (match.grpc?.type === 'RegularExpression') {
+    const s = match.grpc.service !== undefined ? compileRegex(match.grpc.service) : undefined;
+    const m = match.grpc.method !== undefined ? compileRegex(match.grpc.method) : undefined;
+    grpcTest = (svc, me) => (!s || s(svc)) && (!m || m(me));
+  } else if (match.grpc) {
+    const { service, method: gm } = match.grpc;
+    grpcTest = (svc, me) => (service === undefined || svc === service) && (gm === undefined || me === gm);
+  }
+  return (req: RouteRequest, ctx: RequestContext): boolean => {
+    if (grpcTest && !(req.grpc && grpcTest(req.grpc.service, req.grpc.method))) return false;
+    if (method !== undefined && req.method !== method) return false;
+    for (const h of headers) if (!h.test(headerValue(req.headers, h.name))) return false;
+    if (query.length > 0) {
+      if (!ctx.query) ctx.query = parseQuery(req.query);
+      for (const q of query) if (!q.test(ctx.query.get(q.name))) return false;
+    }
+    return true;
+  };
+}
+
+/** Prefix value -> index key: trailing '/' removed ('/' stays '/'). */
+export function prefixKey(value: string): string {
+  let v = value;
+  while (v.length > 1 && v.endsWith('/')) v = v.slice(0, -1);
+  return v;
+}
+
+function newHttpBucket(): HttpBucket {
+  return { exact: new Map(), prefix: new Map(), regex: { children: new Map(), entries: [] } };
+}
+
+function newGrpcBucket(): GrpcBucket {
+  return { exact: new Map(), service: new Map(), method: new Map(), other: [] };
+}
+
+function bucketFor<B>(hb: HostBuckets<B>, hostname: string | undefined, make: () => B): B {
+  if (hostname === undefined) return (hb.any ??= make());
+  const map = hostname.startsWith('*.') ? hb.wildcard : hb.exact;
+  const key = hostname.startsWith('*.') ? hostname.slice(1) : hostname;
+  let b = map.get(key);
+  if (!b) {
+    b = make();
+    map.set(key, b);
+  }
+  return b;
+}
+
+function pushTo(map: Map<string, IndexEntry[]>, key: string, e: IndexEntry): void {
+  const list = map.get(key);
+  if (list) list.push(e);
+  else map.set(key, [e]);
+}
+
+function buildIndex(attached: readonly { route: RouteDraft; hostnames: string[] }[]): ListenerIndex {
+  const index: ListenerIndex = { http: { exact: new Map(), wildcard: new Map() }, grpc: { exact: new Map(), wildcard: new Map() } };
+  const drafts: { rule: CompiledRule; match: CompiledMatch; hostnames: string[] }[] = [];
+  for (const a of attached) {
+    for (const rule of a.route.rules) for (const match of rule.matches) drafts.push({ rule, match, hostnames: a.hostnames });
+  }
+  drafts.sort(compareEntries);
+  drafts.forEach((d, rank) => {
+    const entry: IndexEntry = {
+      rule: d.rule,
+      match: d.match,
+      rank,
+      test: conditionTest(d.match),
+      ...(d.match.path?.type === 'RegularExpression' ? { pathTest: compileRegex(d.match.path.value) } : {}),
+    };
+    const hosts: (string | undefined)[] = d.hostnames.length === 0 ? [undefined] : d.hostnames;
+    for (const h of hosts) {
+      if (d.rule.routeKind === 'HTTPRoute') {
+        const b = bucketFor(index.http, h, newHttpBucket);
+        const path = d.match.path!;
+        if (path.type === 'Exact') pushTo(b.exact, path.value, entry);
+        else if (path.type === 'PathPrefix') pushTo(b.prefix, prefixKey(path.value), entry);
+        else {
+          let node: RegexTrieNode = b.regex;
+          for (const ch of literalPrefix(path.value)) {
+            let next = node.children.get(ch);
+            if (!next) {
+              next = { children: new Map(), entries: [] };
+              node.children.set(ch, next);
+            }
+            node = next;
+          }
+          node.entries.push(entry);
+        }
+      } else {
+        const b = bucketFor(index.grpc, h, newGrpcBucket);
+        const g = d.match.grpc;
+        if (g && g.type === 'Exact' && g.service !== undefined && g.method !== undefined) pushTo(b.exact, `${g.service}/${g.method}`, entry);
+        else if (g && g.type === 'Exact' && g.service !== undefined) pushTo(b.service, g.service, entry);
+        else if (g && g.type === 'Exact' && g.method !== undefined) pushTo(b.method, g.method, entry);
+        else b.other.push(entry);
+      }
+    }
+  });
+  return index;
+}

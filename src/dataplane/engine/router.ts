@@ -1,0 +1,190 @@
+/**
+ * The pure router: `route(table, request) -> Decision`. No I/O, no clock, never throws.
+ *
+ * Order of decisions:
+ * 1. The socket: (`request.gateway`, `request.port`) selects the listeners on that port.
+ * 2. The listener: the single most specific listener whose hostname matches the Host (exact, then
+ *    wildcards with more labels, then no hostname). Listener isolation: only routes attached to that
+ *    listener are considered. On an HTTPS port with SNI, the SNI selects the listener; when the Host
+ *    would select a different listener the answer is 421 (misdirected).
+ * 3. Route hostnames: candidate rules are grouped by the route hostname that matches the Host; an
+ *    exact hostname comes first, then wildcards by decreasing length, then routes without hostnames
+ *    (HTTPRoute `hostnames`: precedence to the most characters of a matching non-wildcard hostname,
+ *    then of a matching hostname). A group without a matching rule falls through to the next group.
+ * 4. Within a group, the spec's match precedence (see `compareEntries` in compile.ts), precomputed
+ *    as a rank at compile time; lookups touch only candidate entries (exact path map, prefix map keyed
+ *    by whole-segment prefixes, regex trie over literal prefixes).
+ *
+ * HTTPRoute and GRPCRoute on one listener: compile keeps only one of two routes of different kinds
+ * whose hostnames intersect (the spec's rule), so a hostname belongs to one kind. A gRPC request
+ * (`request.grpc` set) is matched against the GRPCRoutes whose hostnames match the Host; when no
+ * GRPCRoute covers that Host it is matched against the HTTPRoutes like any HTTP/2 POST. A request that
+ * is not gRPC never matches a GRPCRoute.
+ *
+ * Path policy: the path is matched exactly as received (after removing the query): no percent-decoding,
+ * no dot-segment removal, no merging of slashes, case-sensitive. Exact matches compare the raw string;
+ * PathPrefix matches whole segments of the raw string (`/foo` matches `/foo`, `/foo/`, `/foo/bar`, not
+ * `/foobar`; a trailing '/' of the prefix value is ignored); RegularExpression must match the whole raw path.
+ * Header matching: names case-insensitive, repeated header lines joined with ', '. Query params: names
+ * and values compared after percent-decoding ('+' is kept), the first occurrence of a name counts.
+ */
+import {
+  CompiledListener, CompiledPort, CompiledTable, Decision, GrpcBucket, HostBuckets, HttpBucket, IndexEntry,
+  RequestContext, RouteRequest,
+} from './model';
+import { hostnameMatches, normalizeHost } from './util';
+import { prefixKey } from './compile';
+
+const portCache = new WeakMap<CompiledTable, Map<string, CompiledPort>>();
+
+/** The listeners of (gateway, port), or undefined. */
+export function findPort(table: CompiledTable, gateway: string, port: number): CompiledPort | undefined {
+  let map = portCache.get(table);
+  if (!map) {
+    map = new Map();
+    for (const g of table.gateways) for (const p of g.ports) map.set(`${g.key}:${p.port}`, p);
+    portCache.set(table, map);
+  }
+  return map.get(`${gateway}:${port}`);
+}
+
+/** The most specific listener of the port whose hostname matches `host`. */
+export function selectListener(port: CompiledPort, host: string): CompiledListener | undefined {
+  for (const l of port.listeners) if (hostnameMatches(l.hostname, host)) return l;
+  return undefined;
+}
+
+/** Decides what to do with a request. Never throws. */
+export function route(table: CompiledTable, req: RouteRequest): Decision {
+  try {
+    return decide(table, req);
+  } catch (e: any) {
+    // Defensive: a bug must not take the proxy down; the request is answered 404 with the reason.
+    return { outcome: 'not-found', reason: `internal routing error: ${e?.message ?? String(e)}` };
+  }
+}
+
+function decide(table: CompiledTable, req: RouteRequest): Decision {
+  const port = findPort(table, String(req.gateway), Number(req.port));
+  if (!port) return { outcome: 'not-found', reason: `no listener for gateway ${req.gateway} port ${req.port}` };
+  const host = normalizeHost(req.host);
+  const byHost = selectListener(port, host);
+  let listener = byHost;
+  if (port.protocol === 'HTTPS' && req.sni) {
+    const sni = normalizeHost(req.sni);
+    const bySni = selectListener(port, sni);
+    if (bySni && byHost && bySni !== byHost) {
+      return {
+        outcome: 'misdirected',
+        listener: bySni,
+        reason: `the TLS server name "${sni}" selected listener "${bySni.name}" but host "${host}" belongs to listener "${byHost.name}"`,
+      };
+    }
+    listener = bySni ?? byHost;
+  }
+  if (!listener) return { outcome: 'not-found', reason: `no listener of ${req.gateway} port ${req.port} accepts host "${host}"` };
+
+  const path = typeof req.path === 'string' ? req.path : String(req.path ?? '');
+  const ctx: RequestContext = {};
+  if (req.grpc && typeof req.grpc.service === 'string' && typeof req.grpc.method === 'string') {
+    const buckets = hostBuckets(listener.index.grpc, host);
+    if (buckets.length > 0) {
+      for (const { bucket, hostname } of buckets) {
+        const e = lookupGrpc(bucket, req, ctx);
+        if (e) return { outcome: 'routed', listener, rule: e.rule, match: e.match, ...(hostname !== undefined ? { hostname } : {}) };
+      }
+      return { outcome: 'not-found', listener, reason: `no GRPCRoute rule of listener "${listener.name}" matches ${req.grpc.service}/${req.grpc.method}` };
+    }
+  }
+  for (const { bucket, hostname } of hostBuckets(listener.index.http, host)) {
+    const e = lookupHttp(bucket, path, req, ctx);
+    if (e) {
+      const p = e.match.path!;
+      return {
+        outcome: 'routed',
+        listener,
+        rule: e.rule,
+        match: e.match,
+        ...(hostname !== undefined ? { hostname } : {}),
+        ...(p.type === 'PathPrefix' ? { matchedPathPrefix: p.value } : {}),
+      };
+    }
+  }
+  return {
+    outcome: 'not-found',
+    listener,
+    reason: listener.attachedRoutes === 0
+      ? `no route is attached to listener "${listener.name}"`
+      : `no rule of the routes attached to listener "${listener.name}" matches host "${host}" path "${path}"`,
+  };
+}
+
+/** Buckets whose hostname matches `host`, in precedence order, with their hostname pattern. */
+function hostBuckets<B>(hb: HostBuckets<B>, host: string): { bucket: B; hostname?: string }[] {
+  const out: { bucket: B; hostname?: string }[] = [];
+  const exact = hb.exact.get(host);
+  if (exact) out.push({ bucket: exact, hostname: host });
+  if (hb.wildcard.size > 0) {
+    // '.b.example.com', '.example.com', '.com' for 'a.b.example.com': longest suffix first.
+    for (let i = host.indexOf('.'); i > 0 && i < host.length - 1; i = host.indexOf('.', i + 1)) {
+      if (host[i - 1] === '.') continue; // empty label
+      const b = hb.wildcard.get(host.slice(i));
+      if (b) out.push({ bucket: b, hostname: `*${host.slice(i)}` });
+    }
+  }
+  if (hb.any) out.push({ bucket: hb.any });
+  return out;
+}
+
+function firstPassing(list: readonly IndexEntry[] | undefined, req: RouteRequest, ctx: RequestContext): IndexEntry | undefined {
+  if (!list) return undefined;
+  for (const e of list) if (e.test(req, ctx)) return e;
+  return undefined;
+}
+
+function lookupHttp(bucket: HttpBucket, path: string, req: RouteRequest, ctx: RequestContext): IndexEntry | undefined {
+  // 1. Exact paths (rank above every regex and prefix entry).
+  const exact = firstPassing(bucket.exact.get(path), req, ctx);
+  if (exact) return exact;
+
+  // 2. Regular expressions whose literal prefix the path starts with, best rank first.
+  const candidates: IndexEntry[] = [];
+  let node = bucket.regex;
+  candidates.push(...node.entries);
+  for (let i = 0; i < path.length; i++) {
+    const next = node.children.get(path[i]);
+    if (!next) break;
+    node = next;
+    candidates.push(...node.entries);
+  }
+  if (candidates.length > 0) {
+    if (candidates.length > 1) candidates.sort((a, b) => a.rank - b.rank);
+    for (const e of candidates) if (e.pathTest!(path) && e.test(req, ctx)) return e;
+  }
+
+  // 3. Prefixes, longest whole-segment prefix first.
+  if (bucket.prefix.size > 0) {
+    const keys: string[] = [];
+    const trimmed = prefixKey(path);
+    if (trimmed.startsWith('/')) {
+      keys.push(trimmed);
+      for (let i = trimmed.lastIndexOf('/'); i > 0; i = trimmed.lastIndexOf('/', i - 1)) keys.push(trimmed.slice(0, i));
+      if (trimmed !== '/') keys.push('/');
+    }
+    for (const k of keys) {
+      const e = firstPassing(bucket.prefix.get(k), req, ctx);
+      if (e) return e;
+    }
+  }
+  return undefined;
+}
+
+function lookupGrpc(bucket: GrpcBucket, req: RouteRequest, ctx: RequestContext): IndexEntry | undefined {
+  const { service, method } = req.grpc!;
+  let best: IndexEntry | undefined;
+  for (const list of [bucket.exact.get(`${service}/${method}`), bucket.service.get(service), bucket.method.get(method), bucket.other]) {
+    const e = firstPassing(list, req, ctx);
+    if (e && (!best || e.rank < best.rank)) best = e;
+  }
+  return best;
+}
