@@ -1,0 +1,3 @@
+export * from './go';
+export * from './http-echo';
+export * from './grpc-echo';
