@@ -690,7 +690,7 @@ class Compiler {
     }
     const attached = d.attached.filter((a) => !rejected.has(a.route))
       .sort((a, b) => cmpStr(`${a.route.obj.namespace}/${a.route.obj.name}`, `${b.route.obj.namespace}/${b.route.obj.name}`) || cmpStr(a.route.kind, b.route.kind));
-    const routes: AttachedRoute[] = attached.map((a) => ({ kind: a.route.kind, namespace: a.route.obj.namespace, name: a.route.obj.name, hostnames: [...a.hostnames] }));
+    const routes: AttachedRoute[] = attached.map((a) => ({ kind: a.route.kind, namespace: a.route.obj.namespace, name: a.route.obj.name, hostnames: [...a.hostnames], rules: a.route.rules }));
     return {
       gateway: d.gateway,
       name: d.name,

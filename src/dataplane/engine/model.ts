@@ -108,6 +108,8 @@ export interface AttachedRoute {
   readonly name: string;
   /** Route hostnames intersected with the listener hostname; empty = any host the listener accepts. */
   readonly hostnames: readonly string[];
+  /** The route's rules (shared by every listener the route is attached to). */
+  readonly rules: readonly CompiledRule[];
 }
 
 /** Which route, which rule. */

@@ -188,3 +188,15 @@ function lookupGrpc(bucket: GrpcBucket, req: RouteRequest, ctx: RequestContext):
   }
   return best;
 }
+
+/**
+ * The gRPC call of a request, when it is one: content-type `application/grpc` (optionally `+proto`,
+ * `;...`) and a path `/SERVICE/METHOD` with non-empty parts. Proxies and `explain` use this to fill
+ * `RouteRequest.grpc`.
+ */
+export function grpcCall(contentType: string | readonly string[] | undefined, path: string): { service: string; method: string } | undefined {
+  const ct = (Array.isArray(contentType) ? contentType[0] : contentType) as string | undefined;
+  if (typeof ct !== 'string' || !/^application\/grpc([+;]|$)/i.test(ct.trim())) return undefined;
+  const m = /^\/([^/]+)\/([^/]+)$/.exec(path);
+  return m ? { service: m[1], method: m[2] } : undefined;
+}

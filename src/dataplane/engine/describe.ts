@@ -1,0 +1,196 @@
+/**
+ * JSON views of the compiled table: `describeTable` is what the proxy's `/config` admin endpoint
+ * serves; `explain` says what the router decides for one request and why. Private keys never appear
+ * (certificates are named by their Secret only).
+ */
+import { backendProbabilities, pickBackend } from './balancer';
+import {
+  CompiledBackend, CompiledFilter, CompiledListener, CompiledMatch, CompiledRule, CompiledTable, Decision, RouteRequest,
+} from './model';
+import { route } from './router';
+
+export interface DescribedBackend {
+  readonly group: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly port?: number;
+  readonly weight: number;
+  /** weight / total weight of the rule (0..1). */
+  readonly probability: number;
+  readonly protocol?: string;
+  readonly endpoints?: string[];
+  readonly filters?: unknown[];
+  readonly invalid?: { reason: string; message: string };
+}
+
+export function describeBackend(b: CompiledBackend, probability: number): DescribedBackend {
+  return {
+    group: b.ref.group,
+    kind: b.ref.kind,
+    namespace: b.ref.namespace,
+    name: b.ref.name,
+    ...(b.ref.port !== undefined ? { port: b.ref.port } : {}),
+    weight: b.weight,
+    probability,
+    ...(b.target ? { protocol: b.target.protocol, endpoints: b.target.endpoints.map((e) => `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`) } : {}),
+    ...(b.filters.length > 0 ? { filters: b.filters.map(describeFilter) } : {}),
+    ...(b.invalid ? { invalid: { ...b.invalid } } : {}),
+  };
+}
+
+export function describeFilter(f: CompiledFilter): unknown {
+  if (f.type === 'RequestMirror') return { type: f.type, fraction: f.fraction, backend: describeBackend(f.backend, 1) };
+  if (f.type === 'RequestHeaderModifier' || f.type === 'ResponseHeaderModifier') {
+    return { type: f.type, set: f.set.map(([n, v]) => ({ name: n, value: v })), add: f.add.map(([n, v]) => ({ name: n, value: v })), remove: [...f.remove] };
+  }
+  return JSON.parse(JSON.stringify(f));
+}
+
+export function describeMatch(m: CompiledMatch): unknown {
+  return JSON.parse(JSON.stringify(m));
+}
+
+/** One line summary of a match, e.g. `PathPrefix /api, method GET, header version=2`. */
+export function matchSummary(m: CompiledMatch): string {
+  const parts: string[] = [];
+  if (m.path) parts.push(`${m.path.type} ${m.path.value}`);
+  if (m.grpc) parts.push(`${m.grpc.type === 'Exact' ? '' : 'regex '}service ${m.grpc.service ?? '*'} method ${m.grpc.method ?? '*'}`);
+  if (!m.path && !m.grpc) parts.push('any gRPC call');
+  if (m.method) parts.push(`method ${m.method}`);
+  for (const h of m.headers) parts.push(`header ${h.name}${h.type === 'Exact' ? '=' : '~'}${h.value}`);
+  for (const q of m.queryParams) parts.push(`query ${q.name}${q.type === 'Exact' ? '=' : '~'}${q.value}`);
+  return parts.join(', ');
+}
+
+export function describeRule(rule: CompiledRule): unknown {
+  const probs = backendProbabilities(rule);
+  return {
+    index: rule.index,
+    ...(rule.name !== undefined ? { name: rule.name } : {}),
+    matches: rule.matches.map(describeMatch),
+    filters: rule.filters.map(describeFilter),
+    backends: rule.backends.map((b, i) => describeBackend(b, probs[i])),
+    totalWeight: rule.totalWeight,
+    ...(rule.timeouts ? { timeouts: { ...rule.timeouts } } : {}),
+    ...(rule.retry ? { retry: { ...rule.retry, codes: [...rule.retry.codes] } } : {}),
+    ...(rule.directResponse ? { directResponse: { ...rule.directResponse } } : {}),
+  };
+}
+
+function describeListenerRef(l: CompiledListener) {
+  return { gateway: l.gateway, name: l.name, port: l.port, protocol: l.protocol, ...(l.hostname !== undefined ? { hostname: l.hostname } : {}) };
+}
+
+/** The whole table as plain JSON (no private keys, no router index). */
+export function describeTable(table: CompiledTable): unknown {
+  return {
+    generation: table.generation,
+    gateways: table.gateways.map((g) => ({
+      namespace: g.namespace,
+      name: g.name,
+      ports: g.ports.map((p) => ({
+        port: p.port,
+        protocol: p.protocol,
+        listeners: p.listeners.map((l) => ({
+          ...describeListenerRef(l),
+          ...(l.tls ? { tls: { certificates: l.tls.certificates.map((c) => c.secret) } } : {}),
+          attachedRoutes: l.attachedRoutes,
+          routes: l.routes.map((r) => ({
+            kind: r.kind,
+            namespace: r.namespace,
+            name: r.name,
+            hostnames: [...r.hostnames],
+            rules: r.rules.map(describeRule),
+          })),
+        })),
+      })),
+    })),
+    sockets: table.sockets.map((s) => ({
+      gateway: s.gateway,
+      port: s.port,
+      protocol: s.protocol,
+      ...(s.certificates ? { certificates: s.certificates.map((c) => ({ listener: c.listener, ...(c.hostname !== undefined ? { hostname: c.hostname } : {}), secrets: c.certificates.map((x) => x.secret) })) } : {}),
+    })),
+    warnings: table.warnings.map((w) => ({ ...w })),
+  };
+}
+
+export interface ExplainResult {
+  readonly request: { gateway: string; port: number; sni?: string; host: string; method: string; path: string; query: string; grpc?: { service: string; method: string } };
+  readonly outcome: Decision['outcome'];
+  /** The status the gateway answers before contacting a backend (200 = forwarded to a backend). */
+  readonly status: number;
+  readonly reason: string;
+  readonly listener?: { gateway: string; name: string; port: number; protocol: string; hostname?: string };
+  readonly route?: { kind: string; namespace: string; name: string; hostname?: string };
+  readonly rule?: { index: number; name?: string; source: string };
+  readonly matches?: { index: number; summary: string; match: unknown };
+  readonly backends: DescribedBackend[];
+  readonly filters: unknown[];
+  readonly timeouts?: unknown;
+  readonly retry?: unknown;
+}
+
+/**
+ * What the gateway would do with `req`. `status` is 404 (gRPC: UNIMPLEMENTED), 421, 500 (the rule
+ * answers 500 itself, or every backend with weight is invalid), the redirect status, or 200 when the
+ * request is forwarded (the backend's own answer may differ).
+ */
+export function explain(table: CompiledTable, req: RouteRequest): ExplainResult {
+  const d = route(table, req);
+  const request = {
+    gateway: req.gateway, port: req.port, ...(req.sni ? { sni: req.sni } : {}), host: req.host, method: req.method, path: req.path, query: req.query,
+    ...(req.grpc ? { grpc: { ...req.grpc } } : {}),
+  };
+  if (d.outcome !== 'routed') {
+    return {
+      request,
+      outcome: d.outcome,
+      status: d.outcome === 'misdirected' ? 421 : 404,
+      reason: d.outcome === 'not-found' && req.grpc ? `${d.reason} (gRPC status UNIMPLEMENTED)` : d.reason,
+      ...(d.listener ? { listener: describeListenerRef(d.listener) } : {}),
+      backends: [],
+      filters: [],
+    };
+  }
+  const rule = d.rule;
+  const probs = backendProbabilities(rule);
+  const backends = rule.backends.map((b, i) => describeBackend(b, probs[i]));
+  const redirect = rule.filters.find((f) => f.type === 'RequestRedirect');
+  let status = 200;
+  let reason: string;
+  const ruleName = `${rule.routeKind} ${rule.routeNamespace}/${rule.routeName} rule ${rule.index}${rule.name ? ` (${rule.name})` : ''}`;
+  if (rule.directResponse) {
+    status = rule.directResponse.status;
+    reason = `${ruleName} answers ${status}: ${rule.directResponse.reason}`;
+  } else if (redirect && redirect.type === 'RequestRedirect') {
+    status = redirect.statusCode;
+    reason = `${ruleName} redirects with ${status}`;
+  } else {
+    const live = rule.backends.filter((b) => b.weight > 0 && !b.invalid);
+    const invalidShare = rule.backends.reduce((s, b, i) => s + (b.invalid ? probs[i] : 0), 0);
+    if (live.length === 0 || pickBackend(rule, () => 0) === undefined) {
+      status = 500;
+      reason = `${ruleName} has no usable backend: ${rule.backends.filter((b) => b.invalid).map((b) => b.invalid!.message).join('; ') || 'no backend with weight'}`;
+    } else if (invalidShare > 0) {
+      reason = `${ruleName} forwards to a backend; ${(invalidShare * 100).toFixed(1)}% of requests pick an invalid backend and get 500`;
+    } else {
+      reason = `${ruleName} forwards to a backend`;
+    }
+  }
+  return {
+    request,
+    outcome: 'routed',
+    status,
+    reason,
+    listener: describeListenerRef(d.listener),
+    route: { kind: rule.routeKind, namespace: rule.routeNamespace, name: rule.routeName, ...(d.hostname !== undefined ? { hostname: d.hostname } : {}) },
+    rule: { index: rule.index, ...(rule.name !== undefined ? { name: rule.name } : {}), source: rule.source },
+    matches: { index: d.match.index, summary: matchSummary(d.match), match: describeMatch(d.match) },
+    backends,
+    filters: rule.filters.map(describeFilter),
+    ...(rule.timeouts ? { timeouts: { ...rule.timeouts } } : {}),
+    ...(rule.retry ? { retry: { ...rule.retry } } : {}),
+  };
+}
