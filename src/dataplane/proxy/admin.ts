@@ -1,0 +1,63 @@
+/**
+ * The admin listener: `/healthz` (process up), `/readyz` (configuration loaded, every listener bound,
+ * not draining), `/metrics` (Prometheus text) and `/config` (the compiled table as JSON).
+ */
+import * as http from 'http';
+import * as net from 'net';
+import { Registry } from 'prom-client';
+
+export interface AdminSources {
+  ready(): boolean;
+  readonly registry: Registry;
+  config(): unknown;
+}
+
+export interface AdminServer {
+  readonly address: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startAdmin(host: string, port: number, sources: AdminSources): Promise<AdminServer> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const send = (status: number, body: string, type = 'text/plain; charset=utf-8') => {
+      res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed\n');
+    switch (path) {
+      case '/healthz':
+        return send(200, 'ok\n');
+      case '/readyz':
+        return sources.ready() ? send(200, 'ready\n') : send(503, 'not ready\n');
+      case '/metrics':
+        sources.registry.metrics().then(
+          (text) => send(200, text, sources.registry.contentType),
+          (err) => send(500, `${err}\n`),
+        );
+        return undefined;
+      case '/config':
+        return send(200, `${JSON.stringify(sources.config(), null, 2)}\n`, 'application/json');
+      default:
+        return send(404, 'not found: try /healthz, /readyz, /metrics, /config\n');
+    }
+  });
+  server.keepAliveTimeout = 2_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const a = server.address() as net.AddressInfo;
+  return {
+    address: a.address,
+    port: a.port,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * The error catalog: the one place that maps a failure kind to the HTTP status the client sees, the gRPC
+ * status a gRPC client sees, and the label used in `gateway_upstream_errors_total{kind}`.
+ */
+
+/** Why the gateway (not the backend) produced the response. */
+export type FailureKind =
+  | 'no-route' // nothing matched: 404 / UNIMPLEMENTED
+  | 'misdirected' // the Host belongs to another listener than the one TLS SNI chose: 421
+  | 'no-backend' // matched rule without backendRefs, or total weight 0
+  | 'invalid-backend' // the chosen backendRef is invalid (unknown kind, missing Service, not permitted)
+  | 'unresolved-backend' // the chosen backendRef has no address (not in --backends)
+  | 'unsupported-filter' // the rule (or the chosen backendRef) carries a filter this gateway does not implement
+  | 'upstream-refused' // connection refused / host unreachable / DNS failure
+  | 'upstream-reset' // the backend closed or reset the connection before or during the response
+  | 'upstream-protocol' // the backend answered something that is not HTTP
+  | 'backend-timeout' // timeouts.backendRequest elapsed for one attempt
+  | 'request-timeout' // timeouts.request elapsed for the whole request (including retries)
+  | 'grpc-deadline' // the client's grpc-timeout elapsed
+  | 'bad-request'; // the client's request cannot be forwarded (e.g. malformed Host)
+
+export interface FailureStatus {
+  readonly http: number;
+  /** gRPC status code (https://grpc.github.io/grpc/core/md_doc_statuscodes.html). */
+  readonly grpc: number;
+  readonly message: string;
+}
+
+const CATALOG: Record<FailureKind, FailureStatus> = {
+  'no-route': { http: 404, grpc: 12, message: 'no route matches this request' },
+  'misdirected': { http: 421, grpc: 14, message: 'misdirected request: the host belongs to another listener than the TLS server name' },
+  'no-backend': { http: 500, grpc: 13, message: 'the matched rule has no usable backend' },
+  'invalid-backend': { http: 500, grpc: 13, message: 'the backend reference is invalid' },
+  'unresolved-backend': { http: 500, grpc: 13, message: 'the backend has no known address' },
+  'unsupported-filter': { http: 500, grpc: 13, message: 'the matched rule uses a filter this gateway does not support' },
+  'upstream-refused': { http: 503, grpc: 14, message: 'the backend is unreachable' },
+  'upstream-reset': { http: 502, grpc: 14, message: 'the backend closed the connection' },
+  'upstream-protocol': { http: 502, grpc: 14, message: 'the backend sent an invalid response' },
+  'backend-timeout': { http: 504, grpc: 4, message: 'the backend did not answer in time' },
+  'request-timeout': { http: 504, grpc: 4, message: 'the request did not complete in time' },
+  'grpc-deadline': { http: 504, grpc: 4, message: 'deadline exceeded' },
+  'bad-request': { http: 400, grpc: 13, message: 'bad request' },
+};
+
+export function failureStatus(kind: FailureKind): FailureStatus {
+  return CATALOG[kind];
+}
+
+/** A failure on the way to (or from) the backend, classified. */
+export class UpstreamError extends Error {
+  constructor(public readonly kind: FailureKind, message: string, public readonly cause?: unknown) {
+    super(message);
+    this.name = 'UpstreamError';
+  }
+}
+
+const REFUSED_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
+const PROTOCOL_CODES = new Set([
+  'HPE_INVALID_CONSTANT', 'HPE_INVALID_VERSION', 'HPE_INVALID_STATUS', 'HPE_INVALID_HEADER_TOKEN', 'HPE_INVALID_CHUNK_SIZE',
+  'HPE_UNEXPECTED_CONTENT_LENGTH', 'HPE_INVALID_CONTENT_LENGTH', 'HPE_INVALID_TRANSFER_ENCODING', 'HPE_LF_EXPECTED',
+  'HPE_CR_EXPECTED', 'ERR_HTTP2_ERROR', 'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_INVALID_HEADER_VALUE', 'ERR_INVALID_HTTP_RESPONSE',
+]);
+
+/** Classifies a socket/HTTP error raised while talking to a backend. */
+export function classifyUpstreamError(err: any): FailureKind {
+  if (err instanceof UpstreamError) return err.kind;
+  const code: string | undefined = err?.code;
+  if (code && REFUSED_CODES.has(code)) return 'upstream-refused';
+  if (code && (PROTOCOL_CODES.has(code) || code.startsWith('HPE_'))) return 'upstream-protocol';
+  return 'upstream-reset';
+}
+
+/** HTTP status -> gRPC status, the standard mapping used when a backend answers a gRPC call without grpc-status. */
+export function grpcStatusForHttp(status: number): number {
+  switch (status) {
+    case 400: return 13;
+    case 401: return 16;
+    case 403: return 7;
+    case 404: return 12;
+    case 429: case 502: case 503: case 504: return 14;
+    default: return 2;
+  }
+}

@@ -1,0 +1,577 @@
+/**
+ * The request pipeline, shared by every transport: normalise the request into a RouteRequest, ask the
+ * router, apply the rule's and the chosen backend's filters, forward (retries, timeouts, mirrors) and
+ * write the response; failures go through the error catalog. WebSocket upgrades take the same path up
+ * to the backend, then the two sockets are piped.
+ */
+import * as http from 'http';
+import * as http2 from 'http2';
+import * as net from 'net';
+import { Readable } from 'stream';
+import type { CompiledBackend, CompiledFilter, CompiledRule, CompiledTable, Decision, HeaderModifier, RouteRequest } from '../engine/model';
+import { AccessLog } from './access-log';
+import { FailureKind, UpstreamError, failureStatus } from './errors';
+import { CorsConfig, corsPreflightHeaders, corsResponseHeaders, isPreflight, modifyPath, redirectLocation, splitHostPort } from './filters';
+import { forward } from './forward';
+import { HeaderList, applyHeaderModifier, cloneHeaders, headerList, setForwarded, stripHopByHop, toOutgoing } from './headers';
+import { GatewayMetrics } from './metrics';
+import { Mirror } from './mirror';
+import { AttemptResponse, Endpoint, UpstreamPools } from './upstream';
+
+/** What the proxy needs from the engine (the router and the balancer). */
+export interface RoutingEngine {
+  route(table: CompiledTable, request: RouteRequest): Decision;
+  pickBackend(rule: CompiledRule, random: () => number): CompiledBackend | undefined;
+}
+
+/** The (Gateway, listener port) a socket serves. */
+export interface SocketBinding {
+  readonly gateway: string;
+  readonly port: number;
+  readonly tls: boolean;
+}
+
+export interface ProxyDeps {
+  /** The table current at the time of the call; a request keeps the table it started with. */
+  readonly table: () => CompiledTable;
+  readonly engine: RoutingEngine;
+  readonly pools: UpstreamPools;
+  readonly mirror: Mirror;
+  readonly metrics: GatewayMetrics;
+  readonly accessLog: AccessLog;
+  readonly random: () => number;
+  /** Request bodies up to this size are buffered when a retry policy or mirror needs them. Default 64 KiB. */
+  readonly maxBufferBytes?: number;
+}
+
+type ClientRequest = http.IncomingMessage | http2.Http2ServerRequest;
+type ClientResponse = http.ServerResponse | http2.Http2ServerResponse;
+
+/** Per-request facts collected for the access log and metrics. */
+interface Exchange {
+  readonly binding: SocketBinding;
+  readonly started: number;
+  readonly method: string;
+  readonly host: string;
+  readonly path: string;
+  readonly protocol: string;
+  readonly grpc: boolean;
+  listener?: string;
+  route?: string;
+  rule?: string;
+  backend?: string;
+  upstream?: string;
+  error?: FailureKind;
+  grpcStatus?: number;
+  bytes: number;
+}
+
+interface Plan {
+  headers: HeaderList;
+  path: string;
+  authority: string;
+  responseModifiers: HeaderModifier[];
+  cors?: CorsConfig;
+  mirrors: Extract<CompiledFilter, { type: 'RequestMirror' }>[];
+}
+
+const GRPC_PATH = /^\/([^/]+)\/([^/]+)$/;
+
+export class ProxyHandler {
+  private active = 0;
+  private readonly maxBuffer: number;
+
+  constructor(private readonly deps: ProxyDeps) {
+    this.maxBuffer = deps.maxBufferBytes ?? 64 * 1024;
+  }
+
+  /** Requests (and upgraded connections) in progress. */
+  get inFlight(): number {
+    return this.active;
+  }
+
+  /** Handles one HTTP/1.1 or HTTP/2 request. */
+  handle(binding: SocketBinding, req: ClientRequest, res: ClientResponse): void {
+    this.active++;
+    const ex = this.exchange(binding, req);
+    let logged = false;
+    const done = () => {
+      if (logged) return;
+      logged = true;
+      this.active--;
+      this.record(ex, res.statusCode);
+    };
+    res.once('finish', done);
+    res.once('close', done);
+    this.run(binding, req, res, ex).catch((err) => {
+      this.failure(req, res, ex, err instanceof UpstreamError ? err.kind : 'upstream-reset');
+    });
+  }
+
+  private exchange(binding: SocketBinding, req: ClientRequest): Exchange {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const authority = authorityOf(req);
+    return {
+      binding,
+      started: performance.now(),
+      method: req.method ?? 'GET',
+      host: authority,
+      path: url,
+      protocol: req.httpVersionMajor === 2 ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
+      grpc: isGrpc(req.headers['content-type'], q < 0 ? url : url.slice(0, q)),
+      bytes: 0,
+    };
+  }
+
+  private routeRequest(binding: SocketBinding, req: ClientRequest, ex: Exchange): RouteRequest {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const query = q < 0 ? '' : url.slice(q + 1);
+    const grpcMatch = ex.grpc ? GRPC_PATH.exec(path) : null;
+    const headers: Record<string, string | string[] | undefined> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (!k.startsWith(':')) headers[k] = v as any;
+    return {
+      gateway: binding.gateway,
+      port: binding.port,
+      sni: binding.tls ? sniOf(req) : undefined,
+      host: splitHostPort(ex.host).hostname.replace(/\.$/, '').toLowerCase(),
+      method: ex.method,
+      path,
+      query,
+      headers,
+      grpc: grpcMatch ? { service: grpcMatch[1], method: grpcMatch[2] } : undefined,
+    };
+  }
+
+  private async run(binding: SocketBinding, req: ClientRequest, res: ClientResponse, ex: Exchange): Promise<void> {
+    const table = this.deps.table();
+    const routeReq = this.routeRequest(binding, req, ex);
+    const decision = this.deps.engine.route(table, routeReq);
+    ex.listener = decision.listener?.name;
+    if (decision.outcome === 'not-found') return this.failure(req, res, ex, 'no-route');
+    if (decision.outcome === 'misdirected') return this.failure(req, res, ex, 'misdirected');
+    const rule = decision.rule;
+    ex.route = `${rule.routeNamespace}/${rule.routeName}`;
+    ex.rule = rule.name ?? String(rule.index);
+
+    const plan: Plan = {
+      headers: stripHopByHop(headerList((req as http.IncomingMessage).headersDistinct ?? req.headers), { keepTeTrailers: ex.grpc }),
+      path: routeReq.path,
+      authority: ex.host,
+      responseModifiers: [],
+      mirrors: [],
+    };
+    const scheme = binding.tls ? 'https' : 'http';
+    const early = this.applyFilters(rule.filters, plan, decision, routeReq, scheme, req);
+    if (early) return this.direct(req, res, ex, early);
+    if (rule.directResponse) {
+      return this.failure(req, res, ex, rule.filters.some((f) => f.type === 'Unsupported') ? 'unsupported-filter' : 'no-backend');
+    }
+    const backend = this.deps.engine.pickBackend(rule, this.deps.random);
+    if (!backend) return this.failure(req, res, ex, 'no-backend');
+    ex.backend = backendLabel(backend);
+    if (backend.invalid) return this.failure(req, res, ex, backend.invalid.reason === 'UnresolvedBackend' ? 'unresolved-backend' : 'invalid-backend');
+    const late = this.applyFilters(backend.filters, plan, decision, routeReq, scheme, req);
+    if (late) return this.direct(req, res, ex, late);
+    const target = backend.target;
+    if (!target || target.endpoints.length === 0) return this.failure(req, res, ex, 'unresolved-backend');
+
+    setForwarded(plan.headers, { clientAddress: req.socket?.remoteAddress, proto: scheme, host: ex.host });
+    const fullPath = routeReq.query ? `${plan.path}?${routeReq.query}` : plan.path;
+    const protocol = ex.grpc || target.protocol === 'h2c' ? 'h2c' : 'http1';
+
+    // Body: buffered when a retry or a mirror needs to replay it and it is small enough.
+    const declared = Number(req.headers['content-length']);
+    const noBody = req.httpVersionMajor === 2
+      ? (req as http2.Http2ServerRequest).stream.endAfterHeaders || declared === 0
+      : !req.headers['transfer-encoding'] && !(declared > 0);
+    const wantsReplay = (rule.retry !== undefined && (rule.retry.attempts ?? 1) > 0) || plan.mirrors.length > 0;
+    let body: Buffer | Readable | undefined;
+    if (noBody) body = undefined;
+    else if (wantsReplay && declared > 0 && declared <= this.maxBuffer) body = await readAll(req, this.maxBuffer);
+    else body = req;
+
+    // Mirrors: after the rule's filters, before the response; never awaited.
+    for (const m of plan.mirrors) {
+      if (m.fraction < 1 && this.deps.random() >= m.fraction) continue;
+      const t = m.backend.invalid ? undefined : m.backend.target;
+      if (!t) {
+        this.deps.metrics.mirrors.inc({ result: 'skipped' });
+        continue;
+      }
+      this.deps.mirror.send({
+        endpoints: t.endpoints,
+        protocol: ex.grpc || t.protocol === 'h2c' ? 'h2c' : 'http1',
+        method: ex.method,
+        path: fullPath,
+        authority: plan.authority,
+        headers: cloneHeaders(plan.headers),
+        body: body === undefined || Buffer.isBuffer(body) ? body : null,
+      });
+    }
+
+    // Deadlines: timeouts.request for the whole exchange, grpc-timeout from the client.
+    const controller = new AbortController();
+    let upstream: AttemptResponse | undefined;
+    const timers: NodeJS.Timeout[] = [];
+    const expire = (kind: FailureKind, ms: number) => {
+      timers.push(setTimeout(() => {
+        if (!upstream) {
+          controller.abort(new UpstreamError(kind, `deadline of ${ms} ms exceeded`));
+        } else {
+          ex.error = kind;
+          this.deps.metrics.upstreamErrors.inc({ kind });
+          upstream.abort();
+          res.destroy();
+        }
+      }, ms));
+    };
+    const requestMs = rule.timeouts?.requestMs;
+    if (requestMs && requestMs > 0) expire('request-timeout', requestMs);
+    const grpcMs = ex.grpc ? parseGrpcTimeout(req.headers['grpc-timeout']) : undefined;
+    if (grpcMs !== undefined) expire('grpc-deadline', grpcMs);
+    const clearTimers = () => timers.forEach(clearTimeout);
+    res.once('close', () => {
+      clearTimers();
+      if (!res.writableFinished) {
+        if (!upstream) controller.abort(new UpstreamError('upstream-reset', 'the client went away'));
+        else upstream.abort();
+      }
+    });
+
+    try {
+      upstream = await forward(this.deps.pools, {
+        endpoints: target.endpoints as Endpoint[],
+        protocol,
+        method: ex.method,
+        path: fullPath,
+        authority: plan.authority,
+        headers: plan.headers,
+        body,
+        retry: rule.retry,
+        backendTimeoutMs: rule.timeouts?.backendRequestMs,
+      }, controller.signal, {
+        onAttemptError: (e) => this.deps.metrics.upstreamErrors.inc({ kind: e.kind }),
+        onRetry: () => this.deps.metrics.retries.inc({ gateway: binding.gateway, route: ex.route! }),
+      });
+    } catch (err: any) {
+      clearTimers();
+      const kind: FailureKind = err instanceof UpstreamError ? err.kind : 'upstream-reset';
+      if (res.destroyed || res.writableEnded) return undefined; // the client is gone
+      return this.failure(req, res, ex, kind, true);
+    }
+    ex.upstream = upstream.address;
+    this.respond(req, res, ex, upstream, plan, clearTimers);
+    return undefined;
+  }
+
+  /** Applies filters in order; returns a response to send instead of forwarding, if one is due. */
+  private applyFilters(filters: readonly CompiledFilter[], plan: Plan, decision: Extract<Decision, { outcome: 'routed' }>, routeReq: RouteRequest, scheme: string, req: ClientRequest): DirectResponse | undefined {
+    for (const f of filters) {
+      switch (f.type) {
+        case 'RequestHeaderModifier':
+          applyHeaderModifier(plan.headers, f);
+          break;
+        case 'ResponseHeaderModifier':
+          plan.responseModifiers.push(f);
+          break;
+        case 'URLRewrite':
+          if (f.hostname) plan.authority = f.hostname;
+          if (f.path) plan.path = modifyPath(plan.path, f.path, decision.matchedPathPrefix);
+          break;
+        case 'RequestRedirect': {
+          const { status, location } = redirectLocation(f, {
+            scheme,
+            host: authorityOf(req),
+            listenerPort: routeReq.port,
+            path: routeReq.path,
+            query: routeReq.query,
+            matchedPrefix: decision.matchedPathPrefix,
+          });
+          return { status, headers: { location, 'content-length': '0' } };
+        }
+        case 'RequestMirror':
+          plan.mirrors.push(f);
+          break;
+        case 'CORS':
+          plan.cors = f;
+          if (isPreflight(routeReq.method, plan.headers)) {
+            return { status: 200, headers: { ...corsPreflightHeaders(f, plan.headers), 'content-length': '0' } };
+          }
+          break;
+        case 'Unsupported':
+          return { status: failureStatus('unsupported-filter').http, kind: 'unsupported-filter', headers: {} };
+      }
+    }
+    return undefined;
+  }
+
+  private direct(req: ClientRequest, res: ClientResponse, ex: Exchange, d: DirectResponse): void {
+    if (d.kind) return this.failure(req, res, ex, d.kind);
+    (res as http.ServerResponse).writeHead(d.status, d.headers);
+    res.end();
+  }
+
+  private respond(req: ClientRequest, res: ClientResponse, ex: Exchange, up: AttemptResponse, plan: Plan, finished: () => void): void {
+    const headers = stripHopByHop(up.headers);
+    for (const m of plan.responseModifiers) applyHeaderModifier(headers, m);
+    if (plan.cors) {
+      for (const [k, v] of Object.entries(corsResponseHeaders(plan.cors, plan.headers))) headers.set(k, [v]);
+    }
+    const isH2Client = req.httpVersionMajor === 2;
+    const grpcStatus = headers.get('grpc-status')?.[0];
+    if (grpcStatus !== undefined) ex.grpcStatus = Number(grpcStatus);
+    try {
+      (res as http.ServerResponse).writeHead(up.status, toOutgoing(headers));
+    } catch (err) {
+      up.abort();
+      return this.failure(req, res, ex, 'upstream-protocol', true);
+    }
+    const chunked = !headers.has('content-length');
+    up.body.on('data', (chunk: Buffer) => {
+      ex.bytes += chunk.length;
+    });
+    up.body.once('end', () => {
+      finished();
+      const trailers = up.trailers();
+      if (trailers.size > 0 && (isH2Client || chunked)) {
+        const t = trailers.get('grpc-status')?.[0];
+        if (t !== undefined) ex.grpcStatus = Number(t);
+        (res as http.ServerResponse).addTrailers(toOutgoing(trailers));
+      }
+    });
+    const midwayFailure = () => {
+      if (res.writableEnded) return;
+      finished();
+      ex.error = 'upstream-reset';
+      this.deps.metrics.upstreamErrors.inc({ kind: 'upstream-reset' });
+      res.destroy();
+    };
+    up.body.once('error', midwayFailure);
+    up.body.once('aborted', midwayFailure);
+    up.body.once('close', () => {
+      if (!up.body.readableEnded) midwayFailure();
+    });
+    up.body.pipe(res as NodeJS.WritableStream);
+  }
+
+  /** Answers a failure: HTTP status from the catalog, or a trailers-only gRPC response. */
+  private failure(req: ClientRequest | undefined, res: ClientResponse, ex: Exchange, kind: FailureKind, counted = false): void {
+    ex.error = kind;
+    if (!counted && kind !== 'no-route' && kind !== 'misdirected') this.deps.metrics.upstreamErrors.inc({ kind });
+    if (res.headersSent || res.destroyed || res.writableEnded) {
+      res.destroy();
+      return;
+    }
+    const status = failureStatus(kind);
+    if (ex.grpc) {
+      ex.grpcStatus = status.grpc;
+      const h2 = req && req.httpVersionMajor === 2 ? (res as http2.Http2ServerResponse).stream : undefined;
+      const headers = { 'content-type': 'application/grpc', 'grpc-status': String(status.grpc), 'grpc-message': encodeURIComponent(status.message) };
+      if (h2 && !h2.headersSent && !h2.destroyed) {
+        (res as any).statusCode = 200;
+        h2.respond({ ':status': 200, ...headers }, { endStream: true });
+        return;
+      }
+      (res as http.ServerResponse).writeHead(200, { ...headers, 'content-length': '0' });
+      res.end();
+      return;
+    }
+    const body = `${status.message}\n`;
+    (res as http.ServerResponse).writeHead(status.http, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) });
+    res.end(body);
+  }
+
+  private record(ex: Exchange, status: number): void {
+    const durationMs = performance.now() - ex.started;
+    const code = String(status);
+    this.deps.metrics.requests.inc({ gateway: ex.binding.gateway, route: ex.route ?? '', rule: ex.rule ?? '', backend: ex.backend ?? '', code });
+    this.deps.metrics.duration.observe({ gateway: ex.binding.gateway, route: ex.route ?? '', code }, durationMs / 1000);
+    this.deps.accessLog({
+      time: new Date().toISOString(),
+      gateway: ex.binding.gateway,
+      listener: ex.listener,
+      protocol: ex.protocol,
+      method: ex.method,
+      host: ex.host,
+      path: ex.path,
+      status,
+      grpcStatus: ex.grpcStatus,
+      route: ex.route,
+      rule: ex.rule,
+      backend: ex.backend,
+      upstream: ex.upstream,
+      error: ex.error,
+      durationMs: Math.round(durationMs * 1000) / 1000,
+      bytes: ex.bytes,
+    });
+  }
+
+  /** Handles an HTTP/1.1 Upgrade (WebSocket): routed and filtered like a request, then the sockets are piped. */
+  upgrade(binding: SocketBinding, req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
+    this.active++;
+    const ex = this.exchange(binding, req);
+    let status = 101;
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      this.active--;
+      this.record(ex, status);
+    };
+    socket.once('close', close);
+    socket.on('error', () => socket.destroy());
+    const reject = (code: number, kind?: FailureKind, headers: Record<string, string> = {}) => {
+      status = code;
+      if (kind) {
+        ex.error = kind;
+        if (kind !== 'no-route' && kind !== 'misdirected') this.deps.metrics.upstreamErrors.inc({ kind });
+      }
+      const body = kind ? `${failureStatus(kind).message}\n` : '';
+      const lines = [`HTTP/1.1 ${code} ${http.STATUS_CODES[code] ?? ''}`, 'connection: close', `content-length: ${Buffer.byteLength(body)}`];
+      for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+      socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+    };
+    const table = this.deps.table();
+    const routeReq = this.routeRequest(binding, req, ex);
+    const decision = this.deps.engine.route(table, routeReq);
+    ex.listener = decision.listener?.name;
+    if (decision.outcome !== 'routed') {
+      const kind: FailureKind = decision.outcome === 'misdirected' ? 'misdirected' : 'no-route';
+      return reject(failureStatus(kind).http, kind);
+    }
+    const rule = decision.rule;
+    ex.route = `${rule.routeNamespace}/${rule.routeName}`;
+    ex.rule = rule.name ?? String(rule.index);
+    const plan: Plan = {
+      headers: stripHopByHop(headerList(req.headersDistinct), { upgrade: true }),
+      path: routeReq.path,
+      authority: ex.host,
+      responseModifiers: [],
+      mirrors: [],
+    };
+    const scheme = binding.tls ? 'https' : 'http';
+    const early = this.applyFilters(rule.filters, plan, decision, routeReq, scheme, req);
+    if (early) return reject(early.status, early.kind, early.headers);
+    if (rule.directResponse) return reject(500, rule.filters.some((f) => f.type === 'Unsupported') ? 'unsupported-filter' : 'no-backend');
+    const backend = this.deps.engine.pickBackend(rule, this.deps.random);
+    if (!backend) return reject(500, 'no-backend');
+    ex.backend = backendLabel(backend);
+    if (backend.invalid) return reject(500, backend.invalid.reason === 'UnresolvedBackend' ? 'unresolved-backend' : 'invalid-backend');
+    const late = this.applyFilters(backend.filters, plan, decision, routeReq, scheme, req);
+    if (late) return reject(late.status, late.kind, late.headers);
+    const target = backend.target;
+    if (!target || target.endpoints.length === 0) return reject(500, 'unresolved-backend');
+    setForwarded(plan.headers, { clientAddress: req.socket.remoteAddress, proto: scheme, host: ex.host });
+    const endpoint = target.endpoints[Math.floor(this.deps.random() * target.endpoints.length) % target.endpoints.length];
+    ex.upstream = `${endpoint.host}:${endpoint.port}`;
+    const headers = toOutgoing(plan.headers);
+    headers.host = plan.authority;
+    const upReq = http.request({
+      host: endpoint.host,
+      port: endpoint.port,
+      method: req.method,
+      path: routeReq.query ? `${plan.path}?${routeReq.query}` : plan.path,
+      headers,
+      agent: false,
+      setHost: false,
+    });
+    socket.once('close', () => upReq.destroy());
+    upReq.on('error', (err) => {
+      if (socket.destroyed) return;
+      const kind: FailureKind = (err as any).code === 'ECONNREFUSED' ? 'upstream-refused' : 'upstream-reset';
+      reject(failureStatus(kind).http, kind);
+    });
+    upReq.on('response', (res) => {
+      status = res.statusCode ?? 502;
+      const h = stripHopByHop(headerList(res.headersDistinct));
+      for (const m of plan.responseModifiers) applyHeaderModifier(h, m);
+      const lines = [`HTTP/1.1 ${status} ${res.statusMessage ?? ''}`, 'connection: close'];
+      for (const [k, vs] of h) for (const v of vs) lines.push(`${k}: ${v}`);
+      if (!h.has('content-length')) lines.push('transfer-encoding: identity');
+      socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+      res.on('data', (c: Buffer) => {
+        ex.bytes += c.length;
+      });
+      res.pipe(socket);
+    });
+    upReq.on('upgrade', (res, upSocket, upHead) => {
+      status = res.statusCode ?? 101;
+      const h = headerList(res.headersDistinct);
+      for (const m of plan.responseModifiers) applyHeaderModifier(h, m);
+      const lines = [`HTTP/1.1 ${status} ${res.statusMessage ?? 'Switching Protocols'}`];
+      for (const [k, vs] of h) for (const v of vs) lines.push(`${k}: ${v}`);
+      socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (upHead.length) socket.write(upHead);
+      if (head.length) upSocket.write(head);
+      upSocket.on('error', () => socket.destroy());
+      upSocket.on('close', () => socket.destroy());
+      socket.on('close', () => upSocket.destroy());
+      upSocket.on('data', (c: Buffer) => {
+        ex.bytes += c.length;
+      });
+      upSocket.pipe(socket);
+      socket.pipe(upSocket);
+    });
+    upReq.end();
+  }
+}
+
+interface DirectResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly kind?: FailureKind;
+}
+
+function authorityOf(req: ClientRequest): string {
+  const h = req.headers;
+  const a = (req.httpVersionMajor === 2 ? (h[':authority'] as string | undefined) : undefined) ?? h.host ?? '';
+  return String(a);
+}
+
+function sniOf(req: ClientRequest): string | undefined {
+  const sock: any = req.httpVersionMajor === 2 ? (req as http2.Http2ServerRequest).stream?.session?.socket : req.socket;
+  const name = sock?.servername;
+  return typeof name === 'string' && name ? name.toLowerCase() : undefined;
+}
+
+function isGrpc(contentType: string | undefined, path: string): boolean {
+  if (!contentType) return false;
+  const ct = contentType.toLowerCase();
+  return (ct === 'application/grpc' || ct.startsWith('application/grpc+') || ct.startsWith('application/grpc;')) && GRPC_PATH.test(path);
+}
+
+function backendLabel(b: CompiledBackend): string {
+  return `${b.ref.namespace}/${b.ref.name}${b.ref.port !== undefined ? `:${b.ref.port}` : ''}`;
+}
+
+const GRPC_UNITS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
+
+/** `grpc-timeout` (e.g. `100m`, `5S`) in milliseconds; undefined when absent or malformed. */
+export function parseGrpcTimeout(value: string | string[] | undefined): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  const m = v ? /^(\d{1,8})([HMSmun])$/.exec(v) : null;
+  if (!m) return undefined;
+  return Math.max(1, Math.ceil(Number(m[1]) * GRPC_UNITS[m[2]]));
+}
+
+function readAll(req: Readable, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        req.destroy();
+        reject(new UpstreamError('bad-request', 'request body larger than declared'));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', (e) => reject(new UpstreamError('upstream-reset', e.message, e)));
+    req.on('aborted', () => reject(new UpstreamError('upstream-reset', 'the client went away')));
+  });
+}

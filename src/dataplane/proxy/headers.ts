@@ -1,0 +1,114 @@
+/**
+ * Header handling shared by every transport: a case-insensitive multi-map, hop-by-hop stripping,
+ * X-Forwarded-* and the Gateway API header modifiers (set / add / remove).
+ */
+import type { HeaderModifier } from '../engine/model';
+
+/** Lower-case name -> every value, in arrival order. */
+export type HeaderList = Map<string, string[]>;
+
+/** Builds a HeaderList from Node's `headersDistinct` (preferred) or `headers` shape; pseudo-headers are dropped. */
+export function headerList(headers: Record<string, string | string[] | number | undefined> | undefined): HeaderList {
+  const out: HeaderList = new Map();
+  if (!headers) return out;
+  for (const [rawName, value] of Object.entries(headers)) {
+    if (value === undefined || rawName.startsWith(':')) continue;
+    const name = rawName.toLowerCase();
+    const values = Array.isArray(value) ? value.map(String) : [String(value)];
+    const prev = out.get(name);
+    if (prev) prev.push(...values);
+    else out.set(name, [...values]);
+  }
+  return out;
+}
+
+/** Plain object for `http.request` / `http2 session.request` / `res.writeHead`; one value stays a string. */
+export function toOutgoing(headers: HeaderList): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, values] of headers) {
+    if (values.length === 0) continue;
+    out[name] = values.length === 1 ? values[0] : [...values];
+  }
+  return out;
+}
+
+/** The first value of a header, or undefined. */
+export function first(headers: HeaderList, name: string): string | undefined {
+  return headers.get(name.toLowerCase())?.[0];
+}
+
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization', 'http2-settings'];
+
+export interface StripOptions {
+  /** Keep `TE: trailers` (gRPC requires it end to end). */
+  readonly keepTeTrailers?: boolean;
+  /** Keep `Connection: upgrade` + `Upgrade` (a WebSocket handshake being forwarded). */
+  readonly upgrade?: boolean;
+}
+
+/** Removes hop-by-hop headers and every header named in Connection, in place. */
+export function stripHopByHop(headers: HeaderList, options: StripOptions = {}): HeaderList {
+  const named = new Set<string>();
+  for (const v of headers.get('connection') ?? []) {
+    for (const token of v.split(',')) {
+      const t = token.trim().toLowerCase();
+      if (t) named.add(t);
+    }
+  }
+  const upgradeValue = headers.get('upgrade');
+  const te = headers.get('te');
+  for (const n of named) headers.delete(n);
+  for (const n of HOP_BY_HOP) headers.delete(n);
+  if (options.keepTeTrailers && te && te.some((v) => v.split(',').some((t) => t.trim().toLowerCase() === 'trailers'))) {
+    headers.set('te', ['trailers']);
+  }
+  if (options.upgrade && upgradeValue) {
+    headers.set('connection', ['upgrade']);
+    headers.set('upgrade', upgradeValue);
+  }
+  return headers;
+}
+
+export interface ForwardedInfo {
+  readonly clientAddress?: string;
+  /** 'http' or 'https': the scheme the client used to reach the gateway. */
+  readonly proto: string;
+  /** The Host / :authority the client sent. */
+  readonly host?: string;
+}
+
+/** Appends the client address to X-Forwarded-For and sets X-Forwarded-Proto and X-Forwarded-Host, in place. */
+export function setForwarded(headers: HeaderList, info: ForwardedInfo): HeaderList {
+  if (info.clientAddress) {
+    const addr = info.clientAddress.startsWith('::ffff:') ? info.clientAddress.slice(7) : info.clientAddress;
+    const prev = headers.get('x-forwarded-for');
+    headers.set('x-forwarded-for', [prev && prev.length ? `${prev.join(', ')}, ${addr}` : addr]);
+  }
+  headers.set('x-forwarded-proto', [info.proto]);
+  if (info.host) headers.set('x-forwarded-host', [info.host]);
+  return headers;
+}
+
+/**
+ * Applies a RequestHeaderModifier / ResponseHeaderModifier in place: `set` replaces every value,
+ * `add` appends a value (an existing header then has several), `remove` deletes; names are case-insensitive.
+ */
+export function applyHeaderModifier(headers: HeaderList, modifier: HeaderModifier | undefined): HeaderList {
+  if (!modifier) return headers;
+  for (const [name, value] of modifier.set) headers.set(name.toLowerCase(), [value]);
+  for (const [name, value] of modifier.add) {
+    const n = name.toLowerCase();
+    const prev = headers.get(n);
+    if (prev) prev.push(value);
+    else headers.set(n, [value]);
+  }
+  for (const name of modifier.remove) headers.delete(name.toLowerCase());
+  return headers;
+}
+
+/** Deep copy (mirrors and retries must not see later edits). */
+export function cloneHeaders(headers: HeaderList): HeaderList {
+  const out: HeaderList = new Map();
+  for (const [k, v] of headers) out.set(k, [...v]);
+  return out;
+}

@@ -1,0 +1,245 @@
+/**
+ * Listener sockets. A cleartext (HTTP) socket accepts HTTP/1.1 and HTTP/2 with prior knowledge on the
+ * same port: the first bytes are sniffed for the HTTP/2 connection preface and the socket is handed to
+ * an `http2` or an `http` server. A TLS (HTTPS) socket terminates TLS with the certificate SNI selects
+ * and offers ALPN h2 and http/1.1. Every socket supports graceful close (stop accepting, let requests
+ * in flight finish, close idle connections).
+ */
+import * as http from 'http';
+import * as http2 from 'http2';
+import * as net from 'net';
+import * as tls from 'tls';
+import type { SniCertificate, SocketSpec } from '../engine/model';
+import { hostnameMatches } from '../engine/util';
+import { SocketBinding } from './handler';
+
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+
+export interface ListenerHandlers {
+  request(binding: SocketBinding, req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse): void;
+  upgrade(binding: SocketBinding, req: http.IncomingMessage, socket: net.Socket, head: Buffer): void;
+}
+
+/** A bound listener socket. */
+export interface BoundListener {
+  readonly binding: SocketBinding;
+  /** The address actually bound (port resolved when 0 was asked). */
+  readonly address: string;
+  readonly port: number;
+  /** Requests in flight on this socket. */
+  readonly inFlight: number;
+  /** HTTPS: replace the certificates offered (a reload). */
+  updateSpec(spec: SocketSpec): void;
+  /** Stops accepting, lets requests in flight finish (adding `Connection: close`), then closes. */
+  close(timeoutMs: number): Promise<void>;
+}
+
+export interface ListenOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly spec: SocketSpec;
+  readonly handlers: ListenerHandlers;
+  /** Client connections idle longer than this are closed. Default 60 s. */
+  readonly idleTimeoutMs?: number;
+}
+
+/** Binds a listener socket for one (Gateway, port). */
+export async function listen(options: ListenOptions): Promise<BoundListener> {
+  return options.spec.protocol === 'HTTPS' ? listenTls(options) : listenCleartext(options);
+}
+
+class ConnectionTracker {
+  readonly sockets = new Set<net.Socket>();
+  readonly sessions = new Set<http2.Http2Session>();
+  inFlight = 0;
+  draining = false;
+
+  track(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+  }
+
+  trackSession(session: http2.Http2Session): void {
+    this.sessions.add(session);
+    session.once('close', () => this.sessions.delete(session));
+    if (this.draining) session.close();
+  }
+
+  /** Wraps the request handler: counts requests in flight and asks HTTP/1.1 clients to go away while draining. */
+  wrap(binding: SocketBinding, handlers: ListenerHandlers): ListenerHandlers {
+    return {
+      request: (_b, req, res) => {
+        this.inFlight++;
+        let done = false;
+        const end = () => {
+          if (!done) {
+            done = true;
+            this.inFlight--;
+          }
+        };
+        res.once('finish', end);
+        res.once('close', end);
+        if (this.draining && req.httpVersionMajor < 2) (res as http.ServerResponse).setHeader('connection', 'close');
+        handlers.request(binding, req, res);
+      },
+      upgrade: (_b, req, socket, head) => {
+        this.inFlight++;
+        socket.once('close', () => this.inFlight--);
+        handlers.upgrade(binding, req, socket, head);
+      },
+    };
+  }
+
+  async drain(server: net.Server, timeoutMs: number): Promise<void> {
+    this.draining = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const s of this.sessions) s.close();
+    const deadline = Date.now() + timeoutMs;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const s of this.sessions) s.destroy();
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+}
+
+function bind(server: net.Server, host: string, port: number): Promise<{ address: string; port: number }> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen({ host, port }, () => {
+      server.off('error', onError);
+      const a = server.address() as net.AddressInfo;
+      resolve({ address: a.address, port: a.port });
+    });
+  });
+}
+
+async function listenCleartext(options: ListenOptions): Promise<BoundListener> {
+  const binding: SocketBinding = { gateway: options.spec.gateway, port: options.spec.port, tls: false };
+  const tracker = new ConnectionTracker();
+  const handlers = tracker.wrap(binding, options.handlers);
+  const idle = options.idleTimeoutMs ?? 60_000;
+  const h1 = http.createServer({ keepAliveTimeout: 5_000 }, (req, res) => handlers.request(binding, req, res));
+  h1.on('upgrade', (req, socket, head) => handlers.upgrade(binding, req, socket as net.Socket, head));
+  h1.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  const h2 = http2.createServer({}, (req, res) => handlers.request(binding, req, res));
+  h2.on('session', (session) => {
+    tracker.trackSession(session);
+    session.setTimeout(idle, () => session.close());
+  });
+  const server = net.createServer({ pauseOnConnect: false }, (socket) => {
+    tracker.track(socket);
+    socket.on('error', () => socket.destroy());
+    sniff(socket, (isH2) => (isH2 ? h2 : h1).emit('connection', socket));
+  });
+  const bound = await bind(server, options.host, options.port);
+  return {
+    binding,
+    address: bound.address,
+    port: bound.port,
+    get inFlight() {
+      return tracker.inFlight;
+    },
+    updateSpec: () => undefined,
+    close: (timeoutMs) => tracker.drain(server, timeoutMs),
+  };
+}
+
+/** Reads until the first bytes tell HTTP/2 prior knowledge from anything else, then puts them back. */
+function sniff(socket: net.Socket, route: (isH2: boolean) => void): void {
+  let buffered = Buffer.alloc(0);
+  const onData = (chunk: Buffer) => {
+    buffered = Buffer.concat([buffered, chunk]);
+    const n = Math.min(buffered.length, PREFACE.length);
+    const prefixMatches = buffered.subarray(0, n).equals(PREFACE.subarray(0, n));
+    if (prefixMatches && buffered.length < PREFACE.length) return; // need more bytes
+    socket.off('data', onData);
+    socket.pause();
+    socket.unshift(buffered);
+    route(prefixMatches);
+    process.nextTick(() => socket.resume());
+  };
+  socket.on('data', onData);
+}
+
+/** The SNI entry for a server name: first matching hostname, else the entry without hostname, else the first. */
+export function selectCertificate(entries: readonly SniCertificate[], servername: string | undefined): SniCertificate | undefined {
+  const name = servername?.toLowerCase();
+  if (name) {
+    for (const e of entries) if (e.hostname !== undefined && e.certificates.length > 0 && hostnameMatches(e.hostname, name)) return e;
+  }
+  return entries.find((e) => e.hostname === undefined && e.certificates.length > 0) ?? entries.find((e) => e.certificates.length > 0);
+}
+
+async function listenTls(options: ListenOptions): Promise<BoundListener> {
+  const binding: SocketBinding = { gateway: options.spec.gateway, port: options.spec.port, tls: true };
+  const tracker = new ConnectionTracker();
+  const handlers = tracker.wrap(binding, options.handlers);
+  let spec = options.spec;
+  const contexts = new WeakMap<SniCertificate, tls.SecureContext>();
+  const contextFor = (entry: SniCertificate): tls.SecureContext => {
+    let ctx = contexts.get(entry);
+    if (!ctx) {
+      ctx = tls.createSecureContext({
+        cert: entry.certificates.map((c) => c.certPem),
+        key: entry.certificates.map((c) => ({ pem: c.keyPem })),
+      });
+      contexts.set(entry, ctx);
+    }
+    return ctx;
+  };
+  const server = http2.createSecureServer({
+    allowHTTP1: true,
+    ALPNProtocols: ['h2', 'http/1.1'],
+    SNICallback: (servername, cb) => {
+      const entry = selectCertificate(spec.certificates ?? [], servername);
+      if (!entry) return cb(new Error(`no certificate for server name '${servername}'`));
+      try {
+        return cb(null, contextFor(entry));
+      } catch (err: any) {
+        return cb(err);
+      }
+    },
+  }, (req, res) => handlers.request(binding, req, res));
+  // Clients that send no SNI get the default entry's certificate.
+  const initial = selectCertificate(spec.certificates ?? [], undefined);
+  if (initial) {
+    server.setSecureContext({
+      cert: initial.certificates.map((c) => c.certPem),
+      key: initial.certificates.map((c) => ({ pem: c.keyPem })),
+    });
+  }
+  server.on('secureConnection', (socket: tls.TLSSocket) => {
+    tracker.track(socket);
+    socket.on('error', () => socket.destroy());
+  });
+  server.on('session', (session) => {
+    tracker.trackSession(session);
+    session.setTimeout(options.idleTimeoutMs ?? 60_000, () => session.close());
+  });
+  server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => handlers.upgrade(binding, req, socket, head));
+  server.on('tlsClientError', () => undefined);
+  const bound = await bind(server, options.host, options.port);
+  return {
+    binding,
+    address: bound.address,
+    port: bound.port,
+    get inFlight() {
+      return tracker.inFlight;
+    },
+    updateSpec: (next) => {
+      spec = next;
+      const d = selectCertificate(spec.certificates ?? [], undefined);
+      if (d) {
+        server.setSecureContext({
+          cert: d.certificates.map((c) => c.certPem),
+          key: d.certificates.map((c) => ({ pem: c.keyPem })),
+        });
+      }
+    },
+    close: (timeoutMs) => tracker.drain(server, timeoutMs),
+  };
+}

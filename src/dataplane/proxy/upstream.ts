@@ -1,0 +1,212 @@
+/**
+ * Upstream connection pools and one request attempt to one endpoint: HTTP/1.1 through a keep-alive
+ * agent per endpoint, HTTP/2 cleartext (prior knowledge) through one shared session per endpoint.
+ */
+import * as http from 'http';
+import * as http2 from 'http2';
+import { Readable } from 'stream';
+import { UpstreamError, classifyUpstreamError } from './errors';
+import { HeaderList, headerList, toOutgoing } from './headers';
+
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+export function endpointKey(ep: Endpoint): string {
+  return ep.host.includes(':') ? `[${ep.host}]:${ep.port}` : `${ep.host}:${ep.port}`;
+}
+
+/** One request to send to one endpoint. */
+export interface AttemptRequest {
+  readonly endpoint: Endpoint;
+  readonly protocol: 'http1' | 'h2c';
+  readonly method: string;
+  /** Request-target: path plus '?query'. */
+  readonly path: string;
+  /** Value for Host / :authority. */
+  readonly authority: string;
+  /** Already filtered (hop-by-hop stripped, modifiers applied, X-Forwarded-* set); no Host. */
+  readonly headers: HeaderList;
+  /** A buffered body (replayable), a stream (single use), or none. */
+  readonly body: Buffer | Readable | undefined;
+}
+
+/** The backend's response head; `body` streams the rest, `trailers` resolves at its end. */
+export interface AttemptResponse {
+  readonly status: number;
+  readonly headers: HeaderList;
+  readonly body: Readable;
+  /** Trailers received after the body (HTTP/2 trailers, chunked HTTP/1.1 trailers); empty when none. */
+  readonly trailers: () => HeaderList;
+  /** `host:port` that answered. */
+  readonly address: string;
+  /** Stops the exchange (destroys the upstream request/stream). */
+  readonly abort: () => void;
+}
+
+/** A started attempt: `response` settles with the head or an UpstreamError; `abort` cancels it. */
+export interface Attempt {
+  readonly response: Promise<AttemptResponse>;
+  readonly abort: () => void;
+}
+
+export interface PoolOptions {
+  /** Idle keep-alive sockets kept per endpoint. Default 64. */
+  readonly maxFreeSockets?: number;
+  /** How long an idle upstream socket is kept. Default 30 s. */
+  readonly idleTimeoutMs?: number;
+}
+
+export class UpstreamPools {
+  private readonly agents = new Map<string, http.Agent>();
+  private readonly sessions = new Map<string, http2.ClientHttp2Session>();
+  private readonly options: Required<PoolOptions>;
+
+  constructor(options: PoolOptions = {}) {
+    this.options = { maxFreeSockets: options.maxFreeSockets ?? 64, idleTimeoutMs: options.idleTimeoutMs ?? 30_000 };
+  }
+
+  /** The keep-alive agent of an endpoint (created on first use). */
+  agent(ep: Endpoint): http.Agent {
+    const key = endpointKey(ep);
+    let agent = this.agents.get(key);
+    if (!agent) {
+      agent = new http.Agent({ keepAlive: true, maxFreeSockets: this.options.maxFreeSockets, timeout: this.options.idleTimeoutMs, scheduling: 'lifo' });
+      this.agents.set(key, agent);
+    }
+    return agent;
+  }
+
+  /** The HTTP/2 session of an endpoint; a closed or failed session is replaced. */
+  session(ep: Endpoint): http2.ClientHttp2Session {
+    const key = endpointKey(ep);
+    const existing = this.sessions.get(key);
+    if (existing && !existing.closed && !existing.destroyed) return existing;
+    const session = http2.connect(`http://${key}`);
+    const forget = () => {
+      if (this.sessions.get(key) === session) this.sessions.delete(key);
+    };
+    session.on('error', forget);
+    session.on('close', forget);
+    session.on('goaway', forget);
+    session.setTimeout(this.options.idleTimeoutMs, () => {
+      forget();
+      session.close();
+    });
+    session.unref();
+    this.sessions.set(key, session);
+    return session;
+  }
+
+  /** Starts one attempt. */
+  send(req: AttemptRequest): Attempt {
+    return req.protocol === 'h2c' ? this.sendH2(req) : this.sendH1(req);
+  }
+
+  private sendH1(req: AttemptRequest): Attempt {
+    const address = endpointKey(req.endpoint);
+    const headers = toOutgoing(req.headers);
+    const cookie = req.headers.get('cookie');
+    if (cookie && cookie.length > 1) headers.cookie = cookie.join('; ');
+    headers.host = req.authority;
+    if (Buffer.isBuffer(req.body)) {
+      headers['content-length'] = String(req.body.length);
+    } else if (req.body === undefined && bodyMethod(req.method)) {
+      headers['content-length'] = '0';
+    }
+    const upstream = http.request({
+      host: req.endpoint.host,
+      port: req.endpoint.port,
+      method: req.method,
+      path: req.path,
+      headers,
+      agent: this.agent(req.endpoint),
+      setHost: false,
+    });
+    const response = new Promise<AttemptResponse>((resolve, reject) => {
+      upstream.on('error', (err) => reject(new UpstreamError(classifyUpstreamError(err), `${address}: ${err.message}`, err)));
+      upstream.on('response', (res) => {
+        resolve({
+          status: res.statusCode ?? 502,
+          headers: headerList(res.headersDistinct),
+          body: res,
+          trailers: () => headerList(res.trailersDistinct),
+          address,
+          abort: () => upstream.destroy(),
+        });
+      });
+    });
+    writeBody(req.body, upstream);
+    return { response, abort: () => upstream.destroy() };
+  }
+
+  private sendH2(req: AttemptRequest): Attempt {
+    const address = endpointKey(req.endpoint);
+    let stream: http2.ClientHttp2Stream;
+    try {
+      const session = this.session(req.endpoint);
+      const headers: http2.OutgoingHttpHeaders = {
+        ...toOutgoing(req.headers),
+        ':method': req.method,
+        ':path': req.path,
+        ':authority': req.authority,
+        ':scheme': 'http',
+      };
+      if (Buffer.isBuffer(req.body)) headers['content-length'] = String(req.body.length);
+      stream = session.request(headers, { endStream: req.body === undefined || (Buffer.isBuffer(req.body) && req.body.length === 0) });
+    } catch (err: any) {
+      return { response: Promise.reject(new UpstreamError(classifyUpstreamError(err), `${address}: ${err.message}`, err)), abort: () => undefined };
+    }
+    let trailers: HeaderList = new Map();
+    stream.on('trailers', (t) => {
+      trailers = headerList(t as any);
+    });
+    const response = new Promise<AttemptResponse>((resolve, reject) => {
+      const fail = (err: any) => {
+        const cause = err?.cause ?? err;
+        reject(new UpstreamError(classifyUpstreamError(cause), `${address}: ${cause?.message ?? err}`, err));
+      };
+      stream.on('error', fail);
+      stream.on('close', () => {
+        if (stream.rstCode && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) fail(new UpstreamError('upstream-reset', `stream reset (code ${stream.rstCode})`));
+        else fail(new UpstreamError('upstream-reset', 'stream closed before a response'));
+      });
+      stream.on('response', (head) => {
+        resolve({
+          status: Number(head[':status']) || 502,
+          headers: headerList(head as any),
+          body: stream,
+          trailers: () => trailers,
+          address,
+          abort: () => stream.close(http2.constants.NGHTTP2_CANCEL),
+        });
+      });
+    });
+    if (req.body !== undefined && !(Buffer.isBuffer(req.body) && req.body.length === 0)) writeBody(req.body, stream);
+    return { response, abort: () => { if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL); } };
+  }
+
+  /** Closes every pooled connection. */
+  close(): void {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+    for (const session of this.sessions.values()) session.close();
+    this.sessions.clear();
+  }
+}
+
+function bodyMethod(method: string): boolean {
+  return method === 'POST' || method === 'PUT' || method === 'PATCH';
+}
+
+function writeBody(body: Buffer | Readable | undefined, dest: NodeJS.WritableStream & { destroyed?: boolean }): void {
+  if (body === undefined) {
+    dest.end();
+  } else if (Buffer.isBuffer(body)) {
+    dest.end(body);
+  } else {
+    body.pipe(dest);
+    body.on('error', () => (dest as any).destroy?.());
+  }
+}

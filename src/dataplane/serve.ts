@@ -1,0 +1,449 @@
+/**
+ * `cdk8s-gateway serve`: the composition root. Parses the command line, compiles the input with the
+ * engine, and wires listeners, the proxy pipeline, upstream pools, admin, metrics, access log and the
+ * reload watcher together. Nothing listens at import time.
+ */
+import * as fs from 'fs';
+import * as YAML from 'yaml';
+import { ConfigError, loadDocuments } from './config/load';
+import { pickBackend } from './engine/balancer';
+import { compile } from './engine/compile';
+import type { CompiledTable, SocketSpec } from './engine/model';
+import { route } from './engine/router';
+import { AccessLog, jsonAccessLog, noAccessLog } from './proxy/access-log';
+import { AdminServer, startAdmin } from './proxy/admin';
+import { ProxyHandler, RoutingEngine } from './proxy/handler';
+import { BoundListener, listen } from './proxy/listeners';
+import { Logger, jsonLogger } from './proxy/log';
+import { GatewayMetrics } from './proxy/metrics';
+import { Mirror } from './proxy/mirror';
+import { InputWatcher, watchInputs } from './proxy/reload';
+import { UpstreamPools } from './proxy/upstream';
+
+export const SERVE_USAGE = `usage: cdk8s-gateway serve --routes PATH [options]
+
+  --routes PATH            repeatable; YAML/JSON file (multi-document YAML allowed) or directory (every
+                           *.yaml, *.yml, *.json in it). Reads Gateway, HTTPRoute, GRPCRoute, ReferenceGrant,
+                           Service, Namespace, Secret (TLS); ignores other kinds.
+  --gateway NS/NAME        repeatable; the Gateways this process serves. Default: every Gateway in the input.
+  --listen [NS/NAME:]PORT=HOST:PORT
+                           repeatable; serve listener port PORT (of that Gateway, or of every served Gateway)
+                           on HOST:PORT instead of 0.0.0.0:PORT. Port 0 picks a free port.
+  --backends FILE          JSON or YAML map "NAMESPACE/SERVICE:PORT" -> "HOST:PORT" or ["HOST:PORT", ...].
+                           Without it: cluster DNS, SERVICE.NAMESPACE.svc:PORT.
+  --admin HOST:PORT        admin listener (/healthz, /readyz, /metrics, /config); default 127.0.0.1:9901.
+  --no-access-log          do not write one JSON line per request to stdout.
+  --no-watch               do not reload when the input changes.
+  --drain-timeout DURATION on SIGTERM/SIGINT, how long requests in flight may take (e.g. 30s, 500ms); default 30s.
+  -h, --help               this text.`;
+
+/** A command-line mistake (exit code 2). */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface ListenOverride {
+  /** `namespace/name`, or undefined for every served Gateway. */
+  readonly gateway?: string;
+  readonly listenerPort: number;
+  readonly bind: HostPort;
+}
+
+export interface ServeOptions {
+  readonly routes: readonly string[];
+  readonly gateways: readonly string[];
+  readonly listen: readonly ListenOverride[];
+  readonly backendsFile?: string;
+  readonly admin: HostPort;
+  readonly accessLog: boolean;
+  readonly watch: boolean;
+  readonly drainTimeoutMs: number;
+}
+
+/** `HOST:PORT` (IPv6 as `[::1]:PORT`); port 0 allowed. */
+export function parseHostPort(text: string, what: string): HostPort {
+  const m = /^(\[[^\]]+\]|[^:[\]]*):(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || !m[1] || port > 65535) throw new UsageError(`${what}: '${text}' is not HOST:PORT (e.g. 127.0.0.1:8080, [::1]:0)`);
+  return { host: m[1].startsWith('[') ? m[1].slice(1, -1) : m[1], port };
+}
+
+/** `[NS/NAME:]PORT=HOST:PORT`. */
+export function parseListen(text: string): ListenOverride {
+  const eq = text.indexOf('=');
+  if (eq < 0) throw new UsageError(`--listen: '${text}' must be [NS/NAME:]PORT=HOST:PORT (e.g. 80=127.0.0.1:8080)`);
+  const left = text.slice(0, eq);
+  const m = /^(?:([a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?):)?(\d{1,5})$/.exec(left);
+  const listenerPort = m ? Number(m[4]) : NaN;
+  if (!m || listenerPort < 1 || listenerPort > 65535) {
+    throw new UsageError(`--listen: '${left}' must be a listener port or NS/NAME:PORT (e.g. 80 or infra/gw:80)`);
+  }
+  return { gateway: m[1], listenerPort, bind: parseHostPort(text.slice(eq + 1), '--listen') };
+}
+
+/** Go-style duration (`30s`, `500ms`, `1m`) in milliseconds. */
+export function parseDurationFlag(text: string, what: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text);
+  if (!m) throw new UsageError(`${what}: '${text}' is not a duration (e.g. 30s, 500ms, 1m)`);
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  return Math.round(Number(m[1]) * unit[m[2]]);
+}
+
+export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
+  const routes: string[] = [];
+  const gateways: string[] = [];
+  const listenOverrides: ListenOverride[] = [];
+  let backendsFile: string | undefined;
+  let admin: HostPort = { host: '127.0.0.1', port: 9901 };
+  let accessLog = true;
+  let watch = true;
+  let drainTimeoutMs = 30_000;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      if (eq > 0) return arg.slice(eq + 1);
+      const v = argv[++i];
+      if (v === undefined || (v.startsWith('--') && v.length > 2)) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '-h':
+      case '--help':
+        return 'help';
+      case '--routes':
+        routes.push(value());
+        break;
+      case '--gateway': {
+        const g = value();
+        if (!/^[^/\s]+\/[^/\s]+$/.test(g)) throw new UsageError(`--gateway: '${g}' must be NAMESPACE/NAME`);
+        gateways.push(g);
+        break;
+      }
+      case '--listen':
+        listenOverrides.push(parseListen(value()));
+        break;
+      case '--backends':
+        backendsFile = value();
+        break;
+      case '--admin':
+        admin = parseHostPort(value(), '--admin');
+        break;
+      case '--no-access-log':
+        accessLog = false;
+        break;
+      case '--no-watch':
+        watch = false;
+        break;
+      case '--drain-timeout':
+        drainTimeoutMs = parseDurationFlag(value(), '--drain-timeout');
+        break;
+      default:
+        throw new UsageError(`unknown option '${arg}'`);
+    }
+  }
+  if (routes.length === 0) throw new UsageError('--routes is required (a file or directory of Gateway API YAML)');
+  return { routes, gateways, listen: listenOverrides, backendsFile, admin, accessLog, watch, drainTimeoutMs };
+}
+
+/** Reads a --backends file: `NAMESPACE/SERVICE:PORT` -> `HOST:PORT` or a list of them. */
+export function readBackends(file: string): Map<string, { host: string; port: number }[]> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e: any) {
+    throw new ConfigError(`cannot read backends file: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`, { file });
+  }
+  let data: unknown;
+  try {
+    data = YAML.parse(text);
+  } catch (e: any) {
+    throw new ConfigError(`invalid YAML: ${String(e.message).split('\n')[0]}`, { file });
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new ConfigError('must be a map of "NAMESPACE/SERVICE:PORT" to "HOST:PORT" or a list of them', { file });
+  }
+  const out = new Map<string, { host: string; port: number }[]>();
+  for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+    if (!/^[^/\s]+\/[^/\s:]+:\d{1,5}$/.test(key)) {
+      throw new ConfigError(`key '${key}' must be NAMESPACE/SERVICE:PORT (e.g. default/web:8080)`, { file, field: key });
+    }
+    const list = Array.isArray(value) ? value : [value];
+    out.set(key, list.map((v, i) => {
+      if (typeof v !== 'string') throw new ConfigError(`'${String(v)}' must be a "HOST:PORT" string`, { file, field: Array.isArray(value) ? `${key}[${i}]` : key });
+      try {
+        return parseHostPort(v, key);
+      } catch {
+        throw new ConfigError(`'${v}' is not HOST:PORT (e.g. 127.0.0.1:8080)`, { file, field: Array.isArray(value) ? `${key}[${i}]` : key });
+      }
+    }));
+  }
+  return out;
+}
+
+export interface GatewayServerOptions extends ServeOptions {
+  /** Operational log (default JSON lines on stdout). */
+  readonly logger?: Logger;
+  /** Access log sink (default JSON lines on stdout when `accessLog`). */
+  readonly accessLogSink?: AccessLog;
+  /** Random source for weighted choices and mirror fractions (default Math.random). */
+  readonly random?: () => number;
+}
+
+/** One running gateway process: listeners, admin, reload. Also used in-process by tests. */
+export class GatewayServer {
+  readonly metrics = new GatewayMetrics({ processMetrics: true });
+  private table!: CompiledTable;
+  private generation = 0;
+  private readonly pools = new UpstreamPools();
+  private readonly handler: ProxyHandler;
+  private readonly listeners = new Map<string, BoundListener>();
+  private admin?: AdminServer;
+  private watcher?: InputWatcher;
+  private draining = false;
+  private ready = false;
+  private readonly log: Logger;
+  private reloading: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: GatewayServerOptions) {
+    this.log = options.logger ?? jsonLogger();
+    const engine: RoutingEngine = { route, pickBackend };
+    this.handler = new ProxyHandler({
+      table: () => this.table,
+      engine,
+      pools: this.pools,
+      mirror: new Mirror(this.pools, (result) => this.metrics.mirrors.inc({ result })),
+      metrics: this.metrics,
+      accessLog: options.accessLogSink ?? (options.accessLog ? jsonAccessLog() : noAccessLog),
+      random: options.random ?? Math.random,
+    });
+  }
+
+  /** The table being served. */
+  get current(): CompiledTable {
+    return this.table;
+  }
+
+  /** Listener sockets by `namespace/name:listenerPort`. */
+  get sockets(): ReadonlyMap<string, BoundListener> {
+    return this.listeners;
+  }
+
+  get adminAddress(): HostPort | undefined {
+    return this.admin ? { host: this.admin.address, port: this.admin.port } : undefined;
+  }
+
+  /** Compiles the input (throws ConfigError), binds every listener and the admin socket. */
+  async start(): Promise<void> {
+    this.table = this.compileInput();
+    this.generation = this.table.generation;
+    const plan = this.bindPlan(this.table.sockets);
+    try {
+      for (const [key, { spec, bind }] of plan) await this.bindSocket(key, spec, bind);
+      this.admin = await startAdmin(this.options.admin.host, this.options.admin.port, {
+        ready: () => this.ready && !this.draining,
+        registry: this.metrics.registry,
+        config: () => describe(this.table),
+      });
+    } catch (err) {
+      await this.stop(0);
+      throw err;
+    }
+    this.log('info', 'admin listening', { address: this.admin.address, port: this.admin.port });
+    for (const w of this.table.warnings) this.log('warn', 'configuration warning', { where: w.where, warning: w.message });
+    if (this.options.watch) this.watcher = watchInputs(this.options.routes, () => void this.reload());
+    this.ready = true;
+    this.log('info', 'ready');
+  }
+
+  /** Recompiles the input and swaps the table; an invalid input keeps the current table. */
+  reload(): Promise<void> {
+    this.reloading = this.reloading.then(() => this.doReload());
+    return this.reloading;
+  }
+
+  private async doReload(): Promise<void> {
+    if (this.draining) return;
+    let next: CompiledTable;
+    let plan: Map<string, { spec: SocketSpec; bind: HostPort }>;
+    try {
+      next = this.compileInput();
+      plan = this.bindPlan(next.sockets);
+    } catch (err: any) {
+      this.metrics.reloads.inc({ result: 'rejected' });
+      this.log('error', 'reload rejected', { error: err.message });
+      return;
+    }
+    // Sockets whose protocol changed are closed first (the new one needs the same address).
+    for (const [key, l] of this.listeners) {
+      const wanted = plan.get(key);
+      if (wanted && (wanted.spec.protocol === 'HTTPS') !== l.binding.tls) {
+        this.listeners.delete(key);
+        await l.close(this.options.drainTimeoutMs);
+      }
+    }
+    const added: string[] = [];
+    try {
+      for (const [key, { spec, bind }] of plan) {
+        if (!this.listeners.has(key)) {
+          await this.bindSocket(key, spec, bind);
+          added.push(key);
+        }
+      }
+    } catch (err: any) {
+      for (const key of added) {
+        const l = this.listeners.get(key);
+        this.listeners.delete(key);
+        await l?.close(0);
+      }
+      this.metrics.reloads.inc({ result: 'rejected' });
+      this.log('error', 'reload rejected', { error: err.message });
+      return;
+    }
+    for (const [key, { spec }] of plan) this.listeners.get(key)?.updateSpec(spec);
+    this.table = next;
+    this.generation = next.generation;
+    const removed = [...this.listeners.entries()].filter(([key]) => !plan.has(key));
+    for (const [key] of removed) this.listeners.delete(key);
+    this.metrics.reloads.inc({ result: 'applied' });
+    for (const w of next.warnings) this.log('warn', 'configuration warning', { where: w.where, warning: w.message });
+    this.log('info', 'reloaded', { generation: this.generation });
+    await Promise.all(removed.map(async ([, l]) => {
+      await l.close(this.options.drainTimeoutMs);
+      this.log('info', 'listener closed', { gateway: l.binding.gateway, listenerPort: l.binding.port });
+    }));
+  }
+
+  /** Stops accepting, marks /readyz 503, waits for requests in flight (bounded), then closes everything. */
+  async stop(drainTimeoutMs = this.options.drainTimeoutMs): Promise<void> {
+    this.draining = true;
+    this.watcher?.close();
+    await this.reloading.catch(() => undefined);
+    await Promise.all([...this.listeners.values()].map((l) => l.close(drainTimeoutMs)));
+    this.listeners.clear();
+    this.pools.close();
+    await this.admin?.close();
+  }
+
+  /** Marks the server as draining (readyz 503) without closing anything yet. */
+  markDraining(): void {
+    this.draining = true;
+  }
+
+  private compileInput(): CompiledTable {
+    const docs = loadDocuments(this.options.routes);
+    const backends = this.options.backendsFile ? readBackends(this.options.backendsFile) : undefined;
+    const table = compile(docs, { gateways: this.options.gateways.length ? this.options.gateways : undefined, backends, generation: this.generation + 1 });
+    for (const g of this.options.gateways) {
+      if (!table.gateways.some((gw) => gw.key === g)) {
+        throw new ConfigError(`--gateway ${g}: no such Gateway in the input (found: ${table.gateways.map((x) => x.key).join(', ') || 'none'})`, { file: '(arguments)' });
+      }
+    }
+    return table;
+  }
+
+  /** Where each socket binds; throws when two sockets of different Gateways would share an address. */
+  private bindPlan(sockets: readonly SocketSpec[]): Map<string, { spec: SocketSpec; bind: HostPort }> {
+    const plan = new Map<string, { spec: SocketSpec; bind: HostPort }>();
+    const byAddress = new Map<string, SocketSpec>();
+    for (const spec of sockets) {
+      const o = this.options.listen.find((l) => l.gateway === spec.gateway && l.listenerPort === spec.port)
+        ?? this.options.listen.find((l) => l.gateway === undefined && l.listenerPort === spec.port);
+      const bind = o ? o.bind : { host: '0.0.0.0', port: spec.port };
+      if (bind.port !== 0) {
+        const addr = `${bind.host}:${bind.port}`;
+        const other = byAddress.get(addr);
+        if (other) {
+          throw new ConfigError(
+            `Gateways ${other.gateway} and ${spec.gateway} both serve listener port ${spec.port} on ${addr}: `
+            + `use --listen NS/NAME:${spec.port}=HOST:PORT to give each its own address`, { file: '(arguments)' });
+        }
+        byAddress.set(addr, spec);
+      }
+      plan.set(`${spec.gateway}:${spec.port}`, { spec, bind });
+    }
+    return plan;
+  }
+
+  private async bindSocket(key: string, spec: SocketSpec, bind: HostPort): Promise<void> {
+    let bound: BoundListener;
+    try {
+      bound = await listen({
+        host: bind.host,
+        port: bind.port,
+        spec,
+        handlers: {
+          request: (b, req, res) => this.handler.handle(b, req, res),
+          upgrade: (b, req, socket, head) => this.handler.upgrade(b, req, socket, head),
+        },
+      });
+    } catch (err: any) {
+      throw new ConfigError(`cannot listen on ${bind.host}:${bind.port} for ${spec.gateway} port ${spec.port}: ${err.code ?? err.message}`, { file: '(arguments)' });
+    }
+    this.listeners.set(key, bound);
+    this.log('info', 'listening', { gateway: spec.gateway, listenerPort: spec.port, address: bound.address, port: bound.port });
+  }
+}
+
+/** The compiled table as JSON for /config (router indexes left out). */
+export function describe(table: CompiledTable): unknown {
+  return JSON.parse(JSON.stringify(table, (key, value) => {
+    if (key === 'index' && value && typeof value === 'object' && 'http' in value) return undefined;
+    if (key === 'keyPem') return '(redacted)';
+    if (value instanceof Map) return Object.fromEntries(value);
+    return value;
+  }));
+}
+
+/** Runs `cdk8s-gateway serve`; resolves with the exit code after SIGTERM/SIGINT. */
+export async function runServe(argv: readonly string[]): Promise<number> {
+  let options: ServeOptions | 'help';
+  try {
+    options = parseServeArgs(argv);
+  } catch (err: any) {
+    process.stderr.write(`cdk8s-gateway serve: ${err.message}\n\n${SERVE_USAGE}\n`);
+    return 2;
+  }
+  if (options === 'help') {
+    process.stdout.write(`${SERVE_USAGE}\n`);
+    return 0;
+  }
+  const log = jsonLogger();
+  const drainTimeoutMs = options.drainTimeoutMs;
+  const server = new GatewayServer({ ...options, logger: log });
+  try {
+    await server.start();
+  } catch (err: any) {
+    process.stderr.write(`cdk8s-gateway serve: ${err.message}\n`);
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log('info', 'draining', { signal, drainTimeoutMs });
+      server.stop().then(
+        () => {
+          log('info', 'stopped');
+          resolve(0);
+        },
+        (err) => {
+          log('error', 'stop failed', { error: String(err?.message ?? err) });
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.once('SIGINT', () => onSignal('SIGINT'));
+  });
+}

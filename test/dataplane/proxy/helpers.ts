@@ -1,0 +1,231 @@
+/**
+ * Test helpers for the proxy: echo backends, a gateway started in-process on 127.0.0.1:0, and small
+ * HTTP clients. Everything listens on 127.0.0.1 port 0 and is closed by the returned handles.
+ */
+import * as fs from 'fs';
+import * as http from 'http';
+import * as http2 from 'http2';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { AccessLogEntry } from '../../../src/dataplane/proxy/access-log';
+import { GatewayServer, GatewayServerOptions } from '../../../src/dataplane/serve';
+
+export interface EchoRecord {
+  readonly method: string;
+  readonly path: string;
+  readonly host: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  readonly backend: string;
+}
+
+export interface Backend {
+  readonly name: string;
+  readonly port: number;
+  readonly address: string;
+  readonly seen: EchoRecord[];
+  /** Requests whose connection closed before the response was complete. */
+  readonly aborted: string[];
+  close(): Promise<void>;
+}
+
+export type BackendBehaviour = (req: http.IncomingMessage, res: http.ServerResponse, record: EchoRecord) => boolean | void;
+
+/** An HTTP/1.1 echo backend: answers JSON describing the request (headers joined with ','), unless `behaviour` handled it. */
+export async function startBackend(name: string, behaviour?: BackendBehaviour): Promise<Backend> {
+  const seen: EchoRecord[] = [];
+  const aborted: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headersDistinct)) headers[k] = (v ?? []).join(',');
+      const record: EchoRecord = { method: req.method!, path: req.url!, host: req.headers.host ?? '', headers, body: Buffer.concat(chunks).toString(), backend: name };
+      seen.push(record);
+      res.on('close', () => {
+        if (!res.writableFinished) aborted.push(req.url!);
+      });
+      if (behaviour && behaviour(req, res, record)) return;
+      const body = JSON.stringify(record);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    name,
+    port,
+    address: `127.0.0.1:${port}`,
+    seen,
+    aborted,
+    close: () => new Promise((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    }),
+  };
+}
+
+export interface StartedGateway {
+  readonly server: GatewayServer;
+  readonly logs: any[];
+  readonly access: AccessLogEntry[];
+  readonly dir: string;
+  /** Bound port of (gateway, listener port). */
+  port(listenerPort?: number, gateway?: string): number;
+  readonly adminPort: number;
+  close(): Promise<void>;
+}
+
+export const NS = 'gateway-conformance-infra';
+
+/** A Gateway `same-namespace` in gateway-conformance-infra with one HTTP listener on 80 (plus extra listeners). */
+export function gatewayDoc(listeners: any[] = [{ name: 'http', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'Same' } } }], name = 'same-namespace'): any {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name, namespace: NS },
+    spec: { gatewayClassName: 'test', listeners },
+  };
+}
+
+/** An HTTPRoute attached to `same-namespace`. */
+export function routeDoc(name: string, rules: any[], extra: any = {}): any {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name, namespace: NS },
+    spec: { parentRefs: [{ name: 'same-namespace' }], ...extra, rules },
+  };
+}
+
+export function backendRef(name: string, extra: any = {}): any {
+  return { name, port: 8080, ...extra };
+}
+
+export function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'gw-test-'));
+}
+
+export function writeYaml(file: string, docs: any[]): void {
+  fs.writeFileSync(file, docs.map((d) => YAML.stringify(d)).join('---\n'));
+}
+
+/** Starts a gateway in-process: docs in a temp dir, backends map `NS/name:8080` -> address, listener 80 on 127.0.0.1:0. */
+export async function startGateway(docs: any[], backends: Record<string, string | string[]>, extra: Partial<GatewayServerOptions> = {}): Promise<StartedGateway> {
+  const dir = tmpDir();
+  writeYaml(path.join(dir, 'routes.yaml'), docs);
+  fs.writeFileSync(path.join(dir, 'backends.json'), JSON.stringify(backends));
+  const logs: any[] = [];
+  const access: AccessLogEntry[] = [];
+  const ports = new Set<number>();
+  for (const d of docs) if (d.kind === 'Gateway') for (const l of d.spec.listeners) ports.add(l.port);
+  const server = new GatewayServer({
+    routes: [path.join(dir, 'routes.yaml')],
+    gateways: [],
+    listen: [...ports].map((p) => ({ listenerPort: p, bind: { host: '127.0.0.1', port: 0 } })),
+    backendsFile: path.join(dir, 'backends.json'),
+    admin: { host: '127.0.0.1', port: 0 },
+    accessLog: true,
+    watch: false,
+    drainTimeoutMs: 2_000,
+    logger: (level, msg, fields) => logs.push({ level, msg, ...fields }),
+    accessLogSink: (e) => access.push(e),
+    ...extra,
+  });
+  await server.start();
+  return {
+    server,
+    logs,
+    access,
+    dir,
+    port: (listenerPort = 80, gateway = `${NS}/same-namespace`) => {
+      const l = server.sockets.get(`${gateway}:${listenerPort}`);
+      if (!l) throw new Error(`no socket for ${gateway}:${listenerPort}`);
+      return l.port;
+    },
+    get adminPort() {
+      return server.adminAddress!.port;
+    },
+    close: async () => {
+      await server.stop(500);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly rawHeaders: string[];
+  readonly body: string;
+  json(): any;
+}
+
+/** One HTTP/1.1 request on a fresh connection (keep-alive off), with a timeout. */
+export function request(port: number, options: { method?: string; path?: string; host?: string; headers?: Record<string, string | string[]>; body?: string | Buffer; agent?: http.Agent; timeoutMs?: number } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | string[]> = { ...(options.headers ?? {}) };
+    if (options.host !== undefined) headers.host = options.host;
+    const req = http.request({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path ?? '/', headers, agent: options.agent ?? false });
+    req.setTimeout(options.timeoutMs ?? 5_000, () => req.destroy(new Error('client timeout')));
+    req.on('error', reject);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString();
+        resolve({ status: res.statusCode!, headers: res.headers, rawHeaders: res.rawHeaders, body, json: () => JSON.parse(body) });
+      });
+    });
+    req.end(options.body);
+  });
+}
+
+/** One HTTP/2 cleartext (prior knowledge) request. */
+export function requestH2(port: number, options: { method?: string; path?: string; authority?: string; headers?: Record<string, string> } = {}): Promise<Reply & { trailers: http2.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    session.on('error', reject);
+    const stream = session.request({ ':method': options.method ?? 'GET', ':path': options.path ?? '/', ':authority': options.authority ?? 'example.com', ...(options.headers ?? {}) });
+    stream.setTimeout(5_000, () => stream.close(http2.constants.NGHTTP2_CANCEL));
+    let head: http2.IncomingHttpHeaders = {};
+    let trailers: http2.IncomingHttpHeaders = {};
+    const chunks: Buffer[] = [];
+    stream.on('response', (h) => {
+      head = h;
+    });
+    stream.on('trailers', (t) => {
+      trailers = t;
+    });
+    stream.on('data', (c) => chunks.push(c));
+    stream.on('error', (e) => {
+      session.close();
+      reject(e);
+    });
+    stream.on('end', () => {
+      session.close();
+      const body = Buffer.concat(chunks).toString();
+      resolve({ status: Number(head[':status']), headers: head as any, rawHeaders: [], body, json: () => JSON.parse(body), trailers });
+    });
+    stream.end();
+  });
+}
+
+/** Waits until `predicate` holds, checking every 10 ms, at most `timeoutMs`. */
+export async function until(predicate: () => boolean, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
