@@ -343,11 +343,6 @@ export class GatewayServer {
     const docs = loadDocuments(this.options.routes);
     const backends = this.options.backendsFile ? readBackends(this.options.backendsFile) : undefined;
     const table = compile(docs, { gateways: this.options.gateways.length ? this.options.gateways : undefined, backends, generation: this.generation + 1 });
-    for (const g of this.options.gateways) {
-      if (!table.gateways.some((gw) => gw.key === g)) {
-        throw new ConfigError(`--gateway ${g}: no such Gateway in the input (found: ${table.gateways.map((x) => x.key).join(', ') || 'none'})`, { file: '(arguments)' });
-      }
-    }
     return table;
   }
 

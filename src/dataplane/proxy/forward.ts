@@ -63,7 +63,7 @@ export async function forward(pools: UpstreamPools, plan: ForwardPlan, signal: A
       if (signal.aborted) throw reasonOf(signal);
       observer.onAttemptError?.(e);
       const retriable = e.kind === 'upstream-refused' || e.kind === 'upstream-reset' || e.kind === 'upstream-protocol'
-        || (e.kind === 'backend-timeout' && plan.retry!.codes.includes(504));
+        || (e.kind === 'backend-timeout' && (plan.retry?.codes.includes(504) ?? false));
       if (last || !retriable) throw e;
       observer.onRetry?.(attempt + 1, e.kind);
       await sleep(plan.retry!.backoffMs ?? 0, signal);

@@ -164,11 +164,10 @@ export class ProxyHandler {
       mirrors: [],
     };
     const scheme = binding.tls ? 'https' : 'http';
+    if (rule.filters.some((f) => f.type === 'Unsupported')) return this.failure(req, res, ex, 'unsupported-filter');
     const early = this.applyFilters(rule.filters, plan, decision, routeReq, scheme, req);
     if (early) return this.direct(req, res, ex, early);
-    if (rule.directResponse) {
-      return this.failure(req, res, ex, rule.filters.some((f) => f.type === 'Unsupported') ? 'unsupported-filter' : 'no-backend');
-    }
+    if (rule.directResponse) return this.failure(req, res, ex, 'no-backend');
     const backend = this.deps.engine.pickBackend(rule, this.deps.random);
     if (!backend) return this.failure(req, res, ex, 'no-backend');
     ex.backend = backendLabel(backend);
@@ -453,9 +452,10 @@ export class ProxyHandler {
       mirrors: [],
     };
     const scheme = binding.tls ? 'https' : 'http';
+    if (rule.filters.some((f) => f.type === 'Unsupported')) return reject(500, 'unsupported-filter');
     const early = this.applyFilters(rule.filters, plan, decision, routeReq, scheme, req);
     if (early) return reject(early.status, early.kind, early.headers);
-    if (rule.directResponse) return reject(500, rule.filters.some((f) => f.type === 'Unsupported') ? 'unsupported-filter' : 'no-backend');
+    if (rule.directResponse) return reject(500, 'no-backend');
     const backend = this.deps.engine.pickBackend(rule, this.deps.random);
     if (!backend) return reject(500, 'no-backend');
     ex.backend = backendLabel(backend);
