@@ -1,0 +1,88 @@
+/**
+ * The Gateway API v1.6.1 conformance cases (cases/*.json, see INDEX.md) sent through the real gateway:
+ * per case file, its echo backends, an input directory and a `cdk8s-gateway serve` child process; one jest
+ * test per case. Files run concurrently (CONFORMANCE_CONCURRENCY, default 3), each with its own gateway.
+ *
+ * CONFORMANCE_ONLY=NameA,NameB runs only those files (the rest are reported as skipped and RESULTS.md is
+ * not rewritten). CONFORMANCE_GATEWAY=bin|ts picks how the gateway is launched (see harness/gateway.ts).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { CONFORMANCE_DIR, caseTitle, loadBackends, loadCaseFiles, type CaseFile } from './harness/cases';
+import { generateCertificate, httpsHostnames, type ConformanceCertificate } from './harness/certs';
+import { chooseLauncher } from './harness/gateway';
+import { renderResults } from './harness/results';
+import { pool, runCaseFile, type CaseResult, type SuiteContext } from './harness/run';
+import { skipOf } from './skips';
+
+const files = loadCaseFiles();
+const only = (process.env.CONFORMANCE_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const selected = (f: CaseFile) => only.length === 0 || only.includes(f.name);
+const concurrency = Math.max(1, Number(process.env.CONFORMANCE_CONCURRENCY ?? '3') || 3);
+
+const results = new Map<string, CaseResult[]>();
+const pending = new Map<string, { promise: Promise<CaseResult[]>; resolve: (r: CaseResult[]) => void }>();
+for (const f of files) {
+  let resolve!: (r: CaseResult[]) => void;
+  const promise = new Promise<CaseResult[]>((r) => (resolve = r));
+  pending.set(f.name, { promise, resolve });
+}
+
+let tmpRoot: string | undefined;
+let launcherText = '';
+let all: Promise<unknown> = Promise.resolve();
+
+beforeAll(async () => {
+  const launcher = chooseLauncher();
+  launcherText = launcher.launcher === 'bin' ? '`node bin/cdk8s-gateway serve`' : 'ts-node on `src/dataplane/cli.ts serve`';
+  process.stdout.write(`conformance: gateway launched via ${launcherText} (${launcher.why})\n`);
+  const cert: ConformanceCertificate = await generateCertificate(httpsHostnames(files));
+  tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gateway-conformance-'));
+  const ctx: SuiteContext = { backends: loadBackends(), cert, launcher: launcher.launcher, tmpRoot, skipOf };
+  const run = files.filter(selected);
+  all = pool(run, concurrency, async (f) => {
+    let r: CaseResult[];
+    try {
+      r = await runCaseFile(f, ctx);
+    } catch (e: any) {
+      r = f.cases.map((_c, i) => ({ test: f.name, index: i, title: caseTitle(f, i), status: 'failed' as const, errors: [`harness error: ${e?.stack ?? e}`], requests: 0, ms: 0 }));
+    }
+    results.set(f.name, r);
+    pending.get(f.name)!.resolve(r);
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await all;
+  if (tmpRoot) fs.rmSync(tmpRoot, { recursive: true, force: true });
+  if (only.length === 0 && results.size === files.length) {
+    fs.writeFileSync(path.join(CONFORMANCE_DIR, 'RESULTS.md'), renderResults(files, results, launcherText));
+  }
+}, 300_000);
+
+for (const file of files) {
+  describe(file.name, () => {
+    file.cases.forEach((_c, index) => {
+      const title = caseTitle(file, index);
+      const skip = skipOf(file.name, index);
+      if (skip) {
+        test.skip(`${title} (skipped: ${skip.reason})`, () => undefined);
+        return;
+      }
+      if (!selected(file)) {
+        test.skip(title, () => undefined);
+        return;
+      }
+      test(
+        title,
+        async () => {
+          const r = (await pending.get(file.name)!.promise)[index];
+          if (r.status === 'failed') throw new Error(`${title} failed after ${r.requests} request(s):\n${r.errors.join('\n')}`);
+          expect(r.status).toBe('passed');
+        },
+        400_000,
+      );
+    });
+  });
+}

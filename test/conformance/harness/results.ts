@@ -1,0 +1,50 @@
+/**
+ * RESULTS.md: one row per conformance test (cases, passed, failed, skipped), a total row, then the failing
+ * and skipped cases with their first reason. The table sits between markers so the README can embed it.
+ */
+import type { CaseFile } from './cases';
+import type { CaseResult } from './run';
+
+export const TABLE_BEGIN = '<!-- conformance-results:begin -->';
+export const TABLE_END = '<!-- conformance-results:end -->';
+
+function oneLine(s: string, max = 240): string {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return t.length > max ? `${t.slice(0, max)}...` : t;
+}
+
+export function renderResults(files: readonly CaseFile[], results: ReadonlyMap<string, readonly CaseResult[]>, launcher: string): string {
+  const rows: string[] = [];
+  let total = { cases: 0, passed: 0, failed: 0, skipped: 0 };
+  const problems: string[] = [];
+  for (const f of files) {
+    const rs = results.get(f.name) ?? [];
+    const n = {
+      cases: f.cases.length,
+      passed: rs.filter((r) => r.status === 'passed').length,
+      failed: rs.filter((r) => r.status === 'failed').length,
+      skipped: rs.filter((r) => r.status === 'skipped').length,
+    };
+    total = { cases: total.cases + n.cases, passed: total.passed + n.passed, failed: total.failed + n.failed, skipped: total.skipped + n.skipped };
+    rows.push(`| ${f.name} | ${n.cases} | ${n.passed} | ${n.failed} | ${n.skipped} |`);
+    for (const r of rs) {
+      if (r.status === 'failed') problems.push(`- FAIL \`${r.title}\`: ${oneLine(r.errors[0] ?? '')}`);
+      if (r.status === 'skipped') problems.push(`- SKIP \`${r.title}\`: ${oneLine(r.errors[0] ?? '')}`);
+    }
+  }
+  return [
+    '# Conformance results',
+    '',
+    'Written by `test/conformance/conformance.test.ts` at the end of a full run (`npx jest test/conformance/conformance.test.ts`):',
+    `the transcribed Gateway API v1.6.1 conformance cases sent through \`cdk8s-gateway serve\` (launched via ${launcher}).`,
+    '',
+    TABLE_BEGIN,
+    '| Test | Cases | Passed | Failed | Skipped |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...rows,
+    `| **Total** | **${total.cases}** | **${total.passed}** | **${total.failed}** | **${total.skipped}** |`,
+    TABLE_END,
+    '',
+    ...(problems.length ? ['## Failed and skipped cases', '', ...problems, ''] : []),
+  ].join('\n');
+}
