@@ -1,0 +1,40 @@
+import * as kplus from 'cdk8s-plus-28';
+import { validateNamespace, validateObjectName } from './validation';
+
+/**
+ * A TLS certificate (a `kubernetes.io/tls` Secret) that an HTTPS listener presents.
+ */
+export class CertificateRef {
+  /**
+   * A Secret by name, e.g. `CertificateRef.fromSecretName('example-com-tls')`. A Secret in another namespace needs a
+   * ReferenceGrant there (`ReferenceGrantFrom.gateways(...)`, `ReferenceGrantTo.secrets(...)`).
+   */
+  public static fromSecretName(name: string, namespace?: string): CertificateRef {
+    return new CertificateRef(name, namespace);
+  }
+
+  /**
+   * A cdk8s-plus Secret (e.g. a `kplus.TlsSecret`).
+   */
+  public static fromSecret(secret: kplus.Secret): CertificateRef {
+    return new CertificateRef(secret.name, secret.metadata.namespace);
+  }
+
+  private constructor(
+    /** The name of the Secret. */
+    public readonly name: string,
+    /** The namespace of the Secret; undefined is the Gateway's namespace. */
+    public readonly namespace?: string,
+  ) {
+    validateObjectName('certificate secret name', name);
+    if (namespace !== undefined) validateNamespace('certificate secret namespace', namespace);
+  }
+
+  /** @internal */
+  public _render(gatewayNamespace: string | undefined): any {
+    return {
+      name: this.name,
+      namespace: this.namespace !== undefined && this.namespace !== gatewayNamespace ? this.namespace : undefined,
+    };
+  }
+}

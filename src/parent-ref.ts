@@ -1,0 +1,124 @@
+import type { Gateway } from './gateway';
+import { q, validateDnsSubdomain, validateNamespace, validateObjectName, validatePort } from './validation';
+
+/**
+ * Options of `ParentRef.fromGateway`.
+ */
+export interface ParentRefOptions {
+  /**
+   * The name of the listener to attach to.
+   *
+   * @default - every listener of the Gateway that allows the route
+   */
+  readonly sectionName?: string;
+
+  /**
+   * The port of the listeners to attach to.
+   *
+   * @default - listeners on any port
+   */
+  readonly port?: number;
+}
+
+/**
+ * Options of `ParentRef.named`.
+ */
+export interface NamedParentRefOptions {
+  /**
+   * The namespace of the Gateway.
+   *
+   * @default - the route's namespace
+   */
+  readonly namespace?: string;
+
+  /**
+   * The name of the listener to attach to.
+   *
+   * @default - every listener of the Gateway that allows the route
+   */
+  readonly sectionName?: string;
+
+  /**
+   * The port of the listeners to attach to.
+   *
+   * @default - listeners on any port
+   */
+  readonly port?: number;
+}
+
+/**
+ * A Gateway (or one of its listeners) that a route attaches to.
+ */
+export class ParentRef {
+  /**
+   * Attaches to a Gateway defined in this app, optionally to one listener (`sectionName`) or port. A
+   * `sectionName` or `port` that the Gateway has no listener for fails synth.
+   */
+  public static fromGateway(gateway: Gateway, options: ParentRefOptions = {}): ParentRef {
+    return new ParentRef(gateway.name, undefined, options.sectionName, options.port, gateway);
+  }
+
+  /**
+   * Attaches to a Gateway by name, e.g. one managed outside this app:
+   * `ParentRef.named('shared-gw', { namespace: 'infra', sectionName: 'https' })`.
+   */
+  public static named(name: string, options: NamedParentRefOptions = {}): ParentRef {
+    return new ParentRef(name, options.namespace, options.sectionName, options.port, undefined);
+  }
+
+  private constructor(
+    /** The name of the Gateway. */
+    public readonly name: string,
+    private readonly explicitNamespace: string | undefined,
+    /** The listener name, if any. */
+    public readonly sectionName: string | undefined,
+    /** The listener port, if any. */
+    public readonly port: number | undefined,
+    private readonly gateway: Gateway | undefined,
+  ) {
+    validateObjectName('parent gateway name', name);
+    if (explicitNamespace !== undefined) validateNamespace(`parent gateway ${q(name)} namespace`, explicitNamespace);
+    if (sectionName !== undefined) validateDnsSubdomain(`parent gateway ${q(name)} sectionName`, sectionName);
+    if (port !== undefined) validatePort(`parent gateway ${q(name)} port`, port);
+  }
+
+  /**
+   * The namespace of the Gateway.
+   *
+   * @default - the route's namespace
+   */
+  public get namespace(): string | undefined {
+    return this.explicitNamespace ?? this.gateway?.namespace;
+  }
+
+  /** @internal */
+  public _render(routeNamespace: string | undefined): any {
+    const namespace = this.namespace;
+    return {
+      name: this.name,
+      namespace: namespace !== undefined && namespace !== routeNamespace ? namespace : undefined,
+      sectionName: this.sectionName,
+      port: this.port,
+    };
+  }
+
+  /** A key identifying the parent (not the section) with the namespace resolved against the route's. @internal */
+  public _parentKey(routeNamespace: string | undefined): string {
+    return `${this.namespace ?? routeNamespace ?? ''}/${this.name}`;
+  }
+
+  /** Errors for a sectionName or port the referenced in-app Gateway does not have. @internal */
+  public _validate(): string[] {
+    const gateway = this.gateway;
+    if (gateway === undefined) return [];
+    const errors: string[] = [];
+    const listeners = gateway.listeners;
+    if (this.sectionName !== undefined && !listeners.some((l) => l.name === this.sectionName)) {
+      errors.push(`parent gateway ${q(gateway.node.path)} has no listener named ${q(this.sectionName)}; use one of ${listeners.map((l) => q(l.name)).join(', ') || '(none)'} or add the listener`);
+    }
+    if (this.port !== undefined && !listeners.some((l) => l.port === this.port && (this.sectionName === undefined || l.name === this.sectionName))) {
+      errors.push(`parent gateway ${q(gateway.node.path)} has no listener${this.sectionName ? ` named ${q(this.sectionName)}` : ''} on port ${this.port}; use one of its ports (${[...new Set(listeners.map((l) => l.port))].join(', ')})`);
+    }
+    return errors;
+  }
+}

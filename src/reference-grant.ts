@@ -1,0 +1,163 @@
+import { Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as l1 from './imports/gateway.networking.k8s.io';
+import { Resource, ResourceProps } from './resource';
+import { validateGroup, validateKind, validateNamespace, validateObjectName } from './validation';
+
+const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+
+/**
+ * Objects (of a kind, in a namespace) that a ReferenceGrant trusts to reference its namespace.
+ */
+export class ReferenceGrantFrom {
+  /** HTTPRoutes in `namespace`. */
+  public static httpRoutes(namespace: string): ReferenceGrantFrom {
+    return new ReferenceGrantFrom(GATEWAY_GROUP, 'HTTPRoute', namespace);
+  }
+
+  /** GRPCRoutes in `namespace`. */
+  public static grpcRoutes(namespace: string): ReferenceGrantFrom {
+    return new ReferenceGrantFrom(GATEWAY_GROUP, 'GRPCRoute', namespace);
+  }
+
+  /** Gateways in `namespace` (e.g. to read certificate Secrets). */
+  public static gateways(namespace: string): ReferenceGrantFrom {
+    return new ReferenceGrantFrom(GATEWAY_GROUP, 'Gateway', namespace);
+  }
+
+  /** Any kind in `namespace`. */
+  public static of(group: string, kind: string, namespace: string): ReferenceGrantFrom {
+    return new ReferenceGrantFrom(group, kind, namespace);
+  }
+
+  private constructor(
+    /** The API group. */
+    public readonly group: string,
+    /** The kind. */
+    public readonly kind: string,
+    /** The namespace of the referencing objects. */
+    public readonly namespace: string,
+  ) {
+    validateGroup('reference grant from group', group);
+    validateKind('reference grant from kind', kind);
+    validateNamespace('reference grant from namespace', namespace);
+  }
+}
+
+/**
+ * Objects in the ReferenceGrant's namespace that may be referenced.
+ */
+export class ReferenceGrantTo {
+  /**
+   * Services (all of them, or the one named `name`).
+   */
+  public static services(name?: string): ReferenceGrantTo {
+    return new ReferenceGrantTo('', 'Service', name);
+  }
+
+  /**
+   * Secrets (all of them, or the one named `name`).
+   */
+  public static secrets(name?: string): ReferenceGrantTo {
+    return new ReferenceGrantTo('', 'Secret', name);
+  }
+
+  /**
+   * Any kind (all objects of it, or the one named `name`).
+   */
+  public static of(group: string, kind: string, name?: string): ReferenceGrantTo {
+    return new ReferenceGrantTo(group, kind, name);
+  }
+
+  /**
+   * The name of the object, if only one is granted.
+   *
+   * @default - every object of the kind
+   */
+  public readonly name?: string;
+
+  private constructor(
+    /** The API group ('' for core). */
+    public readonly group: string,
+    /** The kind. */
+    public readonly kind: string,
+    name: string | undefined,
+  ) {
+    validateGroup('reference grant to group', group);
+    validateKind('reference grant to kind', kind);
+    if (name !== undefined) validateObjectName('reference grant to name', name);
+    this.name = name;
+  }
+}
+
+/**
+ * Properties of a `ReferenceGrant`.
+ */
+export interface ReferenceGrantProps extends ResourceProps {
+  /**
+   * Who may reference (1 to 16 entries; more can be added with `addFrom`).
+   *
+   * @default - none; add at least one before synth
+   */
+  readonly from?: ReferenceGrantFrom[];
+
+  /**
+   * What may be referenced (1 to 16 entries; more can be added with `addTo`).
+   *
+   * @default - none; add at least one before synth
+   */
+  readonly to?: ReferenceGrantTo[];
+}
+
+/**
+ * A ReferenceGrant: lets objects in other namespaces reference objects in this one, e.g. an HTTPRoute in `web`
+ * sending traffic to a Service in `backend`.
+ */
+export class ReferenceGrant extends Resource {
+  public readonly apiObject: l1.ReferenceGrant;
+
+  private readonly _from: ReferenceGrantFrom[] = [];
+  private readonly _to: ReferenceGrantTo[] = [];
+
+  constructor(scope: Construct, id: string, props: ReferenceGrantProps = {}) {
+    super(scope, id, props);
+    this.apiObject = new l1.ReferenceGrant(this, 'Resource', {
+      metadata: props.metadata,
+      spec: Lazy.any({ produce: () => this.renderSpec() }),
+    });
+    for (const f of props.from ?? []) this.addFrom(f);
+    for (const t of props.to ?? []) this.addTo(t);
+    this.node.addValidation({ validate: () => this.validateGrant() });
+  }
+
+  /**
+   * Trusts more referencing objects.
+   */
+  public addFrom(from: ReferenceGrantFrom): void {
+    this._from.push(from);
+  }
+
+  /**
+   * Allows references to more objects.
+   */
+  public addTo(to: ReferenceGrantTo): void {
+    this._to.push(to);
+  }
+
+  private renderSpec(): l1.ReferenceGrantSpec {
+    return {
+      from: this._from.map((f) => ({ group: f.group, kind: f.kind, namespace: f.namespace })),
+      to: this._to.map((t) => ({ group: t.group, kind: t.kind, name: t.name })),
+    };
+  }
+
+  private validateGrant(): string[] {
+    const path = this.node.path;
+    const errors: string[] = [];
+    for (const [field, n, add] of [['from', this._from.length, 'addFrom(ReferenceGrantFrom.httpRoutes(namespace))'], ['to', this._to.length, 'addTo(ReferenceGrantTo.services())']] as const) {
+      if (n === 0) errors.push(`${path}: the reference grant has no ${field} entries; add one with ${add}`);
+      if (n > 16) errors.push(`${path}: the reference grant has ${n} ${field} entries; at most 16 are allowed (split it into several grants)`);
+    }
+    return errors;
+  }
+}

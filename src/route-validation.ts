@@ -1,0 +1,53 @@
+// Checks shared by HttpRoute and GrpcRoute. Internal: not exported from index.ts.
+import { ParentRef } from './parent-ref';
+import { q } from './validation';
+
+/** @internal */
+export interface RuleSummary {
+  readonly name?: string;
+  /** Matches after defaults (an HTTPRoute rule without matches counts one). */
+  readonly matches: number;
+  /** Matches written by the author. */
+  readonly explicitMatches: number;
+}
+
+/**
+ * hostnames <= 16; parentRefs <= 32 and the two sectionName CEL rules; in-app Gateway listeners exist; rules <= 16;
+ * total matches <= 128; rule names unique.
+ */
+export function validateRouteCommon(path: string, namespace: string | undefined, parentRefs: ParentRef[], hostnames: string[], rules: RuleSummary[]): string[] {
+  const errors: string[] = [];
+  if (parentRefs.length > 32) errors.push(`${path}: the route has ${parentRefs.length} parentRefs; at most 32 are allowed`);
+  if (hostnames.length > 16) errors.push(`${path}: the route has ${hostnames.length} hostnames; at most 16 are allowed (use a wildcard such as "*.example.com" or split the route)`);
+  const byParent = new Map<string, ParentRef[]>();
+  for (const p of parentRefs) {
+    const key = p._parentKey(namespace);
+    byParent.set(key, [...(byParent.get(key) ?? []), p]);
+  }
+  for (const [key, refs] of byParent) {
+    if (refs.length < 2) continue;
+    if (refs.some((r) => r.sectionName === undefined)) {
+      errors.push(`${path}: parentRefs reference gateway ${q(key)} ${refs.length} times, not all with a sectionName; give every reference to the same gateway a distinct sectionName (or reference it once)`);
+      continue;
+    }
+    const seen = new Set<string>();
+    for (const r of refs) {
+      if (seen.has(r.sectionName!)) {
+        errors.push(`${path}: parentRefs reference listener ${q(r.sectionName)} of gateway ${q(key)} twice; sectionName must be unique per gateway, remove the repeat`);
+      }
+      seen.add(r.sectionName!);
+    }
+  }
+  for (const p of parentRefs) errors.push(...p._validate().map((e) => `${path}: ${e}`));
+  if (rules.length > 16) errors.push(`${path}: the route has ${rules.length} rules; at most 16 are allowed (split the route)`);
+  const total = rules.reduce((n, r) => n + r.explicitMatches, 0);
+  if (total > 128) errors.push(`${path}: the route has ${total} matches across its rules; at most 128 are allowed (split the route)`);
+  const names = new Map<string, number>();
+  rules.forEach((r, i) => {
+    if (r.name === undefined) return;
+    const other = names.get(r.name);
+    if (other !== undefined) errors.push(`${path}: rules ${other + 1} and ${i + 1} are both named ${q(r.name)}; rule names must be unique in a route`);
+    else names.set(r.name, i);
+  });
+  return errors;
+}
