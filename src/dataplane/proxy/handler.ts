@@ -322,6 +322,19 @@ export class ProxyHandler {
     const isH2Client = req.httpVersionMajor === 2;
     const grpcStatus = headers.get('grpc-status')?.[0];
     if (grpcStatus !== undefined) ex.grpcStatus = Number(grpcStatus);
+    if (isH2Client && up.endAfterHeaders) {
+      // Trailers-only (gRPC errors): keep it one HEADERS frame with END_STREAM.
+      const stream = (res as http2.Http2ServerResponse).stream;
+      finished();
+      res.statusCode = up.status;
+      try {
+        stream.respond({ ...toOutgoing(headers), ':status': up.status }, { endStream: true });
+      } catch {
+        stream.destroy();
+      }
+      up.body.resume();
+      return;
+    }
     try {
       (res as http.ServerResponse).writeHead(up.status, toOutgoing(headers));
     } catch (err) {

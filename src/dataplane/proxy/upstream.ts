@@ -41,6 +41,8 @@ export interface AttemptResponse {
   readonly trailers: () => HeaderList;
   /** `host:port` that answered. */
   readonly address: string;
+  /** HTTP/2: the response head ended the stream (a gRPC trailers-only response). */
+  readonly endAfterHeaders: boolean;
   /** Stops the exchange (destroys the upstream request/stream). */
   readonly abort: () => void;
 }
@@ -133,6 +135,7 @@ export class UpstreamPools {
           body: res,
           trailers: () => headerList(res.trailersDistinct),
           address,
+          endAfterHeaders: false,
           abort: () => upstream.destroy(),
         });
       });
@@ -172,13 +175,14 @@ export class UpstreamPools {
         if (stream.rstCode && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) fail(new UpstreamError('upstream-reset', `stream reset (code ${stream.rstCode})`));
         else fail(new UpstreamError('upstream-reset', 'stream closed before a response'));
       });
-      stream.on('response', (head) => {
+      stream.on('response', (head, flags) => {
         resolve({
           status: Number(head[':status']) || 502,
           headers: headerList(head as any),
           body: stream,
           trailers: () => trailers,
           address,
+          endAfterHeaders: stream.endAfterHeaders || (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0,
           abort: () => stream.close(http2.constants.NGHTTP2_CANCEL),
         });
       });

@@ -1,0 +1,113 @@
+import * as http2 from 'http2';
+import * as https from 'https';
+import * as tls from 'tls';
+import { generate } from 'selfsigned';
+import { Backend, NS, StartedGateway, gatewayDoc, startBackend, startGateway } from './helpers';
+import { selectCertificate } from '../../../src/dataplane/proxy/listeners';
+
+async function secret(name: string, cn: string): Promise<any> {
+  const pems = await generate([{ name: 'commonName', value: cn }], { keySize: 2048, extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: cn }] }] } as any);
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/tls',
+    metadata: { name, namespace: NS },
+    data: { 'tls.crt': Buffer.from(pems.cert).toString('base64'), 'tls.key': Buffer.from(pems.private).toString('base64') },
+  };
+}
+
+function httpsGet(port: number, servername: string | undefined, host: string): Promise<{ status: number; cn: string; body: string; alpn: string | false }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port, path: '/tls', servername, headers: { host }, rejectUnauthorized: false, agent: false, ALPNProtocols: ['http/1.1'] });
+    req.setTimeout(5_000, () => req.destroy(new Error('client timeout')));
+    req.on('error', reject);
+    req.on('response', (res) => {
+      const sock = res.socket as tls.TLSSocket;
+      const cn = String(sock.getPeerCertificate().subject.CN);
+      const alpn = sock.alpnProtocol;
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, cn, body, alpn }));
+    });
+    req.end();
+  });
+}
+
+function h2Get(port: number, servername: string, authority: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(`https://127.0.0.1:${port}`, { servername, rejectUnauthorized: false });
+    session.on('error', reject);
+    const stream = session.request({ ':path': '/tls', ':authority': authority });
+    let status = 0;
+    let body = '';
+    stream.on('response', (h) => (status = Number(h[':status'])));
+    stream.on('data', (c) => (body += c));
+    stream.on('error', reject);
+    stream.on('end', () => {
+      session.close();
+      resolve({ status, body });
+    });
+    stream.end();
+  });
+}
+
+describe('TLS listeners', () => {
+  let v1: Backend;
+  let v2: Backend;
+  let gw: StartedGateway;
+
+  beforeAll(async () => {
+    v1 = await startBackend('infra-backend-v1');
+    v2 = await startBackend('infra-backend-v2');
+    const tlsRef = (n: string) => ({ certificateRefs: [{ group: '', kind: 'Secret', name: n }] });
+    const docs = [
+      gatewayDoc([
+        { name: 'https', port: 443, protocol: 'HTTPS', tls: tlsRef('default-cert') },
+        { name: 'https-second', port: 443, protocol: 'HTTPS', hostname: 'second-example.org', tls: tlsRef('second-cert') },
+      ]),
+      await secret('default-cert', 'example.org'),
+      await secret('second-cert', 'second-example.org'),
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'first', namespace: NS }, spec: { parentRefs: [{ name: 'same-namespace', sectionName: 'https' }], rules: [{ backendRefs: [{ name: 'infra-backend-v1', port: 8080 }] }] } },
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'second', namespace: NS }, spec: { parentRefs: [{ name: 'same-namespace', sectionName: 'https-second' }], rules: [{ backendRefs: [{ name: 'infra-backend-v2', port: 8080 }] }] } },
+    ];
+    gw = await startGateway(docs, { [`${NS}/infra-backend-v1:8080`]: v1.address, [`${NS}/infra-backend-v2:8080`]: v2.address });
+  });
+
+  afterAll(async () => {
+    await gw?.close();
+    await v1?.close();
+    await v2?.close();
+  });
+
+  test('SNI selects the certificate of the most specific listener; no SNI gets the default', async () => {
+    const second = await httpsGet(gw.port(443), 'second-example.org', 'second-example.org');
+    expect(second).toMatchObject({ status: 200, cn: 'second-example.org', alpn: 'http/1.1' });
+    expect(JSON.parse(second.body).backend).toBe('infra-backend-v2');
+    const first = await httpsGet(gw.port(443), 'example.org', 'example.org');
+    expect(first).toMatchObject({ status: 200, cn: 'example.org' });
+    expect(JSON.parse(first.body).backend).toBe('infra-backend-v1');
+    const none = await httpsGet(gw.port(443), undefined, 'example.org');
+    expect(none.cn).toBe('example.org');
+  });
+
+  test('421 when the Host belongs to another listener than the one SNI chose (HTTP/2 over TLS)', async () => {
+    expect((await h2Get(gw.port(443), 'example.org', 'second-example.org')).status).toBe(421);
+    const ok = await h2Get(gw.port(443), 'second-example.org', 'second-example.org');
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body)).toMatchObject({ backend: 'infra-backend-v2', headers: { 'x-forwarded-proto': 'https' } });
+  });
+
+  test('selectCertificate: exact or wildcard hostname first, else the entry without hostname', () => {
+    const c = [{ secret: 's', certPem: 'c', keyPem: 'k' }];
+    const entries = [
+      { listener: 'exact', hostname: 'a.example.com', certificates: c },
+      { listener: 'wild', hostname: '*.example.com', certificates: c },
+      { listener: 'any', certificates: c },
+    ];
+    expect(selectCertificate(entries, 'a.example.com')?.listener).toBe('exact');
+    expect(selectCertificate(entries, 'B.example.com')?.listener).toBe('wild');
+    expect(selectCertificate(entries, 'other.org')?.listener).toBe('any');
+    expect(selectCertificate(entries, undefined)?.listener).toBe('any');
+    expect(selectCertificate([{ listener: 'empty', certificates: [] }], 'x')).toBeUndefined();
+  });
+});
