@@ -86,7 +86,7 @@ export function compileRegex(pattern: string): (s: string) => boolean {
 
 /**
  * The literal text every whole-string match of `pattern` must start with (possibly ''). Conservative:
- * stops at the first metacharacter, drops a character made optional by `?`, `*` or `{`, and gives ''
+ * stops at the first metacharacter or before a character made optional by `?`, `*` or `{`, and gives ''
  * for any pattern containing '|'.
  */
 export function literalPrefix(pattern: string): string {
@@ -104,10 +104,8 @@ export function literalPrefix(pattern: string): string {
       i += 2;
       continue;
     }
-    if ('.+*?()[]{}^$'.includes(c)) {
-      if (c === '?' || c === '*' || c === '{') out = out.slice(0, -1);
-      break;
-    }
+    if ('.+*?()[]{}^$'.includes(c)) break;
+    // A character made optional or repeatable-from-zero by the next token is not required.
     const q = pattern[i + 1];
     if (q === '?' || q === '*' || q === '{') break;
     out += c;
