@@ -52,6 +52,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // Every object synthesized in any test is validated against the vendored CRDs (schema + CEL rules);
+      // see test/setup/validate-synth.ts for how a test opts out.
+      setupFilesAfterEnv: ['<rootDir>/test/setup/validate-synth.ts'],
       testTimeout: 30_000,
       coverageReporters: ['text-summary', 'lcov'],
       coveragePathIgnorePatterns: ['/node_modules/', '/src/imports/'],
@@ -62,7 +65,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   gitignore: ['/.tmp/', '/bench/.work/', '/examples/**/cdk8s.out/'],
 });
 
-for (const pattern of ['/crds/', '/examples/', '/bench/', '/.ci/', '/Dockerfile']) {
+// `crds/` ships with the package: `cdk8s-gateway validate` reads the vendored CRDs at run time.
+for (const pattern of ['/examples/', '/bench/', '/.ci/', '/Dockerfile']) {
   project.addPackageIgnore(pattern);
 }
 
