@@ -1,8 +1,8 @@
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
+import { httpRoute } from './fixtures';
 import * as l1 from '../../../src/imports/gateway.networking.k8s.io';
 import { expectValidManifests, schemaIssues, withoutSchemaValidation, withSchemaChannel } from '../../util/schema';
-import { httpRoute } from './fixtures';
 
 function chartWithInvalidRoute(): Chart {
   const chart = Testing.chart();

@@ -203,7 +203,15 @@ describe('HTTPRoute CEL rules', () => {
     expect(issueAt(validateObject(route), 'spec.parentRefs').message).toMatch(/sectionName must be specified when parentRefs includes 2 or more references to the same parent/);
   });
 
-  test('fails on an invalid RegularExpression-free header name (pattern) and a bad path character (RE2 rule)', () => {
+  test('parentRefs to same-named parents in different namespaces are different parents (namespace is __namespace__ in CEL)', () => {
+    const route = httpRoute();
+    route.spec.parentRefs = [{ name: 'gw', namespace: 'a', sectionName: 'http' }, { name: 'gw', namespace: 'b' }];
+    expect(validateObject(route)).toStrictEqual([]);
+    route.spec.parentRefs[1].namespace = 'a';
+    expect(issueAt(validateObject(route), 'spec.parentRefs').message).toMatch(/sectionName must be specified/);
+  });
+
+  test('fails on a path value with a character outside the allowed set (RE2 rule)', () => {
     const route = httpRoute();
     route.spec.rules[0].matches[0].path.value = '/a b';
     expect(issueAt(validateObject(route), 'spec.rules[0].matches[0].path').message).toMatch(/must only contain valid characters/);
