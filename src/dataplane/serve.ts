@@ -3,12 +3,11 @@
  * engine, and wires listeners, the proxy pipeline, upstream pools, admin, metrics, access log and the
  * reload watcher together. Nothing listens at import time.
  */
-import * as fs from 'fs';
-import * as YAML from 'yaml';
-import { ConfigError, loadDocuments } from './config/load';
+import { ConfigError } from './config/load';
 import { pickBackend } from './engine/balancer';
-import { compile } from './engine/compile';
+import { describeTable } from './engine/describe';
 import type { CompiledTable, SocketSpec } from './engine/model';
+import { TABLE_ARGS_USAGE, compileFromArgs, emptyTableArgs, parseTableArg } from './engine/options';
 import { route } from './engine/router';
 import { AccessLog, jsonAccessLog, noAccessLog } from './proxy/access-log';
 import { AdminServer, startAdmin } from './proxy/admin';
@@ -22,20 +21,16 @@ import { UpstreamPools } from './proxy/upstream';
 
 export const SERVE_USAGE = `usage: cdk8s-gateway serve --routes PATH [options]
 
-  --routes PATH            repeatable; YAML/JSON file (multi-document YAML allowed) or directory (every
-                           *.yaml, *.yml, *.json in it). Reads Gateway, HTTPRoute, GRPCRoute, ReferenceGrant,
-                           Service, Namespace, Secret (TLS); ignores other kinds.
-  --gateway NS/NAME        repeatable; the Gateways this process serves. Default: every Gateway in the input.
+${TABLE_ARGS_USAGE}
   --listen [NS/NAME:]PORT=HOST:PORT
-                           repeatable; serve listener port PORT (of that Gateway, or of every served Gateway)
-                           on HOST:PORT instead of 0.0.0.0:PORT. Port 0 picks a free port.
-  --backends FILE          JSON or YAML map "NAMESPACE/SERVICE:PORT" -> "HOST:PORT" or ["HOST:PORT", ...].
-                           Without it: cluster DNS, SERVICE.NAMESPACE.svc:PORT.
-  --admin HOST:PORT        admin listener (/healthz, /readyz, /metrics, /config); default 127.0.0.1:9901.
-  --no-access-log          do not write one JSON line per request to stdout.
-  --no-watch               do not reload when the input changes.
-  --drain-timeout DURATION on SIGTERM/SIGINT, how long requests in flight may take (e.g. 30s, 500ms); default 30s.
-  -h, --help               this text.`;
+                       repeatable; serve listener port PORT (of that Gateway, or of every served Gateway)
+                       on HOST:PORT instead of 0.0.0.0:PORT. Port 0 picks a free port.
+  --admin HOST:PORT    admin listener (/healthz, /readyz, /metrics, /config); default 127.0.0.1:9901.
+  --no-access-log      do not write one JSON line per request to stdout.
+  --no-watch           do not reload when the input changes.
+  --drain-timeout DURATION
+                       on SIGTERM/SIGINT, how long requests in flight may take (e.g. 30s, 500ms); default 30s.
+  -h, --help           this text.`;
 
 /** A command-line mistake (exit code 2). */
 export class UsageError extends Error {
@@ -98,15 +93,23 @@ export function parseDurationFlag(text: string, what: string): number {
 }
 
 export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
-  const routes: string[] = [];
-  const gateways: string[] = [];
+  const table = emptyTableArgs();
   const listenOverrides: ListenOverride[] = [];
-  let backendsFile: string | undefined;
   let admin: HostPort = { host: '127.0.0.1', port: 9901 };
   let accessLog = true;
   let watch = true;
   let drainTimeoutMs = 30_000;
-  for (let i = 0; i < argv.length; i++) {
+  for (let i = 0; i < argv.length;) {
+    let used: number;
+    try {
+      used = parseTableArg(argv, i, table);
+    } catch (err: any) {
+      throw new UsageError(err instanceof ConfigError ? err.detail : err.message);
+    }
+    if (used > 0) {
+      i += used;
+      continue;
+    }
     const arg = argv[i];
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
@@ -120,20 +123,8 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
       case '-h':
       case '--help':
         return 'help';
-      case '--routes':
-        routes.push(value());
-        break;
-      case '--gateway': {
-        const g = value();
-        if (!/^[^/\s]+\/[^/\s]+$/.test(g)) throw new UsageError(`--gateway: '${g}' must be NAMESPACE/NAME`);
-        gateways.push(g);
-        break;
-      }
       case '--listen':
         listenOverrides.push(parseListen(value()));
-        break;
-      case '--backends':
-        backendsFile = value();
         break;
       case '--admin':
         admin = parseHostPort(value(), '--admin');
@@ -150,44 +141,10 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
       default:
         throw new UsageError(`unknown option '${arg}'`);
     }
+    i++;
   }
-  if (routes.length === 0) throw new UsageError('--routes is required (a file or directory of Gateway API YAML)');
-  return { routes, gateways, listen: listenOverrides, backendsFile, admin, accessLog, watch, drainTimeoutMs };
-}
-
-/** Reads a --backends file: `NAMESPACE/SERVICE:PORT` -> `HOST:PORT` or a list of them. */
-export function readBackends(file: string): Map<string, { host: string; port: number }[]> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e: any) {
-    throw new ConfigError(`cannot read backends file: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`, { file });
-  }
-  let data: unknown;
-  try {
-    data = YAML.parse(text);
-  } catch (e: any) {
-    throw new ConfigError(`invalid YAML: ${String(e.message).split('\n')[0]}`, { file });
-  }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new ConfigError('must be a map of "NAMESPACE/SERVICE:PORT" to "HOST:PORT" or a list of them', { file });
-  }
-  const out = new Map<string, { host: string; port: number }[]>();
-  for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
-    if (!/^[^/\s]+\/[^/\s:]+:\d{1,5}$/.test(key)) {
-      throw new ConfigError(`key '${key}' must be NAMESPACE/SERVICE:PORT (e.g. default/web:8080)`, { file, field: key });
-    }
-    const list = Array.isArray(value) ? value : [value];
-    out.set(key, list.map((v, i) => {
-      if (typeof v !== 'string') throw new ConfigError(`'${String(v)}' must be a "HOST:PORT" string`, { file, field: Array.isArray(value) ? `${key}[${i}]` : key });
-      try {
-        return parseHostPort(v, key);
-      } catch {
-        throw new ConfigError(`'${v}' is not HOST:PORT (e.g. 127.0.0.1:8080)`, { file, field: Array.isArray(value) ? `${key}[${i}]` : key });
-      }
-    }));
-  }
-  return out;
+  if (table.routes.length === 0) throw new UsageError('--routes is required (a file or directory of Gateway API YAML)');
+  return { routes: table.routes, gateways: table.gateways, listen: listenOverrides, backendsFile: table.backends, admin, accessLog, watch, drainTimeoutMs };
 }
 
 export interface GatewayServerOptions extends ServeOptions {
@@ -252,7 +209,7 @@ export class GatewayServer {
       this.admin = await startAdmin(this.options.admin.host, this.options.admin.port, {
         ready: () => this.ready && !this.draining,
         registry: this.metrics.registry,
-        config: () => describe(this.table),
+        config: () => describeTable(this.table),
       });
     } catch (err) {
       await this.stop(0);
@@ -340,10 +297,7 @@ export class GatewayServer {
   }
 
   private compileInput(): CompiledTable {
-    const docs = loadDocuments(this.options.routes);
-    const backends = this.options.backendsFile ? readBackends(this.options.backendsFile) : undefined;
-    const table = compile(docs, { gateways: this.options.gateways.length ? this.options.gateways : undefined, backends, generation: this.generation + 1 });
-    return table;
+    return compileFromArgs({ routes: [...this.options.routes], gateways: [...this.options.gateways], backends: this.options.backendsFile }, this.generation + 1);
   }
 
   /** Where each socket binds; throws when two sockets of different Gateways would share an address. */
@@ -387,16 +341,6 @@ export class GatewayServer {
     this.listeners.set(key, bound);
     this.log('info', 'listening', { gateway: spec.gateway, listenerPort: spec.port, address: bound.address, port: bound.port });
   }
-}
-
-/** The compiled table as JSON for /config (router indexes left out). */
-export function describe(table: CompiledTable): unknown {
-  return JSON.parse(JSON.stringify(table, (key, value) => {
-    if (key === 'index' && value && typeof value === 'object' && 'http' in value) return undefined;
-    if (key === 'keyPem') return '(redacted)';
-    if (value instanceof Map) return Object.fromEntries(value);
-    return value;
-  }));
 }
 
 /** Runs `cdk8s-gateway serve`; resolves with the exit code after SIGTERM/SIGINT. */

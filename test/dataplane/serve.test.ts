@@ -1,8 +1,7 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError } from '../../src/dataplane/config/load';
-import { GatewayServer, parseListen, parseServeArgs, readBackends } from '../../src/dataplane/serve';
+import { GatewayServer, parseListen, parseServeArgs } from '../../src/dataplane/serve';
 import { Backend, NS, backendRef, gatewayDoc, request, routeDoc, startBackend, startGateway, tmpDir, until, writeYaml } from './proxy/helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -30,10 +29,10 @@ describe('serve command line', () => {
   });
 
   test.each([
-    [['--routes'], /--routes needs a value/],
+    [['--routes'], /--routes needs at least one file or directory/],
+    [['--routes', 'x', '--listen'], /--listen needs a value/],
     [['--routes', 'x', '--bogus'], /unknown option '--bogus'/],
     [[], /--routes is required/],
-    [['--routes', 'x', '--gateway', 'nonamespace'], /--gateway: 'nonamespace' must be NAMESPACE\/NAME/],
     [['--routes', 'x', '--listen', '80'], /--listen: '80' must be \[NS\/NAME:\]PORT=HOST:PORT/],
     [['--routes', 'x', '--listen', 'http=1.2.3.4:80'], /--listen: 'http' must be a listener port or NS\/NAME:PORT/],
     [['--routes', 'x', '--listen', '80=localhost'], /--listen: 'localhost' is not HOST:PORT/],
@@ -45,37 +44,6 @@ describe('serve command line', () => {
 
   test('fails on a listener port out of range', () => {
     expect(() => parseListen('70000=127.0.0.1:0')).toThrow(/must be a listener port or NS\/NAME:PORT/);
-  });
-
-  describe('--backends file', () => {
-    const dir = tmpDir();
-    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const write = (name: string, text: string) => {
-      const f = path.join(dir, name);
-      fs.writeFileSync(f, text);
-      return f;
-    };
-
-    test('maps NAMESPACE/SERVICE:PORT to one or several HOST:PORT', () => {
-      const f = write('ok.yaml', 'default/web:8080: 127.0.0.1:3000\ndefault/api:80: ["10.0.0.1:1", "[::1]:2"]\n');
-      expect(readBackends(f)).toStrictEqual(new Map([
-        ['default/web:8080', [{ host: '127.0.0.1', port: 3000 }]],
-        ['default/api:80', [{ host: '10.0.0.1', port: 1 }, { host: '::1', port: 2 }]],
-      ]));
-    });
-
-    test.each([
-      ['missing.json', undefined, /missing\.json: cannot read backends file: no such file or directory/],
-      ['bad.yaml', 'a: [', /bad\.yaml: invalid YAML/],
-      ['list.yaml', '- 1\n- 2\n', /list\.yaml: must be a map of "NAMESPACE\/SERVICE:PORT"/],
-      ['key.yaml', 'web: 127.0.0.1:1\n', /key\.yaml:web: key 'web' must be NAMESPACE\/SERVICE:PORT/],
-      ['num.yaml', 'default/web:80: 42\n', /num\.yaml:default\/web:80: '42' must be a "HOST:PORT" string/],
-      ['addr.yaml', 'default/web:80: ["nope"]\n', /addr\.yaml:default\/web:80\[0\]: 'nope' is not HOST:PORT/],
-    ])('fails %s', (name, text, message) => {
-      const f = text === undefined ? path.join(dir, name) : write(name, text);
-      expect(() => readBackends(f)).toThrow(ConfigError);
-      expect(() => readBackends(f)).toThrow(message);
-    });
   });
 });
 
@@ -106,6 +74,15 @@ describe('serve in process', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  test('fails to start on an unreadable --backends file', async () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'routes.yaml');
+    writeYaml(file, [gatewayDoc()]);
+    const server = new GatewayServer({ routes: [file], gateways: [], listen: [], backendsFile: path.join(dir, 'missing.json'), admin: { host: '127.0.0.1', port: 0 }, accessLog: false, watch: false, drainTimeoutMs: 100, logger: () => undefined });
+    await expect(server.start()).rejects.toThrow(/missing\.json: cannot read backends file/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   test('fails to start when a listener address is taken', async () => {
     const gw = await startGateway([gatewayDoc()], backends());
     const taken = gw.port();
@@ -130,8 +107,8 @@ describe('serve in process', () => {
       expect(metrics.body).toMatch(/gateway_requests_total\{[^}]*code="200"\} 1/);
       expect(metrics.body).toMatch(/gateway_request_duration_seconds_bucket/);
       const config = (await admin('/config')).json();
-      expect(config.gateways[0].key).toBe(`${NS}/same-namespace`);
-      expect(config.gateways[0].ports[0].listeners[0].index).toBeUndefined();
+      expect(config.gateways[0]).toMatchObject({ namespace: NS, name: 'same-namespace' });
+      expect(config.generation).toBe(1);
       expect((await admin('/nope')).status).toBe(404);
       gw.server.markDraining();
       expect((await admin('/readyz')).status).toBe(503);
@@ -266,7 +243,7 @@ describe('serve as a process', () => {
   test('fails with a usage message on bad flags', async () => {
     const p = spawnServe(['--routes']);
     expect(await p.exited).toBe(2);
-    expect(p.stderr()).toMatch(/--routes needs a value[\s\S]*usage: cdk8s-gateway serve/);
+    expect(p.stderr()).toMatch(/--routes needs at least one file or directory[\s\S]*usage: cdk8s-gateway serve/);
   });
 });
 

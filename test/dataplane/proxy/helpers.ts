@@ -207,7 +207,7 @@ export function requestH2(port: number, options: { method?: string; path?: strin
     stream.on('trailers', (t) => {
       trailers = t;
     });
-    stream.on('data', (c) => chunks.push(c));
+    stream.on('data', (c: Buffer) => chunks.push(c));
     stream.on('error', (e) => {
       session.close();
       reject(e);

@@ -18,13 +18,13 @@ async function secret(name: string, cn: string): Promise<any> {
 
 function httpsGet(port: number, servername: string | undefined, host: string): Promise<{ status: number; cn: string; body: string; alpn: string | false }> {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port, path: '/tls', servername, headers: { host }, rejectUnauthorized: false, agent: false, ALPNProtocols: ['http/1.1'] });
+    const req = https.request({ host: '127.0.0.1', port, path: '/tls', servername, headers: { host }, rejectUnauthorized: false, agent: false, ALPNProtocols: ['http/1.1'] } as https.RequestOptions);
     req.setTimeout(5_000, () => req.destroy(new Error('client timeout')));
     req.on('error', reject);
     req.on('response', (res) => {
       const sock = res.socket as tls.TLSSocket;
       const cn = String(sock.getPeerCertificate().subject.CN);
-      const alpn = sock.alpnProtocol;
+      const alpn = sock.alpnProtocol ?? false;
       let body = '';
       res.on('data', (c) => (body += c));
       res.on('end', () => resolve({ status: res.statusCode!, cn, body, alpn }));
