@@ -12,7 +12,7 @@ import * as path from 'path';
 import { CONFORMANCE_DIR, caseTitle, loadBackends, loadCaseFiles, type CaseFile } from './harness/cases';
 import { generateCertificate, httpsHostnames, type ConformanceCertificate } from './harness/certs';
 import { chooseLauncher } from './harness/gateway';
-import { renderResults } from './harness/results';
+import { embedTable, renderResults, renderTable } from './harness/results';
 import { pool, runCaseFile, type CaseResult, type SuiteContext } from './harness/run';
 import { skipOf } from './skips';
 
@@ -58,6 +58,12 @@ afterAll(async () => {
   if (tmpRoot) fs.rmSync(tmpRoot, { recursive: true, force: true });
   if (only.length === 0 && results.size === files.length) {
     fs.writeFileSync(path.join(CONFORMANCE_DIR, 'RESULTS.md'), renderResults(files, results, launcherText));
+    const readme = path.join(CONFORMANCE_DIR, 'README.md');
+    if (fs.existsSync(readme)) {
+      const before = fs.readFileSync(readme, 'utf8');
+      const after = embedTable(before, renderTable(files, results));
+      if (after !== before) fs.writeFileSync(readme, after);
+    }
   }
 }, 300_000);
 

@@ -13,8 +13,37 @@ function oneLine(s: string, max = 240): string {
   return t.length > max ? `${t.slice(0, max)}...` : t;
 }
 
+/** The results table, between its markers. */
+export function renderTable(files: readonly CaseFile[], results: ReadonlyMap<string, readonly CaseResult[]>): string {
+  return renderParts(files, results).table;
+}
+
+/** Replaces the marked table in a document (e.g. the README) with a new one; unchanged if it has no markers. */
+export function embedTable(doc: string, table: string): string {
+  const a = doc.indexOf(TABLE_BEGIN);
+  const b = doc.indexOf(TABLE_END);
+  if (a < 0 || b < a) return doc;
+  return `${doc.slice(0, a)}${table}${doc.slice(b + TABLE_END.length)}`;
+}
+
 export function renderResults(files: readonly CaseFile[], results: ReadonlyMap<string, readonly CaseResult[]>, launcher: string): string {
+  const { table, problems, notes } = renderParts(files, results);
+  return [
+    '# Conformance results',
+    '',
+    'Written by `test/conformance/conformance.test.ts` at the end of a full run (`npx jest test/conformance/conformance.test.ts`):',
+    `the transcribed Gateway API v1.6.1 conformance cases sent through \`cdk8s-gateway serve\` (launched via ${launcher}).`,
+    '',
+    table,
+    '',
+    ...(problems.length ? ['## Failed and skipped cases', '', ...problems, ''] : []),
+    ...(notes.length ? ['## Notes from this run', '', ...notes, ''] : []),
+  ].join('\n');
+}
+
+function renderParts(files: readonly CaseFile[], results: ReadonlyMap<string, readonly CaseResult[]>): { table: string; problems: string[]; notes: string[] } {
   const rows: string[] = [];
+  const notes: string[] = [];
   let total = { cases: 0, passed: 0, failed: 0, skipped: 0 };
   const problems: string[] = [];
   for (const f of files) {
@@ -30,21 +59,16 @@ export function renderResults(files: readonly CaseFile[], results: ReadonlyMap<s
     for (const r of rs) {
       if (r.status === 'failed') problems.push(`- FAIL \`${r.title}\`: ${oneLine(r.errors[0] ?? '')}`);
       if (r.status === 'skipped') problems.push(`- SKIP \`${r.title}\`: ${oneLine(r.errors[0] ?? '')}`);
+      if (r.note) notes.push(`- \`${r.title}\`: ${oneLine(r.note)}`);
     }
   }
-  return [
-    '# Conformance results',
-    '',
-    'Written by `test/conformance/conformance.test.ts` at the end of a full run (`npx jest test/conformance/conformance.test.ts`):',
-    `the transcribed Gateway API v1.6.1 conformance cases sent through \`cdk8s-gateway serve\` (launched via ${launcher}).`,
-    '',
+  const table = [
     TABLE_BEGIN,
     '| Test | Cases | Passed | Failed | Skipped |',
     '| --- | ---: | ---: | ---: | ---: |',
     ...rows,
     `| **Total** | **${total.cases}** | **${total.passed}** | **${total.failed}** | **${total.skipped}** |`,
     TABLE_END,
-    '',
-    ...(problems.length ? ['## Failed and skipped cases', '', ...problems, ''] : []),
   ].join('\n');
+  return { table, problems, notes };
 }
