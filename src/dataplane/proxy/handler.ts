@@ -10,7 +10,7 @@ import * as net from 'net';
 import { Readable } from 'stream';
 import type { CompiledBackend, CompiledFilter, CompiledRule, CompiledTable, Decision, HeaderModifier, RouteRequest } from '../engine/model';
 import { AccessLog } from './access-log';
-import { FailureKind, UpstreamError, failureStatus } from './errors';
+import { FailureKind, UpstreamError, failureStatus, grpcStatusForHttp } from './errors';
 import { CorsConfig, corsPreflightHeaders, corsResponseHeaders, isPreflight, modifyPath, redirectLocation, splitHostPort } from './filters';
 import { forward } from './forward';
 import { HeaderList, applyHeaderModifier, cloneHeaders, headerList, setForwarded, stripHopByHop, toOutgoing } from './headers';
@@ -322,6 +322,7 @@ export class ProxyHandler {
     const isH2Client = req.httpVersionMajor === 2;
     const grpcStatus = headers.get('grpc-status')?.[0];
     if (grpcStatus !== undefined) ex.grpcStatus = Number(grpcStatus);
+    else if (ex.grpc && up.status !== 200) ex.grpcStatus = grpcStatusForHttp(up.status); // what the client will map it to
     if (isH2Client && up.endAfterHeaders) {
       // Trailers-only (gRPC errors): keep it one HEADERS frame with END_STREAM.
       const stream = (res as http2.Http2ServerResponse).stream;

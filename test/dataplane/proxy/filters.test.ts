@@ -1,0 +1,114 @@
+import { classifyUpstreamError, failureStatus, grpcStatusForHttp, UpstreamError } from '../../../src/dataplane/proxy/errors';
+import { corsPreflightHeaders, corsResponseHeaders, originAllowed, redirectLocation, replacePrefix, splitHostPort } from '../../../src/dataplane/proxy/filters';
+import { parseGrpcTimeout } from '../../../src/dataplane/proxy/handler';
+import { applyHeaderModifier, headerList, setForwarded, stripHopByHop, toOutgoing } from '../../../src/dataplane/proxy/headers';
+
+describe('replacePrefix', () => {
+  test.each([
+    ['/prefix/one', '/prefix', '/', '/one'],
+    ['/prefix', '/prefix', '/', '/'],
+    ['/prefix/', '/prefix', '/', '/'],
+    ['/prefix/one/two', '/prefix/one', '/one', '/one/two'],
+    ['/a/b', '/', '/x', '/x/a/b'],
+    ['/a/b', '/a/', '/x/', '/x/b'],
+    ['/original-prefix/lemon', '/original-prefix', '/replacement-prefix', '/replacement-prefix/lemon'],
+  ])('%s with matched prefix %s replaced by %s is %s', (path, prefix, replacement, expected) => {
+    expect(replacePrefix(path, prefix, replacement)).toBe(expected);
+  });
+});
+
+describe('redirectLocation port rules', () => {
+  const ctx = { scheme: 'http', host: 'example.com:8080', listenerPort: 80, path: '/p', query: 'a=1' };
+  test.each([
+    [{ statusCode: 302 }, 'http://example.com/p?a=1'],
+    [{ statusCode: 302, scheme: 'https' as const }, 'https://example.com/p?a=1'],
+    [{ statusCode: 302, scheme: 'https' as const, port: 8443 }, 'https://example.com:8443/p?a=1'],
+    [{ statusCode: 302, scheme: 'http' as const, port: 443 }, 'http://example.com:443/p?a=1'],
+    [{ statusCode: 302, port: 80 }, 'http://example.com/p?a=1'],
+    [{ statusCode: 301, hostname: 'example.org', port: 8083 }, 'http://example.org:8083/p?a=1'],
+  ])('%j -> %s', (config, location) => {
+    expect(redirectLocation(config, ctx).location).toBe(location);
+  });
+
+  test('without port and scheme the listener port is kept (shown when it is not the default)', () => {
+    expect(redirectLocation({ statusCode: 302 }, { ...ctx, listenerPort: 8080 }).location).toBe('http://example.com:8080/p?a=1');
+    expect(redirectLocation({ statusCode: 302 }, { ...ctx, scheme: 'https', listenerPort: 443 }).location).toBe('https://example.com/p?a=1');
+  });
+
+  test('status defaults to 302; IPv6 hosts keep their brackets', () => {
+    expect(redirectLocation({ statusCode: 0 }, { ...ctx, host: '[::1]:80' })).toStrictEqual({ status: 302, location: 'http://[::1]/p?a=1' });
+    expect(splitHostPort('[::1]:8080')).toStrictEqual({ hostname: '[::1]', port: 8080 });
+  });
+});
+
+describe('CORS', () => {
+  const config = { allowOrigins: ['https://www.foo.com', 'https://*.bar.com'], allowMethods: ['GET'], allowHeaders: [], exposeHeaders: [], maxAge: 5, allowCredentials: false };
+
+  test.each([
+    ['https://www.foo.com', true],
+    ['https://WWW.FOO.COM', true],
+    ['https://a.b.bar.com', true],
+    ['https://bar.com', false],
+    ['http://www.foo.com', false],
+    ['https://evil.com/.bar.com', false],
+  ])('origin %s allowed: %s', (origin, allowed) => {
+    expect(originAllowed(origin, config.allowOrigins)).toBe(allowed);
+  });
+
+  test('preflight without allowCredentials leaves the credentials header out; default max-age 5', () => {
+    const h = corsPreflightHeaders(config, headerList({ 'origin': 'https://www.foo.com', 'access-control-request-method': 'GET' }));
+    expect(h).toStrictEqual({ 'vary': 'Origin', 'access-control-allow-origin': 'https://www.foo.com', 'access-control-allow-methods': 'GET', 'access-control-max-age': '5' });
+  });
+
+  test('no CORS headers for a request without Origin', () => {
+    expect(corsResponseHeaders(config, headerList({}))).toStrictEqual({});
+  });
+});
+
+describe('headers', () => {
+  test('stripHopByHop keeps TE: trailers for gRPC and the upgrade pair when upgrading', () => {
+    const grpc = stripHopByHop(headerList({ 'te': 'trailers', 'connection': 'te', 'x': '1' }), { keepTeTrailers: true });
+    expect(toOutgoing(grpc)).toStrictEqual({ te: 'trailers', x: '1' });
+    const ws = stripHopByHop(headerList({ connection: 'Upgrade', upgrade: 'websocket', 'transfer-encoding': 'chunked' }), { upgrade: true });
+    expect(toOutgoing(ws)).toStrictEqual({ connection: 'upgrade', upgrade: 'websocket' });
+  });
+
+  test('header modifiers are case-insensitive; add keeps both values', () => {
+    const h = headerList({ 'x-a': 'one', 'X-B': 'b' });
+    applyHeaderModifier(h, { set: [['X-C', 'c']], add: [['X-A', 'two']], remove: ['x-b'] });
+    expect(toOutgoing(h)).toStrictEqual({ 'x-a': ['one', 'two'], 'x-c': 'c' });
+  });
+
+  test('X-Forwarded-For strips the IPv4-mapped prefix', () => {
+    const h = setForwarded(headerList({}), { clientAddress: '::ffff:10.1.2.3', proto: 'https', host: 'a' });
+    expect(toOutgoing(h)).toStrictEqual({ 'x-forwarded-for': '10.1.2.3', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'a' });
+  });
+});
+
+describe('error catalog', () => {
+  test('maps failure kinds to HTTP and gRPC statuses', () => {
+    expect([failureStatus('no-route').http, failureStatus('no-route').grpc]).toEqual([404, 12]);
+    expect(failureStatus('misdirected').http).toBe(421);
+    expect(failureStatus('invalid-backend').http).toBe(500);
+    expect(failureStatus('upstream-refused').http).toBe(503);
+    expect(failureStatus('upstream-reset').http).toBe(502);
+    expect([failureStatus('request-timeout').http, failureStatus('grpc-deadline').grpc]).toEqual([504, 4]);
+  });
+
+  test('classifies socket errors', () => {
+    expect(classifyUpstreamError({ code: 'ECONNREFUSED' })).toBe('upstream-refused');
+    expect(classifyUpstreamError({ code: 'HPE_INVALID_CONSTANT' })).toBe('upstream-protocol');
+    expect(classifyUpstreamError({ code: 'ECONNRESET' })).toBe('upstream-reset');
+    expect(classifyUpstreamError(new UpstreamError('backend-timeout', 'x'))).toBe('backend-timeout');
+    expect([grpcStatusForHttp(404), grpcStatusForHttp(503), grpcStatusForHttp(418)]).toEqual([12, 14, 2]);
+  });
+
+  test('grpc-timeout parsing', () => {
+    expect(parseGrpcTimeout('100m')).toBe(100);
+    expect(parseGrpcTimeout('2S')).toBe(2000);
+    expect(parseGrpcTimeout('1H')).toBe(3_600_000);
+    expect(parseGrpcTimeout('5n')).toBe(1);
+    expect(parseGrpcTimeout('soon')).toBeUndefined();
+    expect(parseGrpcTimeout(undefined)).toBeUndefined();
+  });
+});
