@@ -166,10 +166,10 @@ export class HttpRouteRule {
       const request = props.timeouts.request;
       const backend = props.timeouts.backendRequest;
       this.renderedTimeouts = {
-        request: request === undefined ? undefined : renderGatewayDuration(`${this._label}: request timeout`, request.toMilliseconds()),
-        backendRequest: backend === undefined ? undefined : renderGatewayDuration(`${this._label}: backendRequest timeout`, backend.toMilliseconds()),
+        request: request === undefined ? undefined : renderGatewayDuration(`${this._label}: request timeout`, request.toMilliseconds({ integral: false })),
+        backendRequest: backend === undefined ? undefined : renderGatewayDuration(`${this._label}: backendRequest timeout`, backend.toMilliseconds({ integral: false })),
       };
-      if (request !== undefined && backend !== undefined && request.toMilliseconds() !== 0 && backend.toMilliseconds() > request.toMilliseconds()) {
+      if (request !== undefined && backend !== undefined && request.toMilliseconds({ integral: false }) !== 0 && backend.toMilliseconds({ integral: false }) > request.toMilliseconds({ integral: false })) {
         throw new Error(`${this._label}: backendRequest timeout ${this.renderedTimeouts.backendRequest} is longer than the request timeout ${this.renderedTimeouts.request}; make it at most ${this.renderedTimeouts.request}`);
       }
     }

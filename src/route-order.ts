@@ -4,7 +4,8 @@
 // with (continuing on ties): an Exact path; the PathPrefix with the most characters; a method; the most header
 // matches; the most query parameter matches. RegularExpression paths are implementation-specific: this library
 // ranks them between Exact and PathPrefix. Remaining ties go to the oldest route, then to the first rule in list
-// order.
+// order. Regular expressions (paths, header and query values) are RE2 and match the whole value, as RE2's
+// FullMatch does: `/img/.*` matches `/img/a.png` and not `/b/img/a.png`.
 //
 // A rule may hold matches of different specificity and must not be split (its name, filters and status belong to
 // one rule), so sorting rules by their most specific match alone could let a first-match gateway pick a less
@@ -95,18 +96,48 @@ function pathContains(a: AnalyzedMatch, b: AnalyzedMatch): boolean {
       return false;
     default:
       if (b.pathType === PathMatchType.REGULAR_EXPRESSION) return a.pathValue === b.pathValue;
-      // A whole-string match implies a match under find semantics too.
       if (b.pathType === PathMatchType.EXACT) return tryRegex(a.pathValue, b.pathValue);
       return false;
   }
 }
 
+/**
+ * The literal text every whole-string match of `pattern` starts with ('' when unknown), e.g. "/img/" for "/img/.*".
+ */
+function literalPrefix(pattern: string): string {
+  if (pattern.includes('|')) return '';
+  let i = pattern.startsWith('^') ? 1 : 0;
+  let out = '';
+  for (; i < pattern.length; i++) {
+    const c = pattern[i];
+    if ('\\.+*?()[]{}^$'.includes(c)) {
+      // A quantifier makes the previous character optional.
+      if ('*?{'.includes(c)) out = out.slice(0, -1);
+      break;
+    }
+    out += c;
+  }
+  return out;
+}
+
+function prefixesDiverge(a: string, b: string): boolean {
+  return !a.startsWith(b) && !b.startsWith(a);
+}
+
 function pathOverlap(a: AnalyzedMatch, b: AnalyzedMatch): Tri {
   if (a.pathType === PathMatchType.REGULAR_EXPRESSION || b.pathType === PathMatchType.REGULAR_EXPRESSION) {
     const [r, o] = a.pathType === PathMatchType.REGULAR_EXPRESSION ? [a, b] : [b, a];
-    if (o.pathType === PathMatchType.REGULAR_EXPRESSION) return r.pathValue === o.pathValue ? 'yes' : 'unknown';
-    if (o.pathType === PathMatchType.EXACT) return tryRegex(r.pathValue, o.pathValue) ? 'yes' : 'unknown';
-    return tryRegex(r.pathValue, normPrefix(o.pathValue)) ? 'yes' : 'unknown';
+    const literal = literalPrefix(r.pathValue);
+    if (o.pathType === PathMatchType.REGULAR_EXPRESSION) {
+      if (r.pathValue === o.pathValue) return 'yes';
+      return prefixesDiverge(literal, literalPrefix(o.pathValue)) ? 'no' : 'unknown';
+    }
+    if (o.pathType === PathMatchType.EXACT) return tryRegex(r.pathValue, o.pathValue) ? 'yes' : 'no';
+    const np = normPrefix(o.pathValue);
+    if (tryRegex(r.pathValue, np) || tryRegex(r.pathValue, np === '/' ? '/' : np + '/')) return 'yes';
+    // Paths under the prefix are np itself or start with np + '/'; paths the regex matches start with its literal.
+    if (np !== '/' && !np.startsWith(literal) && !literal.startsWith(np + '/')) return 'no';
+    return 'unknown';
   }
   if (a.pathType === PathMatchType.EXACT && b.pathType === PathMatchType.EXACT) return a.pathValue === b.pathValue ? 'yes' : 'no';
   if (a.pathType === PathMatchType.EXACT) return underPrefix(a.pathValue, b.pathValue) ? 'yes' : 'no';
@@ -125,7 +156,7 @@ function conditionOverlap(a: ValueCondition, b: ValueCondition): Tri {
   if (a.type === MatchType.EXACT && b.type === MatchType.EXACT) return a.value === b.value ? 'yes' : 'no';
   if (a.type === MatchType.REGULAR_EXPRESSION && b.type === MatchType.REGULAR_EXPRESSION) return a.value === b.value ? 'yes' : 'unknown';
   const [r, e] = a.type === MatchType.REGULAR_EXPRESSION ? [a, b] : [b, a];
-  return tryRegex(r.value, e.value) ? 'yes' : 'unknown';
+  return tryRegex(r.value, e.value) ? 'yes' : 'no';
 }
 
 function conditionsContain(a: ValueCondition[], b: ValueCondition[]): boolean {
