@@ -46,7 +46,7 @@ export function re2Matches(value: string, pattern: string): boolean {
     re = RE2JS.compile(pattern);
     REGEX_CACHE.set(pattern, re);
   }
-  return re.matcher(value).find();
+  return re.test(value);
 }
 
 const MATCHES_FUNCTION = 'k8sRe2Matches';

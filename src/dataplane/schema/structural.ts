@@ -4,7 +4,8 @@
  * with server-side field validation Strict), and ajv errors turned into readable problems.
  */
 import * as net from 'net';
-import Ajv, { type ErrorObject, type Format, type ValidateFunction } from 'ajv';
+import Ajv, { type ErrorObject, type Format, type RegExpEngine, type ValidateFunction } from 'ajv';
+import { RE2JS } from 're2js';
 import { describeType } from './metadata';
 
 /** A JSON-schema node of a CRD (openAPIV3Schema or a part of it). */
@@ -63,11 +64,23 @@ const FORMAT_NAMES: Record<string, string> = {
   'date-time': 'RFC 3339 date-time (e.g. "2024-01-01T00:00:00Z")',
 };
 
+/**
+ * `pattern` as the API server evaluates it: Go's regexp (RE2 syntax, unanchored search), not JavaScript's.
+ */
+const re2Engine: RegExpEngine = Object.assign(
+  (pattern: string) => {
+    const re = RE2JS.compile(pattern);
+    // ajv caches compiled patterns by their string form.
+    return { test: (s: string) => re.test(s), toString: () => `re2:${pattern}` };
+  },
+  { code: 're2js' },
+);
+
 let sharedAjv: Ajv | undefined;
 
 function ajv(): Ajv {
   if (!sharedAjv) {
-    sharedAjv = new Ajv({ strict: false, allErrors: true, verbose: true, formats: FORMATS, validateFormats: true, code: { optimize: 1 } });
+    sharedAjv = new Ajv({ strict: false, allErrors: true, verbose: true, formats: FORMATS, validateFormats: true, code: { optimize: 1, regExp: re2Engine } });
     sharedAjv.addKeyword({
       keyword: 'k8sListType',
       type: 'array',
