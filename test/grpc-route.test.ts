@@ -1,0 +1,182 @@
+import { Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import {
+  Annotations, BackendRef, Gateway, GrpcMethodMatch, GrpcRoute, GrpcRouteFilter, HeaderMatch, HttpRouteFilter, Listener, ParentRef, RedirectScheme,
+} from '../src';
+
+function setup() {
+  const chart = Testing.chart();
+  const gateway = new Gateway(chart, 'gw', { metadata: { name: 'gw' }, gatewayClassName: 'c', listeners: [Listener.http({ name: 'h2c' })] });
+  return { chart, gateway };
+}
+
+function grpcRoutes(chart: any): any[] {
+  return Testing.synth(chart).filter((o) => o.kind === 'GRPCRoute');
+}
+
+describe('GrpcRoute', () => {
+  test('synthesizes method and header matches, filters, weighted backends and rule names in author order', () => {
+    // GIVEN
+    const { chart, gateway } = setup();
+    const service = new kplus.Service(chart, 'svc', { metadata: { name: 'todo' }, ports: [{ port: 50051 }] });
+    // WHEN
+    const route = new GrpcRoute(chart, 'route', {
+      metadata: { name: 'todo' },
+      parentRefs: [ParentRef.fromGateway(gateway, { sectionName: 'h2c' })],
+      hostnames: ['grpc.example.com'],
+    });
+    route.addRule({
+      name: 'reads',
+      matches: [
+        { method: GrpcMethodMatch.exact({ service: 'todo.Todo', method: 'GetTask' }) },
+        { method: GrpcMethodMatch.regularExpression({ service: 'todo\\.Todo', method: 'List.*' }), headers: [HeaderMatch.exact('x-tenant', 'a')] },
+      ],
+      filters: [
+        GrpcRouteFilter.requestHeaderModifier({ set: { 'x-route': 'reads' } }),
+        GrpcRouteFilter.responseHeaderModifier({ remove: ['x-internal'] }),
+        GrpcRouteFilter.requestMirror({ backend: BackendRef.fromName('todo-shadow', { port: 50051 }), percent: 5 }),
+      ],
+      backendRefs: [
+        BackendRef.fromService(service, { weight: 3 }),
+        BackendRef.fromName('todo-v2', { port: 50051, weight: 1, filters: [HttpRouteFilter.requestHeaderModifier({ set: { 'x-v': '2' } })] }),
+      ],
+    });
+    route.addRule({ matches: [{ method: GrpcMethodMatch.exact({ service: 'todo.Todo' }) }], backendRefs: [BackendRef.fromService(service)] });
+    // THEN
+    expect(grpcRoutes(chart)).toStrictEqual([{
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'GRPCRoute',
+      metadata: { name: 'todo' },
+      spec: {
+        parentRefs: [{ name: 'gw', sectionName: 'h2c' }],
+        hostnames: ['grpc.example.com'],
+        rules: [
+          {
+            name: 'reads',
+            matches: [
+              { method: { type: 'Exact', service: 'todo.Todo', method: 'GetTask' } },
+              { method: { type: 'RegularExpression', service: 'todo\\.Todo', method: 'List.*' }, headers: [{ name: 'x-tenant', type: 'Exact', value: 'a' }] },
+            ],
+            filters: [
+              { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-route', value: 'reads' }] } },
+              { type: 'ResponseHeaderModifier', responseHeaderModifier: { remove: ['x-internal'] } },
+              { type: 'RequestMirror', requestMirror: { backendRef: { name: 'todo-shadow', port: 50051 }, percent: 5 } },
+            ],
+            backendRefs: [
+              { name: 'todo', port: 50051, weight: 3 },
+              { name: 'todo-v2', port: 50051, weight: 1, filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-v', value: '2' }] } }] },
+            ],
+          },
+          { matches: [{ method: { type: 'Exact', service: 'todo.Todo' } }], backendRefs: [{ name: 'todo', port: 50051 }] },
+        ],
+      },
+    }]);
+    expect(Annotations.of(route).warnings).toStrictEqual([]);
+  });
+
+  test('warns when a method regular expression is written as a glob: Get* does not match GetTask', () => {
+    // GIVEN
+    const { chart, gateway } = setup();
+    const route = new GrpcRoute(chart, 'route', { parentRefs: [ParentRef.fromGateway(gateway)] });
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      // WHEN
+      route.addRule({ matches: [{ method: GrpcMethodMatch.regularExpression({ service: 'todo\\.Todo', method: 'Get*' }) }], backendRefs: [BackendRef.fromName('todo', { port: 50051 })] });
+      // THEN
+      expect(Annotations.of(route).warnings).toStrictEqual([
+        'test/route: rule 1 match 1: grpc method regular expression "Get*" is re2, not a glob: "t*" means zero or more "t" (it does not match "GetTask"); to match names starting with "Get" write "Get.*"',
+      ]);
+      expect(warn).toHaveBeenCalledTimes(1);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  test('no warning for regular expressions that mean what they say', () => {
+    const { chart, gateway } = setup();
+    const route = new GrpcRoute(chart, 'route', { parentRefs: [ParentRef.fromGateway(gateway)] });
+    route.addRule({
+      matches: [
+        { method: GrpcMethodMatch.regularExpression({ method: 'Get.*' }) },
+        { method: GrpcMethodMatch.regularExpression({ method: 'Get[A-Z]\\w*' }) },
+        { method: GrpcMethodMatch.regularExpression({ service: 'todo\\..*' }) },
+      ],
+      backendRefs: [BackendRef.fromName('todo', { port: 50051 })],
+    });
+    expect(Annotations.of(route).warnings).toStrictEqual([]);
+  });
+
+  test('fails when a method match has neither service nor method', () => {
+    expect(() => GrpcMethodMatch.exact({})).toThrow(/grpc method match has neither service nor method; give one or both/);
+  });
+
+  test('fails on an exact service or method with invalid characters', () => {
+    expect(() => GrpcMethodMatch.exact({ service: 'todo/Todo' })).toThrow(/grpc service "todo\/Todo" is not a fully qualified protobuf service name/);
+    expect(() => GrpcMethodMatch.exact({ method: 'Get.*' })).toThrow(/grpc method "Get.\*" is not a protobuf method name; use an identifier .* or GrpcMethodMatch.regularExpression for a pattern/);
+  });
+
+  test('fails on an invalid regular expression', () => {
+    expect(() => GrpcMethodMatch.regularExpression({ method: '*Task' })).toThrow(/grpc method regular expression "\*Task" is not a valid re2 regular expression/);
+  });
+
+  test('fails when a service or method is longer than 1024 characters', () => {
+    expect(() => GrpcMethodMatch.regularExpression({ service: 'a'.repeat(1025) })).toThrow(/grpc service ".*" must be 1 to 1024 characters long \(it has 1025\)/);
+  });
+
+  test('fails when a backend filter is a redirect or rewrite', () => {
+    const { chart, gateway } = setup();
+    new GrpcRoute(chart, 'route', {
+      parentRefs: [ParentRef.fromGateway(gateway)],
+      rules: [{ backendRefs: [BackendRef.fromName('todo', { port: 50051, filters: [HttpRouteFilter.requestRedirect({ scheme: RedirectScheme.HTTPS })] })] }],
+    });
+    expect(() => Testing.synth(chart)).toThrow(/test\/route: rule 1: backendRef 1 \("todo"\) has a RequestRedirect filter, which a grpc route does not support; use header modifiers or request mirrors/);
+  });
+
+  test('fails when a filter type other than RequestMirror repeats', () => {
+    const { chart, gateway } = setup();
+    new GrpcRoute(chart, 'route', {
+      parentRefs: [ParentRef.fromGateway(gateway)],
+      rules: [{ filters: [GrpcRouteFilter.responseHeaderModifier({ remove: ['a'] }), GrpcRouteFilter.responseHeaderModifier({ remove: ['b'] })], backendRefs: [BackendRef.fromName('todo', { port: 50051 })] }],
+    });
+    expect(() => Testing.synth(chart)).toThrow(/test\/route: rule 1: has more than one ResponseHeaderModifier filter; merge them into one/);
+  });
+
+  test('fails when the same match appears twice, in one rule or in two', () => {
+    const m = () => ({ method: GrpcMethodMatch.exact({ service: 'todo.Todo', method: 'GetTask' }) });
+    const a = setup();
+    new GrpcRoute(a.chart, 'route', { parentRefs: [ParentRef.fromGateway(a.gateway)], rules: [{ matches: [m(), m()], backendRefs: [BackendRef.fromName('todo', { port: 50051 })] }] });
+    expect(() => Testing.synth(a.chart)).toThrow(/test\/route: rule 1: match 2 repeats match 1; remove one of them/);
+    const b = setup();
+    new GrpcRoute(b.chart, 'route', {
+      parentRefs: [ParentRef.fromGateway(b.gateway)],
+      rules: [
+        { name: 'a', matches: [m()], backendRefs: [BackendRef.fromName('a', { port: 50051 })] },
+        { name: 'b', matches: [m()], backendRefs: [BackendRef.fromName('b', { port: 50051 })] },
+      ],
+    });
+    expect(() => Testing.synth(b.chart)).toThrow(/test\/route: rule 2 \("b"\) match 1 can never be selected: it is the same match as rule 1 \("a"\) match 1; remove one of them/);
+  });
+
+  test('matches that differ only in headers are not duplicates', () => {
+    const { chart, gateway } = setup();
+    const m = (v: string) => ({ method: GrpcMethodMatch.exact({ service: 'todo.Todo' }), headers: [HeaderMatch.exact('x-v', v)] });
+    new GrpcRoute(chart, 'route', {
+      metadata: { name: 'r' },
+      parentRefs: [ParentRef.fromGateway(gateway)],
+      rules: [{ matches: [m('1')], backendRefs: [BackendRef.fromName('a', { port: 1 })] }, { matches: [m('2')], backendRefs: [BackendRef.fromName('b', { port: 1 })] }],
+    });
+    expect(grpcRoutes(chart)[0].spec.rules.length).toBe(2);
+  });
+
+  test('fails with no rules, more than 16 rules, or more than 64 matches in a rule', () => {
+    const a = setup();
+    new GrpcRoute(a.chart, 'route', { parentRefs: [ParentRef.fromGateway(a.gateway)] });
+    expect(() => Testing.synth(a.chart)).toThrow(/test\/route: the route has no rules; add one with addRule/);
+    const b = setup();
+    new GrpcRoute(b.chart, 'route', { parentRefs: [ParentRef.fromGateway(b.gateway)], rules: Array.from({ length: 17 }, (_, i) => ({ matches: [{ method: GrpcMethodMatch.exact({ method: `M${i}` }) }] })) });
+    expect(() => Testing.synth(b.chart)).toThrow(/the route has 17 rules; at most 16 are allowed/);
+    const c = setup();
+    new GrpcRoute(c.chart, 'route', { parentRefs: [ParentRef.fromGateway(c.gateway)], rules: [{ matches: Array.from({ length: 65 }, (_, i) => ({ method: GrpcMethodMatch.exact({ method: `M${i}` }) })) }] });
+    expect(() => Testing.synth(c.chart)).toThrow(/rule 1: has 65 matches; at most 64 are allowed/);
+  });
+});

@@ -1,0 +1,60 @@
+import { Testing } from 'cdk8s';
+import { ReferenceGrant, ReferenceGrantFrom, ReferenceGrantTo } from '../src';
+
+describe('ReferenceGrant', () => {
+  test('synthesizes from and to entries', () => {
+    // GIVEN
+    const chart = Testing.chart();
+    // WHEN
+    const grant = new ReferenceGrant(chart, 'grant', {
+      metadata: { name: 'web-to-backend', namespace: 'backend' },
+      from: [ReferenceGrantFrom.httpRoutes('web'), ReferenceGrantFrom.grpcRoutes('web')],
+      to: [ReferenceGrantTo.services('api')],
+    });
+    grant.addFrom(ReferenceGrantFrom.gateways('infra'));
+    grant.addFrom(ReferenceGrantFrom.of('example.com', 'CustomRoute', 'web'));
+    grant.addTo(ReferenceGrantTo.secrets());
+    grant.addTo(ReferenceGrantTo.of('example.com', 'Backend', 'b'));
+    // THEN
+    expect(Testing.synth(chart)).toStrictEqual([{
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'ReferenceGrant',
+      metadata: { name: 'web-to-backend', namespace: 'backend' },
+      spec: {
+        from: [
+          { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'web' },
+          { group: 'gateway.networking.k8s.io', kind: 'GRPCRoute', namespace: 'web' },
+          { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'infra' },
+          { group: 'example.com', kind: 'CustomRoute', namespace: 'web' },
+        ],
+        to: [
+          { group: '', kind: 'Service', name: 'api' },
+          { group: '', kind: 'Secret' },
+          { group: 'example.com', kind: 'Backend', name: 'b' },
+        ],
+      },
+    }]);
+  });
+
+  test('fails without from or to entries', () => {
+    const chart = Testing.chart();
+    new ReferenceGrant(chart, 'grant', { to: [ReferenceGrantTo.services()] });
+    expect(() => Testing.synth(chart)).toThrow(/test\/grant: the reference grant has no from entries; add one with addFrom\(ReferenceGrantFrom.httpRoutes\(namespace\)\)/);
+    const other = Testing.chart();
+    new ReferenceGrant(other, 'grant', { from: [ReferenceGrantFrom.httpRoutes('web')] });
+    expect(() => Testing.synth(other)).toThrow(/test\/grant: the reference grant has no to entries; add one with addTo\(ReferenceGrantTo.services\(\)\)/);
+  });
+
+  test('fails with more than 16 entries', () => {
+    const chart = Testing.chart();
+    new ReferenceGrant(chart, 'grant', { from: Array.from({ length: 17 }, (_, i) => ReferenceGrantFrom.httpRoutes(`ns${i}`)), to: [ReferenceGrantTo.services()] });
+    expect(() => Testing.synth(chart)).toThrow(/test\/grant: the reference grant has 17 from entries; at most 16 are allowed/);
+  });
+
+  test('fails on an invalid namespace, kind, group or name', () => {
+    expect(() => ReferenceGrantFrom.httpRoutes('Web')).toThrow(/reference grant from namespace "Web" must be a kubernetes namespace name/);
+    expect(() => ReferenceGrantFrom.of('example.com', 'my-kind-', 'web')).toThrow(/reference grant from kind "my-kind-" must be a kubernetes kind/);
+    expect(() => ReferenceGrantTo.of('Example', 'Backend')).toThrow(/reference grant to group "Example" must be an api group/);
+    expect(() => ReferenceGrantTo.services('')).toThrow(/reference grant to name "" must be 1 to 253 characters long/);
+  });
+});
