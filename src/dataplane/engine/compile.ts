@@ -23,7 +23,7 @@ import { ConfigError, FieldPath, SourceDocument, formatFieldPath, formatLocation
 import {
   AttachedRoute, BackendRefKey, CompiledBackend, CompiledFilter, CompiledGateway, CompiledListener, CompiledMatch,
   CompiledPort, CompiledRule, CompiledTable, ConfigWarning, GrpcBucket, HeaderModifier, HostBuckets, HttpBucket,
-  IndexEntry, ListenerIndex, PathModifier, RegexTrieNode, RequestContext, RouteRequest, SniCertificate, SocketSpec,
+  IndexEntry, ListenerIndex, PathModifier, RequestContext, RouteRequest, SniCertificate, SocketSpec,
   TlsCertificate, ValueMatch,
 } from './model';
 import { compileRegex, intersectHostnames, labelCount, literalPrefix, parseDuration, parseQuery } from './util';
@@ -864,7 +864,10 @@ function valueTester(m: ValueMatch): (v: string | undefined) => boolean {
   return (v) => v !== undefined && re(v);
 }
 
+const ALWAYS: IndexEntry['test'] = () => true;
+
 function conditionTest(match: CompiledMatch): IndexEntry['test'] {
+  if (match.method === undefined && match.headers.length === 0 && match.queryParams.length === 0 && !match.grpc) return ALWAYS;
   const method = match.method;
   const headers = match.headers.map((h) => ({ name: h.name, test: valueTester(h) }));
   const query = match.queryParams.map((q) => ({ name: q.name, test: valueTester(q) }));
@@ -897,7 +900,7 @@ export function prefixKey(value: string): string {
 }
 
 function newHttpBucket(): HttpBucket {
-  return { exact: new Map(), prefix: new Map(), regex: { children: new Map(), entries: [] } };
+  return { exact: new Map(), prefix: new Map(), regex: new Map() };
 }
 
 function newGrpcBucket(): GrpcBucket {
@@ -945,16 +948,8 @@ function buildIndex(attached: readonly { route: RouteDraft; hostnames: string[] 
         if (path.type === 'Exact') pushTo(b.exact, path.value, entry);
         else if (path.type === 'PathPrefix') pushTo(b.prefix, prefixKey(path.value), entry);
         else {
-          let node: RegexTrieNode = b.regex;
-          for (const ch of literalPrefix(path.value)) {
-            let next = node.children.get(ch);
-            if (!next) {
-              next = { children: new Map(), entries: [] };
-              node.children.set(ch, next);
-            }
-            node = next;
-          }
-          node.entries.push(entry);
+          const literal = literalPrefix(path.value);
+          pushTo(b.regex, literal.slice(0, literal.lastIndexOf('/') + 1), entry);
         }
       } else {
         const b = bucketFor(index.grpc, h, newGrpcBucket);

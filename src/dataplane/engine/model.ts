@@ -310,13 +310,12 @@ export interface HttpBucket {
   readonly exact: Map<string, IndexEntry[]>;
   /** Prefix with the trailing '/' removed ('/' stays '/') -> entries ascending by rank. */
   readonly prefix: Map<string, IndexEntry[]>;
-  /** Regex entries in a character trie over their literal prefixes. */
-  readonly regex: RegexTrieNode;
-}
-
-export interface RegexTrieNode {
-  readonly children: Map<string, RegexTrieNode>;
-  readonly entries: IndexEntry[];
+  /**
+   * RegularExpression entries keyed by the literal prefix every match must start with, cut after its
+   * last '/' ('' when there is none) -> entries ascending by rank. A path only needs the keys '' and
+   * each of its own prefixes that end in '/'.
+   */
+  readonly regex: Map<string, IndexEntry[]>;
 }
 
 export interface GrpcBucket {

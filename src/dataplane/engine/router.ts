@@ -30,28 +30,36 @@
  */
 import {
   CompiledListener, CompiledPort, CompiledTable, Decision, GrpcBucket, HostBuckets, HttpBucket, IndexEntry,
-  RequestContext, RouteRequest,
+  RequestContext, RouteRequest, RoutedDecision,
 } from './model';
 import { hostnameMatches, normalizeHost } from './util';
 import { prefixKey } from './compile';
 
-const portCache = new WeakMap<CompiledTable, Map<string, CompiledPort>>();
+const portCache = new WeakMap<CompiledTable, Map<string, Map<number, CompiledPort>>>();
 
 /** The listeners of (gateway, port), or undefined. */
 export function findPort(table: CompiledTable, gateway: string, port: number): CompiledPort | undefined {
   let map = portCache.get(table);
   if (!map) {
     map = new Map();
-    for (const g of table.gateways) for (const p of g.ports) map.set(`${g.key}:${p.port}`, p);
+    for (const g of table.gateways) map.set(g.key, new Map(g.ports.map((p) => [p.port, p])));
     portCache.set(table, map);
   }
-  return map.get(`${gateway}:${port}`);
+  return map.get(gateway)?.get(port);
 }
 
 /** The most specific listener of the port whose hostname matches `host`. */
 export function selectListener(port: CompiledPort, host: string): CompiledListener | undefined {
   for (const l of port.listeners) if (hostnameMatches(l.hostname, host)) return l;
   return undefined;
+}
+
+function routed(listener: CompiledListener, e: IndexEntry, hostname: string | undefined): RoutedDecision {
+  const p = e.match.path;
+  const d: { -readonly [K in keyof RoutedDecision]: RoutedDecision[K] } = { outcome: 'routed', listener, rule: e.rule, match: e.match };
+  if (hostname !== undefined) d.hostname = hostname;
+  if (p !== undefined && p.type === 'PathPrefix') d.matchedPathPrefix = p.value;
+  return d;
 }
 
 /** Decides what to do with a request. Never throws. */
@@ -87,29 +95,14 @@ function decide(table: CompiledTable, req: RouteRequest): Decision {
   const path = typeof req.path === 'string' ? req.path : String(req.path ?? '');
   const ctx: RequestContext = {};
   if (req.grpc && typeof req.grpc.service === 'string' && typeof req.grpc.method === 'string') {
-    const buckets = hostBuckets(listener.index.grpc, host);
-    if (buckets.length > 0) {
-      for (const { bucket, hostname } of buckets) {
-        const e = lookupGrpc(bucket, req, ctx);
-        if (e) return { outcome: 'routed', listener, rule: e.rule, match: e.match, ...(hostname !== undefined ? { hostname } : {}) };
-      }
+    if (anyBucket(listener.index.grpc, host)) {
+      const hit = firstInBuckets(listener.index.grpc, host, (b) => lookupGrpc(b, req, ctx));
+      if (hit) return routed(listener, hit.entry, hit.hostname);
       return { outcome: 'not-found', listener, reason: `no GRPCRoute rule of listener "${listener.name}" matches ${req.grpc.service}/${req.grpc.method}` };
     }
   }
-  for (const { bucket, hostname } of hostBuckets(listener.index.http, host)) {
-    const e = lookupHttp(bucket, path, req, ctx);
-    if (e) {
-      const p = e.match.path!;
-      return {
-        outcome: 'routed',
-        listener,
-        rule: e.rule,
-        match: e.match,
-        ...(hostname !== undefined ? { hostname } : {}),
-        ...(p.type === 'PathPrefix' ? { matchedPathPrefix: p.value } : {}),
-      };
-    }
-  }
+  const hit = firstInBuckets(listener.index.http, host, (b) => lookupHttp(b, path, req, ctx));
+  if (hit) return routed(listener, hit.entry, hit.hostname);
   return {
     outcome: 'not-found',
     listener,
@@ -119,26 +112,45 @@ function decide(table: CompiledTable, req: RouteRequest): Decision {
   };
 }
 
-/** Buckets whose hostname matches `host`, in precedence order, with their hostname pattern. */
-function hostBuckets<B>(hb: HostBuckets<B>, host: string): { bucket: B; hostname?: string }[] {
-  const out: { bucket: B; hostname?: string }[] = [];
+/**
+ * Calls `visit` with each bucket whose hostname matches `host`, in precedence order, until it returns
+ * an entry: the exact hostname, then wildcards from the longest suffix to the shortest, then routes
+ * without hostnames.
+ */
+function firstInBuckets<B>(hb: HostBuckets<B>, host: string, visit: (bucket: B, hostname: string | undefined) => IndexEntry | undefined): { entry: IndexEntry; hostname?: string } | undefined {
   const exact = hb.exact.get(host);
-  if (exact) out.push({ bucket: exact, hostname: host });
+  if (exact) {
+    const e = visit(exact, host);
+    if (e) return { entry: e, hostname: host };
+  }
   if (hb.wildcard.size > 0) {
     // '.b.example.com', '.example.com', '.com' for 'a.b.example.com': longest suffix first.
     for (let i = host.indexOf('.'); i > 0 && i < host.length - 1; i = host.indexOf('.', i + 1)) {
-      if (host[i - 1] === '.') continue; // empty label
-      const b = hb.wildcard.get(host.slice(i));
-      if (b) out.push({ bucket: b, hostname: `*${host.slice(i)}` });
+      if (host.charCodeAt(i - 1) === 46 /* '.' */) continue; // empty label
+      const suffix = host.slice(i);
+      const b = hb.wildcard.get(suffix);
+      if (b) {
+        const e = visit(b, `*${suffix}`);
+        if (e) return { entry: e, hostname: `*${suffix}` };
+      }
     }
   }
-  if (hb.any) out.push({ bucket: hb.any });
-  return out;
+  if (hb.any) {
+    const e = visit(hb.any, undefined);
+    if (e) return { entry: e };
+  }
+  return undefined;
 }
 
+/** Whether any bucket's hostname matches `host`. */
+function anyBucket<B>(hb: HostBuckets<B>, host: string): boolean {
+  return firstInBuckets(hb, host, () => ANY_ENTRY) !== undefined;
+}
+const ANY_ENTRY = {} as IndexEntry;
+
 function firstPassing(list: readonly IndexEntry[] | undefined, req: RouteRequest, ctx: RequestContext): IndexEntry | undefined {
-  if (!list) return undefined;
-  for (const e of list) if (e.test(req, ctx)) return e;
+  if (list === undefined) return undefined;
+  for (let i = 0; i < list.length; i++) if (list[i].test(req, ctx)) return list[i];
   return undefined;
 }
 
@@ -147,34 +159,35 @@ function lookupHttp(bucket: HttpBucket, path: string, req: RouteRequest, ctx: Re
   const exact = firstPassing(bucket.exact.get(path), req, ctx);
   if (exact) return exact;
 
-  // 2. Regular expressions whose literal prefix the path starts with, best rank first.
-  const candidates: IndexEntry[] = [];
-  let node = bucket.regex;
-  candidates.push(...node.entries);
-  for (let i = 0; i < path.length; i++) {
-    const next = node.children.get(path[i]);
-    if (!next) break;
-    node = next;
-    candidates.push(...node.entries);
-  }
-  if (candidates.length > 0) {
-    if (candidates.length > 1) candidates.sort((a, b) => a.rank - b.rank);
-    for (const e of candidates) if (e.pathTest!(path) && e.test(req, ctx)) return e;
+  // 2. Regular expressions whose literal prefix (cut after its last '/') the path starts with, best rank first.
+  if (bucket.regex.size > 0) {
+    let candidates: IndexEntry[] | undefined = bucket.regex.get('');
+    let merged = false;
+    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+      const list = bucket.regex.get(path.slice(0, i + 1));
+      if (!list) continue;
+      if (!candidates) candidates = list;
+      else {
+        candidates = merged ? candidates.concat(list) : [...candidates, ...list];
+        merged = true;
+      }
+    }
+    if (candidates) {
+      if (merged) candidates.sort((a, b) => a.rank - b.rank);
+      for (const e of candidates) if (e.pathTest!(path) && e.test(req, ctx)) return e;
+    }
   }
 
   // 3. Prefixes, longest whole-segment prefix first.
-  if (bucket.prefix.size > 0) {
-    const keys: string[] = [];
+  if (bucket.prefix.size > 0 && path.charCodeAt(0) === 47 /* '/' */) {
     const trimmed = prefixKey(path);
-    if (trimmed.startsWith('/')) {
-      keys.push(trimmed);
-      for (let i = trimmed.lastIndexOf('/'); i > 0; i = trimmed.lastIndexOf('/', i - 1)) keys.push(trimmed.slice(0, i));
-      if (trimmed !== '/') keys.push('/');
+    const e = firstPassing(bucket.prefix.get(trimmed), req, ctx);
+    if (e) return e;
+    for (let i = trimmed.lastIndexOf('/'); i > 0; i = trimmed.lastIndexOf('/', i - 1)) {
+      const p = firstPassing(bucket.prefix.get(trimmed.slice(0, i)), req, ctx);
+      if (p) return p;
     }
-    for (const k of keys) {
-      const e = firstPassing(bucket.prefix.get(k), req, ctx);
-      if (e) return e;
-    }
+    if (trimmed !== '/') return firstPassing(bucket.prefix.get('/'), req, ctx);
   }
   return undefined;
 }

@@ -78,10 +78,21 @@ export function parseDuration(text: unknown): number | undefined {
   return total;
 }
 
-/** A compiled RE2 whole-string matcher. Throws the RE2JS syntax error message on a bad pattern. */
+const regexCache = new Map<string, (s: string) => boolean>();
+const REGEX_CACHE_LIMIT = 50_000;
+
+/**
+ * A compiled RE2 whole-string matcher. Throws the RE2JS syntax error on a bad pattern. Compiled
+ * matchers are immutable, so they are shared by pattern (also across reloads; the cache is bounded).
+ */
 export function compileRegex(pattern: string): (s: string) => boolean {
+  let fn = regexCache.get(pattern);
+  if (fn) return fn;
   const re = RE2JS.compile(pattern);
-  return (s: string) => re.matches(s);
+  fn = (s: string) => re.matches(s);
+  if (regexCache.size >= REGEX_CACHE_LIMIT) regexCache.clear();
+  regexCache.set(pattern, fn);
+  return fn;
 }
 
 /**
