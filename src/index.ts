@@ -18,3 +18,4 @@ export * from './grpc-method-match';
 export * from './grpc-route-filter';
 export * from './grpc-route';
 export * from './reference-grant';
+export * from './gateway-deployment';
