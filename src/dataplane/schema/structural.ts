@@ -4,7 +4,8 @@
  * with server-side field validation Strict), and ajv errors turned into readable problems.
  */
 import * as net from 'net';
-import Ajv, { type ErrorObject, type Format, type RegExpEngine, type ValidateFunction } from 'ajv';
+import Ajv, { type ErrorObject, type Format, type ValidateFunction } from 'ajv';
+import type { RegExpEngine } from 'ajv/dist/types';
 import { RE2JS } from 're2js';
 import { describeType } from './metadata';
 
@@ -80,7 +81,14 @@ let sharedAjv: Ajv | undefined;
 
 function ajv(): Ajv {
   if (!sharedAjv) {
-    sharedAjv = new Ajv({ strict: false, allErrors: true, verbose: true, formats: FORMATS, validateFormats: true, code: { optimize: 1, regExp: re2Engine } });
+    sharedAjv = new Ajv({
+      strict: false,
+      allErrors: true,
+      verbose: true,
+      formats: FORMATS,
+      validateFormats: true,
+      code: { optimize: 1, regExp: re2Engine },
+    });
     sharedAjv.addKeyword({
       keyword: 'k8sListType',
       type: 'array',
