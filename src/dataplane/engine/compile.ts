@@ -640,7 +640,11 @@ class Compiler {
       const ns = this.str(obj, [...at, 'namespace'], p.namespace, false) ?? obj.namespace;
       const name = this.str(obj, [...at, 'name'], p.name, true)!;
       const listeners = listenersByGateway.get(`${ns}/${name}`);
-      if (!listeners) return; // a Gateway that is not served
+      if (!listeners) {
+        // Not served: either filtered out by --gateway (silently) or not in the input at all.
+        if (!this.byKind.get('Gateway')?.has(`${ns}/${name}`)) this.warn(obj.doc, at, `${route.kind} ${obj.namespace}/${obj.name}: parent Gateway ${ns}/${name} is not in the input`);
+        return;
+      }
       const sectionName = this.str(obj, [...at, 'sectionName'], p.sectionName, false);
       const port = this.int(obj, [...at, 'port'], p.port, false);
       let attachedAny = false;
@@ -851,8 +855,8 @@ function compareEntries(a: { rule: CompiledRule; match: CompiledMatch }, b: { ru
 
 /** Value of a header for matching: repeated lines joined with ', ' (RFC 7230 section 3.2.2). */
 export function headerValue(headers: RouteRequest['headers'], name: string): string | undefined {
-  const v = headers[name];
-  if (v === undefined) return undefined;
+  const v = headers?.[name];
+  if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return v;
   if (Array.isArray(v)) return v.length === 0 ? undefined : v.join(', ');
   return String(v);

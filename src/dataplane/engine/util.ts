@@ -144,7 +144,7 @@ export function decodeComponent(s: string): string {
 /** Raw query (without '?') -> first value of each name, percent-decoded. A name without '=' has value ''. */
 export function parseQuery(query: string): Map<string, string> {
   const out = new Map<string, string>();
-  if (!query) return out;
+  if (typeof query !== 'string' || query === '') return out;
   for (const part of query.split('&')) {
     if (part === '') continue;
     const eq = part.indexOf('=');

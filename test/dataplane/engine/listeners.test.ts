@@ -101,6 +101,14 @@ describe('listener selection and isolation', () => {
     expect(backendOf(route(t, req({ port: 8080, host: 'c.example.com', url: '/' })))).toBe('port');
   });
 
+  test('a parentRef to a Gateway that is not in the input is a warning', () => {
+    const t = compile(docs([gateway(), httpRoute('r', { parentRefs: [{ name: 'nope' }], rules: [ruleTo('x')] })]));
+    expect(t.warnings).toEqual([{ where: 'test.yaml:2:spec.parentRefs[0]', message: 'HTTPRoute default/r: parent Gateway default/nope is not in the input' }]);
+    // AND a Gateway left out by --gateway is not warned about
+    const t2 = compile(docs([gateway(), gateway(undefined, 'other'), httpRoute('r', { parentRefs: [{ name: 'other' }], rules: [ruleTo('x')] })]), { gateways: ['default/gw'] });
+    expect(t2.warnings).toEqual([]);
+  });
+
   test('a route whose hostnames do not intersect the listener does not attach, with a warning', () => {
     const gw = gateway([{ name: 'h', port: 80, protocol: 'HTTP', hostname: 'a.example.com' }]);
     const r = httpRoute('r', { hostnames: ['b.example.com'], rules: [ruleTo('x')] });

@@ -186,6 +186,8 @@ describe('router properties', () => {
       { gateway: 'default/gw', port: 80, host: huge, method: huge, path: `/${huge}`, query: `q=${huge}`, headers: { h: huge } },
       { gateway: 'default/gw', port: 80, host: undefined, method: undefined, path: undefined, query: undefined, headers: {} },
       { gateway: 'default/gw', port: 80, host: 5, method: null, path: 7, query: 8, headers: { h1: 5 } },
+      { gateway: 'default/gw', port: 80, host: 'a', method: 'GET', path: '/', query: { q: 1 }, headers: undefined },
+      { gateway: 'default/gw', port: 80, host: 'a', method: 'GET', path: '/', query: 'q=1', headers: null, grpc: { service: 1, method: null } },
     ]) {
       const d = route(table, request as any);
       expect(d.outcome === 'routed' || !/internal routing error/.test(d.reason)).toBe(true);
