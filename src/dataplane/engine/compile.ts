@@ -832,10 +832,12 @@ const PATH_TYPE_RANK = { Exact: 0, RegularExpression: 1, PathPrefix: 2 } as cons
  * Both: oldest route, `namespace/name` alphabetical, rule order, match order.
  */
 function compareEntries(a: { rule: CompiledRule; match: CompiledMatch }, b: { rule: CompiledRule; match: CompiledMatch }): number {
+  // HTTPRoute and GRPCRoute entries live in separate indexes; keep the comparator a total order.
+  if (a.rule.routeKind !== b.rule.routeKind) return a.rule.routeKind === 'HTTPRoute' ? -1 : 1;
   const ma = a.match;
   const mb = b.match;
   let c = 0;
-  if (a.rule.routeKind === 'HTTPRoute' && b.rule.routeKind === 'HTTPRoute') {
+  if (a.rule.routeKind === 'HTTPRoute') {
     c = PATH_TYPE_RANK[ma.path!.type] - PATH_TYPE_RANK[mb.path!.type]
       || mb.path!.value.length - ma.path!.value.length
       || (mb.method !== undefined ? 1 : 0) - (ma.method !== undefined ? 1 : 0)

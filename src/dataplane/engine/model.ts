@@ -117,7 +117,11 @@ export interface CompiledRule {
   readonly routeKind: 'HTTPRoute' | 'GRPCRoute';
   readonly routeNamespace: string;
   readonly routeName: string;
-  /** `metadata.creationTimestamp` as epoch ms; undefined when absent (sorts as equal to any other). */
+  /**
+   * `metadata.creationTimestamp` as epoch ms; undefined when absent. For the "oldest route" tie-break
+   * two routes without timestamps are equal, and a route with a timestamp is older than one without
+   * (the API server would stamp the unstamped one now).
+   */
   readonly routeCreated?: number;
   /** 0-based position of the rule in `spec.rules`. */
   readonly index: number;

@@ -59,6 +59,14 @@ function buildObjects(t: { listenerHost?: string; routes: any[] }): any[] {
       hostnames: r.hostnames,
       rules: r.rules.map((rule: any, i: number) => ({ ...rule, backendRefs: [{ name: `${r.namespace}-${r.name}-${i}`, port: 80 }] })),
     },
+  })),
+  // GRPCRoutes on a hostname no request uses: they share the listener (exercising a comparator over
+  // both kinds) and, where their hostnames intersect an HTTPRoute's, lose to it (newer by name).
+  ...[1, 2, 3].map((i) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'GRPCRoute',
+    metadata: { name: `zzzz-${i}`, namespace: 'zzzz' },
+    spec: { parentRefs: [{ name: 'gw', namespace: 'default' }], hostnames: ['g.y.org'], rules: [{ matches: [{ method: { service: `s${i}` } }], backendRefs: [{ name: 'grpc', port: 80 }] }] },
   }))];
 }
 
