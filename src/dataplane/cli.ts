@@ -9,6 +9,7 @@ commands:
   serve      route real traffic by Gateway API YAML (Gateway, HTTPRoute, GRPCRoute, ReferenceGrant)
   explain    say which listener, route, rule and backends a request would get, and why
   validate   check YAML against the Gateway API v1.6.1 CRD schemas and CEL rules
+  graph      draw the route table as a Mermaid flowchart
 
 run 'cdk8s-gateway <command> --help' for the options of a command.`;
 
@@ -24,6 +25,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'validate':
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./validate') as typeof import('./validate')).runValidate(rest);
+    case 'graph':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return (require('./graph') as typeof import('./graph')).runGraph(rest);
     case undefined:
     case '-h':
     case '--help':
