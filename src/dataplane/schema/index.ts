@@ -160,9 +160,9 @@ function validateAgainst(original: any, compiled: CompiledVersion): RawIssue[] {
   const issues: RawIssue[] = [];
   for (const p of validateMetadata(original.metadata, compiled.namespaced)) issues.push({ path: p.field, message: p.message });
   const obj = deepClone(original);
-  // On create, the status of a resource with a status subresource is reset: it is not validated.
-  if (compiled.hasStatusSubresource) delete obj.status;
   pruneNullsAndDefault(compiled.schema, obj);
+  // On create, the status of a resource with a status subresource is reset (after defaulting): not validated.
+  if (compiled.hasStatusSubresource) delete obj.status;
   const schemaIssues: RawIssue[] = [];
   if (!compiled.validate(obj)) {
     for (const p of ajvProblems(compiled.validate.errors, obj)) schemaIssues.push({ path: p.field, message: p.message });

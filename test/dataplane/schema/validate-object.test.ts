@@ -237,6 +237,16 @@ describe('Gateway CEL rules', () => {
     expect(issueAt(validateObject(gw), 'spec.listeners[1].tls').message).toMatch(/certificateRefs or options must be specified when mode is Terminate/);
   });
 
+  test('fails on infrastructure label and annotation keys the map rules reject (split, RE2 on map keys)', () => {
+    const gw = gateway();
+    gw.spec.infrastructure = { labels: { 'example.com/team': 'a', '-bad': 'b' }, annotations: { [`${'a'.repeat(253)}/x`]: 'c' } };
+    const issues = validateObject(gw);
+    expect(issueAt(issues, 'spec.infrastructure.labels').message).toMatch(/Label keys must be in the form of an optional DNS subdomain prefix/);
+    expect(issueAt(issues, 'spec.infrastructure.annotations').message).toMatch(/If specified, the annotation key's prefix must be a DNS subdomain not longer than 253 characters in total/);
+    gw.spec.infrastructure = { labels: { 'example.com/team': 'a' }, annotations: { 'example.com/owner': 'c' } };
+    expect(validateObject(gw)).toStrictEqual([]);
+  });
+
   test('fails on two listeners with the same port, protocol and hostname', () => {
     const gw = gateway();
     gw.spec.listeners.push({ name: 'http2', port: 80, protocol: 'HTTP' });
