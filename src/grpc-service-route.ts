@@ -1,0 +1,199 @@
+import { Construct } from 'constructs';
+import { Annotations } from './annotations';
+import { BackendRef } from './backend-ref';
+import { GrpcMethodMatch } from './grpc-method-match';
+import { GrpcRoute } from './grpc-route';
+import { MatchType } from './header-match';
+import { RoutePatternProps } from './pattern-props';
+import { checkNotEmpty, escapeRegex } from './pattern-util';
+import { q, regexMatchesWhole } from './validation';
+
+const METHOD_NAME = /^[A-Za-z_][A-Za-z_0-9]*$/;
+
+/**
+ * Which methods of the service a `GrpcServiceRoute` entry selects.
+ */
+export class GrpcServiceMethod {
+  /**
+   * One method, by name, e.g. `GrpcServiceMethod.named('CreateTask')`.
+   */
+  public static named(method: string): GrpcServiceMethod {
+    if (!METHOD_NAME.test(method)) {
+      throw new Error(`grpc method ${q(method)} is not a protobuf method name; use an identifier (e.g. "CreateTask"), GrpcServiceMethod.prefix for a prefix or GrpcServiceMethod.regularExpression for a pattern`);
+    }
+    return new GrpcServiceMethod(MatchType.EXACT, method, method);
+  }
+
+  /**
+   * Every method whose name starts with `prefix`, e.g. `GrpcServiceMethod.prefix('Get')`: the RE2 regular
+   * expression `Get.*`, with any regular expression metacharacter of the prefix escaped.
+   */
+  public static prefix(prefix: string): GrpcServiceMethod {
+    if (prefix.length === 0) {
+      throw new Error('grpc method prefix is empty; give the start of the method names (e.g. "Get"), or route the whole service with backendRefs');
+    }
+    return new GrpcServiceMethod(MatchType.REGULAR_EXPRESSION, `${escapeRegex(prefix)}.*`, `${prefix}*`);
+  }
+
+  /**
+   * Every method whose whole name matches the RE2 regular expression `pattern`, e.g. `(Get|List).*`. RE2 is not a
+   * glob: `Get*` is "Ge" followed by any number of "t"; write `Get.*`, or use `prefix('Get')`.
+   */
+  public static regularExpression(pattern: string): GrpcServiceMethod {
+    // validates the pattern
+    GrpcMethodMatch.regularExpression({ method: pattern });
+    return new GrpcServiceMethod(MatchType.REGULAR_EXPRESSION, pattern, `/${pattern}/`);
+  }
+
+  private constructor(
+    /** How the method name is compared. */
+    public readonly type: MatchType,
+    /** The method name (EXACT) or the RE2 regular expression (REGULAR_EXPRESSION). */
+    public readonly value: string,
+    /** A short description for messages, e.g. `CreateTask`, `Get*` or `/(Get|List).*\/`. */
+    public readonly description: string,
+  ) {}
+
+  /** Whether this selector selects a method named `method`. */
+  public matches(method: string): boolean {
+    return this.type === MatchType.EXACT ? this.value === method : regexMatchesWhole(this.value, method);
+  }
+}
+
+/**
+ * Methods of the service and where calls to them go.
+ */
+export interface GrpcMethodBackends {
+  /**
+   * The methods, e.g. `GrpcServiceMethod.named('CreateTask')` or `GrpcServiceMethod.prefix('Get')`.
+   */
+  readonly method: GrpcServiceMethod;
+
+  /**
+   * Where calls to these methods go (weights split them).
+   */
+  readonly backendRefs: BackendRef[];
+}
+
+/**
+ * Properties of a `GrpcServiceRoute`.
+ */
+export interface GrpcServiceRouteProps extends RoutePatternProps {
+  /**
+   * The fully qualified gRPC service, e.g. `task.TaskService`.
+   */
+  readonly service: string;
+
+  /**
+   * Where calls to the service's other methods go.
+   *
+   * @default - none: calls to methods not listed in `methods` are not routed (UNIMPLEMENTED)
+   */
+  readonly backendRefs?: BackendRef[];
+
+  /**
+   * Method-level backends.
+   *
+   * @default - none; add them with `addMethod`
+   */
+  readonly methods?: GrpcMethodBackends[];
+}
+
+/**
+ * Routes one gRPC service: service-level backends for all its methods, and method-level backends for single
+ * methods or method prefixes. The GRPCRoute (`route`, construct id `Route`) lists the rules in the Gateway API's
+ * precedence order (more characters in the matching service, then in the method): method-level rules before the
+ * service-level rule.
+ *
+ * Prefix and pattern rules use `type: RegularExpression`, under which the service is a regular expression too: it
+ * is written with its dots escaped (`task\.TaskService`), which also makes it one character longer per dot than
+ * the exact service name, so such a rule ranks before the exact-method rules. A method that both an exact rule and
+ * a prefix rule select gets a warning: implementations disagree on which wins.
+ */
+export class GrpcServiceRoute extends Construct {
+  /** The GRPCRoute this pattern composes. */
+  public readonly route: GrpcRoute;
+
+  /** The fully qualified gRPC service. */
+  public readonly service: string;
+
+  private readonly _methods: GrpcMethodBackends[] = [];
+  private readonly serviceBackendRefs?: BackendRef[];
+
+  constructor(scope: Construct, id: string, props: GrpcServiceRouteProps) {
+    super(scope, id);
+    // validates the service name
+    GrpcMethodMatch.exact({ service: props.service });
+    this.service = props.service;
+    if (props.backendRefs !== undefined) {
+      checkNotEmpty(this.node.path, 'backendRefs', props.backendRefs, 'give at least one backend, or leave backendRefs out so only the listed methods are routed');
+      this.serviceBackendRefs = [...props.backendRefs];
+    }
+    this.route = new GrpcRoute(this, 'Route', {
+      metadata: props.metadata,
+      parentRefs: props.parentRefs,
+      hostnames: props.hostnames,
+    });
+    for (const m of props.methods ?? []) this.addMethod(m);
+    // GrpcRoute emits rules in the order they are added: add them in precedence order, once, at validation time
+    // (before synthesis renders the spec).
+    this.node.addValidation({ validate: () => this.finish() });
+  }
+
+  /**
+   * Routes calls to the selected methods to their backends.
+   */
+  public addMethod(entry: GrpcMethodBackends): void {
+    const path = this.node.path;
+    if (this.finished) {
+      throw new Error(`${path}: addMethod after synthesis started; add methods before synthesizing`);
+    }
+    if (this._methods.some((m) => m.method.type === entry.method.type && m.method.value === entry.method.value)) {
+      throw new Error(`${path}: method ${q(entry.method.description)} of ${q(this.service)} is routed twice; route each method once`);
+    }
+    checkNotEmpty(path, `the backends of method ${q(entry.method.description)}`, entry.backendRefs, 'give at least one backend');
+    this._methods.push({ method: entry.method, backendRefs: [...entry.backendRefs] });
+  }
+
+  /** The method-level entries, in the order they were added. */
+  public get methods(): GrpcMethodBackends[] {
+    return [...this._methods];
+  }
+
+  /** The match of one entry, with the service. */
+  private matchOf(method: GrpcServiceMethod): GrpcMethodMatch {
+    return method.type === MatchType.EXACT
+      ? GrpcMethodMatch.exact({ service: this.service, method: method.value })
+      : GrpcMethodMatch.regularExpression({ service: escapeRegex(this.service), method: method.value });
+  }
+
+  private finished = false;
+
+  private finish(): string[] {
+    if (this.finished) return [];
+    this.finished = true;
+    const errors: string[] = [];
+    if (this._methods.length === 0 && this.serviceBackendRefs === undefined) {
+      errors.push(`${this.node.path}: nothing is routed; give backendRefs for the service or add a method with addMethod`);
+    }
+    const entries = this._methods.map((m, order) => {
+      const match = this.matchOf(m.method);
+      return { m, match, order, rank: [(match.service ?? '').length, (match.method ?? '').length] };
+    });
+    entries.sort((a, b) => (b.rank[0] - a.rank[0]) || (b.rank[1] - a.rank[1]) || (a.order - b.order));
+    for (const e of entries) {
+      this.route.addRule({ matches: [{ method: e.match }], backendRefs: e.m.backendRefs });
+    }
+    if (this.serviceBackendRefs !== undefined) {
+      this.route.addRule({ matches: [{ method: GrpcMethodMatch.exact({ service: this.service }) }], backendRefs: this.serviceBackendRefs });
+    }
+    for (const exact of this._methods.filter((m) => m.method.type === MatchType.EXACT)) {
+      for (const pattern of this._methods.filter((m) => m.method.type !== MatchType.EXACT)) {
+        if (pattern.method.matches(exact.method.value)) {
+          Annotations.of(this).addWarning(`${this.node.path}: method ${q(exact.method.value)} is routed by name and also selected by ${q(pattern.method.description)}; which rule wins is implementation-specific, so give the method a name the pattern does not select or drop one of them`);
+        }
+      }
+    }
+    return errors;
+  }
+}
