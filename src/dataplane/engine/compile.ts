@@ -97,7 +97,8 @@ class Compiler {
   private readonly byKind = new Map<string, Map<string, Obj>>();
   private readonly namespaceLabels = new Map<string, Record<string, string>>();
   private readonly services = new Map<string, ServiceInfo>();
-  private readonly grants: Obj[] = [];
+  /** ReferenceGrants by their namespace (the namespace of the referenced objects). */
+  private readonly grants = new Map<string, Obj[]>();
 
   constructor(private readonly docs: readonly SourceDocument[], private readonly options: CompileOptions) {}
 
@@ -105,7 +106,10 @@ class Compiler {
     this.collect();
     for (const ns of this.objects('Namespace')) this.namespaceLabels.set(ns.name, this.stringMap(ns, ['metadata', 'labels']));
     for (const svc of this.objects('Service')) this.services.set(`${svc.namespace}/${svc.name}`, this.readService(svc));
-    this.grants.push(...this.objects('ReferenceGrant'));
+    for (const g of this.objects('ReferenceGrant')) {
+      if (!this.grants.has(g.namespace)) this.grants.set(g.namespace, []);
+      this.grants.get(g.namespace)!.push(g);
+    }
 
     const gatewayObjs = this.selectGateways();
     const listenersByGateway = new Map<string, ListenerDraft[]>();
@@ -625,8 +629,7 @@ class Compiler {
 
   /** Whether a ReferenceGrant in `toNs` permits (fromGroup, fromKind, fromNs) -> (toGroup, toKind, name). */
   private granted(fromGroup: string, fromKind: string, fromNs: string, toGroup: string, toKind: string, toNs: string, name: string): boolean {
-    return this.grants.some((g) => g.namespace === toNs
-      && Array.isArray(g.object.spec?.from) && g.object.spec.from.some((f: any) => f?.group === fromGroup && f?.kind === fromKind && f?.namespace === fromNs)
+    return (this.grants.get(toNs) ?? []).some((g) => Array.isArray(g.object.spec?.from) && g.object.spec.from.some((f: any) => f?.group === fromGroup && f?.kind === fromKind && f?.namespace === fromNs)
       && Array.isArray(g.object.spec?.to) && g.object.spec.to.some((t: any) => (t?.group ?? '') === toGroup && t?.kind === toKind && (t?.name === undefined || t?.name === '' || t?.name === name)));
   }
 
