@@ -305,7 +305,7 @@ export class GrpcRoute extends Resource {
 
   private validateRoute(): string[] {
     const path = this.node.path;
-    const errors = validateRouteCommon(path, this.namespace, this._parentRefs, this._hostnames, this._rules.map((r) => ({ name: r.name, matches: Math.max(1, r.matches.length), explicitMatches: r.matches.length })));
+    const errors = validateRouteCommon(path, 'GRPCRoute', this.namespace, this._parentRefs, this._hostnames, this._rules.map((r) => ({ name: r.name, matches: Math.max(1, r.matches.length), explicitMatches: r.matches.length })));
     if (this._rules.length === 0) errors.push(`${path}: the route has no rules; add one with addRule({ backendRefs: [...] })`);
     if (this._parentRefs.length === 0) {
       Annotations.of(this).addWarning(`${path}: the route has no parentRefs, so no gateway serves it; add one with addParentRef(ParentRef.fromGateway(gateway))`);

@@ -444,7 +444,7 @@ export class HttpRoute extends Resource {
 
   private validateRoute(): string[] {
     const path = this.node.path;
-    const errors = validateRouteCommon(path, this.namespace, this._parentRefs, this._hostnames, this._rules.map((r) => ({ name: r.name, matches: r._analyzed.length, explicitMatches: r.matches.length })));
+    const errors = validateRouteCommon(path, 'HTTPRoute', this.namespace, this._parentRefs, this._hostnames, this._rules.map((r) => ({ name: r.name, matches: r._analyzed.length, explicitMatches: r.matches.length })));
     if (this._rules.length === 0) {
       errors.push(`${path}: the route has no rules; add one with addRule({ backendRefs: [...] })`);
     }

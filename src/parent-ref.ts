@@ -1,5 +1,6 @@
 import type { Gateway } from './gateway';
-import { q, validateDnsSubdomain, validateNamespace, validateObjectName, validatePort } from './validation';
+import type { Listener } from './listener';
+import { hostnamesIntersect, q, validateDnsSubdomain, validateNamespace, validateObjectName, validatePort } from './validation';
 
 /**
  * Options of `ParentRef.fromGateway`.
@@ -107,18 +108,50 @@ export class ParentRef {
     return `${this.namespace ?? routeNamespace ?? ''}/${this.name}`;
   }
 
-  /** Errors for a sectionName or port the referenced in-app Gateway does not have. @internal */
-  public _validate(): string[] {
+  /**
+   * Errors for a reference to an in-app Gateway that cannot attach the route: a sectionName or port the Gateway has
+   * no listener for, or no selected listener that accepts the route (its kind, namespace or hostnames). @internal
+   */
+  public _validate(route: { kind: string; namespace: string | undefined; hostnames: string[] }): string[] {
     const gateway = this.gateway;
     if (gateway === undefined) return [];
     const errors: string[] = [];
     const listeners = gateway.listeners;
+    const gw = q(gateway.node.path);
     if (this.sectionName !== undefined && !listeners.some((l) => l.name === this.sectionName)) {
-      errors.push(`parent gateway ${q(gateway.node.path)} has no listener named ${q(this.sectionName)}; use one of ${listeners.map((l) => q(l.name)).join(', ') || '(none)'} or add the listener`);
+      errors.push(`parent gateway ${gw} has no listener named ${q(this.sectionName)}; use one of ${listeners.map((l) => q(l.name)).join(', ') || '(none)'} or add the listener`);
+      return errors;
     }
-    if (this.port !== undefined && !listeners.some((l) => l.port === this.port && (this.sectionName === undefined || l.name === this.sectionName))) {
-      errors.push(`parent gateway ${q(gateway.node.path)} has no listener${this.sectionName ? ` named ${q(this.sectionName)}` : ''} on port ${this.port}; use one of its ports (${[...new Set(listeners.map((l) => l.port))].join(', ')})`);
+    const selected = listeners.filter((l) => (this.sectionName === undefined || l.name === this.sectionName) && (this.port === undefined || l.port === this.port));
+    if (this.port !== undefined && selected.length === 0) {
+      errors.push(`parent gateway ${gw} has no listener${this.sectionName ? ` named ${q(this.sectionName)}` : ''} on port ${this.port}; use one of its ports (${[...new Set(listeners.map((l) => l.port))].join(', ')})`);
+      return errors;
     }
+    if (selected.length === 0) return errors;
+    const reasons: string[] = [];
+    for (const l of selected) {
+      const reason = listenerRejects(l, gateway.namespace, route);
+      if (reason === undefined) return errors;
+      reasons.push(`listener ${q(l.name)} ${reason}`);
+    }
+    errors.push(`no listener of parent gateway ${gw} accepts this route: ${reasons.join('; ')}`);
     return errors;
   }
+}
+
+/** Why a listener certainly does not accept a route, or undefined when it may. */
+function listenerRejects(l: Listener, gatewayNamespace: string | undefined, route: { kind: string; namespace: string | undefined; hostnames: string[] }): string | undefined {
+  const allowed = l.allowedRoutes;
+  const kinds = allowed?.kinds;
+  if (kinds !== undefined && !kinds.some((k) => k.group === 'gateway.networking.k8s.io' && k.kind === route.kind)) {
+    return `only accepts ${kinds.map((k) => k.kind).join(', ')} (add RouteKind for ${route.kind} to its allowedRoutes kinds)`;
+  }
+  const from = allowed?.from ?? 'Same';
+  if (from === 'Same' && gatewayNamespace !== undefined && route.namespace !== undefined && gatewayNamespace !== route.namespace) {
+    return `only accepts routes from its own namespace ${q(gatewayNamespace)}, not ${q(route.namespace)} (use AllowedRoutes.all() or AllowedRoutes.fromSelector(...))`;
+  }
+  if (l.hostname !== undefined && route.hostnames.length > 0 && !route.hostnames.some((h) => hostnamesIntersect(l.hostname!, h))) {
+    return `serves hostname ${q(l.hostname)}, which none of the route's hostnames (${route.hostnames.map(q).join(', ')}) matches`;
+  }
+  return undefined;
 }

@@ -15,7 +15,7 @@ export interface RuleSummary {
  * hostnames <= 16; parentRefs <= 32 and the two sectionName CEL rules; in-app Gateway listeners exist; rules <= 16;
  * total matches <= 128; rule names unique.
  */
-export function validateRouteCommon(path: string, namespace: string | undefined, parentRefs: ParentRef[], hostnames: string[], rules: RuleSummary[]): string[] {
+export function validateRouteCommon(path: string, kind: string, namespace: string | undefined, parentRefs: ParentRef[], hostnames: string[], rules: RuleSummary[]): string[] {
   const errors: string[] = [];
   if (parentRefs.length > 32) errors.push(`${path}: the route has ${parentRefs.length} parentRefs; at most 32 are allowed`);
   if (hostnames.length > 16) errors.push(`${path}: the route has ${hostnames.length} hostnames; at most 16 are allowed (use a wildcard such as "*.example.com" or split the route)`);
@@ -38,7 +38,7 @@ export function validateRouteCommon(path: string, namespace: string | undefined,
       seen.add(r.sectionName!);
     }
   }
-  for (const p of parentRefs) errors.push(...p._validate().map((e) => `${path}: ${e}`));
+  for (const p of parentRefs) errors.push(...p._validate({ kind, namespace, hostnames }).map((e) => `${path}: ${e}`));
   if (rules.length > 16) errors.push(`${path}: the route has ${rules.length} rules; at most 16 are allowed (split the route)`);
   const total = rules.reduce((n, r) => n + r.explicitMatches, 0);
   if (total > 128) errors.push(`${path}: the route has ${total} matches across its rules; at most 128 are allowed (split the route)`);

@@ -205,3 +205,15 @@ export function renderGatewayDuration(what: string, ms: number): string {
   }
   return [[h, 'h'], [m, 'm'], [s, 's'], [rest, 'ms']].filter(([n]) => n !== 0).map(([n, u]) => `${n}${u}`).join('');
 }
+
+/** Whether a listener hostname and a route hostname (either may be a `*.` wildcard) have a hostname in common. */
+export function hostnamesIntersect(a: string, b: string): boolean {
+  const wa = a.startsWith('*.');
+  const wb = b.startsWith('*.');
+  if (!wa && !wb) return a === b;
+  if (wa && !wb) return b.endsWith(a.slice(1));
+  if (!wa && wb) return a.endsWith(b.slice(1));
+  const sa = a.slice(1);
+  const sb = b.slice(1);
+  return sa.endsWith(sb) || sb.endsWith(sa);
+}

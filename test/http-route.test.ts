@@ -1,8 +1,8 @@
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  BackendRef, Gateway, HeaderMatch, HttpMethod, HttpPathModifier, HttpRoute, HttpRouteFilter, Listener, ParentRef,
-  PathMatch, QueryParamMatch, RedirectScheme,
+  AllowedRoutes, BackendRef, Gateway, HeaderMatch, HttpMethod, HttpPathModifier, HttpRoute, HttpRouteFilter, Listener, ParentRef,
+  PathMatch, QueryParamMatch, RedirectScheme, RouteKind,
 } from '../src';
 
 function setup() {
@@ -207,7 +207,7 @@ describe('HttpRoute', () => {
   test('a gateway in another namespace is referenced with its namespace; one in the route namespace without', () => {
     // GIVEN
     const chart = Testing.chart();
-    const infra = new Gateway(chart, 'infra', { metadata: { name: 'gw', namespace: 'infra' }, gatewayClassName: 'c', listeners: [Listener.http({ name: 'http' })] });
+    const infra = new Gateway(chart, 'infra', { metadata: { name: 'gw', namespace: 'infra' }, gatewayClassName: 'c', listeners: [Listener.http({ name: 'http', allowedRoutes: AllowedRoutes.all() })] });
     const local = new Gateway(chart, 'local', { metadata: { name: 'local', namespace: 'web' }, gatewayClassName: 'c', listeners: [Listener.http({ name: 'http' })] });
     // WHEN
     new HttpRoute(chart, 'route', {
@@ -394,5 +394,45 @@ describe('HttpRoute validation', () => {
     } finally {
       warn.mockRestore();
     }
+  });
+});
+
+describe('attachment to an in-app gateway', () => {
+  const svc = () => BackendRef.fromName('svc', { port: 80 });
+
+  test('fails when no selected listener serves one of the route hostnames', () => {
+    const chart = Testing.chart();
+    const gw = new Gateway(chart, 'gw', { gatewayClassName: 'c', listeners: [Listener.http({ name: 'web', hostname: '*.example.com' }), Listener.http({ name: 'shop', port: 8080, hostname: 'shop.example.net' })] });
+    new HttpRoute(chart, 'route', { hostnames: ['api.example.org'], parentRefs: [ParentRef.fromGateway(gw)], rules: [{ backendRefs: [svc()] }] });
+    expect(() => Testing.synth(chart)).toThrow(/test\/route: no listener of parent gateway "test\/gw" accepts this route: listener "web" serves hostname "\*.example.com", which none of the route's hostnames \("api.example.org"\) matches; listener "shop" serves hostname "shop.example.net", which none/);
+  });
+
+  test('accepts a route whose hostname matches a wildcard listener, or a wildcard route on an exact listener', () => {
+    const chart = Testing.chart();
+    const gw = new Gateway(chart, 'gw', { metadata: { name: 'gw' }, gatewayClassName: 'c', listeners: [Listener.http({ name: 'web', hostname: '*.example.com' }), Listener.http({ name: 'shop', port: 8080, hostname: 'shop.example.net' })] });
+    new HttpRoute(chart, 'a', { metadata: { name: 'a' }, hostnames: ['foo.bar.example.com'], parentRefs: [ParentRef.fromGateway(gw, { sectionName: 'web' })], rules: [{ backendRefs: [svc()] }] });
+    new HttpRoute(chart, 'b', { metadata: { name: 'b' }, hostnames: ['*.example.net'], parentRefs: [ParentRef.fromGateway(gw, { sectionName: 'shop' })], rules: [{ backendRefs: [svc()] }] });
+    expect(routes(chart).length).toBe(2);
+  });
+
+  test('fails when the listener only accepts routes from the gateway namespace', () => {
+    const chart = Testing.chart();
+    const gw = new Gateway(chart, 'gw', { metadata: { namespace: 'infra' }, gatewayClassName: 'c', listeners: [Listener.http({ name: 'web' })] });
+    new HttpRoute(chart, 'route', { metadata: { namespace: 'shop' }, parentRefs: [ParentRef.fromGateway(gw)], rules: [{ backendRefs: [svc()] }] });
+    expect(() => Testing.synth(chart)).toThrow(/listener "web" only accepts routes from its own namespace "infra", not "shop" \(use AllowedRoutes.all\(\) or AllowedRoutes.fromSelector\(...\)\)/);
+  });
+
+  test('accepts a route from another namespace when the listener allows all namespaces', () => {
+    const chart = Testing.chart();
+    const gw = new Gateway(chart, 'gw', { metadata: { name: 'gw', namespace: 'infra' }, gatewayClassName: 'c', listeners: [Listener.http({ name: 'web', allowedRoutes: AllowedRoutes.all() })] });
+    new HttpRoute(chart, 'route', { metadata: { name: 'r', namespace: 'shop' }, parentRefs: [ParentRef.fromGateway(gw)], rules: [{ backendRefs: [svc()] }] });
+    expect(routes(chart)[0].spec.parentRefs).toStrictEqual([{ name: 'gw', namespace: 'infra' }]);
+  });
+
+  test('fails when the listener does not accept the route kind', () => {
+    const chart = Testing.chart();
+    const gw = new Gateway(chart, 'gw', { gatewayClassName: 'c', listeners: [Listener.http({ name: 'grpc', allowedRoutes: AllowedRoutes.same({ kinds: [RouteKind.GRPC_ROUTE] }) })] });
+    new HttpRoute(chart, 'route', { parentRefs: [ParentRef.fromGateway(gw)], rules: [{ backendRefs: [svc()] }] });
+    expect(() => Testing.synth(chart)).toThrow(/listener "grpc" only accepts GRPCRoute \(add RouteKind for HTTPRoute to its allowedRoutes kinds\)/);
   });
 });
