@@ -13,9 +13,14 @@
  *
  * Objects that use experimental-channel fields: `withSchemaChannel('experimental', () => Testing.synth(chart))`.
  */
+import * as path from 'path';
+import { useParsedCrdCache } from '../../src/dataplane/schema/crds';
 import { installSynthValidation } from '../util/schema';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 jest.mock('@marcbachmann/cel-js', () => (require('./cel-js-commonjs') as typeof import('./cel-js-commonjs')).loadCelJsAsCommonJs());
+
+// Every test file starts with fresh modules: keep the parsed CRDs as JSON (inside the repository) between them.
+useParsedCrdCache(path.join(__dirname, '../../node_modules/.cache/cdk8s-gateway/crds'));
 
 installSynthValidation();

@@ -2,6 +2,7 @@
  * The vendored Gateway API CRDs: where they are, which kinds and versions they serve, and each served
  * version compiled once (ajv for the openAPIV3Schema, CEL for every x-kubernetes-validations rule).
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ValidateFunction } from 'ajv';
@@ -87,9 +88,42 @@ function load(): Catalog {
   return catalog;
 }
 
+let parsedCrdCacheDir: string | undefined;
+
+/**
+ * Keeps each parsed CRD as JSON in `dir`, keyed by a hash of the YAML, and reads it from there next time
+ * (parsing the HTTPRoute CRD's YAML takes ~300 ms; reading its JSON a few). Meant for test runs, where every
+ * test file starts with fresh modules. Writes are atomic (write, then rename), so parallel workers are safe.
+ */
+export function useParsedCrdCache(dir: string | undefined): void {
+  parsedCrdCacheDir = dir;
+}
+
+export function parseCrdFile(file: string): any {
+  const text = fs.readFileSync(file, 'utf8');
+  if (!parsedCrdCacheDir) return YAML.parse(text);
+  const key = createHash('sha256').update(text).digest('hex').slice(0, 32);
+  const cached = path.join(parsedCrdCacheDir, `${path.basename(file, '.yaml')}.${key}.json`);
+  try {
+    return JSON.parse(fs.readFileSync(cached, 'utf8'));
+  } catch {
+    // not cached yet (or unreadable): parse and store
+  }
+  const crd = YAML.parse(text);
+  try {
+    fs.mkdirSync(parsedCrdCacheDir, { recursive: true });
+    const tmp = `${cached}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(crd));
+    fs.renameSync(tmp, cached);
+  } catch {
+    // a cache that cannot be written only costs time
+  }
+  return crd;
+}
+
 function crdOf(entry: CrdFile): any {
   if (!entry.crd) {
-    const crd = YAML.parse(fs.readFileSync(entry.file, 'utf8'));
+    const crd = parseCrdFile(entry.file);
     if (crd?.kind !== 'CustomResourceDefinition' || crd?.spec?.names?.kind !== entry.kind || crd?.spec?.group !== GATEWAY_API_GROUP) {
       throw new Error(`${entry.file}: not the ${GATEWAY_API_GROUP} CustomResourceDefinition of ${entry.kind}`);
     }

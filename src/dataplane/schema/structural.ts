@@ -87,7 +87,8 @@ function ajv(): Ajv {
       verbose: true,
       formats: FORMATS,
       validateFormats: true,
-      code: { optimize: 1, regExp: re2Engine },
+      // Unoptimized code compiles about twice as fast (HTTPRoute: ~150 ms instead of ~330 ms) and validates as fast.
+      code: { optimize: false, regExp: re2Engine },
     });
     sharedAjv.addKeyword({
       keyword: 'k8sListType',

@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import * as YAML from 'yaml';
 import { ruleCounts } from '../../../src/dataplane/schema';
 import { compileRule, celPropertyName, re2Matches, rewriteCalls } from '../../../src/dataplane/schema/cel';
-import { CRD_DIR } from '../../../src/dataplane/schema/crds';
+import { CRD_DIR, parseCrdFile, useParsedCrdCache } from '../../../src/dataplane/schema/crds';
 
 describe('every x-kubernetes-validations rule of the vendored CRDs is compiled', () => {
   test('rules compiled per kind, served version and channel', () => {
@@ -87,5 +88,30 @@ describe('the CEL environment', () => {
     const rule = compileRule("self.all(p, !has(p.__namespace__) || p.__namespace__ != 'forbidden')", undefined, 'w');
     expect(rule.evaluate([{ __namespace__: 'forbidden' }])).toBe(false);
     expect(rule.evaluate([{ __namespace__: 'ok' }])).toBe(true);
+  });
+});
+
+describe('the parsed-CRD cache', () => {
+  const dir = path.join(__dirname, '../../../.tmp/crd-cache-test');
+  afterEach(() => {
+    useParsedCrdCache(undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('stores the parsed CRD as JSON keyed by content and reads back the same value', () => {
+    // GIVEN an empty cache directory
+    fs.rmSync(dir, { recursive: true, force: true });
+    useParsedCrdCache(dir);
+    const file = path.join(CRD_DIR, 'gateway.networking.k8s.io_referencegrants.yaml');
+    // WHEN the CRD is parsed twice
+    const first = parseCrdFile(file);
+    const cached = fs.readdirSync(dir);
+    const second = parseCrdFile(file);
+    // THEN one JSON file holds it, and both reads equal a plain YAML parse
+    expect(cached).toHaveLength(1);
+    expect(cached[0]).toMatch(/^gateway\.networking\.k8s\.io_referencegrants\.[0-9a-f]{32}\.json$/);
+    const expected = YAML.parse(fs.readFileSync(file, 'utf8'));
+    expect(first).toStrictEqual(expected);
+    expect(JSON.parse(JSON.stringify(second))).toStrictEqual(JSON.parse(JSON.stringify(expected)));
   });
 });
