@@ -23,10 +23,10 @@ import { ConfigError, FieldPath, SourceDocument, formatFieldPath, formatLocation
 import {
   AttachedRoute, BackendRefKey, CompiledBackend, CompiledFilter, CompiledGateway, CompiledListener, CompiledMatch,
   CompiledPort, CompiledRule, CompiledTable, ConfigWarning, GrpcBucket, HeaderModifier, HostBuckets, HttpBucket,
-  IndexEntry, ListenerIndex, PathModifier, RequestContext, RouteRequest, SniCertificate, SocketSpec,
+  Condition, IndexEntry, ListenerIndex, PathModifier, SniCertificate, SocketSpec,
   TlsCertificate, ValueMatch,
 } from './model';
-import { compileRegex, intersectHostnames, labelCount, literalPrefix, parseDuration, parseQuery } from './util';
+import { compileRegex, intersectHostnames, labelCount, literalPrefix, parseDuration } from './util';
 
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 
@@ -858,47 +858,29 @@ function compareEntries(a: { rule: CompiledRule; match: CompiledMatch }, b: { ru
     || ma.index - mb.index;
 }
 
-/** Value of a header for matching: repeated lines joined with ', ' (RFC 7230 section 3.2.2). */
-export function headerValue(headers: RouteRequest['headers'], name: string): string | undefined {
-  const v = headers?.[name];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return v;
-  if (Array.isArray(v)) return v.length === 0 ? undefined : v.join(', ');
-  return String(v);
+/** The flat condition list of value matches, or undefined when there are none. */
+function conditions(list: readonly ValueMatch[]): Condition[] | undefined {
+  if (list.length === 0) return undefined;
+  const out: Condition[] = [];
+  for (const m of list) out.push(m.name, m.type === 'Exact' ? m.value : compileRegex(m.value));
+  return out;
 }
 
-function valueTester(m: ValueMatch): (v: string | undefined) => boolean {
-  if (m.type === 'Exact') return (v) => v === m.value;
-  const re = compileRegex(m.value);
-  return (v) => v !== undefined && re(v);
-}
-
-const ALWAYS: IndexEntry['test'] = () => true;
-
-function conditionTest(match: CompiledMatch): IndexEntry['test'] {
-  if (match.method === undefined && match.headers.length === 0 && match.queryParams.length === 0 && !match.grpc) return ALWAYS;
-  const method = match.method;
-  const headers = match.headers.map((h) => ({ name: h.name, test: valueTester(h) }));
-  const query = match.queryParams.map((q) => ({ name: q.name, test: valueTester(q) }));
-  let grpcTest: ((svc: string, m: string) => boolean) | undefined;
-  if (match.grpc?.type === 'RegularExpression') {
-    const s = match.grpc.service !== undefined ? compileRegex(match.grpc.service) : undefined;
-    const m = match.grpc.method !== undefined ? compileRegex(match.grpc.method) : undefined;
-    grpcTest = (svc, me) => (!s || s(svc)) && (!m || m(me));
-  } else if (match.grpc) {
-    const { service, method: gm } = match.grpc;
-    grpcTest = (svc, me) => (service === undefined || svc === service) && (gm === undefined || me === gm);
+/** The non-path conditions of a match as entry fields. */
+function entryConditions(match: CompiledMatch): Pick<IndexEntry, 'method' | 'headers' | 'query' | 'grpcService' | 'grpcMethod'> {
+  const out: { -readonly [K in keyof IndexEntry]?: IndexEntry[K] } = {};
+  if (match.method !== undefined) out.method = match.method;
+  const headers = conditions(match.headers);
+  if (headers) out.headers = headers;
+  const query = conditions(match.queryParams);
+  if (query) out.query = query;
+  const g = match.grpc;
+  if (g) {
+    const regex = g.type === 'RegularExpression';
+    if (g.service !== undefined) out.grpcService = regex ? compileRegex(g.service) : g.service;
+    if (g.method !== undefined) out.grpcMethod = regex ? compileRegex(g.method) : g.method;
   }
-  return (req: RouteRequest, ctx: RequestContext): boolean => {
-    if (grpcTest && !(req.grpc && grpcTest(req.grpc.service, req.grpc.method))) return false;
-    if (method !== undefined && req.method !== method) return false;
-    for (const h of headers) if (!h.test(headerValue(req.headers, h.name))) return false;
-    if (query.length > 0) {
-      if (!ctx.query) ctx.query = parseQuery(req.query);
-      for (const q of query) if (!q.test(ctx.query.get(q.name))) return false;
-    }
-    return true;
-  };
+  return out;
 }
 
 /** Prefix value -> index key: trailing '/' removed ('/' stays '/'). */
@@ -946,7 +928,7 @@ function buildIndex(attached: readonly { route: RouteDraft; hostnames: string[] 
       rule: d.rule,
       match: d.match,
       rank,
-      test: conditionTest(d.match),
+      ...entryConditions(d.match),
       ...(d.match.path?.type === 'RegularExpression' ? { pathTest: compileRegex(d.match.path.value) } : {}),
     };
     const hosts: (string | undefined)[] = d.hostnames.length === 0 ? [undefined] : d.hostnames;

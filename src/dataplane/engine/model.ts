@@ -296,11 +296,27 @@ export interface IndexEntry {
   readonly match: CompiledMatch;
   /** Total order over every entry of a listener (lower wins) by the spec's precedence after hostname. */
   readonly rank: number;
-  /** Runs the non-path conditions (method, headers, query params; for gRPC also service/method regexes). */
-  readonly test: (req: RouteRequest, ctx: RequestContext) => boolean;
+  /** Required method, when the match has one. */
+  readonly method?: string;
+  /**
+   * Header conditions, flat: [lowercase name, expected, name, expected, ...]; expected is the exact
+   * value or, for RegularExpression, a whole-value RE2 matcher. undefined = none.
+   */
+  readonly headers?: readonly Condition[];
+  /** Query-param conditions in the same flat form (names case-sensitive). undefined = none. */
+  readonly query?: readonly Condition[];
+  /** GRPCRoute only: exact service / method, or RE2 matchers; undefined = any. */
+  readonly grpcService?: string | Matcher;
+  readonly grpcMethod?: string | Matcher;
   /** RegularExpression paths only: whole-path test. */
-  readonly pathTest?: (path: string) => boolean;
+  readonly pathTest?: Matcher;
 }
+
+/** A precompiled whole-string RE2 matcher. */
+export type Matcher = (s: string) => boolean;
+
+/** An element of a flat condition list: a name, or an expected value / matcher. */
+export type Condition = string | Matcher;
 
 /** Per-request lazily parsed values shared by all entry tests. */
 export interface RequestContext {

@@ -29,10 +29,10 @@
  * and values compared after percent-decoding ('+' is kept), the first occurrence of a name counts.
  */
 import {
-  CompiledListener, CompiledPort, CompiledTable, Decision, GrpcBucket, HostBuckets, HttpBucket, IndexEntry,
+  CompiledListener, CompiledPort, CompiledTable, Condition, Decision, GrpcBucket, HostBuckets, HttpBucket, IndexEntry,
   RequestContext, RouteRequest, RoutedDecision,
 } from './model';
-import { hostnameMatches, normalizeHost } from './util';
+import { hostnameMatches, normalizeHost, parseQuery } from './util';
 import { prefixKey } from './compile';
 
 const portCache = new WeakMap<CompiledTable, Map<string, Map<number, CompiledPort>>>();
@@ -148,9 +148,44 @@ function anyBucket<B>(hb: HostBuckets<B>, host: string): boolean {
 }
 const ANY_ENTRY = {} as IndexEntry;
 
+/** Value of a header for matching: repeated lines joined with ', ' (RFC 7230 section 3.2.2). */
+export function headerValue(headers: RouteRequest['headers'] | undefined | null, name: string): string | undefined {
+  const v = headers?.[name];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) return v.length === 0 ? undefined : v.join(', ');
+  return String(v);
+}
+
+function valueOk(expected: Condition, actual: string | undefined): boolean {
+  if (typeof expected === 'string') return actual === expected;
+  return actual !== undefined && expected(actual);
+}
+
+/** Whether the request meets an entry's non-path conditions (method, headers, query, gRPC). */
+function passes(e: IndexEntry, req: RouteRequest, ctx: RequestContext): boolean {
+  if (e.grpcService !== undefined || e.grpcMethod !== undefined) {
+    const g = req.grpc;
+    if (!g) return false;
+    if (e.grpcService !== undefined && !valueOk(e.grpcService, g.service)) return false;
+    if (e.grpcMethod !== undefined && !valueOk(e.grpcMethod, g.method)) return false;
+  }
+  if (e.method !== undefined && req.method !== e.method) return false;
+  const h = e.headers;
+  if (h !== undefined) {
+    for (let i = 0; i < h.length; i += 2) if (!valueOk(h[i + 1], headerValue(req.headers, h[i] as string))) return false;
+  }
+  const q = e.query;
+  if (q !== undefined) {
+    if (!ctx.query) ctx.query = parseQuery(req.query);
+    for (let i = 0; i < q.length; i += 2) if (!valueOk(q[i + 1], ctx.query.get(q[i] as string))) return false;
+  }
+  return true;
+}
+
 function firstPassing(list: readonly IndexEntry[] | undefined, req: RouteRequest, ctx: RequestContext): IndexEntry | undefined {
   if (list === undefined) return undefined;
-  for (let i = 0; i < list.length; i++) if (list[i].test(req, ctx)) return list[i];
+  for (let i = 0; i < list.length; i++) if (passes(list[i], req, ctx)) return list[i];
   return undefined;
 }
 
@@ -174,7 +209,7 @@ function lookupHttp(bucket: HttpBucket, path: string, req: RouteRequest, ctx: Re
     }
     if (candidates) {
       if (merged) candidates.sort((a, b) => a.rank - b.rank);
-      for (const e of candidates) if (e.pathTest!(path) && e.test(req, ctx)) return e;
+      for (const e of candidates) if (e.pathTest!(path) && passes(e, req, ctx)) return e;
     }
   }
 
