@@ -121,6 +121,9 @@ function validateRaw(obj: any, channel: Channel, requireTypeMeta = false): RawIs
       : [];
   }
   const [group, version, extra] = obj.apiVersion.split('/');
+  if (group === GATEWAY_API_GROUP && !version) {
+    return [{ path: ['apiVersion'], message: `apiVersion ${JSON.stringify(obj.apiVersion)} has no version: use ${GATEWAY_API_GROUP}/v1` }];
+  }
   if (group !== GATEWAY_API_GROUP || version === undefined) {
     if (typeof obj.kind !== 'string' || obj.kind === '') {
       return requireTypeMeta ? [{ path: ['kind'], message: 'kind is missing: every object needs apiVersion and kind' }] : [];

@@ -338,6 +338,21 @@ describe('kinds, versions and channels', () => {
       .toMatch(/^BackendTLSPolicy version "v1alpha3" is no longer served/);
   });
 
+  test('fails on a Gateway API apiVersion without a version', () => {
+    expect(issueAt(validateObject({ ...httpRoute(), apiVersion: 'gateway.networking.k8s.io' }), 'apiVersion').message)
+      .toMatch(/^apiVersion "gateway.networking.k8s.io" has no version: use gateway.networking.k8s.io\/v1$/);
+  });
+
+  test('fails on a missing spec', () => {
+    const route = httpRoute();
+    delete route.spec;
+    expect(issueAt(validateObject(route), 'spec').message).toMatch(/^required field "spec" is missing: add it$/);
+  });
+
+  test('fails on an unknown top-level field', () => {
+    expect(issueAt(validateObject({ ...httpRoute(), specs: {} }), 'specs').message).toMatch(/^unknown field "specs": .*\(fields allowed here: apiVersion, kind, metadata, spec, status\)$/);
+  });
+
   test('an experimental field fails on the standard channel, saying it needs the experimental CRD', () => {
     const route = httpRoute();
     route.spec.rules[0].retry = { codes: [503], attempts: 2 };
