@@ -891,7 +891,7 @@ export function prefixKey(value: string): string {
 }
 
 function newHttpBucket(): HttpBucket {
-  return { exact: new Map(), prefix: new Map(), regex: new Map() };
+  return {};
 }
 
 function newGrpcBucket(): GrpcBucket {
@@ -936,11 +936,11 @@ function buildIndex(attached: readonly { route: RouteDraft; hostnames: string[] 
       if (d.rule.routeKind === 'HTTPRoute') {
         const b = bucketFor(index.http, h, newHttpBucket);
         const path = d.match.path!;
-        if (path.type === 'Exact') pushTo(b.exact, path.value, entry);
-        else if (path.type === 'PathPrefix') pushTo(b.prefix, prefixKey(path.value), entry);
+        if (path.type === 'Exact') pushTo(b.exact ??= new Map(), path.value, entry);
+        else if (path.type === 'PathPrefix') pushTo(b.prefix ??= new Map(), prefixKey(path.value), entry);
         else {
           const literal = literalPrefix(path.value);
-          pushTo(b.regex, literal.slice(0, literal.lastIndexOf('/') + 1), entry);
+          pushTo(b.regex ??= new Map(), literal.slice(0, literal.lastIndexOf('/') + 1), entry);
         }
       } else {
         const b = bucketFor(index.grpc, h, newGrpcBucket);

@@ -324,18 +324,18 @@ export interface RequestContext {
   query?: Map<string, string>;
 }
 
-/** Rules of one hostname bucket of a listener. */
+/** Rules of one hostname bucket of a listener; each map exists only when it has entries. */
 export interface HttpBucket {
   /** Exact path -> entries ascending by rank. */
-  readonly exact: Map<string, IndexEntry[]>;
+  exact?: Map<string, IndexEntry[]>;
   /** Prefix with the trailing '/' removed ('/' stays '/') -> entries ascending by rank. */
-  readonly prefix: Map<string, IndexEntry[]>;
+  prefix?: Map<string, IndexEntry[]>;
   /**
    * RegularExpression entries keyed by the literal prefix every match must start with, cut after its
    * last '/' ('' when there is none) -> entries ascending by rank. A path only needs the keys '' and
    * each of its own prefixes that end in '/'.
    */
-  readonly regex: Map<string, IndexEntry[]>;
+  regex?: Map<string, IndexEntry[]>;
 }
 
 export interface GrpcBucket {

@@ -191,15 +191,18 @@ function firstPassing(list: readonly IndexEntry[] | undefined, req: RouteRequest
 
 function lookupHttp(bucket: HttpBucket, path: string, req: RouteRequest, ctx: RequestContext): IndexEntry | undefined {
   // 1. Exact paths (rank above every regex and prefix entry).
-  const exact = firstPassing(bucket.exact.get(path), req, ctx);
-  if (exact) return exact;
+  if (bucket.exact !== undefined) {
+    const exact = firstPassing(bucket.exact.get(path), req, ctx);
+    if (exact) return exact;
+  }
 
   // 2. Regular expressions whose literal prefix (cut after its last '/') the path starts with, best rank first.
-  if (bucket.regex.size > 0) {
-    let candidates: IndexEntry[] | undefined = bucket.regex.get('');
+  const regex = bucket.regex;
+  if (regex !== undefined) {
+    let candidates: IndexEntry[] | undefined = regex.get('');
     let merged = false;
     for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
-      const list = bucket.regex.get(path.slice(0, i + 1));
+      const list = regex.get(path.slice(0, i + 1));
       if (!list) continue;
       if (!candidates) candidates = list;
       else {
@@ -214,15 +217,16 @@ function lookupHttp(bucket: HttpBucket, path: string, req: RouteRequest, ctx: Re
   }
 
   // 3. Prefixes, longest whole-segment prefix first.
-  if (bucket.prefix.size > 0 && path.charCodeAt(0) === 47 /* '/' */) {
+  const prefix = bucket.prefix;
+  if (prefix !== undefined && path.charCodeAt(0) === 47 /* '/' */) {
     const trimmed = prefixKey(path);
-    const e = firstPassing(bucket.prefix.get(trimmed), req, ctx);
+    const e = firstPassing(prefix.get(trimmed), req, ctx);
     if (e) return e;
     for (let i = trimmed.lastIndexOf('/'); i > 0; i = trimmed.lastIndexOf('/', i - 1)) {
-      const p = firstPassing(bucket.prefix.get(trimmed.slice(0, i)), req, ctx);
+      const p = firstPassing(prefix.get(trimmed.slice(0, i)), req, ctx);
       if (p) return p;
     }
-    if (trimmed !== '/') return firstPassing(bucket.prefix.get('/'), req, ctx);
+    if (trimmed !== '/') return firstPassing(prefix.get('/'), req, ctx);
   }
   return undefined;
 }
