@@ -13,7 +13,7 @@
  *    then of a matching hostname). A group without a matching rule falls through to the next group.
  * 4. Within a group, the spec's match precedence (see `compareEntries` in compile.ts), precomputed
  *    as a rank at compile time; lookups touch only candidate entries (exact path map, prefix map keyed
- *    by whole-segment prefixes, regex trie over literal prefixes).
+ *    by whole-segment prefixes, regexes keyed by their literal prefix up to its last '/').
  *
  * HTTPRoute and GRPCRoute on one listener: compile keeps only one of two routes of different kinds
  * whose hostnames intersect (the spec's rule), so a hostname belongs to one kind. A gRPC request
