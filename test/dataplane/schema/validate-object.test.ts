@@ -368,6 +368,14 @@ describe('kinds, versions and channels', () => {
     expect(issueAt(validateObject(route, { channel: 'experimental' }), 'spec.rules[0].retry.codes[0]').message).toMatch(/out of range: 200 must be >= 400/);
   });
 
+  test('an experimental-only enum value says so too', () => {
+    const route = httpRoute();
+    route.spec.rules[0].filters = [{ type: 'ExternalAuth', externalAuth: { protocol: 'GRPC', backendRef: { name: 'auth', port: 9000 } } }];
+    const issues = validateObject(route);
+    expect(issueAt(issues, 'spec.rules[0].filters[0].type').message).toMatch(/^value "ExternalAuth" is only in the experimental channel/);
+    expect(issueAt(issues, 'spec.rules[0].filters[0].externalAuth').message).toMatch(/^field "externalAuth" is only in the experimental channel/);
+  });
+
   test('a truly unknown field is still just unknown on the standard channel', () => {
     const route = httpRoute();
     route.spec.rules[0].retries = 3;
