@@ -157,8 +157,7 @@ export async function runExplain(argv: readonly string[], io: { stdout: (s: stri
     const probe = requestFromUrl(args.url, args.method, args.headers, '');
     const gateway = pickGateway(table, args.table.gateways, probe.port);
     const result = explain(table, { ...probe, gateway });
-    if (args.json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
-    else {
+    if (args.json) {io.stdout(`${JSON.stringify(result, null, 2)}\n`);} else {
       for (const w of table.warnings) io.stderr(`warning: ${w.where}: ${w.message}\n`);
       io.stdout(`${formatExplain(result)}\n`);
     }

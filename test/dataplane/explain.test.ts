@@ -4,11 +4,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { docs, gateway, httpRoute, req } from './engine/helpers';
 import { compile } from '../../src/dataplane/engine/compile';
 import { describeTable, explain } from '../../src/dataplane/engine/describe';
 import { emptyTableArgs, parseBackendsMap, parseTableArg, readBackendsFile } from '../../src/dataplane/engine/options';
 import { parseExplainArgs, requestFromUrl, runExplain } from '../../src/dataplane/explain';
-import { docs, gateway, httpRoute, req } from './engine/helpers';
 
 const DIR = path.join(__dirname, '..', '..', '.tmp', `explain-test-${process.pid}`);
 const ROUTES = path.join(DIR, 'routes.yaml');

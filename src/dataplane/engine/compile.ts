@@ -19,7 +19,6 @@
  *   assumed to exist.
  * - A Service object in the input always supplies the port's appProtocol (h2c / ws).
  */
-import { ConfigError, FieldPath, SourceDocument, formatFieldPath, formatLocation } from '../config/load';
 import {
   AttachedRoute, BackendRefKey, CompiledBackend, CompiledFilter, CompiledGateway, CompiledListener, CompiledMatch,
   CompiledPort, CompiledRule, CompiledTable, ConfigWarning, GrpcBucket, HeaderModifier, HostBuckets, HttpBucket,
@@ -27,6 +26,7 @@ import {
   TlsCertificate, ValueMatch,
 } from './model';
 import { compileRegex, intersectHostnames, labelCount, literalPrefix, parseDuration } from './util';
+import { ConfigError, FieldPath, SourceDocument, formatFieldPath, formatLocation } from '../config/load';
 
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 
@@ -629,7 +629,8 @@ class Compiler {
 
   /** Whether a ReferenceGrant in `toNs` permits (fromGroup, fromKind, fromNs) -> (toGroup, toKind, name). */
   private granted(fromGroup: string, fromKind: string, fromNs: string, toGroup: string, toKind: string, toNs: string, name: string): boolean {
-    return (this.grants.get(toNs) ?? []).some((g) => Array.isArray(g.object.spec?.from) && g.object.spec.from.some((f: any) => f?.group === fromGroup && f?.kind === fromKind && f?.namespace === fromNs)
+    return (this.grants.get(toNs) ?? []).some((g) => Array.isArray(g.object.spec?.from)
+      && g.object.spec.from.some((f: any) => f?.group === fromGroup && f?.kind === fromKind && f?.namespace === fromNs)
       && Array.isArray(g.object.spec?.to) && g.object.spec.to.some((t: any) => (t?.group ?? '') === toGroup && t?.kind === toKind && (t?.name === undefined || t?.name === '' || t?.name === name)));
   }
 
@@ -697,7 +698,13 @@ class Compiler {
     }
     const attached = d.attached.filter((a) => !rejected.has(a.route))
       .sort((a, b) => cmpStr(`${a.route.obj.namespace}/${a.route.obj.name}`, `${b.route.obj.namespace}/${b.route.obj.name}`) || cmpStr(a.route.kind, b.route.kind));
-    const routes: AttachedRoute[] = attached.map((a) => ({ kind: a.route.kind, namespace: a.route.obj.namespace, name: a.route.obj.name, hostnames: [...a.hostnames], rules: a.route.rules }));
+    const routes: AttachedRoute[] = attached.map((a) => ({
+      kind: a.route.kind,
+      namespace: a.route.obj.namespace,
+      name: a.route.obj.name,
+      hostnames: [...a.hostnames],
+      rules: a.route.rules,
+    }));
     return {
       gateway: d.gateway,
       name: d.name,
@@ -936,9 +943,7 @@ function buildIndex(attached: readonly { route: RouteDraft; hostnames: string[] 
       if (d.rule.routeKind === 'HTTPRoute') {
         const b = bucketFor(index.http, h, newHttpBucket);
         const path = d.match.path!;
-        if (path.type === 'Exact') pushTo(b.exact ??= new Map(), path.value, entry);
-        else if (path.type === 'PathPrefix') pushTo(b.prefix ??= new Map(), prefixKey(path.value), entry);
-        else {
+        if (path.type === 'Exact') {pushTo(b.exact ??= new Map(), path.value, entry);} else if (path.type === 'PathPrefix') {pushTo(b.prefix ??= new Map(), prefixKey(path.value), entry);} else {
           const literal = literalPrefix(path.value);
           pushTo(b.regex ??= new Map(), literal.slice(0, literal.lastIndexOf('/') + 1), entry);
         }

@@ -42,7 +42,8 @@ export function describeBackend(b: CompiledBackend, probability: number): Descri
 export function describeFilter(f: CompiledFilter): unknown {
   if (f.type === 'RequestMirror') return { type: f.type, fraction: f.fraction, backend: describeBackend(f.backend, 1) };
   if (f.type === 'RequestHeaderModifier' || f.type === 'ResponseHeaderModifier') {
-    return { type: f.type, set: f.set.map(([n, v]) => ({ name: n, value: v })), add: f.add.map(([n, v]) => ({ name: n, value: v })), remove: [...f.remove] };
+    const pairs = (list: readonly (readonly [string, string])[]) => list.map(([n, v]) => ({ name: n, value: v }));
+    return { type: f.type, set: pairs(f.set), add: pairs(f.add), remove: [...f.remove] };
   }
   return JSON.parse(JSON.stringify(f));
 }
@@ -110,14 +111,29 @@ export function describeTable(table: CompiledTable): unknown {
       gateway: s.gateway,
       port: s.port,
       protocol: s.protocol,
-      ...(s.certificates ? { certificates: s.certificates.map((c) => ({ listener: c.listener, ...(c.hostname !== undefined ? { hostname: c.hostname } : {}), secrets: c.certificates.map((x) => x.secret) })) } : {}),
+      ...(s.certificates ? {
+        certificates: s.certificates.map((c) => ({
+          listener: c.listener,
+          ...(c.hostname !== undefined ? { hostname: c.hostname } : {}),
+          secrets: c.certificates.map((x) => x.secret),
+        })),
+      } : {}),
     })),
     warnings: table.warnings.map((w) => ({ ...w })),
   };
 }
 
 export interface ExplainResult {
-  readonly request: { gateway: string; port: number; sni?: string; host: string; method: string; path: string; query: string; grpc?: { service: string; method: string } };
+  readonly request: {
+    gateway: string;
+    port: number;
+    sni?: string;
+    host: string;
+    method: string;
+    path: string;
+    query: string;
+    grpc?: { service: string; method: string };
+  };
   readonly outcome: Decision['outcome'];
   /** The status the gateway answers before contacting a backend (200 = forwarded to a backend). */
   readonly status: number;
@@ -140,7 +156,13 @@ export interface ExplainResult {
 export function explain(table: CompiledTable, req: RouteRequest): ExplainResult {
   const d = route(table, req);
   const request = {
-    gateway: req.gateway, port: req.port, ...(req.sni ? { sni: req.sni } : {}), host: req.host, method: req.method, path: req.path, query: req.query,
+    gateway: req.gateway,
+    port: req.port,
+    ...(req.sni ? { sni: req.sni } : {}),
+    host: req.host,
+    method: req.method,
+    path: req.path,
+    query: req.query,
     ...(req.grpc ? { grpc: { ...req.grpc } } : {}),
   };
   if (d.outcome !== 'routed') {
@@ -185,7 +207,12 @@ export function explain(table: CompiledTable, req: RouteRequest): ExplainResult 
     status,
     reason,
     listener: describeListenerRef(d.listener),
-    route: { kind: rule.routeKind, namespace: rule.routeNamespace, name: rule.routeName, ...(d.hostname !== undefined ? { hostname: d.hostname } : {}) },
+    route: {
+      kind: rule.routeKind,
+      namespace: rule.routeNamespace,
+      name: rule.routeName,
+      ...(d.hostname !== undefined ? { hostname: d.hostname } : {}),
+    },
     rule: { index: rule.index, ...(rule.name !== undefined ? { name: rule.name } : {}), source: rule.source },
     matches: { index: d.match.index, summary: matchSummary(d.match), match: describeMatch(d.match) },
     backends,

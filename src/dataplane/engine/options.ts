@@ -10,9 +10,9 @@
  */
 import * as fs from 'fs';
 import * as YAML from 'yaml';
-import { ConfigError, loadDocuments } from '../config/load';
 import { compile } from './compile';
 import { CompiledTable } from './model';
+import { ConfigError, loadDocuments } from '../config/load';
 
 export interface TableArgs {
   /** Input files and directories. */

@@ -28,12 +28,12 @@
  * Header matching: names case-insensitive, repeated header lines joined with ', '. Query params: names
  * and values compared after percent-decoding ('+' is kept), the first occurrence of a name counts.
  */
+import { prefixKey } from './compile';
 import {
   CompiledListener, CompiledPort, CompiledTable, Condition, Decision, GrpcBucket, HostBuckets, HttpBucket, IndexEntry,
   RequestContext, RouteRequest, RoutedDecision,
 } from './model';
 import { hostnameMatches, normalizeHost, parseQuery } from './util';
-import { prefixKey } from './compile';
 
 const portCache = new WeakMap<CompiledTable, Map<string, Map<number, CompiledPort>>>();
 
@@ -117,7 +117,11 @@ function decide(table: CompiledTable, req: RouteRequest): Decision {
  * an entry: the exact hostname, then wildcards from the longest suffix to the shortest, then routes
  * without hostnames.
  */
-function firstInBuckets<B>(hb: HostBuckets<B>, host: string, visit: (bucket: B, hostname: string | undefined) => IndexEntry | undefined): { entry: IndexEntry; hostname?: string } | undefined {
+function firstInBuckets<B>(
+  hb: HostBuckets<B>,
+  host: string,
+  visit: (bucket: B, hostname: string | undefined) => IndexEntry | undefined,
+): { entry: IndexEntry; hostname?: string } | undefined {
   const exact = hb.exact.get(host);
   if (exact) {
     const e = visit(exact, host);
@@ -204,8 +208,7 @@ function lookupHttp(bucket: HttpBucket, path: string, req: RouteRequest, ctx: Re
     for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
       const list = regex.get(path.slice(0, i + 1));
       if (!list) continue;
-      if (!candidates) candidates = list;
-      else {
+      if (!candidates) {candidates = list;} else {
         candidates = merged ? candidates.concat(list) : [...candidates, ...list];
         merged = true;
       }

@@ -1,9 +1,9 @@
 /**
  * The weighted balancer, with a seeded random source.
  */
+import { seeded } from './helpers';
 import { backendProbabilities, pickBackend } from '../../../src/dataplane/engine/balancer';
 import { CompiledBackend } from '../../../src/dataplane/engine/model';
-import { seeded } from './helpers';
 
 function backend(name: string, weight: number, invalid = false): CompiledBackend {
   return {

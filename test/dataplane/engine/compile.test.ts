@@ -1,10 +1,10 @@
 /**
  * compile: input handling, backend resolution, filters, timeouts, retry, and every ConfigError.
  */
+import { docs, gateway, httpRoute, req, ruleTo, yamlDocs } from './helpers';
 import { compile } from '../../../src/dataplane/engine/compile';
 import { CompiledRule, CompiledTable } from '../../../src/dataplane/engine/model';
 import { route } from '../../../src/dataplane/engine/router';
-import { docs, gateway, httpRoute, req, ruleTo, yamlDocs } from './helpers';
 
 const svc = (name: string, namespace = 'default', ports: any[] = [{ port: 80 }]) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec: { ports } });
 

@@ -24,11 +24,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { docs } from './helpers';
 import { pickBackend, backendProbabilities } from '../../../src/dataplane/engine/balancer';
 import { compile } from '../../../src/dataplane/engine/compile';
 import { CompiledRule, Decision, RouteRequest } from '../../../src/dataplane/engine/model';
 import { route } from '../../../src/dataplane/engine/router';
-import { docs } from './helpers';
 
 const ROOT = path.join(__dirname, '..', '..', 'conformance');
 const backendsJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'backends.json'), 'utf8'));
@@ -64,7 +64,13 @@ function toRequest(c: any, grpc: boolean): RouteRequest {
     const headers: Record<string, string> = { 'content-type': 'application/grpc' };
     for (const [k, v] of Object.entries(r.metadata ?? {})) headers[k.toLowerCase()] = String(v);
     return {
-      gateway: c.gateway, port: 80, host: r.authority ?? '192.0.2.10', method: 'POST', path: `/${r.service}/${r.method}`, query: '', headers,
+      gateway: c.gateway,
+      port: 80,
+      host: r.authority ?? '192.0.2.10',
+      method: 'POST',
+      path: `/${r.service}/${r.method}`,
+      query: '',
+      headers,
       grpc: { service: r.service, method: r.method },
     };
   }
@@ -149,7 +155,9 @@ describe('conformance cases replayed through compile + route', () => {
       const probs = backendProbabilities(d.rule);
       const shares: Record<string, number> = {};
       d.rule.backends.forEach((b, i) => { shares[b.ref.name] = (shares[b.ref.name] ?? 0) + probs[i]; });
-      for (const [name, share] of Object.entries(c.distribution.expectedShares as Record<string, number>)) expect(shares[name] ?? 0).toBeCloseTo(share, 10);
+      for (const [name, share] of Object.entries(c.distribution.expectedShares as Record<string, number>)) {
+        expect(shares[name] ?? 0).toBeCloseTo(share, 10);
+      }
       return;
     }
 

@@ -27,15 +27,13 @@ export function req(over: Partial<RouteRequest> & { url?: string } = {}): RouteR
   return { gateway: 'default/gw', port: 80, host: 'example.com', method: 'GET', path, query, headers: {}, ...rest };
 }
 
-/** mulberry32: a tiny deterministic PRNG returning values in [0, 1). */
+/** Park-Miller "minimal standard" (MINSTD, multiplier 48271): a tiny deterministic PRNG in [0, 1). */
 export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
+  const M = 2147483647;
+  let state = (Math.abs(Math.floor(seed)) % (M - 1)) + 1;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    state = (state * 48271) % M;
+    return (state - 1) / (M - 1);
   };
 }
 

@@ -1,11 +1,11 @@
 /**
  * Listener selection, isolation, attachment (parentRefs, allowedRoutes, hostnames) and gRPC routing.
  */
+import { docs, gateway, httpRoute, req, ruleTo } from './helpers';
 import { compile } from '../../../src/dataplane/engine/compile';
 import { Decision } from '../../../src/dataplane/engine/model';
 import { grpcCall, route } from '../../../src/dataplane/engine/router';
 import { intersectHostnames, hostnameMatches, normalizeHost } from '../../../src/dataplane/engine/util';
-import { docs, gateway, httpRoute, req, ruleTo } from './helpers';
 
 function backendOf(d: Decision): string {
   return d.outcome === 'routed' ? d.rule.backends[0].ref.name : d.outcome;
@@ -270,7 +270,7 @@ describe('GRPCRoute', () => {
     });
     const t = compile(docs([gateway(), r]));
     expect(backendOf(route(t, grpcReq(SVC, 'EchoTwo')))).toBe('long-service');
-    expect(backendOf(route(t, grpcReq(SVC, 'EchoTwo', { headers: { 'content-type': 'application/grpc', v: '2' } })))).toBe('headers');
+    expect(backendOf(route(t, grpcReq(SVC, 'EchoTwo', { headers: { 'content-type': 'application/grpc', 'v': '2' } })))).toBe('headers');
   });
 
   test('an unmatched call on a hostname covered by GRPCRoutes is not found (UNIMPLEMENTED)', () => {

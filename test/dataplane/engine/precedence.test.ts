@@ -2,10 +2,10 @@
  * Match precedence, one test per criterion. Every setup lists the expected winner where "first rule
  * in list order" or "first route in the input" would pick the wrong one.
  */
+import { docs, gateway, httpRoute, req, ruleTo } from './helpers';
 import { compile } from '../../../src/dataplane/engine/compile';
 import { Decision, RouteRequest } from '../../../src/dataplane/engine/model';
 import { route } from '../../../src/dataplane/engine/router';
-import { docs, gateway, httpRoute, req, ruleTo } from './helpers';
 
 function winner(d: Decision): string {
   if (d.outcome !== 'routed') return d.outcome;

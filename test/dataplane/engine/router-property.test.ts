@@ -7,10 +7,10 @@
  */
 import * as fc from 'fast-check';
 import { RE2JS } from 're2js';
+import { docs, gateway } from './helpers';
 import { compile } from '../../../src/dataplane/engine/compile';
 import { RouteRequest } from '../../../src/dataplane/engine/model';
 import { route } from '../../../src/dataplane/engine/router';
-import { docs, gateway } from './helpers';
 
 const SEGMENTS = ['a', 'b', 'ab'];
 const HOSTNAMES = ['a.x.com', 'b.x.com', '*.x.com', '*.com', 'y.a.x.com'];
@@ -92,7 +92,9 @@ function prefixMatches(prefix: string, path: string): boolean {
   return path === p || path.startsWith(`${p}/`);
 }
 
-function referenceWinner(t: { listenerHost?: string; routes: any[] }, r: { host: string; path: string; method: string; headers: Record<string, string>; query: string }): string {
+interface RefRequest { host: string; path: string; method: string; headers: Record<string, string>; query: string }
+
+function referenceWinner(t: { listenerHost?: string; routes: any[] }, r: RefRequest): string {
   const host = r.host.toLowerCase().replace(/:\d+$/, '');
   if (t.listenerHost && !hostMatches(t.listenerHost, host)) return 'not-found';
   const query = new Map<string, string>();
@@ -102,10 +104,10 @@ function referenceWinner(t: { listenerHost?: string; routes: any[] }, r: { host:
     if (!query.has(decodeURIComponent(k))) query.set(decodeURIComponent(k), decodeURIComponent(v));
   }
   const candidates: { key: (number | string)[]; backend: string }[] = [];
-  for (const route of t.routes) {
-    let effective: string[] = route.hostnames.map((h: string) => intersect(h, t.listenerHost)).filter((h: string | undefined) => h !== undefined);
-    if (route.hostnames.length > 0 && effective.length === 0) continue; // not attached
-    if (route.hostnames.length === 0 && t.listenerHost) effective = [t.listenerHost];
+  for (const rt of t.routes) {
+    let effective: string[] = rt.hostnames.map((h: string) => intersect(h, t.listenerHost)).filter((h: string | undefined) => h !== undefined);
+    if (rt.hostnames.length > 0 && effective.length === 0) continue; // not attached
+    if (rt.hostnames.length === 0 && t.listenerHost) effective = [t.listenerHost];
     let hostKey: number[] | undefined;
     if (effective.length === 0) hostKey = [0, 0];
     for (const h of effective) {
@@ -114,7 +116,7 @@ function referenceWinner(t: { listenerHost?: string; routes: any[] }, r: { host:
       if (!hostKey || k[0] > hostKey[0] || (k[0] === hostKey[0] && k[1] > hostKey[1])) hostKey = k;
     }
     if (!hostKey) continue;
-    route.rules.forEach((rule: any, ri: number) => {
+    rt.rules.forEach((rule: any, ri: number) => {
       const matches = rule.matches.length ? rule.matches : [{}];
       matches.forEach((m: any, mi: number) => {
         const path = m.path ?? { type: 'PathPrefix', value: '/' };
@@ -128,8 +130,8 @@ function referenceWinner(t: { listenerHost?: string; routes: any[] }, r: { host:
         const typeRank = { Exact: 0, RegularExpression: 1, PathPrefix: 2 }[path.type as string]!;
         candidates.push({
           key: [-hostKey![0], -hostKey![1], typeRank, -path.value.length, m.method ? 0 : 1, -(m.headers?.length ?? 0), -(m.queryParams?.length ?? 0),
-            route.created ? Date.parse(route.created) : Number.MAX_SAFE_INTEGER, `${route.namespace}/${route.name}`, ri, mi],
-          backend: `${route.namespace}-${route.name}-${ri}`,
+            rt.created ? Date.parse(rt.created) : Number.MAX_SAFE_INTEGER, `${rt.namespace}/${rt.name}`, ri, mi],
+          backend: `${rt.namespace}-${rt.name}-${ri}`,
         });
       });
     });
@@ -162,11 +164,14 @@ describe('router properties', () => {
     const table = compile(docs(buildObjects({
       listenerHost: undefined,
       routes: [{
-        name: 'r', namespace: 'default', hostnames: ['*.x.com'],
+        name: 'r',
+        namespace: 'default',
+        hostnames: ['*.x.com'],
         rules: [{ matches: [{ path: { type: 'RegularExpression', value: '/a.*' }, headers: [{ name: 'h1', value: '1' }], queryParams: [{ name: 'q', value: '1' }] }] }, { matches: [{ path: { type: 'PathPrefix', value: '/b' }, method: 'GET' }] }],
       }],
     })));
-    const anyHeaders = fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.array(fc.string()), fc.constant(undefined), fc.anything() as fc.Arbitrary<any>));
+    const anyValue = fc.oneof(fc.string(), fc.array(fc.string()), fc.constant(undefined), fc.anything() as fc.Arbitrary<any>);
+    const anyHeaders = fc.dictionary(fc.string(), anyValue);
     fc.assert(fc.property(
       fc.record({
         gateway: fc.oneof(fc.constant('default/gw'), fc.string()),
