@@ -2,8 +2,8 @@
  * Starts the echo backends one case file needs and describes them to the gateway: the `--backends` map
  * ("ns/svc:port" -> "127.0.0.1:PORT") and the Service and Namespace objects for the routes input.
  */
-import { startGrpcEcho, startHttpEcho, type GrpcEchoServer, type HttpEchoServer } from '../../util/echo';
 import type { BackendService, BackendsFile, CaseFile, K8sObject } from './cases';
+import { startGrpcEcho, startHttpEcho, type GrpcEchoServer, type HttpEchoServer } from '../../util/echo';
 
 /**
  * Upstream (httproute-service-types.go) fills the EndpointSlices of the selector-less Services with the

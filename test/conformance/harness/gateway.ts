@@ -62,9 +62,11 @@ export interface LogLine {
 }
 
 export interface RunningGateway {
+  readonly adminPort: number;
+  /** The command line it was started with. */
+  readonly command: string;
   /** Bound port for a Gateway listener port (`ns/name:port`). */
   portFor(gateway: string, listenerPort: number): number | undefined;
-  readonly adminPort: number;
   /** Every JSON log line so far. */
   lines(): readonly LogLine[];
   /** How many `reloaded` lines were seen. */
@@ -73,7 +75,6 @@ export interface RunningGateway {
   waitForReload(seen: number, timeoutMs: number): Promise<boolean>;
   /** The last lines of output (stdout and stderr), for failure messages. */
   tail(n?: number): string;
-  readonly command: string;
   stop(): Promise<void>;
 }
 

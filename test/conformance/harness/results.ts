@@ -41,7 +41,13 @@ export function renderResults(files: readonly CaseFile[], results: ReadonlyMap<s
   ].join('\n');
 }
 
-function renderParts(files: readonly CaseFile[], results: ReadonlyMap<string, readonly CaseResult[]>): { table: string; problems: string[]; notes: string[] } {
+interface Parts {
+  table: string;
+  problems: string[];
+  notes: string[];
+}
+
+function renderParts(files: readonly CaseFile[], results: ReadonlyMap<string, readonly CaseResult[]>): Parts {
   const rows: string[] = [];
   const notes: string[] = [];
   let total = { cases: 0, passed: 0, failed: 0, skipped: 0 };

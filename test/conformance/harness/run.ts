@@ -221,11 +221,23 @@ function httpCall(env: FileEnv, c: ConformanceCase, uuid: string, extraHeaders: 
   };
 }
 
-async function httpProbe(env: FileEnv, c: ConformanceCase, expect: CaseExpect, uuid: string, extraHeaders: Array<[string, string]> = []): Promise<{ errors: string[]; echoed?: any }> {
+interface ProbeOutcome {
+  errors: string[];
+  echoed?: any;
+}
+
+async function httpProbe(
+  env: FileEnv,
+  c: ConformanceCase,
+  expect: CaseExpect,
+  uuid: string,
+  extraHeaders: Array<[string, string]> = [],
+): Promise<ProbeOutcome> {
   const call = httpCall(env, c, uuid, extraHeaders);
   try {
     const answer = await sendHttp(call);
-    return { errors: checkHttp(answer, substitute(expect, uuid), { scheme: call.scheme, host: call.host, path: call.path }), echoed: parseEcho(answer.body) };
+    const errors = checkHttp(answer, substitute(expect, uuid), { scheme: call.scheme, host: call.host, path: call.path });
+    return { errors, echoed: parseEcho(answer.body) };
   } catch (e: any) {
     return { errors: [`request failed: ${e?.code ? `${e.code} ` : ''}${e?.message ?? e}`] };
   }

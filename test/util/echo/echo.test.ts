@@ -80,7 +80,7 @@ describe('HTTP echo', () => {
   afterAll(() => echo.close());
 
   test('GIVEN a request WHEN echoed THEN the body describes it as echo-basic does', async () => {
-    const a = await get(echo.httpPort, '/some/path?b=2&a=1', { Host: 'example.com:8080', 'x-multi': ['one', 'two'], 'X-Echo-Set-Header': 'X-Answer:42' });
+    const a = await get(echo.httpPort, '/some/path?b=2&a=1', { 'Host': 'example.com:8080', 'x-multi': ['one', 'two'], 'X-Echo-Set-Header': 'X-Answer:42' });
     expect(a.status).toBe(200);
     expect(rawHeader(a, 'Content-Type')).toStrictEqual(['application/json']);
     expect(rawHeader(a, 'X-Answer')).toStrictEqual(['42']);
