@@ -3,7 +3,8 @@
  * of a kind the vendored v1.6.1 CRDs define is checked as the API server checks a custom resource on create
  * (ObjectMeta, nulls pruned and defaults applied, the openAPIV3Schema with unknown fields as errors as with
  * `--validate=strict`, the list-type uniqueness, and every x-kubernetes-validations CEL rule). Transition rules
- * (`oldSelf`) need an old object and are skipped.
+ * (`oldSelf`) need an old object and are skipped. As in the API server, the CEL rules are not run at all when
+ * the schema finds a type, enum, required, maxLength or maxItems/maxProperties error; one issue says so.
  *
  * Channel: HTTPRoute is validated against the standard-channel CRD unless `channel: 'experimental'` is asked
  * for. When a standard-channel failure is only a field (or an enum value) the experimental CRD allows, the
@@ -167,11 +168,21 @@ function validateAgainst(original: any, compiled: CompiledVersion): RawIssue[] {
   // On create, the status of a resource with a status subresource is reset (after defaulting): not validated.
   if (compiled.hasStatusSubresource) delete obj.status;
   const schemaIssues: RawIssue[] = [];
+  let blocking = false;
   if (!compiled.validate(obj)) {
-    for (const p of ajvProblems(compiled.validate.errors, obj)) schemaIssues.push({ path: p.field, message: p.message });
+    for (const p of ajvProblems(compiled.validate.errors, obj)) {
+      schemaIssues.push({ path: p.field, message: p.message });
+      blocking ||= p.blocksRules === true;
+    }
   }
   issues.push(...schemaIssues);
-  if (compiled.cel) {
+  if (compiled.cel && blocking) {
+    // What the API server answers in this case (it does not evaluate any rule on such an object).
+    issues.push({
+      path: [],
+      message: 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+    });
+  } else if (compiled.cel) {
     const celRoot = toCel(compiled.schema, { ...obj, metadata: celMetadata(obj.metadata) });
     walkCel(compiled.cel, obj, celRoot, [], issues, schemaIssues.map((i) => i.path));
   }

@@ -16,7 +16,14 @@ export type SchemaNode = Record<string, any>;
 export interface SchemaProblem {
   readonly field: Array<string | number>;
   readonly message: string;
+  /**
+   * True for the kinds of error after which the API server does not run the CEL rules at all (Required,
+   * NotSupported, TooLong, TooMany, TypeInvalid: see hasBlockingErr in apiextensions-apiserver).
+   */
+  readonly blocksRules?: boolean;
 }
+
+const BLOCKING_KEYWORDS = new Set(['required', 'enum', 'maxLength', 'maxItems', 'maxProperties', 'type']);
 
 /**
  * Applies what the API server does before validation, in place: nulls of non-nullable fields are dropped
@@ -203,7 +210,7 @@ export function ajvProblems(errors: readonly ErrorObject[] | null | undefined, r
     const branches = e.keyword === 'anyOf' || e.keyword === 'oneOf'
       ? errors.filter((b) => b !== e && b.schemaPath.startsWith(`${e.schemaPath}/`))
       : [];
-    const p = problemOf(e, root, branches);
+    const p = { ...problemOf(e, root, branches), ...(BLOCKING_KEYWORDS.has(e.keyword) ? { blocksRules: true } : {}) };
     const key = `${p.field.join('\u0000')}\u0001${p.message}`;
     if (seen.has(key)) continue;
     seen.add(key);

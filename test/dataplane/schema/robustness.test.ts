@@ -44,7 +44,8 @@ describe('validation never throws, whatever the input', () => {
     const route = httpRoute();
     const obj = replaceAt(route, ['spec', 'rules', 0, 'matches'], 'everything');
     const issues = validateObject(obj);
-    expect(issues.map((i) => i.field)).toStrictEqual(['spec.rules[0].matches']);
+    expect(issues.map((i) => i.field)).toStrictEqual(['spec.rules[0].matches', '']);
     expect(issues[0].message).toMatch(/^must be of type array, got string "everything"$/);
+    expect(issues[1].message).toMatch(/^some validation rules were not checked because the object was invalid/);
   });
 });

@@ -129,6 +129,29 @@ describe('schema', () => {
   });
 });
 
+describe('when the rules run', () => {
+  test('after a type, enum, required or size error no rule is checked, and the API server says so', () => {
+    // GIVEN a wrong type and a path that breaks a CEL rule
+    const route = httpRoute();
+    route.spec.rules[1].backendRefs[0].weight = 'heavy';
+    route.spec.rules[0].matches[0].path.value = 'api';
+    // WHEN
+    const issues = validateObject(route);
+    // THEN only the type error, and the note
+    expect(issues.map((i) => `${i.field}: ${i.message}`)).toStrictEqual([
+      'spec.rules[1].backendRefs[0].weight: must be of type integer, got string "heavy"',
+      ': some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+    ]);
+  });
+
+  test('after a pattern or range error the rules still run', () => {
+    const route = httpRoute();
+    route.spec.rules[1].backendRefs[0].weight = -1;
+    route.spec.rules[0].matches[0].path.value = 'api';
+    expect(validateObject(route).map((i) => i.field)).toStrictEqual(['spec.rules[1].backendRefs[0].weight', 'spec.rules[0].matches[0].path']);
+  });
+});
+
 describe('HTTPRoute CEL rules', () => {
   test('fails on RequestRedirect and URLRewrite together', () => {
     const route = httpRoute();
