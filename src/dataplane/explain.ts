@@ -97,10 +97,14 @@ export function requestFromUrl(url: string, method: string, headerList: readonly
   };
 }
 
-/** The Gateway to ask: the one given, else the only Gateway with a listener on `port`. */
+/**
+ * The Gateway to ask: the one given with --gateway, else the only Gateway (among those given, or all)
+ * with a listener on `port`.
+ */
 export function pickGateway(table: CompiledTable, requested: readonly string[], port: number): string {
-  if (requested.length > 0) return requested[0];
-  const withPort = table.gateways.filter((g) => g.ports.some((p) => p.port === port)).map((g) => g.key);
+  const candidates = requested.length > 0 ? table.gateways.filter((g) => requested.includes(g.key)) : table.gateways;
+  if (requested.length === 1) return requested[0];
+  const withPort = candidates.filter((g) => g.ports.some((p) => p.port === port)).map((g) => g.key);
   if (withPort.length === 1) return withPort[0];
   if (withPort.length === 0) {
     const all = table.gateways.map((g) => `${g.key} (${g.ports.map((p) => p.port).join(', ') || 'no listeners'})`).join(', ');
@@ -157,10 +161,8 @@ export async function runExplain(argv: readonly string[], io: { stdout: (s: stri
     const probe = requestFromUrl(args.url, args.method, args.headers, '');
     const gateway = pickGateway(table, args.table.gateways, probe.port);
     const result = explain(table, { ...probe, gateway });
-    if (args.json) {io.stdout(`${JSON.stringify(result, null, 2)}\n`);} else {
-      for (const w of table.warnings) io.stderr(`warning: ${w.where}: ${w.message}\n`);
-      io.stdout(`${formatExplain(result)}\n`);
-    }
+    for (const w of table.warnings) io.stderr(`warning: ${w.where}: ${w.message}\n`);
+    io.stdout(args.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatExplain(result)}\n`);
     return result.status >= 400 ? 1 : 0;
   } catch (e: any) {
     if (e instanceof ConfigError) {

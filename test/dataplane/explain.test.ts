@@ -139,6 +139,16 @@ describe('runExplain (command)', () => {
     expect(JSON.parse(out.stdout)).toMatchObject({ status: 200, request: { port: 8080 }, listener: { name: 'alt', port: 8080 } });
   });
 
+  test('warnings go to stderr, also with --json', async () => {
+    const { out, io } = capture();
+    await runExplain(['--routes', ROUTES, '--json', 'http://example.com/api'], io);
+    expect(JSON.parse(out.stdout).status).toBe(200);
+    expect(out.stderr).toBe('');
+    const c2 = capture();
+    await runExplain(['--routes', ROUTES, '--backends', BACKENDS, '--json', 'http://example.com/api'], c2.io);
+    expect(c2.out.stderr).toMatch(/^warning: .*routes\.yaml:2:spec\.rules\[3\]\.backendRefs\[0\]: backendRef to Service apps\/missing:8080: the Service is not in the input and not in --backends \(BackendNotFound\)$/m);
+  });
+
   test('--help prints usage and exits 0', async () => {
     const { out, io } = capture();
     expect(await runExplain(['--help'], io)).toBe(0);
