@@ -280,10 +280,18 @@ function problemOf(e: ErrorObject, root: any, branches: ErrorObject[]): SchemaPr
       if (e.keyword === 'oneOf' && Array.isArray(params.passingSchemas)) {
         return { field, message: `matches more than one of the allowed forms (${params.passingSchemas.map((i: number) => i + 1).join(' and ')}); make it match exactly one` };
       }
+      const under = (c: ErrorObject, b: ErrorObject) => b !== c && b.schemaPath.startsWith(`${c.schemaPath}/`);
+      const nested = branches.filter((b) => b.keyword === 'anyOf' || b.keyword === 'oneOf');
+      const direct = branches.filter((b) => !nested.some((c) => under(c, b)));
+      // anyOf of formats only (e.g. ipv4 | ipv6): one sentence.
+      if (direct.length > 0 && direct.every((b) => b.keyword === 'format' && b.instancePath === e.instancePath)) {
+        const names = direct.map((b) => FORMAT_NAMES[(b.params as any).format] ?? (b.params as any).format);
+        return { field, message: `invalid value ${JSON.stringify(value)}: must be a valid ${names.join(' or ')}` };
+      }
       const byBranch = new Map<string, string[]>();
-      for (const b of branches) {
+      for (const b of direct) {
         const index = b.schemaPath.slice(e.schemaPath.length + 1).split('/')[0];
-        const sub = problemOf(b, root, []);
+        const sub = problemOf(b, root, nested.includes(b) ? branches.filter((x) => under(b, x)) : []);
         const rel = sub.field.slice(field.length);
         const text = `${rel.length ? `${formatRelative(rel)}: ` : ''}${sub.message}`;
         byBranch.set(index, [...(byBranch.get(index) ?? []), text]);
