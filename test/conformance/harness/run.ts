@@ -25,6 +25,8 @@ export const PROBE_PAUSE_MS = 250;
 export const CASE_DEADLINE_MS = 30_000;
 export const RELOAD_TIMEOUT_MS = 10_000;
 export const MIRROR_WAIT_MS = 5_000;
+/** Upstream pauses 2 s after a failed percentage-mirror attempt. */
+export const MIRROR_ATTEMPT_PAUSE_MS = 2_000;
 
 export interface CaseResult {
   readonly test: string;
@@ -380,6 +382,7 @@ async function mirrorDistribution(env: FileEnv, c: ConformanceCase, done: Done):
         ? [`mirror ${spec.mirrorBackend} received ${mirrored} of ${spec.totalRequests} requests, expected ${lo}..${hi} (${spec.percent}%)`]
         : [];
     if (last.length === 0) return done([], sent, `attempt ${attempt} of ${attempts}: ${mirrored} of ${spec.totalRequests} mirrored`);
+    if (attempt < attempts) await sleep(MIRROR_ATTEMPT_PAUSE_MS);
   }
   return done([`all ${attempts} attempts failed; last: ${last.join('; ')}`], sent);
 }
