@@ -220,3 +220,46 @@ describe('filters and rule settings', () => {
     expect(rule.source).toBe('test.yaml:2');
   });
 });
+
+describe('every structural error names file:document:field', () => {
+  const listener = { name: 'l', port: 80, protocol: 'HTTP' };
+  const withRule = (rule: any) => [gateway(), httpRoute('r', { rules: [rule] })];
+  const withFilter = (filter: any) => withRule({ filters: [filter], backendRefs: [{ name: 'a', port: 80 }] });
+  const grpc = (match: any) => [gateway(), { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GRPCRoute', metadata: { name: 'g' }, spec: { parentRefs: [{ name: 'gw' }], rules: [{ matches: [match] }] } }];
+  test.each([
+    ['a non-string namespace', [{ ...gateway(), metadata: { name: 'gw', namespace: 5 } }], /^t\.yaml:1:metadata\.namespace: metadata\.namespace must be a string/],
+    ['namespace labels that are not a map', [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n', labels: ['x'] } }], /^t\.yaml:1:metadata\.labels: must be a map, got a list/],
+    ['a Service port that is not an object', [svc('s', 'default', [80])], /^t\.yaml:1:spec\.ports\[0\]: a Service port must be an object/],
+    ['a Service port without port', [svc('s', 'default', [{ name: 'x' }])], /^t\.yaml:1:spec\.ports\[0\]\.port: is required/],
+    ['a listener that is not an object', [gateway(['x'])], /^t\.yaml:1:spec\.listeners\[0\]: a listener must be an object/],
+    ['a listener without name', [gateway([{ port: 80, protocol: 'HTTP' }])], /^t\.yaml:1:spec\.listeners\[0\]\.name: is required/],
+    ['a listener port that is not an integer', [gateway([{ ...listener, port: '80' }])], /^t\.yaml:1:spec\.listeners\[0\]\.port: must be an integer, got "80"/],
+    ['a listener hostname that is not a string', [gateway([{ ...listener, hostname: 5 }])], /^t\.yaml:1:spec\.listeners\[0\]\.hostname: must be a string, got number 5/],
+    ['duplicate listener names', [gateway([listener, { ...listener, port: 81 }])], /^t\.yaml:1:spec\.listeners\[1\]\.name: duplicate listener name "l"/],
+    ['from: Selector without selector', [gateway([{ ...listener, allowedRoutes: { namespaces: { from: 'Selector' } } }])], /^t\.yaml:1:spec\.listeners\[0\]\.allowedRoutes\.namespaces\.selector: from: Selector needs a selector/],
+    ['an unknown selector operator', [gateway([{ ...listener, allowedRoutes: { namespaces: { from: 'Selector', selector: { matchExpressions: [{ key: 'a', operator: 'Is' }] } } } }])],
+      /^t\.yaml:1:spec\.listeners\[0\]\.allowedRoutes\.namespaces\.selector\.matchExpressions\[0\]\.operator: unknown operator "Is"/],
+    ['a rule that is not an object', withRule('x'), /^t\.yaml:2:spec\.rules\[0\]: a rule must be an object/],
+    ['a match that is not an object', withRule({ matches: [5] }), /^t\.yaml:2:spec\.rules\[0\]\.matches\[0\]: a match must be an object/],
+    ['an unknown path match type', withRule({ matches: [{ path: { type: 'Prefix', value: '/' } }] }), /^t\.yaml:2:spec\.rules\[0\]\.matches\[0\]\.path\.type: unknown path match type "Prefix"/],
+    ['an unknown header match type', withRule({ matches: [{ headers: [{ name: 'a', value: 'b', type: 'Glob' }] }] }), /^t\.yaml:2:spec\.rules\[0\]\.matches\[0\]\.headers\[0\]\.type: unknown match type "Glob"/],
+    ['a header match without value', withRule({ matches: [{ headers: [{ name: 'a' }] }] }), /^t\.yaml:2:spec\.rules\[0\]\.matches\[0\]\.headers\[0\]\.value: is required/],
+    ['a GRPCRoute match that is not an object', grpc(null), /^t\.yaml:2:spec\.rules\[0\]\.matches\[0\]: a match must be an object/],
+    ['an unknown gRPC method match type', grpc({ method: { type: 'Prefix', service: 'a' } }), /^t\.yaml:2:spec\.rules\[0\]\.matches\[0\]\.method\.type: unknown method match type "Prefix"/],
+    ['an unknown path modifier type', withFilter({ type: 'URLRewrite', urlRewrite: { path: { type: 'Replace' } } }), /^t\.yaml:2:spec\.rules\[0\]\.filters\[0\]\.urlRewrite\.path\.type: unknown path modifier type "Replace"/],
+    ['a path modifier without its value', withFilter({ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplaceFullPath' } } }), /^t\.yaml:2:spec\.rules\[0\]\.filters\[0\]\.urlRewrite\.path\.replaceFullPath: is required/],
+    ['an unknown redirect scheme', withRule({ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'ftp' } }] }), /^t\.yaml:2:spec\.rules\[0\]\.filters\[0\]\.requestRedirect\.scheme: unknown scheme "ftp"/],
+    ['a mirror fraction above 1', withFilter({ type: 'RequestMirror', requestMirror: { backendRef: { name: 'm', port: 80 }, fraction: { numerator: 3, denominator: 2 } } }),
+      /^t\.yaml:2:spec\.rules\[0\]\.filters\[0\]\.requestMirror\.fraction: fraction 3\/2 must satisfy/],
+    ['a mirror without backendRef name', withFilter({ type: 'RequestMirror', requestMirror: {} }), /^t\.yaml:2:spec\.rules\[0\]\.filters\[0\]\.requestMirror\.backendRef\.name: is required/],
+    ['a filter without type', withFilter({}), /^t\.yaml:2:spec\.rules\[0\]\.filters\[0\]\.type: is required/],
+    ['a backendRef that is not an object', withRule({ backendRefs: ['a'] }), /^t\.yaml:2:spec\.rules\[0\]\.backendRefs\[0\]: a backendRef must be an object/],
+    ['a negative weight', withRule({ backendRefs: [{ name: 'a', port: 80, weight: -1 }] }), /^t\.yaml:2:spec\.rules\[0\]\.backendRefs\[0\]\.weight: weight -1 must be 0 or more/],
+    ['a fractional weight', withRule({ backendRefs: [{ name: 'a', port: 80, weight: 0.5 }] }), /^t\.yaml:2:spec\.rules\[0\]\.backendRefs\[0\]\.weight: must be an integer, got 0\.5/],
+    ['a malformed retry backoff', withRule({ retry: { codes: [500], backoff: 'soon' }, backendRefs: [{ name: 'a', port: 80 }] }), /^t\.yaml:2:spec\.rules\[0\]\.retry\.backoff: invalid duration "soon"/],
+    ['a parentRef without name', [gateway(), httpRoute('r', { parentRefs: [{}] })], /^t\.yaml:2:spec\.parentRefs\[0\]\.name: is required/],
+    ['hostnames that are not a list', [gateway(), httpRoute('r', { hostnames: 'a.com' })], /^t\.yaml:2:spec\.hostnames: must be a list, got string "a\.com"/],
+  ])('fails on %s', (_name, objects, message) => {
+    expect(() => compile(docs(objects as any[], 't.yaml'))).toThrow(message);
+  });
+});
