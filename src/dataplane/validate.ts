@@ -5,10 +5,12 @@
  *
  * Exit status: 0 when every object is valid, 1 when there is any issue, 2 on a usage error or unreadable input.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { ConfigError, formatLocation, loadDocuments } from './config/load';
 import { GATEWAY_API_BUNDLE_VERSION, isGatewayApiObject, validateDocuments, type Channel } from './schema';
 
-const USAGE = `usage: cdk8s-gateway validate [--channel standard|experimental] PATH...
+const USAGE = `usage: cdk8s-gateway validate [-R] [--channel standard|experimental] PATH...
 
 Checks Kubernetes YAML or JSON (files, or directories of *.yaml, *.yml and *.json) against the Gateway API
 ${GATEWAY_API_BUNDLE_VERSION} CRDs: the openAPIV3Schema (unknown fields are errors, as with --validate=strict),
@@ -16,6 +18,7 @@ defaults, list uniqueness, ObjectMeta (names, labels, annotations) and every x-k
 rule, as 'kubectl apply --dry-run=server' would. Objects of other API groups are skipped.
 
 options:
+  -R, --recursive          also read the subdirectories of directories (as kubectl -R)
   --channel standard       validate against the standard-channel CRDs (default); a field that only the
                            experimental channel defines is reported as needing the experimental CRD
   --channel experimental   validate HTTPRoute against the experimental-channel CRD (e.g. retry)
@@ -37,6 +40,7 @@ const PROCESS_OUT: Out = {
 export async function runValidate(argv: readonly string[], out: Out = PROCESS_OUT): Promise<number> {
   const paths: string[] = [];
   let channel: Channel = 'standard';
+  let recursive = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '-h' || arg === '--help') {
@@ -50,6 +54,10 @@ export async function runValidate(argv: readonly string[], out: Out = PROCESS_OU
         return 2;
       }
       channel = value;
+      continue;
+    }
+    if (arg === '-R' || arg === '--recursive') {
+      recursive = true;
       continue;
     }
     if (arg === '--') {
@@ -69,7 +77,12 @@ export async function runValidate(argv: readonly string[], out: Out = PROCESS_OU
 
   let docs;
   try {
-    docs = loadDocuments(paths);
+    const inputs = recursive ? expandRecursively(paths) : paths;
+    if (inputs.length === 0) {
+      out.stderr(`cdk8s-gateway validate: no *.yaml, *.yml or *.json files under ${paths.join(', ')}\n`);
+      return 2;
+    }
+    docs = loadDocuments(inputs);
   } catch (e) {
     if (e instanceof ConfigError) {
       out.stderr(`${e.message}\n`);
@@ -92,4 +105,29 @@ export async function runValidate(argv: readonly string[], out: Out = PROCESS_OU
   }
   out.stdout(`${issues.length} issue${issues.length === 1 ? '' : 's'} in ${bad} document${bad === 1 ? '' : 's'} (${scope}, ${channel} CRDs)\n`);
   return 1;
+}
+
+const INPUT_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+/** Directories become their input files at any depth (name order); files and missing paths stay as given. */
+function expandRecursively(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile() && INPUT_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) out.push(full);
+    }
+  };
+  for (const p of paths) {
+    let isDir = false;
+    try {
+      isDir = fs.statSync(p).isDirectory();
+    } catch {
+      // reported by loadDocuments
+    }
+    if (isDir) walk(p);
+    else out.push(p);
+  }
+  return out;
 }

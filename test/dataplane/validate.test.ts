@@ -114,6 +114,34 @@ describe('cdk8s-gateway validate', () => {
     expect(r.stdout).toMatch(/\n3 issues in 1 document \(2 Gateway API objects in 2 documents of 2 files, standard CRDs\)\n$/);
   });
 
+  test('-R reads subdirectories too', async () => {
+    fs.mkdirSync(path.join(dir, 'nested', 'deeper'), { recursive: true });
+    write('a.yaml', VALID_ROUTE);
+    write(path.join('nested', 'deeper', 'b.yaml'), INVALID_ROUTE);
+    const flat = await run(dir);
+    expect(flat.code).toBe(0);
+    const deep = await run('-R', dir);
+    expect(deep.code).toBe(1);
+    expect(deep.stdout).toMatch(new RegExp(`^${escape(path.join(dir, 'nested', 'deeper', 'b.yaml'))}:1:metadata\\.name: `, 'm'));
+    expect(deep.stdout).toMatch(/\(2 Gateway API objects in 2 documents of 2 files, standard CRDs\)\n$/);
+  });
+
+  test('-R on a directory without YAML exits 2', async () => {
+    fs.mkdirSync(path.join(dir, 'empty'));
+    const r = await run('--recursive', path.join(dir, 'empty'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no \*\.yaml, \*\.yml or \*\.json files under /);
+  });
+
+  test('the committed example YAML (examples/*/dist) is valid', async () => {
+    const examples = path.join(__dirname, '../../examples');
+    const dists = fs.readdirSync(examples).map((d) => path.join(examples, d, 'dist')).filter((d) => fs.existsSync(d));
+    expect(dists.length).toBeGreaterThan(0);
+    const r = await run('-R', ...dists);
+    expect(r.stdout).toMatch(/^ok: \d+ Gateway API objects? in /);
+    expect(r.code).toBe(0);
+  });
+
   test('--channel experimental accepts an experimental field the standard channel reports', async () => {
     const file = write('retry.yaml', VALID_ROUTE.replace('      backendRefs:', '      retry:\n        attempts: 2\n      backendRefs:'));
     const standard = await run(file);
@@ -152,7 +180,7 @@ describe('cdk8s-gateway validate', () => {
   test('--help prints the usage and exits 0', async () => {
     const r = await run('--help');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^usage: cdk8s-gateway validate \[--channel standard\|experimental\] PATH\.\.\./);
+    expect(r.stdout).toMatch(/^usage: cdk8s-gateway validate \[-R\] \[--channel standard\|experimental\] PATH\.\.\./);
     expect(r.stdout).toMatch(/exit status: 0 valid, 1 issues found, 2 usage error or unreadable input/);
   });
 
