@@ -1,13 +1,17 @@
+import { spawn } from 'child_process';
 import * as http from 'http';
 import * as http2 from 'http2';
 import * as net from 'net';
+import * as path from 'path';
 import * as grpc from '@grpc/grpc-js';
 import WebSocket from 'ws';
 import {
   canonicalHeaderKey,
   echoSetHeaders,
   grpcEchoClientConstructor,
+  parseEchoSpecs,
   parseGoDuration,
+  startEchoFleet,
   startGrpcEcho,
   startHttpEcho,
   type GrpcEchoServer,
@@ -22,9 +26,9 @@ interface Answer {
   body: string;
 }
 
-function get(port: number, path: string, headers: Record<string, string | string[]> = {}): Promise<Answer> {
+function get(port: number, target: string, headers: Record<string, string | string[]> = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: 'GET', agent: false, headers, timeout: 5000 }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path: target, method: 'GET', agent: false, headers, timeout: 5000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, raw: res.rawHeaders, body: Buffer.concat(chunks).toString() }));
@@ -215,5 +219,56 @@ describe('gRPC echo', () => {
   test('EchoThree is UNIMPLEMENTED', async () => {
     const { err } = await call('EchoThree');
     expect(err?.code).toBe(grpc.status.UNIMPLEMENTED);
+  });
+});
+
+describe('echo fleet', () => {
+  test('one instance per Service, the map points every Service port at the right echo port', async () => {
+    const fleet = await startEchoFleet(parseEchoSpecs(['demo/web:8080', 'demo/web:8081=h2c', 'demo/web:8082=http', 'demo/rpc:9000=grpc']));
+    try {
+      const web = fleet.http('demo/web')!;
+      expect(fleet.map).toStrictEqual({
+        'demo/web:8080': `127.0.0.1:${web.httpPort}`,
+        'demo/web:8081': `127.0.0.1:${web.h2cPort}`,
+        'demo/web:8082': `127.0.0.1:${web.httpPort}`,
+        'demo/rpc:9000': `127.0.0.1:${fleet.grpc('demo/rpc')!.port}`,
+      });
+      const body = JSON.parse((await get(web.httpPort, '/')).body);
+      expect(body).toMatchObject({ namespace: 'demo', pod: 'web-x-y' });
+    } finally {
+      await fleet.close();
+    }
+  });
+
+  test('fails on a malformed spec and on a Service mixing gRPC and HTTP ports', async () => {
+    expect(() => parseEchoSpecs(['web:8080'])).toThrow(/'web:8080' is not NAMESPACE\/SERVICE:PORT/);
+    expect(() => parseEchoSpecs(['demo/web:8080=tcp'])).toThrow(/is not NAMESPACE\/SERVICE:PORT/);
+    await expect(startEchoFleet(parseEchoSpecs(['demo/x:1', 'demo/x:2=grpc']))).rejects.toThrow(/demo\/x: a Service is served either by the gRPC echo or by the HTTP echo/);
+  });
+
+  test('standalone: prints the map, serves, stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'main.ts'), 'demo/web:8080'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('no map printed within 15 s')), 15_000);
+        let out = '';
+        child.stdout!.on('data', (c) => {
+          out += c;
+          if (out.includes('\n')) {
+            clearTimeout(t);
+            resolve(out.split('\n')[0]);
+          }
+        });
+        child.on('exit', (code) => reject(new Error(`exited ${code}`)));
+      });
+      const map = JSON.parse(line);
+      const port = Number(String(map['demo/web:8080']).split(':')[1]);
+      expect((await get(port, '/health')).body).toBe('OK');
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await expect(exited).resolves.toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
