@@ -266,6 +266,9 @@ class Compiler {
           return;
         }
         tls = { certificates: this.readCertificates(gw, [...at, 'tls', 'certificateRefs'], name) };
+        if (this.array(gw, [...at, 'tls', 'certificateRefs']).length === 0) {
+          this.warn(gw.doc, [...at, 'tls'], `listener "${name}": HTTPS needs tls.certificateRefs; without a certificate no handshake can complete`);
+        }
       }
 
       const allowedKinds = new Set<string>();

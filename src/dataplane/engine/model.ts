@@ -256,7 +256,10 @@ export interface RouteRequest {
   readonly query: string;
   /** Node IncomingHttpHeaders shape: lowercase names. */
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
-  /** Set when content-type is application/grpc* and the path is /service/method. */
+  /**
+   * Set when content-type is `application/grpc`, `application/grpc+...` or `application/grpc;...` (not
+   * grpc-web) and the path is /service/method; `grpcCall` in router.ts computes it.
+   */
   readonly grpc?: { readonly service: string; readonly method: string };
 }
 

@@ -176,6 +176,12 @@ describe('HTTPS listeners and SNI', () => {
     expect(s.certificates?.[0].certificates[0].keyPem).toMatch(/PRIVATE KEY/);
   });
 
+  test('an HTTPS listener without certificateRefs is served without certificates, with a warning', () => {
+    const t = compile(docs([gateway([{ name: 'h', port: 443, protocol: 'HTTPS' }])]));
+    expect(t.gateways[0].ports[0].listeners[0].tls).toEqual({ certificates: [] });
+    expect(t.warnings).toEqual([{ where: 'test.yaml:1:spec.listeners[0].tls', message: 'listener "h": HTTPS needs tls.certificateRefs; without a certificate no handshake can complete' }]);
+  });
+
   test('base64 data Secrets are decoded; a missing or cross-namespace Secret without grant is a warning', () => {
     const data = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'b64', namespace: 'default' }, data: { 'tls.crt': Buffer.from('-----BEGIN CERTIFICATE-----').toString('base64'), 'tls.key': Buffer.from('-----BEGIN EC PRIVATE KEY-----').toString('base64') } };
     const other = { ...data, metadata: { name: 'b64', namespace: 'certs' } };
