@@ -234,7 +234,8 @@ export class ProxyHandler {
     const clearTimers = () => timers.forEach(clearTimeout);
     res.once('close', () => {
       clearTimers();
-      if (!res.writableFinished) {
+      // Closed before the proxy ended the response: the client went away (HTTP/2 RST_STREAM, dropped connection).
+      if (!res.writableEnded) {
         if (!upstream) controller.abort(new UpstreamError('upstream-reset', 'the client went away'));
         else upstream.abort();
       }

@@ -51,6 +51,8 @@ export async function listen(options: ListenOptions): Promise<BoundListener> {
 class ConnectionTracker {
   readonly sockets = new Set<net.Socket>();
   readonly sessions = new Set<http2.Http2Session>();
+  /** HTTP/1.1 responses in progress (told to close their connection when draining starts). */
+  readonly h1Responses = new Set<http.ServerResponse>();
   inFlight = 0;
   draining = false;
 
@@ -79,7 +81,12 @@ class ConnectionTracker {
         };
         res.once('finish', end);
         res.once('close', end);
-        if (this.draining && req.httpVersionMajor < 2) (res as http.ServerResponse).setHeader('connection', 'close');
+        if (req.httpVersionMajor < 2) {
+          const h1 = res as http.ServerResponse;
+          if (this.draining) h1.setHeader('connection', 'close');
+          this.h1Responses.add(h1);
+          h1.once('close', () => this.h1Responses.delete(h1));
+        }
         handlers.request(binding, req, res);
       },
       upgrade: (_b, req, socket, head) => {
@@ -92,6 +99,7 @@ class ConnectionTracker {
 
   async drain(server: net.Server, timeoutMs: number): Promise<void> {
     this.draining = true;
+    for (const res of this.h1Responses) if (!res.headersSent) res.setHeader('connection', 'close');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const s of this.sessions) s.close();
     const deadline = Date.now() + timeoutMs;

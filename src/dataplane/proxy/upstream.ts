@@ -195,7 +195,7 @@ export class UpstreamPools {
   close(): void {
     for (const agent of this.agents.values()) agent.destroy();
     this.agents.clear();
-    for (const session of this.sessions.values()) session.close();
+    for (const session of this.sessions.values()) session.destroy();
     this.sessions.clear();
   }
 }
