@@ -84,6 +84,22 @@ const re2Engine: RegExpEngine = Object.assign(
   { code: 're2js' },
 );
 
+const DNS_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+const DNS_SUBDOMAIN = `${DNS_LABEL}(\\.${DNS_LABEL})*`;
+
+/** What the patterns the Gateway API CRDs use most mean, for messages that say how to fix a value. */
+export const PATTERN_HINTS: Record<string, string> = {
+  [`^(\\*\\.)?${DNS_SUBDOMAIN}$`]:
+    'a lowercase hostname, optionally with a leading "*." wildcard label (e.g. "www.example.com" or "*.example.com"; "*" may only be the whole first label)',
+  [`^${DNS_LABEL}$`]: 'a lowercase RFC 1123 label: lowercase letters, digits and \'-\', starting and ending with a letter or digit',
+  [`^${DNS_SUBDOMAIN}$`]: 'a lowercase RFC 1123 subdomain (e.g. "my-service" or "example.com")',
+  [`^$|^${DNS_SUBDOMAIN}$`]: 'empty (the core API group) or a lowercase DNS subdomain (e.g. "gateway.networking.k8s.io")',
+  '^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$': 'a kind name such as "Service" (letters, digits and \'-\', starting with a letter)',
+  '^[A-Za-z0-9!#$%&\'*+\\-.^_\\x60|~]+$': 'an HTTP header name token (e.g. "x-request-id"; no spaces, colons or other separators)',
+  '^([0-9]{1,5}(h|m|s|ms)){1,4}$': 'a Gateway API duration such as "10s", "500ms" or "1h30m"',
+  [`^${DNS_SUBDOMAIN}\\/[A-Za-z0-9\\/\\-._~%!$&'()*+,;=:]+$`]: 'a domain-prefixed path such as "example.com/gateway-controller"',
+};
+
 let sharedAjv: Ajv | undefined;
 
 function ajv(): Ajv {
@@ -238,8 +254,15 @@ function problemOf(e: ErrorObject, root: any, branches: ErrorObject[]): SchemaPr
       return { field, message: `must be of type ${[].concat(params.type).join(' or ')}, got ${describeType(value)}` };
     case 'enum':
       return { field, message: `unsupported value ${JSON.stringify(value)}: must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
-    case 'pattern':
-      return { field, message: `invalid value ${JSON.stringify(value)}: must match the regular expression ${params.pattern}` };
+    case 'pattern': {
+      const hint = PATTERN_HINTS[params.pattern];
+      return {
+        field,
+        message: hint
+          ? `invalid value ${JSON.stringify(value)}: must be ${hint} (regular expression ${params.pattern})`
+          : `invalid value ${JSON.stringify(value)}: must match the regular expression ${params.pattern}`,
+      };
+    }
     case 'format':
       return { field, message: `invalid value ${JSON.stringify(value)}: must be a valid ${FORMAT_NAMES[params.format] ?? params.format}` };
     case 'maxLength':

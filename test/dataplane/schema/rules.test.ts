@@ -4,6 +4,7 @@ import * as YAML from 'yaml';
 import { ruleCounts } from '../../../src/dataplane/schema';
 import { compileRule, celPropertyName, re2Matches, rewriteCalls } from '../../../src/dataplane/schema/cel';
 import { CRD_DIR, parseCrdFile, useParsedCrdCache } from '../../../src/dataplane/schema/crds';
+import { PATTERN_HINTS } from '../../../src/dataplane/schema/structural';
 
 describe('every x-kubernetes-validations rule of the vendored CRDs is compiled', () => {
   test('rules compiled per kind, served version and channel', () => {
@@ -114,4 +115,17 @@ describe('the parsed-CRD cache', () => {
     expect(first).toStrictEqual(expected);
     expect(JSON.parse(JSON.stringify(second))).toStrictEqual(JSON.parse(JSON.stringify(expected)));
   });
+});
+
+test('every pattern with a readable explanation is a pattern the CRDs use', () => {
+  const patterns = new Set<string>();
+  const walk = (o: any): void => {
+    if (!o || typeof o !== 'object') return;
+    if (typeof o.pattern === 'string') patterns.add(o.pattern);
+    Object.values(o).forEach(walk);
+  };
+  for (const f of fs.readdirSync(CRD_DIR).filter((n) => /^gateway\.networking\.k8s\.io_.*\.yaml$/.test(n))) walk(parseCrdFile(path.join(CRD_DIR, f)));
+  const hinted = Object.keys(PATTERN_HINTS);
+  expect(hinted).toHaveLength(8);
+  expect(hinted.filter((p) => !patterns.has(p))).toStrictEqual([]);
 });

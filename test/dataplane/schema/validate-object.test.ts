@@ -108,7 +108,21 @@ describe('schema', () => {
   test('fails on a hostname with a wildcard in the wrong place (pattern)', () => {
     const route = httpRoute();
     route.spec.hostnames = ['www.*.example.com'];
-    expect(issueAt(validateObject(route), 'spec.hostnames[0]').message).toMatch(/^invalid value "www\.\*\.example\.com": must match the regular expression \^\(\\\*\\\.\)\?/);
+    expect(issueAt(validateObject(route), 'spec.hostnames[0]').message).toMatch(/^invalid value "www\.\*\.example\.com": must be a lowercase hostname, optionally with a leading "\*\." wildcard label .*"\*" may only be the whole first label\) \(regular expression \^\(\\\*\\\.\)\?/);
+  });
+
+  test('fails on a pattern without an explanation, quoting the regular expression', () => {
+    const route = httpRoute();
+    route.spec.rules[0].filters = [{ type: 'CORS', cors: { allowOrigins: ['ftp://example.com'] } }];
+    expect(issueAt(validateObject(route), 'spec.rules[0].filters[0].cors.allowOrigins[0]').message).toBe(
+      'invalid value "ftp://example.com": must match the regular expression (^\\*$)|(^(http(s)?):\\/\\/(((\\*\\.)?([a-zA-Z0-9\\-]+\\.)*[a-zA-Z0-9-]+|\\*)(:([0-9]{1,5}))?)$)',
+    );
+  });
+
+  test('fails on a bad header name, saying what a header name is', () => {
+    const route = httpRoute();
+    route.spec.rules[0].matches[0].headers[0].name = 'x version';
+    expect(issueAt(validateObject(route), 'spec.rules[0].matches[0].headers[0].name').message).toMatch(/^invalid value "x version": must be an HTTP header name token/);
   });
 
   test('fails on a duplicate listener name (list-map keys)', () => {
