@@ -50,6 +50,15 @@ export interface BlueGreenRouteProps extends RoutePatternProps {
  * `Route`).
  */
 export class BlueGreenRoute extends ProgressiveRollout {
+  /** Validates the colours with their names before the rollout sees them as backends 0 and 1. */
+  private static checkedBackends(scope: Construct, id: string, props: BlueGreenRouteProps): BackendRef[] {
+    const path = scope.node.path === '' ? id : `${scope.node.path}/${id}`;
+    checkNoWeight(path, 'blue', props.blue, 'live');
+    checkNoWeight(path, 'green', props.green, 'live');
+    checkDistinct(path, [{ role: 'blue', backend: props.blue }, { role: 'green', backend: props.green }]);
+    return [props.blue, props.green];
+  }
+
   /** The colour that receives all requests. */
   public readonly live: BlueGreenColor;
 
@@ -64,15 +73,6 @@ export class BlueGreenRoute extends ProgressiveRollout {
       currentStage: props.live === BlueGreenColor.BLUE ? 0 : 1,
     });
     this.live = props.live;
-  }
-
-  /** Validates the colours with their names before the rollout sees them as backends 0 and 1. */
-  private static checkedBackends(scope: Construct, id: string, props: BlueGreenRouteProps): BackendRef[] {
-    const path = scope.node.path === '' ? id : `${scope.node.path}/${id}`;
-    checkNoWeight(path, 'blue', props.blue, 'live');
-    checkNoWeight(path, 'green', props.green, 'live');
-    checkDistinct(path, [{ role: 'blue', backend: props.blue }, { role: 'green', backend: props.green }]);
-    return [props.blue, props.green];
   }
 
   /** The colour that receives no requests. */

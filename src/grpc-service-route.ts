@@ -111,7 +111,10 @@ export interface GrpcServiceRouteProps extends RoutePatternProps {
  * a prefix rule select gets a warning: implementations disagree on which wins.
  */
 export class GrpcServiceRoute extends Construct {
-  /** The GRPCRoute this pattern composes. */
+  /**
+   * The GRPCRoute this pattern composes. `GrpcRoute` emits rules in the order they are added, so its rules are
+   * added, in precedence order, when the app is validated at synthesis (methods can be added until then).
+   */
   public readonly route: GrpcRoute;
 
   /** The fully qualified gRPC service. */
@@ -119,6 +122,7 @@ export class GrpcServiceRoute extends Construct {
 
   private readonly _methods: GrpcMethodBackends[] = [];
   private readonly serviceBackendRefs?: BackendRef[];
+  private finished = false;
 
   constructor(scope: Construct, id: string, props: GrpcServiceRouteProps) {
     super(scope, id);
@@ -166,8 +170,6 @@ export class GrpcServiceRoute extends Construct {
       ? GrpcMethodMatch.exact({ service: this.service, method: method.value })
       : GrpcMethodMatch.regularExpression({ service: escapeRegex(this.service), method: method.value });
   }
-
-  private finished = false;
 
   private finish(): string[] {
     if (this.finished) return [];

@@ -1,6 +1,6 @@
-import { section, STAGES, VARIANTS } from '../../examples/canary-rollout/main';
 import { copyOf, expectDistUpToDate, removeFresh, synthFresh, variantObjects } from './harness';
 import { expectMatchesSeed, KubeObject, loadSeed, precedenceViolations, seedDifferences } from './seed-compare';
+import { section, STAGES, VARIANTS } from '../../examples/canary-rollout/main';
 
 /** The route without backendRefs of weight 0 (they receive no requests). */
 function withoutZeroWeights(route: KubeObject): KubeObject {

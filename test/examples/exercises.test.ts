@@ -1,6 +1,6 @@
-import { section, VARIANTS } from '../../examples/exercises/main';
 import { expectDistUpToDate, removeFresh, synthFresh, variantObjects } from './harness';
 import { expectMatchesSeed, loadSeed, precedenceViolations } from './seed-compare';
+import { section, VARIANTS } from '../../examples/exercises/main';
 
 describe('examples/exercises', () => {
   let fresh: string;

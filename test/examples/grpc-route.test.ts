@@ -1,7 +1,7 @@
-import { section } from '../../examples/grpc-route/main';
-import { GrpcServiceMethod } from '../../src';
 import { copyOf, expectDistUpToDate, removeFresh, synthFresh, variantObjects } from './harness';
 import { expectMatchesSeed, findObject, loadSeed, precedenceViolations, seedDifferences } from './seed-compare';
+import { section } from '../../examples/grpc-route/main';
+import { GrpcServiceMethod } from '../../src';
 
 describe('examples/grpc-route', () => {
   let fresh: string;

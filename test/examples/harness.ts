@@ -5,8 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { distDir, ExampleSection, variantDirs } from '../../examples/section';
 import { KubeObject } from './seed-compare';
+import { distDir, ExampleSection, variantDirs } from '../../examples/section';
 
 const REPO = path.join(__dirname, '..', '..');
 

@@ -1,8 +1,8 @@
 import { Testing } from 'cdk8s';
-import { section, VARIANTS } from '../../examples/header-routing/main';
-import { BackendRef, HeaderVersionRoute, ParentRef, PathMatch } from '../../src';
 import { expectDistUpToDate, removeFresh, synthFresh, variantObjects } from './harness';
 import { expectMatchesSeed, findObject, loadSeed, precedenceViolations } from './seed-compare';
+import { section, VARIANTS } from '../../examples/header-routing/main';
+import { BackendRef, HeaderVersionRoute, ParentRef, PathMatch } from '../../src';
 
 describe('examples/header-routing', () => {
   let fresh: string;

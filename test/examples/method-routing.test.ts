@@ -1,6 +1,6 @@
-import { section } from '../../examples/method-routing/main';
 import { copyOf, expectDistUpToDate, removeFresh, synthFresh, variantObjects } from './harness';
 import { expectMatchesSeed, findObject, loadSeed, precedenceViolations, seedDifferences } from './seed-compare';
+import { section } from '../../examples/method-routing/main';
 
 describe('examples/method-routing', () => {
   let fresh: string;

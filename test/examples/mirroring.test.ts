@@ -1,6 +1,6 @@
-import { section } from '../../examples/mirroring/main';
 import { expectDistUpToDate, removeFresh, synthFresh, variantObjects } from './harness';
 import { expectMatchesSeed, findObject, loadSeed, precedenceViolations } from './seed-compare';
+import { section } from '../../examples/mirroring/main';
 
 describe('examples/mirroring', () => {
   let fresh: string;

@@ -1,6 +1,6 @@
-import { section, VARIANTS } from '../../examples/multi-service/main';
 import { expectDistUpToDate, removeFresh, synthFresh, variantObjects } from './harness';
 import { expectMatchesSeed, loadSeed, precedenceViolations } from './seed-compare';
+import { section, VARIANTS } from '../../examples/multi-service/main';
 
 describe('examples/multi-service', () => {
   let fresh: string;

@@ -1,6 +1,6 @@
-import { section } from '../../examples/path-matching/main';
 import { expectDistUpToDate, removeFresh, synthFresh, variantObjects } from './harness';
 import { expectMatchesSeed, findObject, loadSeed, precedenceViolations } from './seed-compare';
+import { section } from '../../examples/path-matching/main';
 
 describe('examples/path-matching', () => {
   let fresh: string;

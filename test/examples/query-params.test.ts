@@ -1,6 +1,6 @@
-import { section } from '../../examples/query-params/main';
 import { expectDistUpToDate, removeFresh, synthFresh, variantObjects } from './harness';
 import { expectMatchesSeed, findObject, loadSeed, precedenceViolations } from './seed-compare';
+import { section } from '../../examples/query-params/main';
 
 describe('examples/query-params', () => {
   let fresh: string;

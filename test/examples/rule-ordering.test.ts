@@ -1,6 +1,6 @@
-import { section } from '../../examples/rule-ordering/main';
 import { expectDistUpToDate, removeFresh, synthFresh, variantObjects } from './harness';
 import { expectMatchesSeed, findObject, loadSeed, precedenceViolations } from './seed-compare';
+import { section } from '../../examples/rule-ordering/main';
 
 describe('examples/rule-ordering', () => {
   let fresh: string;

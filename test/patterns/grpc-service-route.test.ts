@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
-import { BackendRef, GrpcRoute, GrpcServiceMethod, GrpcServiceRoute, MatchType } from '../../src';
 import { lessonGateway, onlyRoute, taskApiChart, warnings } from './util';
+import { BackendRef, GrpcRoute, GrpcServiceMethod, GrpcServiceRoute, MatchType } from '../../src';
 
 const b = (name: string) => BackendRef.fromName(name, { port: 50051 });
 

@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
-import { BackendRef, HeaderVersionRoute, MatchType, PathMatch } from '../../src';
 import { lessonGateway, onlyRoute, taskApiChart } from './util';
+import { BackendRef, HeaderVersionRoute, MatchType, PathMatch } from '../../src';
 
 const b = (name: string) => BackendRef.fromName(name, { port: 8000 });
 

@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
-import { BackendRef, HttpMethod, MethodRoute, PathMatch } from '../../src';
 import { lessonGateway, onlyRoute, taskApiChart } from './util';
+import { BackendRef, HttpMethod, MethodRoute, PathMatch } from '../../src';
 
 const b = (name: string) => BackendRef.fromName(name, { port: 8000 });
 const api = { type: 'PathPrefix', value: '/api/' };

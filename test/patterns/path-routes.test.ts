@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
-import { BackendRef, PathMatch, PathRoutes } from '../../src';
 import { lessonGateway, onlyRoute, taskApiChart } from './util';
+import { BackendRef, PathMatch, PathRoutes } from '../../src';
 
 describe('PathRoutes', () => {
   test('routes services by prefix, with an exact override first, whatever the order they are added in', () => {

@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
-import { BackendRef, BlueGreenColor, BlueGreenRoute, HttpRoute, PathMatch, ProgressiveRollout, RolloutStage } from '../../src';
 import { lessonGateway, onlyRoute, taskApiChart } from './util';
+import { BackendRef, BlueGreenColor, BlueGreenRoute, HttpRoute, PathMatch, ProgressiveRollout, RolloutStage } from '../../src';
 
 const stable = () => BackendRef.fromName('task-api-stable', { port: 8000 });
 const canary = () => BackendRef.fromName('task-api-canary', { port: 8000 });
