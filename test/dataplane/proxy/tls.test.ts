@@ -1,7 +1,10 @@
 import * as http2 from 'http2';
 import * as https from 'https';
 import * as tls from 'tls';
+import * as http from 'http';
+import * as net from 'net';
 import { generate } from 'selfsigned';
+import WebSocket, { WebSocketServer } from 'ws';
 import { Backend, NS, StartedGateway, gatewayDoc, startBackend, startGateway } from './helpers';
 import { selectCertificate } from '../../../src/dataplane/proxy/listeners';
 
@@ -55,8 +58,14 @@ describe('TLS listeners', () => {
   let v1: Backend;
   let v2: Backend;
   let gw: StartedGateway;
+  let wsHttp: http.Server;
+  let wss: WebSocketServer;
 
   beforeAll(async () => {
+    wsHttp = http.createServer();
+    wss = new WebSocketServer({ server: wsHttp });
+    wss.on('connection', (sock, req) => sock.send(`proto=${req.headers['x-forwarded-proto']} host=${req.headers.host}`));
+    await new Promise<void>((r) => wsHttp.listen(0, '127.0.0.1', r));
     v1 = await startBackend('infra-backend-v1');
     v2 = await startBackend('infra-backend-v2');
     const tlsRef = (n: string) => ({ certificateRefs: [{ group: '', kind: 'Secret', name: n }] });
@@ -67,13 +76,20 @@ describe('TLS listeners', () => {
       ]),
       await secret('default-cert', 'example.org'),
       await secret('second-cert', 'second-example.org'),
-      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'first', namespace: NS }, spec: { parentRefs: [{ name: 'same-namespace', sectionName: 'https' }], rules: [{ backendRefs: [{ name: 'infra-backend-v1', port: 8080 }] }] } },
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'first', namespace: NS }, spec: { parentRefs: [{ name: 'same-namespace', sectionName: 'https' }], rules: [{ backendRefs: [{ name: 'infra-backend-v1', port: 8080 }] }, { matches: [{ path: { type: 'Exact', value: '/ws' } }], backendRefs: [{ name: 'ws', port: 8080 }] }] } },
       { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'second', namespace: NS }, spec: { parentRefs: [{ name: 'same-namespace', sectionName: 'https-second' }], rules: [{ backendRefs: [{ name: 'infra-backend-v2', port: 8080 }] }] } },
     ];
-    gw = await startGateway(docs, { [`${NS}/infra-backend-v1:8080`]: v1.address, [`${NS}/infra-backend-v2:8080`]: v2.address });
+    gw = await startGateway(docs, {
+      [`${NS}/infra-backend-v1:8080`]: v1.address,
+      [`${NS}/infra-backend-v2:8080`]: v2.address,
+      [`${NS}/ws:8080`]: `127.0.0.1:${(wsHttp.address() as net.AddressInfo).port}`,
+    });
   });
 
   afterAll(async () => {
+    for (const c of wss?.clients ?? []) c.terminate();
+    wss?.close();
+    await new Promise<void>((r) => wsHttp.close(() => r()));
     await gw?.close();
     await v1?.close();
     await v2?.close();
@@ -95,6 +111,16 @@ describe('TLS listeners', () => {
     const ok = await h2Get(gw.port(443), 'second-example.org', 'second-example.org');
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.body)).toMatchObject({ backend: 'infra-backend-v2', headers: { 'x-forwarded-proto': 'https' } });
+  });
+
+  test('WebSocket over TLS (wss) is proxied like an HTTP/1.1 upgrade', async () => {
+    const ws = new WebSocket(`wss://127.0.0.1:${gw.port(443)}/ws`, { servername: 'example.org', headers: { host: 'example.org' }, rejectUnauthorized: false } as WebSocket.ClientOptions);
+    const first = await new Promise<string>((resolve, reject) => {
+      ws.once('message', (d) => resolve(String(d)));
+      ws.once('error', reject);
+    });
+    ws.close();
+    expect(first).toBe('proto=https host=example.org');
   });
 
   test('selectCertificate: exact or wildcard hostname first, else the entry without hostname', () => {
