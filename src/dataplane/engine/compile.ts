@@ -75,7 +75,9 @@ interface ListenerDraft {
   readonly tls?: { certificates: TlsCertificate[] };
   readonly allowedKinds: Set<string>;
   readonly allowsNamespace: (ns: string) => boolean;
+  /** Attached routes in attachment order, and the same entries by route (a route may attach twice). */
   readonly attached: { route: RouteDraft; hostnames: string[] }[];
+  readonly attachedByRoute: Map<RouteDraft, { route: RouteDraft; hostnames: string[] }>;
   readonly where: string;
 }
 
@@ -292,6 +294,7 @@ class Compiler {
         allowedKinds,
         allowsNamespace: this.namespacePolicy(gw, [...at, 'allowedRoutes', 'namespaces'], l.allowedRoutes?.namespaces),
         attached: [],
+        attachedByRoute: new Map(),
         where: formatLocation(gw.doc.file, gw.doc.document, formatFieldPath(at)),
       });
     });
@@ -669,12 +672,14 @@ class Compiler {
           hostnames = [l.hostname];
         }
         attachedAny = true;
-        const existing = l.attached.find((a) => a.route === route);
+        const existing = l.attachedByRoute.get(route);
         if (existing) {
           for (const h of hostnames) if (!existing.hostnames.includes(h)) existing.hostnames.push(h);
           if (hostnames.length === 0) existing.hostnames.length = 0;
         } else {
-          l.attached.push({ route, hostnames });
+          const entry = { route, hostnames };
+          l.attached.push(entry);
+          l.attachedByRoute.set(route, entry);
         }
       }
       if (!attachedAny) this.warn(obj.doc, at, `${route.kind} ${obj.namespace}/${obj.name} does not attach to Gateway ${ns}/${name}: ${why}`);
