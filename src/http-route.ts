@@ -444,7 +444,7 @@ export class HttpRoute extends Resource {
 
   private validateRoute(): string[] {
     const path = this.node.path;
-    const errors = validateRouteCommon(path, 'HTTPRoute', this.namespace, this._parentRefs, this._hostnames, this._rules.map((r) => ({ name: r.name, matches: r._analyzed.length, explicitMatches: r.matches.length })));
+    const errors = validateRouteCommon(path, 'HTTPRoute', this.namespace, this._parentRefs, this._hostnames, this._rules.map((r) => ({ name: r.name, matches: r._analyzed.length, explicitMatches: r._analyzed.length })));
     if (this._rules.length === 0) {
       errors.push(`${path}: the route has no rules; add one with addRule({ backendRefs: [...] })`);
     }
@@ -456,7 +456,9 @@ export class HttpRoute extends Resource {
       Annotations.of(this).addWarning(`${path}: the route has no parentRefs, so no gateway serves it; add one with addParentRef(ParentRef.fromGateway(gateway))`);
     }
 
-    const position = new Map<number, number>(order.map((authorIndex, pos) => [authorIndex, pos]));
+    // Ties go to the rule listed first: the emitted order keeps the author's order wherever that matters, and when no
+    // order is possible (an error above) the author's order is the one to explain.
+    const position = new Map<number, number>((orderErrors.length > 0 ? this._rules.map((_, i) => i) : order).map((authorIndex, pos) => [authorIndex, pos]));
     const located: LocatedMatch[] = [];
     this._rules.forEach((r, i) => r._analyzed.forEach((m, x) => located.push({ label: `${r._shortLabel} match ${x + 1}`, rule: position.get(i)!, match: m })));
     errors.push(...findUnreachable(located).map((e) => `${path}: ${e}`));

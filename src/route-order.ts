@@ -196,6 +196,67 @@ export function matchEquivalent(a: AnalyzedMatch, b: AnalyzedMatch): boolean {
   return comparePrecedence(a, b) === 0 && matchContains(a, b) && matchContains(b, a);
 }
 
+const EMPTY = 'empty';
+const UNKNOWN = 'unknown';
+
+function intersectConditions(a: ValueCondition[], b: ValueCondition[]): ValueCondition[] | typeof EMPTY | typeof UNKNOWN {
+  const out = [...a];
+  for (const cb of b) {
+    const k = out.findIndex((c) => c.name === cb.name);
+    if (k < 0) {
+      out.push(cb);
+      continue;
+    }
+    const ca = out[k];
+    if (ca.type === cb.type && ca.value === cb.value) continue;
+    if (ca.type === MatchType.EXACT && cb.type === MatchType.EXACT) return EMPTY;
+    if (ca.type === MatchType.REGULAR_EXPRESSION && cb.type === MatchType.REGULAR_EXPRESSION) return UNKNOWN;
+    const [r, e] = ca.type === MatchType.REGULAR_EXPRESSION ? [ca, cb] : [cb, ca];
+    if (!tryRegex(r.value, e.value)) return EMPTY;
+    out[k] = e;
+  }
+  return out;
+}
+
+/**
+ * The requests both `a` and `b` match, as one match; `empty` when there are none, `unknown` when the conjunction
+ * of two different regular expressions cannot be written as one match.
+ */
+function intersect(a: AnalyzedMatch, b: AnalyzedMatch): AnalyzedMatch | typeof EMPTY | typeof UNKNOWN {
+  if (a.method !== undefined && b.method !== undefined && a.method !== b.method) return EMPTY;
+  let path: { pathType: PathMatchType; pathValue: string };
+  const aRegex = a.pathType === PathMatchType.REGULAR_EXPRESSION;
+  const bRegex = b.pathType === PathMatchType.REGULAR_EXPRESSION;
+  if (aRegex || bRegex) {
+    const [r, o] = aRegex ? [a, b] : [b, a];
+    if (o.pathType === PathMatchType.REGULAR_EXPRESSION) {
+      if (r.pathValue !== o.pathValue) return UNKNOWN;
+      path = r;
+    } else if (o.pathType === PathMatchType.EXACT) {
+      if (!tryRegex(r.pathValue, o.pathValue)) return EMPTY;
+      path = o;
+    } else {
+      return UNKNOWN;
+    }
+  } else if (a.pathType === PathMatchType.EXACT || b.pathType === PathMatchType.EXACT) {
+    const [e, o] = a.pathType === PathMatchType.EXACT ? [a, b] : [b, a];
+    const ok = o.pathType === PathMatchType.EXACT ? e.pathValue === o.pathValue : underPrefix(e.pathValue, o.pathValue);
+    if (!ok) return EMPTY;
+    path = e;
+  } else if (underPrefix(normPrefix(b.pathValue), a.pathValue)) {
+    path = b;
+  } else if (underPrefix(normPrefix(a.pathValue), b.pathValue)) {
+    path = a;
+  } else {
+    return EMPTY;
+  }
+  const headers = intersectConditions(a.headers, b.headers);
+  const queryParams = intersectConditions(a.queryParams, b.queryParams);
+  if (headers === EMPTY || queryParams === EMPTY) return EMPTY;
+  if (headers === UNKNOWN || queryParams === UNKNOWN) return UNKNOWN;
+  return { pathType: path.pathType, pathValue: path.pathValue, method: a.method ?? b.method, headers, queryParams };
+}
+
 function describeCondition(kind: string, c: ValueCondition): string {
   return c.type === MatchType.EXACT ? `${kind} ${c.name} = ${q(c.value)}` : `${kind} ${c.name} ~ ${q(c.value)}`;
 }
@@ -238,12 +299,24 @@ export function orderRules(rules: RuleForOrdering[]): OrderResult {
   const best = rules.map((r) => r.matches.reduce((x, y) => (comparePrecedence(y, x) < 0 ? y : x)));
   const edges: Edge[] = [];
   const m = (i: number, x: number) => `${rules[i].label} match ${x + 1} (${describeMatch(rules[i].matches[x])})`;
+  // Whether, among requests matching both `w` (of rule wi) and `l`, a match of a rule other than wi always wins
+  // over `w`: then those requests never select rule wi, and rule wi need not come before l's rule for them.
+  const covered = (w: AnalyzedMatch, wi: number, l: AnalyzedMatch): boolean => {
+    const both = intersect(w, l);
+    if (both === EMPTY) return true;
+    if (both === UNKNOWN) return false;
+    return rules.some((r, k) => k !== wi && r.matches.some((c) => {
+      const p = comparePrecedence(c, w);
+      return (p < 0 || (p === 0 && k < wi)) && matchContains(c, both);
+    }));
+  };
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       rules[i].matches.forEach((a, x) => rules[j].matches.forEach((b, y) => {
         const o = matchOverlap(a, b);
         if (o === 'no') return;
         const c = comparePrecedence(a, b);
+        if (c <= 0 ? covered(a, i, b) : covered(b, j, a)) return;
         if (c === 0) {
           edges.push({ from: i, to: j, hard: true, why: `${m(i, x)} ties with ${m(j, y)} and comes first` });
         } else if (c < 0) {

@@ -7,7 +7,7 @@ export interface RuleSummary {
   readonly name?: string;
   /** Matches after defaults (an HTTPRoute rule without matches counts one). */
   readonly matches: number;
-  /** Matches written by the author. */
+  /** Matches as the CRD's total-matches rule counts them (after the API server's defaults). */
   readonly explicitMatches: number;
 }
 
