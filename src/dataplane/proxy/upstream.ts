@@ -56,7 +56,7 @@ export interface Attempt {
 export interface PoolOptions {
   /** Idle keep-alive sockets kept per endpoint. Default 64. */
   readonly maxFreeSockets?: number;
-  /** How long an idle upstream socket is kept. Default 30 s. */
+  /** How long an idle upstream connection is kept; below the usual 5 s server keep-alive timeout. Default 4 s. */
   readonly idleTimeoutMs?: number;
 }
 
@@ -66,7 +66,7 @@ export class UpstreamPools {
   private readonly options: Required<PoolOptions>;
 
   constructor(options: PoolOptions = {}) {
-    this.options = { maxFreeSockets: options.maxFreeSockets ?? 64, idleTimeoutMs: options.idleTimeoutMs ?? 30_000 };
+    this.options = { maxFreeSockets: options.maxFreeSockets ?? 64, idleTimeoutMs: options.idleTimeoutMs ?? 4_000 };
   }
 
   /** The keep-alive agent of an endpoint (created on first use). */
