@@ -89,7 +89,7 @@ const bundleTask = project.addTask('bundle:gateway', {
 });
 bundleTask.exec('rm -rf dist/gateway');
 bundleTask.exec('esbuild src/dataplane/main.ts --bundle --platform=node --target=node20 --outfile=dist/gateway/cdk8s-gateway.js --sourcemap --legal-comments=external --log-level=warning');
-bundleTask.exec(`mkdir -p dist/gateway/${CRD_DIR} && cp -r ${CRD_DIR}/. dist/gateway/${CRD_DIR}/`);
+bundleTask.exec('cp -r crds dist/gateway/');
 
 // `npm test` compiles with jsii first: the jsii build is part of what must pass.
 project.testTask.prependSpawn(project.compileTask);
