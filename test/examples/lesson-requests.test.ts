@@ -170,4 +170,26 @@ describe('the lesson\'s requests, routed by the data plane over the committed ex
     expect(['/tasks/1', '/tasks/urgent', '/tasks/urgent/1'].map((u) => destination(step3, u)))
       .toStrictEqual(['task-api-stable=95 task-api-canary=5', 'urgent-task-api', 'task-api-stable=95 task-api-canary=5']);
   });
+
+  test('exercises: routes in namespace default do not attach to the Gateway in task-api (point 10)', () => {
+    const table = tableOf([loadSeed('exercises', 'exercise-pathprefix')]);
+    expect(destination(table, '/api/tasks')).toBe('404');
+  });
+
+  test('exercises applied one after the other: the older route wins the tie, so the 90/10 split gets nothing (point 13)', () => {
+    // GIVEN the lesson's Gateway in namespace default (the one the exercises reference), exercise 1, then exercise 3
+    const gateway = { ...lessonGateway()[0], metadata: { name: 'task-api-gateway', namespace: 'default' } };
+    const stamped = (name: string, at: string) => {
+      const o = loadSeed('exercises', name);
+      return { ...o, metadata: { ...o.metadata, creationTimestamp: at } };
+    };
+    const docs: SourceDocument[] = [gateway, stamped('exercise-canary', '2026-01-02T00:00:00Z'), stamped('exercise-pathprefix', '2026-01-01T00:00:00Z')]
+      .map((object, i) => ({ file: 'lesson.yaml', document: i + 1, object, lineOf: () => undefined }));
+    const table = compile(docs, { generation: 1 });
+    // WHEN
+    const d = route(table, { gateway: 'default/task-api-gateway', port: 80, host: 'localhost', method: 'GET', path: '/api/tasks', query: '', headers: {} });
+    // THEN
+    expect(d.outcome === 'routed' ? `${d.rule.routeName} ${d.rule.backends.map((b) => b.ref.name).join(' ')}` : d.outcome)
+      .toBe('exercise-pathprefix task-api');
+  });
 });
