@@ -8,8 +8,10 @@
  * - 200 without `backend` (e.g. timeout '0s' cases): routed to a valid backend.
  * - 404 / 421: `not-found` / `misdirected`.
  * - 500: routed, and either the rule answers 500 itself or the picked backend is invalid.
- * - 3xx: routed to a rule with a RequestRedirect filter of that status code (the Location itself is
- *   computed by the proxy's filter code, not by the router).
+ * - 3xx: routed to a rule with a RequestRedirect filter of that status code whose scheme, hostname,
+ *   port and path modifier give the expected Location (the proxy's filter code writes the header).
+ * - URLRewrite cases: the filter's path modifier and hostname give the request-URI and Host the
+ *   backend must see.
  * - mirroredTo: the rule carries a RequestMirror to that backend (mirroring happens in the proxy).
  * - 504/408 (timeouts): routed to a rule with a non-zero request or backendRequest timeout (the
  *   timeout fires in the proxy).
@@ -26,7 +28,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { docs } from './helpers';
 import { pickBackend, backendProbabilities } from '../../../src/dataplane/engine/balancer';
-import { compile } from '../../../src/dataplane/engine/compile';
+import { compile, prefixKey } from '../../../src/dataplane/engine/compile';
 import { CompiledRule, Decision, RouteRequest } from '../../../src/dataplane/engine/model';
 import { route } from '../../../src/dataplane/engine/router';
 
@@ -186,7 +188,20 @@ describe('conformance cases replayed through compile + route', () => {
     if (status >= 300 && status < 400) {
       const redirect = rule.filters.find((f) => f.type === 'RequestRedirect');
       expect(redirect).toBeDefined();
-      if (redirect?.type === 'RequestRedirect') expect(redirect.statusCode).toBe(status);
+      if (redirect?.type !== 'RequestRedirect') return;
+      expect(redirect.statusCode).toBe(status);
+      // AND the filter carries what the Location needs (computed here the way the spec describes it)
+      const want = e.redirect;
+      expect(redirect.scheme ?? 'http').toBe(want.scheme);
+      if (want.host !== null) expect(redirect.hostname).toBe(want.host);
+      expect(redirect.port === undefined ? null : String(redirect.port)).toBe(want.port);
+      let location = request.path;
+      if (redirect.path?.type === 'ReplaceFullPath') location = redirect.path.value;
+      if (redirect.path?.type === 'ReplacePrefixMatch') {
+        const rest = request.path.slice(prefixKey(d.matchedPathPrefix!).length);
+        location = `${redirect.path.value.replace(/\/$/, '')}${rest}` || '/';
+      }
+      expect(location).toBe(want.path);
       return;
     }
     if (file === 'HTTPRouteRetry.json' && status >= 500) {
@@ -209,6 +224,19 @@ describe('conformance cases replayed through compile + route', () => {
       return;
     }
     expect(status).toBe(200);
+    const rewrite = rule.filters.find((f) => f.type === 'URLRewrite');
+    if (rewrite?.type === 'URLRewrite') {
+      // THEN the rewrite gives the path and host the backend must see
+      let rewritten = request.path;
+      if (rewrite.path?.type === 'ReplaceFullPath') rewritten = rewrite.path.value;
+      if (rewrite.path?.type === 'ReplacePrefixMatch') {
+        const rest = request.path.slice(prefixKey(d.matchedPathPrefix!).length);
+        rewritten = `${rewrite.path.value.replace(/\/$/, '')}${rest}` || '/';
+        if (!rewritten.startsWith('/')) rewritten = `/${rewritten}`;
+      }
+      if (e.path !== undefined) expect(`${rewritten}${request.query ? `?${request.query}` : ''}`).toBe(e.path.split('{uuid}').join(UUID));
+      if (e.host !== undefined && rewrite.hostname !== undefined) expect(rewrite.hostname).toBe(e.host);
+    }
     if (e.backend) expectBackend(rule, e.backend, e.namespace);
     else expectValidBackend(rule);
     for (const m of e.mirroredTo ?? []) {
