@@ -368,7 +368,10 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const onSignal = (signal: string) => {
-      if (stopping) return;
+      if (stopping) {
+        log('warn', 'second signal: exiting without waiting for requests in flight', { signal });
+        process.exit(1);
+      }
       stopping = true;
       log('info', 'draining', { signal, drainTimeoutMs });
       server.stop().then(
@@ -382,7 +385,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
         },
       );
     };
-    process.once('SIGTERM', () => onSignal('SIGTERM'));
-    process.once('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
   });
 }

@@ -231,6 +231,28 @@ describe('serve as a process', () => {
     }
   });
 
+  test('fails fast on a second signal while draining', async () => {
+    const backend = await startBackend('hang', () => true);
+    const dir = tmpDir();
+    writeYaml(path.join(dir, 'routes.yaml'), [gatewayDoc(), routeDoc('r', [{ backendRefs: [backendRef('hang')] }])]);
+    fs.writeFileSync(path.join(dir, 'backends.json'), JSON.stringify({ [`${NS}/hang:8080`]: backend.address }));
+    const p = spawnServe(['--routes', dir, '--listen', '80=127.0.0.1:0', '--admin', '127.0.0.1:0', '--backends', path.join(dir, 'backends.json'), '--drain-timeout', '60s', '--no-access-log']);
+    try {
+      await until(() => p.lines.some((l) => l.msg === 'ready'), 20_000);
+      request(p.lines[0].port, { path: '/hang', host: 'example.com', timeoutMs: 20_000 }).catch(() => undefined);
+      await until(() => backend.seen.length === 1);
+      p.child.kill('SIGTERM');
+      await until(() => p.lines.some((l) => l.msg === 'draining'), 5_000);
+      p.child.kill('SIGINT');
+      expect(await p.exited).toBe(1);
+      expect(p.lines.find((l) => l.level === 'warn')?.msg).toMatch(/^second signal: exiting without waiting for requests in flight$/);
+      expect(p.lines.some((l) => l.msg === 'access')).toBe(false);
+    } finally {
+      await backend.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('fails at start on invalid configuration with file:document:field', async () => {
     const dir = tmpDir();
     fs.writeFileSync(path.join(dir, 'a.yaml'), 'kind: Namespace\napiVersion: v1\nmetadata: {name: x}\n---\nkind: HTTPRoute\napiVersion: gateway.networking.k8s.io/v1\nmetadata: {name: r, namespace: x}\nspec: {rules: [{matches: [{path: {type: RegularExpression, value: "(("}}]}]}\n');

@@ -17,7 +17,8 @@ export type FailureKind =
   | 'backend-timeout' // timeouts.backendRequest elapsed for one attempt
   | 'request-timeout' // timeouts.request elapsed for the whole request (including retries)
   | 'grpc-deadline' // the client's grpc-timeout elapsed
-  | 'bad-request'; // the client's request cannot be forwarded (e.g. malformed Host)
+  | 'bad-request' // the client's request cannot be forwarded (e.g. malformed Host)
+  | 'internal'; // a defect in the gateway itself
 
 export interface FailureStatus {
   readonly http: number;
@@ -40,6 +41,7 @@ const CATALOG: Record<FailureKind, FailureStatus> = {
   'request-timeout': { http: 504, grpc: 4, message: 'the request did not complete in time' },
   'grpc-deadline': { http: 504, grpc: 4, message: 'deadline exceeded' },
   'bad-request': { http: 400, grpc: 13, message: 'bad request' },
+  'internal': { http: 500, grpc: 13, message: 'internal error' },
 };
 
 export function failureStatus(kind: FailureKind): FailureStatus {

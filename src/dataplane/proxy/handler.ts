@@ -104,7 +104,7 @@ export class ProxyHandler {
     res.once('finish', done);
     res.once('close', done);
     this.run(binding, req, res, ex).catch((err) => {
-      this.failure(req, res, ex, err instanceof UpstreamError ? err.kind : 'upstream-reset');
+      this.failure(req, res, ex, err instanceof UpstreamError ? err.kind : 'internal');
     });
   }
 

@@ -89,6 +89,7 @@ describe('error catalog', () => {
   test('maps failure kinds to HTTP and gRPC statuses', () => {
     expect([failureStatus('no-route').http, failureStatus('no-route').grpc]).toEqual([404, 12]);
     expect(failureStatus('misdirected').http).toBe(421);
+    expect(failureStatus('internal').http).toBe(500);
     expect(failureStatus('invalid-backend').http).toBe(500);
     expect(failureStatus('upstream-refused').http).toBe(503);
     expect(failureStatus('upstream-reset').http).toBe(502);
