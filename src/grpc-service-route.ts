@@ -5,7 +5,7 @@ import { GrpcMethodMatch } from './grpc-method-match';
 import { GrpcRoute } from './grpc-route';
 import { MatchType } from './header-match';
 import { RoutePatternProps } from './pattern-props';
-import { checkNotEmpty, escapeRegex } from './pattern-util';
+import { checkNotEmpty, escapeRegex, withPath } from './pattern-util';
 import { q, regexMatchesWhole } from './validation';
 
 const METHOD_NAME = /^[A-Za-z_][A-Za-z_0-9]*$/;
@@ -127,7 +127,7 @@ export class GrpcServiceRoute extends Construct {
   constructor(scope: Construct, id: string, props: GrpcServiceRouteProps) {
     super(scope, id);
     // validates the service name
-    GrpcMethodMatch.exact({ service: props.service });
+    withPath(this.node.path, () => GrpcMethodMatch.exact({ service: props.service }));
     this.service = props.service;
     if (props.backendRefs !== undefined) {
       checkNotEmpty(this.node.path, 'backendRefs', props.backendRefs, 'give at least one backend, or leave backendRefs out so only the listed methods are routed');

@@ -3,7 +3,7 @@ import { BackendRef } from './backend-ref';
 import { HttpRoute } from './http-route';
 import { PathMatch, PathMatchType } from './path-match';
 import { RoutePatternProps } from './pattern-props';
-import { checkNotEmpty } from './pattern-util';
+import { checkNotEmpty, withPath } from './pattern-util';
 import { q } from './validation';
 
 /**
@@ -80,14 +80,14 @@ export class PathRoutes extends Construct {
    * Routes requests whose path starts with `prefix` (element by element) to `backendRefs`.
    */
   public addPrefix(prefix: string, backendRefs: BackendRef[]): void {
-    this.addPath({ path: PathMatch.pathPrefix(prefix), backendRefs });
+    this.addPath({ path: withPath(this.node.path, () => PathMatch.pathPrefix(prefix)), backendRefs });
   }
 
   /**
    * Routes requests for exactly `path` to `backendRefs`, overriding any prefix it lies under.
    */
   public addExact(path: string, backendRefs: BackendRef[]): void {
-    this.addPath({ path: PathMatch.exact(path), backendRefs });
+    this.addPath({ path: withPath(this.node.path, () => PathMatch.exact(path)), backendRefs });
   }
 
   /** The routed paths, in the order they were added. */

@@ -38,3 +38,13 @@ export function checkNotEmpty(path: string, what: string, list: readonly unknown
 export function escapeRegex(literal: string): string {
   return literal.replace(/[\\^$.|?*+()[\]{}]/g, (c) => `\\${c}`);
 }
+
+/** Runs `fn`; an error it throws is rethrown with the construct path in front, so the message says where. */
+export function withPath<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    throw new Error(message.startsWith(`${path}: `) ? message : `${path}: ${message}`);
+  }
+}

@@ -105,7 +105,7 @@ describe('GrpcServiceRoute', () => {
 
   test('fails on a service name that is not a protobuf service', () => {
     expect(() => new GrpcServiceRoute(Testing.chart(), 'Grpc', { service: 'task/TaskService', backendRefs: [b('a')] }))
-      .toThrow(/grpc service "task\/TaskService" is not a fully qualified protobuf service name/);
+      .toThrow(/^test\/Grpc: grpc service "task\/TaskService" is not a fully qualified protobuf service name/);
   });
 
   test('fails on a method routed twice', () => {

@@ -74,7 +74,7 @@ describe('HeaderVersionRoute', () => {
 
   test('fails on an invalid header name', () => {
     expect(() => new HeaderVersionRoute(Testing.chart(), 'Version', { headerName: 'x version', defaultBackendRefs: [b('a')] }))
-      .toThrow(/header name "x version"/);
+      .toThrow(/^test\/Version: header name "x version"/);
   });
 
   test('fails on a value routed twice', () => {
@@ -92,7 +92,7 @@ describe('HeaderVersionRoute', () => {
 
   test('fails on an invalid regular expression', () => {
     expect(() => new HeaderVersionRoute(Testing.chart(), 'A', { headerName: 'x-version', versions: [{ value: '(', matchType: MatchType.REGULAR_EXPRESSION, backendRefs: [b('a')] }] }))
-      .toThrow(/regular expression/);
+      .toThrow(/^test\/A: header "x-version" regular expression "\("/);
   });
 
   test('fails synth when an earlier regular expression takes every request of a later value', () => {

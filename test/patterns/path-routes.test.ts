@@ -67,6 +67,6 @@ describe('PathRoutes', () => {
 
   test('fails on a path that does not start with "/"', () => {
     expect(() => new PathRoutes(Testing.chart(), 'Paths').addPrefix('tasks', [BackendRef.fromName('a', { port: 1 })]))
-      .toThrow(/prefix path "tasks" must start with "\/" \(e\.g\. "\/tasks"\)/);
+      .toThrow(/^test\/Paths: prefix path "tasks" must start with "\/" \(e\.g\. "\/tasks"\)/);
   });
 });
