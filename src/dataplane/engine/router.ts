@@ -62,6 +62,11 @@ function routed(listener: CompiledListener, e: IndexEntry, hostname: string | un
   return d;
 }
 
+/** Request values quoted in reasons are cut to a readable length. */
+function clip(s: string): string {
+  return s.length > 200 ? `${s.slice(0, 200)}...` : s;
+}
+
 /** Decides what to do with a request. Never throws. */
 export function route(table: CompiledTable, req: RouteRequest): Decision {
   try {
@@ -74,7 +79,7 @@ export function route(table: CompiledTable, req: RouteRequest): Decision {
 
 function decide(table: CompiledTable, req: RouteRequest): Decision {
   const port = findPort(table, String(req.gateway), Number(req.port));
-  if (!port) return { outcome: 'not-found', reason: `no listener for gateway ${req.gateway} port ${req.port}` };
+  if (!port) return { outcome: 'not-found', reason: `no listener for gateway ${clip(String(req.gateway))} port ${req.port}` };
   const host = normalizeHost(req.host);
   const byHost = selectListener(port, host);
   let listener = byHost;
@@ -85,12 +90,12 @@ function decide(table: CompiledTable, req: RouteRequest): Decision {
       return {
         outcome: 'misdirected',
         listener: bySni,
-        reason: `the TLS server name "${sni}" selected listener "${bySni.name}" but host "${host}" belongs to listener "${byHost.name}"`,
+        reason: `the TLS server name "${clip(sni)}" selected listener "${bySni.name}" but host "${clip(host)}" belongs to listener "${byHost.name}"`,
       };
     }
     listener = bySni ?? byHost;
   }
-  if (!listener) return { outcome: 'not-found', reason: `no listener of ${req.gateway} port ${req.port} accepts host "${host}"` };
+  if (!listener) return { outcome: 'not-found', reason: `no listener of ${req.gateway} port ${req.port} accepts host "${clip(host)}"` };
 
   const path = typeof req.path === 'string' ? req.path : String(req.path ?? '');
   const ctx: RequestContext = {};
@@ -98,7 +103,7 @@ function decide(table: CompiledTable, req: RouteRequest): Decision {
     if (anyBucket(listener.index.grpc, host)) {
       const hit = firstInBuckets(listener.index.grpc, host, (b) => lookupGrpc(b, req, ctx));
       if (hit) return routed(listener, hit.entry, hit.hostname);
-      return { outcome: 'not-found', listener, reason: `no GRPCRoute rule of listener "${listener.name}" matches ${req.grpc.service}/${req.grpc.method}` };
+      return { outcome: 'not-found', listener, reason: `no GRPCRoute rule of listener "${listener.name}" matches ${clip(`${req.grpc.service}/${req.grpc.method}`)}` };
     }
   }
   const hit = firstInBuckets(listener.index.http, host, (b) => lookupHttp(b, path, req, ctx));
@@ -108,7 +113,7 @@ function decide(table: CompiledTable, req: RouteRequest): Decision {
     listener,
     reason: listener.attachedRoutes === 0
       ? `no route is attached to listener "${listener.name}"`
-      : `no rule of the routes attached to listener "${listener.name}" matches host "${host}" path "${path}"`,
+      : `no rule of the routes attached to listener "${listener.name}" matches host "${clip(host)}" path "${clip(path)}"`,
   };
 }
 
