@@ -1,4 +1,5 @@
 import { findObject, KubeObject, loadSeed, precedenceViolations, routeEntries, seedDifferences } from './seed-compare';
+import { expectValidManifests } from '../util/schema';
 
 /** A deep copy to mutate. */
 function copy(obj: KubeObject): any {
@@ -29,6 +30,8 @@ describe('seed fixtures', () => {
       expect({ section, name, apiVersion: obj.apiVersion, hasName: typeof obj.metadata.name, hasNamespace: typeof obj.metadata.namespace })
         .toStrictEqual({ section, name, apiVersion: 'gateway.networking.k8s.io/v1', hasName: 'string', hasNamespace: 'string' });
       expect(['HTTPRoute', 'GRPCRoute', 'Gateway']).toContain(obj.kind);
+      // the API server would accept it (schema and CEL rules of the vendored CRDs)
+      expectValidManifests([obj]);
     }
   });
 
