@@ -144,7 +144,16 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
     i++;
   }
   if (table.routes.length === 0) throw new UsageError('--routes is required (a file or directory of Gateway API YAML)');
-  return { routes: table.routes, gateways: table.gateways, listen: listenOverrides, backendsFile: table.backends, admin, accessLog, watch, drainTimeoutMs };
+  return {
+    routes: table.routes,
+    gateways: table.gateways,
+    listen: listenOverrides,
+    backendsFile: table.backends,
+    admin,
+    accessLog,
+    watch,
+    drainTimeoutMs,
+  };
 }
 
 export interface GatewayServerOptions extends ServeOptions {
@@ -297,7 +306,8 @@ export class GatewayServer {
   }
 
   private compileInput(): CompiledTable {
-    return compileFromArgs({ routes: [...this.options.routes], gateways: [...this.options.gateways], backends: this.options.backendsFile }, this.generation + 1);
+    const args = { routes: [...this.options.routes], gateways: [...this.options.gateways], backends: this.options.backendsFile };
+    return compileFromArgs(args, this.generation + 1);
   }
 
   /** Where each socket binds; throws when two sockets of different Gateways would share an address. */

@@ -1,8 +1,8 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { GatewayServer, parseListen, parseServeArgs } from '../../src/dataplane/serve';
 import { Backend, NS, backendRef, gatewayDoc, request, routeDoc, startBackend, startGateway, tmpDir, until, writeYaml } from './proxy/helpers';
+import { GatewayServer, parseListen, parseServeArgs } from '../../src/dataplane/serve';
 
 const ROOT = path.resolve(__dirname, '../..');
 

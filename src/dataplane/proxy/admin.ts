@@ -7,8 +7,8 @@ import * as net from 'net';
 import { Registry } from 'prom-client';
 
 export interface AdminSources {
-  ready(): boolean;
   readonly registry: Registry;
+  ready(): boolean;
   config(): unknown;
 }
 

@@ -2,8 +2,8 @@
  * The Gateway API HTTP filters as pure functions over paths, hosts and header lists: RequestRedirect's
  * Location, URLRewrite, CORS. Header modifiers live in headers.ts. No I/O here.
  */
-import type { CompiledFilter, PathModifier } from '../engine/model';
 import { HeaderList, first } from './headers';
+import type { CompiledFilter, PathModifier } from '../engine/model';
 
 export type RedirectConfig = Extract<CompiledFilter, { type: 'RequestRedirect' }>;
 export type RewriteConfig = Extract<CompiledFilter, { type: 'URLRewrite' }>;

@@ -40,7 +40,9 @@ let rotation = 0;
  * Sends the request; resolves with the response head of the last attempt, or rejects with an
  * UpstreamError. A buffered (or absent) body is what makes retries possible.
  */
-export async function forward(pools: UpstreamPools, plan: ForwardPlan, signal: AbortSignal, observer: ForwardObserver = {}): Promise<AttemptResponse> {
+export async function forward(
+  pools: UpstreamPools, plan: ForwardPlan, signal: AbortSignal, observer: ForwardObserver = {},
+): Promise<AttemptResponse> {
   if (plan.endpoints.length === 0) throw new UpstreamError('unresolved-backend', 'the backend has no endpoints');
   const replayable = plan.body === undefined || Buffer.isBuffer(plan.body);
   const maxRetries = replayable && plan.retry ? Math.max(0, plan.retry.attempts ?? 1) : 0;

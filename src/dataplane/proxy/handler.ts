@@ -8,7 +8,6 @@ import * as http from 'http';
 import * as http2 from 'http2';
 import * as net from 'net';
 import { Readable } from 'stream';
-import type { CompiledBackend, CompiledFilter, CompiledRule, CompiledTable, Decision, HeaderModifier, RouteRequest } from '../engine/model';
 import { AccessLog } from './access-log';
 import { FailureKind, UpstreamError, failureStatus, grpcStatusForHttp } from './errors';
 import { CorsConfig, corsPreflightHeaders, corsResponseHeaders, isPreflight, modifyPath, redirectLocation, splitHostPort } from './filters';
@@ -17,6 +16,7 @@ import { HeaderList, applyHeaderModifier, cloneHeaders, headerList, setForwarded
 import { GatewayMetrics } from './metrics';
 import { Mirror } from './mirror';
 import { AttemptResponse, Endpoint, UpstreamPools } from './upstream';
+import type { CompiledBackend, CompiledFilter, CompiledRule, CompiledTable, Decision, HeaderModifier, RouteRequest } from '../engine/model';
 
 /** What the proxy needs from the engine (the router and the balancer). */
 export interface RoutingEngine {

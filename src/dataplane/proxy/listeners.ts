@@ -9,9 +9,9 @@ import * as http from 'http';
 import * as http2 from 'http2';
 import * as net from 'net';
 import * as tls from 'tls';
+import { SocketBinding } from './handler';
 import type { SniCertificate, SocketSpec } from '../engine/model';
 import { hostnameMatches } from '../engine/util';
-import { SocketBinding } from './handler';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 

@@ -182,6 +182,7 @@ export class UpstreamPools {
           body: stream,
           trailers: () => trailers,
           address,
+          // eslint-disable-next-line no-bitwise
           endAfterHeaders: stream.endAfterHeaders || (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0,
           abort: () => stream.close(http2.constants.NGHTTP2_CANCEL),
         });

@@ -79,9 +79,9 @@ export interface StartedGateway {
   readonly logs: any[];
   readonly access: AccessLogEntry[];
   readonly dir: string;
+  readonly adminPort: number;
   /** Bound port of (gateway, listener port). */
   port(listenerPort?: number, gateway?: string): number;
-  readonly adminPort: number;
   close(): Promise<void>;
 }
 
@@ -120,7 +120,9 @@ export function writeYaml(file: string, docs: any[]): void {
 }
 
 /** Starts a gateway in-process: docs in a temp dir, backends map `NS/name:8080` -> address, listener 80 on 127.0.0.1:0. */
-export async function startGateway(docs: any[], backends: Record<string, string | string[]>, extra: Partial<GatewayServerOptions> = {}): Promise<StartedGateway> {
+export async function startGateway(
+  docs: any[], backends: Record<string, string | string[]>, extra: Partial<GatewayServerOptions> = {},
+): Promise<StartedGateway> {
   const dir = tmpDir();
   writeYaml(path.join(dir, 'routes.yaml'), docs);
   fs.writeFileSync(path.join(dir, 'backends.json'), JSON.stringify(backends));
@@ -171,7 +173,17 @@ export interface Reply {
 }
 
 /** One HTTP/1.1 request on a fresh connection (keep-alive off), with a timeout. */
-export function request(port: number, options: { method?: string; path?: string; host?: string; headers?: Record<string, string | string[]>; body?: string | Buffer; agent?: http.Agent; timeoutMs?: number } = {}): Promise<Reply> {
+export interface RequestOptions {
+  readonly method?: string;
+  readonly path?: string;
+  readonly host?: string;
+  readonly headers?: Record<string, string | string[]>;
+  readonly body?: string | Buffer;
+  readonly agent?: http.Agent;
+  readonly timeoutMs?: number;
+}
+
+export function request(port: number, options: RequestOptions = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | string[]> = { ...(options.headers ?? {}) };
     if (options.host !== undefined) headers.host = options.host;
@@ -192,7 +204,9 @@ export function request(port: number, options: { method?: string; path?: string;
 }
 
 /** One HTTP/2 cleartext (prior knowledge) request. */
-export function requestH2(port: number, options: { method?: string; path?: string; authority?: string; headers?: Record<string, string> } = {}): Promise<Reply & { trailers: http2.IncomingHttpHeaders }> {
+export function requestH2(
+  port: number, options: { method?: string; path?: string; authority?: string; headers?: Record<string, string> } = {},
+): Promise<Reply & { trailers: http2.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(`http://127.0.0.1:${port}`);
     session.on('error', reject);

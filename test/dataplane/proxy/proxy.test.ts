@@ -222,7 +222,9 @@ describe('proxy over real sockets', () => {
   test('CORS preflight is answered at the gateway; simple requests get CORS headers', async () => {
     const before = v1.seen.length;
     const pre = await request(gw.port(), {
-      method: 'OPTIONS', path: '/cors-1', host: 'example.com',
+      method: 'OPTIONS',
+      path: '/cors-1',
+      host: 'example.com',
       headers: { 'origin': 'https://xpto.www.bar.com', 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-header-1, x-header-2' },
     });
     expect(pre.status).toBe(200);
@@ -340,14 +342,12 @@ describe('proxy over real sockets', () => {
   });
 });
 
-/** A small deterministic random source (mulberry32). */
+/** Park-Miller "minimal standard" PRNG in [0, 1): deterministic weighted choices. */
 function seeded(seed: number): () => number {
-  let a = seed >>> 0;
+  const M = 2147483647;
+  let state = (seed % (M - 1)) + 1;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    state = (state * 48271) % M;
+    return (state - 1) / (M - 1);
   };
 }

@@ -1,8 +1,8 @@
+import * as http from 'http';
 import * as http2 from 'http2';
 import * as https from 'https';
-import * as tls from 'tls';
-import * as http from 'http';
 import * as net from 'net';
+import * as tls from 'tls';
 import { generate } from 'selfsigned';
 import WebSocket, { WebSocketServer } from 'ws';
 import { Backend, NS, StartedGateway, gatewayDoc, startBackend, startGateway } from './helpers';
@@ -19,7 +19,14 @@ async function secret(name: string, cn: string): Promise<any> {
   };
 }
 
-function httpsGet(port: number, servername: string | undefined, host: string): Promise<{ status: number; cn: string; body: string; alpn: string | false }> {
+interface TlsReply {
+  status: number;
+  cn: string;
+  body: string;
+  alpn: string | false;
+}
+
+function httpsGet(port: number, servername: string | undefined, host: string): Promise<TlsReply> {
   return new Promise((resolve, reject) => {
     const req = https.request({ host: '127.0.0.1', port, path: '/tls', servername, headers: { host }, rejectUnauthorized: false, agent: false, ALPNProtocols: ['http/1.1'] } as https.RequestOptions);
     req.setTimeout(5_000, () => req.destroy(new Error('client timeout')));
