@@ -128,10 +128,21 @@ export class AllowedRoutes {
     }
     const selector = {
       matchLabels: Object.keys(labels).length > 0 ? { ...labels } : undefined,
-      matchExpressions: expressions.length > 0 ? expressions.map((e) => ({ key: e.key, operator: e.operator, values: e.values && e.values.length > 0 ? [...e.values] : undefined })) : undefined,
+      matchExpressions: expressions.length === 0 ? undefined : expressions.map((e) => ({
+        key: e.key,
+        operator: e.operator,
+        values: e.values && e.values.length > 0 ? [...e.values] : undefined,
+      })),
     };
     return new AllowedRoutes('Selector', selector, options.kinds);
   }
+
+  /**
+   * The route kinds the listener accepts.
+   *
+   * @default - the kinds that match the listener's protocol
+   */
+  public readonly kinds?: RouteKind[];
 
   private constructor(
     /** Where routes may come from: `Same`, `All` or `Selector`. */
@@ -144,13 +155,6 @@ export class AllowedRoutes {
     }
     this.kinds = kinds === undefined ? undefined : [...kinds];
   }
-
-  /**
-   * The route kinds the listener accepts.
-   *
-   * @default - the kinds that match the listener's protocol
-   */
-  public readonly kinds?: RouteKind[];
 
   /** @internal */
   public _render(): any {

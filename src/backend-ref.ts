@@ -109,6 +109,16 @@ export interface ResourceBackendRefOptions {
   readonly filters?: HttpRouteFilter[];
 }
 
+interface BackendRefFields {
+  readonly group?: string;
+  readonly kind?: string;
+  readonly name: string;
+  readonly namespace?: string;
+  readonly port?: number;
+  readonly weight?: number;
+  readonly filters?: HttpRouteFilter[];
+}
+
 /**
  * A backend of a route rule: where matching requests are sent, with an optional weight.
  */
@@ -173,7 +183,7 @@ export class BackendRef {
   /** Filters applied only to requests sent to this backend. */
   public readonly filters: HttpRouteFilter[];
 
-  private constructor(options: ResourceBackendRefOptions | { group?: string; kind?: string; name: string; namespace?: string; port?: number; weight?: number; filters?: HttpRouteFilter[] }) {
+  private constructor(options: BackendRefFields) {
     validateObjectName('backend name', options.name);
     if (options.namespace !== undefined) validateNamespace(`backend ${q(options.name)} namespace`, options.namespace);
     if (options.port !== undefined) validatePort(`backend ${q(options.name)} port`, options.port);

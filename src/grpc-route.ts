@@ -1,16 +1,15 @@
 import { Lazy } from 'cdk8s';
-import { Annotations } from './annotations';
 import { Construct } from 'constructs';
+import { Annotations } from './annotations';
 import { BackendRef } from './backend-ref';
 import { GrpcMethodMatch } from './grpc-method-match';
 import { GrpcRouteFilter } from './grpc-route-filter';
 import { HeaderMatch } from './header-match';
 import { HttpRouteFilterType } from './http-route-filter';
-import { normalizeConditions } from './http-route';
 import * as l1 from './imports/gateway.networking.k8s.io';
 import { ParentRef } from './parent-ref';
 import { Resource, ResourceProps } from './resource';
-import { validateRouteCommon } from './route-validation';
+import { normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
 import { q, validateDnsSubdomain, validateHostname } from './validation';
 
 /**
@@ -184,7 +183,7 @@ export class GrpcRouteRule {
       name: this.name,
       matches: this._matches.length === 0 ? undefined : this._matches.map((m) => ({
         method: m.method === undefined ? undefined : { type: m.method.type as any, service: m.method.service, method: m.method.method },
-        headers: m.headers === undefined || m.headers.length === 0 ? undefined : m.headers.map((h) => ({ name: h.name, type: h.type as any, value: h.value })),
+        headers: renderConditions(m.headers),
       })),
       filters: this._filters.length === 0 ? undefined : this._filters.map((f) => f._render()),
       backendRefs: this._backendRefs.length === 0 ? undefined : this._backendRefs.map((b) => ({

@@ -1,6 +1,6 @@
 import type { BackendRef } from './backend-ref';
-import { HttpPathModifier } from './http-path-modifier';
 import { renderHeaderModifier, renderRequestMirror } from './filter-render';
+import { HttpPathModifier } from './http-path-modifier';
 import { validateHostname, validatePort } from './validation';
 
 /**

@@ -1,8 +1,8 @@
 import { Duration, Lazy } from 'cdk8s';
-import { Annotations } from './annotations';
 import { Construct } from 'constructs';
+import { Annotations } from './annotations';
 import { BackendRef } from './backend-ref';
-import { HeaderMatch, MatchType } from './header-match';
+import { HeaderMatch } from './header-match';
 import { HttpMethod } from './http-method';
 import { HttpPathModifierType } from './http-path-modifier';
 import { HttpRouteFilter, HttpRouteFilterType } from './http-route-filter';
@@ -12,7 +12,7 @@ import { PathMatch, PathMatchType } from './path-match';
 import { QueryParamMatch } from './query-param-match';
 import { Resource, ResourceProps } from './resource';
 import { AnalyzedMatch, describeMatch, findUnreachable, LocatedMatch, matchContains, matchEquivalent, comparePrecedence, orderRules } from './route-order';
-import { validateRouteCommon } from './route-validation';
+import { normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
 import { q, renderGatewayDuration, validateDnsSubdomain, validateHostname } from './validation';
 
 /**
@@ -113,23 +113,6 @@ interface NormalizedMatch {
   readonly analyzed: AnalyzedMatch;
 }
 
-/** @internal */
-export function normalizeConditions(what: string, kind: 'header' | 'query parameter', items: Array<{ name: string; type: MatchType; value: string }>, caseInsensitive: boolean) {
-  if (items.length > 16) {
-    throw new Error(`${what} has ${items.length} ${kind} matches; at most 16 are allowed`);
-  }
-  const seen = new Map<string, string>();
-  return items.map((h) => {
-    const key = caseInsensitive ? h.name.toLowerCase() : h.name;
-    const other = seen.get(key);
-    if (other !== undefined) {
-      throw new Error(`${what} matches ${kind} ${q(other)} twice${other !== h.name ? ` (as ${q(other)} and ${q(h.name)}; ${kind} names are case-insensitive)` : ''}; the gateway would ignore the second, so keep one`);
-    }
-    seen.set(key, h.name);
-    return { name: key, type: h.type, value: h.value };
-  });
-}
-
 /**
  * A rule of an HTTPRoute, returned by `HttpRoute.addRule`; more matches, filters and backends can be added to it.
  */
@@ -169,7 +152,9 @@ export class HttpRouteRule {
         request: request === undefined ? undefined : renderGatewayDuration(`${this._label}: request timeout`, request.toMilliseconds({ integral: false })),
         backendRequest: backend === undefined ? undefined : renderGatewayDuration(`${this._label}: backendRequest timeout`, backend.toMilliseconds({ integral: false })),
       };
-      if (request !== undefined && backend !== undefined && request.toMilliseconds({ integral: false }) !== 0 && backend.toMilliseconds({ integral: false }) > request.toMilliseconds({ integral: false })) {
+      const requestMs = request?.toMilliseconds({ integral: false });
+      const backendMs = backend?.toMilliseconds({ integral: false });
+      if (requestMs !== undefined && backendMs !== undefined && requestMs !== 0 && backendMs > requestMs) {
         throw new Error(`${this._label}: backendRequest timeout ${this.renderedTimeouts.backendRequest} is longer than the request timeout ${this.renderedTimeouts.request}; make it at most ${this.renderedTimeouts.request}`);
       }
     }
@@ -311,8 +296,8 @@ export class HttpRouteRule {
 function renderMatch(m: HttpRouteMatchProps): l1.HttpRouteSpecRulesMatches {
   return {
     path: m.path === undefined ? undefined : { type: m.path.type as any, value: m.path.value },
-    headers: m.headers === undefined || m.headers.length === 0 ? undefined : m.headers.map((h) => ({ name: h.name, type: h.type as any, value: h.value })),
-    queryParams: m.queryParams === undefined || m.queryParams.length === 0 ? undefined : m.queryParams.map((h) => ({ name: h.name, type: h.type as any, value: h.value })),
+    headers: renderConditions(m.headers),
+    queryParams: renderConditions(m.queryParams),
     method: m.method as any,
   };
 }
@@ -458,7 +443,8 @@ export class HttpRoute extends Resource {
 
     // Ties go to the rule listed first: the emitted order keeps the author's order wherever that matters, and when no
     // order is possible (an error above) the author's order is the one to explain.
-    const position = new Map<number, number>((orderErrors.length > 0 ? this._rules.map((_, i) => i) : order).map((authorIndex, pos) => [authorIndex, pos]));
+    const positions = orderErrors.length > 0 ? this._rules.map((_, i) => i) : order;
+    const position = new Map<number, number>(positions.map((authorIndex, pos) => [authorIndex, pos]));
     const located: LocatedMatch[] = [];
     this._rules.forEach((r, i) => r._analyzed.forEach((m, x) => located.push({ label: `${r._shortLabel} match ${x + 1}`, rule: position.get(i)!, match: m })));
     errors.push(...findUnreachable(located).map((e) => `${path}: ${e}`));

@@ -112,7 +112,7 @@ export class ParentRef {
    * Errors for a reference to an in-app Gateway that cannot attach the route: a sectionName or port the Gateway has
    * no listener for, or no selected listener that accepts the route (its kind, namespace or hostnames). @internal
    */
-  public _validate(route: { kind: string; namespace: string | undefined; hostnames: string[] }): string[] {
+  public _validate(route: AttachingRoute): string[] {
     const gateway = this.gateway;
     if (gateway === undefined) return [];
     const errors: string[] = [];
@@ -122,7 +122,8 @@ export class ParentRef {
       errors.push(`parent gateway ${gw} has no listener named ${q(this.sectionName)}; use one of ${listeners.map((l) => q(l.name)).join(', ') || '(none)'} or add the listener`);
       return errors;
     }
-    const selected = listeners.filter((l) => (this.sectionName === undefined || l.name === this.sectionName) && (this.port === undefined || l.port === this.port));
+    const selected = listeners.filter((l) =>
+      (this.sectionName === undefined || l.name === this.sectionName) && (this.port === undefined || l.port === this.port));
     if (this.port !== undefined && selected.length === 0) {
       errors.push(`parent gateway ${gw} has no listener${this.sectionName ? ` named ${q(this.sectionName)}` : ''} on port ${this.port}; use one of its ports (${[...new Set(listeners.map((l) => l.port))].join(', ')})`);
       return errors;
@@ -140,7 +141,13 @@ export class ParentRef {
 }
 
 /** Why a listener certainly does not accept a route, or undefined when it may. */
-function listenerRejects(l: Listener, gatewayNamespace: string | undefined, route: { kind: string; namespace: string | undefined; hostnames: string[] }): string | undefined {
+interface AttachingRoute {
+  readonly kind: string;
+  readonly namespace: string | undefined;
+  readonly hostnames: string[];
+}
+
+function listenerRejects(l: Listener, gatewayNamespace: string | undefined, route: AttachingRoute): string | undefined {
   const allowed = l.allowedRoutes;
   const kinds = allowed?.kinds;
   if (kinds !== undefined && !kinds.some((k) => k.group === 'gateway.networking.k8s.io' && k.kind === route.kind)) {

@@ -1,4 +1,5 @@
 // Checks shared by HttpRoute and GrpcRoute. Internal: not exported from index.ts.
+import { MatchType } from './header-match';
 import { ParentRef } from './parent-ref';
 import { q } from './validation';
 
@@ -15,7 +16,9 @@ export interface RuleSummary {
  * hostnames <= 16; parentRefs <= 32 and the two sectionName CEL rules; in-app Gateway listeners exist; rules <= 16;
  * total matches <= 128; rule names unique.
  */
-export function validateRouteCommon(path: string, kind: string, namespace: string | undefined, parentRefs: ParentRef[], hostnames: string[], rules: RuleSummary[]): string[] {
+export function validateRouteCommon(
+  path: string, kind: string, namespace: string | undefined, parentRefs: ParentRef[], hostnames: string[], rules: RuleSummary[],
+): string[] {
   const errors: string[] = [];
   if (parentRefs.length > 32) errors.push(`${path}: the route has ${parentRefs.length} parentRefs; at most 32 are allowed`);
   if (hostnames.length > 16) errors.push(`${path}: the route has ${hostnames.length} hostnames; at most 16 are allowed (use a wildcard such as "*.example.com" or split the route)`);
@@ -50,4 +53,24 @@ export function validateRouteCommon(path: string, kind: string, namespace: strin
     else names.set(r.name, i);
   });
   return errors;
+}
+
+export function normalizeConditions(what: string, kind: 'header' | 'query parameter', items: Array<{ name: string; type: MatchType; value: string }>, caseInsensitive: boolean) {
+  if (items.length > 16) {
+    throw new Error(`${what} has ${items.length} ${kind} matches; at most 16 are allowed`);
+  }
+  const seen = new Map<string, string>();
+  return items.map((h) => {
+    const key = caseInsensitive ? h.name.toLowerCase() : h.name;
+    const other = seen.get(key);
+    if (other !== undefined) {
+      throw new Error(`${what} matches ${kind} ${q(other)} twice${other !== h.name ? ` (as ${q(other)} and ${q(h.name)}; ${kind} names are case-insensitive)` : ''}; the gateway would ignore the second, so keep one`);
+    }
+    seen.set(key, h.name);
+    return { name: key, type: h.type, value: h.value };
+  });
+}
+
+export function renderConditions(items: Array<{ name: string; type: MatchType; value: string }> | undefined): any[] | undefined {
+  return items === undefined || items.length === 0 ? undefined : items.map((h) => ({ name: h.name, type: h.type, value: h.value }));
 }

@@ -22,7 +22,6 @@
  * | rules: total matches across all rules <= 128                                       | validate: HttpRoute, GrpcRoute                      |
  * | rules[].matches: maxItems 64                                                       | validate: HttpRoute, GrpcRoute                      |
  * | rules[].name: DNS-1123 subdomain, <= 253                                           | eager: rule constructors                            |
- * | rules[].name: unique within the route (listMapKey semantics of the spec)           | validate: HttpRoute, GrpcRoute                      |
  * | rules[].filters, backendRefs, backendRefs[].filters: maxItems 16                   | validate: HttpRoute, GrpcRoute                      |
  * | rules[]: RequestRedirect filter must not be used together with backendRefs         | validate: HttpRoute                                 |
  * | rules[]: RequestRedirect/URLRewrite replacePrefixMatch needs exactly one PathPrefix| validate: HttpRoute (rule and backendRef filters)   |
@@ -72,6 +71,26 @@
  * | Gateway listeners[].allowedRoutes.kinds: maxItems 8, kind pattern                  | eager: `AllowedRoutes`                              |
  * | ReferenceGrant from/to: minItems 1, maxItems 16                                    | validate: ReferenceGrant                            |
  * | ReferenceGrant from.namespace DNS-1123 label; to.name 1..253; kind pattern         | eager: ReferenceGrantFrom / ReferenceGrantTo        |
+ *
+ * Checks beyond the CRDs (the spec's MUSTs and routing intent), all "validate" unless noted:
+ *
+ * | check                                                                              | enforced in                                         |
+ * | -------------------------------------------------------------------------------- | --------------------------------------------------- |
+ * | a route has at least one rule (the API server would add one without backends)      | HttpRoute, GrpcRoute                                |
+ * | rule names unique in a route (spec: "MUST be unique within a Route")               | HttpRoute, GrpcRoute                                |
+ * | hostnames listed once                                                              | eager: `addHostname`                                |
+ * | a parentRef's sectionName / port exists on the in-app Gateway                      | `ParentRef._validate`                               |
+ * | some selected listener accepts the route (allowedRoutes kinds, Same namespace,     | `ParentRef._validate`                               |
+ * |   hostname intersection)                                                           |                                                     |
+ * | rules emitted in precedence order; first-match and spec select the same rule       | HttpRoute (`orderRules` in route-order.ts)          |
+ * | a match that can never be selected (repeated, or covered by a match that wins)     | HttpRoute (one route, and across routes on the same |
+ * |                                                                                    |   parent and hostname); GrpcRoute (repeats)         |
+ * | gRPC method/service regex written as a glob (`Get*`)                               | warning: GrpcRoute `addMatch`                       |
+ * | a route without parentRefs                                                         | warning: HttpRoute, GrpcRoute                       |
+ * | header names unique in a match and in a header modifier, ignoring case             | eager: route `addMatch`, header modifier factories  |
+ * | a header modifier / url rewrite that changes nothing                               | eager: factories                                    |
+ * | a mirror backend without weight and filters                                        | eager: `requestMirror`                              |
+ * | `BackendRef.fromService` port is one of the Service's ports                        | eager: `BackendRef.fromService`                     |
  *
  * Not decidable at synth time (left to the API server / controller): references to objects outside the app,
  * ReferenceGrant coverage of cross-namespace references, Gateway `addresses`, `infrastructure` and `tls` blocks

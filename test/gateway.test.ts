@@ -69,7 +69,9 @@ describe('Gateway', () => {
     expect(gw.listeners.map((l) => [l.name, l.protocol, l.port])).toStrictEqual([['http', ListenerProtocol.HTTP, 80], ['https', ListenerProtocol.HTTPS, 443]]);
     expect(gateways(chart)[0].spec.listeners).toStrictEqual([
       {
-        name: 'http', port: 80, protocol: 'HTTP',
+        name: 'http',
+        port: 80,
+        protocol: 'HTTP',
         allowedRoutes: { namespaces: { from: 'Same' }, kinds: [{ group: 'gateway.networking.k8s.io', kind: 'GRPCRoute' }, { group: 'example.com', kind: 'CustomRoute' }] },
       },
       { name: 'https', port: 443, protocol: 'HTTPS', tls: { mode: 'Terminate', certificateRefs: [{ name: 'cert' }] }, allowedRoutes: { namespaces: { from: 'All' } } },

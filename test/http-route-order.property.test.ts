@@ -123,7 +123,9 @@ describe('rule order (property)', () => {
   });
 
   test('every "cannot be ordered" error is real: no order of the rules makes first-match agree with the spec', () => {
-    const permutations = (n: number): number[][] => (n === 0 ? [[]] : permutations(n - 1).flatMap((p) => Array.from({ length: n }, (_, k) => [...p.slice(0, k), n - 1, ...p.slice(k)])));
+    const permutations = (n: number): number[][] => (n === 0
+      ? [[]]
+      : permutations(n - 1).flatMap((p) => Array.from({ length: n }, (_, k) => [...p.slice(0, k), n - 1, ...p.slice(k)])));
     fc.assert(fc.property(fc.array(fc.array(matchArb, { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 4 }), (rules) => {
       const { error } = synth(rules);
       if (error === undefined || !/cannot be ordered/.test(error) || /can never be selected|repeats/.test(error)) return;

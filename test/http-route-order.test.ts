@@ -211,7 +211,12 @@ describe('unreachable matches in one route', () => {
 });
 
 describe('unreachable matches across routes', () => {
-  function twoRoutes(a: { hostnames?: string[]; sectionName?: string }, b: { hostnames?: string[]; sectionName?: string }, matchA: HttpRouteMatchProps, matchB: HttpRouteMatchProps) {
+  interface Attachment {
+    readonly hostnames?: string[];
+    readonly sectionName?: string;
+  }
+
+  function twoRoutes(a: Attachment, b: Attachment, matchA: HttpRouteMatchProps, matchB: HttpRouteMatchProps) {
     const { chart, gateway } = setup();
     gateway.addListener(Listener.http({ name: 'alt', port: 8080 }));
     new HttpRoute(chart, 'first', { metadata: { name: 'first' }, hostnames: a.hostnames, parentRefs: [ParentRef.fromGateway(gateway, { sectionName: a.sectionName })], rules: [rule('one', matchA)] });

@@ -128,7 +128,10 @@ describe('HttpRoute', () => {
       rules: [{
         matches: [{ path: PathMatch.pathPrefix('/old') }],
         filters: [HttpRouteFilter.requestRedirect({
-          scheme: RedirectScheme.HTTPS, hostname: 'new.example.com', port: 8443, statusCode: 301,
+          scheme: RedirectScheme.HTTPS,
+          hostname: 'new.example.com',
+          port: 8443,
+          statusCode: 301,
           path: HttpPathModifier.replaceFullPath('/new'),
         })],
       }],
@@ -180,7 +183,8 @@ describe('HttpRoute', () => {
     });
     // THEN
     expect(routes(chart)[0].spec.rules[0].backendRefs).toStrictEqual([{
-      name: 'svc', port: 80,
+      name: 'svc',
+      port: 80,
       filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-backend', value: 'svc' }] } }],
     }]);
   });
