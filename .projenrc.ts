@@ -91,6 +91,13 @@ bundleTask.exec('rm -rf dist/gateway');
 bundleTask.exec('esbuild src/dataplane/main.ts --bundle --platform=node --target=node20 --outfile=dist/gateway/cdk8s-gateway.js --sourcemap --legal-comments=external --log-level=warning');
 bundleTask.exec('cp -r crds dist/gateway/');
 
+// The newcomer's main job: synthesize the examples, run the gateway on them with echo backends, send the lesson's
+// requests and print who answered.
+project.addTask('demo', {
+  description: "route the lesson's requests through the gateway on the synthesized examples and print who answered",
+  exec: 'ts-node --transpile-only demo/run.ts',
+});
+
 // `npm test` compiles with jsii first: the jsii build is part of what must pass.
 project.testTask.prependSpawn(project.compileTask);
 
