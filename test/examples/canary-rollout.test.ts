@@ -1,6 +1,6 @@
 import { copyOf, expectDistUpToDate, removeFresh, synthFresh, variantObjects } from './harness';
 import { expectMatchesSeed, KubeObject, loadSeed, precedenceViolations, seedDifferences } from './seed-compare';
-import { section, STAGES, VARIANTS } from '../../examples/canary-rollout/main';
+import { buildApp, section, STAGES, VARIANTS } from '../../examples/canary-rollout/main';
 
 /** The route without backendRefs of weight 0 (they receive no requests). */
 function withoutZeroWeights(route: KubeObject): KubeObject {
@@ -49,6 +49,11 @@ describe('examples/canary-rollout', () => {
 
   test('the stages are the lesson\'s 5%, 25%, 50% and 100% canary', () => {
     expect(STAGES.map((s) => s.percentages[1])).toStrictEqual([5, 25, 50, 100]);
+  });
+
+  test('fails on an unknown variant, listing the known ones', () => {
+    expect(() => buildApp('unused', 'stage-9'))
+      .toThrow(/^examples\/canary-rollout: unknown variant "stage-9"; use one of canary, stage-1, stage-2, stage-3, stage-4, blue-green-before, blue-green-after$/);
   });
 
   test.each(VARIANTS)('snapshot of %s', (variant) => {

@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { lessonGateway, onlyRoute, taskApiChart } from './util';
-import { BackendRef, MirrorRoute, PathMatch } from '../../src';
+import { BackendRef, HttpRouteFilter, MirrorRoute, PathMatch } from '../../src';
 
 const b = (name: string) => BackendRef.fromName(name, { port: 8000 });
 
@@ -51,6 +51,12 @@ describe('MirrorRoute', () => {
   test('fails on a shadow with a weight', () => {
     expect(() => new MirrorRoute(Testing.chart(), 'Mirror', { primary: b('a'), shadow: b('s').withWeight(1) }))
       .toThrow(/^test\/Mirror: shadow backend "s" has a weight, which a mirror does not use; create it without weight and filters/);
+  });
+
+  test('fails on a shadow with filters', () => {
+    const shadow = BackendRef.fromName('s', { port: 8000, filters: [HttpRouteFilter.requestHeaderModifier({ set: { 'x-shadow': '1' } })] });
+    expect(() => new MirrorRoute(Testing.chart(), 'Mirror', { primary: b('a'), shadow }))
+      .toThrow(/^test\/Mirror: shadow backend "s" has a filter, which a mirror does not use; create it without weight and filters/);
   });
 
   test('fails when the shadow is the primary', () => {
