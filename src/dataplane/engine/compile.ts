@@ -261,26 +261,28 @@ class Compiler {
 
       let tls: { certificates: TlsCertificate[] } | undefined;
       if (protocol === 'HTTPS') {
-        const t = l.tls ?? {};
+        const t = this.map(gw, [...at, 'tls'], l.tls);
         if (t.mode !== undefined && t.mode !== 'Terminate') {
           this.warn(gw.doc, [...at, 'tls', 'mode'], `listener "${name}": tls mode ${t.mode} is not supported for HTTPS; the listener is not served`);
           portHostnames.get(port)!.delete(hostKey);
           return;
         }
-        tls = { certificates: this.readCertificates(gw, [...at, 'tls', 'certificateRefs'], name) };
-        if (this.array(gw, [...at, 'tls', 'certificateRefs']).length === 0) {
+        tls = { certificates: this.readCertificates(gw, [...at, 'tls', 'certificateRefs'], t.certificateRefs, name) };
+        if (this.array(gw, [...at, 'tls', 'certificateRefs'], t.certificateRefs).length === 0) {
           this.warn(gw.doc, [...at, 'tls'], `listener "${name}": HTTPS needs tls.certificateRefs; without a certificate no handshake can complete`);
         }
       }
 
       const allowedKinds = new Set<string>();
-      const kinds = l.allowedRoutes?.kinds;
-      if (kinds === undefined) {
+      const allowedRoutes = this.map(gw, [...at, 'allowedRoutes'], l.allowedRoutes);
+      const kinds = allowedRoutes.kinds;
+      if (kinds === undefined || kinds === null) {
         allowedKinds.add('HTTPRoute');
         allowedKinds.add('GRPCRoute');
       } else {
-        this.array(gw, [...at, 'allowedRoutes', 'kinds']).forEach((k) => {
-          if ((k?.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (k?.kind === 'HTTPRoute' || k?.kind === 'GRPCRoute')) allowedKinds.add(k.kind);
+        this.array(gw, [...at, 'allowedRoutes', 'kinds'], kinds).forEach((raw, k2) => {
+          const k = this.map(gw, [...at, 'allowedRoutes', 'kinds', k2], raw);
+          if ((k.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (k?.kind === 'HTTPRoute' || k?.kind === 'GRPCRoute')) allowedKinds.add(k.kind);
         });
       }
       out.push({
@@ -292,7 +294,7 @@ class Compiler {
         hostname,
         tls,
         allowedKinds,
-        allowsNamespace: this.namespacePolicy(gw, [...at, 'allowedRoutes', 'namespaces'], l.allowedRoutes?.namespaces),
+        allowsNamespace: this.namespacePolicy(gw, [...at, 'allowedRoutes', 'namespaces'], this.map(gw, [...at, 'allowedRoutes', 'namespaces'], allowedRoutes.namespaces)),
         attached: [],
         attachedByRoute: new Map(),
         where: formatLocation(gw.doc.file, gw.doc.document, formatFieldPath(at)),
@@ -301,10 +303,11 @@ class Compiler {
     return out;
   }
 
-  private readCertificates(gw: Obj, at: FieldPath, listener: string): TlsCertificate[] {
+  private readCertificates(gw: Obj, at: FieldPath, refs: unknown, listener: string): TlsCertificate[] {
     const out: TlsCertificate[] = [];
-    this.array(gw, at).forEach((ref, i) => {
+    this.array(gw, at, refs).forEach((raw, i) => {
       const rat = [...at, i];
+      const ref = this.map(gw, rat, raw);
       const group = ref?.group ?? '';
       const kind = ref?.kind ?? 'Secret';
       const name = this.str(gw, [...rat, 'name'], ref?.name, true)!;
@@ -346,12 +349,13 @@ class Compiler {
       case 'Same': return (ns) => ns === gw.namespace;
       case 'All': return () => true;
       case 'Selector': {
-        const sel = spec?.selector;
-        if (sel === undefined || sel === null || typeof sel !== 'object') {
+        if (spec?.selector === undefined || spec?.selector === null) {
           throw this.error(gw.doc, [...at, 'selector'], 'from: Selector needs a selector');
         }
-        const matchLabels: Record<string, string> = sel.matchLabels ?? {};
-        const exprs: any[] = Array.isArray(sel.matchExpressions) ? sel.matchExpressions : [];
+        const sel = this.map(gw, [...at, 'selector'], spec.selector);
+        const matchLabels: Record<string, string> = this.map(gw, [...at, 'selector', 'matchLabels'], sel.matchLabels);
+        const exprs: any[] = this.array(gw, [...at, 'selector', 'matchExpressions'], sel.matchExpressions)
+          .map((e, i) => this.map(gw, [...at, 'selector', 'matchExpressions', i], e));
         exprs.forEach((e, i) => {
           if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(e?.operator)) {
             throw this.error(gw.doc, [...at, 'selector', 'matchExpressions', i, 'operator'], `unknown operator "${e?.operator}" (In, NotIn, Exists, DoesNotExist)`);
@@ -405,16 +409,18 @@ class Compiler {
     const totalWeight = backends.reduce((s, b) => s + b.weight, 0);
 
     let timeouts: CompiledRule['timeouts'];
-    if (r.timeouts !== undefined && kind === 'HTTPRoute') {
-      const requestMs = this.duration(obj, [...at, 'timeouts', 'request'], r.timeouts?.request);
-      const backendRequestMs = this.duration(obj, [...at, 'timeouts', 'backendRequest'], r.timeouts?.backendRequest);
+    if (r.timeouts !== undefined && r.timeouts !== null && kind === 'HTTPRoute') {
+      const t = this.map(obj, [...at, 'timeouts'], r.timeouts);
+      const requestMs = this.duration(obj, [...at, 'timeouts', 'request'], t.request);
+      const backendRequestMs = this.duration(obj, [...at, 'timeouts', 'backendRequest'], t.backendRequest);
       timeouts = { ...(requestMs !== undefined ? { requestMs } : {}), ...(backendRequestMs !== undefined ? { backendRequestMs } : {}) };
     }
     let retry: CompiledRule['retry'];
-    if (r.retry !== undefined && kind === 'HTTPRoute') {
-      const codes = this.array(obj, [...at, 'retry', 'codes']).map((c, i) => this.int(obj, [...at, 'retry', 'codes', i], c, true)!);
-      const attempts = this.int(obj, [...at, 'retry', 'attempts'], r.retry?.attempts, false);
-      const backoffMs = this.duration(obj, [...at, 'retry', 'backoff'], r.retry?.backoff);
+    if (r.retry !== undefined && r.retry !== null && kind === 'HTTPRoute') {
+      const rt = this.map(obj, [...at, 'retry'], r.retry);
+      const codes = this.array(obj, [...at, 'retry', 'codes'], rt.codes).map((c, i) => this.int(obj, [...at, 'retry', 'codes', i], c, true)!);
+      const attempts = this.int(obj, [...at, 'retry', 'attempts'], rt.attempts, false);
+      const backoffMs = this.duration(obj, [...at, 'retry', 'backoff'], rt.backoff);
       retry = { codes, ...(attempts !== undefined ? { attempts } : {}), ...(backoffMs !== undefined ? { backoffMs } : {}) };
     }
 
@@ -447,8 +453,9 @@ class Compiler {
   private readValueMatches(obj: Obj, at: FieldPath, raw: unknown, lowerNames: boolean): ValueMatch[] {
     const out: ValueMatch[] = [];
     const seen = new Set<string>();
-    this.array(obj, at, raw).forEach((h, i) => {
+    this.array(obj, at, raw).forEach((item, i) => {
       const hat = [...at, i];
+      const h = this.map(obj, hat, item);
       let name = this.str(obj, [...hat, 'name'], h?.name, true)!;
       if (lowerNames) name = name.toLowerCase();
       const type = h?.type ?? 'Exact';
@@ -465,8 +472,9 @@ class Compiler {
 
   private readHttpMatch(obj: Obj, at: FieldPath, m: any, index: number): CompiledMatch {
     if (m === null || typeof m !== 'object') throw this.error(obj.doc, at, 'a match must be an object');
-    const type = m.path?.type ?? 'PathPrefix';
-    const value = this.str(obj, [...at, 'path', 'value'], m.path?.value, false) ?? '/';
+    const pathSpec = this.map(obj, [...at, 'path'], m.path);
+    const type = pathSpec.type ?? 'PathPrefix';
+    const value = this.str(obj, [...at, 'path', 'value'], pathSpec.value, false) ?? '/';
     if (type !== 'Exact' && type !== 'PathPrefix' && type !== 'RegularExpression') {
       throw this.error(obj.doc, [...at, 'path', 'type'], `unknown path match type "${type}" (Exact, PathPrefix, RegularExpression)`);
     }
@@ -488,10 +496,11 @@ class Compiler {
     if (m === null || typeof m !== 'object') throw this.error(obj.doc, at, 'a match must be an object');
     let grpc: CompiledMatch['grpc'];
     if (m.method !== undefined && m.method !== null) {
-      const type = m.method.type ?? 'Exact';
+      const spec = this.map(obj, [...at, 'method'], m.method);
+      const type = spec.type ?? 'Exact';
       if (type !== 'Exact' && type !== 'RegularExpression') throw this.error(obj.doc, [...at, 'method', 'type'], `unknown method match type "${type}" (Exact, RegularExpression)`);
-      const service = this.str(obj, [...at, 'method', 'service'], m.method.service, false);
-      const method = this.str(obj, [...at, 'method', 'method'], m.method.method, false);
+      const service = this.str(obj, [...at, 'method', 'service'], spec.service, false);
+      const method = this.str(obj, [...at, 'method', 'method'], spec.method, false);
       if (type === 'RegularExpression') {
         if (service !== undefined) this.regex(obj, [...at, 'method', 'service'], service);
         if (method !== undefined) this.regex(obj, [...at, 'method', 'method'], method);
@@ -503,26 +512,29 @@ class Compiler {
     return { index, headers: this.readValueMatches(obj, [...at, 'headers'], m.headers, true), queryParams: [], ...(grpc ? { grpc } : {}) };
   }
 
-  private readHeaderModifier(obj: Obj, at: FieldPath, raw: any): HeaderModifier {
-    const pairs = (key: string) => this.array(obj, [...at, key], raw?.[key]).map((h, i) => [
-      this.str(obj, [...at, key, i, 'name'], h?.name, true)!,
-      this.str(obj, [...at, key, i, 'value'], h?.value, true)!,
-    ] as const);
-    const remove = this.array(obj, [...at, 'remove'], raw?.remove).map((n, i) => this.str(obj, [...at, 'remove', i], n, true)!.toLowerCase());
+  private readHeaderModifier(obj: Obj, at: FieldPath, value: unknown): HeaderModifier {
+    const raw = this.map(obj, at, value);
+    const pairs = (key: string) => this.array(obj, [...at, key], raw[key]).map((item, i) => {
+      const h = this.map(obj, [...at, key, i], item);
+      return [this.str(obj, [...at, key, i, 'name'], h.name, true)!, this.str(obj, [...at, key, i, 'value'], h.value, true)!] as const;
+    });
+    const remove = this.array(obj, [...at, 'remove'], raw.remove).map((n, i) => this.str(obj, [...at, 'remove', i], n, true)!.toLowerCase());
     return { set: pairs('set'), add: pairs('add'), remove };
   }
 
-  private readPathModifier(obj: Obj, at: FieldPath, raw: any): PathModifier | undefined {
-    if (raw === undefined || raw === null) return undefined;
+  private readPathModifier(obj: Obj, at: FieldPath, value: unknown): PathModifier | undefined {
+    if (value === undefined || value === null) return undefined;
+    const raw = this.map(obj, at, value);
     if (raw.type === 'ReplaceFullPath') return { type: 'ReplaceFullPath', value: this.str(obj, [...at, 'replaceFullPath'], raw.replaceFullPath, true)! };
     if (raw.type === 'ReplacePrefixMatch') return { type: 'ReplacePrefixMatch', value: this.str(obj, [...at, 'replacePrefixMatch'], raw.replacePrefixMatch, true)! };
     throw this.error(obj.doc, [...at, 'type'], `unknown path modifier type "${raw.type}" (ReplaceFullPath, ReplacePrefixMatch)`);
   }
 
   private readFilters(obj: Obj, kind: 'HTTPRoute' | 'GRPCRoute', at: FieldPath, raw: unknown): CompiledFilter[] {
-    return this.array(obj, at, raw).map((f, i): CompiledFilter => {
+    return this.array(obj, at, raw).map((item, i): CompiledFilter => {
       const fat = [...at, i];
-      const type = this.str(obj, [...fat, 'type'], f?.type, true)!;
+      const f = this.map(obj, fat, item);
+      const type = this.str(obj, [...fat, 'type'], f.type, true)!;
       const grpcAllowed = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror'];
       if (kind === 'GRPCRoute' && !grpcAllowed.includes(type)) {
         return { type: 'Unsupported', filterType: type, reason: `filter ${type} is not supported on a GRPCRoute` };
@@ -533,7 +545,7 @@ class Compiler {
         case 'ResponseHeaderModifier':
           return { type, ...this.readHeaderModifier(obj, [...fat, 'responseHeaderModifier'], f.responseHeaderModifier) };
         case 'RequestRedirect': {
-          const r = f.requestRedirect ?? {};
+          const r = this.map(obj, [...fat, 'requestRedirect'], f.requestRedirect);
           const rat = [...fat, 'requestRedirect'];
           const scheme = this.str(obj, [...rat, 'scheme'], r.scheme, false);
           if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') throw this.error(obj.doc, [...rat, 'scheme'], `unknown scheme "${scheme}" (http, https)`);
@@ -551,29 +563,30 @@ class Compiler {
           };
         }
         case 'URLRewrite': {
-          const r = f.urlRewrite ?? {};
+          const r = this.map(obj, [...fat, 'urlRewrite'], f.urlRewrite);
           const hostname = this.str(obj, [...fat, 'urlRewrite', 'hostname'], r.hostname, false);
           const path = this.readPathModifier(obj, [...fat, 'urlRewrite', 'path'], r.path);
           return { type, ...(hostname !== undefined ? { hostname } : {}), ...(path ? { path } : {}) };
         }
         case 'RequestMirror': {
-          const r = f.requestMirror ?? {};
           const mat = [...fat, 'requestMirror'];
-          const backend = this.readBackend(obj, kind, [...mat, 'backendRef'], { ...(r.backendRef ?? {}), weight: 1 }, false);
+          const r = this.map(obj, mat, f.requestMirror);
+          const backend = this.readBackend(obj, kind, [...mat, 'backendRef'], { ...this.map(obj, [...mat, 'backendRef'], r.backendRef), weight: 1 }, false);
           let fraction = 1;
           if (r.percent !== undefined) {
             fraction = this.int(obj, [...mat, 'percent'], r.percent, true)! / 100;
           } else if (r.fraction !== undefined) {
-            const num = this.int(obj, [...mat, 'fraction', 'numerator'], r.fraction?.numerator, true)!;
-            const den = this.int(obj, [...mat, 'fraction', 'denominator'], r.fraction?.denominator, false) ?? 100;
+            const fr = this.map(obj, [...mat, 'fraction'], r.fraction);
+            const num = this.int(obj, [...mat, 'fraction', 'numerator'], fr.numerator, true)!;
+            const den = this.int(obj, [...mat, 'fraction', 'denominator'], fr.denominator, false) ?? 100;
             if (den <= 0 || num > den) throw this.error(obj.doc, [...mat, 'fraction'], `fraction ${num}/${den} must satisfy 0 <= numerator <= denominator, denominator > 0`);
             fraction = num / den;
           }
           return { type, backend, fraction: Math.max(0, Math.min(1, fraction)) };
         }
         case 'CORS': {
-          const c = f.cors ?? {};
           const cat = [...fat, 'cors'];
+          const c = this.map(obj, cat, f.cors);
           const list = (key: string) => this.array(obj, [...cat, key], c[key]).map((v, j) => this.str(obj, [...cat, key, j], v, true)!);
           return {
             type,
@@ -644,8 +657,9 @@ class Compiler {
 
   private attach(route: RouteDraft, listenersByGateway: Map<string, ListenerDraft[]>): void {
     const { obj } = route;
-    this.array(obj, ['spec', 'parentRefs']).forEach((p, i) => {
+    this.array(obj, ['spec', 'parentRefs']).forEach((item, i) => {
       const at: FieldPath = ['spec', 'parentRefs', i];
+      const p = this.map(obj, at, item);
       if ((p?.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (p?.kind ?? 'Gateway') !== 'Gateway') return;
       const ns = this.str(obj, [...at, 'namespace'], p.namespace, false) ?? obj.namespace;
       const name = this.str(obj, [...at, 'name'], p.name, true)!;
@@ -748,6 +762,13 @@ class Compiler {
   private array(obj: Obj, at: FieldPath, value: unknown = this.get(obj, at)): any[] {
     if (value === undefined || value === null) return [];
     if (!Array.isArray(value)) throw this.error(obj.doc, at, `must be a list, got ${typeName(value)}`);
+    return value;
+  }
+
+  /** An optional map field: {} when absent, the object when it is one, else ConfigError. */
+  private map(obj: Obj, at: FieldPath, value: unknown): any {
+    if (value === undefined || value === null) return {};
+    if (typeof value !== 'object' || Array.isArray(value)) throw this.error(obj.doc, at, `must be a map, got ${typeName(value)}`);
     return value;
   }
 
