@@ -226,7 +226,10 @@ export class GatewayServer {
     }
     this.log('info', 'admin listening', { address: this.admin.address, port: this.admin.port });
     for (const w of this.table.warnings) this.log('warn', 'configuration warning', { where: w.where, warning: w.message });
-    if (this.options.watch) this.watcher = watchInputs(this.options.routes, () => void this.reload());
+    if (this.options.watch) {
+      const watched = this.options.backendsFile ? [...this.options.routes, this.options.backendsFile] : [...this.options.routes];
+      this.watcher = watchInputs(watched, () => void this.reload());
+    }
     this.ready = true;
     this.log('info', 'ready');
   }

@@ -117,6 +117,18 @@ describe('serve in process', () => {
     }
   });
 
+  test('a change of the --backends file reloads', async () => {
+    const gw = await startGateway([gatewayDoc(), routeDoc('r', [{ backendRefs: [backendRef('infra-backend-v1')] }])], backends(), { watch: true });
+    try {
+      expect((await request(gw.port(), { path: '/a', host: 'a.example.com' })).json().backend).toBe('infra-backend-v1');
+      fs.writeFileSync(path.join(gw.dir, 'backends.json'), JSON.stringify({ [`${NS}/infra-backend-v1:8080`]: v2.address }));
+      await until(() => gw.logs.some((l) => l.msg === 'reloaded'), 5_000);
+      expect((await request(gw.port(), { path: '/b', host: 'a.example.com' })).json().backend).toBe('infra-backend-v2');
+    } finally {
+      await gw.close();
+    }
+  });
+
   test('reload swaps the table atomically under load, binds new listener ports, and rejects invalid input while serving on', async () => {
     const docs = (extraRoutes: any[], extraListeners: any[] = []) => [
       gatewayDoc([{ name: 'http', port: 80, protocol: 'HTTP' }, ...extraListeners]),
@@ -231,16 +243,17 @@ describe('serve as a process', () => {
     }
   });
 
-  test('fails fast on a second signal while draining', async () => {
-    const backend = await startBackend('hang', () => true);
+  test('fails fast on a second signal while draining; --no-access-log writes no access lines', async () => {
+    const backend = await startBackend('hang', (req) => req.url !== '/fast');
     const dir = tmpDir();
     writeYaml(path.join(dir, 'routes.yaml'), [gatewayDoc(), routeDoc('r', [{ backendRefs: [backendRef('hang')] }])]);
     fs.writeFileSync(path.join(dir, 'backends.json'), JSON.stringify({ [`${NS}/hang:8080`]: backend.address }));
     const p = spawnServe(['--routes', dir, '--listen', '80=127.0.0.1:0', '--admin', '127.0.0.1:0', '--backends', path.join(dir, 'backends.json'), '--drain-timeout', '60s', '--no-access-log']);
     try {
       await until(() => p.lines.some((l) => l.msg === 'ready'), 20_000);
+      expect((await request(p.lines[0].port, { path: '/fast', host: 'example.com' })).status).toBe(200);
       request(p.lines[0].port, { path: '/hang', host: 'example.com', timeoutMs: 20_000 }).catch(() => undefined);
-      await until(() => backend.seen.length === 1);
+      await until(() => backend.seen.length === 2);
       p.child.kill('SIGTERM');
       await until(() => p.lines.some((l) => l.msg === 'draining'), 5_000);
       p.child.kill('SIGINT');

@@ -93,6 +93,7 @@ export class ProxyHandler {
   /** Handles one HTTP/1.1 or HTTP/2 request. */
   handle(binding: SocketBinding, req: ClientRequest, res: ClientResponse): void {
     this.active++;
+    absoluteFormToOrigin(req);
     const ex = this.exchange(binding, req);
     let logged = false;
     const done = () => {
@@ -426,6 +427,7 @@ export class ProxyHandler {
   /** Handles an HTTP/1.1 Upgrade (WebSocket): routed and filtered like a request, then the sockets are piped. */
   upgrade(binding: SocketBinding, req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
     this.active++;
+    absoluteFormToOrigin(req);
     const ex = this.exchange(binding, req);
     let status = 101;
     let closed = false;
@@ -538,6 +540,25 @@ interface DirectResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly kind?: FailureKind;
+}
+
+/**
+ * An HTTP/1.1 request-target in absolute form (`GET http://host/path`) names the authority itself
+ * (RFC 9112 3.2.2: it replaces Host); rewrite it to origin form plus Host.
+ */
+function absoluteFormToOrigin(req: ClientRequest): void {
+  const url = req.url;
+  if (req.httpVersionMajor === 2 || !url || !/^https?:\/\//i.test(url)) return;
+  const rest = url.slice(url.indexOf('//') + 2);
+  const slash = rest.search(/[/?]/);
+  const authority = slash < 0 ? rest : rest.slice(0, slash);
+  const target = slash < 0 ? '/' : rest.slice(slash);
+  req.url = target.startsWith('?') ? `/${target}` : target;
+  if (authority) {
+    req.headers.host = authority;
+    const raw = (req as http.IncomingMessage).headersDistinct;
+    if (raw) raw.host = [authority];
+  }
 }
 
 function authorityOf(req: ClientRequest): string {

@@ -146,6 +146,16 @@ describe('proxy over real sockets', () => {
     expect(upstreamSockets.size).toBe(1);
   });
 
+  test('an absolute-form request-target names the authority', async () => {
+    const sock = net.connect(gw.port(), '127.0.0.1');
+    sock.write('GET http://absolute.example.com/echo/abs?x=1 HTTP/1.1\r\nhost: ignored.example.com\r\nconnection: close\r\n\r\n');
+    let raw = '';
+    sock.on('data', (c) => (raw += c));
+    await new Promise((r) => sock.on('close', r));
+    const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4));
+    expect(body).toMatchObject({ path: '/echo/abs?x=1', host: 'absolute.example.com' });
+  });
+
   test('HTTP/2 prior knowledge on the same port as HTTP/1.1', async () => {
     const res = await requestH2(gw.port(), { path: '/echo/h2', authority: 'example.com' });
     expect(res.status).toBe(200);

@@ -2,10 +2,11 @@ import * as http from 'http';
 import * as http2 from 'http2';
 import * as https from 'https';
 import * as net from 'net';
+import * as path from 'path';
 import * as tls from 'tls';
 import { generate } from 'selfsigned';
 import WebSocket, { WebSocketServer } from 'ws';
-import { Backend, NS, StartedGateway, gatewayDoc, startBackend, startGateway } from './helpers';
+import { Backend, NS, StartedGateway, gatewayDoc, startBackend, startGateway, writeYaml } from './helpers';
 import { selectCertificate } from '../../../src/dataplane/proxy/listeners';
 
 async function secret(name: string, cn: string): Promise<any> {
@@ -67,6 +68,7 @@ describe('TLS listeners', () => {
   let gw: StartedGateway;
   let wsHttp: http.Server;
   let wss: WebSocketServer;
+  let docs: any[];
 
   beforeAll(async () => {
     wsHttp = http.createServer();
@@ -76,7 +78,7 @@ describe('TLS listeners', () => {
     v1 = await startBackend('infra-backend-v1');
     v2 = await startBackend('infra-backend-v2');
     const tlsRef = (n: string) => ({ certificateRefs: [{ group: '', kind: 'Secret', name: n }] });
-    const docs = [
+    docs = [
       gatewayDoc([
         { name: 'https', port: 443, protocol: 'HTTPS', tls: tlsRef('default-cert') },
         { name: 'https-second', port: 443, protocol: 'HTTPS', hostname: 'second-example.org', tls: tlsRef('second-cert') },
@@ -128,6 +130,17 @@ describe('TLS listeners', () => {
     });
     ws.close();
     expect(first).toBe('proto=https host=example.org');
+  });
+
+  test('a reload with a new certificate serves it to new connections', async () => {
+    const rotated = docs.map((d) => (d.kind === 'Secret' && d.metadata.name === 'default-cert' ? undefined : d)).filter((d) => d);
+    rotated.push(await secret('default-cert', 'rotated.example.org'));
+    writeYaml(path.join(gw.dir, 'routes.yaml'), rotated);
+    await gw.server.reload();
+    expect(gw.logs.filter((l) => l.msg === 'reloaded')).toHaveLength(1);
+    const after = await httpsGet(gw.port(443), 'example.org', 'example.org');
+    expect(after).toMatchObject({ status: 200, cn: 'rotated.example.org' });
+    expect((await httpsGet(gw.port(443), 'second-example.org', 'second-example.org')).cn).toBe('second-example.org');
   });
 
   test('selectCertificate: exact or wildcard hostname first, else the entry without hostname', () => {
