@@ -9,6 +9,7 @@ import { HttpRouteFilterType } from './http-route-filter';
 import * as l1 from './imports/gateway.networking.k8s.io';
 import { ParentRef } from './parent-ref';
 import { Resource, ResourceProps } from './resource';
+import { mixedKindConflicts } from './route-conflicts';
 import { normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
 import { q, validateDnsSubdomain, validateHostname } from './validation';
 
@@ -302,6 +303,16 @@ export class GrpcRoute extends Resource {
     };
   }
 
+  /** @internal */
+  public get _attachingRoute() {
+    return { kind: 'GRPCRoute', namespace: this.namespace, hostnames: this._hostnames };
+  }
+
+  /** @internal */
+  public get _parentRefList(): ParentRef[] {
+    return this._parentRefs;
+  }
+
   private validateRoute(): string[] {
     const path = this.node.path;
     const errors = validateRouteCommon(path, 'GRPCRoute', this.namespace, this._parentRefs, this._hostnames, this._rules.map((r) => ({ name: r.name, matches: Math.max(1, r.matches.length), explicitMatches: r.matches.length })));
@@ -310,6 +321,7 @@ export class GrpcRoute extends Resource {
       Annotations.of(this).addWarning(`${path}: the route has no parentRefs, so no gateway serves it; add one with addParentRef(ParentRef.fromGateway(gateway))`);
     }
     for (const r of this._rules) errors.push(...r._validate());
+    errors.push(...mixedKindConflicts(this, (c): c is any => (c as any)._attachingRoute?.kind === 'HTTPRoute'));
     // The same match in two rules: the later rule is never selected for it.
     const first = new Map<string, { rule: number; label: string }>();
     this._rules.forEach((r, i) => r._keys().forEach((k, x) => {

@@ -12,6 +12,7 @@ import { PathMatch, PathMatchType } from './path-match';
 import { QueryParamMatch } from './query-param-match';
 import { Resource, ResourceProps } from './resource';
 import { AnalyzedMatch, describeMatch, findUnreachable, LocatedMatch, matchContains, matchEquivalent, comparePrecedence, orderRules } from './route-order';
+import { mixedKindConflicts } from './route-conflicts';
 import { normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
 import { q, renderGatewayDuration, validateDnsSubdomain, validateHostname } from './validation';
 
@@ -427,6 +428,16 @@ export class HttpRoute extends Resource {
     return keys;
   }
 
+  /** @internal */
+  public get _attachingRoute() {
+    return { kind: 'HTTPRoute', namespace: this.namespace, hostnames: this._hostnames };
+  }
+
+  /** @internal */
+  public get _parentRefList(): ParentRef[] {
+    return this._parentRefs;
+  }
+
   private validateRoute(): string[] {
     const path = this.node.path;
     const errors = validateRouteCommon(path, 'HTTPRoute', this.namespace, this._parentRefs, this._hostnames, this._rules.map((r) => ({ name: r.name, matches: r._analyzed.length, explicitMatches: r._analyzed.length })));
@@ -449,6 +460,7 @@ export class HttpRoute extends Resource {
     this._rules.forEach((r, i) => r._analyzed.forEach((m, x) => located.push({ label: `${r._shortLabel} match ${x + 1}`, rule: position.get(i)!, match: m })));
     errors.push(...findUnreachable(located).map((e) => `${path}: ${e}`));
     errors.push(...this.validateAcrossRoutes(located));
+    errors.push(...mixedKindConflicts(this, (c): c is any => (c as any)._attachingRoute?.kind === 'GRPCRoute'));
     return errors;
   }
 

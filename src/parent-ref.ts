@@ -103,6 +103,25 @@ export class ParentRef {
     };
   }
 
+  /**
+   * Listeners of the in-app Gateway that certainly attach a route of `kind` in `namespace` with `hostnames`, with
+   * the hostnames the route serves on each ('*' for all); empty for a Gateway outside the app. @internal
+   */
+  public _certainListeners(route: AttachingRoute): Array<{ gateway: Gateway; listener: Listener; hostnames: string[] }> {
+    const gateway = this.gateway;
+    if (gateway === undefined) return [];
+    return gateway.listeners
+      .filter((l) => (this.sectionName === undefined || l.name === this.sectionName) && (this.port === undefined || l.port === this.port))
+      .filter((l) => listenerRejects(l, gateway.namespace, route) === undefined && listenerCertainlyAccepts(l, gateway.namespace, route))
+      .map((listener) => ({
+        gateway,
+        listener,
+        hostnames: route.hostnames.length === 0
+          ? [listener.hostname ?? '*']
+          : route.hostnames.filter((h) => listener.hostname === undefined || hostnamesIntersect(listener.hostname, h)),
+      }));
+  }
+
   /** A key identifying the parent (not the section) with the namespace resolved against the route's. @internal */
   public _parentKey(routeNamespace: string | undefined): string {
     return `${this.namespace ?? routeNamespace ?? ''}/${this.name}`;
@@ -140,8 +159,15 @@ export class ParentRef {
   }
 }
 
+/** Whether a listener's allowedRoutes certainly admit the route's namespace (a label selector is not decided). */
+function listenerCertainlyAccepts(l: Listener, gatewayNamespace: string | undefined, route: AttachingRoute): boolean {
+  const from = l.allowedRoutes?.from ?? 'Same';
+  return from === 'All' || (from === 'Same' && gatewayNamespace === route.namespace);
+}
+
 /** Why a listener certainly does not accept a route, or undefined when it may. */
-interface AttachingRoute {
+/** @internal */
+export interface AttachingRoute {
   readonly kind: string;
   readonly namespace: string | undefined;
   readonly hostnames: string[];

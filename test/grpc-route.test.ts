@@ -1,7 +1,7 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  Annotations, BackendRef, Gateway, GrpcMethodMatch, GrpcRoute, GrpcRouteFilter, HeaderMatch, HttpRouteFilter, Listener, ParentRef, RedirectScheme,
+  Annotations, BackendRef, Gateway, GrpcMethodMatch, GrpcRoute, GrpcRouteFilter, HeaderMatch, HttpRoute, HttpRouteFilter, Listener, ParentRef, RedirectScheme,
 } from '../src';
 
 function setup() {
@@ -178,5 +178,26 @@ describe('GrpcRoute', () => {
     const c = setup();
     new GrpcRoute(c.chart, 'route', { parentRefs: [ParentRef.fromGateway(c.gateway)], rules: [{ matches: Array.from({ length: 65 }, (_, i) => ({ method: GrpcMethodMatch.exact({ method: `M${i}` }) })) }] });
     expect(() => Testing.synth(c.chart)).toThrow(/rule 1: has 65 matches; at most 64 are allowed/);
+  });
+});
+
+describe('HTTPRoute and GRPCRoute on one listener', () => {
+  function both(http: { hostnames?: string[]; sectionName?: string }, grpc: { hostnames?: string[]; sectionName?: string }) {
+    const chart = Testing.chart();
+    const gw = new Gateway(chart, 'gw', { metadata: { name: 'gw' }, gatewayClassName: 'c', listeners: [Listener.http({ name: 'web' }), Listener.http({ name: 'grpc', port: 8080 })] });
+    new HttpRoute(chart, 'web', { metadata: { name: 'web' }, hostnames: http.hostnames, parentRefs: [ParentRef.fromGateway(gw, { sectionName: http.sectionName })], rules: [{ backendRefs: [BackendRef.fromName('web', { port: 80 })] }] });
+    new GrpcRoute(chart, 'api', { metadata: { name: 'api' }, hostnames: grpc.hostnames, parentRefs: [ParentRef.fromGateway(gw, { sectionName: grpc.sectionName })], rules: [{ backendRefs: [BackendRef.fromName('api', { port: 50051 })] }] });
+    return () => Testing.synth(chart);
+  }
+
+  test('fails when both attach to the same listener with a hostname in common', () => {
+    expect(both({ hostnames: ['*.example.com'] }, { hostnames: ['api.example.com'] }))
+      .toThrow(/test\/api: this GRPCRoute and HTTPRoute "test\/web" both attach to listener "web" of gateway "test\/gw" with hostname "api.example.com" in common; the gateway accepts only the older of the two, so give them different hostnames or listeners/);
+    expect(both({}, {})).toThrow(/both attach to listener "web" of gateway "test\/gw" with hostname \(any\) in common/);
+  });
+
+  test('different hostnames or listeners are fine', () => {
+    expect(both({ hostnames: ['www.example.com'] }, { hostnames: ['api.example.com'] })().length).toBe(3);
+    expect(both({ sectionName: 'web' }, { sectionName: 'grpc' })().length).toBe(3);
   });
 });

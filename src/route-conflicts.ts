@@ -1,0 +1,50 @@
+// Conflicts between HTTPRoutes and GRPCRoutes on one listener. Internal: not exported from index.ts.
+//
+// The Gateway API: "If a Route (A) of type HTTPRoute or GRPCRoute is attached to a Listener and that listener
+// already has another Route (B) of the other type attached and the intersection of the hostnames of A and B is
+// non-empty, then the implementation MUST accept exactly one of these two routes" (the older one). Which one is
+// unknown at synth, and either way one route stops serving: that fails synth. Only certain attachments are compared
+// (an in-app Gateway, a listener whose allowedRoutes admit the route for sure), so there are no false alarms.
+import { IConstruct } from 'constructs';
+import { AttachingRoute, ParentRef } from './parent-ref';
+import { hostnamesIntersect, q } from './validation';
+
+/** @internal */
+export interface AttachedRoute extends IConstruct {
+  readonly _attachingRoute: AttachingRoute;
+  readonly _parentRefList: ParentRef[];
+}
+
+function intersects(a: string[], b: string[]): string | undefined {
+  for (const x of a) {
+    for (const y of b) {
+      if (x === '*') return y;
+      if (y === '*') return x;
+      if (hostnamesIntersect(x, y)) return x.startsWith('*.') ? y : x;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Errors for `self` (reported on the route constructed later of each conflicting pair).
+ */
+export function mixedKindConflicts(self: AttachedRoute, isOtherKind: (c: IConstruct) => c is AttachedRoute): string[] {
+  const errors: string[] = [];
+  const all = self.node.root.node.findAll();
+  const myIndex = all.indexOf(self);
+  const mine = self._parentRefList.flatMap((p) => p._certainListeners(self._attachingRoute));
+  if (mine.length === 0) return errors;
+  all.forEach((other, index) => {
+    if (index > myIndex || !isOtherKind(other)) return;
+    const theirs = other._parentRefList.flatMap((p) => p._certainListeners(other._attachingRoute));
+    for (const a of mine) {
+      const b = theirs.find((t) => t.listener === a.listener && intersects(a.hostnames, t.hostnames) !== undefined);
+      if (b === undefined) continue;
+      const host = intersects(a.hostnames, b.hostnames)!;
+      errors.push(`${self.node.path}: this ${self._attachingRoute.kind} and ${other._attachingRoute.kind} ${q(other.node.path)} both attach to listener ${q(a.listener.name)} of gateway ${q(a.gateway.node.path)} with hostname ${host === '*' ? '(any)' : q(host)} in common; the gateway accepts only the older of the two, so give them different hostnames or listeners`);
+      return;
+    }
+  });
+  return errors;
+}
