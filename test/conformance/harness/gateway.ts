@@ -172,7 +172,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
       child.kill('SIGTERM');
     });
 
-  const ok = await waitFor(() => ready, o.readyTimeoutMs ?? 30_000);
+  const ok = await waitFor(() => ready, o.readyTimeoutMs ?? 60_000);
   if (!ok) {
     await stop();
     throw new Error(`the gateway did not log "ready" (${exited ?? 'timed out'})\ncommand: ${cmd.args.join(' ')}\n${tail()}`);
