@@ -11,8 +11,8 @@ import { ParentRef } from './parent-ref';
 import { PathMatch, PathMatchType } from './path-match';
 import { QueryParamMatch } from './query-param-match';
 import { Resource, ResourceProps } from './resource';
-import { AnalyzedMatch, describeMatch, findUnreachable, LocatedMatch, matchContains, matchEquivalent, comparePrecedence, orderRules } from './route-order';
 import { mixedKindConflicts } from './route-conflicts';
+import { AnalyzedMatch, describeMatch, findUnreachable, LocatedMatch, matchContains, matchEquivalent, comparePrecedence, orderRules } from './route-order';
 import { normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
 import { q, renderGatewayDuration, validateDnsSubdomain, validateHostname } from './validation';
 

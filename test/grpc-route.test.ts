@@ -1,7 +1,8 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  Annotations, BackendRef, Gateway, GrpcMethodMatch, GrpcRoute, GrpcRouteFilter, HeaderMatch, HttpRoute, HttpRouteFilter, Listener, ParentRef, RedirectScheme,
+  Annotations, BackendRef, Gateway, GrpcMethodMatch, GrpcRoute, GrpcRouteFilter, HeaderMatch, HttpRoute, HttpRouteFilter, Listener, ParentRef,
+  RedirectScheme,
 } from '../src';
 
 function setup() {
