@@ -129,6 +129,9 @@ export function formatExplain(r: ExplainResult): string {
     lines.push(`${i === 0 ? 'backends  ' : '          '}${(b.probability * 100).toFixed(1).padStart(5)}%  ${name} (weight ${b.weight}) ${where}`.trimEnd());
   }
   lines.push(`outcome   ${r.outcome} -> ${r.status}: ${r.reason}`);
+  for (const [i, n] of (r.nearMisses ?? []).entries()) {
+    lines.push(`${i === 0 ? 'not taken ' : '          '}${n.route} rule ${n.rule}${n.ruleName ? ` (${n.ruleName})` : ''} match ${n.match} [${n.summary}]: ${n.failed}`);
+  }
   return lines.join('\n');
 }
 

@@ -78,6 +78,26 @@ describe('explain (function)', () => {
     expect(r.reason).toMatch(/50\.0% of requests pick an invalid backend and get 500/);
   });
 
+  test('near misses name the failing header, query param, method or gRPC part', () => {
+    const t = compile(docs([gateway(), httpRoute('r', {
+      hostnames: ['example.com'],
+      rules: [
+        { matches: [{ path: { type: 'Exact', value: '/a' }, method: 'PUT' }], backendRefs: [{ name: 'a', port: 80 }] },
+        { matches: [{ headers: [{ name: 'x', value: '1' }] }, { queryParams: [{ name: 'q', type: 'RegularExpression', value: '[0-9]+' }] }], backendRefs: [{ name: 'a', port: 80 }] },
+      ],
+    }), { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GRPCRoute', metadata: { name: 'g', namespace: 'default' }, spec: { parentRefs: [{ name: 'gw' }], hostnames: ['grpc.example.com'], rules: [{ matches: [{ method: { service: 's', method: 'M' } }], backendRefs: [{ name: 'a', port: 80 }] }] } }]));
+    const r = explain(t, req({ url: '/a?q=x', headers: { x: '2' } }));
+    expect(r.outcome).toBe('not-found');
+    expect(r.nearMisses!.map((n) => n.failed)).toEqual([
+      'hostname (route hostnames: grpc.example.com)',
+      'method (want PUT, got GET)',
+      'header x (want 1, got "2")',
+      'query q (want ~[0-9]+, got "x")',
+    ]);
+    const g = explain(t, req({ host: 'grpc.example.com', url: '/s/X', method: 'POST', grpc: { service: 's', method: 'X' } }));
+    expect(g.nearMisses![0].failed).toBe('gRPC method (want M, got X)');
+  });
+
   test('not found is 404 with the listener and reason', () => {
     const r = explain(table, req({ port: 81 }));
     expect(r).toMatchObject({ outcome: 'not-found', status: 404, backends: [] });
@@ -131,6 +151,18 @@ describe('runExplain (command)', () => {
     const c3 = capture();
     expect(await runExplain(['--routes', ROUTES, '--backends', BACKENDS, 'http://example.com/broken'], c3.io)).toBe(1);
     expect(c3.out.stdout).toMatch(/outcome   routed -> 500: .*BackendNotFound/);
+  });
+
+  test('a 404 lists the rules not taken and the first condition each one fails', async () => {
+    const { out, io } = capture();
+    expect(await runExplain(['--routes', ROUTES, '-X', 'POST', 'http://example.com/old/x'], io)).toBe(1);
+    expect(out.stdout).toMatch(/not taken HTTPRoute apps\/tasks rule 0 \(api\) match 0 \[PathPrefix \/api, header x-canary=1\]: path \(PathPrefix \/api\)/);
+    expect(out.stdout).toMatch(/\n {10}HTTPRoute apps\/tasks rule 2 match 0 \[Exact \/old\]: path \(Exact \/old\)/);
+    const c2 = capture();
+    await runExplain(['--routes', ROUTES, '--json', 'http://other.com/api'], c2.io);
+    expect(JSON.parse(c2.out.stdout).nearMisses[0]).toEqual({
+      route: 'HTTPRoute apps/tasks', rule: 0, ruleName: 'api', match: 0, summary: 'PathPrefix /api, header x-canary=1', failed: 'hostname (route hostnames: example.com)',
+    });
   });
 
   test('the URL port selects the listener port', async () => {

@@ -4,10 +4,12 @@
  * (certificates are named by their Secret only).
  */
 import { backendProbabilities, pickBackend } from './balancer';
+import { prefixKey } from './compile';
 import {
   CompiledBackend, CompiledFilter, CompiledListener, CompiledMatch, CompiledRule, CompiledTable, Decision, RouteRequest,
 } from './model';
-import { route } from './router';
+import { headerValue, route } from './router';
+import { compileRegex, hostnameMatches, normalizeHost, parseQuery } from './util';
 
 export interface DescribedBackend {
   readonly group: string;
@@ -146,6 +148,20 @@ export interface ExplainResult {
   readonly filters: unknown[];
   readonly timeouts?: unknown;
   readonly retry?: unknown;
+  /**
+   * Not found only: the rules of the selected listener and the first condition each one fails
+   * (hostname, path, method, header NAME, query NAME, gRPC service/method), at most 20.
+   */
+  readonly nearMisses?: NearMiss[];
+}
+
+export interface NearMiss {
+  readonly route: string;
+  readonly rule: number;
+  readonly ruleName?: string;
+  readonly match: number;
+  readonly summary: string;
+  readonly failed: string;
 }
 
 /**
@@ -174,6 +190,7 @@ export function explain(table: CompiledTable, req: RouteRequest): ExplainResult 
       ...(d.listener ? { listener: describeListenerRef(d.listener) } : {}),
       backends: [],
       filters: [],
+      ...(d.outcome === 'not-found' && d.listener ? { nearMisses: nearMisses(d.listener, req) } : {}),
     };
   }
   const rule = d.rule;
@@ -220,4 +237,76 @@ export function explain(table: CompiledTable, req: RouteRequest): ExplainResult 
     ...(rule.timeouts ? { timeouts: { ...rule.timeouts } } : {}),
     ...(rule.retry ? { retry: { ...rule.retry } } : {}),
   };
+}
+
+const NEAR_MISS_LIMIT = 20;
+
+/**
+ * Why each rule of `listener` does not take `req`: the first failing condition in the order the
+ * router checks them. For explanation only; the router itself never scans rules like this.
+ */
+export function nearMisses(listener: CompiledListener, req: RouteRequest): NearMiss[] {
+  const out: NearMiss[] = [];
+  const host = normalizeHost(req.host);
+  const path = typeof req.path === 'string' ? req.path : '';
+  const query = parseQuery(req.query);
+  const grpcHostCovered = listener.routes.some((r) => r.kind === 'GRPCRoute' && hostCovered(r.hostnames, host));
+  for (const r of listener.routes) {
+    for (const rule of r.rules) {
+      for (const m of rule.matches) {
+        if (out.length >= NEAR_MISS_LIMIT) return out;
+        const failed = firstFailure(r.kind, r.hostnames, m, req, host, path, query, grpcHostCovered);
+        out.push({
+          route: `${r.kind} ${r.namespace}/${r.name}`,
+          rule: rule.index,
+          ...(rule.name !== undefined ? { ruleName: rule.name } : {}),
+          match: m.index,
+          summary: matchSummary(m),
+          failed: failed ?? 'nothing (a rule of higher precedence failed instead)',
+        });
+      }
+    }
+  }
+  return out;
+}
+
+function hostCovered(hostnames: readonly string[], host: string): boolean {
+  return hostnames.length === 0 || hostnames.some((h) => hostnameMatches(h, host));
+}
+
+function firstFailure(
+  kind: string, hostnames: readonly string[], m: CompiledMatch, req: RouteRequest, host: string, path: string,
+  query: Map<string, string>, grpcHostCovered: boolean,
+): string | undefined {
+  if (!hostCovered(hostnames, host)) return `hostname (route hostnames: ${hostnames.join(', ')})`;
+  if (kind === 'GRPCRoute') {
+    if (!req.grpc) return 'not a gRPC request';
+    const g = m.grpc;
+    if (g) {
+      const test = (pattern: string | undefined, value: string) => pattern === undefined
+        || (g.type === 'Exact' ? pattern === value : compileRegex(pattern)(value));
+      if (!test(g.service, req.grpc.service)) return `gRPC service (want ${g.service}, got ${req.grpc.service})`;
+      if (!test(g.method, req.grpc.method)) return `gRPC method (want ${g.method}, got ${req.grpc.method})`;
+    }
+  } else {
+    if (req.grpc && grpcHostCovered) return 'gRPC requests to this host are routed by GRPCRoutes';
+    const p = m.path!;
+    const key = prefixKey(p.value);
+    const pathOk = p.type === 'Exact' ? path === p.value
+      : p.type === 'RegularExpression' ? compileRegex(p.value)(path)
+        : key === '/' ? path.startsWith('/') : path === key || path.startsWith(`${key}/`);
+    if (!pathOk) return `path (${p.type} ${p.value})`;
+    if (m.method !== undefined && m.method !== req.method) return `method (want ${m.method}, got ${req.method})`;
+  }
+  for (const h of m.headers) {
+    const v = headerValue(req.headers, h.name);
+    const ok = v !== undefined && (h.type === 'Exact' ? v === h.value : compileRegex(h.value)(v));
+    if (!ok) return `header ${h.name} (want ${h.type === 'Exact' ? h.value : `~${h.value}`}, got ${v === undefined ? 'none' : JSON.stringify(v)})`;
+  }
+  for (const q of m.queryParams) {
+    const v = query.get(q.name);
+    const ok = v !== undefined && (q.type === 'Exact' ? v === q.value : compileRegex(q.value)(v));
+    if (!ok) return `query ${q.name} (want ${q.type === 'Exact' ? q.value : `~${q.value}`}, got ${v === undefined ? 'none' : JSON.stringify(v)})`;
+  }
+  return undefined;
 }
