@@ -19,7 +19,7 @@ export type ObjectKey = string;
 
 /** The whole compiled configuration. Immutable once built; a reload builds a new table. */
 export interface CompiledTable {
-  /** Increases by one on every successful compile in the same process (the first table is 1). */
+  /** `CompileOptions.generation`, else a per-process counter that increases on every successful compile (first 1). */
   readonly generation: number;
   /** The Gateways served, in `namespace/name` order. */
   readonly gateways: readonly CompiledGateway[];
