@@ -61,7 +61,7 @@ interface Exchange {
   rule?: string;
   backend?: string;
   upstream?: string;
-  error?: FailureKind;
+  error?: FailureKind | 'client-closed';
   grpcStatus?: number;
   bytes: number;
 }
@@ -100,7 +100,9 @@ export class ProxyHandler {
       if (logged) return;
       logged = true;
       this.active--;
-      this.record(ex, res.statusCode);
+      // Closed before the proxy ended the response: the client went away (499 when nothing was sent yet).
+      if (!res.writableEnded && !ex.error) ex.error = 'client-closed';
+      this.record(ex, !res.writableEnded && !res.headersSent ? 499 : res.statusCode);
     };
     res.once('finish', done);
     res.once('close', done);
@@ -182,6 +184,37 @@ export class ProxyHandler {
     const fullPath = routeReq.query ? `${plan.path}?${routeReq.query}` : plan.path;
     const protocol = ex.grpc || target.protocol === 'h2c' ? 'h2c' : 'http1';
 
+    // Deadlines: timeouts.request for the whole exchange, grpc-timeout from the client.
+    const controller = new AbortController();
+    let upstream: AttemptResponse | undefined;
+    const timers: NodeJS.Timeout[] = [];
+    const expire = (kind: FailureKind, ms: number) => {
+      timers.push(setTimeout(() => {
+        if (!upstream) {
+          controller.abort(new UpstreamError(kind, `deadline of ${Math.round(ms)} ms exceeded`));
+        } else {
+          ex.error = kind;
+          this.deps.metrics.upstreamErrors.inc({ kind });
+          upstream.abort();
+          res.destroy();
+        }
+      }, ms));
+    };
+    const elapsed = performance.now() - ex.started;
+    const requestMs = rule.timeouts?.requestMs;
+    if (requestMs && requestMs > 0) expire('request-timeout', Math.max(1, requestMs - elapsed));
+    const grpcMs = ex.grpc ? parseGrpcTimeout(req.headers['grpc-timeout']) : undefined;
+    if (grpcMs !== undefined) expire('grpc-deadline', Math.max(1, grpcMs - elapsed));
+    const clearTimers = () => timers.forEach(clearTimeout);
+    res.once('close', () => {
+      clearTimers();
+      // Closed before the proxy ended the response: the client went away (HTTP/2 RST_STREAM, dropped connection).
+      if (!res.writableEnded) {
+        if (!upstream) controller.abort(new UpstreamError('upstream-reset', 'the client went away'));
+        else upstream.abort();
+      }
+    });
+
     // Body: buffered when a retry or a mirror needs to replay it and it is small enough.
     const declared = Number(req.headers['content-length']);
     const noBody = req.httpVersionMajor === 2
@@ -189,9 +222,19 @@ export class ProxyHandler {
       : !req.headers['transfer-encoding'] && !(declared > 0);
     const wantsReplay = (rule.retry !== undefined && (rule.retry.attempts ?? 1) > 0) || plan.mirrors.length > 0;
     let body: Buffer | Readable | undefined;
-    if (noBody) body = undefined;
-    else if (wantsReplay && declared > 0 && declared <= this.maxBuffer) body = await readAll(req, this.maxBuffer);
-    else body = req;
+    if (noBody) {
+      body = undefined;
+    } else if (wantsReplay && declared > 0 && declared <= this.maxBuffer) {
+      try {
+        body = await readAll(req, this.maxBuffer, controller.signal);
+      } catch (err: any) {
+        clearTimers();
+        if (res.destroyed || res.writableEnded) return undefined;
+        return this.failure(req, res, ex, err instanceof UpstreamError ? err.kind : 'bad-request', true);
+      }
+    } else {
+      body = req;
+    }
 
     // Mirrors: after the rule's filters, before the response; never awaited.
     for (const m of plan.mirrors) {
@@ -211,36 +254,6 @@ export class ProxyHandler {
         body: body === undefined || Buffer.isBuffer(body) ? body : null,
       });
     }
-
-    // Deadlines: timeouts.request for the whole exchange, grpc-timeout from the client.
-    const controller = new AbortController();
-    let upstream: AttemptResponse | undefined;
-    const timers: NodeJS.Timeout[] = [];
-    const expire = (kind: FailureKind, ms: number) => {
-      timers.push(setTimeout(() => {
-        if (!upstream) {
-          controller.abort(new UpstreamError(kind, `deadline of ${ms} ms exceeded`));
-        } else {
-          ex.error = kind;
-          this.deps.metrics.upstreamErrors.inc({ kind });
-          upstream.abort();
-          res.destroy();
-        }
-      }, ms));
-    };
-    const requestMs = rule.timeouts?.requestMs;
-    if (requestMs && requestMs > 0) expire('request-timeout', requestMs);
-    const grpcMs = ex.grpc ? parseGrpcTimeout(req.headers['grpc-timeout']) : undefined;
-    if (grpcMs !== undefined) expire('grpc-deadline', grpcMs);
-    const clearTimers = () => timers.forEach(clearTimeout);
-    res.once('close', () => {
-      clearTimers();
-      // Closed before the proxy ended the response: the client went away (HTTP/2 RST_STREAM, dropped connection).
-      if (!res.writableEnded) {
-        if (!upstream) controller.abort(new UpstreamError('upstream-reset', 'the client went away'));
-        else upstream.abort();
-      }
-    });
 
     try {
       upstream = await forward(this.deps.pools, {
@@ -593,8 +606,9 @@ export function parseGrpcTimeout(value: string | string[] | undefined): number |
   return Math.max(1, Math.ceil(Number(m[1]) * GRPC_UNITS[m[2]]));
 }
 
-function readAll(req: Readable, limit: number): Promise<Buffer> {
+function readAll(req: Readable, limit: number, signal: AbortSignal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {

@@ -307,6 +307,8 @@ describe('proxy over real sockets', () => {
     await until(() => slow.seen.some((r) => r.path === '/slow/abort?delay=3000'));
     sock.destroy();
     await until(() => slow.aborted.includes('/slow/abort?delay=3000'), 2_000);
+    await until(() => gw.access.some((e) => e.path === '/slow/abort?delay=3000'));
+    expect(gw.access.find((e) => e.path === '/slow/abort?delay=3000')).toMatchObject({ status: 499, error: 'client-closed' });
   });
 
   test('RequestMirror: copies reach the mirrors with the same request-URI; a mirror that never answers does not delay the primary', async () => {
