@@ -202,3 +202,34 @@ describe('HTTPRoute and GRPCRoute on one listener', () => {
     expect(both({ sectionName: 'web' }, { sectionName: 'grpc' })().length).toBe(3);
   });
 });
+
+describe('GrpcRoute limits and routes on one listener', () => {
+  test('fails with more than 16 filters, backendRefs or backend filters', () => {
+    const mirrors = Array.from({ length: 17 }, (_, i) => GrpcRouteFilter.requestMirror({ backend: BackendRef.fromName(`m${i}`, { port: 1 }) }));
+    const httpMirrors = Array.from({ length: 17 }, (_, i) => HttpRouteFilter.requestMirror({ backend: BackendRef.fromName(`m${i}`, { port: 1 }) }));
+    const make = (rule: any) => {
+      const { chart, gateway } = setup();
+      new GrpcRoute(chart, 'route', { parentRefs: [ParentRef.fromGateway(gateway)], rules: [rule] });
+      return () => Testing.synth(chart);
+    };
+    expect(make({ filters: mirrors, backendRefs: [BackendRef.fromName('a', { port: 1 })] })).toThrow(/test\/route: rule 1: has 17 filters; at most 16 are allowed/);
+    expect(make({ backendRefs: Array.from({ length: 17 }, (_, i) => BackendRef.fromName(`b${i}`, { port: 1 })) })).toThrow(/test\/route: rule 1: has 17 backendRefs; at most 16 are allowed/);
+    expect(make({ backendRefs: [BackendRef.fromName('b', { port: 1, filters: httpMirrors })] })).toThrow(/rule 1: backendRef 1 \("b"\) has 17 filters; at most 16 are allowed/);
+  });
+
+  test('fails when two grpc routes on the same gateway and hostname have the same match', () => {
+    const { chart, gateway } = setup();
+    const m = () => ({ method: GrpcMethodMatch.exact({ service: 'todo.Todo' }) });
+    new GrpcRoute(chart, 'a', { hostnames: ['grpc.example.com'], parentRefs: [ParentRef.fromGateway(gateway)], rules: [{ matches: [m()], backendRefs: [BackendRef.fromName('a', { port: 1 })] }] });
+    new GrpcRoute(chart, 'b', { hostnames: ['grpc.example.com'], parentRefs: [ParentRef.fromGateway(gateway)], rules: [{ matches: [m()], backendRefs: [BackendRef.fromName('b', { port: 1 })] }] });
+    expect(() => Testing.synth(chart)).toThrow(/test\/b: rule 1 match 1 can never be selected on parent "\/gw" hostname "grpc.example.com": it is the same match as test\/a rule 1 match 1; remove one of them or attach the routes to different hostnames/);
+  });
+
+  test('grpc routes with different hostnames may use the same match', () => {
+    const { chart, gateway } = setup();
+    const m = () => ({ method: GrpcMethodMatch.exact({ service: 'todo.Todo' }) });
+    new GrpcRoute(chart, 'a', { metadata: { name: 'a' }, hostnames: ['a.example.com'], parentRefs: [ParentRef.fromGateway(gateway)], rules: [{ matches: [m()], backendRefs: [BackendRef.fromName('a', { port: 1 })] }] });
+    new GrpcRoute(chart, 'b', { metadata: { name: 'b' }, hostnames: ['b.example.com'], parentRefs: [ParentRef.fromGateway(gateway)], rules: [{ matches: [m()], backendRefs: [BackendRef.fromName('b', { port: 1 })] }] });
+    expect(grpcRoutes(chart).length).toBe(2);
+  });
+});
