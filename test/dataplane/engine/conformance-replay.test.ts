@@ -167,6 +167,8 @@ describe('conformance cases replayed through compile + route', () => {
     if (grpc) {
       if (e.grpcStatus === 'OK') {
         expect(describe_(d)).toMatch(/^routed/);
+        // the grpc-infra-backend Services declare appProtocol kubernetes.io/h2c
+        if (d.outcome === 'routed') expect(pickBackend(d.rule, () => 0.5)?.target?.protocol).toBe('h2c');
         if (d.outcome === 'routed' && e.backend) expectBackend(d.rule, e.backend, e.namespace);
         else if (d.outcome === 'routed') expectValidBackend(d.rule);
       } else {
@@ -239,6 +241,7 @@ describe('conformance cases replayed through compile + route', () => {
     }
     if (e.backend) expectBackend(rule, e.backend, e.namespace);
     else expectValidBackend(rule);
+    if (file === 'HTTPRouteBackendProtocolH2C.json') expect(pickBackend(rule, () => 0.5)?.target?.protocol).toBe('h2c');
     for (const m of e.mirroredTo ?? []) {
       expect(rule.filters.some((f) => f.type === 'RequestMirror' && f.backend.ref.name === m.backend && f.backend.ref.namespace === m.namespace && !f.backend.invalid)).toBe(true);
     }
