@@ -64,6 +64,8 @@ interface Exchange {
   error?: FailureKind | 'client-closed';
   grpcStatus?: number;
   bytes: number;
+  /** The response was one HEADERS frame with END_STREAM (no res.end()). */
+  trailersOnly?: boolean;
 }
 
 interface Plan {
@@ -101,8 +103,9 @@ export class ProxyHandler {
       logged = true;
       this.active--;
       // Closed before the proxy ended the response: the client went away (499 when nothing was sent yet).
-      if (!res.writableEnded && !ex.error) ex.error = 'client-closed';
-      this.record(ex, !res.writableEnded && !res.headersSent ? 499 : res.statusCode);
+      const ended = res.writableEnded || ex.trailersOnly;
+      if (!ended && !ex.error) ex.error = 'client-closed';
+      this.record(ex, !ended && !res.headersSent ? 499 : res.statusCode);
     };
     res.once('finish', done);
     res.once('close', done);
@@ -209,7 +212,7 @@ export class ProxyHandler {
     res.once('close', () => {
       clearTimers();
       // Closed before the proxy ended the response: the client went away (HTTP/2 RST_STREAM, dropped connection).
-      if (!res.writableEnded) {
+      if (!res.writableEnded && !ex.trailersOnly) {
         if (!upstream) controller.abort(new UpstreamError('upstream-reset', 'the client went away'));
         else upstream.abort();
       }
@@ -342,6 +345,7 @@ export class ProxyHandler {
       // Trailers-only (gRPC errors): keep it one HEADERS frame with END_STREAM.
       const stream = (res as http2.Http2ServerResponse).stream;
       finished();
+      ex.trailersOnly = true;
       res.statusCode = up.status;
       try {
         stream.respond({ ...toOutgoing(headers), ':status': up.status }, { endStream: true });
@@ -400,6 +404,7 @@ export class ProxyHandler {
       const headers = { 'content-type': 'application/grpc', 'grpc-status': String(status.grpc), 'grpc-message': encodeURIComponent(status.message) };
       if (h2 && !h2.headersSent && !h2.destroyed) {
         (res as any).statusCode = 200;
+        ex.trailersOnly = true;
         h2.respond({ ':status': 200, ...headers }, { endStream: true });
         return;
       }
@@ -520,7 +525,6 @@ export class ProxyHandler {
       for (const m of plan.responseModifiers) applyHeaderModifier(h, m);
       const lines = [`HTTP/1.1 ${status} ${res.statusMessage ?? ''}`, 'connection: close'];
       for (const [k, vs] of h) for (const v of vs) lines.push(`${k}: ${v}`);
-      if (!h.has('content-length')) lines.push('transfer-encoding: identity');
       socket.write(`${lines.join('\r\n')}\r\n\r\n`);
       res.on('data', (c: Buffer) => {
         ex.bytes += c.length;

@@ -145,6 +145,8 @@ describe('WebSocket and gRPC through the gateway', () => {
     const r = await call('Fail');
     expect(r.err?.code).toBe(grpc.status.NOT_FOUND);
     expect(r.err?.details).toBe('no such thing');
+    await until(() => gw.access.some((e) => e.path.endsWith('/Fail')));
+    expect(gw.access.find((e) => e.path.endsWith('/Fail'))).toMatchObject({ status: 200, grpcStatus: 5, error: undefined });
   });
 
   test('the gateway honours grpc-timeout: DEADLINE_EXCEEDED and the backend call is cancelled', async () => {
