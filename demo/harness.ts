@@ -135,7 +135,7 @@ function sendHttp(port: number, r: LessonRequest): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request({
       host: '127.0.0.1', port, method: r.method ?? 'GET', path: r.path, agent: false,
-      headers: { host: 'localhost', ...(r.headers ?? {}) }, timeout: 10_000,
+      headers: { host: r.host ?? 'localhost', ...(r.headers ?? {}) }, timeout: 10_000,
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -164,7 +164,7 @@ function sendGrpc(port: number, r: LessonRequest): Promise<Answer> {
       reject(new Error('timed out after 10 s'));
     }, 10_000);
     const stream = session.request({
-      ':method': 'POST', ':path': r.path, ':authority': 'localhost', 'content-type': 'application/grpc', 'te': 'trailers',
+      ':method': 'POST', ':path': r.path, ':authority': r.host ?? 'localhost', 'content-type': 'application/grpc', 'te': 'trailers',
     });
     let status = 0;
     let grpcStatus: number | undefined;
@@ -200,7 +200,8 @@ function sendGrpc(port: number, r: LessonRequest): Promise<Answer> {
 
 function describeRequest(r: LessonRequest): string {
   const headers = Object.entries(r.headers ?? {}).map(([k, v]) => ` -H '${k}: ${v}'`).join('');
-  const target = `${r.grpc ? 'grpc ' : `${r.method ?? 'GET'} `}${r.port && r.port !== 80 ? `:${r.port}` : ''}${r.path}${headers}`;
+  const host = r.host ? `//${r.host}` : '';
+  const target = `${r.grpc ? 'grpc ' : `${r.method ?? 'GET'} `}${host}${r.port && r.port !== 80 ? `:${r.port}` : ''}${r.path}${headers}`;
   return r.split ? `${r.split.requests} x ${target}` : target;
 }
 

@@ -9,6 +9,8 @@
 export interface LessonRequest {
   readonly method?: string;
   readonly path: string;
+  /** The Host header / :authority (default `localhost`). */
+  readonly host?: string;
   readonly headers?: Record<string, string>;
   /** The listener port (default 80). */
   readonly port?: number;

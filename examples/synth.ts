@@ -2,6 +2,7 @@
 //
 //   npx ts-node -P tsconfig.dev.json examples/synth.ts [section ...]
 import { section as canaryRollout } from './canary-rollout/main';
+import { section as completeApp } from './complete-app/main';
 import { section as exercises } from './exercises/main';
 import { section as grpcRoute } from './grpc-route/main';
 import { section as headerRouting } from './header-routing/main';
@@ -11,11 +12,12 @@ import { section as multiService } from './multi-service/main';
 import { section as pathMatching } from './path-matching/main';
 import { section as queryParams } from './query-params/main';
 import { section as ruleOrdering } from './rule-ordering/main';
+import { writeDiagramReadme } from './diagrams';
 import { distDir, ExampleSection, synthSection } from './section';
 
 export const SECTIONS: ExampleSection[] = [
   pathMatching, headerRouting, queryParams, methodRouting, canaryRollout,
-  mirroring, ruleOrdering, grpcRoute, exercises, multiService,
+  mirroring, ruleOrdering, grpcRoute, exercises, multiService, completeApp,
 ];
 
 if (require.main === module) {
@@ -26,6 +28,7 @@ if (require.main === module) {
   }
   for (const s of SECTIONS.filter((x) => wanted.length === 0 || wanted.includes(x.name))) {
     synthSection(s);
+    writeDiagramReadme(s);
     console.log(`synthesized examples/${s.name} into ${distDir(s)}`);
   }
 }

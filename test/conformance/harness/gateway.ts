@@ -84,6 +84,8 @@ export interface GatewayOptions {
   listen: readonly string[];
   launcher: Launcher;
   readyTimeoutMs?: number;
+  /** More `serve` arguments, after the ones above (e.g. `--gateway`, `--drain-timeout`). */
+  extraArgs?: readonly string[];
 }
 
 const live = new Set<ChildProcess>();
@@ -92,7 +94,7 @@ process.once('exit', () => {
 });
 
 export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
-  const args = ['--routes', o.routesDir, '--backends', o.backendsFile, '--admin', '127.0.0.1:0', ...o.listen.flatMap((l) => ['--listen', l])];
+  const args = ['--routes', o.routesDir, '--backends', o.backendsFile, '--admin', '127.0.0.1:0', ...o.listen.flatMap((l) => ['--listen', l]), ...(o.extraArgs ?? [])];
   const cmd = serveCommand(o.launcher, args);
   const child = spawn(cmd.command, cmd.args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
   live.add(child);

@@ -1,0 +1,34 @@
+import { expectDistUpToDate, removeFresh, synthFresh, variantObjects } from './harness';
+import { distDir } from '../../examples/section';
+import { section } from '../../examples/complete-app/main';
+import { loadDocuments } from '../../src/dataplane/config/load';
+import { validateDocuments } from '../../src/dataplane/schema';
+
+describe('examples/complete-app', () => {
+  let fresh: string;
+  beforeAll(() => {
+    fresh = synthFresh(section);
+  });
+  afterAll(() => removeFresh(fresh));
+
+  test('the committed dist/ is exactly what the app synthesizes', () => {
+    expectDistUpToDate(section, fresh);
+  });
+
+  test('the committed dist/ passes cdk8s-gateway validate', () => {
+    const docs = loadDocuments([distDir(section)]);
+    expect(docs.filter((d) => d.object.apiVersion?.startsWith('gateway.networking.k8s.io/')).length).toStrictEqual(7);
+    expect(validateDocuments(docs)).toStrictEqual([]);
+  });
+
+  test('one chart holds the Gateway, its routes, the Services and the gateway runtime', () => {
+    const kinds = variantObjects(fresh).map((o: any) => o.kind).sort();
+    expect([...new Set(kinds)]).toStrictEqual([
+      'ConfigMap', 'Deployment', 'GRPCRoute', 'Gateway', 'HTTPRoute', 'PodDisruptionBudget', 'Service',
+    ]);
+  });
+
+  test('snapshot', () => {
+    expect(variantObjects(fresh)).toMatchSnapshot();
+  });
+});
