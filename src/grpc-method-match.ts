@@ -1,5 +1,5 @@
 import { MatchType } from './header-match';
-import { q, regexMatchesWhole, validateLength, validateRegex } from './validation';
+import { globWarning, q, validateLength, validateRegex } from './validation';
 
 /**
  * The gRPC service and method a `GrpcMethodMatch` compares.
@@ -80,16 +80,8 @@ export class GrpcMethodMatch {
     const warnings: string[] = [];
     for (const [field, value] of [['service', this.service], ['method', this.method]] as const) {
       if (value === undefined) continue;
-      const m = /(^|[^\\])([A-Za-z0-9_])\*/.exec(value);
-      if (m === null) continue;
-      const star = m.index + m[0].length - 1; // index of '*'
-      const stem = value.slice(0, star); // e.g. "Get"
-      const after = value.slice(star + 1);
-      const literal = m[2];
-      const fixed = `${stem}.*${after}`;
-      const example = `${stem}Task${after.replace(/[^A-Za-z0-9_]/g, '')}`;
-      const shown = regexMatchesWhole(fixed, example) && !regexMatchesWhole(value, example) ? ` (it does not match ${q(example)})` : '';
-      warnings.push(`grpc ${field} regular expression ${q(value)} is re2, not a glob: ${q(literal + '*')} means zero or more ${q(literal)}${shown}; to match names starting with ${q(stem)} write ${q(fixed)}`);
+      const w = globWarning(`grpc ${field} regular expression`, value);
+      if (w !== undefined) warnings.push(w);
     }
     return warnings;
   }

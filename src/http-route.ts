@@ -14,7 +14,7 @@ import { Resource, ResourceProps } from './resource';
 import { mixedKindConflicts } from './route-conflicts';
 import { AnalyzedMatch, describeMatch, findUnreachable, LocatedMatch, matchContains, matchEquivalent, comparePrecedence, orderRules } from './route-order';
 import { normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
-import { q, renderGatewayDuration, validateDnsSubdomain, validateHostname } from './validation';
+import { globWarning, q, renderGatewayDuration, validateDnsSubdomain, validateHostname } from './validation';
 
 /**
  * The conditions of one match; all of them must hold (AND).
@@ -181,6 +181,10 @@ export class HttpRouteRule {
     const what = `${this._label} match ${this._matches.length + 1}`;
     const headers = normalizeConditions(what, 'header', match.headers ?? [], true);
     const queryParams = normalizeConditions(what, 'query parameter', match.queryParams ?? [], false);
+    if (match.path?.type === PathMatchType.REGULAR_EXPRESSION) {
+      const w = globWarning('path regular expression', match.path.value);
+      if (w !== undefined) Annotations.of(this.route).addWarning(`${what}: ${w}`);
+    }
     this._matches.push({
       props: {
         path: match.path,

@@ -85,7 +85,7 @@
  * | rules emitted in precedence order; first-match and spec select the same rule       | HttpRoute (`orderRules` in route-order.ts)          |
  * | a match that can never be selected (repeated, or covered by a match that wins)     | HttpRoute (one route, and across routes on the same |
  * |                                                                                    |   parent and hostname); GrpcRoute (repeats)         |
- * | gRPC method/service regex written as a glob (`Get*`)                               | warning: GrpcRoute `addMatch`                       |
+ * | gRPC method/service or HTTP path regex written as a glob (`Get*`, `/api/*`)        | warning: GrpcRoute / HttpRoute `addMatch`           |
  * | a route without parentRefs                                                         | warning: HttpRoute, GrpcRoute                       |
  * | header names unique in a match and in a header modifier, ignoring case             | eager: route `addMatch`, header modifier factories  |
  * | a header modifier / url rewrite that changes nothing                               | eager: factories                                    |
@@ -236,3 +236,22 @@ export function hostnamesIntersect(a: string, b: string): boolean {
   const sb = b.slice(1);
   return sa.endsWith(sb) || sb.endsWith(sa);
 }
+
+/**
+ * A warning when an RE2 pattern looks like a glob: a letter, digit, `_` or `/` followed by `*` (e.g. `Get*`,
+ * `/api/*`) repeats that one character; it does not mean "anything". Undefined when the pattern has no such `*`.
+ */
+export function globWarning(what: string, pattern: string): string | undefined {
+  const m = /(^|[^\\])([A-Za-z0-9_/])\*/.exec(pattern);
+  if (m === null) return undefined;
+  const star = m.index + m[0].length - 1; // index of '*'
+  const stem = pattern.slice(0, star); // e.g. "Get"
+  const after = pattern.slice(star + 1);
+  const literal = m[2];
+  const fixed = `${stem}.*${after}`;
+  const tail = literal === '/' ? 'x' : 'Task';
+  const example = `${stem}${tail}${after.replace(/[^A-Za-z0-9_/]/g, '')}`;
+  const shown = regexMatchesWhole(fixed, example) && !regexMatchesWhole(pattern, example) ? ` (it does not match ${q(example)})` : '';
+  return `${what} ${q(pattern)} is re2, not a glob: ${q(literal + '*')} means zero or more ${q(literal)}${shown}; to match anything starting with ${q(stem)} write ${q(fixed)}`;
+}
+

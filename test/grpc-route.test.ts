@@ -85,7 +85,7 @@ describe('GrpcRoute', () => {
       route.addRule({ matches: [{ method: GrpcMethodMatch.regularExpression({ service: 'todo\\.Todo', method: 'Get*' }) }], backendRefs: [BackendRef.fromName('todo', { port: 50051 })] });
       // THEN
       expect(Annotations.of(route).warnings).toStrictEqual([
-        'test/route: rule 1 match 1: grpc method regular expression "Get*" is re2, not a glob: "t*" means zero or more "t" (it does not match "GetTask"); to match names starting with "Get" write "Get.*"',
+        'test/route: rule 1 match 1: grpc method regular expression "Get*" is re2, not a glob: "t*" means zero or more "t" (it does not match "GetTask"); to match anything starting with "Get" write "Get.*"',
       ]);
       expect(warn).toHaveBeenCalledTimes(1);
     } finally {

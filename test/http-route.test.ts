@@ -1,7 +1,7 @@
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  AllowedRoutes, BackendRef, Gateway, HeaderMatch, HttpMethod, HttpPathModifier, HttpRoute, HttpRouteFilter, Listener, ParentRef,
+  AllowedRoutes, Annotations, BackendRef, Gateway, HeaderMatch, HttpMethod, HttpPathModifier, HttpRoute, HttpRouteFilter, Listener, ParentRef,
   PathMatch, QueryParamMatch, RedirectScheme, RouteKind,
 } from '../src';
 
@@ -438,5 +438,23 @@ describe('attachment to an in-app gateway', () => {
     const gw = new Gateway(chart, 'gw', { gatewayClassName: 'c', listeners: [Listener.http({ name: 'grpc', allowedRoutes: AllowedRoutes.same({ kinds: [RouteKind.GRPC_ROUTE] }) })] });
     new HttpRoute(chart, 'route', { parentRefs: [ParentRef.fromGateway(gw)], rules: [{ backendRefs: [svc()] }] });
     expect(() => Testing.synth(chart)).toThrow(/listener "grpc" only accepts GRPCRoute \(add RouteKind for HTTPRoute to its allowedRoutes kinds\)/);
+  });
+});
+
+describe('regular expression warnings', () => {
+  test('warns when a path regular expression is written as a glob', () => {
+    const { chart, gateway } = setup();
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const route = new HttpRoute(chart, 'route', {
+        parentRefs: [ParentRef.fromGateway(gateway)],
+        rules: [{ matches: [{ path: PathMatch.regularExpression('/api/*') }, { path: PathMatch.regularExpression('/users/[0-9]+') }], backendRefs: [BackendRef.fromName('a', { port: 80 })] }],
+      });
+      expect(Annotations.of(route).warnings).toStrictEqual([
+        'test/route: rule 1 match 1: path regular expression "/api/*" is re2, not a glob: "/*" means zero or more "/" (it does not match "/api/x"); to match anything starting with "/api/" write "/api/.*"',
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
