@@ -398,23 +398,28 @@ export class ProxyHandler {
       return;
     }
     const status = failureStatus(kind);
-    if (ex.grpc) {
-      ex.grpcStatus = status.grpc;
-      const h2 = req && req.httpVersionMajor === 2 ? (res as http2.Http2ServerResponse).stream : undefined;
-      const headers = { 'content-type': 'application/grpc', 'grpc-status': String(status.grpc), 'grpc-message': encodeURIComponent(status.message) };
-      if (h2 && !h2.headersSent && !h2.destroyed) {
-        (res as any).statusCode = 200;
-        ex.trailersOnly = true;
-        h2.respond({ ':status': 200, ...headers }, { endStream: true });
+    try {
+      if (ex.grpc) {
+        ex.grpcStatus = status.grpc;
+        const h2 = req && req.httpVersionMajor === 2 ? (res as http2.Http2ServerResponse).stream : undefined;
+        const headers = { 'content-type': 'application/grpc', 'grpc-status': String(status.grpc), 'grpc-message': encodeURIComponent(status.message) };
+        if (h2 && !h2.headersSent && !h2.destroyed) {
+          (res as any).statusCode = 200;
+          ex.trailersOnly = true;
+          h2.respond({ ':status': 200, ...headers }, { endStream: true });
+          return;
+        }
+        (res as http.ServerResponse).writeHead(200, { ...headers, 'content-length': '0' });
+        res.end();
         return;
       }
-      (res as http.ServerResponse).writeHead(200, { ...headers, 'content-length': '0' });
-      res.end();
-      return;
+      const body = `${status.message}\n`;
+      (res as http.ServerResponse).writeHead(status.http, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) });
+      res.end(body);
+    } catch {
+      // the client connection went away while answering
+      res.destroy();
     }
-    const body = `${status.message}\n`;
-    (res as http.ServerResponse).writeHead(status.http, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) });
-    res.end(body);
   }
 
   private record(ex: Exchange, status: number): void {
