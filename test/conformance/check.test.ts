@@ -72,7 +72,15 @@ describe('HTTP comparison', () => {
 
   test('an answer that is not an echo fails when echo fields are expected', () => {
     const plain: HttpAnswer = { status: 200, headers: [], body: Buffer.from('hello'), protocol: 'HTTP/1.1' };
-    expect(checkHttp(plain, { path: '/a' }, req)).toStrictEqual([expect.stringMatching(/not an echo: hello/)]);
+    expect(checkHttp(plain, { path: '/a' }, req)).toStrictEqual([expect.stringMatching(/not an echo \(Content-Type none\): hello/)]);
+  });
+
+  test('the body is read as an echo only with Content-Type application/json, as upstream', () => {
+    const relabelled: HttpAnswer = { ...echo(), headers: [['Content-Type', 'text/plain']] };
+    expect(checkHttp(relabelled, { namespace: 'gateway-conformance-infra' }, req)).toStrictEqual([expect.stringMatching(/not an echo \(Content-Type text\/plain\)/)]);
+    expect(checkHttp(relabelled, { notEchoed: true }, req)).toStrictEqual([]);
+    const broken: HttpAnswer = { status: 200, headers: [['Content-Type', 'application/json']], body: Buffer.from('{oops'), protocol: 'HTTP/1.1' };
+    expect(checkHttp(broken, { notEchoed: true }, req)).toStrictEqual([expect.stringMatching(/unexpected error reading response/)]);
   });
 });
 

@@ -20,6 +20,17 @@ export function parseEcho(body: Buffer): any | undefined {
   }
 }
 
+/**
+ * The echoed request of an answer, as upstream's roundtripper reads it: only when the (first) Content-Type is
+ * exactly `application/json`, and then the body must be a JSON object.
+ */
+export function echoOf(answer: HttpAnswer): { echoed?: any; error?: string } {
+  const type = headerValues(answer, 'content-type')[0];
+  if (type !== 'application/json') return {};
+  const echoed = parseEcho(answer.body);
+  return echoed ? { echoed } : { error: `unexpected error reading response: the application/json body is not a JSON object: ${snippet(answer.body)}` };
+}
+
 /** The Service an echoed pod name belongs to (upstream strips the last two '-'-separated parts). */
 export function backendOfPod(pod: string): string {
   const parts = pod.split('-');
@@ -34,7 +45,8 @@ export function checkHttp(answer: HttpAnswer, expect: CaseExpect, request: { sch
     return errors;
   }
   if (answer.status === 200 || answer.status === 204) {
-    const echoed = parseEcho(answer.body);
+    const { echoed, error } = echoOf(answer);
+    if (error) return [error];
     if (expect.notEchoed && echoed && (echoed.pod || echoed.namespace || echoed.path)) {
       errors.push(`expected an answer from the gateway itself, but echo backend pod '${echoed.pod}' answered`);
     }
@@ -42,7 +54,8 @@ export function checkHttp(answer: HttpAnswer, expect: CaseExpect, request: { sch
       expect.backend !== undefined || expect.namespace !== undefined || expect.method !== undefined || expect.path !== undefined ||
       expect.host !== undefined || expect.headers !== undefined || expect.absentHeaders !== undefined;
     if (wantsEcho && !echoed) {
-      errors.push(`expected an echoed request, got a body that is not an echo: ${snippet(answer.body)}`);
+      const type = headerValues(answer, 'content-type').join(', ') || 'none';
+      errors.push(`expected an echoed request, got an answer that is not an echo (Content-Type ${type}): ${snippet(answer.body)}`);
     } else if (wantsEcho) {
       if (expect.backend !== undefined && !String(echoed.pod ?? '').startsWith(expect.backend)) errors.push(`backend: expected a pod of ${expect.backend}, got pod '${echoed.pod}'`);
       if (expect.namespace !== undefined && echoed.namespace !== expect.namespace) errors.push(`namespace: expected '${expect.namespace}', got '${echoed.namespace}'`);

@@ -13,7 +13,7 @@ import * as path from 'path';
 import { startBackends, type StartedBackends } from './backends';
 import { caseTitle, type BackendsFile, type CaseExpect, type CaseFile, type ConformanceCase } from './cases';
 import type { ConformanceCertificate } from './certs';
-import { backendOfPod, checkGrpc, checkHttp, parseEcho } from './check';
+import { backendOfPod, checkGrpc, checkHttp, echoOf } from './check';
 import { callGrpc, exchangeWebSocket, sendHttp, type HttpCall } from './client';
 import { startGateway, type Launcher, type RunningGateway } from './gateway';
 import { inputParts, listenArgs, writeInput, type InputDirectory } from './input';
@@ -239,7 +239,7 @@ async function httpProbe(
   try {
     const answer = await sendHttp(call);
     const errors = checkHttp(answer, substitute(expect, uuid), { scheme: call.scheme, host: call.host, path: call.path });
-    return { errors, echoed: parseEcho(answer.body) };
+    return { errors, echoed: echoOf(answer).echoed };
   } catch (e: any) {
     return { errors: [`request failed: ${e?.code ? `${e.code} ` : ''}${e?.message ?? e}`] };
   }
