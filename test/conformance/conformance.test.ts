@@ -33,7 +33,24 @@ let tmpRoot: string | undefined;
 let launcherText = '';
 let all: Promise<unknown> = Promise.resolve();
 
+/** Every case of every selected file fails with this reason (used when the suite cannot even start). */
+function failAll(reason: string) {
+  for (const f of files.filter(selected)) {
+    const r = f.cases.map((_c, i) => ({ test: f.name, index: i, title: caseTitle(f, i), status: 'failed' as const, errors: [reason], requests: 0, ms: 0 }));
+    pending.get(f.name)!.resolve(r);
+  }
+}
+
 beforeAll(async () => {
+  try {
+    await startSuite();
+  } catch (e: any) {
+    failAll(`the conformance suite could not start: ${e?.stack ?? e}`);
+    throw e;
+  }
+}, 60_000);
+
+async function startSuite() {
   const launcher = chooseLauncher();
   launcherText = launcher.launcher === 'bin' ? '`node bin/cdk8s-gateway serve`' : 'ts-node on `src/dataplane/cli.ts serve`';
   process.stdout.write(`conformance: gateway launched via ${launcherText} (${launcher.why})\n`);
@@ -51,7 +68,7 @@ beforeAll(async () => {
     results.set(f.name, r);
     pending.get(f.name)!.resolve(r);
   });
-}, 60_000);
+}
 
 afterAll(async () => {
   await all;
