@@ -127,7 +127,8 @@ async function listenCleartext(options: ListenOptions): Promise<BoundListener> {
   const tracker = new ConnectionTracker();
   const handlers = tracker.wrap(binding, options.handlers);
   const idle = options.idleTimeoutMs ?? 60_000;
-  const h1 = http.createServer({ keepAliveTimeout: 5_000 }, (req, res) => handlers.request(binding, req, res));
+  // requestTimeout 0: long uploads and streams are bounded by the route's timeouts, not by the transport.
+  const h1 = http.createServer({ keepAliveTimeout: 5_000, requestTimeout: 0 }, (req, res) => handlers.request(binding, req, res));
   h1.on('upgrade', (req, socket, head) => handlers.upgrade(binding, req, socket as net.Socket, head));
   h1.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');

@@ -37,9 +37,8 @@ describe('proxy over real sockets', () => {
     v2 = await startBackend('infra-backend-v2');
     slow = await startBackend('slow', (req, res) => {
       const delay = Number(new URL(req.url!, 'http://x').searchParams.get('delay') ?? '0');
-      setTimeout(() => {
-        if (!res.destroyed) res.end('slow done');
-      }, delay);
+      const t = setTimeout(() => res.end('slow done'), delay);
+      res.on('close', () => clearTimeout(t));
       return true;
     });
     flaky = await startBackend('flaky', (req, res) => {
@@ -272,18 +271,21 @@ describe('proxy over real sockets', () => {
   });
 
   test.each([
-    ['/nothing-matches', 404],
-    ['/no-backends', 500],
-    ['/zero-weight', 500],
-    ['/missing', 500],
-    ['/unknown-kind', 500],
-    ['/unsupported', 500],
-    ['/refused', 503],
-    ['/garbage', 502],
-    ['/broken/before-headers', 502],
-  ])('%s answers %d', async (path, status) => {
+    ['/nothing-matches', 404, /^no route matches this request\n$/],
+    ['/no-backends', 500, /^the matched rule has no usable backend\n$/],
+    ['/zero-weight', 500, /^the matched rule has no usable backend\n$/],
+    ['/missing', 500, /^the backend reference is invalid\n$/],
+    ['/unknown-kind', 500, /^the backend reference is invalid\n$/],
+    ['/unsupported', 500, /^the matched rule uses a filter this gateway does not support\n$/],
+    ['/refused', 503, /^the backend is unreachable\n$/],
+    ['/garbage', 502, /^the backend sent an invalid response\n$/],
+    ['/broken/before-headers', 502, /^the backend closed the connection\n$/],
+    ['/request-timeout?delay=1000', 504, /^the request did not complete in time\n$/],
+    ['/backend-timeout?delay=1000', 504, /^the backend did not answer in time\n$/],
+  ])('fails %s with %d and its catalog message', async (path, status, message) => {
     const res = await request(gw.port(), { path, host: 'example.com' });
     expect(res.status).toBe(status);
+    expect(res.body).toMatch(message);
   });
 
   test('a backend that resets mid-response: the client sees the response cut short', async () => {

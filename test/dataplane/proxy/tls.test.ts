@@ -84,6 +84,7 @@ describe('TLS listeners', () => {
         { name: 'https-second', port: 443, protocol: 'HTTPS', hostname: 'second-example.org', tls: tlsRef('second-cert') },
       ]),
       await secret('default-cert', 'example.org'),
+      { ...gatewayDoc([{ name: 'https', port: 8443, protocol: 'HTTPS', tls: tlsRef('no-such-secret') }], 'no-cert') },
       await secret('second-cert', 'second-example.org'),
       { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'first', namespace: NS }, spec: { parentRefs: [{ name: 'same-namespace', sectionName: 'https' }], rules: [{ backendRefs: [{ name: 'infra-backend-v1', port: 8080 }] }, { matches: [{ path: { type: 'Exact', value: '/ws' } }], backendRefs: [{ name: 'ws', port: 8080 }] }] } },
       { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'second', namespace: NS }, spec: { parentRefs: [{ name: 'same-namespace', sectionName: 'https-second' }], rules: [{ backendRefs: [{ name: 'infra-backend-v2', port: 8080 }] }] } },
@@ -141,6 +142,15 @@ describe('TLS listeners', () => {
     const after = await httpsGet(gw.port(443), 'example.org', 'example.org');
     expect(after).toMatchObject({ status: 200, cn: 'rotated.example.org' });
     expect((await httpsGet(gw.port(443), 'second-example.org', 'second-example.org')).cn).toBe('second-example.org');
+  });
+
+  test('fails the TLS handshake on a listener whose certificate Secret is missing', async () => {
+    const port = gw.port(8443, `${NS}/no-cert`);
+    const err = await new Promise<Error>((resolve) => {
+      const sock = tls.connect({ host: '127.0.0.1', port, servername: 'example.org', rejectUnauthorized: false }, () => resolve(new Error('handshake completed')));
+      sock.on('error', resolve);
+    });
+    expect(err.message).toMatch(/alert|handshake failure|ECONNRESET|socket disconnected/i);
   });
 
   test('selectCertificate: exact or wildcard hostname first, else the entry without hostname', () => {
