@@ -162,8 +162,10 @@ export class ProxyHandler {
     ex.route = `${rule.routeNamespace}/${rule.routeName}`;
     ex.rule = rule.name ?? String(rule.index);
 
+    const requestHeaders = stripHopByHop(headerList((req as http.IncomingMessage).headersDistinct ?? req.headers), { keepTeTrailers: ex.grpc });
+    requestHeaders.delete('expect'); // 100-continue was answered by this hop
     const plan: Plan = {
-      headers: stripHopByHop(headerList((req as http.IncomingMessage).headersDistinct ?? req.headers), { keepTeTrailers: ex.grpc }),
+      headers: requestHeaders,
       path: routeReq.path,
       authority: ex.host,
       responseModifiers: [],

@@ -149,8 +149,10 @@ export class UpstreamPools {
     let stream: http2.ClientHttp2Stream;
     try {
       const session = this.session(req.endpoint);
+      const outgoing = toOutgoing(req.headers);
+      delete outgoing.host; // :authority carries it
       const headers: http2.OutgoingHttpHeaders = {
-        ...toOutgoing(req.headers),
+        ...outgoing,
         ':method': req.method,
         ':path': req.path,
         ':authority': req.authority,

@@ -12,6 +12,15 @@ function service(name: string, appProtocol?: string): any {
   };
 }
 
+/** A port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
 describe('HTTP/2 backends, request bodies, draining', () => {
   let h2Backend: http2.Http2Server;
   let h2Seen: { path: string; authority: string; body: string; proto: string }[];
@@ -44,7 +53,9 @@ describe('HTTP/2 backends, request bodies, draining', () => {
       service('h2c-backend', 'kubernetes.io/h2c'),
       service('echo'),
       service('mirror'),
+      service('h2c-refused', 'kubernetes.io/h2c'),
       routeDoc('r', [
+        { matches: [{ path: { type: 'PathPrefix', value: '/refused-h2c' } }], backendRefs: [backendRef('h2c-refused')] },
         { matches: [{ path: { type: 'PathPrefix', value: '/h2c' } }], backendRefs: [backendRef('h2c-backend')] },
         { matches: [{ path: { type: 'PathPrefix', value: '/upload' } }], filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'mirror', port: 8080 } } }], backendRefs: [backendRef('echo')] },
         { matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [backendRef('echo')] },
@@ -54,6 +65,7 @@ describe('HTTP/2 backends, request bodies, draining', () => {
       [`${NS}/h2c-backend:8080`]: `127.0.0.1:${(h2Backend.address() as net.AddressInfo).port}`,
       [`${NS}/echo:8080`]: echo.address,
       [`${NS}/mirror:8080`]: mirror.address,
+      [`${NS}/h2c-refused:8080`]: `127.0.0.1:${await closedPort()}`,
     });
   });
 
@@ -70,6 +82,33 @@ describe('HTTP/2 backends, request bodies, draining', () => {
     const two = await requestH2(gw.port(), { path: '/h2c/two', authority: 'example.com' });
     expect([two.status, two.body]).toEqual([200, 'h2 /h2c/two']);
     expect(h2Seen.map((s) => [s.path, s.authority, s.proto])).toEqual([['/h2c/one', 'example.com', '2.0'], ['/h2c/two', 'example.com', '2.0']]);
+  });
+
+  test('an unreachable h2c backend answers 503; a Host header next to :authority still reaches an h2c backend', async () => {
+    const res = await request(gw.port(), { path: '/refused-h2c', host: 'example.com' });
+    expect([res.status, res.body]).toEqual([503, 'the backend is unreachable\n']);
+    const seen = await requestH2(gw.port(), { path: '/h2c/authority', authority: 'example.com', headers: { host: 'example.com' } });
+    expect(seen.status).toBe(200);
+  });
+
+  test('Expect: 100-continue is answered by the gateway and not forwarded', async () => {
+    const res = await new Promise<{ status: number; body: string; continued: boolean }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: gw.port(), method: 'POST', path: '/expect', headers: { 'host': 'example.com', 'expect': '100-continue', 'content-length': '5' }, agent: false });
+      let continued = false;
+      req.on('continue', () => {
+        continued = true;
+        req.end('hello');
+      });
+      req.on('error', reject);
+      req.on('response', (r) => {
+        let body = '';
+        r.on('data', (c) => (body += c));
+        r.on('end', () => resolve({ status: r.statusCode!, body, continued }));
+      });
+    });
+    expect(res).toMatchObject({ status: 200, continued: true });
+    expect(JSON.parse(res.body)).toMatchObject({ body: 'hello' });
+    expect(JSON.parse(res.body).headers.expect).toBeUndefined();
   });
 
   test('an HTTP/2 client that cancels its stream cancels the upstream HTTP/2 stream', async () => {
