@@ -30,6 +30,11 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'fast-check',
     'selfsigned',
     'esbuild',
+    // bench/: the Node peers the gateway is measured against
+    'fastify',
+    '@fastify/reply-from',
+    'http-proxy',
+    '@types/http-proxy',
   ],
   // Runtime dependencies are bundled into the package (jsii requires it for non-jsii modules);
   // none of them is reachable from the public API.
