@@ -37,6 +37,7 @@ describe('proxy over real sockets', () => {
     v2 = await startBackend('infra-backend-v2');
     slow = await startBackend('slow', (req, res) => {
       const delay = Number(new URL(req.url!, 'http://x').searchParams.get('delay') ?? '0');
+      if (req.url!.includes('dribble')) res.writeHead(200, { 'content-type': 'text/plain' }).write('first part;');
       const t = setTimeout(() => res.end('slow done'), delay);
       res.on('close', () => clearTimeout(t));
       return true;
@@ -300,6 +301,14 @@ describe('proxy over real sockets', () => {
     expect([bt.status, gw.access.find((e) => e.path.startsWith('/backend-timeout'))?.error]).toEqual([504, 'backend-timeout']);
     expect((await request(gw.port(), { path: '/request-timeout?delay=10', host: 'example.com' })).status).toBe(200);
     expect((await request(gw.port(), { path: '/disabled-timeout?delay=300', host: 'example.com' })).status).toBe(200);
+  });
+
+  test('timeouts.request also bounds a response that is still streaming: the response is cut', async () => {
+    const path = '/request-timeout/dribble?delay=1500';
+    await expect(request(gw.port(), { path, host: 'example.com' })).rejects.toThrow(/aborted|socket hang up|ECONNRESET|premature/i);
+    await until(() => gw.access.some((e) => e.path === path));
+    expect(gw.access.find((e) => e.path === path)).toMatchObject({ status: 200, error: 'request-timeout' });
+    await until(() => slow.aborted.includes(path));
   });
 
   test('client abort cancels the upstream request', async () => {
