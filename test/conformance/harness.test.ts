@@ -19,6 +19,8 @@ interface Control {
   readonly index: number;
   readonly alter: (f: CaseFile) => void;
   readonly error: RegExp;
+  /** What the failure report must also say (e.g. the gateway's access-log line). */
+  readonly context?: RegExp;
 }
 
 const removeFilters = (f: CaseFile, type: string) => {
@@ -32,6 +34,7 @@ const CONTROLS: Control[] = [
     index: 0,
     alter: (f) => (f.cases[0].expect!.backend = 'infra-backend-v2'),
     error: /backend: expected a pod of infra-backend-v2, got pod 'infra-backend-v1-/,
+    context: /gateway access log: status=200 .*infra-backend-v1/,
   },
   {
     title: 'a wrong status',
@@ -105,6 +108,7 @@ const CONTROLS: Control[] = [
     index: 0,
     alter: (f) => (f.cases[0].expect!.backend = 'grpc-infra-backend-v2'),
     error: /backend: expected a pod of grpc-infra-backend-v2, got pod 'grpc-infra-backend-v1-/,
+    context: /gateway access log: status=200 .*grpc-infra-backend-v1/,
   },
   {
     title: 'a WebSocket echo that differs',
@@ -148,4 +152,5 @@ test.each(CONTROLS.map((c) => [c.title, c] as [string, Control]))('fails on %s',
   const r = results.get(c.title)!;
   expect(r.status).toBe('failed');
   expect(r.errors.join('\n')).toMatch(c.error);
+  if (c.context) expect(r.errors.join('\n')).toMatch(c.context);
 });

@@ -124,7 +124,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     }
     if (!j || typeof j !== 'object') return;
     lines.push(j);
-    if (lines.length > 2000) lines.splice(0, lines.length - 2000);
+    if (lines.length > 10_000) lines.splice(0, lines.length - 10_000);
     if (j.msg === 'listening' && typeof j.port === 'number') {
       const lp = Number(j.listenerPort);
       if (typeof j.gateway === 'string') listening.set(`${j.gateway}:${lp}`, j.port);

@@ -151,7 +151,7 @@ async function runCase(env: FileEnv, index: number): Promise<CaseResult> {
       case 'websocket':
         return await websocketCase(env, c, done);
       case undefined:
-        return file.kind === 'grpc' ? await probeLoop(() => grpcProbe(env, c), done) : await simpleHttpCase(env, c, done);
+        return file.kind === 'grpc' ? await simpleGrpcCase(env, c, done) : await simpleHttpCase(env, c, done);
       default:
         return done([`unknown check '${c.check}' (the harness does not implement it)`], 0);
     }
@@ -226,6 +226,7 @@ function httpCall(env: FileEnv, c: ConformanceCase, uuid: string, extraHeaders: 
 interface ProbeOutcome {
   errors: string[];
   echoed?: any;
+  call?: HttpCall;
 }
 
 async function httpProbe(
@@ -239,16 +240,24 @@ async function httpProbe(
   try {
     const answer = await sendHttp(call);
     const errors = checkHttp(answer, substitute(expect, uuid), { scheme: call.scheme, host: call.host, path: call.path });
-    return { errors, echoed: echoOf(answer).echoed };
+    return { errors, echoed: echoOf(answer).echoed, call };
   } catch (e: any) {
-    return { errors: [`request failed: ${e?.code ? `${e.code} ` : ''}${e?.message ?? e}`] };
+    return { errors: [`request failed: ${e?.code ? `${e.code} ` : ''}${e?.message ?? e}`], call };
   }
 }
 
 async function simpleHttpCase(env: FileEnv, c: ConformanceCase, done: Done): Promise<CaseResult> {
   const expect = c.expect ?? {};
   const perCase = expect.mirroredTo && expect.mirroredTo.length > 0 ? randomUUID() : undefined;
-  const result = await probeLoop(async () => (await httpProbe(env, c, expect, perCase ?? randomUUID())).errors, done);
+  let lastFailed: HttpCall | undefined;
+  const result = await probeLoop(async () => {
+    const r = await httpProbe(env, c, expect, perCase ?? randomUUID());
+    if (r.errors.length) lastFailed = r.call;
+    return r.errors;
+  }, done);
+  if (result.status === 'failed' && lastFailed) {
+    return { ...result, errors: [...result.errors, accessLogContext(env, lastFailed.method, lastFailed.path, lastFailed.host)] };
+  }
   if (result.status !== 'passed' || !perCase) return result;
   // The mirror backends must each have received the same request-URI.
   const uri = substitute(c.request.path ?? '/', perCase);
@@ -259,6 +268,23 @@ async function simpleHttpCase(env: FileEnv, c: ConformanceCase, done: Done): Pro
     else if (!(await echo.waitForRequest(uri, MIRROR_WAIT_MS))) errors.push(`mirror: ${m.namespace}/${m.backend} never received '${uri}' (waited ${MIRROR_WAIT_MS} ms)`);
   }
   return errors.length ? { ...result, status: 'failed', errors } : result;
+}
+
+async function simpleGrpcCase(env: FileEnv, c: ConformanceCase, done: Done): Promise<CaseResult> {
+  const result = await probeLoop(() => grpcProbe(env, c), done);
+  if (result.status !== 'failed') return result;
+  const authority = c.request.authority ?? `127.0.0.1:${listenerPortOf(c)}`;
+  return { ...result, errors: [...result.errors, accessLogContext(env, 'POST', `/${c.request.service}/${c.request.method}`, authority)] };
+}
+
+/** What the gateway's access log says about the last request with this method, path and host (for failure reports). */
+function accessLogContext(env: FileEnv, method: string, target: string, host: string): string {
+  const hit = [...env.gateway.lines()]
+    .reverse()
+    .find((l) => l.msg === 'access' && l.method === method && l.path === target && (l.host === host || String(l.host ?? '').split(':')[0] === host.split(':')[0]));
+  if (!hit) return `gateway access log: no line for ${method} ${host}${target}`;
+  const fields = ['status', 'grpcStatus', 'listener', 'route', 'rule', 'backend', 'upstream', 'error'] as const;
+  return `gateway access log: ${fields.filter((f) => hit[f] !== undefined).map((f) => `${f}=${JSON.stringify(hit[f])}`).join(' ')}`;
 }
 
 async function grpcProbe(env: FileEnv, c: ConformanceCase): Promise<string[]> {
