@@ -6,7 +6,7 @@
 import { ConfigError } from './config/load';
 import { pickBackend } from './engine/balancer';
 import { describeTable } from './engine/describe';
-import type { CompiledTable, SocketSpec } from './engine/model';
+import type { CompiledBackend, CompiledTable, SocketSpec } from './engine/model';
 import { TABLE_ARGS_USAGE, compileFromArgs, emptyTableArgs, parseTableArg } from './engine/options';
 import { route } from './engine/router';
 import { AccessLog, jsonAccessLog, noAccessLog } from './proxy/access-log';
@@ -17,7 +17,7 @@ import { Logger, jsonLogger } from './proxy/log';
 import { GatewayMetrics } from './proxy/metrics';
 import { Mirror } from './proxy/mirror';
 import { InputWatcher, watchInputs } from './proxy/reload';
-import { UpstreamPools } from './proxy/upstream';
+import { UpstreamPools, endpointKey } from './proxy/upstream';
 
 export const SERVE_USAGE = `usage: cdk8s-gateway serve --routes PATH [options]
 
@@ -170,7 +170,7 @@ export class GatewayServer {
   readonly metrics = new GatewayMetrics({ processMetrics: true });
   private table!: CompiledTable;
   private generation = 0;
-  private readonly pools = new UpstreamPools();
+  readonly pools = new UpstreamPools();
   private readonly handler: ProxyHandler;
   private readonly listeners = new Map<string, BoundListener>();
   private admin?: AdminServer;
@@ -283,6 +283,7 @@ export class GatewayServer {
     this.generation = next.generation;
     const removed = [...this.listeners.entries()].filter(([key]) => !plan.has(key));
     for (const [key] of removed) this.listeners.delete(key);
+    this.pools.retain(endpointKeys(next));
     this.metrics.reloads.inc({ result: 'applied' });
     for (const w of next.warnings) this.log('warn', 'configuration warning', { where: w.where, warning: w.message });
     this.log('info', 'reloaded', { generation: this.generation });
@@ -354,6 +355,26 @@ export class GatewayServer {
     this.listeners.set(key, bound);
     this.log('info', 'listening', { gateway: spec.gateway, listenerPort: spec.port, address: bound.address, port: bound.port });
   }
+}
+
+/** `host:port` of every endpoint the table can send to (backends and mirrors). */
+export function endpointKeys(table: CompiledTable): Set<string> {
+  const keys = new Set<string>();
+  const addBackend = (b: CompiledBackend) => {
+    for (const ep of b.target?.endpoints ?? []) keys.add(endpointKey(ep));
+    for (const f of b.filters) if (f.type === 'RequestMirror') addBackend(f.backend);
+  };
+  for (const g of table.gateways) {
+    for (const p of g.ports) {
+      for (const l of p.listeners) {
+        for (const entry of l.routes.flatMap((r) => r.rules)) {
+          for (const b of entry.backends) addBackend(b);
+          for (const f of entry.filters) if (f.type === 'RequestMirror') addBackend(f.backend);
+        }
+      }
+    }
+  }
+  return keys;
 }
 
 /** Runs `cdk8s-gateway serve`; resolves with the exit code after SIGTERM/SIGINT. */

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Backend, NS, backendRef, gatewayDoc, request, routeDoc, startBackend, startGateway, tmpDir, until, writeYaml } from './proxy/helpers';
-import { GatewayServer, parseListen, parseServeArgs } from '../../src/dataplane/serve';
+import { GatewayServer, endpointKeys, parseListen, parseServeArgs } from '../../src/dataplane/serve';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -117,13 +117,17 @@ describe('serve in process', () => {
     }
   });
 
-  test('a change of the --backends file reloads', async () => {
+  test('a change of the --backends file reloads; pools of endpoints no longer used are dropped', async () => {
     const gw = await startGateway([gatewayDoc(), routeDoc('r', [{ backendRefs: [backendRef('infra-backend-v1')] }])], backends(), { watch: true });
     try {
+      expect([...endpointKeys(gw.server.current)]).toEqual([v1.address]);
       expect((await request(gw.port(), { path: '/a', host: 'a.example.com' })).json().backend).toBe('infra-backend-v1');
+      expect(gw.server.pools.size).toBe(1);
       fs.writeFileSync(path.join(gw.dir, 'backends.json'), JSON.stringify({ [`${NS}/infra-backend-v1:8080`]: v2.address }));
       await until(() => gw.logs.some((l) => l.msg === 'reloaded'), 5_000);
+      expect(gw.server.pools.size).toBe(0);
       expect((await request(gw.port(), { path: '/b', host: 'a.example.com' })).json().backend).toBe('infra-backend-v2');
+      expect([...endpointKeys(gw.server.current)]).toEqual([v2.address]);
     } finally {
       await gw.close();
     }

@@ -194,6 +194,25 @@ export class UpstreamPools {
     return { response, abort: () => { if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL); } };
   }
 
+  /** Number of endpoints with a pool (HTTP/1.1 agents plus HTTP/2 sessions). */
+  get size(): number {
+    return this.agents.size + this.sessions.size;
+  }
+
+  /**
+   * Forgets the pools of endpoints not in `keep` (after a reload). Requests in flight on them finish:
+   * HTTP/2 sessions close gracefully, idle HTTP/1.1 sockets expire by their idle timeout.
+   */
+  retain(keep: ReadonlySet<string>): void {
+    for (const key of [...this.agents.keys()]) if (!keep.has(key)) this.agents.delete(key);
+    for (const [key, session] of [...this.sessions]) {
+      if (!keep.has(key)) {
+        this.sessions.delete(key);
+        session.close();
+      }
+    }
+  }
+
   /** Closes every pooled connection. */
   close(): void {
     for (const agent of this.agents.values()) agent.destroy();
