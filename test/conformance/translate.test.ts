@@ -13,6 +13,7 @@ import { loadBackends, loadCaseFiles, loadCaseFile, GATEWAY_CLASS_NAME, type Cas
 import { generateCertificate, httpsHostnames, TLS_SECRET_NAME, TLS_SECRET_NAMESPACE } from './harness/certs';
 import { inputParts, listenArgs, writeInput } from './harness/input';
 import { SKIPS } from './skips';
+import { runValidate } from '../../src/dataplane/validate';
 
 jest.setTimeout(60_000);
 
@@ -86,6 +87,10 @@ describe('translation into a gateway input', () => {
         }
       }
       expect(listenArgs(file).length).toBeGreaterThan(0);
+      // the whole input passes the CRD schemas and CEL rules of the case's channel
+      let report = '';
+      const code = await runValidate([dir.routesDir, '--channel', file.crdChannel], { stdout: (t) => (report += t), stderr: (t) => (report += t) });
+      expect({ code, report }).toMatchObject({ code: 0 });
     } finally {
       await started.close();
     }
