@@ -55,6 +55,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   jestOptions: {
     // Snapshots are assertions: never rewrite them during a test run.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    coverageText: false,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       // Every object synthesized in any test is validated against the vendored CRDs (schema + CEL rules);
@@ -63,7 +64,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       testTimeout: 30_000,
       coverageReporters: ['text-summary', 'lcov'],
       coveragePathIgnorePatterns: ['/node_modules/', '/src/imports/'],
-      reporters: [new javascript.JestReporter('default'), new javascript.JestReporter('<rootDir>/test/summary-reporter.js')],
+      reporters: [new javascript.JestReporter('<rootDir>/test/summary-reporter.js')],
     },
   },
 
