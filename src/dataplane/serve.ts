@@ -12,6 +12,7 @@ import { route } from './engine/router';
 import { AccessLog, jsonAccessLog, noAccessLog } from './proxy/access-log';
 import { AdminServer, startAdmin } from './proxy/admin';
 import { ProxyHandler, RoutingEngine } from './proxy/handler';
+import { ConnectionLimiter, ConnectionLimits, DEFAULT_LIMITS, LIMITS_USAGE, parseLimitFlag } from './proxy/limits';
 import { BoundListener, listen } from './proxy/listeners';
 import { Logger, jsonLogger } from './proxy/log';
 import { GatewayMetrics } from './proxy/metrics';
@@ -28,6 +29,9 @@ ${TABLE_ARGS_USAGE}
   --admin HOST:PORT    admin listener (/healthz, /readyz, /metrics, /config); default 127.0.0.1:9901.
   --no-access-log      do not write one JSON line per request to stdout.
   --no-watch           do not reload when the input changes.
+${LIMITS_USAGE}
+  --connect-timeout DURATION
+                       how long connecting to a backend endpoint may take before 503; default 10s.
   --drain-timeout DURATION
                        on SIGTERM/SIGINT, how long requests in flight may take (e.g. 30s, 500ms); default 30s.
   -h, --help           this text.`;
@@ -61,6 +65,10 @@ export interface ServeOptions {
   readonly accessLog: boolean;
   readonly watch: boolean;
   readonly drainTimeoutMs: number;
+  /** Connection limits given on the command line (the others are DEFAULT_LIMITS). */
+  readonly limits?: Partial<ConnectionLimits>;
+  /** Default 10 s. */
+  readonly connectTimeoutMs?: number;
 }
 
 /** `HOST:PORT` (IPv6 as `[::1]:PORT`); port 0 allowed. */
@@ -99,6 +107,8 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
   let accessLog = true;
   let watch = true;
   let drainTimeoutMs = 30_000;
+  const limits: { -readonly [K in keyof ConnectionLimits]?: number } = {};
+  let connectTimeoutMs = 10_000;
   for (let i = 0; i < argv.length;) {
     let used: number;
     try {
@@ -138,7 +148,16 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
       case '--drain-timeout':
         drainTimeoutMs = parseDurationFlag(value(), '--drain-timeout');
         break;
+      case '--connect-timeout':
+        connectTimeoutMs = parseDurationFlag(value(), '--connect-timeout');
+        if (connectTimeoutMs <= 0) throw new UsageError('--connect-timeout must be more than 0');
+        break;
       default:
+        try {
+          if (parseLimitFlag(flag, value, limits, parseDurationFlag)) break;
+        } catch (err: any) {
+          throw err instanceof UsageError ? err : new UsageError(err.message);
+        }
         throw new UsageError(`unknown option '${arg}'`);
     }
     i++;
@@ -152,7 +171,9 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
     admin,
     accessLog,
     watch,
+    ...(Object.keys(limits).length > 0 ? { limits } : {}),
     drainTimeoutMs,
+    connectTimeoutMs,
   };
 }
 
@@ -170,9 +191,11 @@ export class GatewayServer {
   readonly metrics = new GatewayMetrics({ processMetrics: true });
   private table!: CompiledTable;
   private generation = 0;
-  readonly pools = new UpstreamPools();
+  readonly pools: UpstreamPools;
   private readonly handler: ProxyHandler;
   private readonly listeners = new Map<string, BoundListener>();
+  private readonly limits: ConnectionLimits;
+  private readonly connections: ConnectionLimiter;
   private admin?: AdminServer;
   private watcher?: InputWatcher;
   private draining = false;
@@ -182,6 +205,9 @@ export class GatewayServer {
 
   constructor(private readonly options: GatewayServerOptions) {
     this.log = options.logger ?? jsonLogger();
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.connections = new ConnectionLimiter(this.limits.maxConnections);
+    this.pools = new UpstreamPools({ connectTimeoutMs: options.connectTimeoutMs });
     const engine: RoutingEngine = { route, pickBackend };
     this.handler = new ProxyHandler({
       table: () => this.table,
@@ -191,6 +217,7 @@ export class GatewayServer {
       metrics: this.metrics,
       accessLog: options.accessLogSink ?? (options.accessLog ? jsonAccessLog() : noAccessLog),
       random: options.random ?? Math.random,
+      maxUriBytes: this.limits.maxUriBytes,
     });
   }
 
@@ -344,6 +371,8 @@ export class GatewayServer {
         host: bind.host,
         port: bind.port,
         spec,
+        limits: this.limits,
+        connections: this.connections,
         handlers: {
           request: (b, req, res) => this.handler.handle(b, req, res),
           upgrade: (b, req, socket, head) => this.handler.upgrade(b, req, socket, head),

@@ -10,7 +10,7 @@ describe('serve command line', () => {
   test('parses every flag', () => {
     expect(parseServeArgs([
       '--routes', 'a.yaml', '--routes=dir', '--gateway', 'infra/gw', '--listen', '80=127.0.0.1:0', '--listen', 'infra/gw:443=[::1]:8443',
-      '--backends', 'b.json', '--admin', '0.0.0.0:9000', '--no-access-log', '--no-watch', '--drain-timeout', '500ms',
+      '--backends', 'b.json', '--admin', '0.0.0.0:9000', '--no-access-log', '--no-watch', '--drain-timeout', '500ms', '--connect-timeout', '2s',
     ])).toStrictEqual({
       routes: ['a.yaml', 'dir'],
       gateways: ['infra/gw'],
@@ -23,8 +23,9 @@ describe('serve command line', () => {
       accessLog: false,
       watch: false,
       drainTimeoutMs: 500,
+      connectTimeoutMs: 2000,
     });
-    expect(parseServeArgs(['--routes', 'x'])).toMatchObject({ admin: { host: '127.0.0.1', port: 9901 }, accessLog: true, watch: true, drainTimeoutMs: 30_000 });
+    expect(parseServeArgs(['--routes', 'x'])).toMatchObject({ admin: { host: '127.0.0.1', port: 9901 }, accessLog: true, watch: true, drainTimeoutMs: 30_000, connectTimeoutMs: 10_000 });
     expect(parseServeArgs(['--help'])).toBe('help');
   });
 
@@ -38,6 +39,7 @@ describe('serve command line', () => {
     [['--routes', 'x', '--listen', '80=localhost'], /--listen: 'localhost' is not HOST:PORT/],
     [['--routes', 'x', '--admin', '9901'], /--admin: '9901' is not HOST:PORT/],
     [['--routes', 'x', '--drain-timeout', '30'], /--drain-timeout: '30' is not a duration/],
+    [['--routes', 'x', '--connect-timeout', '0s'], /--connect-timeout must be more than 0/],
   ])('fails %j', (argv, message) => {
     expect(() => parseServeArgs(argv)).toThrow(message);
   });

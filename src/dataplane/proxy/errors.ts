@@ -18,6 +18,8 @@ export type FailureKind =
   | 'request-timeout' // timeouts.request elapsed for the whole request (including retries)
   | 'grpc-deadline' // the client's grpc-timeout elapsed
   | 'bad-request' // the client's request cannot be forwarded (e.g. malformed Host)
+  | 'method-not-allowed' // CONNECT: the gateway opens no tunnels
+  | 'uri-too-long' // the request-target is longer than --max-uri-length
   | 'internal'; // a defect in the gateway itself
 
 export interface FailureStatus {
@@ -41,6 +43,8 @@ const CATALOG: Record<FailureKind, FailureStatus> = {
   'request-timeout': { http: 504, grpc: 4, message: 'the request did not complete in time' },
   'grpc-deadline': { http: 504, grpc: 4, message: 'deadline exceeded' },
   'bad-request': { http: 400, grpc: 13, message: 'bad request' },
+  'method-not-allowed': { http: 405, grpc: 12, message: 'method not allowed' },
+  'uri-too-long': { http: 414, grpc: 13, message: 'request-target too long' },
   'internal': { http: 500, grpc: 13, message: 'internal error' },
 };
 
@@ -56,7 +60,7 @@ export class UpstreamError extends Error {
   }
 }
 
-const REFUSED_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
+const REFUSED_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'ECONNTIMEOUT']);
 const PROTOCOL_CODES = new Set([
   'HPE_INVALID_CONSTANT', 'HPE_INVALID_VERSION', 'HPE_INVALID_STATUS', 'HPE_INVALID_HEADER_TOKEN', 'HPE_INVALID_CHUNK_SIZE',
   'HPE_UNEXPECTED_CONTENT_LENGTH', 'HPE_INVALID_CONTENT_LENGTH', 'HPE_INVALID_TRANSFER_ENCODING', 'HPE_LF_EXPECTED',

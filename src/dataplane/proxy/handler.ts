@@ -15,6 +15,7 @@ import { forward } from './forward';
 import { HeaderList, applyHeaderModifier, cloneHeaders, headerList, setForwarded, stripHopByHop, toOutgoing } from './headers';
 import { GatewayMetrics } from './metrics';
 import { Mirror } from './mirror';
+import { answerRefusal, screenRequest } from './request-guard';
 import { AttemptResponse, Endpoint, UpstreamPools } from './upstream';
 import type { CompiledBackend, CompiledFilter, CompiledRule, CompiledTable, Decision, HeaderModifier, RouteRequest } from '../engine/model';
 
@@ -42,6 +43,8 @@ export interface ProxyDeps {
   readonly random: () => number;
   /** Request bodies up to this size are buffered when a retry policy or mirror needs them. Default 64 KiB. */
   readonly maxBufferBytes?: number;
+  /** Longest accepted request-target (path plus query); longer gets 414. Default 8 KiB. */
+  readonly maxUriBytes?: number;
 }
 
 type ClientRequest = http.IncomingMessage | http2.Http2ServerRequest;
@@ -95,7 +98,7 @@ export class ProxyHandler {
   /** Handles one HTTP/1.1 or HTTP/2 request. */
   handle(binding: SocketBinding, req: ClientRequest, res: ClientResponse): void {
     this.active++;
-    absoluteFormToOrigin(req);
+    const refused = screenRequest(req, { maxUriBytes: this.deps.maxUriBytes });
     const ex = this.exchange(binding, req);
     let logged = false;
     const done = () => {
@@ -109,6 +112,10 @@ export class ProxyHandler {
     };
     res.once('finish', done);
     res.once('close', done);
+    if (refused) {
+      ex.error = refused.kind;
+      return answerRefusal(res, refused);
+    }
     this.run(binding, req, res, ex).catch((err) => {
       this.failure(req, res, ex, err instanceof UpstreamError ? err.kind : 'internal');
     });
@@ -452,7 +459,7 @@ export class ProxyHandler {
   /** Handles an HTTP/1.1 Upgrade (WebSocket): routed and filtered like a request, then the sockets are piped. */
   upgrade(binding: SocketBinding, req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
     this.active++;
-    absoluteFormToOrigin(req);
+    const refused = screenRequest(req, { maxUriBytes: this.deps.maxUriBytes });
     const ex = this.exchange(binding, req);
     let status = 101;
     let closed = false;
@@ -475,6 +482,7 @@ export class ProxyHandler {
       for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
       socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
     };
+    if (refused) return reject(refused.status, refused.kind);
     const table = this.deps.table();
     const routeReq = this.routeRequest(binding, req, ex);
     const decision = this.deps.engine.route(table, routeReq);
@@ -564,25 +572,6 @@ interface DirectResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly kind?: FailureKind;
-}
-
-/**
- * An HTTP/1.1 request-target in absolute form (`GET http://host/path`) names the authority itself
- * (RFC 9112 3.2.2: it replaces Host); rewrite it to origin form plus Host.
- */
-function absoluteFormToOrigin(req: ClientRequest): void {
-  const url = req.url;
-  if (req.httpVersionMajor === 2 || !url || !/^https?:\/\//i.test(url)) return;
-  const rest = url.slice(url.indexOf('//') + 2);
-  const slash = rest.search(/[/?]/);
-  const authority = slash < 0 ? rest : rest.slice(0, slash);
-  const target = slash < 0 ? '/' : rest.slice(slash);
-  req.url = target.startsWith('?') ? `/${target}` : target;
-  if (authority) {
-    req.headers.host = authority;
-    const raw = (req as http.IncomingMessage).headersDistinct;
-    if (raw) raw.host = [authority];
-  }
 }
 
 function authorityOf(req: ClientRequest): string {

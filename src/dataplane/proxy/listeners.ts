@@ -10,6 +10,10 @@ import * as http2 from 'http2';
 import * as net from 'net';
 import * as tls from 'tls';
 import { SocketBinding } from './handler';
+import {
+  ConnectionLimiter, ConnectionLimits, DEFAULT_LIMITS, answerClientError, answerConnect, applyH1Timeouts, firstBytesDeadline,
+  guardH2Session, h1ServerOptions, h2ServerOptions, startHeaderTimeouts,
+} from './limits';
 import type { SniCertificate, SocketSpec } from '../engine/model';
 import { hostnameMatches } from '../engine/util';
 
@@ -41,6 +45,10 @@ export interface ListenOptions {
   readonly handlers: ListenerHandlers;
   /** Client connections idle longer than this are closed. Default 60 s. */
   readonly idleTimeoutMs?: number;
+  /** Parser, header timeout and HTTP/2 limits. Default DEFAULT_LIMITS. */
+  readonly limits?: ConnectionLimits;
+  /** Shared count of client connections (every listener of a process); none = unlimited. */
+  readonly connections?: ConnectionLimiter;
 }
 
 /** Binds a listener socket for one (Gateway, port). */
@@ -97,8 +105,9 @@ class ConnectionTracker {
     };
   }
 
-  async drain(server: net.Server, timeoutMs: number): Promise<void> {
+  async drain(server: net.Server, timeoutMs: number, stopped?: () => void): Promise<void> {
     this.draining = true;
+    stopped?.();
     for (const res of this.h1Responses) if (!res.headersSent) res.setHeader('connection', 'close');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const s of this.sessions) s.close();
@@ -127,22 +136,27 @@ async function listenCleartext(options: ListenOptions): Promise<BoundListener> {
   const tracker = new ConnectionTracker();
   const handlers = tracker.wrap(binding, options.handlers);
   const idle = options.idleTimeoutMs ?? 60_000;
-  // requestTimeout 0: long uploads and streams are bounded by the route's timeouts, not by the transport.
-  const h1 = http.createServer({ keepAliveTimeout: 5_000, requestTimeout: 0 }, (req, res) => handlers.request(binding, req, res));
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const h1 = http.createServer(h1ServerOptions(limits), (req, res) => handlers.request(binding, req, res));
   h1.on('upgrade', (req, socket, head) => handlers.upgrade(binding, req, socket as net.Socket, head));
-  h1.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-    else socket.destroy();
-  });
-  const h2 = http2.createServer({}, (req, res) => handlers.request(binding, req, res));
+  h1.on('connect', (_req, socket) => answerConnect(socket as net.Socket));
+  h1.on('clientError', (err, socket) => answerClientError(err, socket as net.Socket, limits));
+  const stopHeaderTimeouts = startHeaderTimeouts(h1);
+  const h2 = http2.createServer(h2ServerOptions(limits), (req, res) => handlers.request(binding, req, res));
   h2.on('session', (session) => {
     tracker.trackSession(session);
+    guardH2Session(session, limits);
     session.setTimeout(idle, () => session.close());
   });
   const server = net.createServer({ pauseOnConnect: false }, (socket) => {
+    if (options.connections && !options.connections.admit(socket)) return;
     tracker.track(socket);
     socket.on('error', () => socket.destroy());
-    sniff(socket, (isH2) => (isH2 ? h2 : h1).emit('connection', socket));
+    const handedOver = firstBytesDeadline(socket, limits);
+    sniff(socket, (isH2) => {
+      handedOver();
+      (isH2 ? h2 : h1).emit('connection', socket);
+    });
   });
   const bound = await bind(server, options.host, options.port);
   return {
@@ -153,7 +167,7 @@ async function listenCleartext(options: ListenOptions): Promise<BoundListener> {
       return tracker.inFlight;
     },
     updateSpec: () => undefined,
-    close: (timeoutMs) => tracker.drain(server, timeoutMs),
+    close: (timeoutMs) => tracker.drain(server, timeoutMs, stopHeaderTimeouts),
   };
 }
 
@@ -187,6 +201,7 @@ async function listenTls(options: ListenOptions): Promise<BoundListener> {
   const binding: SocketBinding = { gateway: options.spec.gateway, port: options.spec.port, tls: true };
   const tracker = new ConnectionTracker();
   const handlers = tracker.wrap(binding, options.handlers);
+  const limits = options.limits ?? DEFAULT_LIMITS;
   let spec = options.spec;
   const contexts = new WeakMap<SniCertificate, tls.SecureContext>();
   const contextFor = (entry: SniCertificate): tls.SecureContext => {
@@ -201,6 +216,8 @@ async function listenTls(options: ListenOptions): Promise<BoundListener> {
     return ctx;
   };
   const server = http2.createSecureServer({
+    ...h2ServerOptions(limits),
+    handshakeTimeout: limits.headerTimeoutMs,
     allowHTTP1: true,
     ALPNProtocols: ['h2', 'http/1.1'],
     SNICallback: (servername, cb) => {
@@ -221,12 +238,19 @@ async function listenTls(options: ListenOptions): Promise<BoundListener> {
       key: initial.certificates.map((c) => ({ pem: c.keyPem })),
     });
   }
+  applyH1Timeouts(server, limits);
+  server.on('connection', (socket: net.Socket) => {
+    options.connections?.admit(socket);
+  });
+  server.on('clientError', (err: any, socket: net.Socket) => answerClientError(err, socket, limits));
+  server.on('connect', (_req: http.IncomingMessage, socket: net.Socket) => answerConnect(socket));
   server.on('secureConnection', (socket: tls.TLSSocket) => {
     tracker.track(socket);
     socket.on('error', () => socket.destroy());
   });
   server.on('session', (session) => {
     tracker.trackSession(session);
+    guardH2Session(session, limits);
     session.setTimeout(options.idleTimeoutMs ?? 60_000, () => session.close());
   });
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => handlers.upgrade(binding, req, socket, head));

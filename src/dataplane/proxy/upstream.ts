@@ -58,6 +58,8 @@ export interface PoolOptions {
   readonly maxFreeSockets?: number;
   /** How long an idle upstream connection is kept; below the usual 5 s server keep-alive timeout. Default 4 s. */
   readonly idleTimeoutMs?: number;
+  /** How long establishing a connection to an endpoint may take (then 503). Default 10 s. */
+  readonly connectTimeoutMs?: number;
 }
 
 export class UpstreamPools {
@@ -66,7 +68,11 @@ export class UpstreamPools {
   private readonly options: Required<PoolOptions>;
 
   constructor(options: PoolOptions = {}) {
-    this.options = { maxFreeSockets: options.maxFreeSockets ?? 64, idleTimeoutMs: options.idleTimeoutMs ?? 4_000 };
+    this.options = {
+      maxFreeSockets: options.maxFreeSockets ?? 64,
+      idleTimeoutMs: options.idleTimeoutMs ?? 4_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    };
   }
 
   /** The keep-alive agent of an endpoint (created on first use). */
@@ -89,6 +95,12 @@ export class UpstreamPools {
     const forget = () => {
       if (this.sessions.get(key) === session) this.sessions.delete(key);
     };
+    const connectTimer = setTimeout(() => {
+      if (session.connecting) session.destroy(connectTimeout(key, this.options.connectTimeoutMs));
+    }, this.options.connectTimeoutMs);
+    connectTimer.unref();
+    session.once('connect', () => clearTimeout(connectTimer));
+    session.once('close', () => clearTimeout(connectTimer));
     session.on('error', forget);
     session.on('close', forget);
     session.on('goaway', forget);
@@ -125,6 +137,12 @@ export class UpstreamPools {
       headers,
       agent: this.agent(req.endpoint),
       setHost: false,
+    });
+    upstream.on('socket', (socket) => {
+      if (!socket.connecting) return;
+      const timer = setTimeout(() => upstream.destroy(connectTimeout(address, this.options.connectTimeoutMs)), this.options.connectTimeoutMs);
+      socket.once('connect', () => clearTimeout(timer));
+      socket.once('close', () => clearTimeout(timer));
     });
     const response = new Promise<AttemptResponse>((resolve, reject) => {
       upstream.on('error', (err) => reject(new UpstreamError(classifyUpstreamError(err), `${address}: ${err.message}`, err)));
@@ -220,6 +238,10 @@ export class UpstreamPools {
     for (const session of this.sessions.values()) session.destroy();
     this.sessions.clear();
   }
+}
+
+function connectTimeout(address: string, ms: number): Error {
+  return Object.assign(new Error(`could not connect to ${address} within ${ms} ms`), { code: 'ECONNTIMEOUT' });
 }
 
 function bodyMethod(method: string): boolean {

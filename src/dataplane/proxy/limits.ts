@@ -1,0 +1,270 @@
+/**
+ * Connection-level limits of the listener sockets, in one place: Node's own HTTP/1.1 parser and
+ * HTTP/2 session settings where they fit, and small guards where they do not.
+ *
+ * - HTTP/1.1: the strict parser (`insecureHTTPParser: false`: no Content-Length with Transfer-Encoding,
+ *   no duplicate Content-Length, no obs-fold, no bare LF or CR, no control characters in names or values),
+ *   `maxHeaderSize` for the request line plus headers, `headersTimeout` checked every second.
+ * - Parse errors are answered in one place (`answerClientError`): 408 header timeout, 414 request line
+ *   too long, 431 headers too large, 400 otherwise; always with `connection: close`, and never in the
+ *   middle of a response already started.
+ * - A connection must send its first bytes within the header timeout (the HTTP/2 preface sniffing and
+ *   the TLS handshake included).
+ * - HTTP/2: `maxConcurrentStreams` advertised and enforced, `maxSessionRejectedStreams` and
+ *   `maxSessionInvalidFrames` end flooding sessions, `maxHeaderListSize` bounds a header block, and
+ *   `guardH2Session` ends a session whose client resets most of its streams before their answer
+ *   (the "rapid reset" pattern, CVE-2023-44487).
+ * - `ConnectionLimiter`: connections open at once over every listener socket of the process.
+ */
+import * as http from 'http';
+import * as http2 from 'http2';
+import * as net from 'net';
+import { DEFAULT_MAX_URI_BYTES } from '../engine/path-policy';
+
+export interface ConnectionLimits {
+  /** Request line plus header fields (HTTP/1.1), header list (HTTP/2), in bytes. */
+  readonly maxHeaderBytes: number;
+  /** Request-target (path plus query) in bytes; longer gets 414. */
+  readonly maxUriBytes: number;
+  /** Time a client has to send a complete request head (and its first bytes, and the TLS handshake). */
+  readonly headerTimeoutMs: number;
+  /** Client connections open at once over every listener socket. */
+  readonly maxConnections: number;
+  /** Streams open at once on one HTTP/2 connection. */
+  readonly maxConcurrentStreams: number;
+  /**
+   * HTTP/2: a connection whose client has reset this many streams before their answer, more than half
+   * of all its streams, is closed with GOAWAY ENHANCE_YOUR_CALM.
+   */
+  readonly maxPrematureResets: number;
+}
+
+export const DEFAULT_LIMITS: ConnectionLimits = {
+  maxHeaderBytes: 16 * 1024,
+  maxUriBytes: DEFAULT_MAX_URI_BYTES,
+  headerTimeoutMs: 10_000,
+  maxConnections: 10_000,
+  maxConcurrentStreams: 100,
+  maxPrematureResets: 100,
+};
+
+/** Options of the HTTP/1.1 server of a cleartext listener. */
+export function h1ServerOptions(limits: ConnectionLimits): http.ServerOptions {
+  return {
+    maxHeaderSize: limits.maxHeaderBytes,
+    insecureHTTPParser: false,
+    requireHostHeader: true,
+    headersTimeout: limits.headerTimeoutMs,
+    // requestTimeout 0: long uploads and streams are bounded by the route's timeouts, not by the transport.
+    requestTimeout: 0,
+    keepAliveTimeout: 5_000,
+    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(limits.headerTimeoutMs / 4))),
+  };
+}
+
+/** Options (and SETTINGS) of the HTTP/2 servers of every listener. */
+export function h2ServerOptions(limits: ConnectionLimits): http2.ServerOptions {
+  return {
+    maxSessionInvalidFrames: 100,
+    maxSessionRejectedStreams: 100,
+    maxHeaderListPairs: 256,
+    // The handshake (TLS) and the first bytes must come within the header timeout.
+    unknownProtocolTimeout: limits.headerTimeoutMs,
+    settings: {
+      maxConcurrentStreams: limits.maxConcurrentStreams,
+      maxHeaderListSize: limits.maxHeaderBytes,
+    },
+  };
+}
+
+/**
+ * The HTTP/1.1 settings of a TLS listener (an `http2.createSecureServer` with `allowHTTP1`), which
+ * takes no http.ServerOptions: the same header timeout and checking interval as cleartext.
+ */
+export function applyH1Timeouts(server: net.Server, limits: ConnectionLimits): void {
+  const s = server as any;
+  const o = h1ServerOptions(limits);
+  s.headersTimeout = o.headersTimeout;
+  s.requestTimeout = 0;
+  s.connectionsCheckingInterval = o.connectionsCheckingInterval;
+  s.maxHeaderSize = limits.maxHeaderBytes;
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  414: 'URI Too Long',
+  431: 'Request Header Fields Too Large',
+};
+
+/** Status and message for an HTTP/1.1 parse error (Node's `clientError`). */
+export function clientErrorStatus(err: any, limits: ConnectionLimits): { status: number; message: string } {
+  const code: string = err?.code ?? '';
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return { status: 408, message: `the request head was not complete within ${limits.headerTimeoutMs} ms` };
+  }
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    const raw: Buffer | undefined = err?.rawPacket;
+    const eol = raw ? raw.indexOf(0x0a) : -1;
+    const lineTooLong = raw !== undefined && (eol < 0 ? raw.length > limits.maxUriBytes : eol > limits.maxUriBytes);
+    return lineTooLong
+      ? { status: 414, message: `the request line is longer than ${limits.maxUriBytes} bytes` }
+      : { status: 431, message: `the request head is larger than ${limits.maxHeaderBytes} bytes` };
+  }
+  const reason = String(err?.reason ?? err?.message ?? 'malformed request').replace(/[^\x20-\x7e]/g, '');
+  return { status: 400, message: `malformed HTTP/1.1 request (${code || 'parse error'}: ${reason})` };
+}
+
+/** Answers a parse error and closes the connection; a response already started is cut instead. */
+export function answerClientError(err: any, socket: net.Socket, limits: ConnectionLimits): void {
+  const started = (socket as any)._httpMessage?.headersSent === true;
+  if (!socket.writable || started || err?.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const { status, message } = clientErrorStatus(err, limits);
+  writeAndClose(socket, status, message);
+}
+
+/** `CONNECT` over HTTP/1.1: 405, the gateway opens no tunnels. */
+export function answerConnect(socket: net.Socket): void {
+  writeAndClose(socket, 405, 'CONNECT is not supported: this gateway does not open tunnels', { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' });
+}
+
+function writeAndClose(socket: net.Socket, status: number, message: string, headers: Record<string, string> = {}): void {
+  const body = `${message}\n`;
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${status} ${REASONS[status] ?? ''}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}connection: close\r\n\r\n${body}`);
+  // A client that never reads must not keep the socket.
+  setTimeout(() => socket.destroy(), 1_000).unref();
+}
+
+/** Closes a connection that sends nothing (or not enough to tell its protocol) within the header timeout. */
+export function firstBytesDeadline(socket: net.Socket, limits: ConnectionLimits): () => void {
+  const timer = setTimeout(() => socket.destroy(), limits.headerTimeoutMs);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  return () => clearTimeout(timer);
+}
+
+/**
+ * Counts the streams of an HTTP/2 session and those its client resets before the answer is complete;
+ * past `maxPrematureResets` (and more than half of the streams) the session is closed with GOAWAY
+ * ENHANCE_YOUR_CALM and destroyed.
+ */
+export function guardH2Session(session: http2.ServerHttp2Session, limits: ConnectionLimits, onAbuse?: () => void): void {
+  let streams = 0;
+  let premature = 0;
+  let closed = false;
+  session.on('stream', (stream: http2.ServerHttp2Stream) => {
+    streams++;
+    stream.once('close', () => {
+      if (closed) return;
+      const byPeer = stream.rstCode !== undefined && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR && !stream.writableFinished;
+      if (!byPeer) return;
+      premature++;
+      if (premature >= limits.maxPrematureResets && premature * 2 > streams) {
+        closed = true;
+        onAbuse?.();
+        try {
+          session.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+        } catch {
+          // already closing
+        }
+        setImmediate(() => session.destroy());
+      }
+    });
+  });
+}
+
+/** Client connections open at once, over every listener socket that shares this limiter. */
+export class ConnectionLimiter {
+  private open = 0;
+  private refusedCount = 0;
+
+  constructor(readonly max: number) {}
+
+  /** Connections open now. */
+  get current(): number {
+    return this.open;
+  }
+
+  /** Connections closed at once because the limit was reached. */
+  get refused(): number {
+    return this.refusedCount;
+  }
+
+  /** Counts the socket until it closes; false (and the socket destroyed) when the limit is reached. */
+  admit(socket: net.Socket): boolean {
+    if (this.open >= this.max) {
+      this.refusedCount++;
+      socket.destroy();
+      return false;
+    }
+    this.open++;
+    socket.once('close', () => this.open--);
+    return true;
+  }
+}
+
+/**
+ * Starts Node's header-timeout checks on an HTTP/1.1 server that never listens itself (the cleartext
+ * listener hands it sockets after sniffing the protocol): Node starts them on 'listening'. Returns
+ * the function that stops them.
+ */
+export function startHeaderTimeouts(server: http.Server): () => void {
+  server.emit('listening');
+  return () => {
+    try {
+      server.close();
+    } catch {
+      // never listened: nothing else to close
+    }
+  };
+}
+
+/** The `serve` flags of the limits, for its usage text. */
+export const LIMITS_USAGE = `  --max-connections N  client connections open at once over every listener; more are closed at once;
+                       default ${DEFAULT_LIMITS.maxConnections}.
+  --max-header-size BYTES
+                       request line plus headers (HTTP/1.1: 414 when the line is too long, else 431),
+                       HTTP/2 header list; default ${DEFAULT_LIMITS.maxHeaderBytes}.
+  --max-uri-length BYTES
+                       request-target (path and query); longer gets 414; default ${DEFAULT_LIMITS.maxUriBytes}.
+  --header-timeout DURATION
+                       time a client has for its first bytes, the TLS handshake and a complete request
+                       head; then 408 and the connection is closed; default ${DEFAULT_LIMITS.headerTimeoutMs / 1000}s.
+  --max-concurrent-streams N
+                       streams open at once on one HTTP/2 connection; default ${DEFAULT_LIMITS.maxConcurrentStreams}.
+  --max-premature-resets N
+                       an HTTP/2 connection whose client resets this many streams before their answer
+                       (and more than half of its streams) is closed (rapid reset); default ${DEFAULT_LIMITS.maxPrematureResets}.`;
+
+const INTEGER_FLAGS: Record<string, { key: keyof ConnectionLimits; min: number; max: number }> = {
+  '--max-connections': { key: 'maxConnections', min: 1, max: 1_000_000 },
+  '--max-header-size': { key: 'maxHeaderBytes', min: 1024, max: 1024 * 1024 },
+  '--max-uri-length': { key: 'maxUriBytes', min: 64, max: 1024 * 1024 },
+  '--max-concurrent-streams': { key: 'maxConcurrentStreams', min: 1, max: 10_000 },
+  '--max-premature-resets': { key: 'maxPrematureResets', min: 1, max: 1_000_000 },
+};
+
+/**
+ * If `flag` is one of the limit flags, records `value()` in `limits` and returns true. Throws an Error
+ * whose message names the flag, the value and the accepted range.
+ */
+export function parseLimitFlag(flag: string, value: () => string, limits: { -readonly [K in keyof ConnectionLimits]?: number }, parseDuration: (text: string, what: string) => number): boolean {
+  if (flag === '--header-timeout') {
+    const ms = parseDuration(value(), flag);
+    if (ms < 100 || ms > 3_600_000) throw new Error(`${flag}: must be between 100ms and 1h`);
+    limits.headerTimeoutMs = ms;
+    return true;
+  }
+  const spec = INTEGER_FLAGS[flag];
+  if (!spec) return false;
+  const text = value();
+  const n = /^[0-9]{1,9}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= spec.min && n <= spec.max)) throw new Error(`${flag}: '${text}' must be an integer from ${spec.min} to ${spec.max}`);
+  limits[spec.key] = n;
+  return true;
+}

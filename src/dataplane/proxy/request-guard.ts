@@ -1,0 +1,76 @@
+/**
+ * The checks every request passes before routing, on every transport (HTTP/1.1, HTTP/2, WebSocket
+ * upgrades): the request-target policy of `engine/path-policy.ts` (the normalized path replaces
+ * `req.url`, so the router matches and the backend receives the same path), the Host / `:authority`,
+ * and the HTTP/1.1 framing headers Node's parser lets through. A request that fails is answered by the
+ * gateway and never reaches the router.
+ */
+import * as http from 'http';
+import * as http2 from 'http2';
+import { FailureKind, failureStatus } from './errors';
+import { DEFAULT_MAX_URI_BYTES, checkAuthority, checkRequestTarget } from '../engine/path-policy';
+
+/** A request the gateway answers itself. */
+export interface Refusal {
+  /** Catalog kind (status from the error catalog); undefined for `OPTIONS *` (200). */
+  readonly kind?: FailureKind;
+  readonly status: number;
+  readonly reason: string;
+  /** HTTP/1.1: close the connection after answering (its framing cannot be trusted). */
+  readonly close: boolean;
+}
+
+type ClientRequest = http.IncomingMessage | http2.Http2ServerRequest;
+
+const KIND_BY_STATUS: Record<number, FailureKind> = { 400: 'bad-request', 405: 'method-not-allowed', 414: 'uri-too-long' };
+
+function refusal(kind: FailureKind, reason: string, close = false): Refusal {
+  return { kind, status: failureStatus(kind).http, reason, close };
+}
+
+/**
+ * Checks a request; on success rewrites `req.url` to the normalized origin-form target (and the Host
+ * to the authority of an absolute-form target) and returns undefined.
+ */
+export function screenRequest(req: ClientRequest, options: { maxUriBytes?: number } = {}): Refusal | undefined {
+  const h1 = req.httpVersionMajor < 2;
+  const method = req.method ?? 'GET';
+  if (h1) {
+    const distinct = (req as http.IncomingMessage).headersDistinct ?? {};
+    if ((distinct.host?.length ?? 0) > 1) return refusal('bad-request', 'the request has more than one Host header', true);
+    if (req.httpVersionMinor >= 1 && distinct.host === undefined) return refusal('bad-request', 'an HTTP/1.1 request must have a Host header', true);
+    const te = distinct['transfer-encoding'];
+    if (te !== undefined && (te.length !== 1 || te[0].trim().toLowerCase() !== 'chunked')) {
+      return refusal('bad-request', `transfer-encoding "${te.join(', ').slice(0, 80)}" is not supported (only "chunked")`, true);
+    }
+  }
+  const authority = h1 ? req.headers.host : (req.headers[':authority'] as string | undefined) ?? req.headers.host;
+  if (typeof authority === 'string') {
+    const bad = checkAuthority(authority);
+    if (bad) return refusal('bad-request', bad, h1);
+  }
+  const verdict = checkRequestTarget(method, req.url ?? '', { maxUriBytes: options.maxUriBytes ?? DEFAULT_MAX_URI_BYTES });
+  if (!verdict.ok) return refusal(KIND_BY_STATUS[verdict.status], verdict.reason, h1 && verdict.status === 414);
+  if (verdict.path === '*') return { status: 200, reason: '', close: false };
+  req.url = verdict.query ? `${verdict.path}?${verdict.query}` : verdict.path;
+  if (verdict.authority !== undefined) {
+    req.headers.host = verdict.authority;
+    const raw = (req as http.IncomingMessage).headersDistinct;
+    if (raw) raw.host = [verdict.authority];
+  }
+  return undefined;
+}
+
+/** Answers a refusal on an HTTP response (text body with the reason). */
+export function answerRefusal(res: http.ServerResponse | http2.Http2ServerResponse, r: Refusal): void {
+  try {
+    const body = r.reason ? `${r.kind ? failureStatus(r.kind).message : ''}: ${r.reason}\n` : '';
+    const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) };
+    if (r.status === 405) headers.allow = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
+    if (r.close && res instanceof http.ServerResponse) headers.connection = 'close';
+    (res as http.ServerResponse).writeHead(r.status, headers);
+    res.end(body);
+  } catch {
+    res.destroy();
+  }
+}
