@@ -99,10 +99,11 @@ bundleTask.exec('cp -r crds dist/gateway/');
 
 // The newcomer's main job: synthesize the examples, run the gateway on them with echo backends, send the lesson's
 // requests and print who answered.
-project.addTask('demo', {
+const demoTask = project.addTask('demo', {
   description: "route the lesson's requests through the gateway on the synthesized examples and print who answered",
-  exec: 'ts-node --transpile-only demo/run.ts',
 });
+demoTask.spawn(bundleTask);
+demoTask.exec('ts-node --transpile-only demo/run.ts', { env: { CONFORMANCE_GATEWAY: 'bundle' } });
 
 // `npm test` compiles with jsii first: the jsii build is part of what must pass.
 project.testTask.prependSpawn(project.compileTask);

@@ -4,7 +4,7 @@
  *
  * Launchers: the package bin (`node bin/cdk8s-gateway`, needs the jsii build in lib/) or, when lib/ is
  * missing or older than src/dataplane, the TypeScript sources through ts-node (transpile only).
- * CONFORMANCE_GATEWAY=bin|ts forces one.
+ * CONFORMANCE_GATEWAY=bin|ts|bundle forces one (`bundle`: the image's single-file build in dist/gateway/).
  */
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -13,7 +13,7 @@ import * as readline from 'readline';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
-export type Launcher = 'bin' | 'ts';
+export type Launcher = 'bin' | 'ts' | 'bundle';
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -28,7 +28,7 @@ function newestMtime(dir: string): number {
 /** Which launcher to use, and why. */
 export function chooseLauncher(): { launcher: Launcher; why: string } {
   const forced = process.env.CONFORMANCE_GATEWAY;
-  if (forced === 'bin' || forced === 'ts') return { launcher: forced, why: 'CONFORMANCE_GATEWAY' };
+  if (forced === 'bin' || forced === 'ts' || forced === 'bundle') return { launcher: forced, why: 'CONFORMANCE_GATEWAY' };
   const built = path.join(REPO_ROOT, 'lib', 'dataplane', 'serve.js');
   if (!fs.existsSync(built)) return { launcher: 'ts', why: 'lib/dataplane/serve.js is missing' };
   const libTime = Math.min(...['main.js', 'cli.js', 'serve.js'].map((f) => {
@@ -41,6 +41,8 @@ export function chooseLauncher(): { launcher: Launcher; why: string } {
 
 export function serveCommand(launcher: Launcher, args: readonly string[]): { command: string; args: string[] } {
   if (launcher === 'bin') return { command: process.execPath, args: [path.join(REPO_ROOT, 'bin', 'cdk8s-gateway'), 'serve', ...args] };
+  // The single-file runtime of the container image (`npx projen bundle:gateway`).
+  if (launcher === 'bundle') return { command: process.execPath, args: [path.join(REPO_ROOT, 'dist', 'gateway', 'cdk8s-gateway.js'), 'serve', ...args] };
   return {
     command: process.execPath,
     args: [
