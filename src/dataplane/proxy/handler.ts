@@ -9,7 +9,7 @@ import * as http2 from 'http2';
 import * as net from 'net';
 import { Readable } from 'stream';
 import { AccessLog } from './access-log';
-import { FailureKind, UpstreamError, failureStatus, grpcStatusForHttp } from './errors';
+import { FailureKind, UpstreamError, classifyUpstreamError, failureStatus, grpcStatusForHttp } from './errors';
 import { CorsConfig, corsPreflightHeaders, corsResponseHeaders, isPreflight, modifyPath, redirectLocation, splitHostPort } from './filters';
 import { forward } from './forward';
 import { HeaderList, applyHeaderModifier, cloneHeaders, headerList, setForwarded, stripHopByHop, toOutgoing } from './headers';
@@ -528,10 +528,11 @@ export class ProxyHandler {
       agent: false,
       setHost: false,
     });
+    this.deps.pools.guardConnect(upReq, ex.upstream);
     socket.once('close', () => upReq.destroy());
     upReq.on('error', (err) => {
       if (socket.destroyed) return;
-      const kind: FailureKind = (err as any).code === 'ECONNREFUSED' ? 'upstream-refused' : 'upstream-reset';
+      const kind = classifyUpstreamError(err);
       reject(failureStatus(kind).http, kind);
     });
     upReq.on('response', (res) => {

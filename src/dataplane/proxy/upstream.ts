@@ -113,6 +113,16 @@ export class UpstreamPools {
     return session;
   }
 
+  /** Destroys `request` with ECONNTIMEOUT when its new connection is not established within the connect timeout. */
+  guardConnect(request: http.ClientRequest, address: string): void {
+    request.on('socket', (socket) => {
+      if (!socket.connecting) return;
+      const timer = setTimeout(() => request.destroy(connectTimeout(address, this.options.connectTimeoutMs)), this.options.connectTimeoutMs);
+      socket.once('connect', () => clearTimeout(timer));
+      socket.once('close', () => clearTimeout(timer));
+    });
+  }
+
   /** Starts one attempt. */
   send(req: AttemptRequest): Attempt {
     return req.protocol === 'h2c' ? this.sendH2(req) : this.sendH1(req);
@@ -138,12 +148,7 @@ export class UpstreamPools {
       agent: this.agent(req.endpoint),
       setHost: false,
     });
-    upstream.on('socket', (socket) => {
-      if (!socket.connecting) return;
-      const timer = setTimeout(() => upstream.destroy(connectTimeout(address, this.options.connectTimeoutMs)), this.options.connectTimeoutMs);
-      socket.once('connect', () => clearTimeout(timer));
-      socket.once('close', () => clearTimeout(timer));
-    });
+    this.guardConnect(upstream, address);
     const response = new Promise<AttemptResponse>((resolve, reject) => {
       upstream.on('error', (err) => reject(new UpstreamError(classifyUpstreamError(err), `${address}: ${err.message}`, err)));
       upstream.on('response', (res) => {

@@ -12,6 +12,15 @@ const definition = protoLoader.loadSync(path.join(__dirname, 'echo.proto'), { ke
 const proto: any = grpc.loadPackageDefinition(definition).gateway_api_conformance;
 const EchoService = proto.echo_basic.grpcecho.GrpcEcho;
 
+/** A port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
 interface GrpcBackend {
   address: string;
   cancelled: string[];
@@ -61,7 +70,10 @@ describe('WebSocket and gRPC through the gateway', () => {
     const method = (m: string) => ({ method: { service: SERVICE, method: m } });
     const docs = [
       gatewayDoc([{ name: 'http', port: 80, protocol: 'HTTP' }]),
-      routeDoc('ws', [{ matches: [{ path: { type: 'PathPrefix', value: '/ws' } }], backendRefs: [{ name: 'ws-backend', port: 8080 }] }], { hostnames: ['ws.example.com'] }),
+      routeDoc('ws', [
+        { matches: [{ path: { type: 'PathPrefix', value: '/ws' } }], backendRefs: [{ name: 'ws-backend', port: 8080 }] },
+        { matches: [{ path: { type: 'PathPrefix', value: '/refused' } }], backendRefs: [{ name: 'ws-refused', port: 8080 }] },
+      ], { hostnames: ['ws.example.com'] }),
       {
         apiVersion: 'gateway.networking.k8s.io/v1',
         kind: 'GRPCRoute',
@@ -79,6 +91,7 @@ describe('WebSocket and gRPC through the gateway', () => {
     ];
     gw = await startGateway(docs, {
       [`${NS}/ws-backend:8080`]: `127.0.0.1:${(wsHttp.address() as net.AddressInfo).port}`,
+      [`${NS}/ws-refused:8080`]: `127.0.0.1:${await closedPort()}`,
       [`${NS}/grpc-infra-backend-v1:8080`]: g1.address,
       [`${NS}/grpc-infra-backend-v2:8080`]: g2.address,
     });
@@ -114,13 +127,16 @@ describe('WebSocket and gRPC through the gateway', () => {
     expect([...messages[2].data]).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
-  test('WebSocket upgrade to a path no route matches gets 404', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${gw.port()}/ws`, { headers: { host: 'other.example.com' } });
+  test.each([
+    ['other.example.com', '/ws', 404],
+    ['ws.example.com', '/refused', 503],
+  ])('WebSocket upgrade to %s%s gets %d', async (host, target, expected) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${gw.port()}${target}`, { headers: { host } });
     const status = await new Promise<number>((resolve) => {
       ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!));
       ws.on('error', () => resolve(-1));
     });
-    expect(status).toBe(404);
+    expect(status).toBe(expected);
   });
 
   const call = (m: string, req: any = {}, options: grpc.CallOptions = {}) => new Promise<{ err: grpc.ServiceError | null; res: any }>((resolve) => {
