@@ -4,14 +4,14 @@
  * test per case. Files run concurrently (CONFORMANCE_CONCURRENCY, default 3), each with its own gateway.
  *
  * CONFORMANCE_ONLY=NameA,NameB runs only those files (the rest are reported as skipped and RESULTS.md is
- * not rewritten). CONFORMANCE_GATEWAY=bin|ts picks how the gateway is launched (see harness/gateway.ts).
+ * not rewritten). CONFORMANCE_GATEWAY=bin|esbuild|ts|bundle picks how the gateway is launched (harness/gateway.ts).
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CONFORMANCE_DIR, caseTitle, loadBackends, loadCaseFiles, type CaseFile } from './harness/cases';
 import { generateCertificate, httpsHostnames, type ConformanceCertificate } from './harness/certs';
-import { chooseLauncher } from './harness/gateway';
+import { chooseLauncher, describeLauncher } from './harness/gateway';
 import { embedTable, renderResults, renderTable } from './harness/results';
 import { pool, runCaseFile, type CaseResult, type SuiteContext } from './harness/run';
 import { skipOf } from './skips';
@@ -52,7 +52,7 @@ beforeAll(async () => {
 
 async function startSuite() {
   const launcher = chooseLauncher();
-  launcherText = launcher.launcher === 'bin' ? '`node bin/cdk8s-gateway serve`' : 'ts-node on `src/dataplane/cli.ts serve`';
+  launcherText = describeLauncher(launcher.launcher);
   process.stdout.write(`conformance: gateway launched via ${launcherText} (${launcher.why})\n`);
   const cert: ConformanceCertificate = await generateCertificate(httpsHostnames(files));
   tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gateway-conformance-'));
