@@ -253,7 +253,9 @@ const INTEGER_FLAGS: Record<string, { key: keyof ConnectionLimits; min: number; 
  * If `flag` is one of the limit flags, records `value()` in `limits` and returns true. Throws an Error
  * whose message names the flag, the value and the accepted range.
  */
-export function parseLimitFlag(flag: string, value: () => string, limits: { -readonly [K in keyof ConnectionLimits]?: number }, parseDuration: (text: string, what: string) => number): boolean {
+export function parseLimitFlag(
+  flag: string, value: () => string, limits: { -readonly [K in keyof ConnectionLimits]?: number }, parseDuration: (text: string, what: string) => number,
+): boolean {
   if (flag === '--header-timeout') {
     const ms = parseDuration(value(), flag);
     if (ms < 100 || ms > 3_600_000) throw new Error(`${flag}: must be between 100ms and 1h`);
