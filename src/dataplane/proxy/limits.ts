@@ -254,7 +254,10 @@ const INTEGER_FLAGS: Record<string, { key: keyof ConnectionLimits; min: number; 
  * whose message names the flag, the value and the accepted range.
  */
 export function parseLimitFlag(
-  flag: string, value: () => string, limits: { -readonly [K in keyof ConnectionLimits]?: number }, parseDuration: (text: string, what: string) => number,
+  flag: string,
+  value: () => string,
+  limits: { -readonly [K in keyof ConnectionLimits]?: number },
+  parseDuration: (text: string, what: string) => number,
 ): boolean {
   if (flag === '--header-timeout') {
     const ms = parseDuration(value(), flag);
