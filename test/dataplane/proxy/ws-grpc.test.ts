@@ -37,6 +37,10 @@ async function startGrpcBackend(name: string): Promise<GrpcBackend> {
     Echo: reply('Echo'),
     EchoTwo: reply('EchoTwo'),
     Fail: (_call: any, cb: grpc.sendUnaryData<any>) => cb({ code: grpc.status.NOT_FOUND, details: 'no such thing' } as any, null),
+    Chat: (call: any) => {
+      call.on('data', (req: any) => call.write({ message: `echo ${req.message}`, backend: name }));
+      call.on('end', () => call.end());
+    },
     Slow: (call: any, cb: grpc.sendUnaryData<any>) => {
       const t = setTimeout(() => cb(null, { message: 'Slow', backend: name }), call.request.delay_ms);
       call.on('cancelled', () => {
@@ -84,7 +88,7 @@ describe('WebSocket and gRPC through the gateway', () => {
           rules: [
             { matches: [method('Echo')], backendRefs: [{ name: 'grpc-infra-backend-v1', port: 8080 }] },
             { matches: [method('EchoTwo')], backendRefs: [{ name: 'grpc-infra-backend-v2', port: 8080 }] },
-            { matches: [method('Fail'), method('Slow')], backendRefs: [{ name: 'grpc-infra-backend-v1', port: 8080 }] },
+            { matches: [method('Fail'), method('Slow'), method('Chat')], backendRefs: [{ name: 'grpc-infra-backend-v1', port: 8080 }] },
           ],
         },
       },
@@ -149,6 +153,23 @@ describe('WebSocket and gRPC through the gateway', () => {
     expect(one.res).toMatchObject({ message: 'Echo', backend: 'grpc-infra-backend-v1', authority: `/${SERVICE}/Echo` });
     const two = await call('EchoTwo');
     expect(two.res).toMatchObject({ message: 'EchoTwo', backend: 'grpc-infra-backend-v2' });
+  });
+
+  test('a bidirectional gRPC stream flows message by message through the gateway', async () => {
+    const chat = client.Chat();
+    const replies: string[] = [];
+    chat.on('data', (r: any) => {
+      replies.push(r.message);
+      if (replies.length < 3) chat.write({ message: `m${replies.length + 1}` });
+      else chat.end();
+    });
+    const ended = new Promise<void>((resolve, reject) => {
+      chat.on('end', resolve);
+      chat.on('error', reject);
+    });
+    chat.write({ message: 'm1' }); // each next message is only sent after the previous answer came back
+    await ended;
+    expect(replies).toEqual(['echo m1', 'echo m2', 'echo m3']);
   });
 
   test('an unmatched gRPC method gets UNIMPLEMENTED from the gateway', async () => {
