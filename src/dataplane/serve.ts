@@ -253,6 +253,12 @@ export class GatewayServer {
     }
     this.log('info', 'admin listening', { address: this.admin.address, port: this.admin.port });
     for (const w of this.table.warnings) this.log('warn', 'configuration warning', { where: w.where, warning: w.message });
+    for (const o of this.options.listen) {
+      const used = this.table.sockets.some((sock) => sock.port === o.listenerPort && (o.gateway === undefined || o.gateway === sock.gateway));
+      if (!used) {
+        this.log('warn', `--listen ${o.gateway ? `${o.gateway}:` : ''}${o.listenerPort}=${o.bind.host}:${o.bind.port} matches no served listener port`);
+      }
+    }
     if (this.options.watch) {
       const watched = this.options.backendsFile ? [...this.options.routes, this.options.backendsFile] : [...this.options.routes];
       this.watcher = watchInputs(watched, () => void this.reload());

@@ -98,8 +98,11 @@ describe('serve in process', () => {
   });
 
   test('admin endpoints: healthz, readyz, metrics, config; readyz 503 while draining', async () => {
-    const gw = await startGateway([gatewayDoc(), routeDoc('r', [{ backendRefs: [backendRef('infra-backend-v1')] }])], backends());
+    const gw = await startGateway([gatewayDoc(), routeDoc('r', [{ backendRefs: [backendRef('infra-backend-v1')] }])], backends(), {
+      listen: [{ listenerPort: 80, bind: { host: '127.0.0.1', port: 0 } }, { gateway: 'infra/other', listenerPort: 80, bind: { host: '127.0.0.1', port: 0 } }],
+    });
     try {
+      expect(gw.logs.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual(['--listen infra/other:80=127.0.0.1:0 matches no served listener port']);
       await request(gw.port(), { path: '/x', host: 'a.example.com' });
       const admin = (p: string) => request(gw.adminPort, { path: p });
       expect((await admin('/healthz')).status).toBe(200);
