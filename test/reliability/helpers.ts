@@ -27,7 +27,9 @@ export interface RawAnswer {
  * collects what comes back until the server closes the connection or `waitMs` passes (then closes it).
  * With `untilResponses`, stops as soon as that many complete responses arrived.
  */
-export function rawRequest(port: number, bytes: string | Buffer | (string | Buffer)[], options: { waitMs?: number; untilResponses?: number; gapMs?: number } = {}): Promise<RawAnswer> {
+export function rawRequest(
+  port: number, bytes: string | Buffer | (string | Buffer)[], options: { waitMs?: number; untilResponses?: number; gapMs?: number } = {},
+): Promise<RawAnswer> {
   const waitMs = options.waitMs ?? 3_000;
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
@@ -44,7 +46,7 @@ export function rawRequest(port: number, bytes: string | Buffer | (string | Buff
       socket.destroy();
       resolve(parseAnswer(raw, closed, Date.now() - started));
     };
-    socket.on('data', (c) => {
+    socket.on('data', (c: Buffer) => {
       chunks.push(c);
       if (options.untilResponses && countComplete(Buffer.concat(chunks).toString('latin1')) >= options.untilResponses) finish();
     });
@@ -114,7 +116,7 @@ export function h2Frame(type: number, flags: number, streamId: number, payload: 
   head.writeUIntBE(payload.length, 0, 3);
   head[3] = type;
   head[4] = flags;
-  head.writeUInt32BE(streamId & 0x7fffffff, 5);
+  head.writeUInt32BE(streamId % 0x80000000, 5);
   return Buffer.concat([head, payload]);
 }
 
@@ -157,7 +159,7 @@ export function parseFrames(buf: Buffer): H2Frame[] {
   while (at + 9 <= buf.length) {
     const len = buf.readUIntBE(at, 3);
     if (at + 9 + len > buf.length) break;
-    out.push({ type: buf[at + 3], flags: buf[at + 4], streamId: buf.readUInt32BE(at + 5) & 0x7fffffff, payload: buf.subarray(at + 9, at + 9 + len) });
+    out.push({ type: buf[at + 3], flags: buf[at + 4], streamId: buf.readUInt32BE(at + 5) % 0x80000000, payload: buf.subarray(at + 9, at + 9 + len) });
     at += 9 + len;
   }
   return out;
@@ -178,7 +180,7 @@ export function rawH2(port: number, bytes: Buffer, waitMs = 3_000): Promise<{ fr
       socket.destroy();
       resolve({ frames: parseFrames(Buffer.concat(chunks)), closed, elapsedMs: Date.now() - started });
     };
-    socket.on('data', (c) => chunks.push(c));
+    socket.on('data', (c: Buffer) => chunks.push(c));
     socket.on('error', () => undefined);
     socket.on('close', () => {
       closed = true;

@@ -25,6 +25,7 @@ import {
   Condition, IndexEntry, ListenerIndex, PathModifier, SniCertificate, SocketSpec,
   TlsCertificate, ValueMatch,
 } from './model';
+import { unnormalizedPathValue } from './path-policy';
 import { compileRegex, intersectHostnames, labelCount, literalPrefix, parseDuration } from './util';
 import { ConfigError, FieldPath, SourceDocument, formatFieldPath, formatLocation } from '../config/load';
 
@@ -482,10 +483,15 @@ class Compiler {
       throw this.error(obj.doc, [...at, 'path', 'value'], `path "${value}" must start with "/"`);
     }
     if (type === 'RegularExpression') this.regex(obj, [...at, 'path', 'value'], value);
+    // Requests are matched by their normalized path (path-policy.ts); so is an Exact or PathPrefix value.
+    const normalized = type === 'RegularExpression' ? undefined : unnormalizedPathValue(value);
+    if (normalized !== undefined) {
+      this.warn(obj.doc, [...at, 'path', 'value'], `path "${value}" is matched as "${normalized}": request paths are normalized before matching (slashes merged, dot-segments removed, escapes of unreserved characters decoded)`);
+    }
     const method = this.str(obj, [...at, 'method'], m.method, false);
     return {
       index,
-      path: { type, value },
+      path: { type, value: normalized ?? value },
       ...(method !== undefined ? { method } : {}),
       headers: this.readValueMatches(obj, [...at, 'headers'], m.headers, true),
       queryParams: this.readValueMatches(obj, [...at, 'queryParams'], m.queryParams, false),

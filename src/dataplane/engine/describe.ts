@@ -8,6 +8,7 @@ import { prefixKey } from './compile';
 import {
   CompiledBackend, CompiledFilter, CompiledListener, CompiledMatch, CompiledRule, CompiledTable, Decision, RouteRequest,
 } from './model';
+import { checkAuthority, checkRequestTarget } from './path-policy';
 import { headerValue, route } from './router';
 import { compileRegex, hostnameMatches, normalizeHost, parseQuery } from './util';
 
@@ -136,7 +137,8 @@ export interface ExplainResult {
     query: string;
     grpc?: { service: string; method: string };
   };
-  readonly outcome: Decision['outcome'];
+  /** 'refused': the request-target or host is refused (or `OPTIONS *` answered) before routing. */
+  readonly outcome: Decision['outcome'] | 'refused';
   /** The status the gateway answers before contacting a backend (200 = forwarded to a backend). */
   readonly status: number;
   readonly reason: string;
@@ -169,8 +171,11 @@ export interface NearMiss {
  * answers 500 itself, or every backend with weight is invalid), the redirect status, or 200 when the
  * request is forwarded (the backend's own answer may differ).
  */
-export function explain(table: CompiledTable, req: RouteRequest): ExplainResult {
-  const d = route(table, req);
+export function explain(table: CompiledTable, original: RouteRequest): ExplainResult {
+  // The gateway checks and normalizes the request-target before routing (path-policy.ts); so does explain.
+  const verdict = checkRequestTarget(String(original.method), original.query ? `${original.path}?${original.query}` : String(original.path));
+  const badHost = typeof original.host === 'string' ? checkAuthority(original.host) : undefined;
+  const req = verdict.ok && verdict.path !== '*' ? { ...original, path: verdict.path, query: verdict.query } : original;
   const request = {
     gateway: req.gateway,
     port: req.port,
@@ -181,6 +186,12 @@ export function explain(table: CompiledTable, req: RouteRequest): ExplainResult 
     query: req.query,
     ...(req.grpc ? { grpc: { ...req.grpc } } : {}),
   };
+  if (!verdict.ok || verdict.path === '*' || badHost) {
+    const status = verdict.ok ? (badHost ? 400 : 200) : verdict.status;
+    const reason = !verdict.ok ? verdict.reason : badHost ?? 'the gateway answers OPTIONS * itself; it is never routed';
+    return { request, outcome: 'refused', status, reason, backends: [], filters: [] };
+  }
+  const d = route(table, req);
   if (d.outcome !== 'routed') {
     return {
       request,

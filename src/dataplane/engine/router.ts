@@ -21,8 +21,9 @@
  * GRPCRoute covers that Host it is matched against the HTTPRoutes like any HTTP/2 POST. A request that
  * is not gRPC never matches a GRPCRoute.
  *
- * Path policy: the path is matched exactly as received (after removing the query): no percent-decoding,
- * no dot-segment removal, no merging of slashes, case-sensitive. Exact matches compare the raw string;
+ * Path policy: the path is matched exactly as given (after removing the query), case-sensitive; the
+ * proxy and `explain` give it the normalized path of `path-policy.ts` (escapes of unreserved characters
+ * decoded, slashes merged, dot-segments removed), which is also the path forwarded to the backend. Exact matches compare the raw string;
  * PathPrefix matches whole segments of the raw string (`/foo` matches `/foo`, `/foo/`, `/foo/bar`, not
  * `/foobar`; a trailing '/' of the prefix value is ignored); RegularExpression must match the whole raw path.
  * Header matching: names case-insensitive, repeated header lines joined with ', '. Query params: names
