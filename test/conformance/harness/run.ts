@@ -173,7 +173,7 @@ async function probeLoop(probe: () => Promise<string[]>, done: Done): Promise<Ca
     sent++;
     const errors = await probe();
     if (errors.length === 0) {
-      if (++streak >= REQUIRED_CONSECUTIVE_SUCCESSES) return done([], sent, failures ? `passed after ${failures} failed probe(s)` : undefined);
+      if (++streak >= REQUIRED_CONSECUTIVE_SUCCESSES) return done([], sent, failures ? `passed after ${failures} failed probe(s); last failure: ${last.join('; ')}` : undefined);
       continue;
     }
     streak = 0;
@@ -307,6 +307,11 @@ function jitter(): Array<[string, string]> {
   return Math.random() < 0.5 ? [['X-Jitter', String(Math.floor(Math.random() * 10_000))]] : [];
 }
 
+/** The reasons of the attempts that failed before the one that passed (for the run notes). */
+function failedAttempts(reasons: readonly string[]): string {
+  return reasons.length ? `; earlier attempts failed: ${reasons.map((r, i) => `(${i + 1}) ${r}`).join(' ')}` : '';
+}
+
 function judgeDistribution(counts: Map<string, number>, spec: NonNullable<ConformanceCase['distribution']>): string[] {
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
   const errors: string[] = [];
@@ -333,6 +338,7 @@ async function distributionAttempts(
   const attempts = Math.max(1, spec.maxAttempts ?? 1);
   let sent = 0;
   let last: string[] = [];
+  const earlier: string[] = [];
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const counts = new Map<string, number>();
     const requestErrors: string[] = [];
@@ -345,7 +351,11 @@ async function distributionAttempts(
     last = requestErrors.length
       ? [`${requestErrors.length} of ${spec.totalRequests} requests failed, e.g.: ${requestErrors[0]}`]
       : judgeDistribution(counts, spec);
-    if (last.length === 0) return done([], sent, `attempt ${attempt} of ${attempts}: ${[...counts.entries()].map(([b, n]) => `${b}=${n}`).join(', ')}`);
+    if (last.length === 0) {
+      const got = [...counts.entries()].map(([b, n]) => `${b}=${n}`).join(', ');
+      return done([], sent, `attempt ${attempt} of ${attempts}: ${got}${failedAttempts(earlier)}`);
+    }
+    earlier.push(last.join('; '));
   }
   return done([`all ${attempts} attempts failed; last: ${last.join('; ')}`], sent);
 }
@@ -380,6 +390,7 @@ async function mirrorDistribution(env: FileEnv, c: ConformanceCase, done: Done):
   const attempts = Math.max(1, spec.maxAttempts ?? 1);
   let sent = 0;
   let last: string[] = [];
+  const earlier: string[] = [];
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const uuid = randomUUID();
     const uri = substitute(c.request.path ?? '/', uuid);
@@ -407,7 +418,8 @@ async function mirrorDistribution(env: FileEnv, c: ConformanceCase, done: Done):
       : mirrored < lo || mirrored > hi
         ? [`mirror ${spec.mirrorBackend} received ${mirrored} of ${spec.totalRequests} requests, expected ${lo}..${hi} (${spec.percent}%)`]
         : [];
-    if (last.length === 0) return done([], sent, `attempt ${attempt} of ${attempts}: ${mirrored} of ${spec.totalRequests} mirrored`);
+    if (last.length === 0) return done([], sent, `attempt ${attempt} of ${attempts}: ${mirrored} of ${spec.totalRequests} mirrored${failedAttempts(earlier)}`);
+    earlier.push(last.join('; '));
     if (attempt < attempts) await sleep(MIRROR_ATTEMPT_PAUSE_MS);
   }
   return done([`all ${attempts} attempts failed; last: ${last.join('; ')}`], sent);
