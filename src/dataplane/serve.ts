@@ -219,6 +219,7 @@ export class GatewayServer {
       random: options.random ?? Math.random,
       maxUriBytes: this.limits.maxUriBytes,
     });
+    this.metrics.countInFlight(() => this.handler.inFlight);
   }
 
   /** The table being served. */

@@ -111,6 +111,11 @@ describe('serve in process', () => {
       expect(metrics.status).toBe(200);
       expect(metrics.body).toMatch(/gateway_requests_total\{[^}]*code="200"\} 1/);
       expect(metrics.body).toMatch(/gateway_request_duration_seconds_bucket/);
+      expect(metrics.body).toMatch(/^gateway_requests_in_flight 0$/m);
+      const slowOne = request(gw.port(), { path: '/in-flight?delay=300', host: 'a.example.com' });
+      await until(() => v1.seen.some((r) => r.path === '/in-flight?delay=300'));
+      expect((await admin('/metrics')).body).toMatch(/^gateway_requests_in_flight 1$/m);
+      expect((await slowOne).status).toBe(200);
       const config = (await admin('/config')).json();
       expect(config.gateways[0]).toMatchObject({ namespace: NS, name: 'same-namespace' });
       expect(config.generation).toBe(1);

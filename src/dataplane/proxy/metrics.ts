@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics of the gateway, on a registry of its own (never prom-client's global default one).
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -11,6 +11,8 @@ export class GatewayMetrics {
   readonly reloads: Counter<'result'>;
   readonly mirrors: Counter<'result'>;
   readonly retries: Counter<'gateway' | 'route'>;
+  readonly inFlight: Gauge;
+  private inFlightSource: () => number;
 
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -51,6 +53,21 @@ export class GatewayMetrics {
       labelNames: ['gateway', 'route'],
       registers,
     });
+    this.inFlightSource = () => 0;
+    const metrics = this;
+    this.inFlight = new Gauge({
+      name: 'gateway_requests_in_flight',
+      help: 'Requests (and upgraded connections) being handled.',
+      registers,
+      collect() {
+        this.set(metrics.inFlightSource());
+      },
+    });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Where `gateway_requests_in_flight` reads from at scrape time. */
+  countInFlight(source: () => number): void {
+    this.inFlightSource = source;
   }
 }
