@@ -149,7 +149,7 @@ export function firstBytesDeadline(socket: net.Socket, limits: ConnectionLimits)
 }
 
 /**
- * Counts the streams of an HTTP/2 session and those its client resets before the answer is complete;
+ * Counts the streams of an HTTP/2 session and those closed before their response headers (reset by the client);
  * past `maxPrematureResets` (and more than half of the streams) the session is closed with GOAWAY
  * ENHANCE_YOUR_CALM and destroyed.
  */
@@ -160,9 +160,9 @@ export function guardH2Session(session: http2.ServerHttp2Session, limits: Connec
   session.on('stream', (stream: http2.ServerHttp2Stream) => {
     streams++;
     stream.once('close', () => {
-      if (closed) return;
-      const byPeer = stream.rstCode !== undefined && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR && !stream.writableFinished;
-      if (!byPeer) return;
+      // Closed before any response headers: reset by the client (whatever the error code), since the
+      // gateway answers every stream it gives up on with a status, unless its client is gone already.
+      if (closed || stream.headersSent) return;
       premature++;
       if (premature >= limits.maxPrematureResets && premature * 2 > streams) {
         closed = true;

@@ -1,0 +1,158 @@
+/**
+ * Slow clients, connection limits and HTTP/2 floods: each is cut off or bounded, and the gateway keeps
+ * serving everybody else.
+ */
+import * as http2 from 'http2';
+import * as net from 'net';
+import { H2_PREFACE, get, goawayCode, h2Get, h2Rst, rawH2, rawRequest, sleep } from './helpers';
+import { Backend, NS, StartedGateway, backendRef, gatewayDoc, request, requestH2, routeDoc, startBackend, startGateway } from '../dataplane/proxy/helpers';
+
+const HEADER_TIMEOUT = 600;
+let fast: Backend;
+let slow: Backend;
+let gw: StartedGateway;
+
+beforeAll(async () => {
+  fast = await startBackend('fast');
+  slow = await startBackend('slow', (_req, res) => {
+    const t = setTimeout(() => res.end('{"backend":"slow"}'), 1_500);
+    res.on('close', () => clearTimeout(t));
+    return true;
+  });
+  gw = await startGateway([
+    gatewayDoc(),
+    routeDoc('fast', [{ matches: [{ path: { type: 'PathPrefix', value: '/fast' } }], backendRefs: [backendRef('fast')] }]),
+    routeDoc('slow', [{ matches: [{ path: { type: 'PathPrefix', value: '/slow' } }], backendRefs: [backendRef('slow')] }]),
+  ], { [`${NS}/fast:8080`]: fast.address, [`${NS}/slow:8080`]: slow.address }, {
+    limits: { headerTimeoutMs: HEADER_TIMEOUT, maxConcurrentStreams: 20, maxPrematureResets: 50 },
+  });
+});
+
+afterAll(async () => {
+  await gw?.close();
+  await fast?.close();
+  await slow?.close();
+});
+
+/** The gateway still answers a normal request, quickly. */
+async function stillServing(): Promise<void> {
+  const started = Date.now();
+  const r = await request(gw.port(), { path: '/fast/ok', host: 'example.com', timeoutMs: 2_000 });
+  expect(r.status).toBe(200);
+  expect(Date.now() - started).toBeLessThan(1_000);
+}
+
+describe('slow clients', () => {
+  test('headers dribbled one line at a time are cut off with 408 after the header timeout', async () => {
+    const lines = ['GET /fast/slowloris HTTP/1.1\r\n', 'Host: example.com\r\n', ...Array.from({ length: 40 }, (_, i) => `X-Drip-${i}: 1\r\n`)];
+    const a = await rawRequest(gw.port(), lines, { gapMs: 100, waitMs: 5_000 });
+    expect(a.status).toBe(408);
+    expect(a.body).toMatch(/the request head was not complete within 600 ms/);
+    expect(a.closed).toBe(true);
+    expect(a.elapsedMs).toBeGreaterThanOrEqual(HEADER_TIMEOUT - 50);
+    expect(a.elapsedMs).toBeLessThan(HEADER_TIMEOUT + 1_500);
+    expect(fast.seen.map((r) => r.path)).not.toContain('/fast/slowloris');
+    await stillServing();
+  });
+
+  test('a connection that sends nothing is closed after the header timeout', async () => {
+    const a = await rawRequest(gw.port(), [], { waitMs: 4_000 });
+    expect(a.closed).toBe(true);
+    expect(a.raw).toBe('');
+    expect(a.elapsedMs).toBeLessThan(HEADER_TIMEOUT + 1_500);
+  });
+
+  test('a connection that stops inside the HTTP/2 preface is closed after the header timeout', async () => {
+    const a = await rawRequest(gw.port(), H2_PREFACE.subarray(0, 10), { waitMs: 4_000 });
+    expect(a.closed).toBe(true);
+    expect(a.elapsedMs).toBeLessThan(HEADER_TIMEOUT + 1_500);
+  });
+
+  test('an idle keep-alive connection does not count against the header timeout of its next request', async () => {
+    const a = await rawRequest(gw.port(), [
+      'GET /fast/1 HTTP/1.1\r\nHost: example.com\r\n\r\n',
+      'GET /fast/2 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n',
+    ], { gapMs: HEADER_TIMEOUT + 400, waitMs: 5_000 });
+    expect(a.statuses).toStrictEqual([200, 200]);
+  });
+});
+
+describe('connection limits', () => {
+  test('past --max-connections new connections are closed at once; one closing makes room', async () => {
+    const limited = await startGateway([
+      gatewayDoc(),
+      routeDoc('fast', [{ backendRefs: [backendRef('fast')] }]),
+    ], { [`${NS}/fast:8080`]: fast.address }, { limits: { maxConnections: 5 } });
+    const open: net.Socket[] = [];
+    try {
+      for (let i = 0; i < 5; i++) {
+        const s = net.connect(limited.port(), '127.0.0.1');
+        s.on('error', () => undefined);
+        const answered = new Promise<void>((resolve) => s.once('data', () => resolve()));
+        s.write('GET /keep HTTP/1.1\r\nHost: example.com\r\n\r\n');
+        await answered;
+        open.push(s);
+      }
+      const refused = await rawRequest(limited.port(), get('/over'), { waitMs: 2_000 });
+      expect(refused.closed).toBe(true);
+      expect(refused.raw).toBe('');
+      open.shift()!.destroy();
+      await sleep(100);
+      const ok = await rawRequest(limited.port(), get('/room'));
+      expect(ok.status).toBe(200);
+    } finally {
+      open.forEach((s) => s.destroy());
+      await limited.close();
+    }
+  });
+});
+
+describe('HTTP/2 floods', () => {
+  test('rapid reset: a client that resets every stream right after opening it gets GOAWAY ENHANCE_YOUR_CALM', async () => {
+    const before = fast.seen.length;
+    const frames: Buffer[] = [];
+    for (let i = 0; i < 800; i++) {
+      const id = 1 + 2 * i;
+      frames.push(h2Get(id, `/fast/reset-${i}`), h2Rst(id));
+    }
+    const r = await rawH2(gw.port(), Buffer.concat(frames), 5_000);
+    expect(goawayCode(r.frames)).toBe(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    expect(r.closed).toBe(true);
+    await sleep(200);
+    // At most about the reset limit of streams were ever forwarded.
+    expect(fast.seen.length - before).toBeLessThan(150);
+    await stillServing();
+  });
+
+  test('stream flood: streams past maxConcurrentStreams are refused, then the session is closed', async () => {
+    const frames: Buffer[] = [];
+    for (let i = 0; i < 400; i++) frames.push(h2Get(1 + 2 * i, `/slow/flood-${i}`));
+    const r = await rawH2(gw.port(), Buffer.concat(frames), 5_000);
+    const refused = r.frames.filter((f) => f.type === 0x3 && f.payload.readUInt32BE(0) === http2.constants.NGHTTP2_REFUSED_STREAM);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(r.closed).toBe(true);
+    expect(r.elapsedMs).toBeLessThan(1_400); // closed before the slow backend answered anything
+    await sleep(300);
+    expect(slow.seen.filter((s) => s.path.startsWith('/slow/flood-')).length).toBeLessThanOrEqual(20);
+    await stillServing();
+  });
+
+  test('a well-behaved HTTP/2 client with many concurrent streams is served in full', async () => {
+    const session = http2.connect(`http://127.0.0.1:${gw.port()}`);
+    try {
+      // A client waits for the server's SETTINGS (streams over its limit are refused before that).
+      await new Promise((resolve) => session.once('remoteSettings', resolve));
+      const results = await Promise.all(Array.from({ length: 60 }, (_, i) => new Promise<number>((resolve, reject) => {
+        const s = session.request({ ':path': `/fast/ok-${i}`, ':authority': 'example.com' });
+        s.on('response', (h) => resolve(Number(h[':status'])));
+        s.on('error', reject);
+        s.resume();
+        s.end();
+      })));
+      expect(results.every((s) => s === 200)).toBe(true);
+    } finally {
+      session.close();
+    }
+    expect((await requestH2(gw.port(), { path: '/fast/after' })).status).toBe(200);
+  });
+});
