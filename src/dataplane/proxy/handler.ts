@@ -69,6 +69,8 @@ interface Exchange {
   bytes: number;
   /** The response was one HEADERS frame with END_STREAM (no res.end()). */
   trailersOnly?: boolean;
+  /** The exchange was cut on purpose (deadline, client gone): the upstream body closing early is not a backend failure. */
+  cut?: boolean;
 }
 
 interface Plan {
@@ -206,6 +208,7 @@ export class ProxyHandler {
           controller.abort(new UpstreamError(kind, `deadline of ${Math.round(ms)} ms exceeded`));
         } else {
           ex.error = kind;
+          ex.cut = true;
           this.deps.metrics.upstreamErrors.inc({ kind });
           upstream.abort();
           res.destroy();
@@ -222,6 +225,7 @@ export class ProxyHandler {
       clearTimers();
       // Closed before the proxy ended the response: the client went away (HTTP/2 RST_STREAM, dropped connection).
       if (!res.writableEnded && !ex.trailersOnly) {
+        ex.cut = true;
         if (!upstream) controller.abort(new UpstreamError('upstream-reset', 'the client went away'));
         else upstream.abort();
       }
@@ -384,7 +388,7 @@ export class ProxyHandler {
       }
     });
     const midwayFailure = () => {
-      if (res.writableEnded) return;
+      if (res.writableEnded || ex.cut) return;
       finished();
       ex.error = 'upstream-reset';
       this.deps.metrics.upstreamErrors.inc({ kind: 'upstream-reset' });

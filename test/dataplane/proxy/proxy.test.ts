@@ -127,6 +127,12 @@ describe('proxy over real sockets', () => {
     gw = await startGateway(docs, backends, { random: seeded(42) });
   });
 
+  /** gateway_upstream_errors_total{kind="upstream-reset"} */
+  const upstreamResets = async () => {
+    const m = (await gw.server.metrics.upstreamErrors.get()).values.find((v) => v.labels.kind === 'upstream-reset');
+    return m?.value ?? 0;
+  };
+
   afterAll(async () => {
     await gw?.close();
     await Promise.all([v1, v2, slow, flaky, broken, silent].map((b) => b?.close()));
@@ -305,10 +311,12 @@ describe('proxy over real sockets', () => {
 
   test('timeouts.request also bounds a response that is still streaming: the response is cut', async () => {
     const path = '/request-timeout/dribble?delay=1500';
+    const resetsBefore = await upstreamResets();
     await expect(request(gw.port(), { path, host: 'example.com' })).rejects.toThrow(/aborted|socket hang up|ECONNRESET|premature/i);
     await until(() => gw.access.some((e) => e.path === path));
     expect(gw.access.find((e) => e.path === path)).toMatchObject({ status: 200, error: 'request-timeout' });
     await until(() => slow.aborted.includes(path));
+    expect(await upstreamResets()).toBe(resetsBefore);
   });
 
   test('client abort cancels the upstream request', async () => {
@@ -317,9 +325,11 @@ describe('proxy over real sockets', () => {
     sock.write('GET /slow/abort?delay=3000 HTTP/1.1\r\nhost: example.com\r\n\r\n');
     await until(() => slow.seen.some((r) => r.path === '/slow/abort?delay=3000'));
     sock.destroy();
+    const resetsBefore = await upstreamResets();
     await until(() => slow.aborted.includes('/slow/abort?delay=3000'), 2_000);
     await until(() => gw.access.some((e) => e.path === '/slow/abort?delay=3000'));
     expect(gw.access.find((e) => e.path === '/slow/abort?delay=3000')).toMatchObject({ status: 499, error: 'client-closed' });
+    expect(await upstreamResets()).toBe(resetsBefore); // not counted as a backend failure
   });
 
   test('RequestMirror: copies reach the mirrors with the same request-URI; a mirror that never answers does not delay the primary', async () => {
