@@ -145,14 +145,30 @@ function pathOverlap(a: AnalyzedMatch, b: AnalyzedMatch): Tri {
   return underPrefix(normPrefix(a.pathValue), b.pathValue) || underPrefix(normPrefix(b.pathValue), a.pathValue) ? 'yes' : 'no';
 }
 
+/** The string a regular expression matches when it has no metacharacters (a whole-value match of a literal). */
+function literalValue(pattern: string): string | undefined {
+  return /[\\.+*?()|[\]{}^$]/.test(pattern) ? undefined : pattern;
+}
+
+/**
+ * A regular expression condition that is a plain literal as the Exact condition it is equivalent to (same values,
+ * same weight in precedence), so that `x ~ "2"` and `x = "2"` compare equal.
+ */
+function canonical(c: ValueCondition): ValueCondition {
+  const literal = c.type === MatchType.REGULAR_EXPRESSION ? literalValue(c.value) : undefined;
+  return literal === undefined ? c : { name: c.name, type: MatchType.EXACT, value: literal };
+}
+
 /** Provably: every value that satisfies `b` satisfies `a` (same name). */
-function conditionContains(a: ValueCondition, b: ValueCondition): boolean {
+function conditionContains(ra: ValueCondition, rb: ValueCondition): boolean {
+  const [a, b] = [canonical(ra), canonical(rb)];
   if (a.type === MatchType.EXACT) return b.type === MatchType.EXACT && a.value === b.value;
   if (b.type === MatchType.REGULAR_EXPRESSION) return a.value === b.value;
   return tryRegex(a.value, b.value);
 }
 
-function conditionOverlap(a: ValueCondition, b: ValueCondition): Tri {
+function conditionOverlap(ra: ValueCondition, rb: ValueCondition): Tri {
+  const [a, b] = [canonical(ra), canonical(rb)];
   if (a.type === MatchType.EXACT && b.type === MatchType.EXACT) return a.value === b.value ? 'yes' : 'no';
   if (a.type === MatchType.REGULAR_EXPRESSION && b.type === MatchType.REGULAR_EXPRESSION) return a.value === b.value ? 'yes' : 'unknown';
   const [r, e] = a.type === MatchType.REGULAR_EXPRESSION ? [a, b] : [b, a];
@@ -200,8 +216,8 @@ const EMPTY = 'empty';
 const UNKNOWN = 'unknown';
 
 function intersectConditions(a: ValueCondition[], b: ValueCondition[]): ValueCondition[] | typeof EMPTY | typeof UNKNOWN {
-  const out = [...a];
-  for (const cb of b) {
+  const out = a.map(canonical);
+  for (const cb of b.map(canonical)) {
     const k = out.findIndex((c) => c.name === cb.name);
     if (k < 0) {
       out.push(cb);
