@@ -73,6 +73,8 @@ async function startSuite() {
 afterAll(async () => {
   await all;
   if (tmpRoot) fs.rmSync(tmpRoot, { recursive: true, force: true });
+  const notes = [...results.values()].flat().filter((r) => r.note);
+  if (notes.length) process.stdout.write(`conformance notes:\n${notes.map((r) => `  ${r.title}: ${r.note}`).join('\n')}\n`);
   if (only.length === 0 && results.size === files.length) {
     fs.writeFileSync(path.join(CONFORMANCE_DIR, 'RESULTS.md'), renderResults(files, results, launcherText));
     const readme = path.join(CONFORMANCE_DIR, 'README.md');

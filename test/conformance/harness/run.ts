@@ -25,6 +25,8 @@ export const PROBE_PAUSE_MS = 250;
 export const CASE_DEADLINE_MS = 30_000;
 export const RELOAD_TIMEOUT_MS = 10_000;
 export const MIRROR_WAIT_MS = 5_000;
+/** Mirrored copies are counted once the mirror backend's count has not moved for this long (bounded by MIRROR_WAIT_MS). */
+export const MIRROR_SETTLE_MS = 1_000;
 /** Upstream pauses 2 s after a failed percentage-mirror attempt. */
 export const MIRROR_ATTEMPT_PAUSE_MS = 2_000;
 
@@ -404,7 +406,7 @@ async function mirrorDistribution(env: FileEnv, c: ConformanceCase, done: Done):
     const until = Date.now() + MIRROR_WAIT_MS;
     let mirrored = echo.count(uri);
     let stableSince = Date.now();
-    while (Date.now() < until && Date.now() - stableSince < 500) {
+    while (Date.now() < until && Date.now() - stableSince < MIRROR_SETTLE_MS) {
       await sleep(50);
       const n = echo.count(uri);
       if (n !== mirrored) {
