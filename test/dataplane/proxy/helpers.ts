@@ -19,6 +19,8 @@ export interface EchoRecord {
   readonly headers: Record<string, string>;
   readonly body: string;
   readonly backend: string;
+  /** Client port of the connection the request came on (tells connections apart). */
+  readonly remotePort: number;
 }
 
 export interface Backend {
@@ -44,7 +46,7 @@ export async function startBackend(name: string, behaviour?: BackendBehaviour): 
     req.on('end', () => {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headersDistinct)) headers[k] = (v ?? []).join(',');
-      const record: EchoRecord = { method: req.method!, path: req.url!, host: req.headers.host ?? '', headers, body: Buffer.concat(chunks).toString(), backend: name };
+      const record: EchoRecord = { method: req.method!, path: req.url!, host: req.headers.host ?? '', headers, body: Buffer.concat(chunks).toString(), backend: name, remotePort: req.socket.remotePort ?? 0 };
       seen.push(record);
       res.on('close', () => {
         if (!res.writableFinished) aborted.push(req.url!);
