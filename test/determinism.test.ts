@@ -27,6 +27,7 @@ function build(app: App): void {
   route.addRule({ name: 'health', matches: [{ path: PathMatch.exact('/healthz') }], backendRefs: [BackendRef.fromService(web)] });
   new GrpcRoute(chart, 'grpc', {
     parentRefs: [ParentRef.fromGateway(gateway, { sectionName: 'https' })],
+    hostnames: ['grpc.shop.example.com'],
     rules: [{ matches: [{ method: GrpcMethodMatch.exact({ service: 'shop.Cart' }) }], backendRefs: [BackendRef.fromName('cart', { port: 50051 })] }],
   });
   new ReferenceGrant(chart, 'grant', { from: [ReferenceGrantFrom.httpRoutes('shop')], to: [ReferenceGrantTo.services()] });
