@@ -2,6 +2,7 @@ import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as l1 from './imports/gateway.networking.k8s.io';
 import { Listener } from './listener';
+import { warnUngrantedReferences } from './reference-grant-check';
 import { Resource, ResourceProps } from './resource';
 import { q, validateObjectName } from './validation';
 
@@ -69,6 +70,15 @@ export class Gateway extends Resource {
   private validateGateway(): string[] {
     const path = this.node.path;
     const errors: string[] = [];
+    warnUngrantedReferences(this, this._listeners.flatMap((l) => l._certificates.map((c, i) => ({
+      fromKind: 'Gateway',
+      fromNamespace: this.namespace,
+      what: `listener ${q(l.name)} certificateRef ${i + 1}`,
+      toGroup: '',
+      toKind: 'Secret',
+      toName: c.name,
+      toNamespace: c.namespace,
+    }))));
     if (this._listeners.length === 0) {
       errors.push(`${path}: the gateway has no listeners; add one with addListener(Listener.http({ name: 'http' }))`);
     }

@@ -8,6 +8,7 @@ import { HeaderMatch } from './header-match';
 import { HttpRouteFilterType } from './http-route-filter';
 import * as l1 from './imports/gateway.networking.k8s.io';
 import { ParentRef } from './parent-ref';
+import { warnUngrantedReferences } from './reference-grant-check';
 import { Resource, ResourceProps } from './resource';
 import { mixedKindConflicts } from './route-conflicts';
 import { normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
@@ -321,6 +322,15 @@ export class GrpcRoute extends Resource {
       Annotations.of(this).addWarning(`${path}: the route has no parentRefs, so no gateway serves it; add one with addParentRef(ParentRef.fromGateway(gateway))`);
     }
     for (const r of this._rules) errors.push(...r._validate());
+    warnUngrantedReferences(this, this._rules.flatMap((r, n) => r.backendRefs.map((b, i) => ({
+      fromKind: 'GRPCRoute',
+      fromNamespace: this.namespace,
+      what: `rule ${n + 1}${r.name ? ` (${q(r.name)})` : ''} backendRef ${i + 1}`,
+      toGroup: b.group ?? '',
+      toKind: b.kind ?? 'Service',
+      toName: b.name,
+      toNamespace: b.namespace,
+    }))));
     errors.push(...mixedKindConflicts(this, (c): c is any => (c as any)._attachingRoute?.kind === 'HTTPRoute'));
     // The same match in two rules: the later rule is never selected for it.
     const first = new Map<string, { rule: number; label: string }>();

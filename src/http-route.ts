@@ -10,6 +10,7 @@ import * as l1 from './imports/gateway.networking.k8s.io';
 import { ParentRef } from './parent-ref';
 import { PathMatch, PathMatchType } from './path-match';
 import { QueryParamMatch } from './query-param-match';
+import { warnUngrantedReferences } from './reference-grant-check';
 import { Resource, ResourceProps } from './resource';
 import { mixedKindConflicts } from './route-conflicts';
 import { AnalyzedMatch, describeMatch, findUnreachable, LocatedMatch, matchContains, matchEquivalent, comparePrecedence, orderRules } from './route-order';
@@ -464,6 +465,15 @@ export class HttpRoute extends Resource {
     this._rules.forEach((r, i) => r._analyzed.forEach((m, x) => located.push({ label: `${r._shortLabel} match ${x + 1}`, rule: position.get(i)!, match: m })));
     errors.push(...findUnreachable(located).map((e) => `${path}: ${e}`));
     errors.push(...this.validateAcrossRoutes(located));
+    warnUngrantedReferences(this, this._rules.flatMap((r) => r.backendRefs.map((b, i) => ({
+      fromKind: 'HTTPRoute',
+      fromNamespace: this.namespace,
+      what: `${r._shortLabel} backendRef ${i + 1}`,
+      toGroup: b.group ?? '',
+      toKind: b.kind ?? 'Service',
+      toName: b.name,
+      toNamespace: b.namespace,
+    }))));
     errors.push(...mixedKindConflicts(this, (c): c is any => (c as any)._attachingRoute?.kind === 'GRPCRoute'));
     return errors;
   }

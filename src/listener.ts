@@ -119,6 +119,11 @@ export class Listener {
     if (hostname !== undefined) validateHostname(`listener "${name}" hostname`, hostname);
   }
 
+  /** The certificates of an HTTPS listener. @internal */
+  public get _certificates(): CertificateRef[] {
+    return this.certificateRefs ?? [];
+  }
+
   /** @internal */
   public _render(gatewayNamespace: string | undefined): any {
     return {

@@ -144,6 +144,16 @@ export class ReferenceGrant extends Resource {
     this._to.push(to);
   }
 
+  /** @internal */
+  public get _fromList(): ReferenceGrantFrom[] {
+    return this._from;
+  }
+
+  /** @internal */
+  public get _toList(): ReferenceGrantTo[] {
+    return this._to;
+  }
+
   private renderSpec(): l1.ReferenceGrantSpec {
     return {
       from: this._from.map((f) => ({ group: f.group, kind: f.kind, namespace: f.namespace })),

@@ -91,9 +91,12 @@
  * | a header modifier / url rewrite that changes nothing                               | eager: factories                                    |
  * | a mirror backend without weight and filters                                        | eager: `requestMirror`                              |
  * | `BackendRef.fromService` port is one of the Service's ports                        | eager: `BackendRef.fromService`                     |
+ * | HTTPRoute and GRPCRoute on one listener with a hostname in common (one is refused)  | HttpRoute, GrpcRoute (route-conflicts.ts)           |
+ * | the same gRPC match in two GRPCRoutes on the same parent and hostname              | GrpcRoute                                           |
+ * | a cross-namespace backendRef / certificateRef no in-app ReferenceGrant allows      | warning: HttpRoute, GrpcRoute, Gateway              |
  *
  * Not decidable at synth time (left to the API server / controller): references to objects outside the app,
- * ReferenceGrant coverage of cross-namespace references, Gateway `addresses`, `infrastructure` and `tls` blocks
+ * ReferenceGrants created outside the app, Gateway `addresses`, `infrastructure` and `tls` blocks
  * (not exposed by the L2), and CORS / ExtensionRef filters (not exposed by the L2).
  */
 

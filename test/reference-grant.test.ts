@@ -1,5 +1,7 @@
 import { Testing } from 'cdk8s';
-import { ReferenceGrant, ReferenceGrantFrom, ReferenceGrantTo } from '../src';
+import {
+  Annotations, BackendRef, CertificateRef, Gateway, HttpRoute, Listener, ParentRef, ReferenceGrant, ReferenceGrantFrom, ReferenceGrantTo,
+} from '../src';
 
 describe('ReferenceGrant', () => {
   test('synthesizes from and to entries', () => {
@@ -56,5 +58,48 @@ describe('ReferenceGrant', () => {
     expect(() => ReferenceGrantFrom.of('example.com', 'my-kind-', 'web')).toThrow(/reference grant from kind "my-kind-" must be a kubernetes kind/);
     expect(() => ReferenceGrantTo.of('Example', 'Backend')).toThrow(/reference grant to group "Example" must be an api group/);
     expect(() => ReferenceGrantTo.services('')).toThrow(/reference grant to name "" must be 1 to 253 characters long/);
+  });
+});
+
+describe('cross-namespace references', () => {
+  function app(withGrant: boolean) {
+    const chart = Testing.chart();
+    const gw = new Gateway(chart, 'gw', {
+      metadata: { name: 'gw', namespace: 'web' },
+      gatewayClassName: 'c',
+      listeners: [Listener.https({ name: 'https', certificateRefs: [CertificateRef.fromSecretName('tls', 'certs')] })],
+    });
+    const route = new HttpRoute(chart, 'route', {
+      metadata: { name: 'r', namespace: 'web' },
+      parentRefs: [ParentRef.fromGateway(gw)],
+      rules: [{ backendRefs: [BackendRef.fromName('api', { port: 80, namespace: 'backend' })] }],
+    });
+    if (withGrant) {
+      new ReferenceGrant(chart, 'grant', { metadata: { name: 'g', namespace: 'backend' }, from: [ReferenceGrantFrom.httpRoutes('web')], to: [ReferenceGrantTo.services('api')] });
+      new ReferenceGrant(chart, 'certs', { metadata: { name: 'c', namespace: 'certs' }, from: [ReferenceGrantFrom.gateways('web')], to: [ReferenceGrantTo.secrets()] });
+    }
+    return { chart, gw, route };
+  }
+
+  test('warns when no ReferenceGrant in the app allows a backend or certificate in another namespace', () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const { chart, gw, route } = app(false);
+      Testing.synth(chart);
+      expect(Annotations.of(route).warnings).toStrictEqual([
+        'test/route: rule 1 backendRef 1 refers to Service "api" in namespace "backend", and no ReferenceGrant in this app allows it; unless one exists in the cluster, the reference is refused. Add new ReferenceGrant(scope, id, { metadata: { namespace: "backend" }, from: [ReferenceGrantFrom.httpRoutes("web")], to: [ReferenceGrantTo.services("api")] })',
+      ]);
+      expect(Annotations.of(gw).warnings).toStrictEqual([
+        'test/gw: listener "https" certificateRef 1 refers to Secret "tls" in namespace "certs", and no ReferenceGrant in this app allows it; unless one exists in the cluster, the reference is refused. Add new ReferenceGrant(scope, id, { metadata: { namespace: "certs" }, from: [ReferenceGrantFrom.gateways("web")], to: [ReferenceGrantTo.secrets("tls")] })',
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  test('no warning when the app has the grants', () => {
+    const { chart, gw, route } = app(true);
+    Testing.synth(chart);
+    expect([...Annotations.of(route).warnings, ...Annotations.of(gw).warnings]).toStrictEqual([]);
   });
 });

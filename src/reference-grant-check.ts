@@ -1,0 +1,37 @@
+// Warnings for cross-namespace references no ReferenceGrant in the app allows. Internal: not exported from index.ts.
+// A grant may also be created outside the app, so a missing one is a warning, not an error.
+import { IConstruct } from 'constructs';
+import { Annotations } from './annotations';
+import { ReferenceGrant } from './reference-grant';
+import { q } from './validation';
+
+/** @internal */
+export interface CrossNamespaceReference {
+  /** The kind of the referring object, e.g. `HTTPRoute`. */
+  readonly fromKind: string;
+  readonly fromNamespace: string | undefined;
+  /** What is referenced, e.g. `backendRef 1 of rule 2`. */
+  readonly what: string;
+  readonly toGroup: string;
+  readonly toKind: string;
+  readonly toName: string;
+  readonly toNamespace: string | undefined;
+}
+
+/** Adds a warning to `scope` for each reference into another namespace that no in-app ReferenceGrant allows. */
+export function warnUngrantedReferences(scope: IConstruct, refs: CrossNamespaceReference[]): void {
+  const cross = refs.filter((r) => r.toNamespace !== undefined && r.fromNamespace !== undefined && r.toNamespace !== r.fromNamespace);
+  if (cross.length === 0) return;
+  const grants = scope.node.root.node.findAll().filter((c): c is ReferenceGrant => c instanceof ReferenceGrant);
+  for (const r of cross) {
+    const granted = grants.some((g) => g.namespace === r.toNamespace
+      && g._fromList.some((f) => f.group === 'gateway.networking.k8s.io' && f.kind === r.fromKind && f.namespace === r.fromNamespace)
+      && g._toList.some((t) => t.group === r.toGroup && t.kind === r.toKind && (t.name === undefined || t.name === r.toName)));
+    if (granted) continue;
+    const factory = r.fromKind === 'HTTPRoute' ? 'httpRoutes' : r.fromKind === 'GRPCRoute' ? 'grpcRoutes' : 'gateways';
+    const to = r.toKind === 'Service' && r.toGroup === '' ? `ReferenceGrantTo.services(${q(r.toName)})`
+      : r.toKind === 'Secret' && r.toGroup === '' ? `ReferenceGrantTo.secrets(${q(r.toName)})`
+        : `ReferenceGrantTo.of(${q(r.toGroup)}, ${q(r.toKind)}, ${q(r.toName)})`;
+    Annotations.of(scope).addWarning(`${scope.node.path}: ${r.what} refers to ${r.toKind} ${q(r.toName)} in namespace ${q(r.toNamespace)}, and no ReferenceGrant in this app allows it; unless one exists in the cluster, the reference is refused. Add new ReferenceGrant(scope, id, { metadata: { namespace: ${q(r.toNamespace)} }, from: [ReferenceGrantFrom.${factory}(${q(r.fromNamespace)})], to: [${to}] })`);
+  }
+}
