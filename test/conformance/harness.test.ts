@@ -118,6 +118,13 @@ const CONTROLS: Control[] = [
     error: /text echo: expected 'something else', got 'Websocket Support!'/,
   },
   {
+    title: 'a gateway that cannot start (its stderr is quoted)',
+    test: 'HTTPRouteSimpleSameNamespace',
+    index: 0,
+    alter: (f) => (f.routes[0].spec.rules = 'not-a-list'),
+    error: /could not run HTTPRouteSimpleSameNamespace: the gateway did not log "ready" \(exited with code [12]\): .*spec\.rules/,
+  },
+  {
     title: 'an HTTPS answer from another listener',
     test: 'HTTPRouteHTTPSListener',
     index: 0,

@@ -204,7 +204,10 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   const ok = await waitFor(() => ready, o.readyTimeoutMs ?? 60_000);
   if (!ok) {
     await stop();
-    throw new Error(`the gateway did not log "ready" (${exited ?? 'timed out'})\ncommand: ${cmd.args.join(' ')}\n${tail()}`);
+    const stderr = raw.filter((l) => l.startsWith('[stderr] ')).slice(-15).map((l) => l.slice('[stderr] '.length));
+    throw new Error(
+      `the gateway did not log "ready" (${exited ?? 'timed out'}): ${stderr.length ? stderr.join('\n') : tail(15)}\ncommand: ${cmd.command} ${cmd.args.join(' ')}`,
+    );
   }
   return {
     portFor: (gateway, listenerPort) => {
