@@ -196,7 +196,9 @@ export class ProxyHandler {
 
     setForwarded(plan.headers, { clientAddress: req.socket?.remoteAddress, proto: scheme, host: ex.host });
     const fullPath = routeReq.query ? `${plan.path}?${routeReq.query}` : plan.path;
-    const protocol = ex.grpc || target.protocol === 'h2c' ? 'h2c' : 'http1';
+    // GRPCRoute backends always speak HTTP/2; an HTTPRoute backend speaks what its Service port says (appProtocol).
+    const grpcRoute = rule.routeKind === 'GRPCRoute';
+    const protocol = grpcRoute || target.protocol === 'h2c' ? 'h2c' : 'http1';
 
     // Deadlines: timeouts.request for the whole exchange, grpc-timeout from the client.
     const controller = new AbortController();
@@ -262,7 +264,7 @@ export class ProxyHandler {
       }
       this.deps.mirror.send({
         endpoints: t.endpoints,
-        protocol: ex.grpc || t.protocol === 'h2c' ? 'h2c' : 'http1',
+        protocol: grpcRoute || t.protocol === 'h2c' ? 'h2c' : 'http1',
         method: ex.method,
         path: fullPath,
         authority: plan.authority,

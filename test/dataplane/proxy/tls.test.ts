@@ -4,13 +4,18 @@ import * as https from 'https';
 import * as net from 'net';
 import * as path from 'path';
 import * as tls from 'tls';
+import * as grpc from '@grpc/grpc-js';
 import { generate } from 'selfsigned';
 import WebSocket, { WebSocketServer } from 'ws';
+import { EchoService, GrpcBackend, SERVICE, startGrpcBackend } from './grpc-helpers';
 import { Backend, NS, StartedGateway, gatewayDoc, startBackend, startGateway, writeYaml } from './helpers';
 import { selectCertificate } from '../../../src/dataplane/proxy/listeners';
 
+const certs = new Map<string, string>();
+
 async function secret(name: string, cn: string): Promise<any> {
   const pems = await generate([{ name: 'commonName', value: cn }], { keySize: 2048, extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: cn }] }] } as any);
+  certs.set(cn, pems.cert);
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -69,12 +74,14 @@ describe('TLS listeners', () => {
   let wsHttp: http.Server;
   let wss: WebSocketServer;
   let docs: any[];
+  let grpcBackend: GrpcBackend;
 
   beforeAll(async () => {
     wsHttp = http.createServer();
     wss = new WebSocketServer({ server: wsHttp });
     wss.on('connection', (sock, req) => sock.send(`proto=${req.headers['x-forwarded-proto']} host=${req.headers.host}`));
     await new Promise<void>((r) => wsHttp.listen(0, '127.0.0.1', r));
+    grpcBackend = await startGrpcBackend('grpc-tls-backend');
     v1 = await startBackend('infra-backend-v1');
     v2 = await startBackend('infra-backend-v2');
     const tlsRef = (n: string) => ({ certificateRefs: [{ group: '', kind: 'Secret', name: n }] });
@@ -86,13 +93,20 @@ describe('TLS listeners', () => {
       await secret('default-cert', 'example.org'),
       { ...gatewayDoc([{ name: 'https', port: 8443, protocol: 'HTTPS', tls: tlsRef('no-such-secret') }], 'no-cert') },
       await secret('second-cert', 'second-example.org'),
-      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'first', namespace: NS }, spec: { parentRefs: [{ name: 'same-namespace', sectionName: 'https' }], rules: [{ backendRefs: [{ name: 'infra-backend-v1', port: 8080 }] }, { matches: [{ path: { type: 'Exact', value: '/ws' } }], backendRefs: [{ name: 'ws', port: 8080 }] }] } },
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'first', namespace: NS }, spec: { parentRefs: [{ name: 'same-namespace', sectionName: 'https' }], hostnames: ['example.org'], rules: [{ backendRefs: [{ name: 'infra-backend-v1', port: 8080 }] }, { matches: [{ path: { type: 'Exact', value: '/ws' } }], backendRefs: [{ name: 'ws', port: 8080 }] }] } },
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'GRPCRoute',
+        metadata: { name: 'grpc', namespace: NS },
+        spec: { parentRefs: [{ name: 'same-namespace', sectionName: 'https' }], hostnames: ['grpc.example.org'], rules: [{ backendRefs: [{ name: 'grpc-tls-backend', port: 8080 }] }] },
+      },
       { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'second', namespace: NS }, spec: { parentRefs: [{ name: 'same-namespace', sectionName: 'https-second' }], rules: [{ backendRefs: [{ name: 'infra-backend-v2', port: 8080 }] }] } },
     ];
     gw = await startGateway(docs, {
       [`${NS}/infra-backend-v1:8080`]: v1.address,
       [`${NS}/infra-backend-v2:8080`]: v2.address,
       [`${NS}/ws:8080`]: `127.0.0.1:${(wsHttp.address() as net.AddressInfo).port}`,
+      [`${NS}/grpc-tls-backend:8080`]: grpcBackend.address,
     });
   });
 
@@ -101,6 +115,7 @@ describe('TLS listeners', () => {
     wss?.close();
     await new Promise<void>((r) => wsHttp.close(() => r()));
     await gw?.close();
+    grpcBackend?.server.forceShutdown();
     await v1?.close();
     await v2?.close();
   });
@@ -121,6 +136,20 @@ describe('TLS listeners', () => {
     const ok = await h2Get(gw.port(443), 'second-example.org', 'second-example.org');
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.body)).toMatchObject({ backend: 'infra-backend-v2', headers: { 'x-forwarded-proto': 'https' } });
+  });
+
+  test('gRPC over TLS (ALPN h2) reaches a GRPCRoute on the HTTPS listener', async () => {
+    const creds = grpc.credentials.createSsl(Buffer.from(certs.get('example.org')!));
+    const client = new EchoService(`127.0.0.1:${gw.port(443)}`, creds, {
+      'grpc.ssl_target_name_override': 'example.org',
+      'grpc.default_authority': 'grpc.example.org',
+    });
+    try {
+      const res = await new Promise<any>((resolve, reject) => client.Echo({}, (err: Error | null, r: any) => (err ? reject(err) : resolve(r))));
+      expect(res).toMatchObject({ message: 'Echo', backend: 'grpc-tls-backend', authority: `/${SERVICE}/Echo` });
+    } finally {
+      client.close();
+    }
   });
 
   test('WebSocket over TLS (wss) is proxied like an HTTP/1.1 upgrade', async () => {

@@ -1,57 +1,10 @@
 import * as http from 'http';
 import * as http2 from 'http2';
 import * as net from 'net';
-import * as path from 'path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import WebSocket, { WebSocketServer } from 'ws';
-import { NS, StartedGateway, gatewayDoc, routeDoc, startGateway, until } from './helpers';
-
-const SERVICE = 'gateway_api_conformance.echo_basic.grpcecho.GrpcEcho';
-const definition = protoLoader.loadSync(path.join(__dirname, 'echo.proto'), { keepCase: true, defaults: true });
-const proto: any = grpc.loadPackageDefinition(definition).gateway_api_conformance;
-const EchoService = proto.echo_basic.grpcecho.GrpcEcho;
-
-/** A port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-interface GrpcBackend {
-  address: string;
-  cancelled: string[];
-  server: grpc.Server;
-}
-
-async function startGrpcBackend(name: string): Promise<GrpcBackend> {
-  const server = new grpc.Server();
-  const cancelled: string[] = [];
-  const reply = (method: string) => (call: any, cb: grpc.sendUnaryData<any>) => {
-    cb(null, { message: method, backend: name, authority: call.getPath() });
-  };
-  server.addService(EchoService.service, {
-    Echo: reply('Echo'),
-    EchoTwo: reply('EchoTwo'),
-    Fail: (_call: any, cb: grpc.sendUnaryData<any>) => cb({ code: grpc.status.NOT_FOUND, details: 'no such thing' } as any, null),
-    Chat: (call: any) => {
-      call.on('data', (req: any) => call.write({ message: `echo ${req.message}`, backend: name }));
-      call.on('end', () => call.end());
-    },
-    Slow: (call: any, cb: grpc.sendUnaryData<any>) => {
-      const t = setTimeout(() => cb(null, { message: 'Slow', backend: name }), call.request.delay_ms);
-      call.on('cancelled', () => {
-        clearTimeout(t);
-        cancelled.push(name);
-      });
-    },
-  });
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
-  return { address: `127.0.0.1:${port}`, cancelled, server };
-}
+import { EchoService, GrpcBackend, SERVICE, closedPort, startGrpcBackend } from './grpc-helpers';
+import { NS, StartedGateway, gatewayDoc, requestH2, routeDoc, startGateway, until } from './helpers';
 
 describe('WebSocket and gRPC through the gateway', () => {
   let gw: StartedGateway;
@@ -170,6 +123,11 @@ describe('WebSocket and gRPC through the gateway', () => {
     chat.write({ message: 'm1' }); // each next message is only sent after the previous answer came back
     await ended;
     expect(replies).toEqual(['echo m1', 'echo m2', 'echo m3']);
+  });
+
+  test('a gRPC-looking request matched by an HTTPRoute goes to its backend over the protocol of the Service port (HTTP/1.1 here)', async () => {
+    const res = await requestH2(gw.port(), { method: 'POST', path: '/ws/x', authority: 'ws.example.com', headers: { 'content-type': 'application/grpc' } });
+    expect([res.status, res.body]).toEqual([200, 'plain']);
   });
 
   test('an unmatched gRPC method gets UNIMPLEMENTED from the gateway', async () => {
