@@ -10,7 +10,7 @@ import * as l1 from './imports/gateway.networking.k8s.io';
 import { ParentRef } from './parent-ref';
 import { warnUngrantedReferences } from './reference-grant-check';
 import { Resource, ResourceProps } from './resource';
-import { mixedKindConflicts } from './route-conflicts';
+import { attachments, mixedKindConflicts } from './route-conflicts';
 import { normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
 import { q, validateDnsSubdomain, validateHostname } from './validation';
 
@@ -347,26 +347,19 @@ export class GrpcRoute extends Resource {
     return errors;
   }
 
-  /** Parent keys (listener-precise) with hostnames. @internal */
-  public _attachments(): string[] {
-    const ns = this.namespace;
-    const hosts = this._hostnames.length === 0 ? [''] : this._hostnames;
-    return this._parentRefs.flatMap((p) => hosts.map((h) => `${p._parentKey(ns)}#${p.sectionName ?? ''}#${p.port ?? ''}#${h}`));
-  }
-
   /** The same match in another GRPCRoute on the same parent and hostname: only the older route's is selected. */
   private validateAcrossRoutes(): string[] {
     const errors: string[] = [];
-    const myKeys = new Set(this._attachments());
-    if (myKeys.size === 0) return errors;
+    const mine = attachments(this);
+    if (mine.length === 0) return errors;
     const routes = this.node.root.node.findAll().filter((c): c is GrpcRoute => c instanceof GrpcRoute);
     const myIndex = routes.indexOf(this);
     const label = (r: GrpcRouteRule, i: number, x: number) => `rule ${i + 1}${r.name ? ` (${q(r.name)})` : ''} match ${x + 1}`;
     for (const other of routes.slice(0, myIndex)) {
-      const shared = other._attachments().find((k) => myKeys.has(k));
+      const theirKeys = new Set(attachments(other).map((a) => a.key));
+      const shared = mine.find((a) => theirKeys.has(a.key));
       if (shared === undefined) continue;
-      const [parent, section, port, host] = shared.split('#');
-      const where = `parent ${q(parent)}${section ? ` listener ${q(section)}` : ''}${port ? ` port ${port}` : ''}${host ? ` hostname ${q(host)}` : ' (any hostname)'}`;
+      const where = shared.where;
       const theirs = new Map<string, string>();
       other._rules.forEach((r, i) => r._keys().forEach((k, x) => theirs.has(k) || theirs.set(k, label(r, i, x))));
       this._rules.forEach((r, i) => r._keys().forEach((k, x) => {

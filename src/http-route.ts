@@ -12,7 +12,7 @@ import { PathMatch, PathMatchType } from './path-match';
 import { QueryParamMatch } from './query-param-match';
 import { warnUngrantedReferences } from './reference-grant-check';
 import { Resource, ResourceProps } from './resource';
-import { mixedKindConflicts } from './route-conflicts';
+import { attachments, mixedKindConflicts } from './route-conflicts';
 import { AnalyzedMatch, describeMatch, findUnreachable, LocatedMatch, matchContains, matchEquivalent, comparePrecedence, orderRules } from './route-order';
 import { normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
 import { globWarning, q, renderGatewayDuration, validateDnsSubdomain, validateHostname } from './validation';
@@ -422,17 +422,6 @@ export class HttpRoute extends Resource {
     };
   }
 
-  /** Parent keys (listener-precise) with hostnames, for the app-wide reachability check. @internal */
-  public _attachments(): string[] {
-    const ns = this.namespace;
-    const hosts = this._hostnames.length === 0 ? [''] : this._hostnames;
-    const keys: string[] = [];
-    for (const p of this._parentRefs) {
-      for (const h of hosts) keys.push(`${p._parentKey(ns)}#${p.sectionName ?? ''}#${p.port ?? ''}#${h}`);
-    }
-    return keys;
-  }
-
   /** @internal */
   public get _attachingRoute() {
     return { kind: 'HTTPRoute', namespace: this.namespace, hostnames: this._hostnames };
@@ -481,16 +470,16 @@ export class HttpRoute extends Resource {
   /** Matches of this route that another route, attached to the same parent and hostname, always wins. */
   private validateAcrossRoutes(mine: LocatedMatch[]): string[] {
     const errors: string[] = [];
-    const myKeys = new Set(this._attachments());
-    if (myKeys.size === 0) return errors;
+    const myAttachments = attachments(this);
+    if (myAttachments.length === 0) return errors;
     const routes = this.node.root.node.findAll().filter((c): c is HttpRoute => c instanceof HttpRoute);
     const myIndex = routes.indexOf(this);
     routes.forEach((other, otherIndex) => {
       if (other === this) return;
-      const shared = other._attachments().filter((k) => myKeys.has(k));
-      if (shared.length === 0) return;
-      const [parent, section, port, host] = shared[0].split('#');
-      const where = `parent ${q(parent)}${section ? ` listener ${q(section)}` : ''}${port ? ` port ${port}` : ''}${host ? ` hostname ${q(host)}` : ' (any hostname)'}`;
+      const theirKeys = new Set(attachments(other).map((a) => a.key));
+      const shared = myAttachments.find((a) => theirKeys.has(a.key));
+      if (shared === undefined) return;
+      const where = shared.where;
       const theirs: LocatedMatch[] = [];
       other._rules.forEach((r) => r._analyzed.forEach((m, x) => theirs.push({ label: `${r._shortLabel} match ${x + 1}`, rule: 0, match: m })));
       for (const b of mine) {

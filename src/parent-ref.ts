@@ -122,6 +122,11 @@ export class ParentRef {
       }));
   }
 
+  /** Whether the reference is to a Gateway construct of this app. @internal */
+  public get _inApp(): boolean {
+    return this.gateway !== undefined;
+  }
+
   /** A key identifying the parent (not the section) with the namespace resolved against the route's. @internal */
   public _parentKey(routeNamespace: string | undefined): string {
     return `${this.namespace ?? routeNamespace ?? ''}/${this.name}`;

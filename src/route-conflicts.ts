@@ -48,3 +48,41 @@ export function mixedKindConflicts(self: AttachedRoute, isOtherKind: (c: IConstr
   });
   return errors;
 }
+
+/** @internal */
+export interface Attachment {
+  /** Equal keys: the two routes serve the same hostname string on the same listener (or the same parentRef). */
+  readonly key: string;
+  /** For messages, e.g. `listener "http" of gateway "app/gw" hostname "a.example.com"`. */
+  readonly where: string;
+}
+
+/**
+ * Where a route certainly serves which of its hostnames: per listener of an in-app Gateway that certainly accepts
+ * it, or per parentRef for a Gateway outside the app. Routes without hostnames use ''.
+ */
+export function attachments(route: AttachedRoute): Attachment[] {
+  const r = route._attachingRoute;
+  const own = r.hostnames.length === 0 ? [''] : r.hostnames;
+  const hostText = (h: string) => (h ? ` hostname ${q(h)}` : ' (any hostname)');
+  const out: Attachment[] = [];
+  for (const p of route._parentRefList) {
+    if (p._inApp) {
+      for (const c of p._certainListeners(r)) {
+        for (const h of r.hostnames.length === 0 ? [''] : c.hostnames) {
+          out.push({ key: `listener#${c.gateway.node.path}#${c.listener.name}#${h}`, where: `listener ${q(c.listener.name)} of gateway ${q(c.gateway.node.path)}${hostText(h)}` });
+        }
+      }
+    } else {
+      for (const h of own) {
+        const parent = p._parentKey(r.namespace);
+        out.push({
+          key: `parent#${parent}#${p.sectionName ?? ''}#${p.port ?? ''}#${h}`,
+          where: `parent ${q(parent)}${p.sectionName ? ` listener ${q(p.sectionName)}` : ''}${p.port ? ` port ${p.port}` : ''}${hostText(h)}`,
+        });
+      }
+    }
+  }
+  return out;
+}
+

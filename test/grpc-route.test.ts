@@ -222,7 +222,7 @@ describe('GrpcRoute limits and routes on one listener', () => {
     const m = () => ({ method: GrpcMethodMatch.exact({ service: 'todo.Todo' }) });
     new GrpcRoute(chart, 'a', { hostnames: ['grpc.example.com'], parentRefs: [ParentRef.fromGateway(gateway)], rules: [{ matches: [m()], backendRefs: [BackendRef.fromName('a', { port: 1 })] }] });
     new GrpcRoute(chart, 'b', { hostnames: ['grpc.example.com'], parentRefs: [ParentRef.fromGateway(gateway)], rules: [{ matches: [m()], backendRefs: [BackendRef.fromName('b', { port: 1 })] }] });
-    expect(() => Testing.synth(chart)).toThrow(/test\/b: rule 1 match 1 can never be selected on parent "\/gw" hostname "grpc.example.com": it is the same match as test\/a rule 1 match 1; remove one of them or attach the routes to different hostnames/);
+    expect(() => Testing.synth(chart)).toThrow(/test\/b: rule 1 match 1 can never be selected on listener "h2c" of gateway "test\/gw" hostname "grpc.example.com": it is the same match as test\/a rule 1 match 1; remove one of them or attach the routes to different hostnames/);
   });
 
   test('grpc routes with different hostnames may use the same match', () => {

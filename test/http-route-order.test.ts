@@ -226,12 +226,25 @@ describe('unreachable matches across routes', () => {
 
   test('fails when two routes on the same gateway and hostname have the same match, naming both', () => {
     expect(twoRoutes({ hostnames: ['a.example.com'] }, { hostnames: ['b.example.com', 'a.example.com'] }, { path: prefix('/api') }, { path: prefix('/api') }))
-      .toThrow(/test\/second: rule 1 \("two"\) match 1 \(path prefix "\/api"\) can never be selected on parent "\/gw" hostname "a.example.com": it is the same match as test\/first rule 1 \("one"\) match 1; remove one of them, make it more specific or attach the routes to different hostnames/);
+      .toThrow(/test\/second: rule 1 \("two"\) match 1 \(path prefix "\/api"\) can never be selected on listener "http" of gateway "test\/gw" hostname "a.example.com": it is the same match as test\/first rule 1 \("one"\) match 1; remove one of them, make it more specific or attach the routes to different hostnames/);
   });
 
   test('fails when a match of another route always wins', () => {
     expect(twoRoutes({}, {}, { path: prefix('/api/') }, { path: prefix('/api') }))
-      .toThrow(/test\/second: rule 1 \("two"\) match 1 \(path prefix "\/api"\) can never be selected on parent "\/gw" \(any hostname\): every request it matches is taken by test\/first rule 1 \("one"\) match 1 \(path prefix "\/api\/"\)/);
+      .toThrow(/test\/second: rule 1 \("two"\) match 1 \(path prefix "\/api"\) can never be selected on listener "http" of gateway "test\/gw" \(any hostname\): every request it matches is taken by test\/first rule 1 \("one"\) match 1 \(path prefix "\/api\/"\)/);
+  });
+
+  test('a route on every listener and a route on one listener share that listener', () => {
+    expect(twoRoutes({}, { sectionName: 'http' }, { path: prefix('/api') }, { path: prefix('/api') }))
+      .toThrow(/test\/second: rule 1 \("two"\) match 1 \(path prefix "\/api"\) can never be selected on listener "http" of gateway "test\/gw" \(any hostname\)/);
+  });
+
+  test('routes on a gateway outside the app are compared by parentRef', () => {
+    const { chart } = setup();
+    const parent = () => ParentRef.named('shared', { namespace: 'infra', sectionName: 'https' });
+    new HttpRoute(chart, 'first', { metadata: { name: 'first' }, parentRefs: [parent()], rules: [rule('one', { path: prefix('/api') })] });
+    new HttpRoute(chart, 'second', { metadata: { name: 'second' }, parentRefs: [parent()], rules: [rule('two', { path: prefix('/api') })] });
+    expect(() => Testing.synth(chart)).toThrow(/test\/second: rule 1 \("two"\) match 1 \(path prefix "\/api"\) can never be selected on parent "infra\/shared" listener "https" \(any hostname\): it is the same match as test\/first rule 1 \("one"\) match 1/);
   });
 
   test('routes with different hostnames may use the same match', () => {
