@@ -105,6 +105,13 @@ const demoTask = project.addTask('demo', {
 demoTask.spawn(bundleTask);
 demoTask.exec('ts-node --transpile-only demo/run.ts', { env: { CONFORMANCE_GATEWAY: 'bundle' } });
 
+// Records a full conformance run in test/conformance/RESULTS.md and the READMEs' results tables.
+project.addTask('conformance', {
+  description: 'run the Gateway API conformance cases through the gateway and record the results',
+  exec: 'jest test/conformance/conformance.test.ts --coverage=false',
+  env: { CONFORMANCE_WRITE_RESULTS: '1' },
+});
+
 // `npm test` compiles with jsii first: the jsii build is part of what must pass.
 project.testTask.prependSpawn(project.compileTask);
 

@@ -3,15 +3,16 @@
  * per case file, its echo backends, an input directory and a `cdk8s-gateway serve` child process; one jest
  * test per case. Files run concurrently (CONFORMANCE_CONCURRENCY, default 3), each with its own gateway.
  *
- * CONFORMANCE_ONLY=NameA,NameB runs only those files (the rest are reported as skipped and RESULTS.md is
- * not rewritten). CONFORMANCE_GATEWAY=bin|esbuild|ts|bundle picks how the gateway is launched (harness/gateway.ts).
+ * CONFORMANCE_ONLY=NameA,NameB runs only those files (the rest are reported as skipped). A full run writes
+ * test-reports/conformance-results.md; with CONFORMANCE_WRITE_RESULTS=1 it also rewrites the committed RESULTS.md
+ * and the results tables of test/conformance/README.md and the project README. CONFORMANCE_GATEWAY=bin|esbuild|ts|bundle picks how the gateway is launched (harness/gateway.ts).
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CONFORMANCE_DIR, caseTitle, loadBackends, loadCaseFiles, type CaseFile } from './harness/cases';
 import { generateCertificate, httpsHostnames, type ConformanceCertificate } from './harness/certs';
-import { chooseLauncher, describeLauncher } from './harness/gateway';
+import { chooseLauncher, describeLauncher, REPO_ROOT } from './harness/gateway';
 import { embedTable, renderResults, renderTable } from './harness/results';
 import { pool, runCaseFile, type CaseResult, type SuiteContext } from './harness/run';
 import { skipOf } from './skips';
@@ -76,12 +77,20 @@ afterAll(async () => {
   const notes = [...results.values()].flat().filter((r) => r.note);
   if (notes.length) process.stdout.write(`conformance notes:\n${notes.map((r) => `  ${r.title}: ${r.note}`).join('\n')}\n`);
   if (only.length === 0 && results.size === files.length) {
-    fs.writeFileSync(path.join(CONFORMANCE_DIR, 'RESULTS.md'), renderResults(files, results, launcherText));
-    const readme = path.join(CONFORMANCE_DIR, 'README.md');
-    if (fs.existsSync(readme)) {
-      const before = fs.readFileSync(readme, 'utf8');
-      const after = embedTable(before, renderTable(files, results));
-      if (after !== before) fs.writeFileSync(readme, after);
+    // A full run always leaves its results in test-reports/; the committed RESULTS.md and the tables the READMEs
+    // embed are rewritten only on request (CONFORMANCE_WRITE_RESULTS=1), so a test run never edits tracked files.
+    const reports = path.join(REPO_ROOT, 'test-reports');
+    fs.mkdirSync(reports, { recursive: true });
+    const text = renderResults(files, results, launcherText);
+    fs.writeFileSync(path.join(reports, 'conformance-results.md'), text);
+    if (process.env.CONFORMANCE_WRITE_RESULTS === '1') {
+      fs.writeFileSync(path.join(CONFORMANCE_DIR, 'RESULTS.md'), text);
+      for (const readme of [path.join(CONFORMANCE_DIR, 'README.md'), path.join(REPO_ROOT, 'README.md')]) {
+        if (!fs.existsSync(readme)) continue;
+        const before = fs.readFileSync(readme, 'utf8');
+        const after = embedTable(before, renderTable(files, results));
+        if (after !== before) fs.writeFileSync(readme, after);
+      }
     }
   }
 }, 300_000);
