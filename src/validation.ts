@@ -84,7 +84,7 @@
  * |   hostname intersection)                                                           |                                                     |
  * | rules emitted in precedence order; first-match and spec select the same rule       | HttpRoute (`orderRules` in route-order.ts)          |
  * | a match that can never be selected (repeated, or covered by a match that wins)     | HttpRoute (one route, and across routes on the same |
- * |                                                                                    |   parent and hostname); GrpcRoute (repeats)         |
+ * |                                                                                    |   in-app listener or parentRef and hostname)        |
  * | gRPC method/service or HTTP path regex written as a glob (`Get*`, `/api/*`)        | warning: GrpcRoute / HttpRoute `addMatch`           |
  * | a route without parentRefs                                                         | warning: HttpRoute, GrpcRoute                       |
  * | header names unique in a match and in a header modifier, ignoring case             | eager: route `addMatch`, header modifier factories  |
