@@ -321,7 +321,15 @@ export class GrpcRoute extends Resource {
     if (this._parentRefs.length === 0) {
       Annotations.of(this).addWarning(`${path}: the route has no parentRefs, so no gateway serves it; add one with addParentRef(ParentRef.fromGateway(gateway))`);
     }
-    for (const r of this._rules) errors.push(...r._validate());
+    this._rules.forEach((r, i) => {
+      errors.push(...r._validate());
+      const label = `rule ${i + 1}${r.name ? ` (${q(r.name)})` : ''}`;
+      if (r.backendRefs.length === 0) {
+        Annotations.of(this).addWarning(`${path}: ${label} has no backendRefs, so every call it matches fails with UNAVAILABLE; add backendRefs`);
+      } else if (r.backendRefs.every((b) => b.weight === 0)) {
+        Annotations.of(this).addWarning(`${path}: every backendRef of ${label} has weight 0, so every call it matches fails with UNAVAILABLE; give at least one backend a weight above 0`);
+      }
+    });
     warnUngrantedReferences(this, this._rules.flatMap((r, n) => r.backendRefs.map((b, i) => ({
       fromKind: 'GRPCRoute',
       fromNamespace: this.namespace,

@@ -438,7 +438,15 @@ export class HttpRoute extends Resource {
     if (this._rules.length === 0) {
       errors.push(`${path}: the route has no rules; add one with addRule({ backendRefs: [...] })`);
     }
-    for (const r of this._rules) errors.push(...r._validate());
+    for (const r of this._rules) {
+      errors.push(...r._validate());
+      const backends = r.backendRefs;
+      if (backends.length === 0 && !r.filters.some((f) => f.type === HttpRouteFilterType.REQUEST_REDIRECT)) {
+        Annotations.of(this).addWarning(`${path}: ${r._shortLabel} has no backendRefs and no requestRedirect, so every request it matches gets a 500; add backendRefs`);
+      } else if (backends.length > 0 && backends.every((b) => b.weight === 0)) {
+        Annotations.of(this).addWarning(`${path}: every backendRef of ${r._shortLabel} has weight 0, so every request it matches gets a 500; give at least one backend a weight above 0`);
+      }
+    }
     const { order, errors: orderErrors, warnings } = this._order();
     errors.push(...orderErrors.map((e) => `${path}: ${e}`));
     for (const w of warnings) Annotations.of(this).addWarning(`${path}: ${w}`);

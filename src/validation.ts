@@ -87,6 +87,7 @@
  * |                                                                                    |   in-app listener or parentRef and hostname)        |
  * | gRPC method/service or HTTP path regex written as a glob (`Get*`, `/api/*`)        | warning: GrpcRoute / HttpRoute `addMatch`           |
  * | a route without parentRefs                                                         | warning: HttpRoute, GrpcRoute                       |
+ * | a rule without backends (and without redirect), or whose backends all weigh 0      | warning: HttpRoute, GrpcRoute                       |
  * | header names unique in a match and in a header modifier, ignoring case             | eager: route `addMatch`, header modifier factories  |
  * | a header modifier / url rewrite that changes nothing                               | eager: factories                                    |
  * | a mirror backend without weight and filters                                        | eager: `requestMirror`                              |

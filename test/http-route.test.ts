@@ -458,3 +458,29 @@ describe('regular expression warnings', () => {
     }
   });
 });
+
+describe('rules that answer every request with an error', () => {
+  test('warns about a rule without backends or redirect, and about a rule whose backends all have weight 0', () => {
+    const { chart, gateway } = setup();
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const route = new HttpRoute(chart, 'route', {
+        metadata: { name: 'r' },
+        parentRefs: [ParentRef.fromGateway(gateway)],
+        rules: [
+          { name: 'empty', matches: [{ path: PathMatch.exact('/a') }] },
+          { name: 'zero', matches: [{ path: PathMatch.exact('/b') }], backendRefs: [BackendRef.fromName('a', { port: 80, weight: 0 }), BackendRef.fromName('b', { port: 80, weight: 0 })] },
+          { name: 'canary', matches: [{ path: PathMatch.exact('/c') }], backendRefs: [BackendRef.fromName('a', { port: 80, weight: 100 }), BackendRef.fromName('b', { port: 80, weight: 0 })] },
+          { name: 'redirect', matches: [{ path: PathMatch.exact('/d') }], filters: [HttpRouteFilter.requestRedirect({ scheme: RedirectScheme.HTTPS })] },
+        ],
+      });
+      Testing.synth(chart);
+      expect(Annotations.of(route).warnings).toStrictEqual([
+        'test/route: rule 1 ("empty") has no backendRefs and no requestRedirect, so every request it matches gets a 500; add backendRefs',
+        'test/route: every backendRef of rule 2 ("zero") has weight 0, so every request it matches gets a 500; give at least one backend a weight above 0',
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
