@@ -168,17 +168,37 @@ export class BackendRef {
     return new BackendRef(options);
   }
 
-  /** The API group of the backend; undefined is the core group. */
+  /**
+   * The API group of the backend.
+   *
+   * @default - the core group
+   */
   public readonly group?: string;
-  /** The kind of the backend; undefined is Service. */
+  /**
+   * The kind of the backend.
+   *
+   * @default - Service
+   */
   public readonly kind?: string;
   /** The name of the backend. */
   public readonly name: string;
-  /** The namespace of the backend; undefined is the route's namespace. */
+  /**
+   * The namespace of the backend.
+   *
+   * @default - the route's namespace
+   */
   public readonly namespace?: string;
-  /** The port of the backend. */
+  /**
+   * The port of the backend.
+   *
+   * @default - no port (only for kinds other than Service)
+   */
   public readonly port?: number;
-  /** The weight of the backend; undefined is the Gateway API default of 1. */
+  /**
+   * The weight of the backend.
+   *
+   * @default - the Gateway API default of 1
+   */
   public readonly weight?: number;
   /** Filters applied only to requests sent to this backend. */
   public readonly filters: HttpRouteFilter[];

@@ -23,7 +23,11 @@ export class CertificateRef {
   private constructor(
     /** The name of the Secret. */
     public readonly name: string,
-    /** The namespace of the Secret; undefined is the Gateway's namespace. */
+    /**
+     * The namespace of the Secret.
+     *
+     * @default - the Gateway's namespace
+     */
     public readonly namespace?: string,
   ) {
     validateObjectName('certificate secret name', name);

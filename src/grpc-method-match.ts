@@ -43,9 +43,17 @@ export class GrpcMethodMatch {
     return new GrpcMethodMatch(MatchType.REGULAR_EXPRESSION, props);
   }
 
-  /** The service, if any. */
+  /**
+   * The service.
+   *
+   * @default - any service
+   */
   public readonly service?: string;
-  /** The method, if any. */
+  /**
+   * The method.
+   *
+   * @default - any method
+   */
   public readonly method?: string;
 
   private constructor(

@@ -108,9 +108,17 @@ export class Listener {
     public readonly protocol: ListenerProtocol,
     /** The port. */
     public readonly port: number,
-    /** The hostname, if any. */
+    /**
+     * The hostname.
+     *
+     * @default - every hostname
+     */
     public readonly hostname: string | undefined,
-    /** Which routes may attach, if set. */
+    /**
+     * Which routes may attach.
+     *
+     * @default - routes in the Gateway's namespace
+     */
     public readonly allowedRoutes: AllowedRoutes | undefined,
     private readonly certificateRefs: CertificateRef[] | undefined,
   ) {

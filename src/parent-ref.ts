@@ -71,9 +71,17 @@ export class ParentRef {
     /** The name of the Gateway. */
     public readonly name: string,
     private readonly explicitNamespace: string | undefined,
-    /** The listener name, if any. */
+    /**
+     * The listener name.
+     *
+     * @default - every listener that allows the route
+     */
     public readonly sectionName: string | undefined,
-    /** The listener port, if any. */
+    /**
+     * The listener port.
+     *
+     * @default - listeners on any port
+     */
     public readonly port: number | undefined,
     private readonly gateway: Gateway | undefined,
   ) {
