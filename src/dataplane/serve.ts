@@ -345,7 +345,12 @@ export class GatewayServer {
 
   private compileInput(): CompiledTable {
     const args = { routes: [...this.options.routes], gateways: [...this.options.gateways], backends: this.options.backendsFile };
-    return compileFromArgs(args, this.generation + 1);
+    const table = compileFromArgs(args, this.generation + 1);
+    // An input without a Gateway (an empty or half-written file) would close every listener.
+    if (table.gateways.length === 0) {
+      throw new ConfigError('no Gateway in the input: nothing to serve (a reload keeps the current configuration)', { file: this.options.routes.join(', ') });
+    }
+    return table;
   }
 
   /** Where each socket binds; throws when two sockets of different Gateways would share an address. */

@@ -52,6 +52,11 @@ const ACCEPTED_VERSIONS: Record<string, string[]> = {
   Secret: ['v1'],
 };
 
+/** Gateway API route kinds this gateway does not serve (a warning names them). */
+const UNSERVED_ROUTE_KINDS = ['TCPRoute', 'TLSRoute', 'UDPRoute'];
+/** Gateway API kinds that carry nothing this gateway uses. */
+const IGNORED_GATEWAY_KINDS = ['GatewayClass', 'BackendTLSPolicy', 'BackendLBPolicy', 'BackendTrafficPolicy', 'ListenerSet'];
+
 let generationCounter = 0;
 
 interface Obj {
@@ -164,7 +169,10 @@ class Compiler {
         throw this.error(doc, [], 'document is not an object (expected a Kubernetes object with apiVersion and kind)');
       }
       const kind = o.kind;
-      if (typeof kind !== 'string' || !(kind in ACCEPTED_VERSIONS)) continue;
+      if (typeof kind !== 'string' || !(kind in ACCEPTED_VERSIONS)) {
+        this.checkForeignKind(doc, o);
+        continue;
+      }
       if (!ACCEPTED_VERSIONS[kind].includes(o.apiVersion)) {
         this.warn(doc, ['apiVersion'], `${kind} with apiVersion "${o.apiVersion}" is ignored (supported: ${ACCEPTED_VERSIONS[kind].join(', ')})`);
         continue;
@@ -187,6 +195,27 @@ class Compiler {
       }
       map.set(key, obj);
     }
+  }
+
+  /**
+   * A document this gateway does not read: other API groups are skipped silently; in the Gateway API
+   * group an unknown kind (usually a typo, which would silently drop a route) is an error, and a known
+   * route kind this gateway does not serve is a warning.
+   */
+  private checkForeignKind(doc: SourceDocument, o: any): void {
+    const apiVersion = typeof o.apiVersion === 'string' ? o.apiVersion : '';
+    if (apiVersion.split('/')[0] !== GATEWAY_GROUP) return;
+    const kind = o.kind;
+    if (typeof kind !== 'string' || kind === '') throw this.error(doc, ['kind'], `a ${apiVersion} object needs a kind (Gateway, HTTPRoute, GRPCRoute, ReferenceGrant)`);
+    if (UNSERVED_ROUTE_KINDS.includes(kind)) {
+      this.warn(doc, ['kind'], `${kind} is not supported by this gateway and is ignored: its traffic is not served`);
+      return;
+    }
+    if (IGNORED_GATEWAY_KINDS.includes(kind)) return;
+    const known = Object.keys(ACCEPTED_VERSIONS).filter((k) => ACCEPTED_VERSIONS[k][0].startsWith(`${GATEWAY_GROUP}/`));
+    const bare = (k: string) => k.toLowerCase().replace(/s$/, '');
+    const guess = known.find((k) => bare(k) === bare(kind));
+    throw this.error(doc, ['kind'], `unknown kind "${kind}" in ${apiVersion}${guess ? ` (did you mean "${guess}"?)` : ''}: this gateway reads ${known.join(', ')}`);
   }
 
   private objects(kind: string): Obj[] {
