@@ -5,6 +5,7 @@ import { Listener } from './listener';
 import { warnUngrantedReferences } from './reference-grant-check';
 import { Resource, ResourceProps } from './resource';
 import { q, validateObjectName } from './validation';
+import { treeChanged } from './tree-index';
 
 /**
  * Properties of a `Gateway`.
@@ -57,6 +58,7 @@ export class Gateway extends Resource {
    * Adds a listener.
    */
   public addListener(listener: Listener): void {
+    treeChanged();
     this._listeners.push(listener);
   }
 

@@ -10,9 +10,10 @@ import * as l1 from './imports/gateway.networking.k8s.io';
 import { ParentRef } from './parent-ref';
 import { warnUngrantedReferences } from './reference-grant-check';
 import { Resource, ResourceProps } from './resource';
-import { attachments, mixedKindConflicts } from './route-conflicts';
+import { attachments, mixedKindConflicts, routesByAttachment } from './route-conflicts';
 import { normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
 import { q, validateDnsSubdomain, validateHostname } from './validation';
+import { treeChanged } from './tree-index';
 
 /**
  * The conditions of one gRPC match; all of them must hold (AND).
@@ -104,6 +105,7 @@ export class GrpcRouteRule {
    * Adds a match (OR with the rule's other matches).
    */
   public addMatch(match: GrpcRouteMatchProps): void {
+    treeChanged();
     const what = `${this._label} match ${this._matches.length + 1}`;
     normalizeConditions(what, 'header', match.headers ?? [], true);
     for (const w of match.method?._globWarnings() ?? []) Annotations.of(this.route).addWarning(`${what}: ${w}`);
@@ -114,6 +116,7 @@ export class GrpcRouteRule {
    * Adds a filter.
    */
   public addFilter(filter: GrpcRouteFilter): void {
+    treeChanged();
     this._filters.push(filter);
   }
 
@@ -121,6 +124,7 @@ export class GrpcRouteRule {
    * Adds a backend.
    */
   public addBackendRef(backendRef: BackendRef): void {
+    treeChanged();
     this._backendRefs.push(backendRef);
   }
 
@@ -272,6 +276,7 @@ export class GrpcRoute extends Resource {
    * Attaches the route to a Gateway or listener.
    */
   public addParentRef(parentRef: ParentRef): void {
+    treeChanged();
     this._parentRefs.push(parentRef);
   }
 
@@ -279,6 +284,7 @@ export class GrpcRoute extends Resource {
    * Adds a hostname the route serves.
    */
   public addHostname(hostname: string): void {
+    treeChanged();
     validateHostname(`${this.node.path}: hostname`, hostname);
     if (this._hostnames.includes(hostname)) {
       throw new Error(`${this.node.path}: hostname ${q(hostname)} is listed twice; list it once`);
@@ -290,6 +296,7 @@ export class GrpcRoute extends Resource {
    * Adds a rule and returns it.
    */
   public addRule(rule: GrpcRouteRuleProps): GrpcRouteRule {
+    treeChanged();
     const r = GrpcRouteRule._create(this, this._rules.length, rule);
     this._rules.push(r);
     return r;
@@ -360,10 +367,12 @@ export class GrpcRoute extends Resource {
     const errors: string[] = [];
     const mine = attachments(this);
     if (mine.length === 0) return errors;
-    const routes = this.node.root.node.findAll().filter((c): c is GrpcRoute => c instanceof GrpcRoute);
+    const { routes, byKey } = routesByAttachment(this, 'GRPCRoute', (c): c is GrpcRoute => c instanceof GrpcRoute);
     const myIndex = routes.indexOf(this);
+    const candidates = new Set(mine.flatMap((a) => byKey.get(a.key) ?? []));
     const label = (r: GrpcRouteRule, i: number, x: number) => `rule ${i + 1}${r.name ? ` (${q(r.name)})` : ''} match ${x + 1}`;
     for (const other of routes.slice(0, myIndex)) {
+      if (!candidates.has(other)) continue;
       const theirKeys = new Set(attachments(other).map((a) => a.key));
       const shared = mine.find((a) => theirKeys.has(a.key));
       if (shared === undefined) continue;

@@ -12,10 +12,11 @@ import { PathMatch, PathMatchType } from './path-match';
 import { QueryParamMatch } from './query-param-match';
 import { warnUngrantedReferences } from './reference-grant-check';
 import { Resource, ResourceProps } from './resource';
-import { attachments, mixedKindConflicts } from './route-conflicts';
+import { attachments, mixedKindConflicts, routesByAttachment } from './route-conflicts';
 import { AnalyzedMatch, describeMatch, findUnreachable, LocatedMatch, matchContains, matchEquivalent, comparePrecedence, orderRules } from './route-order';
 import { normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
 import { globWarning, q, renderGatewayDuration, validateDnsSubdomain, validateHostname } from './validation';
+import { treeChanged } from './tree-index';
 
 /**
  * The conditions of one match; all of them must hold (AND).
@@ -179,6 +180,7 @@ export class HttpRouteRule {
    * Adds a match (OR with the rule's other matches).
    */
   public addMatch(match: HttpRouteMatchProps): void {
+    treeChanged();
     const what = `${this._label} match ${this._matches.length + 1}`;
     const headers = normalizeConditions(what, 'header', match.headers ?? [], true);
     const queryParams = normalizeConditions(what, 'query parameter', match.queryParams ?? [], false);
@@ -207,6 +209,7 @@ export class HttpRouteRule {
    * Adds a filter.
    */
   public addFilter(filter: HttpRouteFilter): void {
+    treeChanged();
     this._filters.push(filter);
   }
 
@@ -214,6 +217,7 @@ export class HttpRouteRule {
    * Adds a backend.
    */
   public addBackendRef(backendRef: BackendRef): void {
+    treeChanged();
     this._backendRefs.push(backendRef);
   }
 
@@ -384,6 +388,7 @@ export class HttpRoute extends Resource {
    * Attaches the route to a Gateway or listener.
    */
   public addParentRef(parentRef: ParentRef): void {
+    treeChanged();
     this._parentRefs.push(parentRef);
   }
 
@@ -391,6 +396,7 @@ export class HttpRoute extends Resource {
    * Adds a hostname the route serves.
    */
   public addHostname(hostname: string): void {
+    treeChanged();
     validateHostname(`${this.node.path}: hostname`, hostname);
     if (this._hostnames.includes(hostname)) {
       throw new Error(`${this.node.path}: hostname ${q(hostname)} is listed twice; list it once`);
@@ -402,6 +408,7 @@ export class HttpRoute extends Resource {
    * Adds a rule and returns it (more matches, filters and backends can be added to it later).
    */
   public addRule(rule: HttpRouteRuleProps): HttpRouteRule {
+    treeChanged();
     const r = HttpRouteRule._create(this, this._rules.length, rule);
     this._rules.push(r);
     return r;
@@ -480,10 +487,11 @@ export class HttpRoute extends Resource {
     const errors: string[] = [];
     const myAttachments = attachments(this);
     if (myAttachments.length === 0) return errors;
-    const routes = this.node.root.node.findAll().filter((c): c is HttpRoute => c instanceof HttpRoute);
+    const { routes, byKey } = routesByAttachment(this, 'HTTPRoute', (c): c is HttpRoute => c instanceof HttpRoute);
     const myIndex = routes.indexOf(this);
+    const candidates = new Set(myAttachments.flatMap((a) => byKey.get(a.key) ?? []));
     routes.forEach((other, otherIndex) => {
-      if (other === this) return;
+      if (other === this || !candidates.has(other)) return;
       const theirKeys = new Set(attachments(other).map((a) => a.key));
       const shared = myAttachments.find((a) => theirKeys.has(a.key));
       if (shared === undefined) return;

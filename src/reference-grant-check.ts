@@ -3,6 +3,7 @@
 import { IConstruct } from 'constructs';
 import { Annotations } from './annotations';
 import { ReferenceGrant } from './reference-grant';
+import { allConstructs } from './tree-index';
 import { q } from './validation';
 
 /** @internal */
@@ -22,7 +23,7 @@ export interface CrossNamespaceReference {
 export function warnUngrantedReferences(scope: IConstruct, refs: CrossNamespaceReference[]): void {
   const cross = refs.filter((r) => r.toNamespace !== undefined && r.fromNamespace !== undefined && r.toNamespace !== r.fromNamespace);
   if (cross.length === 0) return;
-  const grants = scope.node.root.node.findAll().filter((c): c is ReferenceGrant => c instanceof ReferenceGrant);
+  const grants = allConstructs(scope).filter((c): c is ReferenceGrant => c instanceof ReferenceGrant);
   for (const r of cross) {
     const granted = grants.some((g) => g.namespace === r.toNamespace
       && g._fromList.some((f) => f.group === 'gateway.networking.k8s.io' && f.kind === r.fromKind && f.namespace === r.fromNamespace)

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import * as l1 from './imports/gateway.networking.k8s.io';
 import { Resource, ResourceProps } from './resource';
 import { validateGroup, validateKind, validateNamespace, validateObjectName } from './validation';
+import { treeChanged } from './tree-index';
 
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 
@@ -134,6 +135,7 @@ export class ReferenceGrant extends Resource {
    * Trusts more referencing objects.
    */
   public addFrom(from: ReferenceGrantFrom): void {
+    treeChanged();
     this._from.push(from);
   }
 
@@ -141,6 +143,7 @@ export class ReferenceGrant extends Resource {
    * Allows references to more objects.
    */
   public addTo(to: ReferenceGrantTo): void {
+    treeChanged();
     this._to.push(to);
   }
 

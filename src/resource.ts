@@ -1,6 +1,7 @@
 import { ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition } from 'cdk8s';
 import { Construct } from 'constructs';
 import { validateDnsSubdomain, validateNamespace } from './validation';
+import { treeChanged } from './tree-index';
 
 /**
  * Properties shared by every Gateway API resource.
@@ -26,6 +27,7 @@ export abstract class Resource extends Construct {
 
   constructor(scope: Construct, id: string, props: ResourceProps = {}) {
     super(scope, id);
+    treeChanged();
     const metadata = props.metadata ?? {};
     if (metadata.name !== undefined) {
       validateDnsSubdomain(`${this.node.path}: metadata.name`, metadata.name);

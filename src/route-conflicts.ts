@@ -7,6 +7,7 @@
 // (an in-app Gateway, a listener whose allowedRoutes admit the route for sure), so there are no false alarms.
 import { IConstruct } from 'constructs';
 import { AttachingRoute, ParentRef } from './parent-ref';
+import { allConstructs, memoized } from './tree-index';
 import { hostnamesIntersect, q } from './validation';
 
 /** @internal */
@@ -31,7 +32,7 @@ function intersects(a: string[], b: string[]): string | undefined {
  */
 export function mixedKindConflicts(self: AttachedRoute, isOtherKind: (c: IConstruct) => c is AttachedRoute): string[] {
   const errors: string[] = [];
-  const all = self.node.root.node.findAll();
+  const all = allConstructs(self);
   const myIndex = all.indexOf(self);
   const mine = self._parentRefList.flatMap((p) => p._certainListeners(self._attachingRoute));
   if (mine.length === 0) return errors;
@@ -62,6 +63,35 @@ export interface Attachment {
  * it, or per parentRef for a Gateway outside the app. Routes without hostnames use ''.
  */
 export function attachments(route: AttachedRoute): Attachment[] {
+  const cache = memoized(route, 'attachments', () => new Map<AttachedRoute, Attachment[]>());
+  let out = cache.get(route);
+  if (out === undefined) {
+    out = computeAttachments(route);
+    cache.set(route, out);
+  }
+  return out;
+}
+
+/**
+ * The routes of `kind` (in `findAll()` order) by attachment key: which routes serve the same hostname on the same
+ * listener or parentRef.
+ */
+export function routesByAttachment<T extends AttachedRoute>(scope: IConstruct, kind: string, isKind: (c: IConstruct) => c is T): { routes: T[]; byKey: Map<string, T[]> } {
+  return memoized(scope, `routes-by-attachment:${kind}`, () => {
+    const routes = allConstructs(scope).filter(isKind);
+    const byKey = new Map<string, T[]>();
+    for (const route of routes) {
+      for (const key of new Set(attachments(route).map((a) => a.key))) {
+        const list = byKey.get(key);
+        if (list) list.push(route);
+        else byKey.set(key, [route]);
+      }
+    }
+    return { routes, byKey };
+  });
+}
+
+function computeAttachments(route: AttachedRoute): Attachment[] {
   const r = route._attachingRoute;
   const own = r.hostnames.length === 0 ? [''] : r.hostnames;
   const hostText = (h: string) => (h ? ` hostname ${q(h)}` : ' (any hostname)');
