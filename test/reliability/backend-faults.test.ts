@@ -192,7 +192,9 @@ describe('no leaks under repeated faults', () => {
 
     // THEN every socket opened for these requests is closed again (hanging backends included, by the timeouts)
     await until(() => openTcpHandles() <= handlesBefore + 2, 5_000).catch(() => undefined);
-    const open = { handles: openTcpHandles(), hang: hang.sockets.size, reset: reset.sockets.size, garbage: garbage.sockets.size, half: halfHead.sockets.size };
+    const open = {
+      handles: openTcpHandles(), hang: hang.sockets.size, reset: reset.sockets.size, garbage: garbage.sockets.size, half: halfHead.sockets.size,
+    };
     expect(open).toStrictEqual({ handles: handlesBefore, hang: 0, reset: 0, garbage: 0, half: 0 });
     expect(hang.sockets.size).toBeLessThanOrEqual(30);
     gc();
