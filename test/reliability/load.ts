@@ -30,11 +30,11 @@ export interface LoadResult {
 }
 
 export interface RunningLoad {
-  /** Stops sending; resolves when every request in flight has settled. */
-  stop(): Promise<LoadResult>;
   /** Requests sent so far. */
   readonly sent: number;
   readonly ok: number;
+  /** Stops sending; resolves when every request in flight has settled. */
+  stop(): Promise<LoadResult>;
 }
 
 export function startLoad(o: LoadOptions): RunningLoad {
