@@ -68,6 +68,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     },
   },
 
+  // The examples and the demo are linted like the tests.
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'demo', 'build-tools', 'projenrc'] },
+
   gitignore: ['/.tmp/', '/bench/.work/', '/examples/**/cdk8s.out/'],
 });
 

@@ -134,8 +134,13 @@ function podToService(pod: unknown): string | undefined {
 function sendHttp(port: number, r: LessonRequest): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request({
-      host: '127.0.0.1', port, method: r.method ?? 'GET', path: r.path, agent: false,
-      headers: { host: r.host ?? 'localhost', ...(r.headers ?? {}) }, timeout: 10_000,
+      host: '127.0.0.1',
+      port,
+      method: r.method ?? 'GET',
+      path: r.path,
+      agent: false,
+      headers: { host: r.host ?? 'localhost', ...(r.headers ?? {}) },
+      timeout: 10_000,
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));

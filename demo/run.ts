@@ -8,8 +8,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { runRequests, startExample, LessonResult } from './harness';
 import { LESSON, LessonApp } from './lesson';
-import { SECTIONS } from '../examples/synth';
 import { synthSection } from '../examples/section';
+import { SECTIONS } from '../examples/synth';
 
 const CONCURRENCY = 3;
 

@@ -24,11 +24,13 @@ export function diagramOf(dir: string): string {
 
 /** The README text of a section: one diagram per app. */
 export function diagramReadme(section: ExampleSection): string {
-  const apps = section.variants.length === 0 ? [{ title: undefined, dir: distDir(section) }] : section.variants.map((v) => ({ title: v, dir: distDir(section, v) }));
+  const apps = section.variants.length === 0
+    ? [{ title: undefined, dir: distDir(section) }]
+    : section.variants.map((v) => ({ title: v, dir: distDir(section, v) }));
   const parts = [
     `# examples/${section.name}`,
     '',
-    `How the gateway routes the committed YAML in \`dist/\`: Gateway -> listener -> route -> rule (matches) -> backends with their`,
+    'How the gateway routes the committed YAML in `dist/`: Gateway -> listener -> route -> rule (matches) -> backends with their',
     `share of traffic (\`cdk8s-gateway graph examples/${section.name}/dist${section.variants.length ? '/<variant>' : ''}\`). Regenerated with the YAML by`,
     `\`npx ts-node -P tsconfig.dev.json examples/synth.ts ${section.name}\`; a test fails when it is out of date.`,
     '',

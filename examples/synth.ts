@@ -3,6 +3,7 @@
 //   npx ts-node -P tsconfig.dev.json examples/synth.ts [section ...]
 import { section as canaryRollout } from './canary-rollout/main';
 import { section as completeApp } from './complete-app/main';
+import { writeDiagramReadme } from './diagrams';
 import { section as exercises } from './exercises/main';
 import { section as grpcRoute } from './grpc-route/main';
 import { section as headerRouting } from './header-routing/main';
@@ -12,7 +13,6 @@ import { section as multiService } from './multi-service/main';
 import { section as pathMatching } from './path-matching/main';
 import { section as queryParams } from './query-params/main';
 import { section as ruleOrdering } from './rule-ordering/main';
-import { writeDiagramReadme } from './diagrams';
 import { distDir, ExampleSection, synthSection } from './section';
 
 export const SECTIONS: ExampleSection[] = [

@@ -283,7 +283,8 @@ export class GatewayDeployment extends Construct {
         routing.push(json);
         const ns = json.metadata?.namespace ?? 'default';
         for (const rule of json.spec?.rules ?? []) {
-          const refs = [...(rule.backendRefs ?? []), ...mirrorRefs(rule.filters), ...(rule.backendRefs ?? []).flatMap((b: any) => mirrorRefs(b.filters))];
+          const backendRefs: any[] = rule.backendRefs ?? [];
+          const refs = [...backendRefs, ...mirrorRefs(rule.filters), ...backendRefs.flatMap((b) => mirrorRefs(b.filters))];
           for (const ref of refs) {
             if ((ref.group ?? '') === '' && (ref.kind ?? 'Service') === 'Service') named.add(`${ref.namespace ?? ns}/${ref.name}`);
           }

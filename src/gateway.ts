@@ -4,8 +4,8 @@ import * as l1 from './imports/gateway.networking.k8s.io';
 import { Listener } from './listener';
 import { warnUngrantedReferences } from './reference-grant-check';
 import { Resource, ResourceProps } from './resource';
-import { q, validateObjectName } from './validation';
 import { treeChanged } from './tree-index';
+import { q, validateObjectName } from './validation';
 
 /**
  * Properties of a `Gateway`.

@@ -12,8 +12,8 @@ import { warnUngrantedReferences } from './reference-grant-check';
 import { Resource, ResourceProps } from './resource';
 import { attachments, mixedKindConflicts, routesByAttachment } from './route-conflicts';
 import { normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
-import { q, validateDnsSubdomain, validateHostname } from './validation';
 import { treeChanged } from './tree-index';
+import { q, validateDnsSubdomain, validateHostname } from './validation';
 
 /**
  * The conditions of one gRPC match; all of them must hold (AND).

@@ -15,8 +15,8 @@ import { Resource, ResourceProps } from './resource';
 import { attachments, mixedKindConflicts, routesByAttachment } from './route-conflicts';
 import { AnalyzedMatch, describeMatch, findUnreachable, LocatedMatch, matchContains, matchEquivalent, comparePrecedence, orderRules } from './route-order';
 import { normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
-import { globWarning, q, renderGatewayDuration, validateDnsSubdomain, validateHostname } from './validation';
 import { treeChanged } from './tree-index';
+import { globWarning, q, renderGatewayDuration, validateDnsSubdomain, validateHostname } from './validation';
 
 /**
  * The conditions of one match; all of them must hold (AND).

@@ -2,8 +2,8 @@ import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as l1 from './imports/gateway.networking.k8s.io';
 import { Resource, ResourceProps } from './resource';
-import { validateGroup, validateKind, validateNamespace, validateObjectName } from './validation';
 import { treeChanged } from './tree-index';
+import { validateGroup, validateKind, validateNamespace, validateObjectName } from './validation';
 
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 

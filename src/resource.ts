@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition } from 'cdk8s';
 import { Construct } from 'constructs';
-import { validateDnsSubdomain, validateNamespace } from './validation';
 import { treeChanged } from './tree-index';
+import { validateDnsSubdomain, validateNamespace } from './validation';
 
 /**
  * Properties shared by every Gateway API resource.

@@ -76,7 +76,11 @@ export function attachments(route: AttachedRoute): Attachment[] {
  * The routes of `kind` (in `findAll()` order) by attachment key: which routes serve the same hostname on the same
  * listener or parentRef.
  */
-export function routesByAttachment<T extends AttachedRoute>(scope: IConstruct, kind: string, isKind: (c: IConstruct) => c is T): { routes: T[]; byKey: Map<string, T[]> } {
+export function routesByAttachment<T extends AttachedRoute>(
+  scope: IConstruct,
+  kind: string,
+  isKind: (c: IConstruct) => c is T,
+): { routes: T[]; byKey: Map<string, T[]> } {
   return memoized(scope, `routes-by-attachment:${kind}`, () => {
     const routes = allConstructs(scope).filter(isKind);
     const byKey = new Map<string, T[]>();

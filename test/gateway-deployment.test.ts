@@ -91,7 +91,9 @@ describe('GatewayDeployment', () => {
     // GIVEN
     const checksum = (extraPrefix?: string) => {
       const { chart, gateway, route, service } = app();
-      if (extraPrefix) route.addRule({ matches: [{ path: PathMatch.exact(extraPrefix) }], backendRefs: [BackendRef.fromService(service, { port: 8000 })] });
+      if (extraPrefix) {
+        route.addRule({ matches: [{ path: PathMatch.exact(extraPrefix) }], backendRefs: [BackendRef.fromService(service, { port: 8000 })] });
+      }
       new GatewayDeployment(chart, 'Runtime', { gateways: [gateway] });
       const [deployment] = byKind(Testing.synth(chart), 'Deployment');
       return deployment.spec.template.metadata.annotations[GatewayDeployment.CHECKSUM_ANNOTATION];

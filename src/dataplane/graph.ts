@@ -5,11 +5,11 @@
  * Drawn from the same compiled table `serve` routes by, so the picture is what the gateway does, in the
  * gateway's precedence order.
  */
+import { ConfigError } from './config/load';
 import { backendProbabilities } from './engine/balancer';
 import { matchSummary } from './engine/describe';
 import { CompiledBackend, CompiledFilter, CompiledRule, CompiledTable } from './engine/model';
 import { TABLE_ARGS_USAGE, compileFromArgs, emptyTableArgs, parseTableArg, usageError } from './engine/options';
-import { ConfigError } from './config/load';
 
 export const GRAPH_USAGE = `usage: cdk8s-gateway graph --routes PATH... [--gateway NS/NAME] [--backends FILE] [--direction LR|TD]
        cdk8s-gateway graph PATH...

@@ -1,6 +1,6 @@
 import { expectDistUpToDate, removeFresh, synthFresh, variantObjects } from './harness';
-import { distDir } from '../../examples/section';
 import { section } from '../../examples/complete-app/main';
+import { distDir } from '../../examples/section';
 import { loadDocuments } from '../../src/dataplane/config/load';
 import { validateDocuments } from '../../src/dataplane/schema';
 
