@@ -1,3 +1,4 @@
+/* eslint-disable import/no-extraneous-dependencies, no-bitwise */ // bench/ is not shipped; its tools are dev dependencies
 /**
  * The benchmark's echo backends: one process serving every Service of the table, one 127.0.0.1 port
  * per Service (HTTP/1.1 keep-alive). Each answer is small: status 200, `x-backend: <service>` and a

@@ -1,3 +1,4 @@
+/* eslint-disable import/no-extraneous-dependencies, no-bitwise */ // bench/ is not shipped; its tools are dev dependencies
 /**
  * The gRPC side of the benchmark (@grpc/grpc-js, messages passed through as raw bytes):
  *
@@ -21,7 +22,7 @@ const SERVICE: grpc.ServiceDefinition = {
 
 async function echo(): Promise<void> {
   const server = new grpc.Server();
-  server.addService(SERVICE, { Echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => cb(null, call.request) });
+  server.addService(SERVICE, { Echo: (unary: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => cb(null, unary.request) });
   const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
   process.stdout.write(`${JSON.stringify({ port })}\n`);
   const stop = () => server.tryShutdown(() => process.exit(0));

@@ -1,3 +1,4 @@
+/* eslint-disable import/no-extraneous-dependencies, no-bitwise */ // bench/ is not shipped; its tools are dev dependencies
 /**
  * The Node peers the gateway is compared with, routing by the same table (bench/table.ts `peerRouter`):
  *

@@ -1,3 +1,4 @@
+/* eslint-disable import/no-extraneous-dependencies, no-bitwise */ // bench/ is not shipped; its tools are dev dependencies
 /**
  * The gateway benchmark: `cdk8s-gateway serve` side by side with nginx and two Node proxies, on the same
  * route table, request mix and load, at several table sizes; then gRPC unary calls through the gateway
@@ -46,10 +47,12 @@ interface Options {
   connections: number;
   grpc: boolean;
   out: string;
+  /** Instead of the comparison: profile the gateway (--cpu-prof) under the same load, write bench/PROFILE.md. */
+  profile: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { sizes: [10, 100, 1000, 10000], rounds: 3, duration: 5, connections: 64, grpc: true, out: path.join(ROOT, 'bench', 'RESULTS.md') };
+  const o: Options = { sizes: [10, 100, 1000, 10000], rounds: 3, duration: 5, connections: 64, grpc: true, out: path.join(ROOT, 'bench', 'RESULTS.md'), profile: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => {
@@ -63,6 +66,7 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === '--connections') o.connections = Math.max(1, Number(v()));
     else if (a === '--no-grpc') o.grpc = false;
     else if (a === '--out') o.out = path.resolve(v());
+    else if (a === '--profile') o.profile = true;
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -223,6 +227,7 @@ function ensureTools(grpc: boolean): void {
 
 function bundle(): void {
   fs.mkdirSync(WORK, { recursive: true });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild');
   const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', sourcemap: true };
   esbuild.buildSync({ ...common, entryPoints: [path.join(ROOT, 'src/dataplane/main.ts')], outfile: path.join(WORK, 'gateway.js') });
@@ -518,6 +523,123 @@ async function grpcBench(opts: Options): Promise<GrpcRow[]> {
   });
 }
 
+// ------------------------------------------------------------------ profile
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+/** Which source file of the bundle a line belongs to (esbuild marks each module with `// path`). */
+function bundleSources(file: string): (line: number) => string {
+  const marks: { line: number; source: string }[] = [];
+  fs.readFileSync(file, 'utf8').split('\n').forEach((l, i) => {
+    const m = /^\/\/ (src\/\S+|node_modules\/\S+)$/.exec(l);
+    if (m) marks.push({ line: i, source: m[1].replace(/^node_modules\/(@[^/]+\/[^/]+|[^/]+)\/.*$/, '$1') });
+  });
+  return (line) => {
+    let lo = 0;
+    let hi = marks.length - 1;
+    let found = '';
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (marks[mid].line <= line) {
+        found = marks[mid].source;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  };
+}
+
+/** Top self-time functions of a .cpuprofile. */
+export function summarizeProfile(profileFile: string, bundleFile: string, top = 30): { rows: { fn: string; where: string; selfMs: number; share: number }[]; totalMs: number } {
+  const prof = JSON.parse(fs.readFileSync(profileFile, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  prof.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0)));
+  const sourceOf = bundleSources(bundleFile);
+  const agg = new Map<string, { fn: string; where: string; us: number }>();
+  let total = 0;
+  for (const [id, us] of self) {
+    const n = byId.get(id)!;
+    const cf = n.callFrame;
+    total += us;
+    const fn = cf.functionName || (cf.url ? '(anonymous)' : n.callFrame.functionName || '(native)');
+    let where = cf.url ? path.basename(cf.url) : '';
+    if (cf.url.endsWith('gateway.js')) where = sourceOf(cf.lineNumber) || 'gateway.js';
+    else if (cf.url.startsWith('node:')) where = cf.url;
+    const key = `${fn}@${where}`;
+    const a = agg.get(key) ?? { fn, where, us: 0 };
+    a.us += us;
+    agg.set(key, a);
+  }
+  const rows = [...agg.values()].sort((a, b) => b.us - a.us).slice(0, top).map((a) => ({ fn: a.fn, where: a.where, selfMs: a.us / 1000, share: a.us / total }));
+  return { rows, totalMs: total / 1000 };
+}
+
+async function profileGateway(opts: Options): Promise<void> {
+  const loadBefore = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const sections: string[] = [];
+  const tables = opts.sizes.map((n) => scaleTable(n));
+  const services = [...new Set(tables.flatMap((t) => t.services))];
+  const { proc: backend, line } = await startPinned('echo backends', process.execPath, [path.join(WORK, 'backend.js'), ...services], (l) => l.startsWith('{'));
+  const ports = new Map<string, number>(Object.entries(JSON.parse(line)));
+  for (const [i, t] of tables.entries()) {
+    const size = opts.sizes[i];
+    const dir = path.join(WORK, `profile-${size}`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'routes.yaml'), gatewayObjects(t).map((o) => YAML.stringify(o)).join('---\n'));
+    fs.writeFileSync(path.join(dir, 'backends.json'), JSON.stringify(backendsMap(t, ports)));
+    const script = path.join(dir, 'mix.lua');
+    fs.writeFileSync(script, wrkScript(t));
+    const port = await freePort();
+    const { proc } = await startPinned('gateway', process.execPath, [
+      '--cpu-prof', '--cpu-prof-dir', dir,
+      path.join(WORK, 'gateway.js'), 'serve', '--routes', path.join(dir, 'routes.yaml'), '--backends', path.join(dir, 'backends.json'),
+      '--listen', `${LISTENER_PORT}=127.0.0.1:${port}`, '--admin', '127.0.0.1:0', '--no-access-log', '--no-watch',
+    ], (l) => l.includes('"msg":"ready"'));
+    await runWrk(port, script, 2, opts.connections);
+    const w = await runWrk(port, script, opts.duration, opts.connections);
+    await stop(proc);
+    const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) throw new Error('no .cpuprofile written');
+    const { rows, totalMs } = summarizeProfile(path.join(dir, file), path.join(WORK, 'gateway.js'));
+    console.log(`\n== ${t.name}: ${fmt(w.rps)} req/s under the profiler`);
+    const lines = [
+      `## ${t.name}`,
+      '',
+      `${fmt(w.rps)} req/s under the profiler (wrk -t1 -c${opts.connections}, warm-up 2 s, then ${opts.duration} s; the profile covers start-up too, ${fmt(totalMs)} ms of samples).`,
+      '',
+      '| self % | self ms | function | where |',
+      '| ---: | ---: | --- | --- |',
+      ...rows.map((r) => `| ${fmt(r.share * 100, 1)} | ${fmt(r.selfMs)} | \`${r.fn}\` | ${r.where} |`),
+      '',
+    ];
+    console.log(lines.join('\n'));
+    sections.push(lines.join('\n'));
+  }
+  await stop(backend);
+  const commit = commandOutput('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
+  const dirty = commandOutput('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src/dataplane']) ? ' (with uncommitted changes in src/dataplane)' : '';
+  const md = [
+    '# Gateway hot-path profile',
+    '',
+    `Written by \`npx ts-node --transpile-only bench/run.ts --profile ${process.argv.slice(2).filter((a) => a !== '--profile').join(' ')}\`: the gateway bundle run with \`node --cpu-prof\`, the request mix of bench/table.ts from wrk, top self-time functions (source file from the bundle's module markers; "(garbage collector)", "(program)" and "(idle)" are V8's own buckets).`,
+    '',
+    `- date: ${new Date().toISOString()}; machine: ${machine()}; load average before: ${loadBefore}; node ${process.version}; cdk8s-gateway at ${commit}${dirty}`,
+    '',
+    ...sections,
+  ].join('\n');
+  const out = opts.out.endsWith('RESULTS.md') ? path.join(path.dirname(opts.out), 'PROFILE.md') : opts.out;
+  fs.writeFileSync(out, md);
+  console.log(`written to ${path.relative(ROOT, out)}`);
+}
+
 // ------------------------------------------------------------------ report
 
 function fmt(n: number | undefined, digits = 0): string {
@@ -530,7 +652,7 @@ function latency(us: number): string {
   return us >= 1000 ? `${fmt(us / 1000, 2)} ms` : `${fmt(us, 0)} µs`;
 }
 
-function table(rows: Row[]): string {
+function resultsTable(rows: Row[]): string {
   const lines = [
     '| rules | contestant | req/s (median) | p50 | p99 | proxy CPU µs/req | RSS MB | vs direct | vs nginx | rounds req/s |',
     '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
@@ -552,6 +674,7 @@ async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   ensureTools(opts.grpc);
   bundle();
+  if (opts.profile) return profileGateway(opts);
   const loadBefore = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const startedAt = new Date();
   const allServices = new Set<string>();
@@ -604,7 +727,7 @@ async function main(): Promise<void> {
     `- load: \`wrk -t1 -c${opts.connections} -d${opts.duration}s\` on CPU ${LOAD_CPU}; every server (proxy and echo backends) on CPU ${SERVER_CPU}; HTTP/1.1 keep-alive; ${opts.rounds} rounds, contestants interleaved in a rotating order; the median is reported`,
     '- proxy CPU µs/req: utime + stime of the proxy\'s processes (/proc/<pid>/stat) over the round / requests completed; RSS: the largest VmRSS sampled during the load',
     '',
-    table(rows),
+    resultsTable(rows),
     '',
     `Echo backend CPU per request (the same process for every contestant): ${[...new Set(rows.map((r) => r.size))].map((s) => `${fmt(s)} rules ${rows.filter((r) => r.size === s).map((r) => `${r.name} ${fmt(r.backend, 1)} µs`).join(', ')}`).join('; ')}.`,
     '',

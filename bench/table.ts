@@ -1,3 +1,4 @@
+/* eslint-disable import/no-extraneous-dependencies, no-bitwise */ // bench/ is not shipped; its tools are dev dependencies
 /**
  * The one route-table description every contestant of the benchmark is generated from: the gateway's
  * Gateway API YAML, the nginx configuration, the routing of the Node peers (fastify, http-proxy) and the
@@ -154,7 +155,8 @@ export function scaleTable(n: number): BenchTable {
   const rules: BenchRule[] = [];
   const api = 'api.example.com';
   const regexCount = Math.max(2, Math.round(n * 0.1));
-  const apiCount = Math.round(n / 2);
+  const small = Math.max(1, Math.floor(n / 20)); // hosts of ten rules: half of the rules
+  const apiCount = n - 2 - small * 10; // the rest, but the wildcard's two rules
   // The big host: regexes, then exact / prefix / header (+ sibling) rules in turn, and '/'.
   const apiRules: BenchRule[] = [];
   for (let i = 0; i < regexCount; i++) {
@@ -178,7 +180,6 @@ export function scaleTable(n: number): BenchTable {
   apiRules.push({ host: api, path: { type: 'PathPrefix', value: '/' }, backends: one(svc(0)) });
   rules.push(...apiRules);
   // Many small hosts of ten rules: 4 Exact, 3 PathPrefix, 1 header + sibling, '/'.
-  const small = Math.max(1, Math.floor((n - apiRules.length - 2) / 10));
   for (let k = 0; k < small; k++) {
     const host = `h${k}.example.com`;
     for (let j = 0; j < 4; j++) rules.push({ host, path: { type: 'Exact', value: `/v1/e${j}` }, backends: one(svc(k + j)) });

@@ -22,11 +22,11 @@
 import {
   AttachedRoute, BackendRefKey, CompiledBackend, CompiledFilter, CompiledGateway, CompiledListener, CompiledMatch,
   CompiledPort, CompiledRule, CompiledTable, ConfigWarning, GrpcBucket, HeaderModifier, HostBuckets, HttpBucket,
-  Condition, IndexEntry, ListenerIndex, PathModifier, SniCertificate, SocketSpec,
+  Condition, IndexEntry, ListenerIndex, PathModifier, RegexGroup, SniCertificate, SocketSpec,
   TlsCertificate, ValueMatch,
 } from './model';
 import { unnormalizedPathValue } from './path-policy';
-import { compileRegex, intersectHostnames, labelCount, literalPrefix, parseDuration } from './util';
+import { compileRegex, intersectHostnames, labelCount, literalPrefix, parseDuration, requiredSegments } from './util';
 import { ConfigError, FieldPath, SourceDocument, formatFieldPath, formatLocation } from '../config/load';
 
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
@@ -987,8 +987,37 @@ function pushTo(map: Map<string, IndexEntry[]>, key: string, e: IndexEntry): voi
   else map.set(key, [e]);
 }
 
+/**
+ * The regex entries of one literal-prefix key as a group: each entry is indexed by the whole path
+ * segment it requires that the fewest entries of the group require (`requiredSegments`), so a path
+ * only tries the regexes whose required segment it has; entries requiring no segment are scanned.
+ */
+function regexGroup(entries: readonly IndexEntry[]): RegexGroup {
+  const segments = new Map<IndexEntry, string[]>();
+  const count = new Map<string, number>();
+  for (const e of entries) {
+    const segs = requiredSegments(e.match.path!.value);
+    segments.set(e, segs);
+    for (const s of segs) count.set(s, (count.get(s) ?? 0) + 1);
+  }
+  const bySegment = new Map<string, IndexEntry[]>();
+  const scan: IndexEntry[] = [];
+  for (const e of entries) {
+    const segs = segments.get(e)!;
+    if (segs.length === 0) {
+      scan.push(e);
+      continue;
+    }
+    let best = segs[0];
+    for (const s of segs) if (count.get(s)! < count.get(best)!) best = s;
+    pushTo(bySegment, best, e);
+  }
+  return { ...(bySegment.size > 0 ? { bySegment } : {}), ...(scan.length > 0 ? { scan } : {}) };
+}
+
 function buildIndex(attached: readonly { route: RouteDraft; hostnames: string[] }[]): ListenerIndex {
   const index: ListenerIndex = { http: { exact: new Map(), wildcard: new Map() }, grpc: { exact: new Map(), wildcard: new Map() } };
+  const regexDrafts = new Map<HttpBucket, Map<string, IndexEntry[]>>();
   const drafts: { rule: CompiledRule; match: CompiledMatch; hostnames: string[] }[] = [];
   for (const a of attached) {
     for (const rule of a.route.rules) for (const match of rule.matches) drafts.push({ rule, match, hostnames: a.hostnames });
@@ -1009,7 +1038,9 @@ function buildIndex(attached: readonly { route: RouteDraft; hostnames: string[] 
         const path = d.match.path!;
         if (path.type === 'Exact') {pushTo(b.exact ??= new Map(), path.value, entry);} else if (path.type === 'PathPrefix') {pushTo(b.prefix ??= new Map(), prefixKey(path.value), entry);} else {
           const literal = literalPrefix(path.value);
-          pushTo(b.regex ??= new Map(), literal.slice(0, literal.lastIndexOf('/') + 1), entry);
+          let byKey = regexDrafts.get(b);
+          if (!byKey) regexDrafts.set(b, byKey = new Map());
+          pushTo(byKey, literal.slice(0, literal.lastIndexOf('/') + 1), entry);
         }
       } else {
         const b = bucketFor(index.grpc, h, newGrpcBucket);
@@ -1021,5 +1052,8 @@ function buildIndex(attached: readonly { route: RouteDraft; hostnames: string[] 
       }
     }
   });
+  for (const [bucket, byKey] of regexDrafts) {
+    bucket.regex = new Map([...byKey].map(([key, entries]) => [key, regexGroup(entries)]));
+  }
   return index;
 }

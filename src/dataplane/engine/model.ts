@@ -335,10 +335,18 @@ export interface HttpBucket {
   prefix?: Map<string, IndexEntry[]>;
   /**
    * RegularExpression entries keyed by the literal prefix every match must start with, cut after its
-   * last '/' ('' when there is none) -> entries ascending by rank. A path only needs the keys '' and
-   * each of its own prefixes that end in '/'.
+   * last '/' ('' when there is none). A path only needs the keys '' and each of its own prefixes that
+   * end in '/'.
    */
-  regex?: Map<string, IndexEntry[]>;
+  regex?: Map<string, RegexGroup>;
+}
+
+/** The RegularExpression entries of one literal-prefix key. */
+export interface RegexGroup {
+  /** Entries indexed by a whole path segment every match must contain (the rarest one in the group). */
+  readonly bySegment?: Map<string, IndexEntry[]>;
+  /** Entries without such a segment: tried for every path under the key. Ascending by rank. */
+  readonly scan?: IndexEntry[];
 }
 
 export interface GrpcBucket {

@@ -32,7 +32,7 @@
 import { prefixKey } from './compile';
 import {
   CompiledListener, CompiledPort, CompiledTable, Condition, Decision, GrpcBucket, HostBuckets, HttpBucket, IndexEntry,
-  RequestContext, RouteRequest, RoutedDecision,
+  RegexGroup, RequestContext, RouteRequest, RoutedDecision,
 } from './model';
 import { hostnameMatches, normalizeHost, parseQuery } from './util';
 
@@ -206,23 +206,12 @@ function lookupHttp(bucket: HttpBucket, path: string, req: RouteRequest, ctx: Re
     if (exact) return exact;
   }
 
-  // 2. Regular expressions whose literal prefix (cut after its last '/') the path starts with, best rank first.
+  // 2. Regular expressions whose literal prefix (cut after its last '/') the path starts with and whose
+  //    required path segment the path has, best rank first.
   const regex = bucket.regex;
   if (regex !== undefined) {
-    let candidates: IndexEntry[] | undefined = regex.get('');
-    let merged = false;
-    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
-      const list = regex.get(path.slice(0, i + 1));
-      if (!list) continue;
-      if (!candidates) {candidates = list;} else {
-        candidates = merged ? candidates.concat(list) : [...candidates, ...list];
-        merged = true;
-      }
-    }
-    if (candidates) {
-      if (merged) candidates.sort((a, b) => a.rank - b.rank);
-      for (const e of candidates) if (e.pathTest!(path) && passes(e, req, ctx)) return e;
-    }
+    const e = lookupRegex(regex, path, req, ctx);
+    if (e) return e;
   }
 
   // 3. Prefixes, longest whole-segment prefix first.
@@ -238,6 +227,61 @@ function lookupHttp(bucket: HttpBucket, path: string, req: RouteRequest, ctx: Re
     if (trimmed !== '/') return firstPassing(prefix.get('/'), req, ctx);
   }
   return undefined;
+}
+
+/** The candidate lists of one regex group for `path` (segments computed once per request, lazily). */
+function addRegexCandidates(group: RegexGroup, path: string, segs: { list?: string[] }, out: IndexEntry[][]): void {
+  if (group.scan !== undefined) out.push(group.scan);
+  const by = group.bySegment;
+  if (by === undefined) return;
+  const segments = segs.list ??= pathSegments(path);
+  for (let i = 0; i < segments.length; i++) {
+    const list = by.get(segments[i]);
+    if (list !== undefined && !out.includes(list)) out.push(list);
+  }
+}
+
+/** The non-empty segments of a path ('/a//b/' -> ['a', 'b']). */
+function pathSegments(path: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 0; i <= path.length; i++) {
+    if (i === path.length || path.charCodeAt(i) === 47 /* '/' */) {
+      if (i > start) out.push(path.slice(start, i));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+function lookupRegex(regex: Map<string, RegexGroup>, path: string, req: RouteRequest, ctx: RequestContext): IndexEntry | undefined {
+  const lists: IndexEntry[][] = [];
+  const segs: { list?: string[] } = {};
+  const root = regex.get('');
+  if (root !== undefined) addRegexCandidates(root, path, segs, lists);
+  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+    const group = regex.get(path.slice(0, i + 1));
+    if (group !== undefined) addRegexCandidates(group, path, segs, lists);
+  }
+  if (lists.length === 0) return undefined;
+  if (lists.length === 1) {
+    const list = lists[0];
+    for (let i = 0; i < list.length; i++) if (list[i].pathTest!(path) && passes(list[i], req, ctx)) return list[i];
+    return undefined;
+  }
+  // Several lists: the best-ranked entry that matches wins (lists are each ascending by rank).
+  let best: IndexEntry | undefined;
+  for (const list of lists) {
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i];
+      if (best !== undefined && e.rank >= best.rank) break;
+      if (e.pathTest!(path) && passes(e, req, ctx)) {
+        best = e;
+        break;
+      }
+    }
+  }
+  return best;
 }
 
 function lookupGrpc(bucket: GrpcBucket, req: RouteRequest, ctx: RequestContext): IndexEntry | undefined {

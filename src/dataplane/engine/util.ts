@@ -84,15 +84,171 @@ const REGEX_CACHE_LIMIT = 50_000;
 /**
  * A compiled RE2 whole-string matcher. Throws the RE2JS syntax error on a bad pattern. Compiled
  * matchers are immutable, so they are shared by pattern (also across reloads; the cache is bounded).
+ * A string that lacks the pattern's literal prefix or its longest required literal is rejected without
+ * running the regex engine (see `requiredRuns`).
  */
 export function compileRegex(pattern: string): (s: string) => boolean {
   let fn = regexCache.get(pattern);
   if (fn) return fn;
   const re = RE2JS.compile(pattern);
-  fn = (s: string) => re.matches(s);
+  const prefix = literalPrefix(pattern);
+  let longest = '';
+  for (const r of requiredRuns(pattern) ?? []) if (r.text.length > longest.length) longest = r.text;
+  if (longest.length <= prefix.length) longest = '';
+  if (prefix && longest) fn = (s: string) => s.startsWith(prefix) && s.includes(longest) && re.matches(s);
+  else if (prefix) fn = (s: string) => s.startsWith(prefix) && re.matches(s);
+  else if (longest) fn = (s: string) => s.includes(longest) && re.matches(s);
+  else fn = (s: string) => re.matches(s);
   if (regexCache.size >= REGEX_CACHE_LIMIT) regexCache.clear();
   regexCache.set(pattern, fn);
   return fn;
+}
+
+/** A run of literal text every whole-string match of a pattern contains. */
+export interface LiteralRun {
+  readonly text: string;
+  /** The run starts the pattern: every match starts with it. */
+  readonly start: boolean;
+  /** The run ends the pattern: every match ends with it. */
+  readonly end: boolean;
+}
+
+const ESCAPE_CLASSES = 'dDsSwWbBAzaftnrv';
+
+/**
+ * The literal runs every whole-string match of an RE2 `pattern` contains, in pattern order; [] when
+ * there are none, undefined when the pattern is outside what this conservative reader understands
+ * (an alternation at the top level, flags such as `(?i)`, `\x`/`\p`/`\Q` escapes, unbalanced groups).
+ * Groups, classes, `.` and escaped classes end a run; a character made optional (`?`, `*`, `{`) is left
+ * out; `x+` ends a run after `x` and starts the next with `x`.
+ */
+export function requiredRuns(pattern: string): LiteralRun[] | undefined {
+  if (/\(\?(?!:|P<)/.test(pattern)) return undefined; // flags such as (?i) change what a literal matches
+  const runs: LiteralRun[] = [];
+  let run = '';
+  let runStart = -1;
+  let i = 0;
+  const n = pattern.length;
+  if (pattern[0] === '^') i = 1;
+  const close = (atEnd: boolean) => {
+    if (run) runs.push({ text: run, start: runStart === (pattern[0] === '^' ? 1 : 0), end: atEnd });
+    run = '';
+    runStart = -1;
+  };
+  /** Skips a quantifier at `i` (and a lazy '?'); returns false when there is none. */
+  const skipQuantifier = (): boolean | undefined => {
+    const q = pattern[i];
+    if (q === '*' || q === '?' || q === '+') {
+      i++;
+    } else if (q === '{') {
+      const close2 = pattern.indexOf('}', i);
+      if (close2 < 0 || !/^\{\d+(,\d*)?\}$/.test(pattern.slice(i, close2 + 1))) return undefined;
+      i = close2 + 1;
+    } else {
+      return false;
+    }
+    if (pattern[i] === '?') i++;
+    return true;
+  };
+  while (i < n) {
+    const c = pattern[i];
+    if (c === '|') return undefined;
+    if (c === ')') return undefined;
+    if (c === '$' && i === n - 1) break;
+    let literal: string | undefined;
+    let atomStart = i;
+    if (c === '\\') {
+      const e = pattern[i + 1];
+      if (e === undefined) return undefined;
+      if (/[A-Za-z0-9]/.test(e)) {
+        if (!ESCAPE_CLASSES.includes(e)) return undefined;
+        i += 2;
+      } else {
+        literal = e;
+        i += 2;
+      }
+    } else if (c === '(') {
+      let depth = 0;
+      for (; i < n; i++) {
+        const d = pattern[i];
+        if (d === '\\') { i++; continue; }
+        if (d === '[') {
+          const end = classEnd(pattern, i);
+          if (end < 0) return undefined;
+          i = end;
+          continue;
+        }
+        if (d === '(') depth++;
+        else if (d === ')' && --depth === 0) break;
+      }
+      if (i >= n) return undefined;
+      i++;
+    } else if (c === '[') {
+      const end = classEnd(pattern, i);
+      if (end < 0) return undefined;
+      i = end + 1;
+    } else if ('.^$*+?{'.includes(c)) {
+      i++;
+      if ('*+?{'.includes(c)) return undefined; // a quantifier with nothing to repeat
+    } else {
+      literal = c;
+      i++;
+    }
+    if (literal === undefined) {
+      close(false);
+      if (skipQuantifier() === undefined) return undefined;
+      continue;
+    }
+    const q = pattern[i];
+    if (q === '*' || q === '?' || q === '{') {
+      close(false);
+      if (skipQuantifier() === undefined) return undefined;
+      continue;
+    }
+    if (!run) runStart = atomStart;
+    run += literal;
+    if (q === '+') {
+      skipQuantifier();
+      close(false);
+      run = literal;
+      runStart = Number.NaN; // not at the start any more
+    }
+  }
+  close(true);
+  return runs;
+}
+
+/** Index of the ']' that closes the class opened at `open`, or -1. */
+function classEnd(pattern: string, open: number): number {
+  let i = open + 1;
+  if (pattern[i] === '^') i++;
+  if (pattern[i] === ']') i++;
+  for (; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') { i++; continue; }
+    if (c === '[' && pattern[i + 1] === ':') {
+      const end = pattern.indexOf(':]', i + 2);
+      if (end < 0) return -1;
+      i = end + 1;
+      continue;
+    }
+    if (c === ']') return i;
+  }
+  return -1;
+}
+
+/**
+ * Whole path segments every match of a path regex must contain: `lit` when a required run contains
+ * `/lit/`, or ends with `/lit` at the end of the pattern. The router indexes regexes by one of them.
+ */
+export function requiredSegments(pattern: string): string[] {
+  const out: string[] = [];
+  for (const r of requiredRuns(pattern) ?? []) {
+    const parts = r.text.split('/');
+    for (let k = 1; k < parts.length - 1; k++) if (parts[k]) out.push(parts[k]);
+    if (r.end && parts.length > 1 && parts[parts.length - 1]) out.push(parts[parts.length - 1]);
+  }
+  return [...new Set(out)];
 }
 
 /**
