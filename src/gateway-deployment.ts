@@ -1,5 +1,5 @@
 import * as crypto from 'crypto';
-import { ApiObject, ApiObjectMetadata, Duration, Lazy, Size, Yaml } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Chart, Duration, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { Gateway } from './gateway';
@@ -12,6 +12,7 @@ const PACKAGE_VERSION: string = require('../package.json').version;
 export const GATEWAY_IMAGE_REPOSITORY = 'ghcr.io/cdk8s-gateway/cdk8s-gateway';
 
 const ROUTES_DIR = '/etc/cdk8s-gateway/routes';
+const TLS_DIR = '/etc/cdk8s-gateway/tls';
 const ROUTES_FILE = 'routes.yaml';
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 const ROUTING_KINDS = new Set(['Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant']);
@@ -192,6 +193,25 @@ export class GatewayDeployment extends Construct {
     }
     if (props.accessLog === false) args.push('--no-access-log');
 
+    // The certificates of HTTPS listeners: each Secret is mounted read-only and served from its files, so the
+    // gateway needs no access to the Kubernetes API, and a renewed certificate (e.g. by cert-manager) is picked up
+    // when the kubelet updates the volume.
+    const podNamespace = metadata.namespace ?? Chart.of(this).namespace ?? 'default';
+    const tlsSecrets = new Map<string, string>();
+    for (const gateway of this.gateways) {
+      const gatewayNamespace = gateway.namespace ?? 'default';
+      for (const listener of gateway.listeners) {
+        for (const ref of listener._certificates) {
+          const namespace = ref.namespace ?? gatewayNamespace;
+          if (namespace !== podNamespace) {
+            throw new Error(`${path}: listener ${q(listener.name)} of ${gateway.node.path} uses the certificate Secret ${q(`${namespace}/${ref.name}`)}, but the gateway pods run in namespace ${q(podNamespace)} and can mount Secrets of their own namespace only; put the Secret (or a copy) in ${q(podNamespace)}`);
+          }
+          tlsSecrets.set(ref.name, `${TLS_DIR}/${namespace}/${ref.name}`);
+        }
+      }
+    }
+    for (const [name, dir] of [...tlsSecrets].sort()) args.push('--tls-secret', `${podNamespace}/${name}=${dir}`);
+
     this.deployment = new kplus.Deployment(this, 'Deployment', {
       metadata,
       replicas: props.autoscaling ? undefined : replicas,
@@ -226,6 +246,10 @@ export class GatewayDeployment extends Construct {
     });
     const volume = kplus.Volume.fromConfigMap(this, 'RoutesVolume', this.config);
     this.deployment.containers[0].mount(ROUTES_DIR, volume, { readOnly: true });
+    for (const [name, dir] of [...tlsSecrets].sort()) {
+      const secret = kplus.Secret.fromSecretName(this, `TlsSecret-${name}`, name);
+      this.deployment.containers[0].mount(dir, kplus.Volume.fromSecret(this, `TlsVolume-${name}`, secret), { readOnly: true });
+    }
     this.deployment.podMetadata.addAnnotation(
       GatewayDeployment.CHECKSUM_ANNOTATION,
       Lazy.any({ produce: () => crypto.createHash('sha256').update(this.renderConfig()).digest('hex') }) as unknown as string,

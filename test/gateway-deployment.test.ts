@@ -2,7 +2,7 @@ import { ApiObject, Duration, Testing, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { parseAllDocuments } from 'yaml';
 import {
-  BackendRef, Gateway, GatewayDeployment, HttpRoute, Listener, ParentRef, PathMatch,
+  BackendRef, CertificateRef, Gateway, GatewayDeployment, HttpRoute, Listener, ParentRef, PathMatch,
 } from '../src';
 
 function app() {
@@ -172,5 +172,41 @@ describe('GatewayDeployment', () => {
     const runtime = new GatewayDeployment(chart, 'Runtime', { gateways: [gateway] });
     const routes = chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && c.kind === 'HTTPRoute');
     expect(runtime.renderConfig()).toContain(Yaml.stringify(routes[0].toJson()).trim());
+  });
+});
+
+describe('GatewayDeployment with HTTPS listeners', () => {
+  function httpsApp(secretNamespace?: string) {
+    const chart = Testing.chart();
+    const gateway = new Gateway(chart, 'Gateway', {
+      metadata: { name: 'web', namespace: 'web' },
+      gatewayClassName: 'cdk8s-gateway',
+      listeners: [
+        Listener.http({ name: 'http', port: 80 }),
+        Listener.https({ name: 'https', port: 443, hostname: 'web.example.com', certificateRefs: [CertificateRef.fromSecretName('web-tls', secretNamespace)] }),
+      ],
+    });
+    return { chart, gateway };
+  }
+
+  test('mounts each certificate Secret and serves it with --tls-secret', () => {
+    // GIVEN
+    const { chart, gateway } = httpsApp();
+    // WHEN
+    new GatewayDeployment(chart, 'Runtime', { gateways: [gateway], metadata: { namespace: 'web' } });
+    const [deployment] = byKind(Testing.synth(chart), 'Deployment');
+    // THEN
+    const pod = deployment.spec.template.spec;
+    const container = pod.containers[0];
+    expect(container.args.slice(-4)).toStrictEqual(['--listen', '443=0.0.0.0:8443', '--tls-secret', 'web/web-tls=/etc/cdk8s-gateway/tls/web/web-tls']);
+    const mount = container.volumeMounts.find((m: any) => m.mountPath === '/etc/cdk8s-gateway/tls/web/web-tls');
+    expect(mount.readOnly).toStrictEqual(true);
+    expect(pod.volumes.find((v: any) => v.name === mount.name).secret).toStrictEqual({ secretName: 'web-tls' });
+  });
+
+  test('fails when the certificate Secret is in another namespace than the pods', () => {
+    const { chart, gateway } = httpsApp('certs');
+    expect(() => new GatewayDeployment(chart, 'Runtime', { gateways: [gateway], metadata: { namespace: 'web' } }))
+      .toThrow(/uses the certificate Secret "certs\/web-tls", but the gateway pods run in namespace "web" and can mount Secrets of their own namespace only/);
   });
 });

@@ -3,6 +3,7 @@
  * engine, and wires listeners, the proxy pipeline, upstream pools, admin, metrics, access log and the
  * reload watcher together. Nothing listens at import time.
  */
+import * as path from 'path';
 import { ConfigError } from './config/load';
 import { pickBackend } from './engine/balancer';
 import { describeTable } from './engine/describe';
@@ -61,6 +62,8 @@ export interface ServeOptions {
   readonly gateways: readonly string[];
   readonly listen: readonly ListenOverride[];
   readonly backendsFile?: string;
+  /** TLS Secrets read from directories (`--tls-secret NS/NAME=DIR`). */
+  readonly tlsSecrets?: readonly { readonly secret: string; readonly dir: string }[];
   readonly admin: HostPort;
   readonly accessLog: boolean;
   readonly watch: boolean;
@@ -168,6 +171,7 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
     gateways: table.gateways,
     listen: listenOverrides,
     backendsFile: table.backends,
+    tlsSecrets: table.tlsSecrets,
     admin,
     accessLog,
     watch,
@@ -261,7 +265,12 @@ export class GatewayServer {
       }
     }
     if (this.options.watch) {
-      const watched = this.options.backendsFile ? [...this.options.routes, this.options.backendsFile] : [...this.options.routes];
+      const watched = [
+        ...this.options.routes,
+        ...(this.options.backendsFile ? [this.options.backendsFile] : []),
+        // the key files, not the directory: a directory contributes only its YAML/JSON files to the change hash
+        ...(this.options.tlsSecrets ?? []).flatMap((t) => [path.join(t.dir, 'tls.crt'), path.join(t.dir, 'tls.key')]),
+      ];
       this.watcher = watchInputs(watched, () => void this.reload());
     }
     this.ready = true;
@@ -344,7 +353,12 @@ export class GatewayServer {
   }
 
   private compileInput(): CompiledTable {
-    const args = { routes: [...this.options.routes], gateways: [...this.options.gateways], backends: this.options.backendsFile };
+    const args = {
+      routes: [...this.options.routes],
+      gateways: [...this.options.gateways],
+      backends: this.options.backendsFile,
+      tlsSecrets: [...(this.options.tlsSecrets ?? [])],
+    };
     const table = compileFromArgs(args, this.generation + 1);
     // An input without a Gateway (an empty or half-written file) would close every listener.
     if (table.gateways.length === 0) {

@@ -9,10 +9,11 @@
  * (so `explain --routes dist/ http://example.com/` works).
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import * as YAML from 'yaml';
 import { compile } from './compile';
 import { CompiledTable } from './model';
-import { ConfigError, loadDocuments } from '../config/load';
+import { ConfigError, SourceDocument, loadDocuments } from '../config/load';
 
 export interface TableArgs {
   /** Input files and directories. */
@@ -21,16 +22,24 @@ export interface TableArgs {
   readonly gateways: string[];
   /** Path of the backends file, when given. */
   backends?: string;
+  /**
+   * TLS Secrets read from directories instead of Secret objects in the input (`--tls-secret NS/NAME=DIR`): DIR holds
+   * `tls.crt` and `tls.key`, as a Kubernetes Secret volume mounts them.
+   */
+  readonly tlsSecrets: { readonly secret: string; readonly dir: string }[];
 }
 
 export function emptyTableArgs(): TableArgs {
-  return { routes: [], gateways: [] };
+  return { routes: [], gateways: [], tlsSecrets: [] };
 }
 
 export const TABLE_ARGS_USAGE = `  --routes PATH...     Gateway API YAML/JSON files or directories (repeatable)
   --gateway NS/NAME    serve only this Gateway (repeatable; default: every Gateway in the input)
   --backends FILE      JSON/YAML map "NAMESPACE/SERVICE:PORT" -> "HOST:PORT" or ["HOST:PORT", ...];
-                       without it Services resolve by DNS as NAME.NAMESPACE.svc:PORT`;
+                       without it Services resolve by DNS as NAME.NAMESPACE.svc:PORT
+  --tls-secret NS/NAME=DIR
+                       repeatable; the TLS Secret NS/NAME (a listener's certificateRef) is read from DIR/tls.crt and
+                       DIR/tls.key, e.g. a mounted Secret volume, instead of a Secret object in the input`;
 
 /**
  * If `argv[i]` is one of the table options, records it in `args` and returns how many arguments it
@@ -74,6 +83,13 @@ export function parseTableArg(argv: readonly string[], i: number, args: TableArg
     case '--backends': {
       const [v, n] = value();
       args.backends = v;
+      return n;
+    }
+    case '--tls-secret': {
+      const [v, n] = value();
+      const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)=(.+)$/.exec(v);
+      if (!m) throw usageError(`--tls-secret must be NAMESPACE/NAME=DIRECTORY (got ${JSON.stringify(v)})`);
+      args.tlsSecrets.push({ secret: `${m[1]}/${m[3]}`, dir: m[5] });
       return n;
     }
     default:
@@ -129,13 +145,34 @@ export function parseHostPort(value: unknown, file: string, field: string): { ho
 /** Loads the inputs and compiles the table the options describe. Throws ConfigError. */
 export function compileFromArgs(args: TableArgs, generation?: number): CompiledTable {
   if (args.routes.length === 0) throw usageError('--routes is required (e.g. --routes dist/)');
-  const docs = loadDocuments(args.routes);
+  const docs = [...loadDocuments(args.routes), ...args.tlsSecrets.map(tlsSecretDocument)];
   const backends = args.backends !== undefined ? readBackendsFile(args.backends) : undefined;
   return compile(docs, {
     ...(args.gateways.length > 0 ? { gateways: args.gateways } : {}),
     ...(backends ? { backends } : {}),
     ...(generation !== undefined ? { generation } : {}),
   });
+}
+
+/** A `kubernetes.io/tls` Secret object from a directory holding `tls.crt` and `tls.key`. Throws ConfigError. */
+export function tlsSecretDocument(source: { secret: string; dir: string }): SourceDocument {
+  const [namespace, name] = source.secret.split('/');
+  const read = (key: string) => {
+    const file = path.join(source.dir, key);
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch (e: any) {
+      throw new ConfigError(`cannot read ${key} of TLS Secret ${source.secret}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, { file });
+    }
+  };
+  const object = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/tls',
+    metadata: { name, namespace },
+    stringData: { 'tls.crt': read('tls.crt'), 'tls.key': read('tls.key') },
+  };
+  return { file: source.dir, document: 1, object, lineOf: () => undefined };
 }
 
 export function usageError(message: string): ConfigError {
