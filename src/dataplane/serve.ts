@@ -10,10 +10,11 @@ import { describeTable } from './engine/describe';
 import type { CompiledBackend, CompiledTable, SocketSpec } from './engine/model';
 import { TABLE_ARGS_USAGE, compileFromArgs, emptyTableArgs, parseTableArg } from './engine/options';
 import { route } from './engine/router';
+import { setRegexGuard } from './engine/util';
 import { AccessLog, jsonAccessLog, noAccessLog } from './proxy/access-log';
 import { AdminServer, startAdmin } from './proxy/admin';
 import { ProxyHandler, RoutingEngine } from './proxy/handler';
-import { ConnectionLimiter, ConnectionLimits, DEFAULT_LIMITS, LIMITS_USAGE, parseLimitFlag } from './proxy/limits';
+import { ConnectionLimiter, ConnectionLimits, DEFAULT_LIMITS, LIMITS_USAGE, RegexBudget, parseLimitFlag } from './proxy/limits';
 import { BoundListener, listen } from './proxy/listeners';
 import { Logger, jsonLogger } from './proxy/log';
 import { GatewayMetrics } from './proxy/metrics';
@@ -211,6 +212,8 @@ export class GatewayServer {
     this.log = options.logger ?? jsonLogger();
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.connections = new ConnectionLimiter(this.limits.maxConnections);
+    // Process-wide: the last gateway constructed in a process sets it.
+    setRegexGuard(this.limits.regexBudgetMs > 0 ? new RegexBudget(this.limits.regexBudgetMs) : undefined);
     this.pools = new UpstreamPools({ connectTimeoutMs: options.connectTimeoutMs });
     const engine: RoutingEngine = { route, pickBackend };
     this.handler = new ProxyHandler({

@@ -4,8 +4,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Backend, NS, StartedGateway, backendRef, gatewayDoc, request, routeDoc, startBackend, startGateway, tmpDir, until, writeYaml } from '../dataplane/proxy/helpers';
 import { GatewayServer } from '../../src/dataplane/serve';
+import { Backend, NS, StartedGateway, backendRef, gatewayDoc, request, routeDoc, startBackend, startGateway, tmpDir, until, writeYaml } from '../dataplane/proxy/helpers';
 
 const GOOD = (backend: string) => [
   gatewayDoc(),
@@ -79,8 +79,14 @@ describe('configuration faults', () => {
     try {
       fs.writeFileSync(path.join(dir, 'routes.yaml'), text);
       const server = new GatewayServer({
-        routes: [path.join(dir, 'routes.yaml')], gateways: [], listen: [{ listenerPort: 80, bind: { host: '127.0.0.1', port: 0 } }],
-        admin: { host: '127.0.0.1', port: 0 }, accessLog: false, watch: false, drainTimeoutMs: 100, logger: () => undefined,
+        routes: [path.join(dir, 'routes.yaml')],
+        gateways: [],
+        listen: [{ listenerPort: 80, bind: { host: '127.0.0.1', port: 0 } }],
+        admin: { host: '127.0.0.1', port: 0 },
+        accessLog: false,
+        watch: false,
+        drainTimeoutMs: 100,
+        logger: () => undefined,
       });
       await expect(server.start()).rejects.toThrow(message);
     } finally {

@@ -196,7 +196,7 @@ export function explain(table: CompiledTable, original: RouteRequest): ExplainRe
     return {
       request,
       outcome: d.outcome,
-      status: d.outcome === 'misdirected' ? 421 : 404,
+      status: d.outcome === 'misdirected' ? 421 : d.outcome === 'overloaded' ? 503 : 404,
       reason: d.outcome === 'not-found' && req.grpc ? `${d.reason} (gRPC status UNIMPLEMENTED)` : d.reason,
       ...(d.listener ? { listener: describeListenerRef(d.listener) } : {}),
       backends: [],

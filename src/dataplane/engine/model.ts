@@ -263,7 +263,7 @@ export interface RouteRequest {
   readonly grpc?: { readonly service: string; readonly method: string };
 }
 
-export type Decision = RoutedDecision | NotFoundDecision | MisdirectedDecision;
+export type Decision = RoutedDecision | NotFoundDecision | MisdirectedDecision | OverloadedDecision;
 
 export interface RoutedDecision {
   readonly outcome: 'routed';
@@ -290,6 +290,16 @@ export interface MisdirectedDecision {
   readonly outcome: 'misdirected';
   /** The listener the SNI selected. */
   readonly listener: CompiledListener;
+  readonly reason: string;
+}
+
+/**
+ * HTTP 503: deciding needed a regular-expression match on a long input while the regex budget the
+ * proxy installed (`setRegexGuard`) was spent. Never happens without a guard (explain, RouteTester).
+ */
+export interface OverloadedDecision {
+  readonly outcome: 'overloaded';
+  readonly listener?: CompiledListener;
   readonly reason: string;
 }
 

@@ -51,6 +51,10 @@ export type TargetVerdict =
   };
 
 const HEX = /^[0-9A-Fa-f]{2}$/;
+/** Controls, space, DEL, non-ASCII, '\\' and '#': never raw in a path. */
+const FORBIDDEN_IN_PATH = /[^\x21-\x7e]|[\\#]/;
+const FORBIDDEN_IN_QUERY = /[^\x21-\x7e]|#/;
+const BAD_PERCENT = /%(?![0-9A-Fa-f]{2})/;
 
 function isUnreserved(code: number): boolean {
   return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39)
@@ -113,30 +117,30 @@ export function checkRequestTarget(method: string, target: string, options: Targ
  * Steps 5-8 on a path that starts with '/': the normalized path, or a rejection.
  */
 export function normalizePath(raw: string): string | TargetRejection {
-  let decoded = '';
-  let changed = false;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw.charCodeAt(i);
-    if (c === 0x25 /* '%' */) {
-      const h = raw.slice(i + 1, i + 3);
-      if (!HEX.test(h)) return reject(400, `the path has an invalid percent-encoding at ${show(raw.slice(i, i + 3))} ('%' must be followed by two hex digits)`);
-      const v = parseInt(h, 16);
-      if (v === 0x2f || v === 0x5c) return reject(400, `the path contains an encoded ${v === 0x2f ? "'/'" : "'\\'"} (%${h}), which this gateway rejects: a backend that decodes it would see other path segments`);
-      if (v < 0x20 || v === 0x7f) return reject(400, `the path contains an encoded control character (%${h})`);
-      if (isUnreserved(v)) {
-        decoded += String.fromCharCode(v);
-        changed = true;
-      } else {
-        decoded += raw.slice(i, i + 3);
-      }
-      i += 2;
-      continue;
-    }
-    if (c <= 0x20 || c >= 0x7f) return reject(400, `the path contains the character ${hex(c)}, which must be percent-encoded`);
+  const bad = FORBIDDEN_IN_PATH.exec(raw);
+  if (bad) {
+    const c = bad[0].charCodeAt(0);
     if (c === 0x5c) return reject(400, "the path contains '\\', which must be percent-encoded (some servers read it as '/')");
     if (c === 0x23) return reject(400, "the request-target contains '#' (a fragment is never sent to a server)");
-    decoded += raw[i];
+    return reject(400, `the path contains the character ${hex(c)}, which must be percent-encoded`);
   }
+  let decoded = '';
+  let from = 0;
+  let changed = false;
+  for (let i = raw.indexOf('%'); i >= 0; i = raw.indexOf('%', i + 1)) {
+    const h = raw.slice(i + 1, i + 3);
+    if (!HEX.test(h)) return reject(400, `the path has an invalid percent-encoding at ${show(raw.slice(i, i + 3))} ('%' must be followed by two hex digits)`);
+    const v = parseInt(h, 16);
+    if (v === 0x2f || v === 0x5c) return reject(400, `the path contains an encoded ${v === 0x2f ? "'/'" : "'\\'"} (%${h}), which this gateway rejects: a backend that decodes it would see other path segments`);
+    if (v < 0x20 || v === 0x7f) return reject(400, `the path contains an encoded control character (%${h})`);
+    if (isUnreserved(v)) {
+      decoded += raw.slice(from, i) + String.fromCharCode(v);
+      from = i + 3;
+      changed = true;
+    }
+    i += 2;
+  }
+  if (changed) decoded += raw.slice(from);
   const s = changed ? decoded : raw;
   // Fast path: nothing to merge or remove.
   if (!s.includes('//') && !s.includes('/.')) return s;
@@ -161,14 +165,13 @@ export function normalizePath(raw: string): string | TargetRejection {
 
 /** Why a query is rejected, or undefined. */
 function checkQuery(query: string): string | undefined {
-  for (let i = 0; i < query.length; i++) {
-    const c = query.charCodeAt(i);
-    if (c <= 0x20 || c >= 0x7f) return `the query contains the character ${hex(c)}, which must be percent-encoded`;
-    if (c === 0x23) return "the request-target contains '#' (a fragment is never sent to a server)";
-    if (c === 0x25 && !HEX.test(query.slice(i + 1, i + 3))) {
-      return `the query has an invalid percent-encoding at ${show(query.slice(i, i + 3))} ('%' must be followed by two hex digits)`;
-    }
+  const bad = FORBIDDEN_IN_QUERY.exec(query);
+  if (bad) {
+    const c = bad[0].charCodeAt(0);
+    return c === 0x23 ? "the request-target contains '#' (a fragment is never sent to a server)" : `the query contains the character ${hex(c)}, which must be percent-encoded`;
   }
+  const pct = BAD_PERCENT.exec(query);
+  if (pct) return `the query has an invalid percent-encoding at ${show(query.slice(pct.index, pct.index + 3))} ('%' must be followed by two hex digits)`;
   return undefined;
 }
 

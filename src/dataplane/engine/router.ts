@@ -34,7 +34,7 @@ import {
   CompiledListener, CompiledPort, CompiledTable, Condition, Decision, GrpcBucket, HostBuckets, HttpBucket, IndexEntry,
   RegexGroup, RequestContext, RouteRequest, RoutedDecision,
 } from './model';
-import { hostnameMatches, normalizeHost, parseQuery } from './util';
+import { RegexBudgetExceeded, hostnameMatches, normalizeHost, parseQuery } from './util';
 
 const portCache = new WeakMap<CompiledTable, Map<string, Map<number, CompiledPort>>>();
 
@@ -73,6 +73,7 @@ export function route(table: CompiledTable, req: RouteRequest): Decision {
   try {
     return decide(table, req);
   } catch (e: any) {
+    if (e instanceof RegexBudgetExceeded) return { outcome: 'overloaded', reason: e.message };
     // Defensive: a bug must not take the proxy down; the request is answered 404 with the reason.
     return { outcome: 'not-found', reason: `internal routing error: ${e?.message ?? String(e)}` };
   }

@@ -78,6 +78,50 @@ export function parseDuration(text: unknown): number | undefined {
   return total;
 }
 
+/**
+ * Meters regular-expression matches on long inputs. Matching is linear in the input (RE2), yet a
+ * pattern with a large program on an 8 KiB path costs about a millisecond of the one event loop; the
+ * proxy installs a guard that bounds that time per second. None is installed by default.
+ */
+export interface RegexGuard {
+  /** Inputs at least this long are metered. */
+  readonly longInput: number;
+  /** Whether a match on an input of `length` characters may run now. */
+  admit(length: number): boolean;
+  /** Milliseconds an admitted match took. */
+  spent(ms: number): void;
+}
+
+let regexGuard: RegexGuard | undefined;
+
+/** Installs (or with undefined removes) the process-wide regex guard. */
+export function setRegexGuard(guard: RegexGuard | undefined): void {
+  regexGuard = guard;
+}
+
+/** Thrown by a matcher when the guard refuses a match; the router answers `overloaded`. */
+export class RegexBudgetExceeded extends Error {
+  constructor(length: number) {
+    super(`the regular-expression time budget is spent (a match on ${length} characters was refused)`);
+    this.name = 'RegexBudgetExceeded';
+  }
+}
+
+/** `re.matches`, metered by the installed guard on long inputs. */
+function guardedMatcher(re: RE2JS): (s: string) => boolean {
+  return (s: string) => {
+    const guard = regexGuard;
+    if (guard === undefined || s.length < guard.longInput) return re.matches(s);
+    if (!guard.admit(s.length)) throw new RegexBudgetExceeded(s.length);
+    const started = performance.now();
+    try {
+      return re.matches(s);
+    } finally {
+      guard.spent(performance.now() - started);
+    }
+  };
+}
+
 const regexCache = new Map<string, (s: string) => boolean>();
 const REGEX_CACHE_LIMIT = 50_000;
 
@@ -91,14 +135,15 @@ export function compileRegex(pattern: string): (s: string) => boolean {
   let fn = regexCache.get(pattern);
   if (fn) return fn;
   const re = RE2JS.compile(pattern);
+  const matches = guardedMatcher(re);
   const prefix = literalPrefix(pattern);
   let longest = '';
   for (const r of requiredRuns(pattern) ?? []) if (r.text.length > longest.length) longest = r.text;
   if (longest.length <= prefix.length) longest = '';
-  if (prefix && longest) fn = (s: string) => s.startsWith(prefix) && s.includes(longest) && re.matches(s);
-  else if (prefix) fn = (s: string) => s.startsWith(prefix) && re.matches(s);
-  else if (longest) fn = (s: string) => s.includes(longest) && re.matches(s);
-  else fn = (s: string) => re.matches(s);
+  if (prefix && longest) fn = (s: string) => s.startsWith(prefix) && s.includes(longest) && matches(s);
+  else if (prefix) fn = (s: string) => s.startsWith(prefix) && matches(s);
+  else if (longest) fn = (s: string) => s.includes(longest) && matches(s);
+  else fn = (s: string) => matches(s);
   if (regexCache.size >= REGEX_CACHE_LIMIT) regexCache.clear();
   regexCache.set(pattern, fn);
   return fn;

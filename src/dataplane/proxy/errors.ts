@@ -20,6 +20,7 @@ export type FailureKind =
   | 'bad-request' // the client's request cannot be forwarded (e.g. malformed Host)
   | 'method-not-allowed' // CONNECT: the gateway opens no tunnels
   | 'uri-too-long' // the request-target is longer than --max-uri-length
+  | 'overloaded' // routing needed a regex match on a long input while --regex-budget was spent
   | 'internal'; // a defect in the gateway itself
 
 export interface FailureStatus {
@@ -45,6 +46,7 @@ const CATALOG: Record<FailureKind, FailureStatus> = {
   'bad-request': { http: 400, grpc: 13, message: 'bad request' },
   'method-not-allowed': { http: 405, grpc: 12, message: 'method not allowed' },
   'uri-too-long': { http: 414, grpc: 13, message: 'request-target too long' },
+  'overloaded': { http: 503, grpc: 14, message: 'the gateway is overloaded: try again later' },
   'internal': { http: 500, grpc: 13, message: 'internal error' },
 };
 

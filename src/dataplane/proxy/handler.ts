@@ -167,6 +167,7 @@ export class ProxyHandler {
     ex.listener = decision.listener?.name;
     if (decision.outcome === 'not-found') return this.failure(req, res, ex, 'no-route');
     if (decision.outcome === 'misdirected') return this.failure(req, res, ex, 'misdirected');
+    if (decision.outcome === 'overloaded') return this.failure(req, res, ex, 'overloaded');
     const rule = decision.rule;
     ex.route = `${rule.routeNamespace}/${rule.routeName}`;
     ex.rule = rule.name ?? String(rule.index);
@@ -494,7 +495,7 @@ export class ProxyHandler {
     const decision = this.deps.engine.route(table, routeReq);
     ex.listener = decision.listener?.name;
     if (decision.outcome !== 'routed') {
-      const kind: FailureKind = decision.outcome === 'misdirected' ? 'misdirected' : 'no-route';
+      const kind: FailureKind = decision.outcome === 'misdirected' ? 'misdirected' : decision.outcome === 'overloaded' ? 'overloaded' : 'no-route';
       return reject(failureStatus(kind).http, kind);
     }
     const rule = decision.rule;

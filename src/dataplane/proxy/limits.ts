@@ -20,6 +20,7 @@ import * as http from 'http';
 import * as http2 from 'http2';
 import * as net from 'net';
 import { DEFAULT_MAX_URI_BYTES } from '../engine/path-policy';
+import type { RegexGuard } from '../engine/util';
 
 export interface ConnectionLimits {
   /** Request line plus header fields (HTTP/1.1), header list (HTTP/2), in bytes. */
@@ -37,6 +38,11 @@ export interface ConnectionLimits {
    * of all its streams, is closed with GOAWAY ENHANCE_YOUR_CALM.
    */
   readonly maxPrematureResets: number;
+  /**
+   * Milliseconds per second that regular-expression matches on inputs of 1 KiB or more may take (then
+   * 503 for the requests that need one); 0 = unlimited.
+   */
+  readonly regexBudgetMs: number;
 }
 
 export const DEFAULT_LIMITS: ConnectionLimits = {
@@ -46,6 +52,7 @@ export const DEFAULT_LIMITS: ConnectionLimits = {
   maxConnections: 10_000,
   maxConcurrentStreams: 100,
   maxPrematureResets: 100,
+  regexBudgetMs: 50,
 };
 
 /** Options of the HTTP/1.1 server of a cleartext listener. */
@@ -239,7 +246,11 @@ export const LIMITS_USAGE = `  --max-connections N  client connections open at o
                        streams open at once on one HTTP/2 connection; default ${DEFAULT_LIMITS.maxConcurrentStreams}.
   --max-premature-resets N
                        an HTTP/2 connection whose client resets this many streams before their answer
-                       (and more than half of its streams) is closed (rapid reset); default ${DEFAULT_LIMITS.maxPrematureResets}.`;
+                       (and more than half of its streams) is closed (rapid reset); default ${DEFAULT_LIMITS.maxPrematureResets}.
+  --regex-budget DURATION
+                       event-loop time per second that regular-expression matches on paths, headers or
+                       query values of 1 KiB or more may take; past it such requests get 503; 0s = no
+                       limit; default ${DEFAULT_LIMITS.regexBudgetMs}ms.`;
 
 const INTEGER_FLAGS: Record<string, { key: keyof ConnectionLimits; min: number; max: number }> = {
   '--max-connections': { key: 'maxConnections', min: 1, max: 1_000_000 },
@@ -259,6 +270,12 @@ export function parseLimitFlag(
   limits: { -readonly [K in keyof ConnectionLimits]?: number },
   parseDuration: (text: string, what: string) => number,
 ): boolean {
+  if (flag === '--regex-budget') {
+    const ms = parseDuration(value(), flag);
+    if (ms > 1000) throw new Error(`${flag}: must be at most 1s (it is a share of each second)`);
+    limits.regexBudgetMs = ms;
+    return true;
+  }
   if (flag === '--header-timeout') {
     const ms = parseDuration(value(), flag);
     if (ms < 100 || ms > 3_600_000) throw new Error(`${flag}: must be between 100ms and 1h`);
@@ -272,4 +289,39 @@ export function parseLimitFlag(
   if (!(n >= spec.min && n <= spec.max)) throw new Error(`${flag}: '${text}' must be an integer from ${spec.min} to ${spec.max}`);
   limits[spec.key] = n;
   return true;
+}
+
+/**
+ * The regex guard `serve` installs: a token bucket of milliseconds. Matches on inputs of `longInput`
+ * characters or more (1 KiB: ordinary paths and header values are shorter and never metered) may
+ * spend `msPerSecond` of the event loop per second, in bursts of up to one second's worth; past that,
+ * requests whose routing needs such a match are answered 503 until the bucket refills.
+ */
+export class RegexBudget implements RegexGuard {
+  readonly longInput = 1024;
+  private tokens: number;
+  private last = performance.now();
+  private refusedCount = 0;
+
+  constructor(private readonly msPerSecond: number) {
+    this.tokens = msPerSecond;
+  }
+
+  /** Matches refused so far. */
+  get refused(): number {
+    return this.refusedCount;
+  }
+
+  admit(): boolean {
+    const now = performance.now();
+    this.tokens = Math.min(this.msPerSecond, this.tokens + ((now - this.last) / 1000) * this.msPerSecond);
+    this.last = now;
+    if (this.tokens > 0) return true;
+    this.refusedCount++;
+    return false;
+  }
+
+  spent(ms: number): void {
+    this.tokens -= ms;
+  }
 }
