@@ -4,6 +4,8 @@
  */
 import * as http2 from 'http2';
 import * as net from 'net';
+import * as tls from 'tls';
+import { generate } from 'selfsigned';
 import { H2_PREFACE, get, goawayCode, h2Get, h2Rst, rawH2, rawRequest, sleep } from './helpers';
 import { Backend, NS, StartedGateway, backendRef, gatewayDoc, request, requestH2, routeDoc, startBackend, startGateway } from '../dataplane/proxy/helpers';
 
@@ -154,5 +156,67 @@ describe('HTTP/2 floods', () => {
       session.close();
     }
     expect((await requestH2(gw.port(), { path: '/fast/after' })).status).toBe(200);
+  });
+});
+
+describe('TLS listeners: the same timeouts and checks', () => {
+  let tlsGw: StartedGateway;
+  beforeAll(async () => {
+    const pems = await generate([{ name: 'commonName', value: 'example.org' }], { keySize: 2048 } as any);
+    tlsGw = await startGateway([
+      gatewayDoc([{ name: 'https', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ group: '', kind: 'Secret', name: 'cert' }] } }]),
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/tls',
+        metadata: { name: 'cert', namespace: NS },
+        data: { 'tls.crt': Buffer.from(pems.cert).toString('base64'), 'tls.key': Buffer.from(pems.private).toString('base64') },
+      },
+      routeDoc('fast', [{ backendRefs: [backendRef('fast')] }]),
+    ], { [`${NS}/fast:8080`]: fast.address }, { limits: { headerTimeoutMs: HEADER_TIMEOUT } });
+  });
+  afterAll(async () => {
+    await tlsGw?.close();
+  });
+
+  /** A TLS connection (ALPN http/1.1) that writes `parts` 100 ms apart; resolves with what came back and when it closed. */
+  function tlsExchange(parts: string[]): Promise<{ data: string; closedAfterMs: number }> {
+    return new Promise((resolve) => {
+      const socket = tls.connect({ host: '127.0.0.1', port: tlsGw.port(443), servername: 'example.org', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+      let data = '';
+      let started = 0;
+      const timers: NodeJS.Timeout[] = [];
+      socket.on('data', (c: Buffer) => {
+        data += c.toString('latin1');
+      });
+      socket.on('error', () => undefined);
+      socket.on('secureConnect', () => {
+        started = Date.now();
+        parts.forEach((p, i) => timers.push(setTimeout(() => socket.writable && socket.write(p), i * 100)));
+      });
+      socket.on('close', () => {
+        timers.forEach(clearTimeout);
+        resolve({ data, closedAfterMs: Date.now() - started });
+      });
+      timers.push(setTimeout(() => socket.destroy(), 6_000));
+    });
+  }
+
+  test('a connection that never starts the TLS handshake is closed after the header timeout', async () => {
+    const a = await rawRequest(tlsGw.port(443), [], { waitMs: 5_000 });
+    expect(a.closed).toBe(true);
+    expect(a.elapsedMs).toBeLessThan(HEADER_TIMEOUT + 1_500);
+  });
+
+  test('HTTP/1.1 over TLS: a dribbled head gets 408 after the header timeout', async () => {
+    const r = await tlsExchange(['GET /x HTTP/1.1\r\n', 'Host: example.org\r\n', ...Array.from({ length: 40 }, (_, i) => `X-Drip-${i}: 1\r\n`)]);
+    expect(r.data).toMatch(/^HTTP\/1\.1 408 /);
+    expect(r.closedAfterMs).toBeLessThan(HEADER_TIMEOUT + 1_500);
+  });
+
+  test('HTTP/1.1 over TLS: the path policy applies', async () => {
+    const r = await tlsExchange(['GET /a%2Fb HTTP/1.1\r\nHost: example.org\r\nConnection: close\r\n\r\n']);
+    expect(r.data).toMatch(/^HTTP\/1\.1 400 /);
+    expect(r.data).toMatch(/encoded '\/' \(%2F\)/);
   });
 });
