@@ -191,16 +191,23 @@ export class UpstreamPools {
       trailers = headerList(t as any);
     });
     const response = new Promise<AttemptResponse>((resolve, reject) => {
+      // Settled once: the 'close' of every stream must not build errors (with stacks) for an answered request.
+      let settled = false;
       const fail = (err: any) => {
+        if (settled) return;
+        settled = true;
         const cause = err?.cause ?? err;
         reject(new UpstreamError(classifyUpstreamError(cause), `${address}: ${cause?.message ?? err}`, err));
       };
       stream.on('error', fail);
       stream.on('close', () => {
+        if (settled) return;
         if (stream.rstCode && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) fail(new UpstreamError('upstream-reset', `stream reset (code ${stream.rstCode})`));
         else fail(new UpstreamError('upstream-reset', 'stream closed before a response'));
       });
       stream.on('response', (head, flags) => {
+        if (settled) return;
+        settled = true;
         resolve({
           status: Number(head[':status']) || 502,
           headers: headerList(head as any),
