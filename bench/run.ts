@@ -177,17 +177,25 @@ function processTree(pid: number): number[] {
 
 /** utime + stime of the processes, in seconds. */
 function cpuSeconds(pids: readonly number[]): number {
-  let ticks = 0;
+  const [user, sys] = cpuSplit(pids);
+  return user + sys;
+}
+
+/** [utime, stime] of the processes, in seconds. */
+function cpuSplit(pids: readonly number[]): [number, number] {
+  let user = 0;
+  let sys = 0;
   for (const pid of pids) {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15 of stat)
+      user += Number(fields[11]); // utime, stime: fields 14, 15 of stat
+      sys += Number(fields[12]);
     } catch {
       // exited
     }
   }
-  return ticks / CLK_TCK;
+  return [user / CLK_TCK, sys / CLK_TCK];
 }
 
 function rssMb(pids: readonly number[]): number {
@@ -347,6 +355,8 @@ interface Sample {
   requests: number;
   errors: number;
   cpuUsPerReq?: number;
+  /** Share of the proxy CPU spent in the kernel (stime). */
+  sysShare?: number;
   backendUsPerReq: number;
   rssMb?: number;
 }
@@ -386,7 +396,7 @@ function runWrk(port: number, script: string, seconds: number, connections: numb
 
 async function measure(c: Contestant, backendPid: number, script: string, opts: Options): Promise<Sample> {
   const pids = c.pid ? processTree(c.pid) : [];
-  const cpu0 = cpuSeconds(pids);
+  const [user0, sys0] = cpuSplit(pids);
   const back0 = cpuSeconds([backendPid]);
   let rss = 0;
   const sampler = setInterval(() => {
@@ -394,7 +404,8 @@ async function measure(c: Contestant, backendPid: number, script: string, opts: 
   }, 250);
   const w = await runWrk(c.port, script, opts.duration, opts.connections);
   clearInterval(sampler);
-  const cpu = cpuSeconds(pids) - cpu0;
+  const [user1, sys1] = cpuSplit(pids);
+  const cpu = user1 - user0 + sys1 - sys0;
   const back = cpuSeconds([backendPid]) - back0;
   return {
     rps: w.rps,
@@ -403,6 +414,7 @@ async function measure(c: Contestant, backendPid: number, script: string, opts: 
     requests: w.requests,
     errors: w.errors,
     cpuUsPerReq: c.pid ? (cpu * 1e6) / w.requests : undefined,
+    sysShare: c.pid && cpu > 0 ? (sys1 - sys0) / cpu : undefined,
     backendUsPerReq: (back * 1e6) / w.requests,
     rssMb: c.pid ? rss : undefined,
   };
@@ -699,7 +711,7 @@ async function main(): Promise<void> {
       for (const c of order) {
         const s = await measure(c, backend.pid!, script, opts);
         samples.get(c.name)!.push(s);
-        console.log(`   round ${round + 1} ${c.name.padEnd(22)} ${fmt(s.rps).padStart(7)} req/s  p50 ${latency(s.p50)}  p99 ${latency(s.p99)}  cpu ${fmt(s.cpuUsPerReq, 1)} µs/req${s.rssMb ? `  rss ${fmt(s.rssMb)} MB` : ''}${s.errors ? `  ${s.errors} errors` : ''}`);
+        console.log(`   round ${round + 1} ${c.name.padEnd(22)} ${fmt(s.rps).padStart(7)} req/s  p50 ${latency(s.p50)}  p99 ${latency(s.p99)}  cpu ${fmt(s.cpuUsPerReq, 1)} µs/req${s.sysShare !== undefined ? ` (${fmt(s.sysShare * 100)}% sys)` : ''}${s.rssMb ? `  rss ${fmt(s.rssMb)} MB` : ''}${s.errors ? `  ${s.errors} errors` : ''}`);
       }
     }
     for (const c of contestants) rows.push(summarize(size, c.name, samples.get(c.name)!));
