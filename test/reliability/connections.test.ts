@@ -109,6 +109,50 @@ describe('connection limits', () => {
   });
 });
 
+describe('HTTP/1.1 pipelining', () => {
+  let counting: Backend;
+  let pgw: StartedGateway;
+  let concurrent = 0;
+  let maxConcurrent = 0;
+  beforeAll(async () => {
+    counting = await startBackend('counting', (_req, res) => {
+      concurrent++;
+      maxConcurrent = Math.max(maxConcurrent, concurrent);
+      setTimeout(() => {
+        concurrent--;
+        res.end('{"backend":"counting"}');
+      }, 5);
+      return true;
+    });
+    pgw = await startGateway([gatewayDoc(), routeDoc('r', [{ backendRefs: [backendRef('counting')] }])], { [`${NS}/counting:8080`]: counting.address }, { accessLogSink: () => undefined });
+  });
+  afterAll(async () => {
+    await pgw?.close();
+    await counting?.close();
+  });
+
+  test('pipelined requests of one connection are handled one at a time, all answered in order', async () => {
+    maxConcurrent = 0;
+    const reqs = Array.from({ length: 50 }, (_, i) => `GET /p/${i} HTTP/1.1\r\nHost: example.com\r\n\r\n`).join('');
+    const a = await rawRequest(pgw.port(), reqs, { untilResponses: 50, waitMs: 10_000 });
+    expect(a.statuses).toStrictEqual(Array(50).fill(200));
+    expect(counting.seen.slice(-50).map((r) => r.path)).toStrictEqual(Array.from({ length: 50 }, (_, i) => `/p/${i}`));
+    expect(maxConcurrent).toBe(1);
+  });
+
+  test('a packet of 2,000 pipelined requests opens one upstream request at a time and the connection is closed', async () => {
+    maxConcurrent = 0;
+    const before = counting.seen.length;
+    const reqs = 'GET /flood HTTP/1.1\r\nHost: example.com\r\n\r\n'.repeat(2_000);
+    const a = await rawRequest(pgw.port(), reqs, { waitMs: 5_000 });
+    expect(a.closed).toBe(true);
+    expect(maxConcurrent).toBe(1);
+    expect(counting.seen.length - before).toBeLessThanOrEqual(65);
+    expect(pgw.server.sockets.get(`${NS}/same-namespace:80`)!.inFlight).toBe(0);
+    await stillServing();
+  });
+});
+
 describe('HTTP/2 floods', () => {
   test('rapid reset: a client that resets every stream right after opening it gets GOAWAY ENHANCE_YOUR_CALM', async () => {
     const before = fast.seen.length;

@@ -325,3 +325,59 @@ export class RegexBudget implements RegexGuard {
     this.tokens -= ms;
   }
 }
+
+/** Pipelined HTTP/1.1 requests a connection may have waiting behind the one being handled; more close it. */
+export const MAX_PIPELINED = 64;
+
+/**
+ * HTTP/1.1 pipelining: the requests of one connection are handled one at a time, in order, as Envoy
+ * and nginx do (Node's server would start them all at once: one packet of 2,000 pipelined requests
+ * would open 2,000 upstream requests). A connection with more than MAX_PIPELINED requests waiting is
+ * closed.
+ */
+export class Http1Pipeline {
+  private readonly queues = new WeakMap<net.Socket, { busy: boolean; waiting: { go: () => void; abandon: () => void }[] }>();
+
+  /**
+   * Runs `start` now, or once the earlier requests of the same connection have their response done;
+   * `abandon` instead when the connection closes first (the request is then never handled).
+   */
+  run(socket: net.Socket, res: http.ServerResponse, start: () => void, abandon: () => void): void {
+    let q = this.queues.get(socket);
+    if (!q) {
+      const created = { busy: false, waiting: [] as { go: () => void; abandon: () => void }[] };
+      socket.once('close', () => {
+        const dropped = created.waiting.splice(0);
+        for (const w of dropped) w.abandon();
+      });
+      this.queues.set(socket, created);
+      q = created;
+    }
+    const queue = q;
+    const go = () => {
+      if (socket.destroyed) {
+        abandon();
+        return;
+      }
+      queue.busy = true;
+      let finished = false;
+      const next = () => {
+        if (finished) return;
+        finished = true;
+        queue.busy = false;
+        queue.waiting.shift()?.go();
+      };
+      res.once('finish', next);
+      res.once('close', next);
+      start();
+    };
+    if (!queue.busy) {
+      go();
+    } else if (queue.waiting.length >= MAX_PIPELINED) {
+      abandon();
+      socket.destroy();
+    } else {
+      queue.waiting.push({ go, abandon });
+    }
+  }
+}

@@ -11,8 +11,8 @@ import * as net from 'net';
 import * as tls from 'tls';
 import { SocketBinding } from './handler';
 import {
-  ConnectionLimiter, ConnectionLimits, DEFAULT_LIMITS, answerClientError, answerConnect, applyH1Timeouts, firstBytesDeadline,
-  guardH2Session, h1ServerOptions, h2ServerOptions, startHeaderTimeouts,
+  ConnectionLimiter, ConnectionLimits, DEFAULT_LIMITS, Http1Pipeline, answerClientError, answerConnect, applyH1Timeouts,
+  firstBytesDeadline, guardH2Session, h1ServerOptions, h2ServerOptions, startHeaderTimeouts,
 } from './limits';
 import type { SniCertificate, SocketSpec } from '../engine/model';
 import { hostnameMatches } from '../engine/util';
@@ -63,6 +63,8 @@ class ConnectionTracker {
   readonly h1Responses = new Set<http.ServerResponse>();
   inFlight = 0;
   draining = false;
+  /** Pipelined HTTP/1.1 requests are handled one at a time per connection. */
+  private readonly pipeline = new Http1Pipeline();
 
   track(socket: net.Socket): void {
     this.sockets.add(socket);
@@ -94,6 +96,11 @@ class ConnectionTracker {
           if (this.draining) h1.setHeader('connection', 'close');
           this.h1Responses.add(h1);
           h1.once('close', () => this.h1Responses.delete(h1));
+          this.pipeline.run(req.socket, h1, () => handlers.request(binding, req, res), () => {
+            end();
+            this.h1Responses.delete(h1);
+          });
+          return;
         }
         handlers.request(binding, req, res);
       },
