@@ -29,6 +29,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
+import { RouterResult, routerMarkdown, runRouterBench } from './router';
 import {
   BenchTable, LISTENER_PORT, backendsMap, gatewayObjects, nginxConfig, scaleTable, wrkScript,
 } from './table';
@@ -46,13 +47,14 @@ interface Options {
   duration: number;
   connections: number;
   grpc: boolean;
+  router: boolean;
   out: string;
   /** Instead of the comparison: profile the gateway (--cpu-prof) under the same load, write bench/PROFILE.md. */
   profile: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { sizes: [10, 100, 1000, 10000], rounds: 3, duration: 5, connections: 64, grpc: true, out: path.join(ROOT, 'bench', 'RESULTS.md'), profile: false };
+  const o: Options = { sizes: [10, 100, 1000, 10000], rounds: 3, duration: 5, connections: 64, grpc: true, router: true, out: path.join(ROOT, 'bench', 'RESULTS.md'), profile: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => {
@@ -65,6 +67,7 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === '--duration') o.duration = Math.max(1, Number(v()));
     else if (a === '--connections') o.connections = Math.max(1, Number(v()));
     else if (a === '--no-grpc') o.grpc = false;
+    else if (a === '--no-router') o.router = false;
     else if (a === '--out') o.out = path.resolve(v());
     else if (a === '--profile') o.profile = true;
     else throw new Error(`unknown option ${a}`);
@@ -358,7 +361,9 @@ interface Sample {
   /** Share of the proxy CPU spent in the kernel (stime). */
   sysShare?: number;
   backendUsPerReq: number;
+  /** Largest and median VmRSS sampled every 250 ms during the load. */
   rssMb?: number;
+  rssMedianMb?: number;
 }
 
 function toMicros(v: string): number {
@@ -398,9 +403,9 @@ async function measure(c: Contestant, backendPid: number, script: string, opts: 
   const pids = c.pid ? processTree(c.pid) : [];
   const [user0, sys0] = cpuSplit(pids);
   const back0 = cpuSeconds([backendPid]);
-  let rss = 0;
+  const rss: number[] = [];
   const sampler = setInterval(() => {
-    if (pids.length) rss = Math.max(rss, rssMb(pids));
+    if (pids.length) rss.push(rssMb(pids));
   }, 250);
   const w = await runWrk(c.port, script, opts.duration, opts.connections);
   clearInterval(sampler);
@@ -416,7 +421,8 @@ async function measure(c: Contestant, backendPid: number, script: string, opts: 
     cpuUsPerReq: c.pid ? (cpu * 1e6) / w.requests : undefined,
     sysShare: c.pid && cpu > 0 ? (sys1 - sys0) / cpu : undefined,
     backendUsPerReq: (back * 1e6) / w.requests,
-    rssMb: c.pid ? rss : undefined,
+    rssMb: c.pid ? Math.max(...rss) : undefined,
+    rssMedianMb: c.pid ? median(rss) : undefined,
   };
 }
 
@@ -435,6 +441,8 @@ interface Row {
   cpu?: number;
   backend: number;
   rss?: number;
+  rssMedian?: number;
+  sys?: number;
   errors: number;
   rounds: number[];
 }
@@ -450,6 +458,8 @@ function summarize(size: number, name: string, samples: Sample[]): Row {
     cpu: samples[0].cpuUsPerReq === undefined ? undefined : median(samples.map((s) => s.cpuUsPerReq!)),
     backend: median(samples.map((s) => s.backendUsPerReq)),
     rss: samples[0].rssMb === undefined ? undefined : Math.max(...samples.map((s) => s.rssMb!)),
+    rssMedian: samples[0].rssMedianMb === undefined ? undefined : median(samples.map((s) => s.rssMedianMb!)),
+    sys: samples[0].sysShare === undefined ? undefined : median(samples.map((s) => s.sysShare!)),
     errors: samples.reduce((a, s) => a + s.errors, 0),
     rounds: samples.map((s) => s.rps),
   };
@@ -666,13 +676,13 @@ function latency(us: number): string {
 
 function resultsTable(rows: Row[]): string {
   const lines = [
-    '| rules | contestant | req/s (median) | p50 | p99 | proxy CPU µs/req | RSS MB | vs direct | vs nginx | rounds req/s |',
+    '| rules | contestant | req/s (median) | p50 | p99 | proxy CPU µs/req (sys %) | RSS MB median / max | vs direct | vs nginx | rounds req/s |',
     '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of rows) {
     const direct = rows.find((x) => x.size === r.size && x.name === 'direct')!;
     const nginx = rows.find((x) => x.size === r.size && x.name === 'nginx')!;
-    lines.push(`| ${fmt(r.size)} | ${r.name} | ${fmt(r.rps)} | ${latency(r.p50)} | ${latency(r.p99)} | ${fmt(r.cpu, 1)} | ${fmt(r.rss, 0)} | ${fmt((r.rps / direct.rps) * 100, 0)}% | ${r.name === 'direct' ? '–' : `${fmt(r.rps / nginx.rps, 2)}x`} | ${r.rounds.map((x) => fmt(x)).join(', ')}${r.errors ? ` (${r.errors} errors)` : ''} |`);
+    lines.push(`| ${fmt(r.size)} | ${r.name} | ${fmt(r.rps)} | ${latency(r.p50)} | ${latency(r.p99)} | ${fmt(r.cpu, 1)}${r.sys !== undefined ? ` (${fmt(r.sys * 100)}%)` : ''} | ${r.rss !== undefined ? `${fmt(r.rssMedian, 0)} / ${fmt(r.rss, 0)}` : '–'} | ${fmt((r.rps / direct.rps) * 100, 0)}% | ${r.name === 'direct' ? '–' : `${fmt(r.rps / nginx.rps, 2)}x`} | ${r.rounds.map((x) => fmt(x)).join(', ')}${r.errors ? ` (${r.errors} errors)` : ''} |`);
   }
   return lines.join('\n');
 }
@@ -692,6 +702,12 @@ async function main(): Promise<void> {
   const allServices = new Set<string>();
   const tables = opts.sizes.map((n) => scaleTable(n));
   for (const t of tables) for (const s of t.services) allServices.add(s);
+  let routerRows: RouterResult[] = [];
+  if (opts.router) {
+    console.log('== router alone (bench/router.ts)');
+    routerRows = runRouterBench(opts.sizes, 450);
+    console.log(routerMarkdown(routerRows));
+  }
   const { proc: backend, line } = await startPinned('echo backends', process.execPath, [path.join(WORK, 'backend.js'), ...allServices], (l) => l.startsWith('{'));
   const ports = new Map<string, number>(Object.entries(JSON.parse(line)));
   const rows: Row[] = [];
@@ -737,7 +753,7 @@ async function main(): Promise<void> {
     `- load average (1, 5, 15 min) before: ${loadBefore}; after: ${loadAfter}`,
     `- versions: node ${process.version}, ${commandOutput('nginx', ['-v']).replace('nginx version: ', '')}, ${commandOutput('wrk', ['-v']).split('\n')[0].split(' Copyright')[0]}, fastify ${versionOf('fastify')}, @fastify/reply-from ${versionOf('@fastify/reply-from')}, http-proxy ${versionOf('http-proxy')}, cdk8s-gateway ${JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version} at ${commit}${dirty}`,
     `- load: \`wrk -t1 -c${opts.connections} -d${opts.duration}s\` on CPU ${LOAD_CPU}; every server (proxy and echo backends) on CPU ${SERVER_CPU}; HTTP/1.1 keep-alive; ${opts.rounds} rounds, contestants interleaved in a rotating order; the median is reported`,
-    '- proxy CPU µs/req: utime + stime of the proxy\'s processes (/proc/<pid>/stat) over the round / requests completed; RSS: the largest VmRSS sampled during the load',
+    '- proxy CPU µs/req: utime + stime of the proxy\'s processes (/proc/<pid>/stat) over the round / requests completed (sys %: the stime share); RSS: VmRSS of the proxy\'s processes sampled every 250 ms during the load, median and largest',
     '',
     resultsTable(rows),
     '',
@@ -750,6 +766,10 @@ async function main(): Promise<void> {
     const direct = grpcRows.find((r) => r.name === 'direct')!;
     for (const r of grpcRows) md.push(`| ${r.name} | ${fmt(r.rps)} | ${latency(r.p50)} | ${fmt(r.cpu, 1)} | ${fmt((r.rps / direct.rps) * 100, 0)}% | ${r.rounds.map((x) => fmt(x)).join(', ')} |`);
     md.push('');
+  }
+  if (routerRows.length) {
+    md.push('## The router alone', '', 'ns per `route(table, request)` decision (bench/router.ts, in the harness process before the servers start; median of three runs of at least 150 ms each), by table shape; "vs smallest" is the ratio to the same shape at the smallest size.', '');
+    md.push(routerMarkdown(routerRows), '');
   }
   const text = md.join('\n');
   fs.writeFileSync(opts.out, text);
