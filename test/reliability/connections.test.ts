@@ -6,7 +6,7 @@ import * as http2 from 'http2';
 import * as net from 'net';
 import * as tls from 'tls';
 import { generate } from 'selfsigned';
-import { H2_PREFACE, get, goawayCode, h2Get, h2Rst, rawH2, rawRequest, sleep } from './helpers';
+import { H2_PREFACE, get, goawayCode, h2Frame, h2Get, h2Rst, rawH2, rawRequest, sleep } from './helpers';
 import { Backend, NS, StartedGateway, backendRef, gatewayDoc, request, requestH2, routeDoc, startBackend, startGateway } from '../dataplane/proxy/helpers';
 
 const HEADER_TIMEOUT = 600;
@@ -180,6 +180,27 @@ describe('HTTP/2 floods', () => {
     expect(r.elapsedMs).toBeLessThan(1_400); // closed before the slow backend answered anything
     await sleep(300);
     expect(slow.seen.filter((s) => s.path.startsWith('/slow/flood-')).length).toBeLessThanOrEqual(20);
+    await stillServing();
+  });
+
+  test.each([
+    ['PING', () => h2Frame(0x6, 0, 0, Buffer.alloc(8))],
+    ['SETTINGS', () => h2Frame(0x4, 0, 0, Buffer.from([0x00, 0x03, 0x00, 0x00, 0x00, 0x64]))],
+  ])('%s flood (5 MB of frames) from a client that never reads its acknowledgements: the session is ended, others are served', async (_name, frame) => {
+    const socket = net.connect(gw.port(), '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise((r) => socket.once('connect', r));
+    socket.pause(); // never read the acknowledgements
+    const closed = new Promise<number>((resolve) => {
+      const started = Date.now();
+      socket.once('close', () => resolve(Date.now() - started));
+    });
+    const burst = Buffer.concat(Array.from({ length: 2_000 }, frame));
+    socket.write(Buffer.concat([H2_PREFACE, h2Frame(0x4, 0, 0)]));
+    for (let i = 0; i < 150 && !socket.destroyed; i++) socket.write(burst);
+    const ms = await Promise.race([closed, sleep(5_000).then(() => -1)]);
+    socket.destroy();
+    expect(ms).toBeGreaterThanOrEqual(0);
     await stillServing();
   });
 
