@@ -274,3 +274,74 @@ describe('client disconnects cancel the upstream request', () => {
     }
   });
 });
+
+describe('HTTP/2 (h2c) backend faults', () => {
+  let h2: http2.Http2Server;
+  let garbageH2: RawServer;
+  let gwH2: StartedGateway;
+  const sessions = new Set<http2.ServerHttp2Session>();
+
+  beforeAll(async () => {
+    h2 = http2.createServer();
+    h2.on('session', (s) => {
+      s.on('error', () => undefined);
+      sessions.add(s);
+      s.on('close', () => sessions.delete(s));
+    });
+    h2.on('stream', (stream, headers) => {
+      stream.on('error', () => undefined);
+      const p = String(headers[':path']);
+      if (p.startsWith('/h2/rst')) {stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);} else if (p.startsWith('/h2/goaway')) {stream.session?.destroy(undefined, http2.constants.NGHTTP2_INTERNAL_ERROR);} else if (p.startsWith('/h2/hang')) {return;} else if (p.startsWith('/h2/midway')) {
+        stream.respond({ ':status': 200, 'content-length': '100' });
+        stream.write('part');
+        setTimeout(() => stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR), 20);
+      } else {
+        stream.respond({ ':status': 200 });
+        stream.end('{"backend":"h2"}');
+      }
+    });
+    await new Promise<void>((r) => h2.listen(0, '127.0.0.1', r));
+    garbageH2 = await rawServer((s) => s.once('data', () => s.end('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n')));
+    const service = (name: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: NS }, spec: { ports: [{ port: 8080, appProtocol: 'kubernetes.io/h2c' }] } });
+    gwH2 = await startGateway([
+      gatewayDoc(),
+      service('h2'),
+      service('h2-garbage'),
+      routeDoc('h2', [{ matches: [{ path: { type: 'PathPrefix', value: '/h2' } }], backendRefs: [backendRef('h2')], timeouts: TIMEOUTS }]),
+      routeDoc('h2-garbage', [{ matches: [{ path: { type: 'PathPrefix', value: '/garbage' } }], backendRefs: [backendRef('h2-garbage')], timeouts: TIMEOUTS }]),
+    ], {
+      [`${NS}/h2:8080`]: `127.0.0.1:${(h2.address() as net.AddressInfo).port}`,
+      [`${NS}/h2-garbage:8080`]: garbageH2.address,
+    }, { accessLogSink: () => undefined });
+  });
+
+  afterAll(async () => {
+    await gwH2?.close();
+    sessions.forEach((s) => s.destroy());
+    await new Promise<void>((r) => h2.close(() => r()));
+    await garbageH2?.close();
+  });
+
+  const ask = async (path: string) => {
+    const started = Date.now();
+    try {
+      const r = await request(gwH2.port(), { path, host: 'example.com', timeoutMs: 5_000 });
+      return { status: r.status, ms: Date.now() - started };
+    } catch {
+      return { status: 0, ms: Date.now() - started };
+    }
+  };
+
+  test.each([
+    ['/h2/rst', 502],
+    ['/h2/goaway', 502],
+    ['/h2/hang', 504],
+    ['/h2/midway', 0],
+    ['/garbage', 502],
+  ])('%s -> %i within its timeout, and the next request to the backend is served', async (path, status) => {
+    const r = await ask(path);
+    expect(r.status).toBe(status);
+    expect(r.ms).toBeLessThan(400 + 1_000);
+    expect((await ask('/h2/ok')).status).toBe(200);
+  });
+});
