@@ -94,6 +94,39 @@ describe('configuration faults', () => {
     }
   });
 
+  test('fails a --gateway that is not in the input, at start and when a reload removes it', async () => {
+    const dir = tmpDir();
+    try {
+      const f = path.join(dir, 'routes.yaml');
+      writeYaml(f, GOOD('a'));
+      const options = {
+        routes: [f],
+        gateways: [`${NS}/nope`],
+        listen: [{ listenerPort: 80, bind: { host: '127.0.0.1', port: 0 } }],
+        admin: { host: '127.0.0.1', port: 0 },
+        accessLog: false,
+        watch: false,
+        drainTimeoutMs: 100,
+        logger: () => undefined,
+      };
+      await expect(new GatewayServer(options).start()).rejects.toThrow(/gateway "gateway-conformance-infra\/nope" is not in the input \(gateways found: gateway-conformance-infra\/same-namespace\)/);
+      const logs: any[] = [];
+      const served = new GatewayServer({ ...options, gateways: [`${NS}/same-namespace`], logger: (level, msg, fields) => logs.push({ level, msg, ...fields }) });
+      await served.start();
+      try {
+        writeYaml(f, [gatewayDoc(undefined, 'renamed'), ...GOOD('a').slice(1)]);
+        await served.reload();
+        expect(logs.find((l) => l.msg === 'reload rejected')?.error).toMatch(/gateway "gateway-conformance-infra\/same-namespace" is not in the input \(gateways found: gateway-conformance-infra\/renamed\)/);
+        const port = served.sockets.get(`${NS}/same-namespace:80`)!.port;
+        expect((await request(port, { path: '/ok', host: 'example.com' })).json().backend).toBe('a');
+      } finally {
+        await served.stop(100);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a route whose parent Gateway is missing is reported, and the rest is applied', async () => {
     writeYaml(file, [...GOOD('b'), { ...routeDoc('orphan', [{ backendRefs: [backendRef('a')] }]), spec: { parentRefs: [{ name: 'nope' }], rules: [] } }]);
     await gw.server.reload();
