@@ -99,8 +99,10 @@ describe('configuration faults', () => {
     try {
       const f = path.join(dir, 'routes.yaml');
       writeYaml(f, GOOD('a'));
+      fs.writeFileSync(path.join(dir, 'backends.json'), JSON.stringify({ [`${NS}/a:8080`]: a.address }));
       const options = {
         routes: [f],
+        backendsFile: path.join(dir, 'backends.json'),
         gateways: [`${NS}/nope`],
         listen: [{ listenerPort: 80, bind: { host: '127.0.0.1', port: 0 } }],
         admin: { host: '127.0.0.1', port: 0 },
