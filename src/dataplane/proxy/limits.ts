@@ -4,7 +4,7 @@
  *
  * - HTTP/1.1: the strict parser (`insecureHTTPParser: false`: no Content-Length with Transfer-Encoding,
  *   no duplicate Content-Length, no obs-fold, no bare LF or CR, no control characters in names or values),
- *   `maxHeaderSize` for the request line plus headers, `headersTimeout` checked every second.
+ *   `maxHeaderSize` for the request line plus headers, `headersTimeout` checked every 50 ms to 1 s.
  * - Parse errors are answered in one place (`answerClientError`): 408 header timeout, 414 request line
  *   too long, 431 headers too large, 400 otherwise; always with `connection: close`, and never in the
  *   middle of a response already started.
@@ -15,6 +15,9 @@
  *   `guardH2Session` ends a session whose client resets most of its streams before their answer
  *   (the "rapid reset" pattern, CVE-2023-44487).
  * - `ConnectionLimiter`: connections open at once over every listener socket of the process.
+ * - `Http1Pipeline`: pipelined HTTP/1.1 requests are handled one at a time per connection.
+ * - `RegexBudget`: the share of the event loop that regex matches on long inputs may take.
+ * - The `serve` flags of all of these (`LIMITS_USAGE`, `parseLimitFlag`).
  */
 import * as http from 'http';
 import * as http2 from 'http2';
