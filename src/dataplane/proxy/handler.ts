@@ -8,7 +8,7 @@ import * as http from 'http';
 import * as http2 from 'http2';
 import * as net from 'net';
 import { Readable } from 'stream';
-import { AccessLog } from './access-log';
+import { AccessLog, noAccessLog } from './access-log';
 import { FailureKind, UpstreamError, classifyUpstreamError, failureStatus, grpcStatusForHttp } from './errors';
 import { CorsConfig, corsPreflightHeaders, corsResponseHeaders, isPreflight, modifyPath, redirectLocation, splitHostPort } from './filters';
 import { forward } from './forward';
@@ -145,8 +145,12 @@ export class ProxyHandler {
     const path = q < 0 ? url : url.slice(0, q);
     const query = q < 0 ? '' : url.slice(q + 1);
     const grpcMatch = ex.grpc ? GRPC_PATH.exec(path) : null;
-    const headers: Record<string, string | string[] | undefined> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (!k.startsWith(':')) headers[k] = v as any;
+    // HTTP/1.1 headers have no pseudo-headers to leave out: the router reads them as they are.
+    let headers: Record<string, string | string[] | undefined> = req.headers;
+    if (req.httpVersionMajor === 2) {
+      headers = {};
+      for (const [k, v] of Object.entries(req.headers)) if (!k.startsWith(':')) headers[k] = v as any;
+    }
     return {
       gateway: binding.gateway,
       port: binding.port,
@@ -443,6 +447,7 @@ export class ProxyHandler {
     const code = String(status);
     this.deps.metrics.requests.inc({ gateway: ex.binding.gateway, route: ex.route ?? '', rule: ex.rule ?? '', backend: ex.backend ?? '', code });
     this.deps.metrics.duration.observe({ gateway: ex.binding.gateway, route: ex.route ?? '', code }, durationMs / 1000);
+    if (this.deps.accessLog === noAccessLog) return; // --no-access-log: no entry to build
     this.deps.accessLog({
       time: new Date().toISOString(),
       gateway: ex.binding.gateway,
