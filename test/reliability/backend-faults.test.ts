@@ -288,14 +288,18 @@ describe('HTTP/2 (h2c) backend faults', () => {
       sessions.add(s);
       s.on('close', () => sessions.delete(s));
     });
-    h2.on('stream', (stream, headers) => {
+    h2.on('stream', (stream: http2.ServerHttp2Stream, headers) => {
       stream.on('error', () => undefined);
       const p = String(headers[':path']);
-      if (p.startsWith('/h2/rst')) {stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);} else if (p.startsWith('/h2/goaway')) {stream.session?.destroy(undefined, http2.constants.NGHTTP2_INTERNAL_ERROR);} else if (p.startsWith('/h2/hang')) {return;} else if (p.startsWith('/h2/midway')) {
+      if (p.startsWith('/h2/rst')) {
+        stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+      } else if (p.startsWith('/h2/goaway')) {
+        stream.session?.destroy(undefined, http2.constants.NGHTTP2_INTERNAL_ERROR);
+      } else if (p.startsWith('/h2/midway')) {
         stream.respond({ ':status': 200, 'content-length': '100' });
         stream.write('part');
         setTimeout(() => stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR), 20);
-      } else {
+      } else if (!p.startsWith('/h2/hang')) {
         stream.respond({ ':status': 200 });
         stream.end('{"backend":"h2"}');
       }
