@@ -5,10 +5,11 @@
  * assertion here holds for the gateway. Not part of the jsii API: it is for TypeScript/JavaScript test suites.
  */
 import { App, Chart } from 'cdk8s';
-import { ConfigError, SourceDocument, loadDocuments, parseDocuments } from '../dataplane/config/load';
+import { SourceDocument, loadDocuments, parseDocuments } from '../dataplane/config/load';
 import { compile, CompileOptions } from '../dataplane/engine/compile';
 import { DescribedBackend, ExplainResult, explain } from '../dataplane/engine/describe';
 import { CompiledTable } from '../dataplane/engine/model';
+import { parseBackendsMap } from '../dataplane/engine/options';
 import { pickGateway, requestFromUrl } from '../dataplane/explain';
 
 /** What a test asks: a URL and, optionally, method, headers and the Gateway. */
@@ -82,7 +83,7 @@ export class RouteTester {
   public readonly table: CompiledTable;
 
   private constructor(docs: SourceDocument[], options: RouteTesterOptions) {
-    const compileOptions: CompileOptions = options.backends ? { backends: parseBackends(options.backends) } : {};
+    const compileOptions: CompileOptions = options.backends ? { backends: parseBackendsMap(options.backends, '<backends>') } : {};
     this.table = compile(docs, compileOptions);
   }
 
@@ -105,16 +106,4 @@ export class RouteTester {
         : 0),
     };
   }
-}
-
-function parseBackends(map: Record<string, string | string[]>): Map<string, { host: string; port: number }[]> {
-  const out = new Map<string, { host: string; port: number }[]>();
-  for (const [key, value] of Object.entries(map)) {
-    out.set(key, (Array.isArray(value) ? value : [value]).map((hp) => {
-      const m = /^(.+):([0-9]{1,5})$/.exec(hp);
-      if (!m) throw new ConfigError(`backend address ${JSON.stringify(hp)} must be HOST:PORT`, { file: '<backends>', field: key });
-      return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port: Number(m[2]) };
-    }));
-  }
-  return out;
 }

@@ -94,6 +94,6 @@ describe('RouteTester', () => {
 
   test('fails on a backend address that is not HOST:PORT', () => {
     expect(() => RouteTester.fromChart(taskApi(), { backends: { 'task-api/task-api:8000': 'nowhere' } }))
-      .toThrow(/backend address "nowhere" must be HOST:PORT/);
+      .toThrow(/<backends>:task-api\/task-api:8000: "nowhere" must be "HOST:PORT" with a port 1..65535/);
   });
 });
