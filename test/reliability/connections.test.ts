@@ -6,7 +6,7 @@ import * as http2 from 'http2';
 import * as net from 'net';
 import * as tls from 'tls';
 import { generate } from 'selfsigned';
-import { H2_PREFACE, get, goawayCode, h2Frame, h2Get, h2Rst, rawH2, rawRequest, sleep } from './helpers';
+import { H2_PREFACE, get, goawayCode, h2Frame, h2Get, h2Rst, parseFrames, rawH2, rawRequest, sleep } from './helpers';
 import { Backend, NS, StartedGateway, backendRef, gatewayDoc, request, requestH2, routeDoc, startBackend, startGateway } from '../dataplane/proxy/helpers';
 
 const HEADER_TIMEOUT = 600;
@@ -68,6 +68,53 @@ describe('slow clients', () => {
     const a = await rawRequest(gw.port(), H2_PREFACE.subarray(0, 10), { waitMs: 4_000 });
     expect(a.closed).toBe(true);
     expect(a.elapsedMs).toBeLessThan(HEADER_TIMEOUT + 1_500);
+  });
+
+  test('HTTP/2: a header block dribbled in CONTINUATION frames is cut off after the header timeout', async () => {
+    const value = 'v'.repeat(100);
+    const block = Buffer.concat([Buffer.from([0x82, 0x86, 0x04, 6]), Buffer.from('/fast/'), Buffer.from([0x01, 11]), Buffer.from('example.com'),
+      Buffer.from([0x00, 7]), Buffer.from('x-slowh'), Buffer.from([value.length]), Buffer.from(value)]);
+    const socket = net.connect(gw.port(), '127.0.0.1');
+    socket.on('error', () => undefined);
+    const frames: Buffer[] = [];
+    socket.on('data', (c: Buffer) => frames.push(c));
+    await new Promise((r) => socket.once('connect', r));
+    const started = Date.now();
+    socket.write(Buffer.concat([H2_PREFACE, h2Frame(0x4, 0, 0), h2Frame(0x1, 0x1, 1, block.subarray(0, 10))]));
+    // nghttp2 itself ends a session after 8 CONTINUATION frames; this client stays under that, slowly.
+    let at = 10;
+    let sent = 0;
+    const drip = setInterval(() => {
+      if (sent++ < 6 && !socket.destroyed) socket.write(h2Frame(0x9, 0, 1, block.subarray(at, ++at)));
+    }, 150);
+    const closedAfter = await new Promise<number>((resolve) => {
+      socket.once('close', () => resolve(Date.now() - started));
+      setTimeout(() => resolve(-1), 5_000);
+    });
+    clearInterval(drip);
+    socket.destroy();
+    expect(closedAfter).toBeGreaterThanOrEqual(HEADER_TIMEOUT - 50);
+    expect(closedAfter).toBeLessThan(HEADER_TIMEOUT + 1_000);
+    expect(goawayCode(parseFrames(Buffer.concat(frames)))).toBe(http2.constants.NGHTTP2_NO_ERROR);
+    await stillServing();
+  });
+
+  test('HTTP/2: a connection without an open stream gets GOAWAY after the header timeout; one with a stream in progress does not', async () => {
+    const session = http2.connect(`http://127.0.0.1:${gw.port()}`);
+    try {
+      const goaway = new Promise<number>((resolve) => session.once('goaway', (code) => resolve(code)));
+      const r = await new Promise<number>((resolve, reject) => {
+        const s = session.request({ ':path': '/slow/long', ':authority': 'example.com' });
+        s.on('response', (h) => resolve(Number(h[':status'])));
+        s.on('error', reject);
+        s.resume();
+        s.end();
+      });
+      expect(r).toBe(200); // the 1.5 s request outlived the 600 ms idle timeout: an open stream counts
+      expect(await goaway).toBe(http2.constants.NGHTTP2_NO_ERROR);
+    } finally {
+      session.close();
+    }
   });
 
   test('an idle keep-alive connection does not count against the header timeout of its next request', async () => {

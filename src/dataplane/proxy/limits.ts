@@ -161,15 +161,43 @@ export function firstBytesDeadline(socket: net.Socket, limits: ConnectionLimits)
 /**
  * Counts the streams of an HTTP/2 session and those closed before their response headers (reset by the client);
  * past `maxPrematureResets` (and more than half of the streams) the session is closed with GOAWAY
- * ENHANCE_YOUR_CALM and destroyed.
+ * ENHANCE_YOUR_CALM and destroyed. A session without an open stream for the header timeout is closed
+ * gracefully (GOAWAY NO_ERROR).
  */
 export function guardH2Session(session: http2.ServerHttp2Session, limits: ConnectionLimits, onAbuse?: () => void): void {
   let streams = 0;
   let premature = 0;
   let closed = false;
+  // No open stream for the header timeout: GOAWAY (an idle HTTP/1.1 connection is closed after 5 s). This
+  // also cuts off a client that dribbles a header block in CONTINUATION frames (no stream exists yet).
+  let open = 0;
+  let idle: NodeJS.Timeout | undefined;
+  const armIdle = () => {
+    if (idle) clearTimeout(idle);
+    idle = undefined;
+    if (open > 0 || session.closed || session.destroyed) return;
+    idle = setTimeout(() => {
+      if (open > 0 || session.closed || session.destroyed) return;
+      session.close();
+      // close() waits for streams the client has begun but not finished announcing (a header block
+      // still in CONTINUATION frames): give the GOAWAY a moment, then end the connection.
+      setTimeout(() => {
+        if (open === 0 && !session.destroyed) session.destroy();
+      }, 200).unref();
+    }, limits.headerTimeoutMs);
+    idle.unref();
+  };
+  session.once('close', () => {
+    if (idle) clearTimeout(idle);
+  });
+  armIdle();
   session.on('stream', (stream: http2.ServerHttp2Stream) => {
     streams++;
+    open++;
+    armIdle();
     stream.once('close', () => {
+      open--;
+      armIdle();
       // Closed before any response headers: reset by the client (whatever the error code), since the
       // gateway answers every stream it gives up on with a status, unless its client is gone already.
       if (closed || stream.headersSent) return;
