@@ -11,6 +11,7 @@ describe('serve command line', () => {
     expect(parseServeArgs([
       '--routes', 'a.yaml', '--routes=dir', '--gateway', 'infra/gw', '--listen', '80=127.0.0.1:0', '--listen', 'infra/gw:443=[::1]:8443',
       '--backends', 'b.json', '--admin', '0.0.0.0:9000', '--no-access-log', '--no-watch', '--drain-timeout', '500ms', '--connect-timeout', '2s',
+      '--tls-secret', 'infra/web-tls=/etc/tls/web',
     ])).toStrictEqual({
       routes: ['a.yaml', 'dir'],
       gateways: ['infra/gw'],
@@ -19,6 +20,7 @@ describe('serve command line', () => {
         { gateway: 'infra/gw', listenerPort: 443, bind: { host: '::1', port: 8443 } },
       ],
       backendsFile: 'b.json',
+      tlsSecrets: [{ secret: 'infra/web-tls', dir: '/etc/tls/web' }],
       admin: { host: '0.0.0.0', port: 9000 },
       accessLog: false,
       watch: false,
@@ -40,6 +42,7 @@ describe('serve command line', () => {
     [['--routes', 'x', '--admin', '9901'], /--admin: '9901' is not HOST:PORT/],
     [['--routes', 'x', '--drain-timeout', '30'], /--drain-timeout: '30' is not a duration/],
     [['--routes', 'x', '--connect-timeout', '0s'], /--connect-timeout must be more than 0/],
+    [['--routes', 'x', '--tls-secret', 'web-tls'], /--tls-secret must be NAMESPACE\/NAME=DIRECTORY \(got "web-tls"\)/],
   ])('fails %j', (argv, message) => {
     expect(() => parseServeArgs(argv)).toThrow(message);
   });
