@@ -25,7 +25,8 @@ import { route } from '../src/dataplane/engine/router';
 type Shape = (n: number) => BenchTable;
 
 const one = (service: string) => [{ service, weight: 1 }];
-const req = (host: string, target: string, expect: string, headers: Record<string, string> = {}): BenchRequest => ({ host, target, headers, expect: [expect] });
+const req = (host: string, target: string, expect: string, headers: Record<string, string> = {}): BenchRequest => (
+  { host, target, headers, expect: [expect] });
 
 function finish(name: string, rules: BenchRule[], requests: BenchRequest[]): BenchTable {
   return { name, rules, services: [...new Set(rules.flatMap((r) => r.backends.map((b) => b.service)))].sort(), requests };

@@ -99,7 +99,9 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 /** Starts a process pinned to the server CPU; resolves when `ready(line)` accepts a stdout line. */
-function startPinned(name: string, cmd: string, args: string[], ready: (line: string) => boolean, options: { cwd?: string } = {}): Promise<{ proc: ChildProcess; line: string }> {
+function startPinned(
+  name: string, cmd: string, args: string[], ready: (line: string) => boolean, options: { cwd?: string } = {},
+): Promise<{ proc: ChildProcess; line: string }> {
   const proc = spawn('taskset', ['-c', SERVER_CPU, cmd, ...args], { cwd: options.cwd ?? WORK, stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(proc);
   let stderr = '';
@@ -373,7 +375,16 @@ function toMicros(v: string): number {
   return m[2] === 'us' ? n : m[2] === 'ms' ? n * 1000 : n * 1e6;
 }
 
-function runWrk(port: number, script: string, seconds: number, connections: number): Promise<{ rps: number; p50: number; p99: number; requests: number; errors: number; raw: string }> {
+interface WrkResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  raw: string;
+}
+
+function runWrk(port: number, script: string, seconds: number, connections: number): Promise<WrkResult> {
   return new Promise((resolve, reject) => {
     const p = spawn('taskset', ['-c', LOAD_CPU, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, `http://127.0.0.1:${port}/`], { stdio: ['ignore', 'pipe', 'pipe'] });
     started.push(p);
@@ -541,7 +552,14 @@ async function grpcBench(opts: Options): Promise<GrpcRow[]> {
   await stop(echo);
   return targets.map((t) => {
     const s = samples.get(t.name)!;
-    return { name: t.name, rps: median(s.map((x) => x.rps)), p50: median(s.map((x) => x.p50)), p99: NaN, cpu: t.pid ? median(s.map((x) => x.cpu!)) : undefined, rounds: s.map((x) => x.rps) };
+    return {
+      name: t.name,
+      rps: median(s.map((x) => x.rps)),
+      p50: median(s.map((x) => x.p50)),
+      p99: NaN,
+      cpu: t.pid ? median(s.map((x) => x.cpu!)) : undefined,
+      rounds: s.map((x) => x.rps),
+    };
   });
 }
 
@@ -601,7 +619,8 @@ export function summarizeProfile(profileFile: string, bundleFile: string, top = 
     a.us += us;
     agg.set(key, a);
   }
-  const rows = [...agg.values()].sort((a, b) => b.us - a.us).slice(0, top).map((a) => ({ fn: a.fn, where: a.where, selfMs: a.us / 1000, share: a.us / total }));
+  const toRow = (a: { fn: string; where: string; us: number }): ProfileRow => ({ fn: a.fn, where: a.where, selfMs: a.us / 1000, share: a.us / total });
+  const rows = [...agg.values()].sort((a, b) => b.us - a.us).slice(0, top).map(toRow);
   // Inclusive time of the gateway's own functions (src/...): self time of every sample below them.
   const parent = new Map<number, number>();
   for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -621,7 +640,7 @@ export function summarizeProfile(profileFile: string, bundleFile: string, top = 
       inclusive.set(key, a);
     }
   }
-  const own = [...inclusive.values()].sort((a, b) => b.us - a.us).slice(0, 20).map((a) => ({ fn: a.fn, where: a.where, selfMs: a.us / 1000, share: a.us / total }));
+  const own = [...inclusive.values()].sort((a, b) => b.us - a.us).slice(0, 20).map(toRow);
   return { rows, own, totalMs: total / 1000 };
 }
 
