@@ -619,7 +619,8 @@ export function summarizeProfile(profileFile: string, bundleFile: string, top = 
     a.us += us;
     agg.set(key, a);
   }
-  const toRow = (a: { fn: string; where: string; us: number }): ProfileRow => ({ fn: a.fn, where: a.where, selfMs: a.us / 1000, share: a.us / total });
+  const toRow = (a: { fn: string; where: string; us: number }): ProfileRow =>
+    ({ fn: a.fn, where: a.where, selfMs: a.us / 1000, share: a.us / total });
   const rows = [...agg.values()].sort((a, b) => b.us - a.us).slice(0, top).map(toRow);
   // Inclusive time of the gateway's own functions (src/...): self time of every sample below them.
   const parent = new Map<number, number>();
