@@ -10,13 +10,14 @@ import * as net from 'net';
 import { Readable } from 'stream';
 import { AccessLog, noAccessLog } from './access-log';
 import { FailureKind, UpstreamError, classifyUpstreamError, failureStatus, grpcStatusForHttp } from './errors';
+import { FAST_H1_AVAILABLE, requestHead } from './fast-h1';
 import { CorsConfig, corsPreflightHeaders, corsResponseHeaders, isPreflight, modifyPath, redirectLocation, splitHostPort } from './filters';
 import { forward } from './forward';
-import { HeaderList, applyHeaderModifier, cloneHeaders, headerList, setForwarded, stripHopByHop, toOutgoing } from './headers';
+import { HOP_BY_HOP, HeaderList, applyHeaderModifier, cloneHeaders, headerList, setForwarded, stripHopByHop, toOutgoing } from './headers';
 import { GatewayMetrics } from './metrics';
 import { Mirror } from './mirror';
 import { answerRefusal, screenRequest } from './request-guard';
-import { AttemptResponse, Endpoint, UpstreamPools } from './upstream';
+import { AttemptResponse, Endpoint, UpstreamPools, endpointKey } from './upstream';
 import type { CompiledBackend, CompiledFilter, CompiledRule, CompiledTable, Decision, HeaderModifier, RouteRequest } from '../engine/model';
 
 /** What the proxy needs from the engine (the router and the balancer). */
@@ -83,9 +84,23 @@ interface Plan {
 }
 
 const GRPC_PATH = /^\/([^/]+)\/([^/]+)$/;
+const HOP_BY_HOP_SET = new Set(HOP_BY_HOP);
+
+/** [name, value, name, value] -> [[name, values], ...], names lowercase. */
+function rawPairs(raw: readonly string[]): [string, string[]][] {
+  const out = new Map<string, string[]>();
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    const list = out.get(name);
+    if (list) list.push(raw[i + 1]);
+    else out.set(name, [raw[i + 1]]);
+  }
+  return [...out];
+}
 
 export class ProxyHandler {
   private active = 0;
+  private rotation = 0;
   private readonly maxBuffer: number;
 
   constructor(private readonly deps: ProxyDeps) {
@@ -205,6 +220,12 @@ export class ProxyHandler {
     const grpcRoute = rule.routeKind === 'GRPCRoute';
     const protocol = grpcRoute || target.protocol === 'h2c' ? 'h2c' : 'http1';
 
+    // The common exchange (HTTP/1.1 in and out, no body, no retry, mirror or timeout) takes the lean client.
+    if (protocol === 'http1' && FAST_H1_AVAILABLE && req.httpVersionMajor === 1 && !ex.grpc && rule.retry === undefined
+      && plan.mirrors.length === 0 && rule.timeouts === undefined && !req.headers['transfer-encoding'] && !(Number(req.headers['content-length']) > 0)) {
+      return this.fastForward(req as http.IncomingMessage, res as http.ServerResponse, ex, plan, target.endpoints, fullPath);
+    }
+
     // Deadlines: timeouts.request for the whole exchange, grpc-timeout from the client.
     const controller = new AbortController();
     let upstream: AttemptResponse | undefined;
@@ -302,6 +323,90 @@ export class ProxyHandler {
     ex.upstream = upstream.address;
     this.respond(req, res, ex, upstream, plan, clearTimers);
     return undefined;
+  }
+
+  /** Forwards through the lean HTTP/1.1 client (see fast-h1.ts) and streams the answer to the client. */
+  private fastForward(req: http.IncomingMessage, res: http.ServerResponse, ex: Exchange, plan: Plan,
+    endpoints: readonly { readonly host: string; readonly port: number }[], path: string): void {
+    const ep = endpoints.length === 1 ? endpoints[0] : endpoints[this.rotation++ % endpoints.length];
+    const key = endpointKey(ep);
+    // As the general path: a POST, PUT or PATCH without body says so.
+    if ((ex.method === 'POST' || ex.method === 'PUT' || ex.method === 'PATCH') && !plan.headers.has('content-length')) plan.headers.set('content-length', ['0']);
+    let head: string;
+    try {
+      head = requestHead(ex.method, path, plan.authority, plan.headers);
+    } catch {
+      // A header value a filter made unwritable: as when node:http refuses it on the general path.
+      this.deps.metrics.upstreamErrors.inc({ kind: 'upstream-reset' });
+      return this.failure(req, res, ex, 'upstream-reset', true);
+    }
+    let chunked = true;
+    let ended = false;
+    const exchange = this.deps.pools.h1.send(key, ep.host, ep.port, head, {
+      head: (status, raw) => {
+        ex.upstream = key;
+        const out: Record<string, string | string[]> = {};
+        let named: string[] | undefined;
+        for (let i = 0; i < raw.length; i += 2) {
+          const name = raw[i].toLowerCase();
+          if (name === 'connection') (named ??= []).push(...raw[i + 1].split(',').map((t) => t.trim().toLowerCase()));
+          if (HOP_BY_HOP_SET.has(name)) continue;
+          const prev = out[name];
+          if (prev === undefined) out[name] = raw[i + 1];
+          else if (typeof prev === 'string') out[name] = [prev, raw[i + 1]];
+          else prev.push(raw[i + 1]);
+        }
+        if (named) for (const n of named) delete out[n];
+        let headers = out;
+        if (plan.responseModifiers.length > 0 || plan.cors) {
+          const list = headerList(out);
+          for (const m of plan.responseModifiers) applyHeaderModifier(list, m);
+          if (plan.cors) for (const [k, v] of Object.entries(corsResponseHeaders(plan.cors, plan.headers))) list.set(k, [v]);
+          headers = toOutgoing(list);
+        }
+        const grpcStatus = headers['grpc-status'];
+        if (grpcStatus !== undefined) ex.grpcStatus = Number(Array.isArray(grpcStatus) ? grpcStatus[0] : grpcStatus);
+        chunked = headers['content-length'] === undefined;
+        try {
+          res.writeHead(status, headers);
+        } catch {
+          exchange.abort();
+          this.failure(req, res, ex, 'upstream-protocol', true);
+        }
+      },
+      data: (chunk) => {
+        ex.bytes += chunk.length;
+        if (res.destroyed) return true;
+        const more = res.write(chunk);
+        if (!more) res.once('drain', () => exchange.resume());
+        return more;
+      },
+      end: (trailers) => {
+        ended = true;
+        if (trailers && trailers.length > 0 && chunked) {
+          const t = headerList(Object.fromEntries(rawPairs(trailers)));
+          const status = t.get('grpc-status')?.[0];
+          if (status !== undefined) ex.grpcStatus = Number(status);
+          res.addTrailers(toOutgoing(t));
+        }
+        res.end();
+      },
+      error: (err, afterHead) => {
+        ended = true;
+        this.deps.metrics.upstreamErrors.inc({ kind: err.kind });
+        if (afterHead || res.headersSent) {
+          if (res.writableEnded) return;
+          ex.error = 'upstream-reset';
+          res.destroy();
+          return;
+        }
+        if (res.destroyed || res.writableEnded) return;
+        this.failure(req, res, ex, err.kind, true);
+      },
+    }, ex.method === 'HEAD');
+    res.once('close', () => {
+      if (!ended) exchange.abort();
+    });
   }
 
   /** Applies filters in order; returns a response to send instead of forwarding, if one is due. */

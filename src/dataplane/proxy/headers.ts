@@ -37,7 +37,7 @@ export function first(headers: HeaderList, name: string): string | undefined {
   return headers.get(name.toLowerCase())?.[0];
 }
 
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization', 'http2-settings'];
+export const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization', 'http2-settings'];
 
 export interface StripOptions {
   /** Keep `TE: trailers` (gRPC requires it end to end). */

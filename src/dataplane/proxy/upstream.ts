@@ -6,6 +6,7 @@ import * as http from 'http';
 import * as http2 from 'http2';
 import { Readable } from 'stream';
 import { UpstreamError, classifyUpstreamError } from './errors';
+import { H1Pool } from './fast-h1';
 import { HeaderList, headerList, toOutgoing } from './headers';
 
 export interface Endpoint {
@@ -63,6 +64,8 @@ export interface PoolOptions {
 }
 
 export class UpstreamPools {
+  /** The lean HTTP/1.1 client of the common exchange (see fast-h1.ts). */
+  readonly h1: H1Pool;
   private readonly agents = new Map<string, http.Agent>();
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
   private readonly options: Required<PoolOptions>;
@@ -73,6 +76,7 @@ export class UpstreamPools {
       idleTimeoutMs: options.idleTimeoutMs ?? 4_000,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     };
+    this.h1 = new H1Pool({ maxIdle: this.options.maxFreeSockets, idleTimeoutMs: this.options.idleTimeoutMs });
   }
 
   /** The keep-alive agent of an endpoint (created on first use). */
@@ -226,7 +230,9 @@ export class UpstreamPools {
 
   /** Number of endpoints with a pool (HTTP/1.1 agents plus HTTP/2 sessions). */
   get size(): number {
-    return this.agents.size + this.sessions.size;
+    let h1Only = 0;
+    for (const key of this.h1.endpoints()) if (!this.agents.has(key)) h1Only++;
+    return this.agents.size + h1Only + this.sessions.size;
   }
 
   /**
@@ -234,6 +240,7 @@ export class UpstreamPools {
    * HTTP/2 sessions close gracefully, idle HTTP/1.1 sockets expire by their idle timeout.
    */
   retain(keep: ReadonlySet<string>): void {
+    this.h1.retain(keep);
     for (const key of [...this.agents.keys()]) if (!keep.has(key)) this.agents.delete(key);
     for (const [key, session] of [...this.sessions]) {
       if (!keep.has(key)) {
@@ -245,6 +252,7 @@ export class UpstreamPools {
 
   /** Closes every pooled connection. */
   close(): void {
+    this.h1.close();
     for (const agent of this.agents.values()) agent.destroy();
     this.agents.clear();
     for (const session of this.sessions.values()) session.destroy();
