@@ -187,17 +187,27 @@ export interface RouteEntry {
 
 const PATH_TYPE_RANK: Record<string, number> = { Exact: 3, RegularExpression: 2, PathPrefix: 1 };
 
+/** What a rule does with the requests it matches (everything but its matches), normalized. */
+function ruleAction(rule: any, ns: string | undefined): any {
+  const { matches: _matches, filters, backendRefs, ...rest } = rule;
+  return compact({
+    ...rest,
+    filters: filters === undefined || filters.length === 0 ? undefined : filters.map((f: any) => normalizeFilter(f, ns)),
+    backendRefs: bag((backendRefs ?? []).map((b: any) => normalizeBackendRef(b, ns))),
+  });
+}
+
+/** A rule's matches; a rule without matches has one match-everything entry. */
+function effectiveMatches(rule: any): any[] {
+  return rule.matches === undefined || rule.matches.length === 0 ? [{}] : rule.matches;
+}
+
 function httpEntries(route: KubeObject): RouteEntry[] {
   const ns = route.metadata?.namespace;
   const entries: RouteEntry[] = [];
   (route.spec?.rules ?? []).forEach((rule: any, ruleIndex: number) => {
-    const { matches, filters, backendRefs, ...rest } = rule;
-    const action = compact({
-      ...rest,
-      filters: filters === undefined || filters.length === 0 ? undefined : filters.map((f: any) => normalizeFilter(f, ns)),
-      backendRefs: bag((backendRefs ?? []).map((b: any) => normalizeBackendRef(b, ns))),
-    });
-    const effective: any[] = matches === undefined || matches.length === 0 ? [{}] : matches;
+    const action = ruleAction(rule, ns);
+    const effective = effectiveMatches(rule);
     effective.forEach((m: any, matchIndex: number) => {
       const match = compact({
         path: { type: m.path?.type ?? 'PathPrefix', value: m.path?.value ?? '/' },
@@ -229,13 +239,8 @@ function grpcEntries(route: KubeObject): RouteEntry[] {
   const ns = route.metadata?.namespace;
   const entries: RouteEntry[] = [];
   (route.spec?.rules ?? []).forEach((rule: any, ruleIndex: number) => {
-    const { matches, filters, backendRefs, ...rest } = rule;
-    const action = compact({
-      ...rest,
-      filters: filters === undefined || filters.length === 0 ? undefined : filters.map((f: any) => normalizeFilter(f, ns)),
-      backendRefs: bag((backendRefs ?? []).map((b: any) => normalizeBackendRef(b, ns))),
-    });
-    const effective: any[] = matches === undefined || matches.length === 0 ? [{}] : matches;
+    const action = ruleAction(rule, ns);
+    const effective = effectiveMatches(rule);
     effective.forEach((m: any, matchIndex: number) => {
       const method = m.method === undefined ? undefined : compact({
         type: m.method.type ?? 'Exact',
