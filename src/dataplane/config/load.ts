@@ -109,40 +109,86 @@ export function loadDocuments(paths: readonly string[]): SourceDocument[] {
 /**
  * Parses multi-document YAML (JSON is YAML too). Empty documents are skipped; a `kind: List` document
  * contributes its items. Throws ConfigError naming the document and line of the first syntax error.
+ *
+ * Documents are composed one at a time and only their plain values are kept: the YAML syntax tree of a
+ * document is many times the size of its value, so it is dropped as soon as the value is taken. Field
+ * lines are found again when a message asks for one (see `DocumentLines`).
  */
 export function parseDocuments(text: string, file: string): SourceDocument[] {
   const out: SourceDocument[] = [];
+  // The same parser, composer and options as YAML.parseAllDocuments, read document by document.
   const lineCounter = new YAML.LineCounter();
-  const all = Array.from(YAML.parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: true }) as Iterable<YAML.Document.Parsed>);
-  all.forEach((doc, i) => {
-    const document = i + 1;
+  const options = { lineCounter, uniqueKeys: true, prettyErrors: true };
+  const composer = new YAML.Composer(options);
+  const tokens = new YAML.Parser(lineCounter.addNewLine).parse(text);
+  let document = 0;
+  for (const doc of composer.compose(tokens) as Iterable<YAML.Document.Parsed>) {
+    document++;
     const err = doc.errors[0];
     if (err) {
-      const line = err.linePos?.[0]?.line;
+      // YAML.parseAllDocuments would prettify the error: the same line, from the same line counter.
+      const line = err.pos[0] === -1 ? undefined : lineCounter.linePos(err.pos[0]).line;
       throw new ConfigError(`invalid YAML: ${firstLine(err.message)}`, { file, document, line });
     }
-    if (doc.contents === null || doc.contents === undefined) return;
+    if (doc.contents === null || doc.contents === undefined) continue;
     let object: any;
     try {
       object = doc.toJS({ maxAliasCount: 100 });
     } catch (e: any) {
       throw new ConfigError(`invalid YAML: ${firstLine(e.message)}`, { file, document });
     }
-    if (object === null || object === undefined) return;
-    const lineOf = (field: FieldPath): number | undefined => {
-      const node: any = field.length === 0 ? doc.contents : doc.getIn(field as any[], true);
-      const offset = node?.range?.[0];
-      return typeof offset === 'number' ? lineCounter.linePos(offset).line : undefined;
-    };
+    if (object === null || object === undefined) continue;
+    const lines = new DocumentLines(text, doc, lineCounter);
     if (object && typeof object === 'object' && !Array.isArray(object) && object.kind === 'List' && Array.isArray(object.items)) {
       object.items.forEach((item: any, j: number) => {
-        out.push({ file, document, object: item, lineOf: (field) => lineOf(['items', j, ...field]) });
+        out.push({ file, document, object: item, lineOf: (field) => lines.lineOf(['items', j, ...field]) });
       });
-      return;
+      continue;
     }
-    out.push({ file, document, object, lineOf });
-  });
+    out.push({ file, document, object, lineOf: (field) => lines.lineOf(field) });
+  }
   return out;
+}
+
+/**
+ * The lines of one document's fields, without keeping its syntax tree: the document's text (from the
+ * start of its first line to its end, `---` and `...` included) is parsed again on the first question,
+ * which only a message asks. The text is a slice of the file's text, read at the same columns, so its
+ * nodes have the same offsets relative to the slice start as in the whole file. The YAML version a
+ * `%YAML` directive gave the document is kept (directives do not change where nodes are, but 1.1 reads
+ * some keys differently).
+ */
+class DocumentLines {
+  private readonly start: number;
+  private readonly end: number;
+  /** 1-based line of `start` in the file. */
+  private readonly firstLine: number;
+  private readonly version?: '1.1';
+  private parsed?: { readonly doc?: YAML.Document.Parsed; readonly lineCounter: YAML.LineCounter };
+
+  constructor(private readonly text: string, doc: YAML.Document.Parsed, lineCounter: YAML.LineCounter) {
+    this.start = text.lastIndexOf('\n', doc.range[0] - 1) + 1;
+    this.end = doc.range[2];
+    this.firstLine = lineCounter.linePos(this.start).line;
+    if (doc.directives.yaml.version === '1.1') this.version = '1.1';
+  }
+
+  /** Where a field of the document starts (1-based line), when known. */
+  public lineOf(field: FieldPath): number | undefined {
+    const { doc, lineCounter } = this.parsed ??= this.parse();
+    if (!doc) return undefined;
+    const node: any = field.length === 0 ? doc.contents : doc.getIn(field as any[], true);
+    const offset = node?.range?.[0];
+    return typeof offset === 'number' ? this.firstLine + lineCounter.linePos(offset).line - 1 : undefined;
+  }
+
+  private parse(): { doc?: YAML.Document.Parsed; lineCounter: YAML.LineCounter } {
+    const lineCounter = new YAML.LineCounter();
+    const [doc] = YAML.parseAllDocuments(this.text.slice(this.start, this.end), {
+      lineCounter, uniqueKeys: true, prettyErrors: true, ...(this.version ? { version: this.version } : {}),
+    }) as YAML.Document.Parsed[];
+    return { doc, lineCounter };
+  }
 }
 
 function firstLine(message: string): string {

@@ -107,6 +107,11 @@ class Compiler {
   private readonly services = new Map<string, ServiceInfo>();
   /** ReferenceGrants by their namespace (the namespace of the referenced objects). */
   private readonly grants = new Map<string, Obj[]>();
+  /** Strings of the table by value (see `own`). */
+  private readonly strings = new Map<string, string>();
+  /** Equal backend refs and targets of the table, one object each (see `shared`). */
+  private readonly refs = new Map<string, BackendRefKey>();
+  private readonly targets = new Map<string, NonNullable<CompiledBackend['target']>>();
 
   constructor(private readonly docs: readonly SourceDocument[], private readonly options: CompileOptions) {}
 
@@ -184,8 +189,8 @@ class Compiler {
       if (meta.namespace !== undefined && typeof meta.namespace !== 'string') {
         throw this.error(doc, ['metadata', 'namespace'], 'metadata.namespace must be a string');
       }
-      const namespace = kind === 'Namespace' ? '' : (meta.namespace || 'default');
-      const obj: Obj = { doc, kind, namespace, name: meta.name, object: o };
+      const namespace = kind === 'Namespace' ? '' : this.own(meta.namespace || 'default');
+      const obj: Obj = { doc, kind, namespace, name: this.own(meta.name), object: o };
       if (!this.byKind.has(kind)) this.byKind.set(kind, new Map());
       const map = this.byKind.get(kind)!;
       const key = kind === 'Namespace' ? meta.name : `${namespace}/${meta.name}`;
@@ -357,7 +362,7 @@ class Compiler {
       }
       const read = (key: string): string | undefined => {
         const s = secret.object.stringData?.[key];
-        if (typeof s === 'string') return s;
+        if (typeof s === 'string') return this.own(s);
         const d = secret.object.data?.[key];
         if (typeof d === 'string') return Buffer.from(d, 'base64').toString('utf8');
         return undefined;
@@ -423,16 +428,17 @@ class Compiler {
       if (Number.isNaN(created)) throw this.error(obj.doc, ['metadata', 'creationTimestamp'], `not an RFC 3339 time: ${JSON.stringify(ts)}`);
     }
     const rulesRaw = this.array(obj, ['spec', 'rules']);
-    const rules = (rulesRaw.length === 0 ? [{}] : rulesRaw).map((r, i) => this.readRule(obj, kind, r, i, created));
+    const source = formatLocation(obj.doc.file, obj.doc.document);
+    const rules = (rulesRaw.length === 0 ? [{}] : rulesRaw).map((r, i) => this.readRule(obj, kind, r, i, created, source));
     return { obj, kind, hostnames, created, rules };
   }
 
-  private readRule(obj: Obj, kind: 'HTTPRoute' | 'GRPCRoute', r: any, index: number, created: number | undefined): CompiledRule {
+  private readRule(obj: Obj, kind: 'HTTPRoute' | 'GRPCRoute', r: any, index: number, created: number | undefined, source: string): CompiledRule {
     const at: FieldPath = ['spec', 'rules', index];
     if (r === null || typeof r !== 'object') throw this.error(obj.doc, at, 'a rule must be an object');
     const matchesRaw = this.array(obj, [...at, 'matches']);
     const matches = matchesRaw.length === 0
-      ? [kind === 'HTTPRoute' ? { index: 0, path: { type: 'PathPrefix' as const, value: '/' }, headers: [], queryParams: [] } : { index: 0, headers: [], queryParams: [] }]
+      ? [kind === 'HTTPRoute' ? { index: 0, path: { type: 'PathPrefix' as const, value: '/' }, headers: NONE, queryParams: NONE } : { index: 0, headers: NONE, queryParams: NONE }]
       : matchesRaw.map((m, i) => (kind === 'HTTPRoute' ? this.readHttpMatch(obj, [...at, 'matches', i], m, i) : this.readGrpcMatch(obj, [...at, 'matches', i], m, i)));
     const filters = this.readFilters(obj, kind, [...at, 'filters'], r.filters);
     const backends = this.array(obj, [...at, 'backendRefs']).map((b, i) => this.readBackend(obj, kind, [...at, 'backendRefs', i], b, true));
@@ -469,7 +475,7 @@ class Compiler {
       ...(created !== undefined ? { routeCreated: created } : {}),
       index,
       ...(name !== undefined ? { name } : {}),
-      source: formatLocation(obj.doc.file, obj.doc.document),
+      source,
       matches,
       filters,
       backends,
@@ -480,7 +486,7 @@ class Compiler {
     };
   }
 
-  private readValueMatches(obj: Obj, at: FieldPath, raw: unknown, lowerNames: boolean): ValueMatch[] {
+  private readValueMatches(obj: Obj, at: FieldPath, raw: unknown, lowerNames: boolean): readonly ValueMatch[] {
     const out: ValueMatch[] = [];
     const seen = new Set<string>();
     this.array(obj, at, raw).forEach((item, i) => {
@@ -495,9 +501,9 @@ class Compiler {
       // The spec: only the first entry with an equivalent name is considered.
       if (seen.has(name)) return;
       seen.add(name);
-      out.push({ name, type, value });
+      out.push({ name: this.own(name), type: type === 'Exact' ? 'Exact' : 'RegularExpression', value });
     });
-    return out;
+    return out.length > 0 ? out : NONE;
   }
 
   private readHttpMatch(obj: Obj, at: FieldPath, m: any, index: number): CompiledMatch {
@@ -520,7 +526,7 @@ class Compiler {
     const method = this.str(obj, [...at, 'method'], m.method, false);
     return {
       index,
-      path: { type, value: normalized ?? value },
+      path: { type: PATH_TYPES[type as keyof typeof PATH_TYPES], value: normalized ?? value },
       ...(method !== undefined ? { method } : {}),
       headers: this.readValueMatches(obj, [...at, 'headers'], m.headers, true),
       queryParams: this.readValueMatches(obj, [...at, 'queryParams'], m.queryParams, false),
@@ -544,7 +550,7 @@ class Compiler {
         grpc = { type, ...(service !== undefined ? { service } : {}), ...(method !== undefined ? { method } : {}) };
       }
     }
-    return { index, headers: this.readValueMatches(obj, [...at, 'headers'], m.headers, true), queryParams: [], ...(grpc ? { grpc } : {}) };
+    return { index, headers: this.readValueMatches(obj, [...at, 'headers'], m.headers, true), queryParams: NONE, ...(grpc ? { grpc } : {}) };
   }
 
   private readHeaderModifier(obj: Obj, at: FieldPath, value: unknown): HeaderModifier {
@@ -565,8 +571,10 @@ class Compiler {
     throw this.error(obj.doc, [...at, 'type'], `unknown path modifier type "${raw.type}" (ReplaceFullPath, ReplacePrefixMatch)`);
   }
 
-  private readFilters(obj: Obj, kind: 'HTTPRoute' | 'GRPCRoute', at: FieldPath, raw: unknown): CompiledFilter[] {
-    return this.array(obj, at, raw).map((item, i): CompiledFilter => {
+  private readFilters(obj: Obj, kind: 'HTTPRoute' | 'GRPCRoute', at: FieldPath, raw: unknown): readonly CompiledFilter[] {
+    const items = this.array(obj, at, raw);
+    if (items.length === 0) return NONE;
+    return items.map((item, i): CompiledFilter => {
       const fat = [...at, i];
       const f = this.map(obj, fat, item);
       const type = this.str(obj, [...fat, 'type'], f.type, true)!;
@@ -641,21 +649,22 @@ class Compiler {
 
   private readBackend(obj: Obj, routeKind: string, at: FieldPath, b: any, weighted: boolean): CompiledBackend {
     if (b === null || typeof b !== 'object') throw this.error(obj.doc, at, 'a backendRef must be an object');
-    const ref: BackendRefKey = {
+    const ref = this.shared(this.refs, {
       group: this.str(obj, [...at, 'group'], b.group, false) ?? '',
       kind: this.str(obj, [...at, 'kind'], b.kind, false) ?? 'Service',
       namespace: this.str(obj, [...at, 'namespace'], b.namespace, false) ?? obj.namespace,
       name: this.str(obj, [...at, 'name'], b.name, true)!,
       ...(b.port !== undefined ? { port: this.int(obj, [...at, 'port'], b.port, true)! } : {}),
-    };
+    } satisfies BackendRefKey);
     const weight = weighted ? (this.int(obj, [...at, 'weight'], b.weight, false) ?? 1) : 1;
     if (weight < 0) throw this.error(obj.doc, [...at, 'weight'], `weight ${weight} must be 0 or more`);
-    const filters = weighted ? this.readFilters(obj, routeKind as 'HTTPRoute' | 'GRPCRoute', [...at, 'filters'], b.filters) : [];
-    const base = { weight, ref, filters };
+    const filters = weighted ? this.readFilters(obj, routeKind as 'HTTPRoute' | 'GRPCRoute', [...at, 'filters'], b.filters) : NONE;
+    // Both outcomes are built as literals with a fixed key order (a spread copy gets a hidden class of its own).
     const invalid = (reason: NonNullable<CompiledBackend['invalid']>['reason'], message: string): CompiledBackend => {
       this.warn(obj.doc, at, message);
-      return { ...base, invalid: { reason, message } };
+      return { weight, ref, filters, invalid: { reason, message } };
     };
+    const valid = (target: NonNullable<CompiledBackend['target']>): CompiledBackend => ({ weight, ref, filters, target: this.shared(this.targets, target) });
     const refText = `${ref.namespace}/${ref.name}${ref.port !== undefined ? `:${ref.port}` : ''}`;
     if (ref.group !== '' || ref.kind !== 'Service') {
       return invalid('InvalidKind', `backendRef kind ${ref.group ? `${ref.group}/` : ''}${ref.kind} is not supported (only core Service) (InvalidKind)`);
@@ -669,7 +678,7 @@ class Compiler {
     const protocol = svcPort?.appProtocol === 'kubernetes.io/h2c' ? 'h2c' : svcPort?.appProtocol === 'kubernetes.io/ws' ? 'ws' : 'http1';
     const map = this.options.backends;
     const mapped = map?.get(`${ref.namespace}/${ref.name}:${ref.port}`);
-    if (mapped && mapped.length > 0) return { ...base, target: { endpoints: mapped.map((e) => ({ host: e.host, port: e.port })), protocol } };
+    if (mapped && mapped.length > 0) return valid({ endpoints: mapped.map((e) => ({ host: e.host, port: e.port })), protocol });
     const dns = this.options.resolveByDns ?? map === undefined;
     if (!svc && (map !== undefined || this.services.size > 0)) {
       return invalid('BackendNotFound', `backendRef to Service ${refText}: the Service is not in the input${map ? ' and not in --backends' : ''} (BackendNotFound)`);
@@ -678,7 +687,7 @@ class Compiler {
       return invalid('UnresolvedBackend', `backendRef to Service ${refText}: the Service has no port ${ref.port} (UnresolvedBackend)`);
     }
     if (!dns) return invalid('UnresolvedBackend', `backendRef to Service ${refText} has no endpoints in --backends (UnresolvedBackend)`);
-    return { ...base, target: { endpoints: [{ host: `${ref.name}.${ref.namespace}.svc`, port: ref.port }], protocol } };
+    return valid({ endpoints: [{ host: `${ref.name}.${ref.namespace}.svc`, port: ref.port }], protocol });
   }
 
   /** Whether a ReferenceGrant in `toNs` permits (fromGroup, fromKind, fromNs) -> (toGroup, toKind, name). */
@@ -813,6 +822,28 @@ class Compiler {
       return undefined;
     }
     if (typeof value !== 'string') throw this.error(obj.doc, at, `must be a string, got ${typeName(value)}`);
+    return this.own(value);
+  }
+
+  /**
+   * One copy per distinct string value, and a copy of its own: a string the YAML reader cut out of an
+   * input file can share that file's whole text, which the table would then keep alive.
+   */
+  private own(s: string): string {
+    let out = this.strings.get(s);
+    if (out === undefined) {
+      out = ownCopy(s);
+      this.strings.set(out, out);
+    }
+    return out;
+  }
+
+  /** One object per distinct (JSON-equal) value: rules naming the same backend share its ref and target. */
+  private shared<T>(pool: Map<string, T>, value: T): T {
+    const key = JSON.stringify(value);
+    const known = pool.get(key);
+    if (known !== undefined) return known;
+    pool.set(key, value);
     return value;
   }
 
@@ -848,6 +879,17 @@ class Compiler {
     for (const [k, val] of Object.entries(v as object)) out[k] = String(val);
     return out;
   }
+}
+
+/** Empty lists of the table share one frozen array. */
+const NONE: readonly never[] = Object.freeze([]);
+
+/** Path match types as constants (the parsed input holds a string per occurrence). */
+const PATH_TYPES = { Exact: 'Exact', PathPrefix: 'PathPrefix', RegularExpression: 'RegularExpression' } as const;
+
+/** A flat copy of `s` that does not share the characters of another string. */
+function ownCopy(s: string): string {
+  return JSON.parse(JSON.stringify(s));
 }
 
 function safeLine(doc: SourceDocument, field: FieldPath): number | undefined {

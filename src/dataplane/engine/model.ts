@@ -17,7 +17,11 @@ export interface ConfigWarning {
 /** `namespace/name` of an object. */
 export type ObjectKey = string;
 
-/** The whole compiled configuration. Immutable once built; a reload builds a new table. */
+/**
+ * The whole compiled configuration. Immutable once built; a reload builds a new table. Equal parts are
+ * shared to keep large tables small: rules naming the same backend share its `ref` and `target`
+ * objects, and empty lists are one frozen array.
+ */
 export interface CompiledTable {
   /** `CompileOptions.generation`, else a per-process counter that increases on every successful compile (first 1). */
   readonly generation: number;

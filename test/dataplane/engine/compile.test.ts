@@ -127,6 +127,27 @@ describe('backend resolution', () => {
     expect(rule.backends.slice(1).map((b) => b.invalid?.reason)).toEqual(['UnresolvedBackend', 'BackendNotFound']);
   });
 
+  test('rules naming the same backend share one ref and one target; other backends keep their own', () => {
+    // GIVEN two routes with rules to api:80 and one rule to web:80
+    const backends = new Map([['default/api:80', [{ host: '127.0.0.1', port: 3000 }]], ['default/web:80', [{ host: '127.0.0.1', port: 3001 }]]]);
+    const objects = [gateway(), httpRoute('a', { rules: [ruleTo('api'), ruleTo('web')] }), httpRoute('b', { rules: [ruleTo('api', [{ path: { value: '/b' } }])] })];
+
+    // WHEN
+    const [a, b] = compile(docs(objects), { backends }).gateways[0].ports[0].listeners[0].routes;
+
+    // THEN
+    const [api1, web] = a.rules.map((r) => r.backends[0]);
+    const api2 = b.rules[0].backends[0];
+    expect(api2.ref).toBe(api1.ref);
+    expect(api2.target).toBe(api1.target);
+    expect(api1.target).toStrictEqual({ endpoints: [{ host: '127.0.0.1', port: 3000 }], protocol: 'http1' });
+    expect(web.ref).not.toBe(api1.ref);
+    expect(web.target).toStrictEqual({ endpoints: [{ host: '127.0.0.1', port: 3001 }], protocol: 'http1' });
+    // empty lists are shared and cannot be changed
+    expect(api1.filters).toStrictEqual([]);
+    expect(Object.isFrozen(api1.filters) && Object.isFrozen(b.rules[0].matches[0].headers)).toBe(true);
+  });
+
   test('appProtocol of the Service port selects h2c or ws', () => {
     const s = svc('api', 'default', [{ port: 80 }, { port: 81, appProtocol: 'kubernetes.io/h2c' }, { port: 82, appProtocol: 'kubernetes.io/ws' }]);
     const rule = ruleOf([s, httpRoute('r', { rules: [{ backendRefs: [80, 81, 82].map((port) => ({ name: 'api', port })) }] })]);
