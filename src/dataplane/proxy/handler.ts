@@ -13,6 +13,7 @@ import { FailureKind, UpstreamError, classifyUpstreamError, failureStatus, grpcS
 import { FAST_H1_AVAILABLE, requestHead } from './fast-h1';
 import { CorsConfig, corsPreflightHeaders, corsResponseHeaders, isPreflight, modifyPath, redirectLocation, splitHostPort } from './filters';
 import { forward } from './forward';
+import { LeanResponse, isLeanRequest } from './h1-lean';
 import { HOP_BY_HOP, HeaderList, applyHeaderModifier, cloneHeaders, headerList, setForwarded, stripHopByHop, toOutgoing } from './headers';
 import { GatewayMetrics } from './metrics';
 import { Mirror } from './mirror';
@@ -101,6 +102,7 @@ function rawPairs(raw: readonly string[]): [string, string[]][] {
 export class ProxyHandler {
   private active = 0;
   private rotation = 0;
+  private readonly leanRules = new WeakMap<CompiledRule, boolean>();
   private readonly maxBuffer: number;
 
   constructor(private readonly deps: ProxyDeps) {
@@ -114,9 +116,20 @@ export class ProxyHandler {
 
   /** Handles one HTTP/1.1 or HTTP/2 request. */
   handle(binding: SocketBinding, req: ClientRequest, res: ClientResponse): void {
-    this.active++;
     const refused = screenRequest(req, { maxUriBytes: this.deps.maxUriBytes });
     const ex = this.exchange(binding, req);
+    let routeReq: RouteRequest | undefined;
+    let decision: Decision | undefined;
+    if (!refused) {
+      routeReq = this.routeRequest(binding, req, ex);
+      decision = this.deps.engine.route(this.deps.table(), routeReq);
+      // The lean HTTP/1.1 server answers only what the lean client forwards; the rest goes to Node's server.
+      if (isLeanRequest(req) && (ex.grpc || (decision.outcome === 'routed' && !this.leanServes(decision.rule)))) {
+        (res as unknown as LeanResponse).handOver();
+        return;
+      }
+    }
+    this.active++;
     let logged = false;
     const done = () => {
       if (logged) return;
@@ -133,9 +146,24 @@ export class ProxyHandler {
       ex.error = refused.kind;
       return answerRefusal(res, refused);
     }
-    this.run(binding, req, res, ex).catch((err) => {
+    this.run(binding, req, res, ex, routeReq!, decision!).catch((err) => {
       this.failure(req, res, ex, err instanceof UpstreamError ? err.kind : 'internal');
     });
+  }
+
+  /**
+   * Whether every request a rule routes takes the lean client (HTTP/1.1 backends, no retry, timeout or
+   * mirror) or is answered by the gateway itself: what a request of the lean server may be routed to.
+   */
+  private leanServes(rule: CompiledRule): boolean {
+    let ok = this.leanRules.get(rule);
+    if (ok === undefined) {
+      const mirrors = (filters: readonly CompiledFilter[]) => filters.some((f) => f.type === 'RequestMirror');
+      ok = FAST_H1_AVAILABLE && rule.routeKind === 'HTTPRoute' && rule.retry === undefined && rule.timeouts === undefined && !mirrors(rule.filters)
+        && rule.backends.every((b) => !mirrors(b.filters) && b.target?.protocol !== 'h2c');
+      this.leanRules.set(rule, ok);
+    }
+    return ok;
   }
 
   private exchange(binding: SocketBinding, req: ClientRequest): Exchange {
@@ -179,10 +207,8 @@ export class ProxyHandler {
     };
   }
 
-  private async run(binding: SocketBinding, req: ClientRequest, res: ClientResponse, ex: Exchange): Promise<void> {
-    const table = this.deps.table();
-    const routeReq = this.routeRequest(binding, req, ex);
-    const decision = this.deps.engine.route(table, routeReq);
+  private async run(binding: SocketBinding, req: ClientRequest, res: ClientResponse, ex: Exchange,
+    routeReq: RouteRequest, decision: Decision): Promise<void> {
     ex.listener = decision.listener?.name;
     if (decision.outcome === 'not-found') return this.failure(req, res, ex, 'no-route');
     if (decision.outcome === 'misdirected') return this.failure(req, res, ex, 'misdirected');
@@ -225,6 +251,9 @@ export class ProxyHandler {
       && plan.mirrors.length === 0 && rule.timeouts === undefined && !req.headers['transfer-encoding'] && !(Number(req.headers['content-length']) > 0)) {
       return this.fastForward(req as http.IncomingMessage, res as http.ServerResponse, ex, plan, target.endpoints, fullPath);
     }
+
+    // leanServes() sends every other request of the lean server to Node's server.
+    if (isLeanRequest(req)) throw new Error('internal: a request of the lean HTTP/1.1 server reached the general pipeline');
 
     // Deadlines: timeouts.request for the whole exchange, grpc-timeout from the client.
     const controller = new AbortController();
@@ -342,9 +371,16 @@ export class ProxyHandler {
     }
     let chunked = true;
     let ended = false;
+    // The lean server's response writes the backend's head as it came (llhttp checked it).
+    const lean = (res as unknown) instanceof LeanResponse ? res as unknown as LeanResponse : undefined;
     const exchange = this.deps.pools.h1.send(key, ep.host, ep.port, head, {
       head: (status, raw) => {
         ex.upstream = key;
+        if (lean && plan.responseModifiers.length === 0 && !plan.cors) {
+          const grpcStatus = lean.writeUpstreamHead(status, raw);
+          if (grpcStatus !== undefined) ex.grpcStatus = Number(grpcStatus);
+          return;
+        }
         const out: Record<string, string | string[]> = {};
         let named: string[] | undefined;
         for (let i = 0; i < raw.length; i += 2) {
@@ -383,7 +419,7 @@ export class ProxyHandler {
       },
       end: (trailers) => {
         ended = true;
-        if (trailers && trailers.length > 0 && chunked) {
+        if (trailers && trailers.length > 0 && (chunked || lean)) {
           const t = headerList(Object.fromEntries(rawPairs(trailers)));
           const status = t.get('grpc-status')?.[0];
           if (status !== undefined) ex.grpcStatus = Number(status);
@@ -549,9 +585,7 @@ export class ProxyHandler {
 
   private record(ex: Exchange, status: number): void {
     const durationMs = performance.now() - ex.started;
-    const code = String(status);
-    this.deps.metrics.requests.inc({ gateway: ex.binding.gateway, route: ex.route ?? '', rule: ex.rule ?? '', backend: ex.backend ?? '', code });
-    this.deps.metrics.duration.observe({ gateway: ex.binding.gateway, route: ex.route ?? '', code }, durationMs / 1000);
+    this.deps.metrics.recordRequest(ex.binding.gateway, ex.route ?? '', ex.rule ?? '', ex.backend ?? '', String(status), durationMs / 1000);
     if (this.deps.accessLog === noAccessLog) return; // --no-access-log: no entry to build
     this.deps.accessLog({
       time: new Date().toISOString(),

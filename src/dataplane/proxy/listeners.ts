@@ -9,6 +9,7 @@ import * as http from 'http';
 import * as http2 from 'http2';
 import * as net from 'net';
 import * as tls from 'tls';
+import { LEAN_H1_AVAILABLE, LeanServer, isLeanRequest } from './h1-lean';
 import { SocketBinding } from './handler';
 import {
   ConnectionLimiter, ConnectionLimits, DEFAULT_LIMITS, Http1Pipeline, answerClientError, answerConnect, applyH1Timeouts,
@@ -45,6 +46,11 @@ export interface ListenOptions {
   readonly handlers: ListenerHandlers;
   /** Client connections idle longer than this are closed. Default 60 s. */
   readonly idleTimeoutMs?: number;
+  /**
+   * Cleartext HTTP/1.1: read common requests with the lean server (h1-lean.ts) and hand the others to
+   * Node's `http` server; false = Node's server for every request. Default true.
+   */
+  readonly leanHttp1?: boolean;
   /** Parser, header timeout and HTTP/2 limits. Default DEFAULT_LIMITS. */
   readonly limits?: ConnectionLimits;
   /** Shared count of client connections (every listener of a process); none = unlimited. */
@@ -96,6 +102,11 @@ class ConnectionTracker {
           if (this.draining) h1.setHeader('connection', 'close');
           this.h1Responses.add(h1);
           h1.once('close', () => this.h1Responses.delete(h1));
+          if (isLeanRequest(req)) {
+            // The lean server reads the next request of a connection only once this one is answered.
+            handlers.request(binding, req, res);
+            return;
+          }
           this.pipeline.run(req.socket, h1, () => handlers.request(binding, req, res), () => {
             end();
             this.h1Responses.delete(h1);
@@ -155,14 +166,31 @@ async function listenCleartext(options: ListenOptions): Promise<BoundListener> {
     guardH2Session(session, limits);
     session.setTimeout(idle, () => session.close());
   });
+  const toNode = (server: net.Server, socket: net.Socket, bytes: Buffer) => {
+    socket.pause();
+    socket.unshift(bytes);
+    server.emit('connection', socket);
+    process.nextTick(() => socket.resume());
+  };
+  const lean = LEAN_H1_AVAILABLE && options.leanHttp1 !== false
+    ? new LeanServer({
+      limits,
+      request: (req, res) => handlers.request(binding, req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse),
+      handOver: (socket, bytes) => toNode(h1, socket, bytes),
+    }, h1ServerOptions(limits).connectionsCheckingInterval!)
+    : undefined;
   const server = net.createServer({ pauseOnConnect: false }, (socket) => {
     if (options.connections && !options.connections.admit(socket)) return;
     tracker.track(socket);
     socket.on('error', () => socket.destroy());
     const handedOver = firstBytesDeadline(socket, limits);
-    sniff(socket, (isH2) => {
+    sniff(socket, (isH2, bytes) => {
       handedOver();
-      (isH2 ? h2 : h1).emit('connection', socket);
+      if (isH2 || !lean) {
+        toNode(isH2 ? h2 : h1, socket, bytes);
+      } else {
+        lean.serve(socket, bytes);
+      }
     });
   });
   const bound = await bind(server, options.host, options.port);
@@ -174,12 +202,15 @@ async function listenCleartext(options: ListenOptions): Promise<BoundListener> {
       return tracker.inFlight;
     },
     updateSpec: () => undefined,
-    close: (timeoutMs) => tracker.drain(server, timeoutMs, stopHeaderTimeouts),
+    close: (timeoutMs) => tracker.drain(server, timeoutMs, () => {
+      stopHeaderTimeouts();
+      lean?.close();
+    }),
   };
 }
 
-/** Reads until the first bytes tell HTTP/2 prior knowledge from anything else, then puts them back. */
-function sniff(socket: net.Socket, route: (isH2: boolean) => void): void {
+/** Reads until the first bytes tell HTTP/2 prior knowledge from anything else; `route` gets the bytes read. */
+function sniff(socket: net.Socket, route: (isH2: boolean, bytes: Buffer) => void): void {
   let buffered = Buffer.alloc(0);
   const onData = (chunk: Buffer) => {
     buffered = Buffer.concat([buffered, chunk]);
@@ -187,10 +218,7 @@ function sniff(socket: net.Socket, route: (isH2: boolean) => void): void {
     const prefixMatches = buffered.subarray(0, n).equals(PREFACE.subarray(0, n));
     if (prefixMatches && buffered.length < PREFACE.length) return; // need more bytes
     socket.off('data', onData);
-    socket.pause();
-    socket.unshift(buffered);
-    route(prefixMatches);
-    process.nextTick(() => socket.resume());
+    route(prefixMatches, buffered);
   };
   socket.on('data', onData);
 }

@@ -1,0 +1,605 @@
+/**
+ * The lean HTTP/1.1 server of cleartext listeners: the common request (HTTP/1.1, no body, no Upgrade,
+ * no `Expect`) is read with Node's own parser (llhttp with the same strict settings and header limit as
+ * `http`, see limits.ts) straight off the socket, and answered through `LeanResponse`, which writes the
+ * response head and body to the socket itself. No IncomingMessage / ServerResponse / stream objects per
+ * request: a profile of the gateway showed them to cost more than the routing and forwarding together.
+ *
+ * Anything else (a request with a body, Upgrade, CONNECT, `Expect`, HTTP/1.0, repeated header names, a
+ * method llhttp knows but `http` names differently), and any request whose route needs the general
+ * pipeline (retries, timeouts, mirrors, HTTP/2 backends), is handed over with its connection to Node's
+ * `http` server before anything is answered: the bytes of the request (and whatever the client sent
+ * after it) are put back on the socket, and that server reads them again from the first byte. A
+ * connection handed over stays with Node's server.
+ *
+ * Requests of one connection are read one at a time: parsing stops at the end of a request head and
+ * resumes when its response is written, so pipelined requests wait as raw bytes (at most
+ * MAX_WAITING_BYTES, else the connection is closed). The header timeout (408) and the keep-alive timeout
+ * are checked by one sweep per listener, as Node's server does.
+ */
+import * as http from 'http';
+import * as net from 'net';
+import { HOP_BY_HOP as HOP_BY_HOP_NAMES } from './headers';
+import { ConnectionLimits, answerClientError } from './limits';
+
+interface Parser {
+  initialize(type: number, resource: object, maxHeaderSize?: number, lenient?: number): void;
+  execute(data: Buffer): number | Error;
+  close(): void;
+  [callback: number]: unknown;
+}
+interface ParserClass {
+  readonly REQUEST: number;
+  readonly kOnHeaders: number;
+  readonly kOnHeadersComplete: number;
+  readonly kOnBody: number;
+  readonly kOnMessageComplete: number;
+  new (): Parser;
+}
+
+function loadParser(): { parser: ParserClass; methods: readonly string[] } | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const common = require('_http_common');
+    const p = common.HTTPParser as ParserClass;
+    const methods = common.methods as readonly string[];
+    if (typeof p !== 'function' || typeof p.kOnHeadersComplete !== 'number' || !Array.isArray(methods)) return undefined;
+    return { parser: p, methods };
+  } catch {
+    return undefined;
+  }
+}
+
+const BINDING = loadParser();
+
+/** Whether this Node exposes what the lean server needs (else every connection goes to Node's server). */
+export const LEAN_H1_AVAILABLE = BINDING !== undefined;
+
+/** Bytes of pipelined requests a connection may have waiting behind the one being answered; more close it. */
+export const MAX_WAITING_BYTES = 64 * 1024;
+
+/** How long an idle keep-alive connection is kept (as `keepAliveTimeout` of the `http` server). */
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+
+const LEAN = Symbol('lean');
+
+/**
+ * A request read by the lean server: the part of `http.IncomingMessage` the request pipeline reads.
+ * `headers` has one value per name (requests with a repeated header name are handed over).
+ */
+export interface LeanRequest {
+  readonly [LEAN]: true;
+  readonly method: string;
+  url: string;
+  readonly httpVersion: '1.1';
+  readonly httpVersionMajor: 1;
+  readonly httpVersionMinor: 1;
+  readonly headers: Record<string, string>;
+  readonly headersDistinct: Record<string, string[]>;
+  readonly rawHeaders: readonly string[];
+  readonly socket: net.Socket;
+}
+
+/** Whether a request came from the lean server. */
+export function isLeanRequest(req: object): req is LeanRequest {
+  return (req as Partial<LeanRequest>)[LEAN] === true;
+}
+
+/** What a lean connection reports to the listener. */
+export interface LeanServerOptions {
+  readonly limits: ConnectionLimits;
+  /** A request to answer (through `res`, or by `res.handOver()` before anything is written). */
+  request(req: LeanRequest, res: LeanResponse): void;
+  /** The connection leaves the lean server: `bytes` are the unanswered bytes it read, to be read again. */
+  handOver(socket: net.Socket, bytes: Buffer): void;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HOP_BY_HOP = new Set(HOP_BY_HOP_NAMES);
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+let dateSecond = -1;
+let dateText = '';
+function httpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(second * 1000).toUTCString();
+  }
+  return dateText;
+}
+
+type Listener = () => void;
+
+/**
+ * The response of a lean request: the part of `http.ServerResponse` the request pipeline uses
+ * (`writeHead`, `write`, `end`, `addTrailers`, `destroy`, `setHeader('connection', 'close')`, and the
+ * `finish`, `close` and `drain` events through `once`). Framing as Node's server does it: the
+ * Content-Length given, else chunked; no body for HEAD, 1xx, 204 and 304.
+ */
+export class LeanResponse {
+  statusCode = 200;
+  headersSent = false;
+  writableEnded = false;
+  destroyed = false;
+  /** Set when the request was handed over to Node's server instead. */
+  handedOver = false;
+  private closeAfter: boolean;
+  private chunked = false;
+  private bodyAllowed = true;
+  private trailers: string | undefined;
+  private corked = false;
+  private closed = false;
+  private onFinish: Listener[] | undefined;
+  private onClose: Listener[] | undefined;
+
+  constructor(private readonly conn: LeanConnection, readonly socket: net.Socket, keepAlive: boolean, private readonly head: boolean) {
+    this.closeAfter = !keepAlive;
+  }
+
+  /** Subscribes to `finish` (the response is written), `close` (after finish, or the connection closed first) or `drain`. */
+  once(event: string, fn: Listener): this {
+    if (event === 'finish') {(this.onFinish ??= []).push(fn);} else if (event === 'close') {
+      if (this.closed) process.nextTick(fn);
+      else (this.onClose ??= []).push(fn);
+    } else if (event === 'drain') {this.socket.once('drain', fn);} else {throw new Error(`internal: LeanResponse has no '${event}' event`);}
+    return this;
+  }
+
+  /** Only `connection: close` is supported (a draining listener asks clients to go away). */
+  setHeader(name: string, value: string): void {
+    if (name.toLowerCase() !== 'connection' || value.toLowerCase() !== 'close') throw new Error(`internal: LeanResponse.setHeader(${name}) is not supported`);
+    if (!this.headersSent) this.closeAfter = true;
+  }
+
+  /** Throws a TypeError (and writes nothing) on a header name or value that cannot be written, as Node does. */
+  writeHead(status: number, headers: Readonly<Record<string, string | number | readonly string[]>> = {}): this {
+    if (this.headersSent) throw new Error('internal: response head written twice');
+    let text = '';
+    let hasLength = false;
+    let hasDate = false;
+    for (const name in headers) {
+      const value = headers[name];
+      if (value === undefined) continue;
+      const lower = name.toLowerCase();
+      if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+      if (lower === 'content-length') {hasLength = true;} else if (lower === 'date') {hasDate = true;} else if (lower === 'connection') {
+        if (String(value).toLowerCase() === 'close') this.closeAfter = true;
+        continue;
+      } else if (lower === 'transfer-encoding') {continue;} // framing is this hop's
+      if (typeof value === 'string' || typeof value === 'number') {
+        const v = String(value);
+        if (INVALID_VALUE.test(v)) throw new TypeError(`invalid value of header ${name}`);
+        text += `${name}: ${v}\r\n`;
+      } else {
+        for (const v of value) {
+          if (INVALID_VALUE.test(v)) throw new TypeError(`invalid value of header ${name}`);
+          text += `${name}: ${v}\r\n`;
+        }
+      }
+    }
+    this.finishHead(status, text, hasLength, hasDate);
+    return this;
+  }
+
+  /**
+   * Writes the head of a backend's answer as it came, names lowercased: llhttp checked its names and
+   * values. Hop-by-hop headers, and the headers the backend's Connection header names, are left out.
+   * Returns the value of its `grpc-status` header, if any.
+   */
+  writeUpstreamHead(status: number, raw: readonly string[]): string | undefined {
+    if (this.headersSent) throw new Error('internal: response head written twice');
+    let named: string[] | undefined;
+    for (let i = 0; i < raw.length; i += 2) {
+      if (raw[i].length === 10 && raw[i].toLowerCase() === 'connection') {
+        for (const t of raw[i + 1].split(',')) (named ??= []).push(t.trim().toLowerCase());
+      }
+    }
+    let text = '';
+    let hasLength = false;
+    let hasDate = false;
+    let grpcStatus: string | undefined;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i].toLowerCase();
+      if (HOP_BY_HOP.has(name) || (named !== undefined && named.includes(name))) continue;
+      if (name === 'content-length') hasLength = true;
+      else if (name === 'date') hasDate = true;
+      else if (name === 'grpc-status') grpcStatus ??= raw[i + 1];
+      text += `${name}: ${raw[i + 1]}\r\n`;
+    }
+    this.finishHead(status, text, hasLength, hasDate);
+    return grpcStatus;
+  }
+
+  private finishHead(status: number, headerLines: string, hasLength: boolean, hasDate: boolean): void {
+    let text = headerLines;
+    this.bodyAllowed = !this.head && status >= 200 && status !== 204 && status !== 304;
+    if (!hasDate) text += `date: ${httpDate()}\r\n`;
+    if (this.bodyAllowed && !hasLength) {
+      this.chunked = true;
+      text += 'transfer-encoding: chunked\r\n';
+    }
+    if (this.closeAfter) text += 'connection: close\r\n';
+    this.statusCode = status;
+    this.headersSent = true;
+    if (this.destroyed) return;
+    this.cork();
+    this.socket.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Unknown'}\r\n${text}\r\n`, 'latin1');
+  }
+
+  /** Writes a body chunk; false when the socket buffer is full (wait for `drain`). */
+  write(chunk: Buffer | string): boolean {
+    if (!this.headersSent) this.writeHead(this.statusCode);
+    if (this.destroyed || !this.bodyAllowed) return true;
+    const length = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    if (length === 0) return true;
+    if (!this.chunked) return this.socket.write(chunk);
+    this.socket.cork();
+    this.socket.write(`${length.toString(16)}\r\n`, 'latin1');
+    this.socket.write(chunk);
+    const more = this.socket.write('\r\n', 'latin1');
+    this.socket.uncork();
+    return more;
+  }
+
+  /** Trailers, sent after a chunked body (dropped otherwise, as Node does). */
+  addTrailers(headers: Readonly<Record<string, string | readonly string[]>>): void {
+    let text = '';
+    for (const name in headers) {
+      const value = headers[name];
+      if (!TOKEN.test(name)) throw new TypeError(`invalid trailer name ${JSON.stringify(name)}`);
+      for (const v of typeof value === 'string' ? [value] : value) {
+        if (INVALID_VALUE.test(v)) throw new TypeError(`invalid value of trailer ${name}`);
+        text += `${name}: ${v}\r\n`;
+      }
+    }
+    this.trailers = (this.trailers ?? '') + text;
+  }
+
+  /** Ends the response (with a last chunk); the connection then reads the next request or closes. */
+  end(chunk?: Buffer | string): this {
+    if (this.writableEnded) return this;
+    if (!this.headersSent) {
+      if (chunk !== undefined && this.statusCode >= 200) {
+        // The whole body is known: Content-Length rather than chunked.
+        this.writeHead(this.statusCode, { 'content-length': typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length });
+      } else {
+        this.writeHead(this.statusCode);
+      }
+    }
+    if (chunk !== undefined) this.write(chunk);
+    this.writableEnded = true;
+    if (!this.destroyed && this.chunked) this.socket.write(`0\r\n${this.trailers ?? ''}\r\n`, 'latin1');
+    this.uncork();
+    if (this.destroyed) return this;
+    const listeners = this.onFinish;
+    this.onFinish = undefined;
+    if (listeners) for (const fn of listeners) fn();
+    this.emitClose();
+    this.conn.finished(this, this.closeAfter);
+    return this;
+  }
+
+  /** Cuts the response (and the connection: its framing cannot be completed). */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.uncork();
+    this.socket.destroy();
+    this.emitClose();
+  }
+
+  /**
+   * Hands the request (and its connection) over to Node's server, which reads it again from its first
+   * byte; only before anything was written.
+   */
+  handOver(): void {
+    if (this.headersSent || this.handedOver) throw new Error('internal: a lean request can only be handed over before its response starts');
+    this.handedOver = true;
+    this.writableEnded = true;
+    this.conn.handOver();
+    this.emitClose();
+  }
+
+  /** @internal the connection closed (or the response ended). */
+  emitClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const listeners = this.onClose;
+    this.onClose = undefined;
+    if (listeners) for (const fn of listeners) fn();
+  }
+
+  private cork(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    process.nextTick(uncorkLater, this);
+  }
+
+  /** @internal */
+  uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
+  }
+}
+
+function uncorkLater(res: LeanResponse): void {
+  res.uncork();
+}
+
+/** What llhttp reported of a request head. */
+interface RequestHead {
+  readonly versionMajor: number;
+  readonly versionMinor: number;
+  readonly raw: string[];
+  readonly method: number;
+  readonly url: string;
+  readonly upgrade: boolean;
+  readonly keepAlive: boolean;
+}
+
+/** One client connection of the lean server. */
+class LeanConnection {
+  /** Bytes of the request being read (from its first byte), then of the requests after it. */
+  private buffered: Buffer[] = [];
+  private bufferedBytes = 0;
+  /** Chunks of `buffered` already given to the parser. */
+  private parsedChunks = 0;
+  private readonly parser: Parser;
+  private current: LeanResponse | undefined;
+  private partialHeaders: string[] | undefined;
+  private partialUrl = '';
+  private head: RequestHead | undefined;
+  /** The bytes of the request being answered (its head, then what followed it in the same chunk). */
+  private currentBytes: Buffer[] | undefined;
+  private currentRest: Buffer | undefined;
+  private reading = false;
+  private gone = false;
+  /** performance.now() when the first byte of an incomplete request head arrived; 0 when none is. */
+  headStartedAt = 0;
+  /** performance.now() when the connection became idle (no request, nothing buffered); 0 when busy. */
+  idleSince: number;
+
+  private readonly onData: (chunk: Buffer) => void;
+
+  constructor(readonly socket: net.Socket, private readonly options: LeanServerOptions, private readonly connections: Set<LeanConnection>) {
+    this.onData = (chunk: Buffer) => this.received(chunk);
+    const { parser: HTTPParser } = BINDING!;
+    this.parser = new HTTPParser();
+    this.parser.initialize(HTTPParser.REQUEST, {}, options.limits.maxHeaderBytes, 0);
+    this.parser[HTTPParser.kOnHeaders] = (headers: string[], url: string) => {
+      this.partialHeaders = this.partialHeaders ? this.partialHeaders.concat(headers) : headers;
+      this.partialUrl += url;
+    };
+    this.parser[HTTPParser.kOnHeadersComplete] = (versionMajor: number, versionMinor: number, headers: string[] | undefined, method: number,
+      url: string | undefined, _status: unknown, _message: unknown, upgrade: boolean, keepAlive: boolean): number => {
+      this.head = {
+        versionMajor,
+        versionMinor,
+        raw: headers ?? this.partialHeaders ?? [],
+        method,
+        url: url || this.partialUrl,
+        upgrade,
+        keepAlive,
+      };
+      this.partialHeaders = undefined;
+      this.partialUrl = '';
+      // 2: "upgrade": llhttp stops right after the head, whatever follows stays unparsed.
+      return 2;
+    };
+    this.parser[HTTPParser.kOnBody] = () => undefined;
+    this.parser[HTTPParser.kOnMessageComplete] = () => undefined;
+    this.idleSince = performance.now();
+    connections.add(this);
+    socket.setNoDelay(true);
+    socket.on('data', this.onData);
+    socket.once('close', () => this.closed());
+  }
+
+  /** @internal */
+  start(bytes: Buffer): void {
+    if (bytes.length > 0) this.received(bytes);
+  }
+
+  private received(chunk: Buffer): void {
+    if (this.gone) return;
+    this.buffered.push(chunk);
+    this.bufferedBytes += chunk.length;
+    if (this.current) {
+      if (this.bufferedBytes > MAX_WAITING_BYTES) this.socket.destroy();
+      return;
+    }
+    this.readHeads();
+  }
+
+  /** Feeds buffered chunks to the parser until a request head is complete (then answers it) or the bytes run out. */
+  private readHeads(): void {
+    if (this.reading) return; // re-entered from a response finished synchronously: the loop below goes on
+    this.reading = true;
+    try {
+      while (!this.gone && !this.current && this.parsedChunks < this.buffered.length) {
+        const chunk = this.buffered[this.parsedChunks];
+        const r = this.parser.execute(chunk);
+        if (typeof r !== 'number') {
+          this.parseError(r);
+          return;
+        }
+        if (!this.head) {
+          this.parsedChunks++;
+          if (this.headStartedAt === 0) this.headStartedAt = performance.now();
+          this.idleSince = 0;
+          continue;
+        }
+        // The head ends at `r` in this chunk: what follows belongs to the next request.
+        const head = this.head;
+        this.head = undefined;
+        const requestBytes = this.buffered.slice(0, this.parsedChunks + 1);
+        const rest = chunk.subarray(r);
+        const after = this.buffered.slice(this.parsedChunks + 1);
+        this.dispatch(head, requestBytes, rest, after);
+      }
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  private dispatch(head: RequestHead, requestBytes: Buffer[], rest: Buffer, after: Buffer[]): void {
+    const methods = BINDING!.methods;
+    const method = head.method < methods.length ? methods[head.method] : undefined;
+    const headers: Record<string, string> = {};
+    const distinct: Record<string, string[]> = {};
+    let simple = head.versionMajor === 1 && head.versionMinor === 1 && !head.upgrade && method !== undefined && method !== 'CONNECT';
+    for (let i = 0; simple && i < head.raw.length; i += 2) {
+      const name = head.raw[i].toLowerCase();
+      const value = head.raw[i + 1];
+      if (headers[name] !== undefined || name === '__proto__') {
+        simple = false; // repeated names: Node's own joining rules apply
+        break;
+      }
+      if ((name === 'content-length' && value !== '0') || name === 'transfer-encoding' || name === 'expect' || name === 'upgrade') simple = false;
+      headers[name] = value;
+      distinct[name] = [value];
+    }
+    // Parsing restarts at the next request: the bytes after this head wait in `buffered`.
+    this.buffered = rest.length > 0 ? [rest, ...after] : after;
+    this.bufferedBytes = 0;
+    for (const b of this.buffered) this.bufferedBytes += b.length;
+    this.parsedChunks = 0;
+    this.headStartedAt = 0;
+    this.idleSince = 0;
+    this.parser.initialize(BINDING!.parser.REQUEST, {}, this.options.limits.maxHeaderBytes, 0);
+    if (!simple) {
+      this.giveAway(requestBytes, rest);
+      return;
+    }
+    const req: LeanRequest = {
+      [LEAN]: true,
+      method: method!,
+      url: head.url,
+      httpVersion: '1.1',
+      httpVersionMajor: 1,
+      httpVersionMinor: 1,
+      headers,
+      headersDistinct: distinct,
+      rawHeaders: head.raw,
+      socket: this.socket,
+    };
+    const res = new LeanResponse(this, this.socket, head.keepAlive, method === 'HEAD');
+    this.current = res;
+    this.currentBytes = requestBytes;
+    this.currentRest = rest;
+    this.options.request(req, res);
+  }
+
+  /** @internal the current request goes to Node's server (LeanResponse.handOver). */
+  handOver(): void {
+    const bytes = this.currentBytes ?? [];
+    const rest = this.currentRest ?? Buffer.alloc(0);
+    this.current = undefined;
+    this.giveAway(bytes, rest);
+  }
+
+  private giveAway(requestBytes: Buffer[], rest: Buffer): void {
+    // requestBytes' last chunk holds `rest` at its end, and `buffered` starts with `rest`: count it once.
+    const chunks = rest.length > 0 ? [...requestBytes, ...this.buffered.slice(1)] : [...requestBytes, ...this.buffered];
+    this.leave();
+    this.options.handOver(this.socket, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+  }
+
+  /** @internal the current response is written. */
+  finished(res: LeanResponse, close: boolean): void {
+    if (res !== this.current) return;
+    this.current = undefined;
+    this.currentBytes = undefined;
+    this.currentRest = undefined;
+    if (close) {
+      this.leave();
+      this.socket.end();
+      return;
+    }
+    if (this.bufferedBytes === 0) this.idleSince = performance.now();
+    this.readHeads();
+  }
+
+  private parseError(err: Error): void {
+    const raw = this.buffered.length === 1 ? this.buffered[0] : Buffer.concat(this.buffered);
+    (err as any).rawPacket = raw;
+    this.leave();
+    answerClientError(err, this.socket, this.options.limits);
+  }
+
+  /** The sweep: 408 for a request head not complete in time, close for a keep-alive connection idle too long. */
+  check(now: number): void {
+    if (this.current || this.gone) return;
+    if (this.headStartedAt > 0 && now - this.headStartedAt > this.options.limits.headerTimeoutMs) {
+      this.leave();
+      answerClientError({ code: 'ERR_HTTP_REQUEST_TIMEOUT' }, this.socket, this.options.limits);
+    } else if (this.idleSince > 0 && now - this.idleSince > KEEP_ALIVE_TIMEOUT_MS) {
+      this.leave();
+      this.socket.destroy();
+    }
+  }
+
+  /** Stops reading: the connection closes or moves to Node's server. */
+  private leave(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.connections.delete(this);
+    this.socket.off('data', this.onData);
+    this.parser.close();
+  }
+
+  private closed(): void {
+    const res = this.current;
+    this.current = undefined;
+    if (!this.gone) {
+      this.gone = true;
+      this.connections.delete(this);
+      this.socket.off('data', this.onData);
+      this.parser.close();
+    }
+    res?.emitClose();
+  }
+
+  /** Closes the connection if no request is being answered (a listener draining). */
+  closeIdle(): void {
+    if (!this.current) this.socket.destroy();
+  }
+}
+
+/** The lean server of one listener socket: `serve` each accepted socket (after the protocol sniffing). */
+export class LeanServer {
+  private readonly connections = new Set<LeanConnection>();
+  private readonly sweep: NodeJS.Timeout;
+
+  constructor(private readonly options: LeanServerOptions, checkIntervalMs: number) {
+    this.sweep = setInterval(() => {
+      const now = performance.now();
+      for (const c of [...this.connections]) c.check(now);
+    }, checkIntervalMs);
+    this.sweep.unref();
+  }
+
+  /** Reads requests from `socket` (flowing); `bytes` were read from it already (the sniffed first bytes). */
+  serve(socket: net.Socket, bytes: Buffer): void {
+    new LeanConnection(socket, this.options, this.connections).start(bytes);
+  }
+
+  /** Closes the connections that are not answering a request (a listener draining). */
+  closeIdle(): void {
+    for (const c of [...this.connections]) c.closeIdle();
+  }
+
+  /** Connections reading requests (not handed over). */
+  get size(): number {
+    return this.connections.size;
+  }
+
+  /** Stops the sweep. */
+  close(): void {
+    clearInterval(this.sweep);
+  }
+}
