@@ -55,6 +55,8 @@ export interface H1Sink {
   end(trailers: readonly string[] | undefined): void;
   /** The exchange failed; `afterHead` when `head` was already delivered. */
   error(err: UpstreamError, afterHead: boolean): void;
+  /** Called after each chunk the backend sent was parsed (what the calls above wrote can be sent on). */
+  flush?(): void;
 }
 
 /** A started exchange. */
@@ -158,8 +160,10 @@ class Connection {
     };
     socket.on('data', (data: Buffer) => {
       this.received += data.length;
+      const sink = this.sink;
       const r = parser.execute(data);
       if (typeof r !== 'number') this.fail(new UpstreamError(classifyUpstreamError(r), `${key}: ${(r as Error).message}`, r)); // an Error (possibly of another realm)
+      sink?.flush?.();
     });
     socket.on('end', () => {
       // A response delimited by the end of the connection completes here.

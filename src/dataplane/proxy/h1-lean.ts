@@ -37,18 +37,22 @@ interface ParserClass {
   new (): Parser;
 }
 
-function loadParser(): { parser: ParserClass; methods: readonly string[] } | undefined {
+function loadParser(): { parser: ParserClass } | undefined {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const common = require('_http_common');
-    const p = common.HTTPParser as ParserClass;
-    const methods = common.methods as readonly string[];
-    if (typeof p !== 'function' || typeof p.kOnHeadersComplete !== 'number' || !Array.isArray(methods)) return undefined;
-    return { parser: p, methods };
+    const p = require('_http_common').HTTPParser as ParserClass;
+    if (typeof p !== 'function' || typeof p.kOnHeadersComplete !== 'number') return undefined;
+    return { parser: p };
   } catch {
     return undefined;
   }
 }
+
+/**
+ * The methods the lean server answers, by llhttp's method number (its stable `llhttp_method` enum, shared
+ * with http_parser); any other method is handed over to Node's server, which names them all.
+ */
+const LEAN_METHODS: Readonly<Record<number, string>> = { 0: 'DELETE', 1: 'GET', 2: 'HEAD', 3: 'POST', 4: 'PUT', 6: 'OPTIONS', 7: 'TRACE', 28: 'PATCH' };
 
 const BINDING = loadParser();
 
@@ -125,6 +129,11 @@ export class LeanResponse {
   destroyed = false;
   /** Set when the request was handed over to Node's server instead. */
   handedOver = false;
+  /**
+   * Set by a writer that calls `uncork()` itself after each batch of writes (the lean client, after each
+   * chunk from the backend); otherwise what is written is sent on at the next tick at the latest.
+   */
+  flushedByWriter = false;
   private closeAfter: boolean;
   private chunked = false;
   private bodyAllowed = true;
@@ -315,10 +324,10 @@ export class LeanResponse {
     if (this.corked) return;
     this.corked = true;
     this.socket.cork();
-    process.nextTick(uncorkLater, this);
+    if (!this.flushedByWriter) process.nextTick(uncorkLater, this);
   }
 
-  /** @internal */
+  /** Sends on what was written since the response head (writes are batched into one system call). */
   uncork(): void {
     if (!this.corked) return;
     this.corked = false;
@@ -357,6 +366,8 @@ class LeanConnection {
   private currentBytes: Buffer[] | undefined;
   private currentRest: Buffer | undefined;
   private reading = false;
+  /** The last response is written but the socket's buffer is full: read nothing more until it drains. */
+  private waitingDrain = false;
   private gone = false;
   /** performance.now() when the first byte of an incomplete request head arrived; 0 when none is. */
   headStartedAt = 0;
@@ -390,8 +401,6 @@ class LeanConnection {
       // 2: "upgrade": llhttp stops right after the head, whatever follows stays unparsed.
       return 2;
     };
-    this.parser[HTTPParser.kOnBody] = () => undefined;
-    this.parser[HTTPParser.kOnMessageComplete] = () => undefined;
     this.idleSince = performance.now();
     connections.add(this);
     socket.setNoDelay(true);
@@ -408,7 +417,7 @@ class LeanConnection {
     if (this.gone) return;
     this.buffered.push(chunk);
     this.bufferedBytes += chunk.length;
-    if (this.current) {
+    if (this.current || this.waitingDrain) {
       if (this.bufferedBytes > MAX_WAITING_BYTES) this.socket.destroy();
       return;
     }
@@ -420,7 +429,7 @@ class LeanConnection {
     if (this.reading) return; // re-entered from a response finished synchronously: the loop below goes on
     this.reading = true;
     try {
-      while (!this.gone && !this.current && this.parsedChunks < this.buffered.length) {
+      while (!this.gone && !this.current && !this.waitingDrain && this.parsedChunks < this.buffered.length) {
         const chunk = this.buffered[this.parsedChunks];
         const r = this.parser.execute(chunk);
         if (typeof r !== 'number') {
@@ -447,11 +456,10 @@ class LeanConnection {
   }
 
   private dispatch(head: RequestHead, requestBytes: Buffer[], rest: Buffer, after: Buffer[]): void {
-    const methods = BINDING!.methods;
-    const method = head.method < methods.length ? methods[head.method] : undefined;
+    const method = LEAN_METHODS[head.method] as string | undefined;
     const headers: Record<string, string> = {};
     const distinct: Record<string, string[]> = {};
-    let simple = head.versionMajor === 1 && head.versionMinor === 1 && !head.upgrade && method !== undefined && method !== 'CONNECT';
+    let simple = head.versionMajor === 1 && head.versionMinor === 1 && !head.upgrade && method !== undefined;
     for (let i = 0; simple && i < head.raw.length; i += 2) {
       const name = head.raw[i].toLowerCase();
       const value = head.raw[i + 1];
@@ -520,6 +528,19 @@ class LeanConnection {
       this.socket.end();
       return;
     }
+    if (this.socket.writableNeedDrain) {
+      // A client that does not read its answers: stop reading its requests (TCP pushes back) until it does.
+      this.waitingDrain = true;
+      this.socket.pause();
+      this.socket.once('drain', () => {
+        this.waitingDrain = false;
+        if (this.gone) return;
+        this.socket.resume();
+        if (this.bufferedBytes === 0) this.idleSince = performance.now();
+        this.readHeads();
+      });
+      return;
+    }
     if (this.bufferedBytes === 0) this.idleSince = performance.now();
     this.readHeads();
   }
@@ -533,7 +554,7 @@ class LeanConnection {
 
   /** The sweep: 408 for a request head not complete in time, close for a keep-alive connection idle too long. */
   check(now: number): void {
-    if (this.current || this.gone) return;
+    if (this.current || this.gone || this.waitingDrain) return;
     if (this.headStartedAt > 0 && now - this.headStartedAt > this.options.limits.headerTimeoutMs) {
       this.leave();
       answerClientError({ code: 'ERR_HTTP_REQUEST_TIMEOUT' }, this.socket, this.options.limits);

@@ -146,9 +146,12 @@ export class ProxyHandler {
       ex.error = refused.kind;
       return answerRefusal(res, refused);
     }
-    this.run(binding, req, res, ex, routeReq!, decision!).catch((err) => {
-      this.failure(req, res, ex, err instanceof UpstreamError ? err.kind : 'internal');
-    });
+    const fail = (err: unknown) => this.failure(req, res, ex, err instanceof UpstreamError ? err.kind : 'internal');
+    try {
+      this.run(binding, req, res, ex, routeReq!, decision!)?.catch(fail);
+    } catch (err) {
+      fail(err);
+    }
   }
 
   /**
@@ -207,8 +210,9 @@ export class ProxyHandler {
     };
   }
 
-  private async run(binding: SocketBinding, req: ClientRequest, res: ClientResponse, ex: Exchange,
-    routeReq: RouteRequest, decision: Decision): Promise<void> {
+  /** Routes, filters and forwards; the general pipeline (a promise) only when the lean client cannot take the request. */
+  private run(binding: SocketBinding, req: ClientRequest, res: ClientResponse, ex: Exchange,
+    routeReq: RouteRequest, decision: Decision): Promise<void> | void {
     ex.listener = decision.listener?.name;
     if (decision.outcome === 'not-found') return this.failure(req, res, ex, 'no-route');
     if (decision.outcome === 'misdirected') return this.failure(req, res, ex, 'misdirected');
@@ -254,7 +258,13 @@ export class ProxyHandler {
 
     // leanServes() sends every other request of the lean server to Node's server.
     if (isLeanRequest(req)) throw new Error('internal: a request of the lean HTTP/1.1 server reached the general pipeline');
+    return this.forwardGeneral(binding, req, res, ex, rule, plan, target, protocol, fullPath);
+  }
 
+  /** The general pipeline: deadlines, request bodies (buffered for retries and mirrors), mirrors, retries, HTTP/2 backends. */
+  private async forwardGeneral(binding: SocketBinding, req: ClientRequest, res: ClientResponse, ex: Exchange, rule: CompiledRule, plan: Plan,
+    target: NonNullable<CompiledBackend['target']>, protocol: 'h2c' | 'http1', fullPath: string): Promise<void> {
+    const grpcRoute = rule.routeKind === 'GRPCRoute';
     // Deadlines: timeouts.request for the whole exchange, grpc-timeout from the client.
     const controller = new AbortController();
     let upstream: AttemptResponse | undefined;
@@ -373,6 +383,7 @@ export class ProxyHandler {
     let ended = false;
     // The lean server's response writes the backend's head as it came (llhttp checked it).
     const lean = (res as unknown) instanceof LeanResponse ? res as unknown as LeanResponse : undefined;
+    if (lean) lean.flushedByWriter = true;
     const exchange = this.deps.pools.h1.send(key, ep.host, ep.port, head, {
       head: (status, raw) => {
         ex.upstream = key;
@@ -410,6 +421,7 @@ export class ProxyHandler {
           this.failure(req, res, ex, 'upstream-protocol', true);
         }
       },
+      flush: lean ? () => lean.uncork() : undefined,
       data: (chunk) => {
         ex.bytes += chunk.length;
         if (res.destroyed) return true;

@@ -204,6 +204,8 @@ async function listenCleartext(options: ListenOptions): Promise<BoundListener> {
     updateSpec: () => undefined,
     close: (timeoutMs) => tracker.drain(server, timeoutMs, () => {
       stopHeaderTimeouts();
+      // As Node's server on close: connections between requests are closed at once.
+      lean?.closeIdle();
       lean?.close();
     }),
   };

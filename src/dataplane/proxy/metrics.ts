@@ -16,6 +16,13 @@ interface RequestSeries {
   count: number;
 }
 
+/** One sample of a metric as prom-client's registry formats it. */
+interface Sample {
+  readonly labels: Record<string, string | number>;
+  readonly value: number;
+  readonly metricName: string;
+}
+
 /**
  * `gateway_request_duration_seconds`, the shape prom-client's Histogram exposes, counted per series in
  * plain arrays: a request costs an array increment, not a label hash (a profile showed prom-client's
@@ -29,21 +36,22 @@ class DurationHistogram {
 
   constructor(private readonly series: () => Iterable<RequestSeries>) {}
 
-  get(): { name: string; help: string; type: string; aggregator: string; values: { labels: Record<string, string | number>; value: number; metricName: string }[] } {
+  get(): { name: string; help: string; type: string; aggregator: string; values: Sample[] } {
     // Series of the same (gateway, route, code) but other rules or backends add up.
     const merged = new Map<string, { labels: Record<string, string>; buckets: number[]; sum: number; count: number }>();
     for (const s of this.series()) {
       const key = `${s.labels.gateway}\u0000${s.labels.route}\u0000${s.labels.code}`;
       let m = merged.get(key);
       if (!m) {
-        m = { labels: { gateway: s.labels.gateway, route: s.labels.route, code: s.labels.code }, buckets: DURATION_BUCKETS.map(() => 0), sum: 0, count: 0 };
+        const labels = { gateway: s.labels.gateway, route: s.labels.route, code: s.labels.code };
+        m = { labels, buckets: DURATION_BUCKETS.map(() => 0), sum: 0, count: 0 };
         merged.set(key, m);
       }
       for (let i = 0; i < DURATION_BUCKETS.length; i++) m.buckets[i] += s.buckets[i];
       m.sum += s.sum;
       m.count += s.count;
     }
-    const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
+    const values: Sample[] = [];
     for (const m of merged.values()) {
       let cumulative = 0;
       for (let i = 0; i < DURATION_BUCKETS.length; i++) {
