@@ -12,6 +12,7 @@
  */
 import * as net from 'net';
 import { UpstreamError, classifyUpstreamError } from './errors';
+import { ForwardedInfo, HOP_BY_HOP } from './headers';
 
 /** Node's HTTP parser binding (the one `http` uses), when this Node exposes it. */
 interface Parser {
@@ -102,6 +103,49 @@ export function requestHead(method: string, target: string, authority: string, h
       head += `${name}: ${v}\r\n`;
     }
   }
+  return `${head}\r\n`;
+}
+
+const HOP_BY_HOP_SET = new Set(HOP_BY_HOP);
+
+/**
+ * The request head written straight from a request's raw header list `[name, value, ...]` (one value
+ * per name, names and values checked by llhttp): the same lines `requestHead` writes for that list after
+ * `stripHopByHop`, the removal of `expect` and `setForwarded`, without building the list. `zeroLength`
+ * adds `content-length: 0` when the request has none (a POST, PUT or PATCH without body).
+ */
+export function requestHeadFromRaw(method: string, target: string, authority: string, raw: readonly string[],
+  forwarded: ForwardedInfo, zeroLength: boolean): string {
+  if (INVALID_PATH.test(target) || INVALID_VALUE.test(authority)) throw new TypeError('invalid request-target or authority');
+  let named: string[] | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].length === 10 && raw[i].toLowerCase() === 'connection') {
+      for (const t of raw[i + 1].split(',')) (named ??= []).push(t.trim().toLowerCase());
+    }
+  }
+  let head = `${method} ${target} HTTP/1.1\r\nhost: ${authority}\r\n`;
+  let forwardedFor: string | undefined;
+  let hasLength = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    if (name === 'host' || name === 'expect' || HOP_BY_HOP_SET.has(name) || (named !== undefined && named.includes(name))) continue;
+    if (name === 'x-forwarded-for') {
+      forwardedFor = raw[i + 1];
+      continue;
+    }
+    if (name === 'x-forwarded-proto' || (name === 'x-forwarded-host' && forwarded.host)) continue;
+    if (name === 'content-length') hasLength = true;
+    head += `${name}: ${raw[i + 1]}\r\n`;
+  }
+  if (zeroLength && !hasLength) head += 'content-length: 0\r\n';
+  const client = forwarded.clientAddress;
+  if (client) {
+    const addr = client.startsWith('::ffff:') ? client.slice(7) : client;
+    forwardedFor = forwardedFor ? `${forwardedFor}, ${addr}` : addr;
+  }
+  if (forwardedFor !== undefined) head += `x-forwarded-for: ${forwardedFor}\r\n`;
+  head += `x-forwarded-proto: ${forwarded.proto}\r\n`;
+  if (forwarded.host) head += `x-forwarded-host: ${forwarded.host}\r\n`;
   return `${head}\r\n`;
 }
 

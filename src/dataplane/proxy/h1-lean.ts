@@ -69,7 +69,8 @@ const LEAN = Symbol('lean');
 
 /**
  * A request read by the lean server: the part of `http.IncomingMessage` the request pipeline reads.
- * `headers` has one value per name (requests with a repeated header name are handed over).
+ * `headers` has one value per name (requests with a repeated header name are handed over), so there is
+ * no `headersDistinct`.
  */
 export interface LeanRequest {
   readonly [LEAN]: true;
@@ -79,7 +80,6 @@ export interface LeanRequest {
   readonly httpVersionMajor: 1;
   readonly httpVersionMinor: 1;
   readonly headers: Record<string, string>;
-  readonly headersDistinct: Record<string, string[]>;
   readonly rawHeaders: readonly string[];
   readonly socket: net.Socket;
 }
@@ -458,7 +458,6 @@ class LeanConnection {
   private dispatch(head: RequestHead, requestBytes: Buffer[], rest: Buffer, after: Buffer[]): void {
     const method = LEAN_METHODS[head.method] as string | undefined;
     const headers: Record<string, string> = {};
-    const distinct: Record<string, string[]> = {};
     let simple = head.versionMajor === 1 && head.versionMinor === 1 && !head.upgrade && method !== undefined;
     for (let i = 0; simple && i < head.raw.length; i += 2) {
       const name = head.raw[i].toLowerCase();
@@ -469,7 +468,6 @@ class LeanConnection {
       }
       if ((name === 'content-length' && value !== '0') || name === 'transfer-encoding' || name === 'expect' || name === 'upgrade') simple = false;
       headers[name] = value;
-      distinct[name] = [value];
     }
     // Parsing restarts at the next request: the bytes after this head wait in `buffered`.
     this.buffered = rest.length > 0 ? [rest, ...after] : after;
@@ -491,7 +489,6 @@ class LeanConnection {
       httpVersionMajor: 1,
       httpVersionMinor: 1,
       headers,
-      headersDistinct: distinct,
       rawHeaders: head.raw,
       socket: this.socket,
     };

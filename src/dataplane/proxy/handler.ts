@@ -10,7 +10,7 @@ import * as net from 'net';
 import { Readable } from 'stream';
 import { AccessLog, noAccessLog } from './access-log';
 import { FailureKind, UpstreamError, classifyUpstreamError, failureStatus, grpcStatusForHttp } from './errors';
-import { FAST_H1_AVAILABLE, requestHead } from './fast-h1';
+import { FAST_H1_AVAILABLE, requestHead, requestHeadFromRaw } from './fast-h1';
 import { CorsConfig, corsPreflightHeaders, corsResponseHeaders, isPreflight, modifyPath, redirectLocation, splitHostPort } from './filters';
 import { forward } from './forward';
 import { LeanResponse, isLeanRequest } from './h1-lean';
@@ -77,6 +77,11 @@ interface Exchange {
 
 interface Plan {
   headers: HeaderList;
+  /**
+   * A lean request whose route changes no request header: its raw header list, written to the backend
+   * by `requestHeadFromRaw` (then `headers` stays empty).
+   */
+  raw?: readonly string[];
   path: string;
   authority: string;
   responseModifiers: HeaderModifier[];
@@ -103,6 +108,7 @@ export class ProxyHandler {
   private active = 0;
   private rotation = 0;
   private readonly leanRules = new WeakMap<CompiledRule, boolean>();
+  private readonly untouchedRules = new WeakMap<CompiledRule, boolean>();
   private readonly maxBuffer: number;
 
   constructor(private readonly deps: ProxyDeps) {
@@ -152,6 +158,17 @@ export class ProxyHandler {
     } catch (err) {
       fail(err);
     }
+  }
+
+  /** Whether neither a rule nor any of its backends has a filter that reads or changes request headers. */
+  private headersUntouched(rule: CompiledRule): boolean {
+    let ok = this.untouchedRules.get(rule);
+    if (ok === undefined) {
+      const touches = (filters: readonly CompiledFilter[]) => filters.some((f) => f.type === 'RequestHeaderModifier' || f.type === 'CORS');
+      ok = !touches(rule.filters) && rule.backends.every((b) => !touches(b.filters));
+      this.untouchedRules.set(rule, ok);
+    }
+    return ok;
   }
 
   /**
@@ -221,9 +238,16 @@ export class ProxyHandler {
     ex.route = `${rule.routeNamespace}/${rule.routeName}`;
     ex.rule = rule.name ?? String(rule.index);
 
-    const requestHeaders = stripHopByHop(headerList((req as http.IncomingMessage).headersDistinct ?? req.headers), { keepTeTrailers: ex.grpc });
-    requestHeaders.delete('expect'); // 100-continue was answered by this hop
+    const raw = isLeanRequest(req) && this.headersUntouched(rule) ? req.rawHeaders : undefined;
+    let requestHeaders: HeaderList;
+    if (raw) {
+      requestHeaders = new Map();
+    } else {
+      requestHeaders = stripHopByHop(headerList((req as http.IncomingMessage).headersDistinct ?? req.headers), { keepTeTrailers: ex.grpc });
+      requestHeaders.delete('expect'); // 100-continue was answered by this hop
+    }
     const plan: Plan = {
+      raw,
       headers: requestHeaders,
       path: routeReq.path,
       authority: ex.host,
@@ -244,7 +268,7 @@ export class ProxyHandler {
     const target = backend.target;
     if (!target || target.endpoints.length === 0) return this.failure(req, res, ex, 'unresolved-backend');
 
-    setForwarded(plan.headers, { clientAddress: req.socket?.remoteAddress, proto: scheme, host: ex.host });
+    if (!plan.raw) setForwarded(plan.headers, { clientAddress: req.socket?.remoteAddress, proto: scheme, host: ex.host });
     const fullPath = routeReq.query ? `${plan.path}?${routeReq.query}` : plan.path;
     // GRPCRoute backends always speak HTTP/2; an HTTPRoute backend speaks what its Service port says (appProtocol).
     const grpcRoute = rule.routeKind === 'GRPCRoute';
@@ -370,10 +394,13 @@ export class ProxyHandler {
     const ep = endpoints.length === 1 ? endpoints[0] : endpoints[this.rotation++ % endpoints.length];
     const key = endpointKey(ep);
     // As the general path: a POST, PUT or PATCH without body says so.
-    if ((ex.method === 'POST' || ex.method === 'PUT' || ex.method === 'PATCH') && !plan.headers.has('content-length')) plan.headers.set('content-length', ['0']);
+    const zeroLength = ex.method === 'POST' || ex.method === 'PUT' || ex.method === 'PATCH';
+    if (zeroLength && !plan.raw && !plan.headers.has('content-length')) plan.headers.set('content-length', ['0']);
     let head: string;
     try {
-      head = requestHead(ex.method, path, plan.authority, plan.headers);
+      head = plan.raw
+        ? requestHeadFromRaw(ex.method, path, plan.authority, plan.raw, { clientAddress: req.socket?.remoteAddress, proto: ex.binding.tls ? 'https' : 'http', host: ex.host }, zeroLength)
+        : requestHead(ex.method, path, plan.authority, plan.headers);
     } catch {
       // A header value a filter made unwritable: as when node:http refuses it on the general path.
       this.deps.metrics.upstreamErrors.inc({ kind: 'upstream-reset' });

@@ -8,6 +8,7 @@
 import * as http from 'http';
 import * as http2 from 'http2';
 import { FailureKind, failureStatus } from './errors';
+import { isLeanRequest } from './h1-lean';
 import { DEFAULT_MAX_URI_BYTES, checkAuthority, checkRequestTarget } from '../engine/path-policy';
 
 /** A request the gateway answers itself. */
@@ -35,7 +36,10 @@ function refusal(kind: FailureKind, reason: string, close = false): Refusal {
 export function screenRequest(req: ClientRequest, options: { maxUriBytes?: number } = {}): Refusal | undefined {
   const h1 = req.httpVersionMajor < 2;
   const method = req.method ?? 'GET';
-  if (h1) {
+  if (h1 && isLeanRequest(req)) {
+    // One value per name, no Transfer-Encoding: the lean server hands every other request over.
+    if (req.headers.host === undefined) return refusal('bad-request', 'an HTTP/1.1 request must have a Host header', true);
+  } else if (h1) {
     const distinct = (req as http.IncomingMessage).headersDistinct ?? {};
     if ((distinct.host?.length ?? 0) > 1) return refusal('bad-request', 'the request has more than one Host header', true);
     if (req.httpVersionMinor >= 1 && distinct.host === undefined) return refusal('bad-request', 'an HTTP/1.1 request must have a Host header', true);

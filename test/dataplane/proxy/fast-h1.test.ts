@@ -5,8 +5,10 @@
  */
 import * as http from 'http';
 import * as net from 'net';
+import * as fc from 'fast-check';
 import { UpstreamError } from '../../../src/dataplane/proxy/errors';
-import { FAST_H1_AVAILABLE, H1Pool, H1Sink, requestHead } from '../../../src/dataplane/proxy/fast-h1';
+import { FAST_H1_AVAILABLE, H1Pool, H1Sink, requestHead, requestHeadFromRaw } from '../../../src/dataplane/proxy/fast-h1';
+import { ForwardedInfo, headerList, setForwarded, stripHopByHop } from '../../../src/dataplane/proxy/headers';
 
 interface Answer {
   status?: number;
@@ -200,5 +202,44 @@ const get = (path: string) => requestHead('GET', path, 'example.com', new Map([[
     pool.retain(new Set());
     expect([...pool.endpoints()]).toEqual([]);
     pool.close();
+  });
+});
+
+describe('requestHeadFromRaw', () => {
+  /** The header lines of a head, sorted (the two writers may order the appended X-Forwarded-* lines differently). */
+  const lines = (head: string) => head.split('\r\n').filter((l) => l !== '').sort();
+
+  /** What the general path writes for the same raw list: headerList, stripHopByHop, expect removed, setForwarded, requestHead. */
+  function viaHeaderList(method: string, target: string, authority: string, raw: readonly string[], forwarded: ForwardedInfo, zeroLength: boolean): string {
+    const obj: Record<string, string> = {};
+    for (let i = 0; i < raw.length; i += 2) obj[raw[i].toLowerCase()] = raw[i + 1];
+    const list = stripHopByHop(headerList(obj));
+    list.delete('expect');
+    setForwarded(list, forwarded);
+    if (zeroLength && !list.has('content-length')) list.set('content-length', ['0']);
+    return requestHead(method, target, authority, list);
+  }
+
+  test('writes what the header-list path writes, for any raw list of distinct names', () => {
+    const names = fc.constantFrom('Accept', 'x-forwarded-for', 'X-Forwarded-Proto', 'x-forwarded-host', 'Connection', 'Keep-Alive', 'TE', 'Upgrade',
+      'x-drop-me', 'Host', 'Expect', 'Content-Length', 'Cookie', 'User-Agent', 'Proxy-Authorization', 'X-Custom');
+    const value = fc.stringMatching(/^[!-~]([ !-~]{0,10}[!-~])?$/);
+    fc.assert(fc.property(
+      fc.uniqueArray(fc.tuple(names, value), { selector: ([n]) => n.toLowerCase(), maxLength: 12 }),
+      fc.boolean(),
+      fc.option(fc.constantFrom('10.0.0.1', '::ffff:10.0.0.2', '::1'), { nil: undefined }),
+      fc.option(fc.constantFrom('example.com', ''), { nil: undefined }),
+      fc.boolean(),
+      (pairs, connectionNamesDrop, clientAddress, host, zeroLength) => {
+        const raw = pairs.flatMap(([n, v]) => [n, n.toLowerCase() === 'connection' && connectionNamesDrop ? 'x-drop-me, keep-alive' : v]);
+        const forwarded = { clientAddress, proto: 'http', host };
+        expect(lines(requestHeadFromRaw('GET', '/p?q=1', 'example.com', raw, forwarded, zeroLength)))
+          .toStrictEqual(lines(viaHeaderList('GET', '/p?q=1', 'example.com', raw, forwarded, zeroLength)));
+      },
+    ), { numRuns: 500, seed: 20261126 });
+  });
+
+  test('fails on a target with a space, as node:http does', () => {
+    expect(() => requestHeadFromRaw('GET', '/a b', 'h', [], { proto: 'http' }, false)).toThrow(TypeError);
   });
 });
