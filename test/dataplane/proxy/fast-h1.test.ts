@@ -210,7 +210,8 @@ describe('requestHeadFromRaw', () => {
   const lines = (head: string) => head.split('\r\n').filter((l) => l !== '').sort();
 
   /** What the general path writes for the same raw list: headerList, stripHopByHop, expect removed, setForwarded, requestHead. */
-  function viaHeaderList(method: string, target: string, authority: string, raw: readonly string[], forwarded: ForwardedInfo, zeroLength: boolean): string {
+  function viaHeaderList(method: string, target: string, authority: string, raw: readonly string[],
+    forwarded: ForwardedInfo, zeroLength: boolean): string {
     const obj: Record<string, string> = {};
     for (let i = 0; i < raw.length; i += 2) obj[raw[i].toLowerCase()] = raw[i + 1];
     const list = stripHopByHop(headerList(obj));
