@@ -55,7 +55,7 @@ export const DEFAULT_LIMITS: ConnectionLimits = {
   maxConnections: 10_000,
   maxConcurrentStreams: 100,
   maxPrematureResets: 100,
-  regexBudgetMs: 50,
+  regexBudgetMs: 5,
 };
 
 /** Options of the HTTP/1.1 server of a cleartext listener. */
