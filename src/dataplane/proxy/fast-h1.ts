@@ -12,7 +12,7 @@
  */
 import * as net from 'net';
 import { UpstreamError, classifyUpstreamError } from './errors';
-import { ForwardedInfo, HOP_BY_HOP } from './headers';
+import { ForwardedInfo, HOP_BY_HOP, connectionTokens } from './headers';
 
 /** Node's HTTP parser binding (the one `http` uses), when this Node exposes it. */
 interface Parser {
@@ -117,12 +117,7 @@ const HOP_BY_HOP_SET = new Set(HOP_BY_HOP);
 export function requestHeadFromRaw(method: string, target: string, authority: string, raw: readonly string[],
   forwarded: ForwardedInfo, zeroLength: boolean): string {
   if (INVALID_PATH.test(target) || INVALID_VALUE.test(authority)) throw new TypeError('invalid request-target or authority');
-  let named: string[] | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i].length === 10 && raw[i].toLowerCase() === 'connection') {
-      for (const t of raw[i + 1].split(',')) (named ??= []).push(t.trim().toLowerCase());
-    }
-  }
+  const named = connectionTokens(raw);
   let head = `${method} ${target} HTTP/1.1\r\nhost: ${authority}\r\n`;
   let forwardedFor: string | undefined;
   let hasLength = false;

@@ -19,7 +19,7 @@
  */
 import * as http from 'http';
 import * as net from 'net';
-import { HOP_BY_HOP as HOP_BY_HOP_NAMES } from './headers';
+import { HOP_BY_HOP as HOP_BY_HOP_NAMES, connectionTokens } from './headers';
 import { ConnectionLimits, answerClientError } from './limits';
 
 interface Parser {
@@ -199,12 +199,7 @@ export class LeanResponse {
    */
   writeUpstreamHead(status: number, raw: readonly string[]): string | undefined {
     if (this.headersSent) throw new Error('internal: response head written twice');
-    let named: string[] | undefined;
-    for (let i = 0; i < raw.length; i += 2) {
-      if (raw[i].length === 10 && raw[i].toLowerCase() === 'connection') {
-        for (const t of raw[i + 1].split(',')) (named ??= []).push(t.trim().toLowerCase());
-      }
-    }
+    const named = connectionTokens(raw);
     let text = '';
     let hasLength = false;
     let hasDate = false;

@@ -39,6 +39,20 @@ export function first(headers: HeaderList, name: string): string | undefined {
 
 export const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization', 'http2-settings'];
 
+/**
+ * The header names the Connection header(s) of a raw list `[name, value, ...]` name, lowercase (to be
+ * left out with the hop-by-hop headers), or undefined when there is none.
+ */
+export function connectionTokens(raw: readonly string[]): string[] | undefined {
+  let named: string[] | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].length === 10 && raw[i].toLowerCase() === 'connection') {
+      for (const t of raw[i + 1].split(',')) (named ??= []).push(t.trim().toLowerCase());
+    }
+  }
+  return named;
+}
+
 export interface StripOptions {
   /** Keep `TE: trailers` (gRPC requires it end to end). */
   readonly keepTeTrailers?: boolean;
