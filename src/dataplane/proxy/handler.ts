@@ -10,7 +10,7 @@ import * as net from 'net';
 import { Readable } from 'stream';
 import { AccessLog, noAccessLog } from './access-log';
 import { FailureKind, UpstreamError, classifyUpstreamError, failureStatus, grpcStatusForHttp } from './errors';
-import { FAST_H1_AVAILABLE, requestHead, requestHeadFromRaw } from './fast-h1';
+import { FAST_H1_AVAILABLE, H1Exchange, H1Sink, requestHead, requestHeadFromRaw } from './fast-h1';
 import { CorsConfig, corsPreflightHeaders, corsResponseHeaders, isPreflight, modifyPath, redirectLocation, splitHostPort } from './filters';
 import { forward } from './forward';
 import { LeanResponse, isLeanRequest } from './h1-lean';
@@ -235,8 +235,9 @@ export class ProxyHandler {
     if (decision.outcome === 'misdirected') return this.failure(req, res, ex, 'misdirected');
     if (decision.outcome === 'overloaded') return this.failure(req, res, ex, 'overloaded');
     const rule = decision.rule;
-    ex.route = `${rule.routeNamespace}/${rule.routeName}`;
-    ex.rule = rule.name ?? String(rule.index);
+    const labels = ruleLabels(rule);
+    ex.route = labels.route;
+    ex.rule = labels.rule;
 
     const raw = isLeanRequest(req) && this.headersUntouched(rule) ? req.rawHeaders : undefined;
     let requestHeaders: HeaderList;
@@ -406,82 +407,12 @@ export class ProxyHandler {
       this.deps.metrics.upstreamErrors.inc({ kind: 'upstream-reset' });
       return this.failure(req, res, ex, 'upstream-reset', true);
     }
-    let chunked = true;
-    let ended = false;
     // The lean server's response writes the backend's head as it came (llhttp checked it).
     const lean = (res as unknown) instanceof LeanResponse ? res as unknown as LeanResponse : undefined;
     if (lean) lean.flushedByWriter = true;
-    const exchange = this.deps.pools.h1.send(key, ep.host, ep.port, head, {
-      head: (status, raw) => {
-        ex.upstream = key;
-        if (lean && plan.responseModifiers.length === 0 && !plan.cors) {
-          const grpcStatus = lean.writeUpstreamHead(status, raw);
-          if (grpcStatus !== undefined) ex.grpcStatus = Number(grpcStatus);
-          return;
-        }
-        const out: Record<string, string | string[]> = {};
-        let named: string[] | undefined;
-        for (let i = 0; i < raw.length; i += 2) {
-          const name = raw[i].toLowerCase();
-          if (name === 'connection') (named ??= []).push(...raw[i + 1].split(',').map((t) => t.trim().toLowerCase()));
-          if (HOP_BY_HOP_SET.has(name)) continue;
-          const prev = out[name];
-          if (prev === undefined) out[name] = raw[i + 1];
-          else if (typeof prev === 'string') out[name] = [prev, raw[i + 1]];
-          else prev.push(raw[i + 1]);
-        }
-        if (named) for (const n of named) delete out[n];
-        let headers = out;
-        if (plan.responseModifiers.length > 0 || plan.cors) {
-          const list = headerList(out);
-          for (const m of plan.responseModifiers) applyHeaderModifier(list, m);
-          if (plan.cors) for (const [k, v] of Object.entries(corsResponseHeaders(plan.cors, plan.headers))) list.set(k, [v]);
-          headers = toOutgoing(list);
-        }
-        const grpcStatus = headers['grpc-status'];
-        if (grpcStatus !== undefined) ex.grpcStatus = Number(Array.isArray(grpcStatus) ? grpcStatus[0] : grpcStatus);
-        chunked = headers['content-length'] === undefined;
-        try {
-          res.writeHead(status, headers);
-        } catch {
-          exchange.abort();
-          this.failure(req, res, ex, 'upstream-protocol', true);
-        }
-      },
-      flush: lean ? () => lean.uncork() : undefined,
-      data: (chunk) => {
-        ex.bytes += chunk.length;
-        if (res.destroyed) return true;
-        const more = res.write(chunk);
-        if (!more) res.once('drain', () => exchange.resume());
-        return more;
-      },
-      end: (trailers) => {
-        ended = true;
-        if (trailers && trailers.length > 0 && (chunked || lean)) {
-          const t = headerList(Object.fromEntries(rawPairs(trailers)));
-          const status = t.get('grpc-status')?.[0];
-          if (status !== undefined) ex.grpcStatus = Number(status);
-          res.addTrailers(toOutgoing(t));
-        }
-        res.end();
-      },
-      error: (err, afterHead) => {
-        ended = true;
-        this.deps.metrics.upstreamErrors.inc({ kind: err.kind });
-        if (afterHead || res.headersSent) {
-          if (res.writableEnded) return;
-          ex.error = 'upstream-reset';
-          res.destroy();
-          return;
-        }
-        if (res.destroyed || res.writableEnded) return;
-        this.failure(req, res, ex, err.kind, true);
-      },
-    }, ex.method === 'HEAD');
-    res.once('close', () => {
-      if (!ended) exchange.abort();
-    });
+    const sink = new FastSink(this, req, res, ex, plan, key, lean);
+    sink.upstream = this.deps.pools.h1.send(key, ep.host, ep.port, head, sink, ex.method === 'HEAD');
+    res.once('close', () => sink.clientClosed());
   }
 
   /** Applies filters in order; returns a response to send instead of forwarding, if one is due. */
@@ -589,8 +520,13 @@ export class ProxyHandler {
     up.body.pipe(res as NodeJS.WritableStream);
   }
 
+  /** Counts a failure talking to a backend. */
+  countUpstreamError(kind: FailureKind): void {
+    this.deps.metrics.upstreamErrors.inc({ kind });
+  }
+
   /** Answers a failure: HTTP status from the catalog, or a trailers-only gRPC response. */
-  private failure(req: ClientRequest | undefined, res: ClientResponse, ex: Exchange, kind: FailureKind, counted = false): void {
+  failure(req: ClientRequest | undefined, res: ClientResponse, ex: Exchange, kind: FailureKind, counted = false): void {
     ex.error = kind;
     if (!counted && kind !== 'no-route' && kind !== 'misdirected') this.deps.metrics.upstreamErrors.inc({ kind });
     if (res.headersSent || res.destroyed || res.writableEnded) {
@@ -624,7 +560,7 @@ export class ProxyHandler {
 
   private record(ex: Exchange, status: number): void {
     const durationMs = performance.now() - ex.started;
-    this.deps.metrics.recordRequest(ex.binding.gateway, ex.route ?? '', ex.rule ?? '', ex.backend ?? '', String(status), durationMs / 1000);
+    this.deps.metrics.recordRequest(ex.binding.gateway, ex.route ?? '', ex.rule ?? '', ex.backend ?? '', status, durationMs / 1000);
     if (this.deps.accessLog === noAccessLog) return; // --no-access-log: no entry to build
     this.deps.accessLog({
       time: new Date().toISOString(),
@@ -682,8 +618,9 @@ export class ProxyHandler {
       return reject(failureStatus(kind).http, kind);
     }
     const rule = decision.rule;
-    ex.route = `${rule.routeNamespace}/${rule.routeName}`;
-    ex.rule = rule.name ?? String(rule.index);
+    const labels = ruleLabels(rule);
+    ex.route = labels.route;
+    ex.rule = labels.rule;
     const plan: Plan = {
       headers: stripHopByHop(headerList(req.headersDistinct), { upgrade: true }),
       path: routeReq.path,
@@ -759,6 +696,100 @@ export class ProxyHandler {
   }
 }
 
+/**
+ * One exchange of the lean HTTP/1.1 client (fast-h1.ts): receives the backend's answer and writes it to
+ * the client (one object per request rather than a closure per callback).
+ */
+class FastSink implements H1Sink {
+  upstream: H1Exchange | undefined;
+  private chunked = true;
+  private ended = false;
+
+  constructor(private readonly handler: ProxyHandler, private readonly req: http.IncomingMessage, private readonly res: http.ServerResponse,
+    private readonly ex: Exchange, private readonly plan: Plan, private readonly key: string, private readonly lean: LeanResponse | undefined) {}
+
+  head(status: number, raw: readonly string[]): void {
+    const { ex, plan, lean } = this;
+    ex.upstream = this.key;
+    if (lean && plan.responseModifiers.length === 0 && !plan.cors) {
+      const grpcStatus = lean.writeUpstreamHead(status, raw);
+      if (grpcStatus !== undefined) ex.grpcStatus = Number(grpcStatus);
+      return;
+    }
+    const out: Record<string, string | string[]> = {};
+    let named: string[] | undefined;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i].toLowerCase();
+      if (name === 'connection') (named ??= []).push(...raw[i + 1].split(',').map((t) => t.trim().toLowerCase()));
+      if (HOP_BY_HOP_SET.has(name)) continue;
+      const prev = out[name];
+      if (prev === undefined) out[name] = raw[i + 1];
+      else if (typeof prev === 'string') out[name] = [prev, raw[i + 1]];
+      else prev.push(raw[i + 1]);
+    }
+    if (named) for (const n of named) delete out[n];
+    let headers = out;
+    if (plan.responseModifiers.length > 0 || plan.cors) {
+      const list = headerList(out);
+      for (const m of plan.responseModifiers) applyHeaderModifier(list, m);
+      if (plan.cors) for (const [k, v] of Object.entries(corsResponseHeaders(plan.cors, plan.headers))) list.set(k, [v]);
+      headers = toOutgoing(list);
+    }
+    const grpcStatus = headers['grpc-status'];
+    if (grpcStatus !== undefined) ex.grpcStatus = Number(Array.isArray(grpcStatus) ? grpcStatus[0] : grpcStatus);
+    this.chunked = headers['content-length'] === undefined;
+    try {
+      this.res.writeHead(status, headers);
+    } catch {
+      this.upstream?.abort();
+      this.handler.failure(this.req, this.res, ex, 'upstream-protocol', true);
+    }
+  }
+
+  flush(): void {
+    this.lean?.uncork();
+  }
+
+  data(chunk: Buffer): boolean {
+    this.ex.bytes += chunk.length;
+    const res = this.res;
+    if (res.destroyed) return true;
+    const more = res.write(chunk);
+    if (!more) res.once('drain', () => this.upstream?.resume());
+    return more;
+  }
+
+  end(trailers: readonly string[] | undefined): void {
+    this.ended = true;
+    if (trailers && trailers.length > 0 && (this.chunked || this.lean)) {
+      const t = headerList(Object.fromEntries(rawPairs(trailers)));
+      const status = t.get('grpc-status')?.[0];
+      if (status !== undefined) this.ex.grpcStatus = Number(status);
+      this.res.addTrailers(toOutgoing(t));
+    }
+    this.res.end();
+  }
+
+  error(err: UpstreamError, afterHead: boolean): void {
+    this.ended = true;
+    const { res, ex } = this;
+    this.handler.countUpstreamError(err.kind);
+    if (afterHead || res.headersSent) {
+      if (res.writableEnded) return;
+      ex.error = 'upstream-reset';
+      res.destroy();
+      return;
+    }
+    if (res.destroyed || res.writableEnded) return;
+    this.handler.failure(this.req, res, ex, err.kind, true);
+  }
+
+  /** The client connection closed: an answer still coming is cancelled. */
+  clientClosed(): void {
+    if (!this.ended) this.upstream?.abort();
+  }
+}
+
 interface DirectResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
@@ -783,8 +814,28 @@ function isGrpc(contentType: string | undefined, path: string): boolean {
   return (ct === 'application/grpc' || ct.startsWith('application/grpc+') || ct.startsWith('application/grpc;')) && GRPC_PATH.test(path);
 }
 
+const backendLabels = new WeakMap<CompiledBackend, string>();
+
+/** `namespace/name[:port]` of a backend, for the access log and metrics (built once per compiled backend). */
 function backendLabel(b: CompiledBackend): string {
-  return `${b.ref.namespace}/${b.ref.name}${b.ref.port !== undefined ? `:${b.ref.port}` : ''}`;
+  let label = backendLabels.get(b);
+  if (label === undefined) {
+    label = `${b.ref.namespace}/${b.ref.name}${b.ref.port !== undefined ? `:${b.ref.port}` : ''}`;
+    backendLabels.set(b, label);
+  }
+  return label;
+}
+
+const ruleLabelCache = new WeakMap<CompiledRule, { readonly route: string; readonly rule: string }>();
+
+/** `namespace/name` of a rule's route and the rule's name (or index), built once per compiled rule. */
+function ruleLabels(rule: CompiledRule): { readonly route: string; readonly rule: string } {
+  let labels = ruleLabelCache.get(rule);
+  if (labels === undefined) {
+    labels = { route: `${rule.routeNamespace}/${rule.routeName}`, rule: rule.name ?? String(rule.index) };
+    ruleLabelCache.set(rule, labels);
+  }
+  return labels;
 }
 
 const GRPC_UNITS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };

@@ -5,6 +5,16 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+/** The map under `key`, created empty when missing. */
+function sub<K, V extends Map<unknown, unknown>>(map: Map<K, V>, key: K): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = new Map() as V;
+    map.set(key, v);
+  }
+  return v;
+}
+
 /** One (gateway, route, rule, backend, code) series of the request metrics. */
 interface RequestSeries {
   readonly labels: { readonly gateway: string; readonly route: string; readonly rule: string; readonly backend: string; readonly code: string };
@@ -79,25 +89,26 @@ export class GatewayMetrics {
   readonly retries: Counter<'gateway' | 'route'>;
   readonly inFlight: Gauge;
   private inFlightSource: () => number;
-  private readonly requestSeries = new Map<string, RequestSeries>();
+  private readonly requestSeries = new Map<string, Map<string, Map<string, Map<string, Map<number, RequestSeries>>>>>();
+  private readonly allSeries: RequestSeries[] = [];
 
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    const series = this.requestSeries;
+    const series = this.allSeries;
     this.requests = new Counter({
       name: 'gateway_requests_total',
       help: 'Requests answered, by Gateway, route, rule, backend and status code.',
       labelNames: ['gateway', 'route', 'rule', 'backend', 'code'],
       registers,
       collect() {
-        for (const s of series.values()) {
+        for (const s of series) {
           if (s.pending === 0) continue;
           this.inc(s.labels, s.pending);
           s.pending = 0;
         }
       },
     });
-    this.registry.registerMetric(new DurationHistogram(() => series.values()) as any);
+    this.registry.registerMetric(new DurationHistogram(() => series) as any);
     this.upstreamErrors = new Counter({
       name: 'gateway_upstream_errors_total',
       help: 'Failures talking to backends (and gateway-side failures), by kind.',
@@ -136,12 +147,14 @@ export class GatewayMetrics {
   }
 
   /** Counts one answered request in `gateway_requests_total` and `gateway_request_duration_seconds`. */
-  recordRequest(gateway: string, route: string, rule: string, backend: string, code: string, seconds: number): void {
-    const key = `${gateway}\u0000${route}\u0000${rule}\u0000${backend}\u0000${code}`;
-    let s = this.requestSeries.get(key);
+  recordRequest(gateway: string, route: string, rule: string, backend: string, status: number, seconds: number): void {
+    // Nested maps keyed by the (cached) label strings and the status: no key is built per request.
+    const byStatus = sub(sub(sub(sub(this.requestSeries, gateway), route), rule), backend);
+    let s = byStatus.get(status);
     if (!s) {
-      s = { labels: { gateway, route, rule, backend, code }, pending: 0, buckets: DURATION_BUCKETS.map(() => 0), sum: 0, count: 0 };
-      this.requestSeries.set(key, s);
+      s = { labels: { gateway, route, rule, backend, code: String(status) }, pending: 0, buckets: DURATION_BUCKETS.map(() => 0), sum: 0, count: 0 };
+      byStatus.set(status, s);
+      this.allSeries.push(s);
       this.requests.inc(s.labels, 0); // the series exists from its first request on
     }
     s.pending++;

@@ -11,16 +11,16 @@ describe('request metrics', () => {
     // GIVEN
     const m = new GatewayMetrics();
     // WHEN
-    m.recordRequest('infra/gw', 'apps/web', '0', 'apps/v1:8080', '200', 0.002);
-    m.recordRequest('infra/gw', 'apps/web', '0', 'apps/v1:8080', '200', 0.002);
-    m.recordRequest('infra/gw', 'apps/web', '1', 'apps/v2:8080', '503', 0.02);
+    m.recordRequest('infra/gw', 'apps/web', '0', 'apps/v1:8080', 200, 0.002);
+    m.recordRequest('infra/gw', 'apps/web', '0', 'apps/v1:8080', 200, 0.002);
+    m.recordRequest('infra/gw', 'apps/web', '1', 'apps/v2:8080', 503, 0.02);
     // THEN
     expect(await lines(m, 'gateway_requests_total')).toStrictEqual([
       'gateway_requests_total{gateway="infra/gw",route="apps/web",rule="0",backend="apps/v1:8080",code="200"} 2',
       'gateway_requests_total{gateway="infra/gw",route="apps/web",rule="1",backend="apps/v2:8080",code="503"} 1',
     ]);
     // a second scrape does not count them again
-    m.recordRequest('infra/gw', 'apps/web', '0', 'apps/v1:8080', '200', 0.002);
+    m.recordRequest('infra/gw', 'apps/web', '0', 'apps/v1:8080', 200, 0.002);
     expect((await lines(m, 'gateway_requests_total'))[0]).toBe('gateway_requests_total{gateway="infra/gw",route="apps/web",rule="0",backend="apps/v1:8080",code="200"} 3');
   });
 
@@ -28,9 +28,9 @@ describe('request metrics', () => {
     // GIVEN
     const m = new GatewayMetrics();
     // WHEN
-    m.recordRequest('infra/gw', 'apps/web', '0', 'apps/v1:8080', '200', 0.001); // on the bound: le="0.001"
-    m.recordRequest('infra/gw', 'apps/web', '1', 'apps/v2:8080', '200', 0.3);
-    m.recordRequest('infra/gw', 'apps/web', '0', 'apps/v1:8080', '200', 45); // above the last bound
+    m.recordRequest('infra/gw', 'apps/web', '0', 'apps/v1:8080', 200, 0.001); // on the bound: le="0.001"
+    m.recordRequest('infra/gw', 'apps/web', '1', 'apps/v2:8080', 200, 0.3);
+    m.recordRequest('infra/gw', 'apps/web', '0', 'apps/v1:8080', 200, 45); // above the last bound
     // THEN
     const got = await lines(m, 'gateway_request_duration_seconds');
     const bucket = (le: string) => got.find((l) => l.includes(`le="${le}"`))?.split(' ')[1];
