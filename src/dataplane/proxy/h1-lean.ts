@@ -6,16 +6,16 @@
  * request: a profile of the gateway showed them to cost more than the routing and forwarding together.
  *
  * Anything else (a request with a body, Upgrade, CONNECT, `Expect`, HTTP/1.0, repeated header names, a
- * method llhttp knows but `http` names differently), and any request whose route needs the general
- * pipeline (retries, timeouts, mirrors, HTTP/2 backends), is handed over with its connection to Node's
- * `http` server before anything is answered: the bytes of the request (and whatever the client sent
- * after it) are put back on the socket, and that server reads them again from the first byte. A
- * connection handed over stays with Node's server.
+ * method other than GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS and TRACE), and any request that needs
+ * the general pipeline (a gRPC content type; a route with retries, timeouts, mirrors or HTTP/2 backends),
+ * is handed over with its connection to Node's `http` server before anything is answered: the bytes of
+ * the request (and whatever the client sent after it) are put back on the socket, and that server reads
+ * them again from the first byte. A connection handed over stays with Node's server.
  *
  * Requests of one connection are read one at a time: parsing stops at the end of a request head and
- * resumes when its response is written, so pipelined requests wait as raw bytes (at most
- * MAX_WAITING_BYTES, else the connection is closed). The header timeout (408) and the keep-alive timeout
- * are checked by one sweep per listener, as Node's server does.
+ * resumes when its response is written and the socket's buffer has drained, so pipelined requests wait
+ * as raw bytes (at most MAX_WAITING_BYTES, else the connection is closed). The header timeout (408) and
+ * the keep-alive timeout are checked by one sweep per listener, as Node's server does.
  */
 import * as http from 'http';
 import * as net from 'net';
