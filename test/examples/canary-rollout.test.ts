@@ -1,4 +1,4 @@
-import { copyOf, expectDistUpToDate, removeFresh, synthFresh, variantObjects } from './harness';
+import { copyOf, describeExample, variantObjects } from './harness';
 import { expectMatchesSeed, KubeObject, loadSeed, precedenceViolations, seedDifferences } from './seed-compare';
 import { buildApp, section, STAGES, VARIANTS } from '../../examples/canary-rollout/main';
 
@@ -11,17 +11,7 @@ function withoutZeroWeights(route: KubeObject): KubeObject {
   return out;
 }
 
-describe('examples/canary-rollout', () => {
-  let fresh: string;
-  beforeAll(() => {
-    fresh = synthFresh(section);
-  });
-  afterAll(() => removeFresh(fresh));
-
-  test('the committed dist/ is exactly what the apps synthesize', () => {
-    expectDistUpToDate(section, fresh);
-  });
-
+describeExample(section, (fresh) => {
   test.each([
     ['canary', 'task-api-canary'],
     ['stage-1', 'progressive-stage-1'],
@@ -30,14 +20,14 @@ describe('examples/canary-rollout', () => {
     ['blue-green-before', 'blue-green-before'],
     ['blue-green-after', 'blue-green-after'],
   ])('variant %s routes as the lesson\'s %s', (variant, fixture) => {
-    const objects = variantObjects(fresh, variant);
+    const objects = variantObjects(fresh(), variant);
     expect(objects).toHaveLength(1);
     expectMatchesSeed(objects[0], loadSeed('canary-rollout', fixture));
     expect(precedenceViolations(objects[0])).toStrictEqual([]);
   });
 
   test('stage-4 keeps task-api-stable at weight 0 where the lesson drops it; otherwise it is the lesson\'s object (examples/README.md, point 9)', () => {
-    const [route] = variantObjects(fresh, 'stage-4');
+    const [route] = variantObjects(fresh(), 'stage-4');
     const lesson = loadSeed('canary-rollout', 'progressive-stage-4');
     expect(route.spec.rules[0].backendRefs).toStrictEqual([
       { name: 'task-api-stable', port: 8000, weight: 0 },
@@ -57,6 +47,6 @@ describe('examples/canary-rollout', () => {
   });
 
   test.each(VARIANTS)('snapshot of %s', (variant) => {
-    expect(variantObjects(fresh, variant)).toMatchSnapshot();
+    expect(variantObjects(fresh(), variant)).toMatchSnapshot();
   });
 });

@@ -1,20 +1,10 @@
-import { expectDistUpToDate, removeFresh, synthFresh, variantObjects } from './harness';
+import { describeExample, variantObjects } from './harness';
 import { section } from '../../examples/complete-app/main';
 import { distDir } from '../../examples/section';
 import { loadDocuments } from '../../src/dataplane/config/load';
 import { validateDocuments } from '../../src/dataplane/schema';
 
-describe('examples/complete-app', () => {
-  let fresh: string;
-  beforeAll(() => {
-    fresh = synthFresh(section);
-  });
-  afterAll(() => removeFresh(fresh));
-
-  test('the committed dist/ is exactly what the app synthesizes', () => {
-    expectDistUpToDate(section, fresh);
-  });
-
+describeExample(section, (fresh) => {
   test('the committed dist/ passes cdk8s-gateway validate', () => {
     const docs = loadDocuments([distDir(section)]);
     expect(docs.filter((d) => d.object.apiVersion?.startsWith('gateway.networking.k8s.io/')).length).toStrictEqual(7);
@@ -22,13 +12,13 @@ describe('examples/complete-app', () => {
   });
 
   test('one chart holds the Gateway, its routes, the Services and the gateway runtime', () => {
-    const kinds = variantObjects(fresh).map((o: any) => o.kind).sort();
+    const kinds = variantObjects(fresh()).map((o: any) => o.kind).sort();
     expect([...new Set(kinds)]).toStrictEqual([
       'ConfigMap', 'Deployment', 'GRPCRoute', 'Gateway', 'HTTPRoute', 'PodDisruptionBudget', 'Service',
     ]);
   });
 
   test('snapshot', () => {
-    expect(variantObjects(fresh)).toMatchSnapshot();
+    expect(variantObjects(fresh())).toMatchSnapshot();
   });
 });

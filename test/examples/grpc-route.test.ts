@@ -1,21 +1,11 @@
-import { copyOf, expectDistUpToDate, removeFresh, synthFresh, variantObjects } from './harness';
+import { copyOf, describeExample, variantObjects } from './harness';
 import { expectMatchesSeed, findObject, loadSeed, precedenceViolations, seedDifferences } from './seed-compare';
 import { section } from '../../examples/grpc-route/main';
 import { GrpcServiceMethod } from '../../src';
 
-describe('examples/grpc-route', () => {
-  let fresh: string;
-  beforeAll(() => {
-    fresh = synthFresh(section);
-  });
-  afterAll(() => removeFresh(fresh));
-
-  test('the committed dist/ is exactly what the app synthesizes', () => {
-    expectDistUpToDate(section, fresh);
-  });
-
+describeExample(section, (fresh) => {
   test('the Gateway is the lesson\'s object', () => {
-    expectMatchesSeed(findObject(variantObjects(fresh), 'Gateway', 'task-api-gateway'), loadSeed('grpc-route', 'task-api-gateway'));
+    expectMatchesSeed(findObject(variantObjects(fresh()), 'Gateway', 'task-api-gateway'), loadSeed('grpc-route', 'task-api-gateway'));
   });
 
   test('the lesson\'s method "Get*" does not match GetTask; the prefix helper\'s "Get.*" does (examples/README.md, point 4)', () => {
@@ -31,7 +21,7 @@ describe('examples/grpc-route', () => {
     const corrected = copyOf(lesson);
     corrected.spec.parentRefs[0].sectionName = 'grpc';
     corrected.spec.rules[2].matches[0].method = { type: 'RegularExpression', service: 'task\\.TaskService', method: 'Get.*' };
-    const route = findObject(variantObjects(fresh), 'GRPCRoute', 'task-grpc-route');
+    const route = findObject(variantObjects(fresh()), 'GRPCRoute', 'task-grpc-route');
     // THEN
     expectMatchesSeed(route, corrected);
     // and only those corrections differ from the lesson as written
@@ -43,12 +33,12 @@ describe('examples/grpc-route', () => {
   });
 
   test('method-level rules come before the service-level rule', () => {
-    const route = findObject(variantObjects(fresh), 'GRPCRoute', 'task-grpc-route');
+    const route = findObject(variantObjects(fresh()), 'GRPCRoute', 'task-grpc-route');
     expect(route.spec.rules.map((r: any) => r.backendRefs[0].name)).toStrictEqual(['task-grpc-read', 'task-grpc-write', 'task-grpc-service']);
     expect(precedenceViolations(route)).toStrictEqual([]);
   });
 
   test('snapshot', () => {
-    expect(variantObjects(fresh)).toMatchSnapshot();
+    expect(variantObjects(fresh())).toMatchSnapshot();
   });
 });

@@ -91,3 +91,24 @@ export function removeFresh(dir: string): void {
 export function copyOf<T>(value: T): any {
   return JSON.parse(JSON.stringify(value));
 }
+
+/**
+ * The suite of one example section, named `examples/<name>`: synthesizes every app of it once into a
+ * fresh directory (removed afterwards), checks the committed `dist/` against it, then declares `tests`,
+ * which read that directory through `fresh()`.
+ */
+export function describeExample(section: ExampleSection, tests: (fresh: () => string) => void): void {
+  describe(`examples/${section.name}`, () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = synthFresh(section);
+    });
+    afterAll(() => removeFresh(dir));
+
+    test(`the committed dist/ is exactly what the ${section.variants.length > 0 ? 'apps synthesize' : 'app synthesizes'}`, () => {
+      expectDistUpToDate(section, dir);
+    });
+
+    tests(() => dir);
+  });
+}

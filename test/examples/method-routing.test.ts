@@ -1,18 +1,8 @@
-import { copyOf, expectDistUpToDate, removeFresh, synthFresh, variantObjects } from './harness';
+import { copyOf, describeExample, variantObjects } from './harness';
 import { expectMatchesSeed, findObject, loadSeed, precedenceViolations, seedDifferences } from './seed-compare';
 import { section } from '../../examples/method-routing/main';
 
-describe('examples/method-routing', () => {
-  let fresh: string;
-  beforeAll(() => {
-    fresh = synthFresh(section);
-  });
-  afterAll(() => removeFresh(fresh));
-
-  test('the committed dist/ is exactly what the app synthesizes', () => {
-    expectDistUpToDate(section, fresh);
-  });
-
+describeExample(section, (fresh) => {
   test('task-api-method routes as the lesson\'s object plus HEAD to the replica and PATCH to the primary (examples/README.md, point 8)', () => {
     // GIVEN the lesson's route, corrected: HEAD is a read, PATCH a write
     const lesson = loadSeed('method-routing', 'task-api-method');
@@ -22,7 +12,7 @@ describe('examples/method-routing', () => {
       { matches: [{ path: api, method: 'HEAD' }], backendRefs: [{ name: 'task-api-read-replica', port: 8000 }] },
       { matches: [{ path: api, method: 'PATCH' }], backendRefs: [{ name: 'task-api-primary', port: 8000 }] },
     );
-    const route = findObject(variantObjects(fresh), 'HTTPRoute', 'task-api-method');
+    const route = findObject(variantObjects(fresh()), 'HTTPRoute', 'task-api-method');
     // THEN
     expectMatchesSeed(route, corrected);
     // and exactly those two matches are what differs from the lesson as written
@@ -33,12 +23,12 @@ describe('examples/method-routing', () => {
   });
 
   test('the route is the only object and lists its rules in precedence order', () => {
-    const objects = variantObjects(fresh);
+    const objects = variantObjects(fresh());
     expect(objects).toHaveLength(1);
     expect(objects.flatMap(precedenceViolations)).toStrictEqual([]);
   });
 
   test('snapshot', () => {
-    expect(variantObjects(fresh)).toMatchSnapshot();
+    expect(variantObjects(fresh())).toMatchSnapshot();
   });
 });
