@@ -12,7 +12,7 @@
  */
 import * as net from 'net';
 import { UpstreamError, classifyUpstreamError } from './errors';
-import { ForwardedInfo, HOP_BY_HOP, connectionTokens } from './headers';
+import { ForwardedInfo, HOP_BY_HOP, INVALID_NAME, INVALID_VALUE, connectionTokens } from './headers';
 
 /** Node's HTTP parser binding (the one `http` uses), when this Node exposes it. */
 interface Parser {
@@ -75,10 +75,8 @@ export interface H1PoolOptions {
   readonly idleTimeoutMs?: number;
 }
 
-/** What `http.request` refuses (node:_http_common checkInvalidHeaderChar, node:_http_client INVALID_PATH_REGEX). */
-const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/** A request-target `http.request` refuses (node:_http_client INVALID_PATH_REGEX). */
 const INVALID_PATH = /[^\u0021-\u00ff]/;
-const INVALID_NAME = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
 
 /**
  * The request head: request line, `host`, then every header (name lowercase, one line per value;

@@ -19,7 +19,7 @@
  */
 import * as http from 'http';
 import * as net from 'net';
-import { HOP_BY_HOP as HOP_BY_HOP_NAMES, connectionTokens } from './headers';
+import { HOP_BY_HOP as HOP_BY_HOP_NAMES, INVALID_NAME, INVALID_VALUE, connectionTokens } from './headers';
 import { ConnectionLimits, answerClientError } from './limits';
 
 interface Parser {
@@ -98,9 +98,7 @@ export interface LeanServerOptions {
   handOver(socket: net.Socket, bytes: Buffer): void;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HOP_BY_HOP = new Set(HOP_BY_HOP_NAMES);
-const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 let dateSecond = -1;
 let dateText = '';
@@ -172,7 +170,7 @@ export class LeanResponse {
       const value = headers[name];
       if (value === undefined) continue;
       const lower = name.toLowerCase();
-      if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+      if (name === '' || INVALID_NAME.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
       if (lower === 'content-length') {hasLength = true;} else if (lower === 'date') {hasDate = true;} else if (lower === 'connection') {
         if (String(value).toLowerCase() === 'close') this.closeAfter = true;
         continue;
@@ -252,7 +250,7 @@ export class LeanResponse {
     let text = '';
     for (const name in headers) {
       const value = headers[name];
-      if (!TOKEN.test(name)) throw new TypeError(`invalid trailer name ${JSON.stringify(name)}`);
+      if (name === '' || INVALID_NAME.test(name)) throw new TypeError(`invalid trailer name ${JSON.stringify(name)}`);
       for (const v of typeof value === 'string' ? [value] : value) {
         if (INVALID_VALUE.test(v)) throw new TypeError(`invalid value of trailer ${name}`);
         text += `${name}: ${v}\r\n`;

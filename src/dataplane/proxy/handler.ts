@@ -14,7 +14,7 @@ import { FAST_H1_AVAILABLE, H1Exchange, H1Sink, requestHead, requestHeadFromRaw 
 import { CorsConfig, corsPreflightHeaders, corsResponseHeaders, isPreflight, modifyPath, redirectLocation, splitHostPort } from './filters';
 import { forward } from './forward';
 import { LeanResponse, isLeanRequest } from './h1-lean';
-import { HOP_BY_HOP, HeaderList, applyHeaderModifier, cloneHeaders, headerList, setForwarded, stripHopByHop, toOutgoing } from './headers';
+import { HOP_BY_HOP, HeaderList, applyHeaderModifier, cloneHeaders, connectionTokens, headerList, setForwarded, stripHopByHop, toOutgoing } from './headers';
 import { GatewayMetrics } from './metrics';
 import { Mirror } from './mirror';
 import { answerRefusal, screenRequest } from './request-guard';
@@ -717,10 +717,9 @@ class FastSink implements H1Sink {
       return;
     }
     const out: Record<string, string | string[]> = {};
-    let named: string[] | undefined;
+    const named = connectionTokens(raw);
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i].toLowerCase();
-      if (name === 'connection') (named ??= []).push(...raw[i + 1].split(',').map((t) => t.trim().toLowerCase()));
       if (HOP_BY_HOP_SET.has(name)) continue;
       const prev = out[name];
       if (prev === undefined) out[name] = raw[i + 1];

@@ -4,6 +4,11 @@
  */
 import type { HeaderModifier } from '../engine/model';
 
+/** A character a header value cannot carry (what node:_http_common checkInvalidHeaderChar refuses). */
+export const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/** A character a header name cannot carry (RFC 9110 token). */
+export const INVALID_NAME = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
+
 /** Lower-case name -> every value, in arrival order. */
 export type HeaderList = Map<string, string[]>;
 
