@@ -20,6 +20,8 @@ interface Parser {
   execute(data: Buffer): number | Error;
   finish(): number | Error | undefined;
   close(): void;
+  /** Reads the stream's bytes itself, in C++ (as Node's `http` server does): no 'data' events, no Buffer per read. */
+  consume?(handle: object): void;
   [callback: number]: unknown;
 }
 interface ParserClass {
@@ -28,7 +30,35 @@ interface ParserClass {
   readonly kOnHeadersComplete: number;
   readonly kOnBody: number;
   readonly kOnMessageComplete: number;
+  /** Called after each read a consuming parser executed: bytes parsed, or the parse error. */
+  readonly kOnExecute?: number;
   new (): Parser;
+}
+
+/** A net.Socket's libuv stream handle (what `consume` reads from), when it has one. */
+export interface StreamHandle {
+  readonly isStreamBase?: boolean;
+  reading?: boolean;
+  readStart(): number;
+  readStop(): number;
+}
+
+/** The socket's stream handle, if a parser can consume it. */
+export function streamHandle(socket: net.Socket): StreamHandle | undefined {
+  const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
+  return handle && handle.isStreamBase === true && typeof handle.readStop === 'function' ? handle : undefined;
+}
+
+/**
+ * Stops (or restarts) reading a socket whose bytes a parser consumes: `socket.pause()` only stops the
+ * Readable side, which a consuming parser bypasses. `reading` is the flag net.Socket keeps for the same.
+ */
+export function setReading(socket: net.Socket, on: boolean): void {
+  const handle = streamHandle(socket);
+  if (!handle || socket.destroyed || handle.reading === on) return;
+  handle.reading = on;
+  if (on) handle.readStart();
+  else handle.readStop();
 }
 
 function loadParser(): ParserClass | undefined {
@@ -156,6 +186,10 @@ class Connection {
   private keepAlive = false;
   private skipBody = false;
   private partial: string[] | undefined;
+  /** The parser reads the socket itself (`consume`); else 'data' events feed it. */
+  private readonly consumed: boolean;
+  /** The sink that received a head or body from the chunk being parsed: flushed after it. */
+  private toFlush: H1Sink | undefined;
   private onFail: ((c: Connection, err: UpstreamError, noBytes: boolean) => void) | undefined;
   private onDone: ((c: Connection, keepAlive: boolean) => void) | undefined;
 
@@ -177,12 +211,15 @@ class Connection {
       }
       this.headSeen = true;
       this.keepAlive = keepAlive;
-      this.sink?.head(status, raw);
+      const sink = this.sink;
+      this.toFlush = sink;
+      sink?.head(status, raw);
       return this.skipBody ? 1 : 0;
     };
     parser[HTTPParser!.kOnBody] = (chunk: Buffer) => {
       const sink = this.sink;
-      if (sink && !sink.data(chunk)) socket.pause();
+      this.toFlush = sink;
+      if (sink && !sink.data(chunk)) this.pause();
     };
     parser[HTTPParser!.kOnMessageComplete] = () => {
       if (this.informational) {
@@ -195,13 +232,18 @@ class Connection {
       this.finishExchange(this.keepAlive);
       sink?.end(trailers);
     };
-    socket.on('data', (data: Buffer) => {
-      this.received += data.length;
-      const sink = this.sink;
-      const r = parser.execute(data);
-      if (typeof r !== 'number') this.fail(new UpstreamError(classifyUpstreamError(r), `${key}: ${(r as Error).message}`, r)); // an Error (possibly of another realm)
-      sink?.flush?.();
-    });
+    const handle = streamHandle(socket);
+    this.consumed = handle !== undefined && typeof parser.consume === 'function' && typeof HTTPParser!.kOnExecute === 'number';
+    if (this.consumed) {
+      // Called after each read: parse errors arrive here; EOF and read errors still reach the socket.
+      parser[HTTPParser!.kOnExecute!] = (r: number | Error) => this.executed(r);
+      parser.consume!(handle!);
+    } else {
+      socket.on('data', (data: Buffer) => {
+        this.received += data.length;
+        this.executed(parser.execute(data));
+      });
+    }
     socket.on('end', () => {
       // A response delimited by the end of the connection completes here.
       if (this.sink && this.headSeen) {
@@ -215,6 +257,25 @@ class Connection {
       this.pool.forget(this);
       parser.close();
     });
+  }
+
+  private executed(r: number | Error): void {
+    if (this.consumed) this.received++;
+    const sink = this.toFlush;
+    this.toFlush = undefined;
+    if (typeof r !== 'number') this.fail(new UpstreamError(classifyUpstreamError(r), `${this.key}: ${(r as Error).message}`, r)); // an Error (possibly of another realm)
+    sink?.flush?.();
+  }
+
+  /** Stops reading until `resume()` (the sink's client is not reading fast enough). */
+  pause(): void {
+    if (this.consumed) setReading(this.socket, false);
+    else this.socket.pause();
+  }
+
+  resume(): void {
+    if (this.consumed) setReading(this.socket, true);
+    else this.socket.resume();
   }
 
   /** Starts an exchange on this (idle or new) connection. */
@@ -300,7 +361,7 @@ export class H1Pool {
     conn.start(sink, head, skipBody, onFail, onDone);
     return {
       abort: () => conn.abort(),
-      resume: () => conn.socket.resume(),
+      resume: () => conn.resume(),
     };
   }
 
@@ -329,7 +390,7 @@ export class H1Pool {
       c.socket.destroy();
       return;
     }
-    c.socket.resume();
+    c.resume();
     c.idleSince = performance.now();
     list.push(c);
   }

@@ -12,13 +12,16 @@
  * the request (and whatever the client sent after it) are put back on the socket, and that server reads
  * them again from the first byte. A connection handed over stays with Node's server.
  *
- * Requests of one connection are read one at a time: parsing stops at the end of a request head and
- * resumes when its response is written and the socket's buffer has drained, so pipelined requests wait
- * as raw bytes (at most MAX_WAITING_BYTES, else the connection is closed). The header timeout (408) and
- * the keep-alive timeout are checked by one sweep per listener, as Node's server does.
+ * Requests of one connection are answered one at a time. The parser reads the socket itself (in C++, as
+ * Node's server does) and a request is answered from its callback; a request pipelined behind the one
+ * being answered stops it, and the connection then keeps the bytes that follow as raw bytes (at most
+ * MAX_WAITING_BYTES, else the connection is closed), each request parsed once the previous one is
+ * answered and the socket's buffer has drained. The header timeout (408) and the keep-alive timeout are
+ * checked by one sweep per listener, as Node's server does.
  */
 import * as http from 'http';
 import * as net from 'net';
+import { setReading, streamHandle } from './fast-h1';
 import { HOP_BY_HOP as HOP_BY_HOP_NAMES, INVALID_NAME, INVALID_VALUE, connectionTokens } from './headers';
 import { ConnectionLimits, answerClientError } from './limits';
 
@@ -26,6 +29,13 @@ interface Parser {
   initialize(type: number, resource: object, maxHeaderSize?: number, lenient?: number): void;
   execute(data: Buffer): number | Error;
   close(): void;
+  /** Reads the stream's bytes itself, in C++ (as Node's `http` server does); `unconsume` gives them back. */
+  consume(handle: object): void;
+  unconsume(): void;
+  /** A copy of the read buffer being parsed (from a `kOnExecute` callback). */
+  getCurrentBuffer(): Buffer;
+  /** Whether the last message's head is complete (false from the first byte of the next one). */
+  headersCompleted(): boolean;
   [callback: number]: unknown;
 }
 interface ParserClass {
@@ -34,6 +44,8 @@ interface ParserClass {
   readonly kOnHeadersComplete: number;
   readonly kOnBody: number;
   readonly kOnMessageComplete: number;
+  /** Called after each read a consuming parser executed: bytes parsed, or the parse error. */
+  readonly kOnExecute: number;
   new (): Parser;
 }
 
@@ -41,7 +53,10 @@ function loadParser(): { parser: ParserClass } | undefined {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const p = require('_http_common').HTTPParser as ParserClass;
-    if (typeof p !== 'function' || typeof p.kOnHeadersComplete !== 'number') return undefined;
+    if (typeof p !== 'function' || typeof p.kOnHeadersComplete !== 'number' || typeof p.kOnExecute !== 'number') return undefined;
+    for (const fn of ['consume', 'unconsume', 'getCurrentBuffer', 'headersCompleted']) {
+      if (typeof (p.prototype as any)[fn] !== 'function') return undefined;
+    }
     return { parser: p };
   } catch {
     return undefined;
@@ -49,9 +64,18 @@ function loadParser(): { parser: ParserClass } | undefined {
 }
 
 /**
- * The methods the lean server answers, by llhttp's method number (its stable `llhttp_method` enum, shared
- * with http_parser); any other method is handed over to Node's server, which names them all.
+ * Method names by llhttp's method number (its stable `llhttp_method` enum, shared with http_parser): to
+ * write a head again for Node's server, which names them all.
  */
+const LLHTTP_METHODS: readonly string[] = [
+  'DELETE', 'GET', 'HEAD', 'POST', 'PUT', 'CONNECT', 'OPTIONS', 'TRACE', 'COPY', 'LOCK', 'MKCOL', 'MOVE', 'PROPFIND',
+  'PROPPATCH', 'SEARCH', 'UNLOCK', 'BIND', 'REBIND', 'UNBIND', 'ACL', 'REPORT', 'MKACTIVITY', 'CHECKOUT', 'MERGE',
+  'M-SEARCH', 'NOTIFY', 'SUBSCRIBE', 'UNSUBSCRIBE', 'PATCH', 'PURGE', 'MKCALENDAR', 'LINK', 'UNLINK', 'SOURCE', 'PRI',
+  'DESCRIBE', 'ANNOUNCE', 'SETUP', 'PLAY', 'PAUSE', 'TEARDOWN', 'GET_PARAMETER', 'SET_PARAMETER', 'REDIRECT', 'RECORD',
+  'FLUSH', 'QUERY',
+];
+
+/** The methods the lean server answers, by llhttp's method number; any other method is handed over. */
 const LEAN_METHODS: Readonly<Record<number, string>> = { 0: 'DELETE', 1: 'GET', 2: 'HEAD', 3: 'POST', 4: 'PUT', 6: 'OPTIONS', 7: 'TRACE', 28: 'PATCH' };
 
 const BINDING = loadParser();
@@ -92,7 +116,7 @@ export function isLeanRequest(req: object): req is LeanRequest {
 /** What a lean connection reports to the listener. */
 export interface LeanServerOptions {
   readonly limits: ConnectionLimits;
-  /** A request to answer (through `res`, or by `res.handOver()` before anything is written). */
+  /** A request to answer (through `res`, or by `res.handOver()` during this call). */
   request(req: LeanRequest, res: LeanResponse): void;
   /** The connection leaves the lean server: `bytes` are the unanswered bytes it read, to be read again. */
   handOver(socket: net.Socket, bytes: Buffer): void;
@@ -294,7 +318,7 @@ export class LeanResponse {
 
   /**
    * Hands the request (and its connection) over to Node's server, which reads it again from its first
-   * byte; only before anything was written.
+   * byte (its head as llhttp read it); only during the `request` call that gave it, before anything is written.
    */
   handOver(): void {
     if (this.headersSent || this.handedOver) throw new Error('internal: a lean request can only be handed over before its response starts');
@@ -343,9 +367,37 @@ interface RequestHead {
   readonly keepAlive: boolean;
 }
 
-/** One client connection of the lean server. */
+/**
+ * The bytes of a request head as llhttp read it: request line and header lines (whitespace around values
+ * dropped, as llhttp drops it), for Node's server to read again. Names and values are byte strings
+ * (latin1), so the bytes are the client's.
+ */
+export function requestHeadBytes(method: string, url: string, versionMajor: number, versionMinor: number, raw: readonly string[]): Buffer {
+  let text = `${method} ${url} HTTP/${versionMajor}.${versionMinor}\r\n`;
+  for (let i = 0; i < raw.length; i += 2) text += `${raw[i]}: ${raw[i + 1]}\r\n`;
+  return Buffer.from(`${text}\r\n`, 'latin1');
+}
+
+function headBytes(head: RequestHead): Buffer {
+  return requestHeadBytes(LLHTTP_METHODS[head.method] ?? `UNKNOWN-${head.method}`, head.url, head.versionMajor, head.versionMinor, head.raw);
+}
+
+/**
+ * One client connection of the lean server.
+ *
+ * It starts in the *consuming* mode: the parser reads the socket's bytes itself, in C++ (as Node's own
+ * server does), and a request head is answered from within the parser's callback; parsing goes on after
+ * it (a lean request has no body). A head that cannot be answered now stops the parser where it ends:
+ * a request to hand over (it goes to Node's server as its head, rebuilt from what llhttp read, and the
+ * bytes after it), or a pipelined request behind the one being answered. In the second case the
+ * connection moves to the *buffering* mode for good: bytes arrive as 'data' events and wait in
+ * `buffered` (the stopped head rebuilt first), and each request is parsed when the previous one is
+ * answered, its head's own bytes kept for a hand-over.
+ */
 class LeanConnection {
-  /** Bytes of the request being read (from its first byte), then of the requests after it. */
+  /** The parser consumes the socket (the consuming mode); false once buffering, or when Node cannot. */
+  private consuming: boolean;
+  /** Buffering mode: bytes of the request being read (from its first byte), then of the requests after it. */
   private buffered: Buffer[] = [];
   private bufferedBytes = 0;
   /** Chunks of `buffered` already given to the parser. */
@@ -355,9 +407,18 @@ class LeanConnection {
   private partialHeaders: string[] | undefined;
   private partialUrl = '';
   private head: RequestHead | undefined;
-  /** The bytes of the request being answered (its head, then what followed it in the same chunk). */
+  /** Buffering mode: the bytes of the request being answered (its head, then what followed it in the same chunk). */
   private currentBytes: Buffer[] | undefined;
   private currentRest: Buffer | undefined;
+  /** Consuming mode: the head of the request being answered (rebuilt for a hand-over). */
+  private currentHead: RequestHead | undefined;
+  /** Consuming mode: the head the parser stopped at, and whether it is to be handed over (else it waits). */
+  private stoppedAt: RequestHead | undefined;
+  private stopToHandOver = false;
+  /** Consuming mode: a request is being given to `options.request` (a hand-over now stops the parser). */
+  private dispatching = false;
+  /** Consuming mode: a parse error behind the request being answered, answered after it. */
+  private failedAfter: { err: Error; bytes: Buffer } | undefined;
   private reading = false;
   /** The last response is written but the socket's buffer is full: read nothing more until it drains. */
   private waitingDrain = false;
@@ -380,7 +441,7 @@ class LeanConnection {
     };
     this.parser[HTTPParser.kOnHeadersComplete] = (versionMajor: number, versionMinor: number, headers: string[] | undefined, method: number,
       url: string | undefined, _status: unknown, _message: unknown, upgrade: boolean, keepAlive: boolean): number => {
-      this.head = {
+      const head: RequestHead = {
         versionMajor,
         versionMinor,
         raw: headers ?? this.partialHeaders ?? [],
@@ -391,19 +452,111 @@ class LeanConnection {
       };
       this.partialHeaders = undefined;
       this.partialUrl = '';
+      if (this.consuming) return this.headRead(head);
+      this.head = head;
       // 2: "upgrade": llhttp stops right after the head, whatever follows stays unparsed.
       return 2;
     };
+    this.parser[HTTPParser.kOnExecute] = (r: number | Error) => this.executed(r, undefined);
     this.idleSince = performance.now();
     connections.add(this);
     socket.setNoDelay(true);
-    socket.on('data', this.onData);
+    this.consuming = streamHandle(socket) !== undefined;
+    socket.on('data', this.onData); // buffering mode only: a consuming parser takes the bytes before any 'data' event
     socket.once('close', () => this.closed());
   }
 
   /** @internal */
   start(bytes: Buffer): void {
-    if (bytes.length > 0) this.received(bytes);
+    if (!this.consuming) {
+      if (bytes.length > 0) this.received(bytes);
+      return;
+    }
+    if (bytes.length > 0) this.executed(this.parser.execute(bytes), bytes);
+    if (this.consuming && !this.gone) this.parser.consume(streamHandle(this.socket)!);
+  }
+
+  /**
+   * Consuming mode, a request head read: answered now (0: parsing goes on), or the parser stops at its end
+   * (2) and `executed` hands it over or starts buffering.
+   */
+  private headRead(head: RequestHead): number {
+    if (this.gone) return 2;
+    if (this.current || this.waitingDrain) {
+      this.stoppedAt = head; // pipelined behind the request being answered
+      return 2;
+    }
+    this.headStartedAt = 0;
+    this.idleSince = 0;
+    const request = this.prepare(head);
+    if (!request) {
+      this.stoppedAt = head;
+      this.stopToHandOver = true;
+      return 2;
+    }
+    this.current = request.res;
+    this.currentHead = head;
+    this.dispatching = true;
+    try {
+      this.options.request(request.req, request.res);
+    } finally {
+      this.dispatching = false;
+    }
+    return this.stoppedAt ? 2 : 0;
+  }
+
+  /** Consuming mode: after each chunk the parser read (`chunk` when it was given by hand, else the parser's own read buffer). */
+  private executed(r: number | Error, chunk: Buffer | undefined): void {
+    if (this.gone) return;
+    if (typeof r !== 'number') {
+      const bytes = chunk ?? this.parser.getCurrentBuffer();
+      if (!this.current) {
+        this.parseError(r, [bytes]);
+        return;
+      }
+      // Malformed bytes pipelined behind the request being answered: the error is answered after it.
+      this.failedAfter = { err: r, bytes };
+      this.consuming = false;
+      this.parser.unconsume();
+      this.socket.pause();
+      return;
+    }
+    const stopped = this.stoppedAt;
+    if (stopped) {
+      this.stoppedAt = undefined;
+      const rest = (chunk ?? this.parser.getCurrentBuffer()).subarray(r);
+      const bytes = rest.length > 0 ? [headBytes(stopped), rest] : [headBytes(stopped)];
+      if (this.stopToHandOver) {
+        this.stopToHandOver = false;
+        this.current = undefined;
+        this.currentHead = undefined;
+        this.giveAwayBytes(bytes);
+      } else {
+        this.startBuffering(bytes);
+      }
+      return;
+    }
+    if (!this.parser.headersCompleted()) {
+      // The chunk ended inside a request head: the header timeout runs.
+      if (this.headStartedAt === 0) this.headStartedAt = performance.now();
+      this.idleSince = 0;
+    }
+  }
+
+  /** Leaves the consuming mode for good: `bytes` (a stopped head rebuilt, what followed it) wait for their turn. */
+  private startBuffering(bytes: Buffer[]): void {
+    this.consuming = false;
+    this.parser.unconsume();
+    this.parser.initialize(BINDING!.parser.REQUEST, {}, this.options.limits.maxHeaderBytes, 0);
+    this.buffered = bytes;
+    this.bufferedBytes = 0;
+    for (const b of bytes) this.bufferedBytes += b.length;
+    this.parsedChunks = 0;
+    if (this.current || this.waitingDrain) {
+      if (this.bufferedBytes > MAX_WAITING_BYTES) this.socket.destroy();
+      return;
+    }
+    this.readHeads();
   }
 
   private received(chunk: Buffer): void {
@@ -417,16 +570,16 @@ class LeanConnection {
     this.readHeads();
   }
 
-  /** Feeds buffered chunks to the parser until a request head is complete (then answers it) or the bytes run out. */
+  /** Buffering mode: feeds buffered chunks to the parser until a request head is complete (then answers it) or the bytes run out. */
   private readHeads(): void {
-    if (this.reading) return; // re-entered from a response finished synchronously: the loop below goes on
+    if (this.reading || this.consuming) return; // re-entered from a response finished synchronously: the loop below goes on
     this.reading = true;
     try {
       while (!this.gone && !this.current && !this.waitingDrain && this.parsedChunks < this.buffered.length) {
         const chunk = this.buffered[this.parsedChunks];
         const r = this.parser.execute(chunk);
         if (typeof r !== 'number') {
-          this.parseError(r);
+          this.parseError(r, this.buffered);
           return;
         }
         if (!this.head) {
@@ -448,20 +601,35 @@ class LeanConnection {
     }
   }
 
-  private dispatch(head: RequestHead, requestBytes: Buffer[], rest: Buffer, after: Buffer[]): void {
+  /** The request and response of a head the lean server answers; undefined for one it hands over. */
+  private prepare(head: RequestHead): { req: LeanRequest; res: LeanResponse } | undefined {
     const method = LEAN_METHODS[head.method] as string | undefined;
+    if (head.versionMajor !== 1 || head.versionMinor !== 1 || head.upgrade || method === undefined) return undefined;
     const headers: Record<string, string> = {};
-    let simple = head.versionMajor === 1 && head.versionMinor === 1 && !head.upgrade && method !== undefined;
-    for (let i = 0; simple && i < head.raw.length; i += 2) {
-      const name = head.raw[i].toLowerCase();
-      const value = head.raw[i + 1];
-      if (headers[name] !== undefined || name === '__proto__') {
-        simple = false; // repeated names: Node's own joining rules apply
-        break;
-      }
-      if ((name === 'content-length' && value !== '0') || name === 'transfer-encoding' || name === 'expect' || name === 'upgrade') simple = false;
+    const raw = head.raw;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i].toLowerCase();
+      const value = raw[i + 1];
+      // Repeated names: Node's own joining rules apply.
+      if (headers[name] !== undefined || name === '__proto__') return undefined;
+      if ((name === 'content-length' && value !== '0') || name === 'transfer-encoding' || name === 'expect' || name === 'upgrade') return undefined;
       headers[name] = value;
     }
+    const req: LeanRequest = {
+      [LEAN]: true,
+      method,
+      url: head.url,
+      httpVersion: '1.1',
+      httpVersionMajor: 1,
+      httpVersionMinor: 1,
+      headers,
+      rawHeaders: raw,
+      socket: this.socket,
+    };
+    return { req, res: new LeanResponse(this, this.socket, head.keepAlive, method === 'HEAD') };
+  }
+
+  private dispatch(head: RequestHead, requestBytes: Buffer[], rest: Buffer, after: Buffer[]): void {
     // Parsing restarts at the next request: the bytes after this head wait in `buffered`.
     this.buffered = rest.length > 0 ? [rest, ...after] : after;
     this.bufferedBytes = 0;
@@ -470,30 +638,28 @@ class LeanConnection {
     this.headStartedAt = 0;
     this.idleSince = 0;
     this.parser.initialize(BINDING!.parser.REQUEST, {}, this.options.limits.maxHeaderBytes, 0);
-    if (!simple) {
+    const request = this.prepare(head);
+    if (!request) {
       this.giveAway(requestBytes, rest);
       return;
     }
-    const req: LeanRequest = {
-      [LEAN]: true,
-      method: method!,
-      url: head.url,
-      httpVersion: '1.1',
-      httpVersionMajor: 1,
-      httpVersionMinor: 1,
-      headers,
-      rawHeaders: head.raw,
-      socket: this.socket,
-    };
-    const res = new LeanResponse(this, this.socket, head.keepAlive, method === 'HEAD');
-    this.current = res;
+    this.current = request.res;
     this.currentBytes = requestBytes;
     this.currentRest = rest;
-    this.options.request(req, res);
+    this.options.request(request.req, request.res);
   }
 
   /** @internal the current request goes to Node's server (LeanResponse.handOver). */
   handOver(): void {
+    if (this.consuming) {
+      // The parser has not read past this head yet: it stops there, and the bytes go once it returns.
+      if (!this.dispatching) throw new Error('internal: a lean request can only be handed over while it is being dispatched');
+      this.stoppedAt = this.currentHead;
+      this.stopToHandOver = true;
+      this.current = undefined;
+      this.currentHead = undefined;
+      return;
+    }
     const bytes = this.currentBytes ?? [];
     const rest = this.currentRest ?? Buffer.alloc(0);
     this.current = undefined;
@@ -502,7 +668,10 @@ class LeanConnection {
 
   private giveAway(requestBytes: Buffer[], rest: Buffer): void {
     // requestBytes' last chunk holds `rest` at its end, and `buffered` starts with `rest`: count it once.
-    const chunks = rest.length > 0 ? [...requestBytes, ...this.buffered.slice(1)] : [...requestBytes, ...this.buffered];
+    this.giveAwayBytes(rest.length > 0 ? [...requestBytes, ...this.buffered.slice(1)] : [...requestBytes, ...this.buffered]);
+  }
+
+  private giveAwayBytes(chunks: Buffer[]): void {
     this.leave();
     this.options.handOver(this.socket, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
   }
@@ -513,19 +682,26 @@ class LeanConnection {
     this.current = undefined;
     this.currentBytes = undefined;
     this.currentRest = undefined;
+    this.currentHead = undefined;
     if (close) {
       this.leave();
       this.socket.end();
       return;
     }
+    if (this.failedAfter) {
+      this.parseError(this.failedAfter.err, [this.failedAfter.bytes]);
+      return;
+    }
     if (this.socket.writableNeedDrain) {
       // A client that does not read its answers: stop reading its requests (TCP pushes back) until it does.
       this.waitingDrain = true;
-      this.socket.pause();
+      if (this.consuming) setReading(this.socket, false);
+      else this.socket.pause();
       this.socket.once('drain', () => {
         this.waitingDrain = false;
         if (this.gone) return;
-        this.socket.resume();
+        if (this.consuming) setReading(this.socket, true);
+        else this.socket.resume();
         if (this.bufferedBytes === 0) this.idleSince = performance.now();
         this.readHeads();
       });
@@ -535,9 +711,8 @@ class LeanConnection {
     this.readHeads();
   }
 
-  private parseError(err: Error): void {
-    const raw = this.buffered.length === 1 ? this.buffered[0] : Buffer.concat(this.buffered);
-    (err as any).rawPacket = raw;
+  private parseError(err: Error, bytes: Buffer[]): void {
+    (err as any).rawPacket = bytes.length === 1 ? bytes[0] : Buffer.concat(bytes);
     this.leave();
     answerClientError(err, this.socket, this.options.limits);
   }
@@ -560,7 +735,19 @@ class LeanConnection {
     this.gone = true;
     this.connections.delete(this);
     this.socket.off('data', this.onData);
-    this.parser.close();
+    this.release();
+  }
+
+  /**
+   * Lets go of the parser: the socket's bytes go back to its 'data' events, and the parser is closed once
+   * the call stack it may be on (one of its own callbacks) has unwound, as Node's server does.
+   */
+  private release(): void {
+    if (this.consuming) {
+      this.consuming = false;
+      this.parser.unconsume();
+    }
+    setImmediate(closeParser, this.parser);
   }
 
   private closed(): void {
@@ -570,7 +757,7 @@ class LeanConnection {
       this.gone = true;
       this.connections.delete(this);
       this.socket.off('data', this.onData);
-      this.parser.close();
+      this.release();
     }
     res?.emitClose();
   }
@@ -579,6 +766,10 @@ class LeanConnection {
   closeIdle(): void {
     if (!this.current) this.socket.destroy();
   }
+}
+
+function closeParser(parser: Parser): void {
+  parser.close();
 }
 
 /** The lean server of one listener socket: `serve` each accepted socket (after the protocol sniffing). */
