@@ -190,8 +190,8 @@ class Connection {
   private readonly consumed: boolean;
   /** The sink that received a head or body from the chunk being parsed: flushed after it. */
   private toFlush: H1Sink | undefined;
-  private onFail: ((c: Connection, err: UpstreamError, noBytes: boolean) => void) | undefined;
-  private onDone: ((c: Connection, keepAlive: boolean) => void) | undefined;
+  /** The pool's record of the exchange in progress (told when it is done or failed). */
+  private owner: PoolExchange | undefined;
 
   constructor(readonly key: string, host: string, port: number, private readonly pool: H1Pool) {
     const socket = net.connect({ host, port, noDelay: true });
@@ -279,50 +279,75 @@ class Connection {
   }
 
   /** Starts an exchange on this (idle or new) connection. */
-  start(sink: H1Sink, head: string, skipBody: boolean,
-    onFail: (c: Connection, err: UpstreamError, noBytes: boolean) => void, onDone: (c: Connection, keepAlive: boolean) => void): void {
-    this.sink = sink;
+  start(owner: PoolExchange): void {
+    this.sink = owner.sink;
+    this.owner = owner;
     this.headSeen = false;
     this.informational = false;
     this.received = 0;
-    this.skipBody = skipBody;
-    this.onFail = onFail;
-    this.onDone = onDone;
-    this.socket.write(head, 'latin1');
+    this.skipBody = owner.skipBody;
+    this.socket.write(owner.head, 'latin1');
   }
 
   private finishExchange(keepAlive: boolean): void {
-    const done = this.onDone;
     this.sink = undefined;
-    this.onFail = undefined;
-    this.onDone = undefined;
+    this.owner = undefined;
     this.reused = true;
-    done?.(this, keepAlive);
+    this.pool.release(this, keepAlive);
   }
 
   private fail(err: UpstreamError): void {
     const sink = this.sink;
     if (!sink) return;
-    const onFail = this.onFail;
+    const owner = this.owner;
     const noBytes = this.received === 0;
     this.sink = undefined;
-    this.onFail = undefined;
-    this.onDone = undefined;
+    this.owner = undefined;
     this.socket.destroy();
-    if (onFail) onFail(this, err, noBytes && !this.headSeen);
+    if (owner) owner.failed(this, err, noBytes && !this.headSeen);
     else sink.error(err, this.headSeen);
   }
 
   /** Cancels the exchange in progress. */
   abort(): void {
     this.sink = undefined;
-    this.onFail = undefined;
-    this.onDone = undefined;
+    this.owner = undefined;
     this.socket.destroy();
   }
 
   isHeadSeen(): boolean {
     return this.headSeen;
+  }
+}
+
+/** One request sent through the pool: the connection it is on, and what a retry on a new connection needs. */
+class PoolExchange implements H1Exchange {
+  private retried = false;
+
+  constructor(private readonly pool: H1Pool, readonly key: string, readonly host: string, readonly port: number,
+    readonly head: string, readonly sink: H1Sink, readonly skipBody: boolean, public conn: Connection) {}
+
+  abort(): void {
+    this.conn.abort();
+  }
+
+  resume(): void {
+    this.conn.resume();
+  }
+
+  /** The exchange failed on `c`; `noBytes`: before the backend sent anything. */
+  failed(c: Connection, err: UpstreamError, noBytes: boolean): void {
+    // A pooled connection the backend closed while idle: once more on a new connection.
+    if (noBytes && c.reused && !this.retried) {
+      const fresh = this.pool.fresh(this.key, this.host, this.port);
+      if (fresh) {
+        this.retried = true;
+        this.conn = fresh;
+        fresh.start(this);
+        return;
+      }
+    }
+    this.sink.error(err, c.isHeadSeen());
   }
 }
 
@@ -344,25 +369,16 @@ export class H1Pool {
    * e.g. `127.0.0.1:8080`); `skipBody` for HEAD requests.
    */
   send(key: string, host: string, port: number, head: string, sink: H1Sink, skipBody: boolean): H1Exchange {
-    let conn = this.acquire(key, host, port);
-    let retried = false;
-    const onDone = (c: Connection, keepAlive: boolean) => this.release(c, keepAlive);
-    const onFail = (c: Connection, err: UpstreamError, noBytes: boolean) => {
-      // A pooled connection the backend closed while idle: once more on a new connection.
-      if (noBytes && c.reused && !retried && !this.closed) {
-        retried = true;
-        conn = new Connection(key, host, port, this);
-        this.ensureSweeper();
-        conn.start(sink, head, skipBody, onFail, onDone);
-        return;
-      }
-      sink.error(err, c.isHeadSeen());
-    };
-    conn.start(sink, head, skipBody, onFail, onDone);
-    return {
-      abort: () => conn.abort(),
-      resume: () => conn.resume(),
-    };
+    const exchange = new PoolExchange(this, key, host, port, head, sink, skipBody, this.acquire(key, host, port));
+    exchange.conn.start(exchange);
+    return exchange;
+  }
+
+  /** @internal a connection for a request sent once more (the pooled one had been closed by the backend). */
+  fresh(key: string, host: string, port: number): Connection | undefined {
+    if (this.closed) return undefined;
+    this.ensureSweeper();
+    return new Connection(key, host, port, this);
   }
 
   private acquire(key: string, host: string, port: number): Connection {
@@ -379,7 +395,8 @@ export class H1Pool {
     return new Connection(key, host, port, this);
   }
 
-  private release(c: Connection, keepAlive: boolean): void {
+  /** @internal an exchange on `c` is complete. */
+  release(c: Connection, keepAlive: boolean): void {
     if (!keepAlive || this.closed || c.socket.destroyed) {
       c.socket.destroy();
       return;

@@ -137,6 +137,21 @@ function httpDate(): string {
 }
 
 type Listener = () => void;
+/** No listener, one (most responses have one per event), or several. */
+type Listeners = Listener | Listener[] | undefined;
+
+function addListener(list: Listeners, fn: Listener): Listeners {
+  if (list === undefined) return fn;
+  if (typeof list === 'function') return [list, fn];
+  list.push(fn);
+  return list;
+}
+
+function callListeners(list: Listeners): void {
+  if (list === undefined) return;
+  if (typeof list === 'function') list();
+  else for (const fn of list) fn();
+}
 
 /**
  * The response of a lean request: the part of `http.ServerResponse` the request pipeline uses
@@ -162,8 +177,8 @@ export class LeanResponse {
   private trailers: string | undefined;
   private corked = false;
   private closed = false;
-  private onFinish: Listener[] | undefined;
-  private onClose: Listener[] | undefined;
+  private onFinish: Listeners;
+  private onClose: Listeners;
 
   constructor(private readonly conn: LeanConnection, readonly socket: net.Socket, keepAlive: boolean, private readonly head: boolean) {
     this.closeAfter = !keepAlive;
@@ -171,9 +186,9 @@ export class LeanResponse {
 
   /** Subscribes to `finish` (the response is written), `close` (after finish, or the connection closed first) or `drain`. */
   once(event: string, fn: Listener): this {
-    if (event === 'finish') {(this.onFinish ??= []).push(fn);} else if (event === 'close') {
+    if (event === 'finish') {this.onFinish = addListener(this.onFinish, fn);} else if (event === 'close') {
       if (this.closed) process.nextTick(fn);
-      else (this.onClose ??= []).push(fn);
+      else this.onClose = addListener(this.onClose, fn);
     } else if (event === 'drain') {this.socket.once('drain', fn);} else {throw new Error(`internal: LeanResponse has no '${event}' event`);}
     return this;
   }
@@ -301,7 +316,7 @@ export class LeanResponse {
     if (this.destroyed) return this;
     const listeners = this.onFinish;
     this.onFinish = undefined;
-    if (listeners) for (const fn of listeners) fn();
+    callListeners(listeners);
     this.emitClose();
     this.conn.finished(this, this.closeAfter);
     return this;
@@ -334,7 +349,7 @@ export class LeanResponse {
     this.closed = true;
     const listeners = this.onClose;
     this.onClose = undefined;
-    if (listeners) for (const fn of listeners) fn();
+    callListeners(listeners);
   }
 
   private cork(): void {
@@ -430,11 +445,14 @@ class LeanConnection {
 
   private readonly onData: (chunk: Buffer) => void;
 
-  constructor(readonly socket: net.Socket, private readonly options: LeanServerOptions, private readonly connections: Set<LeanConnection>) {
+  private readonly options: LeanServerOptions;
+
+  constructor(readonly socket: net.Socket, private readonly server: LeanServer) {
+    this.options = server.options;
     this.onData = (chunk: Buffer) => this.received(chunk);
     const { parser: HTTPParser } = BINDING!;
     this.parser = new HTTPParser();
-    this.parser.initialize(HTTPParser.REQUEST, {}, options.limits.maxHeaderBytes, 0);
+    this.parser.initialize(HTTPParser.REQUEST, {}, this.options.limits.maxHeaderBytes, 0);
     this.parser[HTTPParser.kOnHeaders] = (headers: string[], url: string) => {
       this.partialHeaders = this.partialHeaders ? this.partialHeaders.concat(headers) : headers;
       this.partialUrl += url;
@@ -459,7 +477,7 @@ class LeanConnection {
     };
     this.parser[HTTPParser.kOnExecute] = (r: number | Error) => this.executed(r, undefined);
     this.idleSince = performance.now();
-    connections.add(this);
+    server.connections.add(this);
     socket.setNoDelay(true);
     this.consuming = streamHandle(socket) !== undefined;
     socket.on('data', this.onData); // buffering mode only: a consuming parser takes the bytes before any 'data' event
@@ -494,7 +512,7 @@ class LeanConnection {
       this.stopToHandOver = true;
       return 2;
     }
-    this.current = request.res;
+    this.setCurrent(request.res);
     this.currentHead = head;
     this.dispatching = true;
     try {
@@ -528,7 +546,7 @@ class LeanConnection {
       const bytes = rest.length > 0 ? [headBytes(stopped), rest] : [headBytes(stopped)];
       if (this.stopToHandOver) {
         this.stopToHandOver = false;
-        this.current = undefined;
+        this.setCurrent(undefined);
         this.currentHead = undefined;
         this.giveAwayBytes(bytes);
       } else {
@@ -626,7 +644,7 @@ class LeanConnection {
       rawHeaders: raw,
       socket: this.socket,
     };
-    return { req, res: new LeanResponse(this, this.socket, head.keepAlive, method === 'HEAD') };
+    return { req, res: new LeanResponse(this, this.socket, head.keepAlive && !this.server.draining, method === 'HEAD') };
   }
 
   private dispatch(head: RequestHead, requestBytes: Buffer[], rest: Buffer, after: Buffer[]): void {
@@ -643,10 +661,23 @@ class LeanConnection {
       this.giveAway(requestBytes, rest);
       return;
     }
-    this.current = request.res;
+    this.setCurrent(request.res);
     this.currentBytes = requestBytes;
     this.currentRest = rest;
     this.options.request(request.req, request.res);
+  }
+
+  /** The request being answered changes (the server counts requests in flight). */
+  private setCurrent(res: LeanResponse | undefined): void {
+    if (this.current === res) return;
+    if (!this.current) this.server.inFlight++;
+    else if (!res) this.server.inFlight--;
+    this.current = res;
+  }
+
+  /** Draining: the response in progress, if its head is not written yet, asks the client to close. */
+  drain(): void {
+    if (this.current && !this.current.headersSent) this.current.setHeader('connection', 'close');
   }
 
   /** @internal the current request goes to Node's server (LeanResponse.handOver). */
@@ -656,13 +687,13 @@ class LeanConnection {
       if (!this.dispatching) throw new Error('internal: a lean request can only be handed over while it is being dispatched');
       this.stoppedAt = this.currentHead;
       this.stopToHandOver = true;
-      this.current = undefined;
+      this.setCurrent(undefined);
       this.currentHead = undefined;
       return;
     }
     const bytes = this.currentBytes ?? [];
     const rest = this.currentRest ?? Buffer.alloc(0);
-    this.current = undefined;
+    this.setCurrent(undefined);
     this.giveAway(bytes, rest);
   }
 
@@ -679,7 +710,7 @@ class LeanConnection {
   /** @internal the current response is written. */
   finished(res: LeanResponse, close: boolean): void {
     if (res !== this.current) return;
-    this.current = undefined;
+    this.setCurrent(undefined);
     this.currentBytes = undefined;
     this.currentRest = undefined;
     this.currentHead = undefined;
@@ -733,7 +764,7 @@ class LeanConnection {
   private leave(): void {
     if (this.gone) return;
     this.gone = true;
-    this.connections.delete(this);
+    this.server.connections.delete(this);
     this.socket.off('data', this.onData);
     this.release();
   }
@@ -752,10 +783,10 @@ class LeanConnection {
 
   private closed(): void {
     const res = this.current;
-    this.current = undefined;
+    this.setCurrent(undefined);
     if (!this.gone) {
       this.gone = true;
-      this.connections.delete(this);
+      this.server.connections.delete(this);
       this.socket.off('data', this.onData);
       this.release();
     }
@@ -774,10 +805,15 @@ function closeParser(parser: Parser): void {
 
 /** The lean server of one listener socket: `serve` each accepted socket (after the protocol sniffing). */
 export class LeanServer {
-  private readonly connections = new Set<LeanConnection>();
+  /** @internal connections reading requests */
+  readonly connections = new Set<LeanConnection>();
+  /** Requests being answered (one at most per connection). */
+  inFlight = 0;
+  /** Set by `drain()`: every response from now on closes its connection. */
+  draining = false;
   private readonly sweep: NodeJS.Timeout;
 
-  constructor(private readonly options: LeanServerOptions, checkIntervalMs: number) {
+  constructor(readonly options: LeanServerOptions, checkIntervalMs: number) {
     this.sweep = setInterval(() => {
       const now = performance.now();
       for (const c of [...this.connections]) c.check(now);
@@ -787,12 +823,19 @@ export class LeanServer {
 
   /** Reads requests from `socket` (flowing); `bytes` were read from it already (the sniffed first bytes). */
   serve(socket: net.Socket, bytes: Buffer): void {
-    new LeanConnection(socket, this.options, this.connections).start(bytes);
+    new LeanConnection(socket, this).start(bytes);
   }
 
-  /** Closes the connections that are not answering a request (a listener draining). */
-  closeIdle(): void {
-    for (const c of [...this.connections]) c.closeIdle();
+  /**
+   * The listener is draining, as Node's server on close: connections between requests are closed at once,
+   * and responses not yet started, and all later ones, carry `Connection: close`.
+   */
+  drain(): void {
+    this.draining = true;
+    for (const c of [...this.connections]) {
+      c.drain();
+      c.closeIdle();
+    }
   }
 
   /** Connections reading requests (not handed over). */

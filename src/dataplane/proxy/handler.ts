@@ -73,6 +73,8 @@ interface Exchange {
   trailersOnly?: boolean;
   /** The exchange was cut on purpose (deadline, client gone): the upstream body closing early is not a backend failure. */
   cut?: boolean;
+  /** The lean client's exchange, cancelled when the client goes away first. */
+  sink?: FastSink;
 }
 
 interface Plan {
@@ -84,10 +86,15 @@ interface Plan {
   raw?: readonly string[];
   path: string;
   authority: string;
-  responseModifiers: HeaderModifier[];
+  /** Appended to (copied) by the filters: most rules have none, and share NONE. */
+  responseModifiers: readonly HeaderModifier[];
   cors?: CorsConfig;
-  mirrors: Extract<CompiledFilter, { type: 'RequestMirror' }>[];
+  mirrors: readonly Extract<CompiledFilter, { type: 'RequestMirror' }>[];
 }
+
+const NONE: readonly never[] = Object.freeze([]);
+/** The header list of a plan that writes the raw list (`Plan.raw`): never read or written. */
+const RAW_ONLY: HeaderList = new Map();
 
 const GRPC_PATH = /^\/([^/]+)\/([^/]+)$/;
 const HOP_BY_HOP_SET = new Set(HOP_BY_HOP);
@@ -108,6 +115,8 @@ export class ProxyHandler {
   private active = 0;
   private rotation = 0;
   private readonly leanRules = new WeakMap<CompiledRule, boolean>();
+  /** `host:port` of the compiled endpoints (they live as long as their configuration). */
+  private readonly endpointKeys = new WeakMap<object, string>();
   private readonly untouchedRules = new WeakMap<CompiledRule, boolean>();
   private readonly maxBuffer: number;
 
@@ -145,6 +154,7 @@ export class ProxyHandler {
       const ended = res.writableEnded || ex.trailersOnly;
       if (!ended && !ex.error) ex.error = 'client-closed';
       this.record(ex, !ended && !res.headersSent ? 499 : res.statusCode);
+      if (!ended) ex.sink?.clientClosed();
     };
     res.once('finish', done);
     res.once('close', done);
@@ -242,7 +252,7 @@ export class ProxyHandler {
     const raw = isLeanRequest(req) && this.headersUntouched(rule) ? req.rawHeaders : undefined;
     let requestHeaders: HeaderList;
     if (raw) {
-      requestHeaders = new Map();
+      requestHeaders = RAW_ONLY;
     } else {
       requestHeaders = stripHopByHop(headerList((req as http.IncomingMessage).headersDistinct ?? req.headers), { keepTeTrailers: ex.grpc });
       requestHeaders.delete('expect'); // 100-continue was answered by this hop
@@ -252,8 +262,8 @@ export class ProxyHandler {
       headers: requestHeaders,
       path: routeReq.path,
       authority: ex.host,
-      responseModifiers: [],
-      mirrors: [],
+      responseModifiers: NONE,
+      mirrors: NONE,
     };
     const scheme = binding.tls ? 'https' : 'http';
     if (rule.filters.some((f) => f.type === 'Unsupported')) return this.failure(req, res, ex, 'unsupported-filter');
@@ -393,7 +403,7 @@ export class ProxyHandler {
   private fastForward(req: http.IncomingMessage, res: http.ServerResponse, ex: Exchange, plan: Plan,
     endpoints: readonly { readonly host: string; readonly port: number }[], path: string): void {
     const ep = endpoints.length === 1 ? endpoints[0] : endpoints[this.rotation++ % endpoints.length];
-    const key = endpointKey(ep);
+    const key = this.endpointKey(ep);
     // As the general path: a POST, PUT or PATCH without body says so.
     const zeroLength = ex.method === 'POST' || ex.method === 'PUT' || ex.method === 'PATCH';
     if (zeroLength && !plan.raw && !plan.headers.has('content-length')) plan.headers.set('content-length', ['0']);
@@ -411,8 +421,17 @@ export class ProxyHandler {
     const lean = (res as unknown) instanceof LeanResponse ? res as unknown as LeanResponse : undefined;
     if (lean) lean.flushedByWriter = true;
     const sink = new FastSink(this, req, res, ex, plan, key, lean);
+    ex.sink = sink; // done() cancels it if the client goes away first
     sink.upstream = this.deps.pools.h1.send(key, ep.host, ep.port, head, sink, ex.method === 'HEAD');
-    res.once('close', () => sink.clientClosed());
+  }
+
+  private endpointKey(ep: { readonly host: string; readonly port: number }): string {
+    let key = this.endpointKeys.get(ep);
+    if (key === undefined) {
+      key = endpointKey(ep);
+      this.endpointKeys.set(ep, key);
+    }
+    return key;
   }
 
   /** Applies filters in order; returns a response to send instead of forwarding, if one is due. */
@@ -423,7 +442,7 @@ export class ProxyHandler {
           applyHeaderModifier(plan.headers, f);
           break;
         case 'ResponseHeaderModifier':
-          plan.responseModifiers.push(f);
+          plan.responseModifiers = [...plan.responseModifiers, f];
           break;
         case 'URLRewrite':
           if (f.hostname) plan.authority = f.hostname;
@@ -441,7 +460,7 @@ export class ProxyHandler {
           return { status, headers: { location, 'content-length': '0' } };
         }
         case 'RequestMirror':
-          plan.mirrors.push(f);
+          plan.mirrors = [...plan.mirrors, f];
           break;
         case 'CORS':
           plan.cors = f;
@@ -625,8 +644,8 @@ export class ProxyHandler {
       headers: stripHopByHop(headerList(req.headersDistinct), { upgrade: true }),
       path: routeReq.path,
       authority: ex.host,
-      responseModifiers: [],
-      mirrors: [],
+      responseModifiers: NONE,
+      mirrors: NONE,
     };
     const scheme = binding.tls ? 'https' : 'http';
     if (rule.filters.some((f) => f.type === 'Unsupported')) return reject(500, 'unsupported-filter');

@@ -9,7 +9,7 @@ import * as http from 'http';
 import * as http2 from 'http2';
 import * as net from 'net';
 import * as tls from 'tls';
-import { LEAN_H1_AVAILABLE, LeanServer, isLeanRequest } from './h1-lean';
+import { LEAN_H1_AVAILABLE, LeanServer } from './h1-lean';
 import { SocketBinding } from './handler';
 import {
   ConnectionLimiter, ConnectionLimits, DEFAULT_LIMITS, Http1Pipeline, answerClientError, answerConnect, applyH1Timeouts,
@@ -65,12 +65,20 @@ export async function listen(options: ListenOptions): Promise<BoundListener> {
 class ConnectionTracker {
   readonly sockets = new Set<net.Socket>();
   readonly sessions = new Set<http2.Http2Session>();
-  /** HTTP/1.1 responses in progress (told to close their connection when draining starts). */
+  /** HTTP/1.1 responses of Node's server in progress (told to close their connection when draining starts). */
   readonly h1Responses = new Set<http.ServerResponse>();
-  inFlight = 0;
+  /** Requests in flight on Node's servers (and upgraded connections). */
+  private requests = 0;
+  /** The lean HTTP/1.1 server, which counts its own requests and tells its own clients to go away. */
+  lean: LeanServer | undefined;
   draining = false;
   /** Pipelined HTTP/1.1 requests are handled one at a time per connection. */
   private readonly pipeline = new Http1Pipeline();
+
+  /** Requests in flight, on Node's servers and the lean server. */
+  get inFlight(): number {
+    return this.requests + (this.lean?.inFlight ?? 0);
+  }
 
   track(socket: net.Socket): void {
     this.sockets.add(socket);
@@ -83,16 +91,19 @@ class ConnectionTracker {
     if (this.draining) session.close();
   }
 
-  /** Wraps the request handler: counts requests in flight and asks HTTP/1.1 clients to go away while draining. */
+  /**
+   * Wraps the request handler of Node's servers: counts requests in flight and asks HTTP/1.1 clients to go
+   * away while draining. (The lean server does both for its own requests.)
+   */
   wrap(binding: SocketBinding, handlers: ListenerHandlers): ListenerHandlers {
     return {
       request: (_b, req, res) => {
-        this.inFlight++;
+        this.requests++;
         let done = false;
         const end = () => {
           if (!done) {
             done = true;
-            this.inFlight--;
+            this.requests--;
           }
         };
         res.once('finish', end);
@@ -102,11 +113,6 @@ class ConnectionTracker {
           if (this.draining) h1.setHeader('connection', 'close');
           this.h1Responses.add(h1);
           h1.once('close', () => this.h1Responses.delete(h1));
-          if (isLeanRequest(req)) {
-            // The lean server reads the next request of a connection only once this one is answered.
-            handlers.request(binding, req, res);
-            return;
-          }
           this.pipeline.run(req.socket, h1, () => handlers.request(binding, req, res), () => {
             end();
             this.h1Responses.delete(h1);
@@ -116,8 +122,8 @@ class ConnectionTracker {
         handlers.request(binding, req, res);
       },
       upgrade: (_b, req, socket, head) => {
-        this.inFlight++;
-        socket.once('close', () => this.inFlight--);
+        this.requests++;
+        socket.once('close', () => this.requests--);
         handlers.upgrade(binding, req, socket, head);
       },
     };
@@ -127,6 +133,7 @@ class ConnectionTracker {
     this.draining = true;
     stopped?.();
     for (const res of this.h1Responses) if (!res.headersSent) res.setHeader('connection', 'close');
+    this.lean?.drain();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const s of this.sessions) s.close();
     const deadline = Date.now() + timeoutMs;
@@ -175,10 +182,11 @@ async function listenCleartext(options: ListenOptions): Promise<BoundListener> {
   const lean = LEAN_H1_AVAILABLE && options.leanHttp1 !== false
     ? new LeanServer({
       limits,
-      request: (req, res) => handlers.request(binding, req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse),
+      request: (req, res) => options.handlers.request(binding, req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse),
       handOver: (socket, bytes) => toNode(h1, socket, bytes),
     }, h1ServerOptions(limits).connectionsCheckingInterval!)
     : undefined;
+  tracker.lean = lean;
   const server = net.createServer({ pauseOnConnect: false }, (socket) => {
     if (options.connections && !options.connections.admit(socket)) return;
     tracker.track(socket);
@@ -204,8 +212,6 @@ async function listenCleartext(options: ListenOptions): Promise<BoundListener> {
     updateSpec: () => undefined,
     close: (timeoutMs) => tracker.drain(server, timeoutMs, () => {
       stopHeaderTimeouts();
-      // As Node's server on close: connections between requests are closed at once.
-      lean?.closeIdle();
       lean?.close();
     }),
   };
