@@ -12,7 +12,7 @@
  */
 import * as net from 'net';
 import { UpstreamError, classifyUpstreamError } from './errors';
-import { ForwardedInfo, HOP_BY_HOP, INVALID_NAME, INVALID_VALUE, connectionTokens } from './headers';
+import { ForwardedInfo, INVALID_NAME, INVALID_VALUE, connectionTokens, isHopByHop } from './headers';
 
 /** Node's HTTP parser binding (the one `http` uses), when this Node exposes it. */
 interface Parser {
@@ -134,7 +134,6 @@ export function requestHead(method: string, target: string, authority: string, h
   return `${head}\r\n`;
 }
 
-const HOP_BY_HOP_SET = new Set(HOP_BY_HOP);
 
 /**
  * The request head written straight from a request's raw header list `[name, value, ...]` (one value
@@ -151,7 +150,7 @@ export function requestHeadFromRaw(method: string, target: string, authority: st
   let hasLength = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toLowerCase();
-    if (name === 'host' || name === 'expect' || HOP_BY_HOP_SET.has(name) || (named !== undefined && named.includes(name))) continue;
+    if (name === 'host' || name === 'expect' || isHopByHop(name) || (named !== undefined && named.includes(name))) continue;
     if (name === 'x-forwarded-for') {
       forwardedFor = raw[i + 1];
       continue;

@@ -22,7 +22,7 @@
 import * as http from 'http';
 import * as net from 'net';
 import { setReading, streamHandle } from './fast-h1';
-import { HOP_BY_HOP as HOP_BY_HOP_NAMES, INVALID_NAME, INVALID_VALUE, connectionTokens } from './headers';
+import { INVALID_NAME, INVALID_VALUE, connectionTokens, isHopByHop } from './headers';
 import { ConnectionLimits, answerClientError } from './limits';
 
 interface Parser {
@@ -122,7 +122,6 @@ export interface LeanServerOptions {
   handOver(socket: net.Socket, bytes: Buffer): void;
 }
 
-const HOP_BY_HOP = new Set(HOP_BY_HOP_NAMES);
 
 let dateSecond = -1;
 let dateText = '';
@@ -243,7 +242,7 @@ export class LeanResponse {
     let grpcStatus: string | undefined;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i].toLowerCase();
-      if (HOP_BY_HOP.has(name) || (named !== undefined && named.includes(name))) continue;
+      if (isHopByHop(name) || (named !== undefined && named.includes(name))) continue;
       if (name === 'content-length') hasLength = true;
       else if (name === 'date') hasDate = true;
       else if (name === 'grpc-status') grpcStatus ??= raw[i + 1];

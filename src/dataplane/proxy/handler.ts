@@ -14,7 +14,7 @@ import { FAST_H1_AVAILABLE, H1Exchange, H1Sink, requestHead, requestHeadFromRaw 
 import { CorsConfig, corsPreflightHeaders, corsResponseHeaders, isPreflight, modifyPath, redirectLocation, splitHostPort } from './filters';
 import { forward } from './forward';
 import { LeanResponse, isLeanRequest } from './h1-lean';
-import { HOP_BY_HOP, HeaderList, applyHeaderModifier, cloneHeaders, connectionTokens, headerList, setForwarded, stripHopByHop, toOutgoing } from './headers';
+import { HeaderList, isHopByHop, applyHeaderModifier, cloneHeaders, connectionTokens, headerList, setForwarded, stripHopByHop, toOutgoing } from './headers';
 import { GatewayMetrics } from './metrics';
 import { Mirror } from './mirror';
 import { answerRefusal, screenRequest } from './request-guard';
@@ -97,7 +97,6 @@ const NONE: readonly never[] = Object.freeze([]);
 const RAW_ONLY: HeaderList = new Map();
 
 const GRPC_PATH = /^\/([^/]+)\/([^/]+)$/;
-const HOP_BY_HOP_SET = new Set(HOP_BY_HOP);
 
 /** [name, value, name, value] -> [[name, values], ...], names lowercase. */
 function rawPairs(raw: readonly string[]): [string, string[]][] {
@@ -739,7 +738,7 @@ class FastSink implements H1Sink {
     const named = connectionTokens(raw);
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i].toLowerCase();
-      if (HOP_BY_HOP_SET.has(name)) continue;
+      if (isHopByHop(name)) continue;
       const prev = out[name];
       if (prev === undefined) out[name] = raw[i + 1];
       else if (typeof prev === 'string') out[name] = [prev, raw[i + 1]];

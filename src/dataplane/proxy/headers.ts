@@ -45,6 +45,24 @@ export function first(headers: HeaderList, name: string): string | undefined {
 export const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization', 'http2-settings'];
 
 /**
+ * Whether a lowercase header name is one of HOP_BY_HOP: by length, then by comparing the few names of
+ * that length (no hashing of a name that arrived in a request or response).
+ */
+export function isHopByHop(lower: string): boolean {
+  switch (lower.length) {
+    case 2: return lower === 'te';
+    case 7: return lower === 'trailer' || lower === 'upgrade';
+    case 10: return lower === 'connection' || lower === 'keep-alive';
+    case 14: return lower === 'http2-settings';
+    case 16: return lower === 'proxy-connection';
+    case 17: return lower === 'transfer-encoding';
+    case 18: return lower === 'proxy-authenticate';
+    case 19: return lower === 'proxy-authorization';
+    default: return false;
+  }
+}
+
+/**
  * The header names the Connection header(s) of a raw list `[name, value, ...]` name, lowercase (to be
  * left out with the hop-by-hop headers), or undefined when there is none.
  */
@@ -52,7 +70,11 @@ export function connectionTokens(raw: readonly string[]): string[] | undefined {
   let named: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i].length === 10 && raw[i].toLowerCase() === 'connection') {
-      for (const t of raw[i + 1].split(',')) (named ??= []).push(t.trim().toLowerCase());
+      const value = raw[i + 1];
+      // The usual values name no header that is not left out anyway.
+      const usual = value.length === 10 || value.length === 5 ? value.toLowerCase() : '';
+      if (usual === 'keep-alive' || usual === 'close') continue;
+      for (const t of value.split(',')) (named ??= []).push(t.trim().toLowerCase());
     }
   }
   return named;

@@ -1,7 +1,7 @@
 import { classifyUpstreamError, failureStatus, grpcStatusForHttp, UpstreamError } from '../../../src/dataplane/proxy/errors';
 import { corsPreflightHeaders, corsResponseHeaders, originAllowed, redirectLocation, replacePrefix, splitHostPort } from '../../../src/dataplane/proxy/filters';
 import { parseGrpcTimeout } from '../../../src/dataplane/proxy/handler';
-import { applyHeaderModifier, headerList, setForwarded, stripHopByHop, toOutgoing } from '../../../src/dataplane/proxy/headers';
+import { HOP_BY_HOP, applyHeaderModifier, connectionTokens, headerList, isHopByHop, setForwarded, stripHopByHop, toOutgoing } from '../../../src/dataplane/proxy/headers';
 
 describe('replacePrefix', () => {
   test.each([
@@ -77,6 +77,22 @@ describe('headers', () => {
     const h = headerList({ 'x-a': 'one', 'X-B': 'b' });
     applyHeaderModifier(h, { set: [['X-C', 'c']], add: [['X-A', 'two']], remove: ['x-b'] });
     expect(toOutgoing(h)).toStrictEqual({ 'x-a': ['one', 'two'], 'x-c': 'c' });
+  });
+
+  test('isHopByHop answers true for exactly the HOP_BY_HOP names', () => {
+    // GIVEN the hop-by-hop names, and names of the same lengths that are not
+    const others = ['tx', 'trailers', 'upgrades', 'connectio', 'keep-alivE', 'x-backend1', 'content-length', 'http2-settingz', 'proxy-connectionx',
+      'transfer-encodinG', 'proxy-authenticatx', 'proxy-authorizatio', 'date', ''];
+    // THEN each is told apart (names are given lowercase)
+    for (const n of HOP_BY_HOP) expect(isHopByHop(n)).toBe(true);
+    for (const n of others) expect(isHopByHop(n)).toBe(HOP_BY_HOP.includes(n));
+  });
+
+  test('connectionTokens: the names a Connection header lists, except keep-alive and close alone', () => {
+    expect(connectionTokens(['Connection', 'Keep-Alive', 'X-A', '1'])).toBeUndefined();
+    expect(connectionTokens(['connection', 'close'])).toBeUndefined();
+    expect(connectionTokens(['Connection', 'X-Trace, Keep-Alive', 'Connection', 'x-other'])).toStrictEqual(['x-trace', 'keep-alive', 'x-other']);
+    expect(connectionTokens(['X-A', '1'])).toBeUndefined();
   });
 
   test('X-Forwarded-For strips the IPv4-mapped prefix', () => {
