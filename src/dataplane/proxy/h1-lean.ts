@@ -91,6 +91,9 @@ export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
 const LEAN = Symbol('lean');
 
+/** Body bytes a response keeps with its head for one write (the socket's default high-water mark). */
+const PENDING_MAX = 16 * 1024;
+
 /**
  * A request read by the lean server: the part of `http.IncomingMessage` the request pipeline reads.
  * `headers` has one value per name (requests with a repeated header name are handed over), so there is
@@ -174,7 +177,15 @@ export class LeanResponse {
   private chunked = false;
   private bodyAllowed = true;
   private trailers: string | undefined;
+  /** A flush is due (at the writer's `uncork()`, else at the next tick). */
   private corked = false;
+  /** The socket is corked (what was written since the head goes out in one `writev`). */
+  private socketCorked = false;
+  /**
+   * The head and the small body chunks written after it, as one latin1 string not yet given to the socket:
+   * a small answer goes out in one `write` (no `writev` of a head and a body). Undefined once flushed.
+   */
+  private pending: string | undefined;
   private closed = false;
   private onFinish: Listeners;
   private onClose: Listeners;
@@ -265,7 +276,7 @@ export class LeanResponse {
     this.headersSent = true;
     if (this.destroyed) return;
     this.cork();
-    this.socket.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Unknown'}\r\n${text}\r\n`, 'latin1');
+    this.pending = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Unknown'}\r\n${text}\r\n`;
   }
 
   /** Writes a body chunk; false when the socket buffer is full (wait for `drain`). */
@@ -274,6 +285,14 @@ export class LeanResponse {
     if (this.destroyed || !this.bodyAllowed) return true;
     const length = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
     if (length === 0) return true;
+    const pending = this.pending;
+    // Bytes and ASCII text are their own latin1 string; a few KiB join the head in the pending write.
+    if (pending !== undefined && pending.length + length <= PENDING_MAX && (typeof chunk !== 'string' || length === chunk.length)) {
+      const text = typeof chunk === 'string' ? chunk : chunk.toString('latin1');
+      this.pending = this.chunked ? `${pending}${length.toString(16)}\r\n${text}\r\n` : pending + text;
+      return true;
+    }
+    this.flushPending();
     if (!this.chunked) return this.socket.write(chunk);
     this.socket.cork();
     this.socket.write(`${length.toString(16)}\r\n`, 'latin1');
@@ -310,7 +329,11 @@ export class LeanResponse {
     }
     if (chunk !== undefined) this.write(chunk);
     this.writableEnded = true;
-    if (!this.destroyed && this.chunked) this.socket.write(`0\r\n${this.trailers ?? ''}\r\n`, 'latin1');
+    if (!this.destroyed && this.chunked) {
+      const last = `0\r\n${this.trailers ?? ''}\r\n`;
+      if (this.pending !== undefined) this.pending += last;
+      else this.socket.write(last, 'latin1');
+    }
     this.uncork();
     if (this.destroyed) return this;
     const listeners = this.onFinish;
@@ -325,6 +348,7 @@ export class LeanResponse {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.pending = undefined;
     this.uncork();
     this.socket.destroy();
     this.emitClose();
@@ -354,15 +378,34 @@ export class LeanResponse {
   private cork(): void {
     if (this.corked) return;
     this.corked = true;
-    this.socket.cork();
     if (!this.flushedByWriter) process.nextTick(uncorkLater, this);
+  }
+
+  /** The pending string goes to the socket, which stays corked until `uncork()`: later chunks join it in one `writev`. */
+  private flushPending(): void {
+    const pending = this.pending;
+    if (pending === undefined) return;
+    this.pending = undefined;
+    if (!this.socketCorked) {
+      this.socketCorked = true;
+      this.socket.cork();
+    }
+    this.socket.write(pending, 'latin1');
   }
 
   /** Sends on what was written since the response head (writes are batched into one system call). */
   uncork(): void {
     if (!this.corked) return;
     this.corked = false;
-    this.socket.uncork();
+    const pending = this.pending;
+    if (pending !== undefined) {
+      this.pending = undefined;
+      this.socket.write(pending, 'latin1');
+    }
+    if (this.socketCorked) {
+      this.socketCorked = false;
+      this.socket.uncork();
+    }
   }
 }
 

@@ -58,7 +58,11 @@ interface Exchange {
   readonly started: number;
   readonly method: string;
   readonly host: string;
+  /** The request-target as received (normalized). */
   readonly path: string;
+  /** Its path (what the router matches) and query, without '?'. */
+  readonly routePath: string;
+  readonly query: string;
   readonly protocol: string;
   readonly grpc: boolean;
   listener?: string;
@@ -195,27 +199,28 @@ export class ProxyHandler {
     return ok;
   }
 
+  /** The exchange's record; the request-target (normalized by screenRequest) is split here, once. */
   private exchange(binding: SocketBinding, req: ClientRequest): Exchange {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    const authority = authorityOf(req);
+    const path = q < 0 ? url : url.slice(0, q);
     return {
       binding,
       started: performance.now(),
       method: req.method ?? 'GET',
-      host: authority,
+      host: authorityOf(req),
       path: url,
-      protocol: req.httpVersionMajor === 2 ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
-      grpc: isGrpc(req.headers['content-type'], q < 0 ? url : url.slice(0, q)),
+      routePath: path,
+      query: q < 0 ? '' : url.slice(q + 1),
+      protocol: req.httpVersionMajor === 2 ? 'HTTP/2' : req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
+      grpc: isGrpc(req.headers['content-type'], path),
       bytes: 0,
     };
   }
 
   private routeRequest(binding: SocketBinding, req: ClientRequest, ex: Exchange): RouteRequest {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
-    const query = q < 0 ? '' : url.slice(q + 1);
+    const path = ex.routePath;
+    const query = ex.query;
     const grpcMatch = ex.grpc ? GRPC_PATH.exec(path) : null;
     // HTTP/1.1 headers have no pseudo-headers to leave out: the router reads them as they are.
     let headers: Record<string, string | string[] | undefined> = req.headers;
@@ -227,7 +232,7 @@ export class ProxyHandler {
       gateway: binding.gateway,
       port: binding.port,
       sni: binding.tls ? sniOf(req) : undefined,
-      host: splitHostPort(ex.host).hostname.replace(/\.$/, '').toLowerCase(),
+      host: routeHostname(ex.host),
       method: ex.method,
       path,
       query,
@@ -811,6 +816,32 @@ interface DirectResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly kind?: FailureKind;
+}
+
+/**
+ * The hostname the router matches: the authority without its port and one trailing dot, lowercase. The
+ * usual `name` and `name:port` are read by hand; anything else (an IPv6 literal) by splitHostPort.
+ */
+export function routeHostname(authority: string): string {
+  let name = authority;
+  const colon = authority.indexOf(':');
+  if (authority.charCodeAt(0) === 0x5b /* '[' */ || (colon >= 0 && !allDigits(authority, colon + 1))) {
+    name = splitHostPort(authority).hostname;
+  } else if (colon >= 0) {
+    name = authority.slice(0, colon);
+  }
+  if (name.charCodeAt(name.length - 1) === 0x2e /* '.' */) name = name.slice(0, -1);
+  return name.toLowerCase();
+}
+
+/** Whether `s` from `from` on is one or more ASCII digits. */
+function allDigits(s: string, from: number): boolean {
+  if (from >= s.length) return false;
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 function authorityOf(req: ClientRequest): string {

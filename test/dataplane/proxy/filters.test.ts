@@ -1,6 +1,6 @@
 import { classifyUpstreamError, failureStatus, grpcStatusForHttp, UpstreamError } from '../../../src/dataplane/proxy/errors';
 import { corsPreflightHeaders, corsResponseHeaders, originAllowed, redirectLocation, replacePrefix, splitHostPort } from '../../../src/dataplane/proxy/filters';
-import { parseGrpcTimeout } from '../../../src/dataplane/proxy/handler';
+import { parseGrpcTimeout, routeHostname } from '../../../src/dataplane/proxy/handler';
 import { HOP_BY_HOP, applyHeaderModifier, connectionTokens, headerList, isHopByHop, setForwarded, stripHopByHop, toOutgoing } from '../../../src/dataplane/proxy/headers';
 
 describe('replacePrefix', () => {
@@ -98,6 +98,16 @@ describe('headers', () => {
   test('X-Forwarded-For strips the IPv4-mapped prefix', () => {
     const h = setForwarded(headerList({}), { clientAddress: '::ffff:10.1.2.3', proto: 'https', host: 'a' });
     expect(toOutgoing(h)).toStrictEqual({ 'x-forwarded-for': '10.1.2.3', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'a' });
+  });
+});
+
+describe('routeHostname', () => {
+  test('is the hostname splitHostPort gives, without one trailing dot, lowercase, for every shape of authority', () => {
+    // GIVEN authorities of every shape a request may carry
+    const authorities = ['example.com', 'Example.COM', 'example.com:8080', 'example.com.', 'EXAMPLE.com.:80', 'example.com..', 'host:', 'host:x',
+      'a:1:2', '[::1]', '[::1]:8443', '[FE80::1].', '127.0.0.1:18080', ':80', '', '.', 'h:0', 'h:65535', 'h:123456'];
+    // THEN the hand-written reading agrees with the general one
+    for (const a of authorities) expect([a, routeHostname(a)]).toStrictEqual([a, splitHostPort(a).hostname.replace(/\.$/, '').toLowerCase()]);
   });
 });
 
