@@ -14,7 +14,9 @@
  *   Node peers with esbuild into bench/.work/;
  * - starts the echo backends (one process, one port per Service) and, per table size, nginx (one worker,
  *   keep-alive upstreams), fastify + @fastify/reply-from, http-proxy and the gateway (one process,
- *   --no-access-log), all generated from bench/table.ts and all on 127.0.0.1;
+ *   --no-access-log), all generated from bench/table.ts and all on 127.0.0.1, and the lean floor
+ *   (bench/floor.ts: the gateway's lean server and client with no pipeline between them, which does not
+ *   route by the table);
  * - checks that every contestant sends every request of the mix to the backend the table says;
  * - pins every server to CPU 0 and wrk (-t1) to CPU 1 (taskset), warms each contestant up, then runs
  *   `--rounds` rounds, each contestant once per round in a rotating order, and reports the median round;
@@ -247,6 +249,7 @@ function bundle(): void {
   esbuild.buildSync({ ...common, entryPoints: [path.join(ROOT, 'bench/backend.ts')], outfile: path.join(WORK, 'backend.js') });
   esbuild.buildSync({ ...common, packages: 'external', entryPoints: [path.join(ROOT, 'bench/peers.ts')], outfile: path.join(WORK, 'peers.js') });
   esbuild.buildSync({ ...common, packages: 'external', entryPoints: [path.join(ROOT, 'bench/grpc.ts')], outfile: path.join(WORK, 'grpc.js') });
+  esbuild.buildSync({ ...common, entryPoints: [path.join(ROOT, 'bench/floor.ts')], outfile: path.join(WORK, 'floor.js') });
 }
 
 function versionOf(pkg: string): string {
@@ -264,12 +267,17 @@ function commandOutput(cmd: string, args: string[]): string {
 
 // ------------------------------------------------------------------ contestants
 
+/** The gateway's two lean halves with nothing between them (bench/floor.ts). */
+const FLOOR = 'lean floor (no gateway pipeline)';
+
 interface Contestant {
   readonly name: string;
   readonly port: number;
   /** The proxy's root pid; undefined for direct (the backend is measured separately). */
   readonly pid?: number;
   readonly proc?: ChildProcess;
+  /** Does not route by the table (the lean floor): not checked against it. */
+  readonly unrouted?: boolean;
 }
 
 async function startContestants(table: BenchTable, size: number, ports: Map<string, number>, dir: string): Promise<Contestant[]> {
@@ -303,6 +311,12 @@ async function startContestants(table: BenchTable, size: number, ports: Map<stri
     '--no-access-log', '--no-watch',
   ], (l) => l.includes('"msg":"ready"'));
   out.push({ name: 'cdk8s-gateway', port: gwPort, pid: gw.pid, proc: gw });
+
+  const floorPort = await freePort();
+  const floorConfig = path.join(dir, 'floor.json');
+  fs.writeFileSync(floorConfig, JSON.stringify({ ports: Object.fromEntries(ports), listen: floorPort }));
+  const { proc: floor } = await startPinned('lean floor', process.execPath, [path.join(WORK, 'floor.js'), floorConfig], (l) => l === 'ready');
+  out.push({ name: FLOOR, port: floorPort, pid: floor.pid, proc: floor, unrouted: true });
   return out;
 }
 
@@ -338,11 +352,16 @@ function get(port: number, host: string, target: string, headers: Record<string,
   });
 }
 
-/** Every request of the mix reaches one of the backends the table names, through every proxy. */
+/** Every request of the mix reaches one of the backends the table names, through every proxy (the floor: some backend). */
 async function verify(table: BenchTable, contestants: readonly Contestant[]): Promise<void> {
   for (const c of contestants) {
     if (c.name === 'direct') continue;
     for (const r of table.requests) {
+      if (c.unrouted) {
+        const got = await get(c.port, r.host, r.target, r.headers as Record<string, string>);
+        if (got.status !== 200 || !got.backend) throw new Error(`${c.name}: ${r.host}${r.target} answered ${got.status}`);
+        continue;
+      }
       const got = await get(c.port, r.host, r.target, r.headers as Record<string, string>);
       if (got.status !== 200 || !got.backend || !r.expect.includes(got.backend)) {
         throw new Error(`${c.name}: ${r.host}${r.target} ${JSON.stringify(r.headers)} answered ${got.status} by ${got.backend}; the table says ${r.expect.join(' or ')}`);
@@ -767,7 +786,7 @@ async function main(): Promise<void> {
     const script = path.join(WORK, `mix-${size}.lua`);
     const contestants = await startContestants(t, size, ports, dir);
     await verify(t, contestants);
-    console.log('   every contestant routes every request of the mix as the table says');
+    console.log('   every contestant routes every request of the mix as the table says (the lean floor: to some backend)');
     for (const c of contestants) await runWrk(c.port, script, 2, opts.connections); // warm-up (JIT, pools)
     const samples = new Map<string, Sample[]>(contestants.map((c) => [c.name, []]));
     for (let round = 0; round < opts.rounds; round++) {
