@@ -1096,6 +1096,7 @@ function buildIndex(attached: readonly { route: RouteDraft; hostnames: string[] 
   });
   for (const [bucket, byKey] of regexDrafts) {
     bucket.regex = new Map([...byKey].map(([key, entries]) => [key, regexGroup(entries)]));
+    bucket.regexKeyLengths = [...new Set([...byKey.keys()].filter((k) => k !== '').map((k) => k.length))].sort((a, b) => a - b);
   }
   return index;
 }

@@ -353,6 +353,8 @@ export interface HttpBucket {
    * end in '/'.
    */
   regex?: Map<string, RegexGroup>;
+  /** The lengths of the non-empty keys of `regex`, ascending: where a path is cut to look a key up. */
+  regexKeyLengths?: readonly number[];
 }
 
 /** The RegularExpression entries of one literal-prefix key. */

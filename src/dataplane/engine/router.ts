@@ -211,7 +211,7 @@ function lookupHttp(bucket: HttpBucket, path: string, req: RouteRequest, ctx: Re
   //    required path segment the path has, best rank first.
   const regex = bucket.regex;
   if (regex !== undefined) {
-    const e = lookupRegex(regex, path, req, ctx);
+    const e = lookupRegex(regex, bucket.regexKeyLengths ?? [], path, req, ctx);
     if (e) return e;
   }
 
@@ -255,13 +255,17 @@ function pathSegments(path: string): string[] {
   return out;
 }
 
-function lookupRegex(regex: Map<string, RegexGroup>, path: string, req: RouteRequest, ctx: RequestContext): IndexEntry | undefined {
+function lookupRegex(regex: Map<string, RegexGroup>, keyLengths: readonly number[], path: string, req: RouteRequest, ctx: RequestContext): IndexEntry | undefined {
   const lists: IndexEntry[][] = [];
   const segs: { list?: string[] } = {};
   const root = regex.get('');
   if (root !== undefined) addRegexCandidates(root, path, segs, lists);
-  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
-    const group = regex.get(path.slice(0, i + 1));
+  // The path's own prefixes that end in '/', at the lengths some key has (shortest first).
+  for (let k = 0; k < keyLengths.length; k++) {
+    const n = keyLengths[k];
+    if (n > path.length) break;
+    if (path.charCodeAt(n - 1) !== 47 /* '/' */) continue;
+    const group = regex.get(path.slice(0, n));
     if (group !== undefined) addRegexCandidates(group, path, segs, lists);
   }
   if (lists.length === 0) return undefined;
