@@ -255,7 +255,8 @@ function pathSegments(path: string): string[] {
   return out;
 }
 
-function lookupRegex(regex: Map<string, RegexGroup>, keyLengths: readonly number[], path: string, req: RouteRequest, ctx: RequestContext): IndexEntry | undefined {
+function lookupRegex(regex: Map<string, RegexGroup>, keyLengths: readonly number[], path: string, req: RouteRequest,
+  ctx: RequestContext): IndexEntry | undefined {
   const lists: IndexEntry[][] = [];
   const segs: { list?: string[] } = {};
   const root = regex.get('');
