@@ -548,17 +548,18 @@ class LeanConnection {
     }
     this.headStartedAt = 0;
     this.idleSince = 0;
-    const request = this.prepare(head);
-    if (!request) {
+    const req = this.prepare(head);
+    if (!req) {
       this.stoppedAt = head;
       this.stopToHandOver = true;
       return 2;
     }
-    this.setCurrent(request.res);
+    const res = this.response(head, req);
+    this.setCurrent(res);
     this.currentHead = head;
     this.dispatching = true;
     try {
-      this.options.request(request.req, request.res);
+      this.options.request(req, res);
     } finally {
       this.dispatching = false;
     }
@@ -661,8 +662,13 @@ class LeanConnection {
     }
   }
 
-  /** The request and response of a head the lean server answers; undefined for one it hands over. */
-  private prepare(head: RequestHead): { req: LeanRequest; res: LeanResponse } | undefined {
+  /** The response to a request of `head` (it closes the connection after it when the client or a draining listener asks). */
+  private response(head: RequestHead, req: LeanRequest): LeanResponse {
+    return new LeanResponse(this, this.socket, head.keepAlive && !this.server.draining, req.method === 'HEAD');
+  }
+
+  /** The request of a head the lean server answers; undefined for one it hands over. */
+  private prepare(head: RequestHead): LeanRequest | undefined {
     const method = LEAN_METHODS[head.method] as string | undefined;
     if (head.versionMajor !== 1 || head.versionMinor !== 1 || head.upgrade || method === undefined) return undefined;
     const headers: Record<string, string> = {};
@@ -686,7 +692,7 @@ class LeanConnection {
       rawHeaders: raw,
       socket: this.socket,
     };
-    return { req, res: new LeanResponse(this, this.socket, head.keepAlive && !this.server.draining, method === 'HEAD') };
+    return req;
   }
 
   private dispatch(head: RequestHead, requestBytes: Buffer[], rest: Buffer, after: Buffer[]): void {
@@ -698,15 +704,16 @@ class LeanConnection {
     this.headStartedAt = 0;
     this.idleSince = 0;
     this.parser.initialize(BINDING!.parser.REQUEST, {}, this.options.limits.maxHeaderBytes, 0);
-    const request = this.prepare(head);
-    if (!request) {
+    const req = this.prepare(head);
+    if (!req) {
       this.giveAway(requestBytes, rest);
       return;
     }
-    this.setCurrent(request.res);
+    const res = this.response(head, req);
+    this.setCurrent(res);
     this.currentBytes = requestBytes;
     this.currentRest = rest;
-    this.options.request(request.req, request.res);
+    this.options.request(req, res);
   }
 
   /** The request being answered changes (the server counts requests in flight). */

@@ -215,6 +215,17 @@ export class ProxyHandler {
       protocol: req.httpVersionMajor === 2 ? 'HTTP/2' : req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
       grpc: isGrpc(req.headers['content-type'], path),
       bytes: 0,
+      // Every field from the start: one object shape for every exchange.
+      listener: undefined,
+      route: undefined,
+      rule: undefined,
+      backend: undefined,
+      upstream: undefined,
+      error: undefined,
+      grpcStatus: undefined,
+      trailersOnly: undefined,
+      cut: undefined,
+      sink: undefined,
     };
   }
 
@@ -267,6 +278,7 @@ export class ProxyHandler {
       path: routeReq.path,
       authority: ex.host,
       responseModifiers: NONE,
+      cors: undefined,
       mirrors: NONE,
     };
     const scheme = binding.tls ? 'https' : 'http';
