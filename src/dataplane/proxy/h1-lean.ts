@@ -8,9 +8,9 @@
  * Anything else (a request with a body, Upgrade, CONNECT, `Expect`, HTTP/1.0, repeated header names, a
  * method other than GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS and TRACE), and any request that needs
  * the general pipeline (a gRPC content type; a route with retries, timeouts, mirrors or HTTP/2 backends),
- * is handed over with its connection to Node's `http` server before anything is answered: the bytes of
- * the request (and whatever the client sent after it) are put back on the socket, and that server reads
- * them again from the first byte. A connection handed over stays with Node's server.
+ * is handed over with its connection to Node's `http` server before anything is answered: the request's
+ * head (as llhttp read it, see requestHeadBytes) and whatever the client sent after it are put back on
+ * the socket, and that server reads them again. A connection handed over stays with Node's server.
  *
  * Requests of one connection are answered one at a time. The parser reads the socket itself (in C++, as
  * Node's server does) and a request is answered from its callback; a request pipelined behind the one
@@ -67,7 +67,7 @@ function loadParser(): { parser: ParserClass } | undefined {
  * Method names by llhttp's method number (its stable `llhttp_method` enum, shared with http_parser): to
  * write a head again for Node's server, which names them all.
  */
-const LLHTTP_METHODS: readonly string[] = [
+export const LLHTTP_METHODS: readonly string[] = [
   'DELETE', 'GET', 'HEAD', 'POST', 'PUT', 'CONNECT', 'OPTIONS', 'TRACE', 'COPY', 'LOCK', 'MKCOL', 'MOVE', 'PROPFIND',
   'PROPPATCH', 'SEARCH', 'UNLOCK', 'BIND', 'REBIND', 'UNBIND', 'ACL', 'REPORT', 'MKACTIVITY', 'CHECKOUT', 'MERGE',
   'M-SEARCH', 'NOTIFY', 'SUBSCRIBE', 'UNSUBSCRIBE', 'PATCH', 'PURGE', 'MKCALENDAR', 'LINK', 'UNLINK', 'SOURCE', 'PRI',

@@ -15,7 +15,7 @@
 import * as http2 from 'http2';
 import * as net from 'net';
 import { Backend, NS, StartedGateway, backendRef, gatewayDoc, routeDoc, startBackend, startGateway, until } from './helpers';
-import { requestHeadBytes } from '../../../src/dataplane/proxy/h1-lean';
+import { LLHTTP_METHODS, requestHeadBytes } from '../../../src/dataplane/proxy/h1-lean';
 import { rawRequest, sleep } from '../../reliability/helpers';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { HTTPParser } = require('_http_common');
@@ -848,6 +848,27 @@ describe('requests handed over to Node\'s http server', () => {
 });
 
 describe('requestHeadBytes', () => {
+  test('names every method by the number llhttp reports for it', () => {
+    // GIVEN every method name of the table, written in a request head
+    for (const [number, name] of LLHTTP_METHODS.entries()) {
+      if (name === 'PRI' || ['DESCRIBE', 'ANNOUNCE', 'SETUP', 'PLAY', 'PAUSE', 'TEARDOWN', 'GET_PARAMETER', 'SET_PARAMETER', 'REDIRECT', 'RECORD', 'FLUSH'].includes(name)) {
+        continue; // HTTP/2's preface and RTSP's methods: not HTTP/1.1 request methods
+      }
+      const parser = new HTTPParser();
+      parser.initialize(HTTPParser.REQUEST, {}, 0, 0);
+      let seen: number | undefined;
+      parser[HTTPParser.kOnHeadersComplete] = (_major: number, _minor: number, _headers: string[], method: number) => {
+        seen = method;
+        return 0;
+      };
+      // WHEN llhttp reads it
+      parser.execute(Buffer.from(`${name} / HTTP/1.1\r\nHost: a\r\n\r\n`, 'latin1'));
+      parser.close();
+      // THEN it reports the method by the number the table gives the name
+      expect([name, seen]).toStrictEqual([name, number]);
+    }
+  });
+
   test('writes a head that Node\'s parser reads back to the same method, target, version and raw headers', () => {
     // GIVEN a head as llhttp reports it
     const raw = ['Host', 'example.com', 'X-Latin', 'caf\xe9', 'x-empty', '', 'X-Rep', '1', 'X-Rep', '2'];
