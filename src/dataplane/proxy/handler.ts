@@ -117,10 +117,6 @@ function rawPairs(raw: readonly string[]): [string, string[]][] {
 export class ProxyHandler {
   private active = 0;
   private rotation = 0;
-  private readonly leanRules = new WeakMap<CompiledRule, boolean>();
-  /** `host:port` of the compiled endpoints (they live as long as their configuration). */
-  private readonly endpointKeys = new WeakMap<object, string>();
-  private readonly untouchedRules = new WeakMap<CompiledRule, boolean>();
   private readonly maxBuffer: number;
 
   constructor(private readonly deps: ProxyDeps) {
@@ -142,7 +138,7 @@ export class ProxyHandler {
       routeReq = this.routeRequest(binding, req, ex);
       decision = this.deps.engine.route(this.deps.table(), routeReq);
       // The lean HTTP/1.1 server answers only what the lean client forwards; the rest goes to Node's server.
-      if (isLeanRequest(req) && (ex.grpc || (decision.outcome === 'routed' && !this.leanServes(decision.rule)))) {
+      if (isLeanRequest(req) && (ex.grpc || (decision.outcome === 'routed' && !ruleFacts(decision.rule).leanServes))) {
         (res as unknown as LeanResponse).handOver();
         return;
       }
@@ -171,32 +167,6 @@ export class ProxyHandler {
     } catch (err) {
       fail(err);
     }
-  }
-
-  /** Whether neither a rule nor any of its backends has a filter that reads or changes request headers. */
-  private headersUntouched(rule: CompiledRule): boolean {
-    let ok = this.untouchedRules.get(rule);
-    if (ok === undefined) {
-      const touches = (filters: readonly CompiledFilter[]) => filters.some((f) => f.type === 'RequestHeaderModifier' || f.type === 'CORS');
-      ok = !touches(rule.filters) && rule.backends.every((b) => !touches(b.filters));
-      this.untouchedRules.set(rule, ok);
-    }
-    return ok;
-  }
-
-  /**
-   * Whether every request a rule routes takes the lean client (HTTP/1.1 backends, no retry, timeout or
-   * mirror) or is answered by the gateway itself: what a request of the lean server may be routed to.
-   */
-  private leanServes(rule: CompiledRule): boolean {
-    let ok = this.leanRules.get(rule);
-    if (ok === undefined) {
-      const mirrors = (filters: readonly CompiledFilter[]) => filters.some((f) => f.type === 'RequestMirror');
-      ok = FAST_H1_AVAILABLE && rule.routeKind === 'HTTPRoute' && rule.retry === undefined && rule.timeouts === undefined && !mirrors(rule.filters)
-        && rule.backends.every((b) => !mirrors(b.filters) && b.target?.protocol !== 'h2c');
-      this.leanRules.set(rule, ok);
-    }
-    return ok;
   }
 
   /** The exchange's record; the request-target (normalized by screenRequest) is split here, once. */
@@ -260,11 +230,11 @@ export class ProxyHandler {
     if (decision.outcome === 'misdirected') return this.failure(req, res, ex, 'misdirected');
     if (decision.outcome === 'overloaded') return this.failure(req, res, ex, 'overloaded');
     const rule = decision.rule;
-    const labels = ruleLabels(rule);
-    ex.route = labels.route;
-    ex.rule = labels.rule;
+    const facts = ruleFacts(rule);
+    ex.route = facts.route;
+    ex.rule = facts.rule;
 
-    const raw = isLeanRequest(req) && this.headersUntouched(rule) ? req.rawHeaders : undefined;
+    const raw = isLeanRequest(req) && facts.headersUntouched ? req.rawHeaders : undefined;
     let requestHeaders: HeaderList;
     if (raw) {
       requestHeaders = RAW_ONLY;
@@ -307,7 +277,7 @@ export class ProxyHandler {
       return this.fastForward(req as http.IncomingMessage, res as http.ServerResponse, ex, plan, target.endpoints, fullPath);
     }
 
-    // leanServes() sends every other request of the lean server to Node's server.
+    // RuleFacts.leanServes sends every other request of the lean server to Node's server.
     if (isLeanRequest(req)) throw new Error('internal: a request of the lean HTTP/1.1 server reached the general pipeline');
     return this.forwardGeneral(binding, req, res, ex, rule, plan, target, protocol, fullPath);
   }
@@ -419,7 +389,7 @@ export class ProxyHandler {
   private fastForward(req: http.IncomingMessage, res: http.ServerResponse, ex: Exchange, plan: Plan,
     endpoints: readonly { readonly host: string; readonly port: number }[], path: string): void {
     const ep = endpoints.length === 1 ? endpoints[0] : endpoints[this.rotation++ % endpoints.length];
-    const key = this.endpointKey(ep);
+    const key = endpointKeyOf(ep);
     // As the general path: a POST, PUT or PATCH without body says so.
     const zeroLength = ex.method === 'POST' || ex.method === 'PUT' || ex.method === 'PATCH';
     if (zeroLength && !plan.raw && !plan.headers.has('content-length')) plan.headers.set('content-length', ['0']);
@@ -439,15 +409,6 @@ export class ProxyHandler {
     const sink = new FastSink(this, req, res, ex, plan, key, lean);
     ex.sink = sink; // done() cancels it if the client goes away first
     sink.upstream = this.deps.pools.h1.send(key, ep.host, ep.port, head, sink, ex.method === 'HEAD');
-  }
-
-  private endpointKey(ep: { readonly host: string; readonly port: number }): string {
-    let key = this.endpointKeys.get(ep);
-    if (key === undefined) {
-      key = endpointKey(ep);
-      this.endpointKeys.set(ep, key);
-    }
-    return key;
   }
 
   /** Applies filters in order; returns a response to send instead of forwarding, if one is due. */
@@ -653,9 +614,9 @@ export class ProxyHandler {
       return reject(failureStatus(kind).http, kind);
     }
     const rule = decision.rule;
-    const labels = ruleLabels(rule);
-    ex.route = labels.route;
-    ex.rule = labels.rule;
+    const facts = ruleFacts(rule);
+    ex.route = facts.route;
+    ex.rule = facts.rule;
     const plan: Plan = {
       headers: stripHopByHop(headerList(req.headersDistinct), { upgrade: true }),
       path: routeReq.path,
@@ -874,29 +835,52 @@ function isGrpc(contentType: string | undefined, path: string): boolean {
   return (ct === 'application/grpc' || ct.startsWith('application/grpc+') || ct.startsWith('application/grpc;')) && GRPC_PATH.test(path);
 }
 
-const backendLabels = new WeakMap<CompiledBackend, string>();
-
-/** `namespace/name[:port]` of a backend, for the access log and metrics (built once per compiled backend). */
-function backendLabel(b: CompiledBackend): string {
-  let label = backendLabels.get(b);
-  if (label === undefined) {
-    label = `${b.ref.namespace}/${b.ref.name}${b.ref.port !== undefined ? `:${b.ref.port}` : ''}`;
-    backendLabels.set(b, label);
-  }
-  return label;
+/**
+ * `fn` of an object, computed once: for the compiled rules, backends and endpoints, which live as long as
+ * their configuration (a reload compiles new ones, and the old ones leave the cache with them).
+ */
+function oncePer<K extends object, V>(fn: (key: K) => V): (key: K) => V {
+  const cache = new WeakMap<K, V>();
+  return (key) => {
+    let value = cache.get(key);
+    if (value === undefined) {
+      value = fn(key);
+      cache.set(key, value);
+    }
+    return value;
+  };
 }
 
-const ruleLabelCache = new WeakMap<CompiledRule, { readonly route: string; readonly rule: string }>();
+/** `namespace/name[:port]` of a backend, for the access log and metrics. */
+const backendLabel = oncePer((b: CompiledBackend): string => `${b.ref.namespace}/${b.ref.name}${b.ref.port !== undefined ? `:${b.ref.port}` : ''}`);
 
-/** `namespace/name` of a rule's route and the rule's name (or index), built once per compiled rule. */
-function ruleLabels(rule: CompiledRule): { readonly route: string; readonly rule: string } {
-  let labels = ruleLabelCache.get(rule);
-  if (labels === undefined) {
-    labels = { route: `${rule.routeNamespace}/${rule.routeName}`, rule: rule.name ?? String(rule.index) };
-    ruleLabelCache.set(rule, labels);
-  }
-  return labels;
+/** `host:port` of an endpoint: the lean client's pool key. */
+const endpointKeyOf = oncePer((ep: { readonly host: string; readonly port: number }): string => endpointKey(ep));
+
+/** What the proxy reads of a compiled rule for every request it routes there. */
+interface RuleFacts {
+  /** `namespace/name` of the rule's route, and the rule's name (or index): labels of metrics and the access log. */
+  readonly route: string;
+  readonly rule: string;
+  /**
+   * Every request routed there takes the lean client (HTTP/1.1 backends, no retry, timeout or mirror) or is
+   * answered by the gateway itself: what a request of the lean server may be routed to.
+   */
+  readonly leanServes: boolean;
+  /** Neither the rule nor any of its backends has a filter that reads or changes request headers. */
+  readonly headersUntouched: boolean;
 }
+
+const ruleFacts = oncePer((rule: CompiledRule): RuleFacts => {
+  const has = (filters: readonly CompiledFilter[], ...types: CompiledFilter['type'][]) => filters.some((f) => types.includes(f.type));
+  return {
+    route: `${rule.routeNamespace}/${rule.routeName}`,
+    rule: rule.name ?? String(rule.index),
+    leanServes: FAST_H1_AVAILABLE && rule.routeKind === 'HTTPRoute' && rule.retry === undefined && rule.timeouts === undefined
+      && !has(rule.filters, 'RequestMirror') && rule.backends.every((b) => !has(b.filters, 'RequestMirror') && b.target?.protocol !== 'h2c'),
+    headersUntouched: !has(rule.filters, 'RequestHeaderModifier', 'CORS') && rule.backends.every((b) => !has(b.filters, 'RequestHeaderModifier', 'CORS')),
+  };
+});
 
 const GRPC_UNITS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
 

@@ -14,7 +14,7 @@
  */
 import * as http2 from 'http2';
 import * as net from 'net';
-import { Backend, NS, StartedGateway, backendRef, gatewayDoc, routeDoc, startBackend, startGateway, until } from './helpers';
+import { Backend, NS, StartedGateway, backendRef, gatewayDoc, requestH2, routeDoc, startBackend, startGateway, until } from './helpers';
 import { LLHTTP_METHODS, requestHeadBytes } from '../../../src/dataplane/proxy/h1-lean';
 import { rawRequest, sleep } from '../../reliability/helpers';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -632,28 +632,9 @@ describe('requests the lean server answers', () => {
   });
 
   test('HTTP/2 prior knowledge on the same port is not taken by the lean server', async () => {
-    const session = http2.connect(`http://127.0.0.1:${gw.port()}`);
-    try {
-      const r = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const s = session.request({ ':path': '/echo/h2', ':authority': 'example.com' });
-        let status = 0;
-        let body = '';
-        s.setTimeout(3_000, () => s.close(http2.constants.NGHTTP2_CANCEL));
-        s.on('response', (h) => {
-          status = Number(h[':status']);
-        });
-        s.on('data', (d) => {
-          body += d;
-        });
-        s.on('end', () => resolve({ status, body }));
-        s.on('error', reject);
-        s.end();
-      });
-      expect(r.status).toBe(200);
-      expect(JSON.parse(r.body)).toMatchObject({ path: '/echo/h2', method: 'GET' });
-    } finally {
-      session.close();
-    }
+    const r = await requestH2(gw.port(), { path: '/echo/h2' });
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toMatchObject({ path: '/echo/h2', method: 'GET' });
   });
 });
 
