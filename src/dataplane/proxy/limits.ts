@@ -98,6 +98,15 @@ export function applyH1Timeouts(server: net.Server, limits: ConnectionLimits): v
   s.requestTimeout = 0;
   s.connectionsCheckingInterval = o.connectionsCheckingInterval;
   s.maxHeaderSize = limits.maxHeaderBytes;
+  s.maxHeadersCount = 0;
+}
+
+/**
+ * Settings of an HTTP/1.1 server that are properties rather than options: no `maxHeadersCount` (Node
+ * would drop the fields after the 2,000th unseen; the request guard counts them and answers 431).
+ */
+export function applyH1Properties(server: http.Server): void {
+  server.maxHeadersCount = 0;
 }
 
 const REASONS: Record<number, string> = {
@@ -126,8 +135,17 @@ export function clientErrorStatus(err: any, limits: ConnectionLimits): { status:
   return { status: 400, message: `malformed HTTP/1.1 request (${code || 'parse error'}: ${reason})` };
 }
 
-/** Answers a parse error and closes the connection; a response already started is cut instead. */
+/**
+ * Answers a parse error and closes the connection; a response already started is cut instead. Bytes
+ * after a request that closes its connection (`Connection: close`, HTTP/1.0 without keep-alive) are
+ * not an error: they are ignored, and the answer to that request, in progress, is left to finish.
+ */
 export function answerClientError(err: any, socket: net.Socket, limits: ConnectionLimits): void {
+  if (err?.code === 'HPE_CLOSED_CONNECTION') {
+    socket.pause();
+    if (!(socket as any)._httpMessage) socket.destroy();
+    return;
+  }
   const started = (socket as any)._httpMessage?.headersSent === true;
   if (!socket.writable || started || err?.code === 'ECONNRESET') {
     socket.destroy();
@@ -364,10 +382,11 @@ export const MAX_PIPELINED = 64;
  * HTTP/1.1 pipelining: the requests of one connection are handled one at a time, in order, as Envoy
  * and nginx do (Node's server would start them all at once: one packet of 2,000 pipelined requests
  * would open 2,000 upstream requests). A connection with more than MAX_PIPELINED requests waiting is
- * closed.
+ * closed. Requests waiting behind a response that closes the connection (`Connection: close`: a
+ * refusal, a client's own close) are never handled.
  */
 export class Http1Pipeline {
-  private readonly queues = new WeakMap<net.Socket, { busy: boolean; waiting: { go: () => void; abandon: () => void }[] }>();
+  private readonly queues = new WeakMap<net.Socket, { busy: boolean; closing: boolean; waiting: { go: () => void; abandon: () => void }[] }>();
 
   /**
    * Runs `start` now, or once the earlier requests of the same connection have their response done;
@@ -376,7 +395,7 @@ export class Http1Pipeline {
   run(socket: net.Socket, res: http.ServerResponse, start: () => void, abandon: () => void): void {
     let q = this.queues.get(socket);
     if (!q) {
-      const created = { busy: false, waiting: [] as { go: () => void; abandon: () => void }[] };
+      const created = { busy: false, closing: false, waiting: [] as { go: () => void; abandon: () => void }[] };
       socket.once('close', () => {
         const dropped = created.waiting.splice(0);
         for (const w of dropped) w.abandon();
@@ -386,7 +405,7 @@ export class Http1Pipeline {
     }
     const queue = q;
     const go = () => {
-      if (socket.destroyed) {
+      if (socket.destroyed || queue.closing) {
         abandon();
         return;
       }
@@ -396,13 +415,21 @@ export class Http1Pipeline {
         if (finished) return;
         finished = true;
         queue.busy = false;
+        // The response ended the connection: what was pipelined behind it is dropped.
+        if (!res.shouldKeepAlive || (res as any)._last === true) {
+          queue.closing = true;
+          for (const w of queue.waiting.splice(0)) w.abandon();
+          return;
+        }
         queue.waiting.shift()?.go();
       };
       res.once('finish', next);
       res.once('close', next);
       start();
     };
-    if (!queue.busy) {
+    if (queue.closing) {
+      abandon();
+    } else if (!queue.busy) {
       go();
     } else if (queue.waiting.length >= MAX_PIPELINED) {
       abandon();
