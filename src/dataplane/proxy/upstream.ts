@@ -1,7 +1,12 @@
 /**
- * Upstream connection pools and one request attempt to one endpoint: HTTP/1.1 through one undici `Pool`
- * per endpoint (keep-alive, no pipelining, llhttp in WASM), HTTP/2 cleartext (prior knowledge) through
- * one shared Node `http2` session per endpoint.
+ * Upstream connection pools and one request attempt to one endpoint: HTTP/1.1 through undici `Client`s
+ * (one connection each: keep-alive, no pipelining, llhttp in WASM), HTTP/2 cleartext (prior knowledge)
+ * through one shared Node `http2` session per endpoint.
+ *
+ * The HTTP/1.1 pool is a stack of idle clients per endpoint rather than undici's `Pool`: a request gets a
+ * client of its own, which goes back to the stack when the answer is complete and is closed when the
+ * exchange fails or is cancelled. (Aborting a request in flight on a `Pool`'s client makes undici 7 open
+ * a new connection that no request uses, nodejs/undici#5845; closing the client does not.)
  *
  * What undici guarantees here, and the tests of test/dataplane/proxy/upstream-strict.test.ts check: a
  * request body is always framed (Content-Length, or chunked when its length is unknown, for every
@@ -11,7 +16,7 @@
 import * as http from 'http';
 import * as http2 from 'http2';
 import { Readable } from 'stream';
-import { Dispatcher, Pool } from 'undici';
+import { Client, Dispatcher } from 'undici';
 import { UpstreamError, classifyUpstreamError } from './errors';
 import { HeaderList, headerList, toOutgoing } from './headers';
 
@@ -106,11 +111,11 @@ class SinkHandler implements Dispatcher.DispatchHandler, H1Exchange {
   private headed = false;
   private finished = false;
 
-  constructor(private readonly sink: H1Sink, private readonly address: string) {}
+  constructor(private readonly sink: H1Sink, private readonly address: string,
+    private readonly pool: EndpointPool, private readonly client: Client) {}
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if (this.finished) controller.abort(new UpstreamError('upstream-reset', 'cancelled'));
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
@@ -127,6 +132,7 @@ class SinkHandler implements Dispatcher.DispatchHandler, H1Exchange {
   onResponseEnd(_controller: Dispatcher.DispatchController, trailers: Record<string, string | string[] | undefined>): void {
     if (this.finished) return;
     this.finished = true;
+    this.pool.release(this.client);
     let any = false;
     for (const _ in trailers) {
       any = true;
@@ -135,20 +141,73 @@ class SinkHandler implements Dispatcher.DispatchHandler, H1Exchange {
     this.sink.end(any ? headerList(trailers) : undefined);
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: any): void {
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: any): void {
     if (this.finished) return;
     this.finished = true;
+    this.pool.discard(this.client);
     this.sink.error(err instanceof UpstreamError ? err : new UpstreamError(classifyUpstreamError(err), `${this.address}: ${err?.message ?? err}`, err), this.headed);
   }
 
   abort(): void {
     if (this.finished) return;
     this.finished = true;
-    this.controller?.abort(new UpstreamError('upstream-reset', 'cancelled'));
+    this.pool.discard(this.client);
   }
 
   resume(): void {
     this.controller?.resume();
+  }
+}
+
+const ignore = () => undefined;
+
+/** The HTTP/1.1 clients of one endpoint: one connection each, the idle ones on a stack (the most recently used first). */
+class EndpointPool {
+  private readonly idle: Client[] = [];
+  private readonly clients = new Set<Client>();
+
+  constructor(private readonly origin: string, private readonly options: Client.Options) {}
+
+  /** An idle client, or a new one. */
+  acquire(): Client {
+    while (this.idle.length > 0) {
+      const c = this.idle.pop()!;
+      if (!c.destroyed && !c.closed) return c;
+    }
+    const c = new Client(this.origin, this.options);
+    this.clients.add(c);
+    // undici reports a failure of a handler itself as 'error' on the client: never an unhandled event.
+    (c as unknown as NodeJS.EventEmitter).on('error', ignore);
+    // Its connection closed while idle (keep-alive timeout, the backend closed it, bytes nobody asked for).
+    c.on('disconnect', () => {
+      const i = this.idle.indexOf(c);
+      if (i >= 0) {
+        this.idle.splice(i, 1);
+        this.clients.delete(c);
+        c.close().catch(ignore);
+      }
+    });
+    return c;
+  }
+
+  /** The exchange on `c` is complete: `c` may take the next request. */
+  release(c: Client): void {
+    if (!c.destroyed && !c.closed) this.idle.push(c);
+  }
+
+  /** The exchange on `c` failed or was cancelled: its connection is closed, never reused. */
+  discard(c: Client): void {
+    this.clients.delete(c);
+    const i = this.idle.indexOf(c);
+    if (i >= 0) this.idle.splice(i, 1);
+    c.destroy().catch(ignore);
+  }
+
+  /** Closes every client: at once, or once the requests on them are answered. */
+  close(graceful: boolean): void {
+    for (const c of this.clients) (graceful ? c.close() : c.destroy()).catch(ignore);
+    this.clients.clear();
+    this.idle.length = 0;
   }
 }
 
@@ -167,7 +226,7 @@ function undiciHeaders(authority: string, headers: HeaderList): string[] {
 }
 
 export class UpstreamPools {
-  private readonly h1Pools = new Map<string, Pool>();
+  private readonly h1Pools = new Map<string, EndpointPool>();
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
   private readonly options: Required<PoolOptions>;
 
@@ -179,13 +238,12 @@ export class UpstreamPools {
   }
 
   /** The HTTP/1.1 pool of an endpoint (created on first use). */
-  private h1Pool(ep: Endpoint): Pool {
+  private h1Pool(ep: Endpoint): EndpointPool {
     const key = endpointKey(ep);
     let pool = this.h1Pools.get(key);
     if (!pool) {
-      pool = new Pool(`http://${key}`, {
-        connections: null,
-        // One request at a time per connection: a non-idempotent request is never queued behind another.
+      pool = new EndpointPool(`http://${key}`, {
+        // One request at a time per connection: a request is never queued behind another.
         pipelining: 1,
         keepAliveTimeout: this.options.idleTimeoutMs,
         keepAliveMaxTimeout: this.options.idleTimeoutMs,
@@ -205,9 +263,11 @@ export class UpstreamPools {
    */
   dispatch(ep: Endpoint, req: H1Request, sink: H1Sink): H1Exchange {
     const address = endpointKey(ep);
-    const handler = new SinkHandler(sink, address);
+    const pool = this.h1Pool(ep);
+    const client = pool.acquire();
+    const handler = new SinkHandler(sink, address, pool, client);
     try {
-      this.h1Pool(ep).dispatch({
+      client.dispatch({
         path: req.path,
         method: req.method as Dispatcher.HttpMethod,
         headers: undiciHeaders(req.authority, req.headers),
@@ -218,7 +278,7 @@ export class UpstreamPools {
         upgrade: null,
       }, handler);
     } catch (err: any) {
-      handler.onResponseError(undefined as any, err);
+      handler.onResponseError(undefined, err);
     }
     return handler;
   }
@@ -366,7 +426,7 @@ export class UpstreamPools {
     for (const [key, pool] of [...this.h1Pools]) {
       if (!keep.has(key)) {
         this.h1Pools.delete(key);
-        pool.close().catch(() => undefined);
+        pool.close(true);
       }
     }
     for (const [key, session] of [...this.sessions]) {
@@ -379,7 +439,7 @@ export class UpstreamPools {
 
   /** Closes every pooled connection. */
   close(): void {
-    for (const pool of this.h1Pools.values()) pool.destroy().catch(() => undefined);
+    for (const pool of this.h1Pools.values()) pool.close(false);
     this.h1Pools.clear();
     for (const session of this.sessions.values()) session.destroy();
     this.sessions.clear();
