@@ -136,22 +136,38 @@ export function clientErrorStatus(err: any, limits: ConnectionLimits): { status:
 }
 
 /**
- * Answers a parse error and closes the connection; a response already started is cut instead. Bytes
- * after a request that closes its connection (`Connection: close`, HTTP/1.0 without keep-alive) are
- * not an error: they are ignored, and the answer to that request, in progress, is left to finish.
+ * Answers a parse error and closes the connection. Requests read before it on the same connection are
+ * answered first, in order (`pipeline`), then the error; without a pipeline, a response already started
+ * is cut instead. Bytes after a request that closes its connection (`Connection: close`, HTTP/1.0
+ * without keep-alive) are not an error: they are ignored, and the answer to that request, in progress,
+ * is left to finish.
  */
-export function answerClientError(err: any, socket: net.Socket, limits: ConnectionLimits): void {
+export function answerClientError(err: any, socket: net.Socket, limits: ConnectionLimits, pipeline?: Http1Pipeline): void {
+  const inProgress = (socket as any)._httpMessage !== undefined && (socket as any)._httpMessage !== null;
   if (err?.code === 'HPE_CLOSED_CONNECTION') {
     socket.pause();
-    if (!(socket as any)._httpMessage) socket.destroy();
+    if (!inProgress) socket.destroy();
     return;
   }
-  const started = (socket as any)._httpMessage?.headersSent === true;
-  if (!socket.writable || started || err?.code === 'ECONNRESET') {
+  if (!socket.writable || err?.code === 'ECONNRESET') {
     socket.destroy();
     return;
   }
   const { status, message } = clientErrorStatus(err, limits);
+  if (inProgress && pipeline && pipeline.lastRequestComplete(socket)) {
+    // An error in the head of a request after complete ones: nothing more is read; the answers due
+    // are written, then this one. (An error in a body being forwarded cuts that request, below.)
+    socket.pause();
+    pipeline.whenIdle(socket, () => {
+      if (socket.writable) writeAndClose(socket, status, message);
+      else socket.destroy();
+    });
+    return;
+  }
+  if ((socket as any)._httpMessage?.headersSent === true) {
+    socket.destroy();
+    return;
+  }
   writeAndClose(socket, status, message);
 }
 
@@ -378,6 +394,17 @@ export class RegexBudget implements RegexGuard {
 /** Pipelined HTTP/1.1 requests a connection may have waiting behind the one being handled; more close it. */
 export const MAX_PIPELINED = 64;
 
+interface PipelineQueue {
+  busy: boolean;
+  /** A response that closes the connection was done: nothing after it is handled. */
+  closing: boolean;
+  waiting: { go: () => void; abandon: () => void }[];
+  /** Run once no request is in progress or waiting (`whenIdle`). */
+  idle: (() => void)[];
+  /** The last request read. */
+  last: http.IncomingMessage | undefined;
+}
+
 /**
  * HTTP/1.1 pipelining: the requests of one connection are handled one at a time, in order, as Envoy
  * and nginx do (Node's server would start them all at once: one packet of 2,000 pipelined requests
@@ -386,7 +413,25 @@ export const MAX_PIPELINED = 64;
  * refusal, a client's own close) are never handled.
  */
 export class Http1Pipeline {
-  private readonly queues = new WeakMap<net.Socket, { busy: boolean; closing: boolean; waiting: { go: () => void; abandon: () => void }[] }>();
+  private readonly queues = new WeakMap<net.Socket, PipelineQueue>();
+
+  /**
+   * Runs `fn` once every request of the connection read so far has its response done (now, if none is
+   * in progress); never when one of them closes the connection.
+   */
+  /** Whether the last request read on the connection was read completely (its body included); true when none was. */
+  lastRequestComplete(socket: net.Socket): boolean {
+    return this.queues.get(socket)?.last?.complete ?? true;
+  }
+
+  whenIdle(socket: net.Socket, fn: () => void): void {
+    const q = this.queues.get(socket);
+    if (!q || (!q.busy && q.waiting.length === 0)) {
+      fn();
+    } else if (!q.closing) {
+      q.idle.push(fn);
+    }
+  }
 
   /**
    * Runs `start` now, or once the earlier requests of the same connection have their response done;
@@ -395,7 +440,7 @@ export class Http1Pipeline {
   run(socket: net.Socket, res: http.ServerResponse, start: () => void, abandon: () => void): void {
     let q = this.queues.get(socket);
     if (!q) {
-      const created = { busy: false, closing: false, waiting: [] as { go: () => void; abandon: () => void }[] };
+      const created: PipelineQueue = { busy: false, closing: false, waiting: [], idle: [], last: undefined };
       socket.once('close', () => {
         const dropped = created.waiting.splice(0);
         for (const w of dropped) w.abandon();
@@ -404,6 +449,7 @@ export class Http1Pipeline {
       q = created;
     }
     const queue = q;
+    queue.last = res.req;
     const go = () => {
       if (socket.destroyed || queue.closing) {
         abandon();
@@ -418,10 +464,13 @@ export class Http1Pipeline {
         // The response ended the connection: what was pipelined behind it is dropped.
         if (!res.shouldKeepAlive || (res as any)._last === true) {
           queue.closing = true;
+          queue.idle.length = 0;
           for (const w of queue.waiting.splice(0)) w.abandon();
           return;
         }
-        queue.waiting.shift()?.go();
+        const following = queue.waiting.shift();
+        if (following) following.go();
+        else for (const fn of queue.idle.splice(0)) fn();
       };
       res.once('finish', next);
       res.once('close', next);

@@ -65,7 +65,7 @@ class ConnectionTracker {
   private requests = 0;
   draining = false;
   /** Pipelined HTTP/1.1 requests are handled one at a time per connection. */
-  private readonly pipeline = new Http1Pipeline();
+  readonly pipeline = new Http1Pipeline();
 
   /** Requests in flight. */
   get inFlight(): number {
@@ -154,7 +154,7 @@ async function listenCleartext(options: ListenOptions): Promise<BoundListener> {
   applyH1Properties(h1);
   h1.on('upgrade', (req, socket, head) => handlers.upgrade(binding, req, socket as net.Socket, head));
   h1.on('connect', (_req, socket) => answerConnect(socket as net.Socket));
-  h1.on('clientError', (err, socket) => answerClientError(err, socket as net.Socket, limits));
+  h1.on('clientError', (err, socket) => answerClientError(err, socket as net.Socket, limits, tracker.pipeline));
   const stopHeaderTimeouts = startHeaderTimeouts(h1);
   const h2 = http2.createServer(h2ServerOptions(limits), (req, res) => handlers.request(binding, req, res));
   h2.on('session', (session) => {
@@ -259,7 +259,7 @@ async function listenTls(options: ListenOptions): Promise<BoundListener> {
   server.on('connection', (socket: net.Socket) => {
     options.connections?.admit(socket);
   });
-  server.on('clientError', (err: any, socket: net.Socket) => answerClientError(err, socket, limits));
+  server.on('clientError', (err: any, socket: net.Socket) => answerClientError(err, socket, limits, tracker.pipeline));
   server.on('connect', (_req: http.IncomingMessage, socket: net.Socket) => answerConnect(socket));
   server.on('secureConnection', (socket: tls.TLSSocket) => {
     tracker.track(socket);
