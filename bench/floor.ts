@@ -10,8 +10,8 @@
  */
 import * as fs from 'fs';
 import * as http from 'http';
-import { HeaderList, rawHeaderList, setForwarded, stripHopByHop, toOutgoing } from '../src/dataplane/proxy/headers';
-import { H1Sink, UpstreamPools } from '../src/dataplane/proxy/upstream';
+import { rawHeaderList, setForwarded, stripHopByHop, stripHopByHopHead } from '../src/dataplane/proxy/headers';
+import { H1Sink, ResponseHead, UpstreamPools } from '../src/dataplane/proxy/upstream';
 
 function main(configFile: string): void {
   const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { ports: Record<string, number>; listen: number };
@@ -23,7 +23,7 @@ function main(configFile: string): void {
     const host = req.headers.host ?? '';
     const headers = setForwarded(stripHopByHop(rawHeaderList(req.rawHeaders)), { clientAddress: req.socket.remoteAddress, proto: 'http', host });
     const sink: H1Sink = {
-      head: (status: number, h: HeaderList) => void res.writeHead(status, toOutgoing(stripHopByHop(h))),
+      head: (status: number, h: ResponseHead) => void res.writeHead(status, stripHopByHopHead(h) as http.OutgoingHttpHeaders),
       data: (chunk: Buffer) => res.write(chunk),
       end: () => void res.end(),
       error: () => res.destroy(),

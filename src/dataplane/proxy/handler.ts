@@ -12,11 +12,13 @@ import { AccessLog, noAccessLog } from './access-log';
 import { FailureKind, UpstreamError, classifyUpstreamError, failureStatus, grpcStatusForHttp } from './errors';
 import { CorsConfig, corsPreflightHeaders, corsResponseHeaders, isPreflight, modifyPath, redirectLocation, splitHostPort } from './filters';
 import { forward } from './forward';
-import { HeaderList, applyHeaderModifier, cloneHeaders, headerList, matchView, rawHeaderList, setForwarded, stripHopByHop, toOutgoing } from './headers';
+import {
+  HeaderList, applyHeaderModifier, cloneHeaders, headerList, matchView, rawHeaderList, setForwarded, stripHopByHop, stripHopByHopHead, toOutgoing,
+} from './headers';
 import { GatewayMetrics } from './metrics';
 import { Mirror } from './mirror';
 import { Refusal, answerRefusal, screenRequest } from './request-guard';
-import { AttemptResponse, Endpoint, H1Exchange, H1Sink, UpstreamPools, endpointKey } from './upstream';
+import { AttemptResponse, Endpoint, H1Exchange, H1Sink, ResponseHead, UpstreamPools, endpointKey } from './upstream';
 import type { CompiledBackend, CompiledFilter, CompiledRule, CompiledTable, Decision, HeaderModifier, RouteRequest } from '../engine/model';
 
 /** What the proxy needs from the engine (the router and the balancer). */
@@ -131,7 +133,8 @@ export class ProxyHandler {
       this.record(ex, !ended && !res.headersSent ? 499 : res.statusCode);
       if (!ended) ex.sink?.clientClosed();
     };
-    res.once('finish', done);
+    // An HTTP/1.1 response always ends with 'close' (one tick after 'finish' on a kept-alive connection).
+    if (isH2(req)) res.once('finish', done);
     res.once('close', done);
     if (refused) {
       ex.error = refused.kind;
@@ -544,10 +547,8 @@ export class ProxyHandler {
       const res = new http.ServerResponse(req);
       res.shouldKeepAlive = false;
       res.assignSocket(socket);
-      res.once('finish', () => {
-        res.detachSocket(socket);
-        socket.destroySoon();
-      });
+      // The socket stays assigned, so that its close ends the response ('close').
+      res.once('finish', () => socket.destroySoon());
       socket.on('error', () => socket.destroy());
       const refusal: Refusal | undefined = hasNoBody(req) ? undefined : {
         kind: 'upgrade-not-supported',
@@ -688,17 +689,21 @@ class DirectSink implements H1Sink {
   constructor(private readonly handler: ProxyHandler, private readonly req: ClientRequest, private readonly res: ClientResponse,
     private readonly ex: Exchange, private readonly plan: Plan, private readonly key: string) {}
 
-  head(status: number, headers: HeaderList): void {
+  head(status: number, head: ResponseHead): void {
     const { ex, plan } = this;
     ex.upstream = this.key;
-    stripHopByHop(headers);
-    for (const m of plan.responseModifiers) applyHeaderModifier(headers, m);
-    if (plan.cors) for (const [k, v] of Object.entries(corsResponseHeaders(plan.cors, plan.headers))) headers.set(k, [v]);
-    const grpcStatus = headers.get('grpc-status');
-    if (grpcStatus !== undefined) ex.grpcStatus = Number(grpcStatus[0]);
-    this.chunked = !headers.has('content-length');
+    let headers = stripHopByHopHead(head);
+    if (plan.responseModifiers.length > 0 || plan.cors) {
+      const list = headerList(headers);
+      for (const m of plan.responseModifiers) applyHeaderModifier(list, m);
+      if (plan.cors) for (const [k, v] of Object.entries(corsResponseHeaders(plan.cors, plan.headers))) list.set(k, [v]);
+      headers = toOutgoing(list);
+    }
+    const grpcStatus = headers['grpc-status'];
+    if (grpcStatus !== undefined) ex.grpcStatus = Number(Array.isArray(grpcStatus) ? grpcStatus[0] : grpcStatus);
+    this.chunked = headers['content-length'] === undefined;
     try {
-      (this.res as http.ServerResponse).writeHead(status, toOutgoing(headers));
+      (this.res as http.ServerResponse).writeHead(status, headers as http.OutgoingHttpHeaders);
     } catch {
       this.upstream?.abort();
       this.handler.failure(this.req, this.res, ex, 'upstream-protocol', true);

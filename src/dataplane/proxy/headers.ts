@@ -110,6 +110,21 @@ export function connectionTokens(raw: readonly string[]): string[] | undefined {
   return named;
 }
 
+/**
+ * Removes hop-by-hop headers and every header named in Connection from a response head of undici's
+ * shape (lowercase names), in place; returns it.
+ */
+export function stripHopByHopHead<T extends Record<string, string | string[] | undefined>>(head: T): T {
+  const connection = head.connection;
+  for (const name in head) if (isHopByHop(name)) delete head[name];
+  if (connection !== undefined) {
+    for (const v of Array.isArray(connection) ? connection : [connection]) {
+      for (const token of v.split(',')) delete head[token.trim().toLowerCase()];
+    }
+  }
+  return head;
+}
+
 export interface StripOptions {
   /** Keep `TE: trailers` (gRPC requires it end to end). */
   readonly keepTeTrailers?: boolean;

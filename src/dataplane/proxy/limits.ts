@@ -472,7 +472,7 @@ export class Http1Pipeline {
         if (following) following.go();
         else for (const fn of queue.idle.splice(0)) fn();
       };
-      res.once('finish', next);
+      // 'close' ends every response (one tick after 'finish' on a kept-alive connection).
       res.once('close', next);
       start();
     };

@@ -89,6 +89,22 @@ class ConnectionTracker {
       request: (_b, req, res) => {
         this.requests++;
         let done = false;
+        // By the transport: an HTTP/1.1 request line may claim another version.
+        if (req instanceof http.IncomingMessage) {
+          const h1 = res as http.ServerResponse;
+          if (this.draining) h1.setHeader('connection', 'close');
+          this.h1Responses.add(h1);
+          // An HTTP/1.1 response always ends with 'close' (one tick after 'finish' on a kept-alive connection).
+          const ended = () => {
+            if (done) return;
+            done = true;
+            this.requests--;
+            this.h1Responses.delete(h1);
+          };
+          h1.once('close', ended);
+          this.pipeline.run(req.socket, h1, () => handlers.request(binding, req, res), ended);
+          return;
+        }
         const end = () => {
           if (!done) {
             done = true;
@@ -97,17 +113,6 @@ class ConnectionTracker {
         };
         res.once('finish', end);
         res.once('close', end);
-        if (req.httpVersionMajor < 2) {
-          const h1 = res as http.ServerResponse;
-          if (this.draining) h1.setHeader('connection', 'close');
-          this.h1Responses.add(h1);
-          h1.once('close', () => this.h1Responses.delete(h1));
-          this.pipeline.run(req.socket, h1, () => handlers.request(binding, req, res), () => {
-            end();
-            this.h1Responses.delete(h1);
-          });
-          return;
-        }
         handlers.request(binding, req, res);
       },
       upgrade: (_b, req, socket, head) => {

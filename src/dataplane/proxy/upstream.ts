@@ -72,10 +72,16 @@ export interface PoolOptions {
   readonly connectTimeoutMs?: number;
 }
 
+/** A response head as undici parses it: lowercase names, repeated names as arrays. */
+export type ResponseHead = Record<string, string | string[] | undefined>;
+
 /** Receives one HTTP/1.1 exchange's answer (`UpstreamPools.dispatch`). */
 export interface H1Sink {
-  /** The final response head (1xx are not delivered). */
-  head(status: number, headers: HeaderList): void;
+  /**
+   * The final response head (1xx are not delivered): names lowercase, a repeated name's values in an
+   * array; the sink's to keep and change.
+   */
+  head(status: number, headers: ResponseHead): void;
   /** A body chunk; return false to stop reading until `H1Exchange.resume()`. */
   data(chunk: Buffer): boolean;
   /** The response is complete; `trailers` when the backend sent any. */
@@ -118,10 +124,10 @@ class SinkHandler implements Dispatcher.DispatchHandler, H1Exchange {
     this.controller = controller;
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
+  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: ResponseHead): void {
     if (this.finished || status < 200) return;
     this.headed = true;
-    this.sink.head(status, headerList(headers));
+    this.sink.head(status, headers);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -340,7 +346,7 @@ export class UpstreamPools {
       exchange = this.dispatch(req.endpoint, { method: req.method, path: req.path, authority: req.authority, headers, body: req.body }, {
         head: (status, h) => {
           body = new Readable({ read: () => exchange?.resume() });
-          resolve({ status, headers: h, body, trailers: () => trailers, address, endAfterHeaders: false, abort: () => exchange?.abort() });
+          resolve({ status, headers: headerList(h), body, trailers: () => trailers, address, endAfterHeaders: false, abort: () => exchange?.abort() });
         },
         data: (chunk) => body!.push(chunk),
         end: (t) => {
