@@ -44,6 +44,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'ajv@^8.20.0', // JSON-schema validation of objects against the CRDs' openAPIV3Schema
     '@marcbachmann/cel-js@^8.0.0', // CEL evaluator for the CRDs' x-kubernetes-validations rules
     'prom-client@^15.1.3', // Prometheus metrics for the gateway's admin listener
+    'undici@^7.0.0', // HTTP/1.1 client of the upstream pools (nodejs/undici: llhttp in WASM, keep-alive pools, strict framing)
   ],
 
   bin: {

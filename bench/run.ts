@@ -14,8 +14,8 @@
  *   Node peers with esbuild into bench/.work/;
  * - starts the echo backends (one process, one port per Service) and, per table size, nginx (one worker,
  *   keep-alive upstreams), fastify + @fastify/reply-from, http-proxy and the gateway (one process,
- *   --no-access-log), all generated from bench/table.ts and all on 127.0.0.1, and the lean floor
- *   (bench/floor.ts: the gateway's lean server and client with no pipeline between them, which does not
+ *   --no-access-log), all generated from bench/table.ts and all on 127.0.0.1, and the floor
+ *   (bench/floor.ts: Node's http server and the upstream pools with no pipeline between them, which does not
  *   route by the table);
  * - checks that every contestant sends every request of the mix to the backend the table says;
  * - pins every server to CPU 0 and wrk (-t1) to CPU 1 (taskset), warms each contestant up, then runs
@@ -267,8 +267,8 @@ function commandOutput(cmd: string, args: string[]): string {
 
 // ------------------------------------------------------------------ contestants
 
-/** The gateway's two lean halves with nothing between them (bench/floor.ts). */
-const FLOOR = 'lean floor (no gateway pipeline)';
+/** Node's http server and the upstream pools with nothing between them (bench/floor.ts). */
+const FLOOR = 'floor (no gateway pipeline)';
 
 interface Contestant {
   readonly name: string;
@@ -276,7 +276,7 @@ interface Contestant {
   /** The proxy's root pid; undefined for direct (the backend is measured separately). */
   readonly pid?: number;
   readonly proc?: ChildProcess;
-  /** Does not route by the table (the lean floor): not checked against it. */
+  /** Does not route by the table (the floor): not checked against it. */
   readonly unrouted?: boolean;
 }
 
@@ -315,7 +315,7 @@ async function startContestants(table: BenchTable, size: number, ports: Map<stri
   const floorPort = await freePort();
   const floorConfig = path.join(dir, 'floor.json');
   fs.writeFileSync(floorConfig, JSON.stringify({ ports: Object.fromEntries(ports), listen: floorPort }));
-  const { proc: floor } = await startPinned('lean floor', process.execPath, [path.join(WORK, 'floor.js'), floorConfig], (l) => l === 'ready');
+  const { proc: floor } = await startPinned('floor', process.execPath, [path.join(WORK, 'floor.js'), floorConfig], (l) => l === 'ready');
   out.push({ name: FLOOR, port: floorPort, pid: floor.pid, proc: floor, unrouted: true });
   return out;
 }
@@ -786,7 +786,7 @@ async function main(): Promise<void> {
     const script = path.join(WORK, `mix-${size}.lua`);
     const contestants = await startContestants(t, size, ports, dir);
     await verify(t, contestants);
-    console.log('   every contestant routes every request of the mix as the table says (the lean floor: to some backend)');
+    console.log('   every contestant routes every request of the mix as the table says (the floor: to some backend)');
     for (const c of contestants) await runWrk(c.port, script, 2, opts.connections); // warm-up (JIT, pools)
     const samples = new Map<string, Sample[]>(contestants.map((c) => [c.name, []]));
     for (let round = 0; round < opts.rounds; round++) {

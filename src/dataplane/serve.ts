@@ -34,10 +34,6 @@ ${TABLE_ARGS_USAGE}
 ${LIMITS_USAGE}
   --connect-timeout DURATION
                        how long connecting to a backend endpoint may take before 503; default 10s.
-  --http1-server lean|node
-                       cleartext HTTP/1.1: lean reads requests without a body straight off the socket
-                       and gives the others (bodies, upgrades, HTTP/1.0, routes with retries, timeouts
-                       or mirrors) to Node's http server; node gives it every request; default lean.
   --drain-timeout DURATION
                        on SIGTERM/SIGINT, how long requests in flight may take (e.g. 30s, 500ms); default 30s.
   -h, --help           this text.`;
@@ -77,11 +73,6 @@ export interface ServeOptions {
   readonly limits?: Partial<ConnectionLimits>;
   /** Default 10 s. */
   readonly connectTimeoutMs?: number;
-  /**
-   * Cleartext HTTP/1.1: `lean` reads common requests with the gateway's own lean server and hands the
-   * others to Node's `http` server; `node` gives every request to Node's server. Default `lean`.
-   */
-  readonly http1Server?: 'lean' | 'node';
 }
 
 /** `HOST:PORT` (IPv6 as `[::1]:PORT`); port 0 allowed. */
@@ -122,7 +113,6 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
   let drainTimeoutMs = 30_000;
   const limits: { -readonly [K in keyof ConnectionLimits]?: number } = {};
   let connectTimeoutMs = 10_000;
-  let http1Server: 'lean' | 'node' = 'lean';
   for (let i = 0; i < argv.length;) {
     let used: number;
     try {
@@ -162,12 +152,6 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
       case '--drain-timeout':
         drainTimeoutMs = parseDurationFlag(value(), '--drain-timeout');
         break;
-      case '--http1-server': {
-        const v = value();
-        if (v !== 'lean' && v !== 'node') throw new UsageError(`--http1-server: '${v}' must be lean or node`);
-        http1Server = v;
-        break;
-      }
       case '--connect-timeout':
         connectTimeoutMs = parseDurationFlag(value(), '--connect-timeout');
         if (connectTimeoutMs <= 0) throw new UsageError('--connect-timeout must be more than 0');
@@ -195,7 +179,6 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
     drainTimeoutMs,
     connectTimeoutMs,
-    http1Server,
   };
 }
 
@@ -419,7 +402,6 @@ export class GatewayServer {
         spec,
         limits: this.limits,
         connections: this.connections,
-        leanHttp1: this.options.http1Server !== 'node',
         handlers: {
           request: (b, req, res) => this.handler.handle(b, req, res),
           upgrade: (b, req, socket, head) => this.handler.upgrade(b, req, socket, head),

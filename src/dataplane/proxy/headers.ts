@@ -27,6 +27,36 @@ export function headerList(headers: Record<string, string | string[] | number | 
   return out;
 }
 
+/**
+ * A request's header fields from its raw list `[name, value, name, value, ...]` (Node's `rawHeaders`, on
+ * HTTP/1.1 and HTTP/2 alike): every line of every name in arrival order, pseudo-headers left out. Node's
+ * `req.headers` keeps only the first line of some names (authorization, user-agent, ...).
+ */
+export function rawHeaderList(raw: readonly string[]): HeaderList {
+  const out: HeaderList = new Map();
+  for (let i = 0; i < raw.length; i += 2) {
+    const rawName = raw[i];
+    if (rawName.charCodeAt(0) === 0x3a /* ':' */) continue;
+    const name = rawName.toLowerCase();
+    const prev = out.get(name);
+    if (prev) prev.push(raw[i + 1]);
+    else out.set(name, [raw[i + 1]]);
+  }
+  return out;
+}
+
+/**
+ * What the router matches header conditions against: every name once, its lines joined with ', '
+ * (RFC 9110 section 5.3), `cookie` lines with '; ' (RFC 9113 section 8.2.3).
+ */
+export function matchView(headers: HeaderList): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, values] of headers) {
+    out[name] = values.length === 1 ? values[0] : values.join(name === 'cookie' ? '; ' : ', ');
+  }
+  return out;
+}
+
 /** Plain object for `http.request` / `http2 session.request` / `res.writeHead`; one value stays a string. */
 export function toOutgoing(headers: HeaderList): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
@@ -78,6 +108,21 @@ export function connectionTokens(raw: readonly string[]): string[] | undefined {
     }
   }
   return named;
+}
+
+/**
+ * Removes hop-by-hop headers and every header named in Connection from a response head of undici's
+ * shape (lowercase names), in place; returns it.
+ */
+export function stripHopByHopHead<T extends Record<string, string | string[] | undefined>>(head: T): T {
+  const connection = head.connection;
+  for (const name in head) if (isHopByHop(name)) delete head[name];
+  if (connection !== undefined) {
+    for (const v of Array.isArray(connection) ? connection : [connection]) {
+      for (const token of v.split(',')) delete head[token.trim().toLowerCase()];
+    }
+  }
+  return head;
 }
 
 export interface StripOptions {
