@@ -13,6 +13,7 @@ import { route } from './engine/router';
 import { setRegexGuard } from './engine/util';
 import { AccessLog, jsonAccessLog, noAccessLog } from './proxy/access-log';
 import { AdminServer, startAdmin } from './proxy/admin';
+import type { CertificateProblem } from './proxy/certificates';
 import { ProxyHandler, RoutingEngine } from './proxy/handler';
 import { ConnectionLimiter, ConnectionLimits, DEFAULT_LIMITS, LIMITS_USAGE, RegexBudget, parseLimitFlag } from './proxy/limits';
 import { BoundListener, listen } from './proxy/listeners';
@@ -341,7 +342,10 @@ export class GatewayServer {
       this.log('error', 'reload rejected', { error: err.message });
       return;
     }
-    for (const [key, { spec }] of plan) this.listeners.get(key)?.updateSpec(spec);
+    for (const [key, { spec }] of plan) {
+      const l = this.listeners.get(key);
+      if (l && !added.includes(key)) this.logCertificateProblems(spec, l.updateSpec(spec));
+    }
     this.table = next;
     this.generation = next.generation;
     const removed = [...this.listeners.entries()].filter(([key]) => !plan.has(key));
@@ -430,6 +434,28 @@ export class GatewayServer {
     }
     this.listeners.set(key, bound);
     this.log('info', 'listening', { gateway: spec.gateway, listenerPort: spec.port, address: bound.address, port: bound.port });
+    this.logCertificateProblems(spec, bound.certificateProblems);
+  }
+
+  /** One error line per HTTPS listener whose certificates could not be used: which Secret (file) and why. */
+  private logCertificateProblems(spec: SocketSpec, problems: readonly CertificateProblem[]): void {
+    for (const p of problems) {
+      const dir = p.secret !== undefined ? this.options.tlsSecrets?.find((t) => t.secret === p.secret)?.dir : undefined;
+      const files = dir !== undefined ? (p.keys ?? ['tls.crt', 'tls.key']).map((k) => path.join(dir, k)) : undefined;
+      const outcome = p.outcome === 'kept'
+        ? 'the listener keeps serving the certificate it had'
+        : 'the listener is not programmed: TLS handshakes for its hostnames fail until the Secret is fixed';
+      const source = p.secret === undefined ? '' : ` Secret ${p.secret}${files ? ` (${files.join(', ')})` : ''}:`;
+      this.log('error', `listener "${p.listener}" of ${spec.gateway} port ${spec.port}:${source} ${p.reason}; ${outcome}`, {
+        gateway: spec.gateway,
+        listenerPort: spec.port,
+        listener: p.listener,
+        ...(p.hostname !== undefined ? { hostname: p.hostname } : {}),
+        ...(p.secret !== undefined ? { secret: p.secret } : {}),
+        ...(files ? { files } : {}),
+        outcome: p.outcome,
+      });
+    }
   }
 }
 

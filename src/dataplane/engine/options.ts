@@ -142,37 +142,45 @@ export function parseHostPort(value: unknown, file: string, field: string): { ho
   return { host, port };
 }
 
-/** Loads the inputs and compiles the table the options describe. Throws ConfigError. */
+/**
+ * Loads the inputs and compiles the table the options describe. Throws ConfigError. A `--tls-secret` file that
+ * cannot be read is not an error of the whole input: its listener gets no certificate, and a warning of the table
+ * names the file and why.
+ */
 export function compileFromArgs(args: TableArgs, generation?: number): CompiledTable {
   if (args.routes.length === 0) throw usageError('--routes is required (e.g. --routes dist/)');
-  const docs = [...loadDocuments(args.routes), ...args.tlsSecrets.map(tlsSecretDocument)];
+  const secrets = args.tlsSecrets.map(readTlsSecret);
+  const docs = [...loadDocuments(args.routes), ...secrets.map((s) => s.document)];
   const backends = args.backends !== undefined ? readBackendsFile(args.backends) : undefined;
-  return compile(docs, {
+  const table = compile(docs, {
     ...(args.gateways.length > 0 ? { gateways: args.gateways } : {}),
     ...(backends ? { backends } : {}),
     ...(generation !== undefined ? { generation } : {}),
   });
+  const problems = secrets.flatMap((s) => s.problems);
+  return problems.length === 0 ? table : { ...table, warnings: [...problems.map((e) => ({ where: e.file, message: e.detail })), ...table.warnings] };
 }
 
-/** A `kubernetes.io/tls` Secret object from a directory holding `tls.crt` and `tls.key`. Throws ConfigError. */
-export function tlsSecretDocument(source: { secret: string; dir: string }): SourceDocument {
+/**
+ * A `kubernetes.io/tls` Secret object from a directory holding `tls.crt` and `tls.key`. Never throws: a file that
+ * cannot be read is left out of the Secret (so no listener uses it) and named in `problems`.
+ */
+export function readTlsSecret(source: { secret: string; dir: string }): { document: SourceDocument; problems: ConfigError[] } {
   const [namespace, name] = source.secret.split('/');
-  const read = (key: string) => {
+  const problems: ConfigError[] = [];
+  const stringData: Record<string, string> = {};
+  for (const key of ['tls.crt', 'tls.key']) {
     const file = path.join(source.dir, key);
     try {
-      return fs.readFileSync(file, 'utf8');
+      stringData[key] = fs.readFileSync(file, 'utf8');
     } catch (e: any) {
-      throw new ConfigError(`cannot read ${key} of TLS Secret ${source.secret}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, { file });
+      const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message;
+      problems.push(new ConfigError(`cannot read ${key} of TLS Secret ${source.secret}: ${why}; `
+        + 'the listeners that reference it keep the certificate they serve, or are not programmed (make the file readable by the gateway)', { file }));
     }
-  };
-  const object = {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    type: 'kubernetes.io/tls',
-    metadata: { name, namespace },
-    stringData: { 'tls.crt': read('tls.crt'), 'tls.key': read('tls.key') },
-  };
-  return { file: source.dir, document: 1, object, lineOf: () => undefined };
+  }
+  const object = { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name, namespace }, stringData };
+  return { document: { file: source.dir, document: 1, object, lineOf: () => undefined }, problems };
 }
 
 export function usageError(message: string): ConfigError {
