@@ -6,7 +6,6 @@
 import * as path from 'path';
 import { ConfigError } from './config/load';
 import { pickBackend } from './engine/balancer';
-import { describeTable } from './engine/describe';
 import type { CompiledBackend, CompiledTable, SocketSpec } from './engine/model';
 import { TABLE_ARGS_USAGE, compileFromArgs, emptyTableArgs, parseTableArg } from './engine/options';
 import { route } from './engine/router';
@@ -14,6 +13,7 @@ import { setRegexGuard } from './engine/util';
 import { AccessLog, jsonAccessLog, noAccessLog } from './proxy/access-log';
 import { AdminServer, startAdmin } from './proxy/admin';
 import type { CertificateProblem } from './proxy/certificates';
+import { ConfigDump } from './proxy/config-dump';
 import { ProxyHandler, RoutingEngine } from './proxy/handler';
 import { ConnectionLimiter, ConnectionLimits, DEFAULT_LIMITS, LIMITS_USAGE, RegexBudget, parseLimitFlag } from './proxy/limits';
 import { BoundListener, listen } from './proxy/listeners';
@@ -29,7 +29,9 @@ ${TABLE_ARGS_USAGE}
   --listen [NS/NAME:]PORT=HOST:PORT
                        repeatable; serve listener port PORT (of that Gateway, or of every served Gateway)
                        on HOST:PORT instead of 0.0.0.0:PORT. Port 0 picks a free port.
-  --admin HOST:PORT    admin listener (/healthz, /readyz, /metrics, /config); default 127.0.0.1:9901.
+  --admin HOST:PORT    admin listener (/healthz, /readyz, /metrics); default 127.0.0.1:9901.
+  --admin-config       also serve /config on the admin listener: the compiled table as JSON, without
+                       header values or certificate material; off by default.
   --no-access-log      do not write one JSON line per request to stdout.
   --no-watch           do not reload when the input changes.
 ${LIMITS_USAGE}
@@ -71,6 +73,8 @@ export interface ServeOptions {
   /** TLS Secrets read from directories (`--tls-secret NS/NAME=DIR`). */
   readonly tlsSecrets?: readonly { readonly secret: string; readonly dir: string }[];
   readonly admin: HostPort;
+  /** Serve the configuration dump (`/config`) on the admin listener. Default off. */
+  readonly adminConfig?: boolean;
   readonly accessLog: boolean;
   readonly watch: boolean;
   readonly drainTimeoutMs: number;
@@ -118,6 +122,7 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
   const table = emptyTableArgs();
   const listenOverrides: ListenOverride[] = [];
   let admin: HostPort = { host: '127.0.0.1', port: 9901 };
+  let adminConfig = false;
   let accessLog = true;
   let watch = true;
   let drainTimeoutMs = 30_000;
@@ -153,6 +158,9 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
         break;
       case '--admin':
         admin = parseHostPort(value(), '--admin');
+        break;
+      case '--admin-config':
+        adminConfig = true;
         break;
       case '--no-access-log':
         accessLog = false;
@@ -191,6 +199,7 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
     backendsFile: table.backends,
     tlsSecrets: table.tlsSecrets,
     admin,
+    ...(adminConfig ? { adminConfig } : {}),
     accessLog,
     watch,
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
@@ -225,6 +234,7 @@ export class GatewayServer {
   private ready = false;
   private readonly log: Logger;
   private reloading: Promise<void> = Promise.resolve();
+  private readonly configDump = new ConfigDump(() => this.table);
 
   constructor(private readonly options: GatewayServerOptions) {
     this.log = options.logger ?? jsonLogger();
@@ -271,7 +281,7 @@ export class GatewayServer {
       this.admin = await startAdmin(this.options.admin.host, this.options.admin.port, {
         ready: () => this.ready && !this.draining,
         registry: this.metrics.registry,
-        config: () => describeTable(this.table),
+        ...(this.options.adminConfig ? { config: () => this.configDump.body() } : {}),
       });
     } catch (err) {
       await this.stop(0);
