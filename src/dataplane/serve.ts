@@ -72,6 +72,8 @@ export interface ServeOptions {
   readonly backendsFile?: string;
   /** TLS Secrets read from directories (`--tls-secret NS/NAME=DIR`). */
   readonly tlsSecrets?: readonly { readonly secret: string; readonly dir: string }[];
+  /** Bound of the input's total size (`--max-input-size`); default 64 MiB. */
+  readonly maxInputBytes?: number;
   readonly admin: HostPort;
   /** Serve the configuration dump (`/config`) on the admin listener. Default off. */
   readonly adminConfig?: boolean;
@@ -198,6 +200,7 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
     listen: listenOverrides,
     backendsFile: table.backends,
     tlsSecrets: table.tlsSecrets,
+    ...(table.maxInputBytes !== undefined ? { maxInputBytes: table.maxInputBytes } : {}),
     admin,
     ...(adminConfig ? { adminConfig } : {}),
     accessLog,
@@ -392,6 +395,7 @@ export class GatewayServer {
       gateways: [...this.options.gateways],
       backends: this.options.backendsFile,
       tlsSecrets: [...(this.options.tlsSecrets ?? [])],
+      maxInputBytes: this.options.maxInputBytes,
     };
     const table = compileFromArgs(args, this.generation + 1);
     // An input without a Gateway (an empty or half-written file) would close every listener.

@@ -11,7 +11,7 @@ describe('serve command line', () => {
     expect(parseServeArgs([
       '--routes', 'a.yaml', '--routes=dir', '--gateway', 'infra/gw', '--listen', '80=127.0.0.1:0', '--listen', 'infra/gw:443=[::1]:8443',
       '--backends', 'b.json', '--admin', '0.0.0.0:9000', '--no-access-log', '--no-watch', '--drain-timeout', '500ms', '--connect-timeout', '2s',
-      '--tls-secret', 'infra/web-tls=/etc/tls/web', '--http1-server', 'node', '--admin-config',
+      '--tls-secret', 'infra/web-tls=/etc/tls/web', '--http1-server', 'node', '--admin-config', '--max-input-size', '8Mi',
     ])).toStrictEqual({
       routes: ['a.yaml', 'dir'],
       gateways: ['infra/gw'],
@@ -21,6 +21,7 @@ describe('serve command line', () => {
       ],
       backendsFile: 'b.json',
       tlsSecrets: [{ secret: 'infra/web-tls', dir: '/etc/tls/web' }],
+      maxInputBytes: 8 * 1024 * 1024,
       admin: { host: '0.0.0.0', port: 9000 },
       adminConfig: true,
       accessLog: false,
@@ -48,6 +49,7 @@ describe('serve command line', () => {
     [['--routes', 'x', '--connect-timeout', '0s'], /--connect-timeout must be more than 0/],
     [['--routes', 'x', '--http1-server', 'fast'], /--http1-server: 'fast' must be lean or node/],
     [['--routes', 'x', '--tls-secret', 'web-tls'], /--tls-secret must be NAMESPACE\/NAME=DIRECTORY \(got "web-tls"\)/],
+    [['--routes', 'x', '--max-input-size', '64MB'], /--max-input-size: '64MB' is not a size \(a number of bytes, or with Ki, Mi or Gi, e\.g\. 64Mi\)/],
   ])('fails %j', (argv, message) => {
     expect(() => parseServeArgs(argv)).toThrow(message);
   });

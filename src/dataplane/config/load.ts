@@ -91,19 +91,53 @@ export function listInputFiles(paths: readonly string[]): string[] {
   return files;
 }
 
-/** Reads and parses every input file; throws ConfigError on the first unreadable or unparsable one. */
-export function loadDocuments(paths: readonly string[]): SourceDocument[] {
+/** The default bound of the input's total size (`--max-input-size`): 64 MiB. */
+export const DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
+/** At most this many aliases (`*name`) in one document (and as many expansions when its value is built). */
+export const MAX_ALIASES_PER_DOCUMENT = 100;
+
+export interface LoadOptions {
+  /** Bound of the total size of the input files, in bytes. Default DEFAULT_MAX_INPUT_BYTES. */
+  readonly maxInputBytes?: number;
+}
+
+/**
+ * Reads and parses every input file; throws ConfigError on the first unreadable or unparsable one, and when the
+ * files add up to more than `maxInputBytes` (checked before a file is read, and again on what was read).
+ */
+export function loadDocuments(paths: readonly string[], options: LoadOptions = {}): SourceDocument[] {
+  const maxBytes = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
   const docs: SourceDocument[] = [];
+  let total = 0;
+  const bound = (file: string, size: number) => {
+    if (total + size > maxBytes) {
+      throw new ConfigError(`input too large: with this file the input is ${formatBytes(total + size)}, more than the limit of ${formatBytes(maxBytes)}; `
+        + 'raise --max-input-size or serve fewer objects per gateway', { file });
+    }
+  };
   for (const file of listInputFiles(paths)) {
     let text: string;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      bound(file, fs.statSync(file).size);
+      const bytes = fs.readFileSync(file);
+      bound(file, bytes.length);
+      total += bytes.length;
+      text = bytes.toString('utf8');
     } catch (e: any) {
+      if (e instanceof ConfigError) throw e;
       throw new ConfigError(`cannot read file: ${e.message}`, { file });
     }
     docs.push(...parseDocuments(text, file));
   }
   return docs;
+}
+
+/** `67108864` -> `64 MiB`. */
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${+(n / (1024 * 1024)).toFixed(1)} MiB`;
+  if (n >= 1024) return `${+(n / 1024).toFixed(1)} KiB`;
+  return `${n} bytes`;
 }
 
 /**
@@ -120,9 +154,8 @@ export function parseDocuments(text: string, file: string): SourceDocument[] {
   const lineCounter = new YAML.LineCounter();
   const options = { lineCounter, uniqueKeys: true, prettyErrors: true };
   const composer = new YAML.Composer(options);
-  const tokens = new YAML.Parser(lineCounter.addNewLine).parse(text);
   let document = 0;
-  for (const doc of composer.compose(tokens) as Iterable<YAML.Document.Parsed>) {
+  for (const doc of composer.compose(boundedTokens(text, lineCounter, file)) as Iterable<YAML.Document.Parsed>) {
     document++;
     const err = doc.errors[0];
     if (err) {
@@ -133,7 +166,8 @@ export function parseDocuments(text: string, file: string): SourceDocument[] {
     if (doc.contents === null || doc.contents === undefined) continue;
     let object: any;
     try {
-      object = doc.toJS({ maxAliasCount: 100 });
+      // (the yaml library counts the anchored node as one of the uses)
+      object = doc.toJS({ maxAliasCount: MAX_ALIASES_PER_DOCUMENT + 1 });
     } catch (e: any) {
       throw new ConfigError(`invalid YAML: ${firstLine(e.message)}`, { file, document });
     }
@@ -148,6 +182,36 @@ export function parseDocuments(text: string, file: string): SourceDocument[] {
     out.push({ file, document, object, lineOf: (field) => lines.lineOf(field) });
   }
   return out;
+}
+
+/**
+ * The syntax tokens of `text`, as `YAML.Parser.parse` gives them, refusing a document with more than
+ * MAX_ALIASES_PER_DOCUMENT aliases as soon as its lexer sees one more: a file of many aliases is refused before its
+ * syntax tree is built (a megabyte of `- *a` lines would otherwise take hundreds of megabytes).
+ */
+function* boundedTokens(text: string, lineCounter: YAML.LineCounter, file: string): Generator<YAML.CST.Token> {
+  const parser = new YAML.Parser(lineCounter.addNewLine);
+  lineCounter.addNewLine(0);
+  let aliases = 0;
+  // Documents counted as the composer numbers them: the stream starts one (a `---` right after it is the same one).
+  let document = 0;
+  let justStarted = false;
+  for (const lexeme of new YAML.Lexer().lex(text)) {
+    const type = YAML.CST.tokenType(lexeme);
+    if (type === 'doc-mode' || type === 'doc-start') {
+      if (type === 'doc-mode' || !justStarted) document++;
+      justStarted = type === 'doc-mode';
+      aliases = 0;
+    } else if (type !== 'space' && type !== 'newline' && type !== 'comment') {
+      justStarted = false;
+    }
+    if (type === 'alias' && ++aliases > MAX_ALIASES_PER_DOCUMENT) {
+      throw new ConfigError(`invalid YAML: more than ${MAX_ALIASES_PER_DOCUMENT} aliases (like ${lexeme.slice(0, 40)}) in one document; `
+        + 'write the values out (aliases are bounded so that a small input cannot expand into a large one)', { file, document, line: lineCounter.linePos(parser.offset).line });
+    }
+    yield* parser.next(lexeme);
+  }
+  yield* parser.end();
 }
 
 /**

@@ -27,6 +27,8 @@ export interface TableArgs {
    * `tls.crt` and `tls.key`, as a Kubernetes Secret volume mounts them.
    */
   readonly tlsSecrets: { readonly secret: string; readonly dir: string }[];
+  /** Bound of the total size of the `--routes` files (`--max-input-size`); default 64 MiB. */
+  maxInputBytes?: number;
 }
 
 export function emptyTableArgs(): TableArgs {
@@ -39,7 +41,9 @@ export const TABLE_ARGS_USAGE = `  --routes PATH...     Gateway API YAML/JSON fi
                        without it Services resolve by DNS as NAME.NAMESPACE.svc:PORT
   --tls-secret NS/NAME=DIR
                        repeatable; the TLS Secret NS/NAME (a listener's certificateRef) is read from DIR/tls.crt and
-                       DIR/tls.key, e.g. a mounted Secret volume, instead of a Secret object in the input`;
+                       DIR/tls.key, e.g. a mounted Secret volume, instead of a Secret object in the input
+  --max-input-size SIZE
+                       refuse input files that add up to more than SIZE (e.g. 64Mi, 512Ki, 1Gi); default 64Mi`;
 
 /**
  * If `argv[i]` is one of the table options, records it in `args` and returns how many arguments it
@@ -92,9 +96,22 @@ export function parseTableArg(argv: readonly string[], i: number, args: TableArg
       args.tlsSecrets.push({ secret: `${m[1]}/${m[3]}`, dir: m[5] });
       return n;
     }
+    case '--max-input-size': {
+      const [v, n] = value();
+      args.maxInputBytes = parseByteSize(v, name);
+      return n;
+    }
     default:
       return 0;
   }
+}
+
+/** `64Mi`, `512Ki`, `1Gi` or a number of bytes. Throws ConfigError (file '(arguments)'). */
+export function parseByteSize(text: string, what: string): number {
+  const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(text);
+  const n = m ? Number(m[1]) * ({ Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 }[m[2] as 'Ki' | 'Mi' | 'Gi'] ?? 1) : 0;
+  if (!m || n < 1) throw usageError(`${what}: '${text}' is not a size (a number of bytes, or with Ki, Mi or Gi, e.g. 64Mi)`);
+  return n;
 }
 
 /** Reads a backends file (see the file comment). Throws ConfigError naming the file and entry. */
@@ -150,7 +167,7 @@ export function parseHostPort(value: unknown, file: string, field: string): { ho
 export function compileFromArgs(args: TableArgs, generation?: number): CompiledTable {
   if (args.routes.length === 0) throw usageError('--routes is required (e.g. --routes dist/)');
   const secrets = args.tlsSecrets.map(readTlsSecret);
-  const docs = [...loadDocuments(args.routes), ...secrets.map((s) => s.document)];
+  const docs = [...loadDocuments(args.routes, { maxInputBytes: args.maxInputBytes }), ...secrets.map((s) => s.document)];
   const backends = args.backends !== undefined ? readBackendsFile(args.backends) : undefined;
   const table = compile(docs, {
     ...(args.gateways.length > 0 ? { gateways: args.gateways } : {}),
