@@ -5,9 +5,11 @@
  */
 import * as path from 'path';
 import { ConfigError } from './config/load';
+import { InputReader, InputRequest, InputSnapshot, readInput, timeSlices, toSourceDocuments } from './config/reader';
 import { pickBackend } from './engine/balancer';
+import { compileInSteps } from './engine/compile';
 import type { CompiledBackend, CompiledTable, SocketSpec } from './engine/model';
-import { TABLE_ARGS_USAGE, compileFromArgs, emptyTableArgs, parseTableArg } from './engine/options';
+import { TABLE_ARGS_USAGE, emptyTableArgs, parseTableArg } from './engine/options';
 import { route } from './engine/router';
 import { setRegexGuard } from './engine/util';
 import { AccessLog, jsonAccessLog, noAccessLog } from './proxy/access-log';
@@ -238,6 +240,10 @@ export class GatewayServer {
   private readonly log: Logger;
   private reloading: Promise<void> = Promise.resolve();
   private readonly configDump = new ConfigDump(() => this.table);
+  /** Reads the input of reloads off the event loop. */
+  private readonly reader = new InputReader();
+  /** `InputSnapshot.hash` of the input the table was compiled from. */
+  private appliedInput?: string;
 
   constructor(private readonly options: GatewayServerOptions) {
     this.log = options.logger ?? jsonLogger();
@@ -276,7 +282,10 @@ export class GatewayServer {
 
   /** Compiles the input (throws ConfigError), binds every listener and the admin socket. */
   async start(): Promise<void> {
-    this.table = this.compileInput();
+    // At start nothing is served yet: the input is read on this thread.
+    const first = await this.compileInput(readInput(this.inputRequest()));
+    this.table = first.table;
+    this.appliedInput = first.hash;
     this.generation = this.table.generation;
     const plan = this.bindPlan(this.table.sockets);
     try {
@@ -320,9 +329,14 @@ export class GatewayServer {
   private async doReload(): Promise<void> {
     if (this.draining) return;
     let next: CompiledTable;
+    let hash: string;
     let plan: Map<string, { spec: SocketSpec; bind: HostPort }>;
     try {
-      next = this.compileInput();
+      // Read and parsed in the worker thread; compiled here in steps between which requests are served.
+      const snapshot = await this.reader.read(this.inputRequest());
+      if (snapshot.hash === this.appliedInput) return;
+      ({ table: next, hash } = await this.compileInput(snapshot));
+      if (this.draining) return;
       plan = this.bindPlan(next.sockets);
     } catch (err: any) {
       this.metrics.reloads.inc({ result: 'rejected' });
@@ -360,6 +374,7 @@ export class GatewayServer {
       if (l && !added.includes(key)) this.logCertificateProblems(spec, l.updateSpec(spec));
     }
     this.table = next;
+    this.appliedInput = hash;
     this.generation = next.generation;
     const removed = [...this.listeners.entries()].filter(([key]) => !plan.has(key));
     for (const [key] of removed) this.listeners.delete(key);
@@ -378,6 +393,7 @@ export class GatewayServer {
     this.draining = true;
     this.watcher?.close();
     await this.reloading.catch(() => undefined);
+    await this.reader.close();
     await Promise.all([...this.listeners.values()].map((l) => l.close(drainTimeoutMs)));
     this.listeners.clear();
     this.pools.close();
@@ -389,20 +405,30 @@ export class GatewayServer {
     this.draining = true;
   }
 
-  private compileInput(): CompiledTable {
-    const args = {
+  private inputRequest(): InputRequest {
+    return {
       routes: [...this.options.routes],
-      gateways: [...this.options.gateways],
-      backends: this.options.backendsFile,
+      ...(this.options.backendsFile !== undefined ? { backends: this.options.backendsFile } : {}),
       tlsSecrets: [...(this.options.tlsSecrets ?? [])],
-      maxInputBytes: this.options.maxInputBytes,
+      ...(this.options.maxInputBytes !== undefined ? { maxInputBytes: this.options.maxInputBytes } : {}),
     };
-    const table = compileFromArgs(args, this.generation + 1);
+  }
+
+  /** Compiles a read input in steps that give the event loop back (throws ConfigError); logs unreadable TLS files. */
+  private async compileInput(snapshot: InputSnapshot): Promise<{ table: CompiledTable; hash: string }> {
+    const pause = timeSlices();
+    const docs = await toSourceDocuments(snapshot, pause);
+    const table = await compileInSteps(docs, {
+      ...(this.options.gateways.length > 0 ? { gateways: [...this.options.gateways] } : {}),
+      ...(snapshot.backends ? { backends: new Map(snapshot.backends) } : {}),
+      generation: this.generation + 1,
+    }, pause);
     // An input without a Gateway (an empty or half-written file) would close every listener.
     if (table.gateways.length === 0) {
       throw new ConfigError('no Gateway in the input: nothing to serve (a reload keeps the current configuration)', { file: this.options.routes.join(', ') });
     }
-    return table;
+    for (const t of snapshot.tlsSecrets) for (const p of t.problems) this.log('error', `${p.file}: ${p.detail}`, { file: p.file });
+    return { table, hash: snapshot.hash };
   }
 
   /** Where each socket binds; throws when two sockets of different Gateways would share an address. */

@@ -107,8 +107,15 @@ export interface LoadOptions {
  * files add up to more than `maxInputBytes` (checked before a file is read, and again on what was read).
  */
 export function loadDocuments(paths: readonly string[], options: LoadOptions = {}): SourceDocument[] {
+  return loadPlainDocuments(paths, options, (object) => object).map(fromPlainDocument);
+}
+
+/** `loadDocuments` as plain data (see `parsePlainDocuments`); `onFile` sees the bytes of every file read. */
+export function loadPlainDocuments<V>(
+  paths: readonly string[], options: LoadOptions, encode: (object: any) => V, onFile?: (file: string, bytes: Buffer) => void,
+): PlainDocument<V>[] {
   const maxBytes = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
-  const docs: SourceDocument[] = [];
+  const docs: PlainDocument<V>[] = [];
   let total = 0;
   const bound = (file: string, size: number) => {
     if (total + size > maxBytes) {
@@ -123,12 +130,13 @@ export function loadDocuments(paths: readonly string[], options: LoadOptions = {
       const bytes = fs.readFileSync(file);
       bound(file, bytes.length);
       total += bytes.length;
+      onFile?.(file, bytes);
       text = bytes.toString('utf8');
     } catch (e: any) {
       if (e instanceof ConfigError) throw e;
       throw new ConfigError(`cannot read file: ${e.message}`, { file });
     }
-    docs.push(...parseDocuments(text, file));
+    for (const d of parsePlainDocuments(text, file, encode)) docs.push(d);
   }
   return docs;
 }
@@ -149,7 +157,34 @@ export function formatBytes(n: number): string {
  * lines are found again when a message asks for one (see `DocumentLines`).
  */
 export function parseDocuments(text: string, file: string): SourceDocument[] {
-  const out: SourceDocument[] = [];
+  return parsePlainDocuments(text, file, (object) => object).map(fromPlainDocument);
+}
+
+/**
+ * Where the lines of a document's fields are found again: the document's text (from the start of its first line to
+ * its end, `---` and `...` included), the file line it starts on, and the YAML version a `%YAML` directive gave it.
+ */
+export interface DocumentText {
+  readonly text: string;
+  readonly firstLine: number;
+  readonly version?: '1.1';
+}
+
+/**
+ * A SourceDocument as plain data, what a worker thread sends: `value` is the object (as `parsePlainDocuments` was
+ * told to encode it, e.g. JSON text), `item` its index when it came from a `kind: List`.
+ */
+export interface PlainDocument<V = unknown> {
+  readonly file: string;
+  readonly document: number;
+  readonly value: V;
+  readonly item?: number;
+  readonly source: DocumentText;
+}
+
+/** `parseDocuments` as plain data; `encode` turns each object into the value kept. Throws ConfigError. */
+export function parsePlainDocuments<V>(text: string, file: string, encode: (object: any) => V): PlainDocument<V>[] {
+  const out: PlainDocument<V>[] = [];
   // The same parser, composer and options as YAML.parseAllDocuments, read document by document.
   const lineCounter = new YAML.LineCounter();
   const options = { lineCounter, uniqueKeys: true, prettyErrors: true };
@@ -172,16 +207,36 @@ export function parseDocuments(text: string, file: string): SourceDocument[] {
       throw new ConfigError(`invalid YAML: ${firstLine(e.message)}`, { file, document });
     }
     if (object === null || object === undefined) continue;
-    const lines = new DocumentLines(text, doc, lineCounter);
+    // The syntax tree is dropped here; the document's text is kept to find field lines again (DocumentLines).
+    const start = text.lastIndexOf('\n', doc.range[0] - 1) + 1;
+    const source: DocumentText = {
+      text: text.slice(start, doc.range[2]),
+      firstLine: lineCounter.linePos(start).line,
+      ...(doc.directives.yaml.version === '1.1' ? { version: '1.1' as const } : {}),
+    };
     if (object && typeof object === 'object' && !Array.isArray(object) && object.kind === 'List' && Array.isArray(object.items)) {
-      object.items.forEach((item: any, j: number) => {
-        out.push({ file, document, object: item, lineOf: (field) => lines.lineOf(['items', j, ...field]) });
-      });
+      object.items.forEach((item: any, j: number) => out.push({ file, document, value: encode(item), item: j, source }));
       continue;
     }
-    out.push({ file, document, object, lineOf: (field) => lines.lineOf(field) });
+    out.push({ file, document, value: encode(object), source });
   }
   return out;
+}
+
+const linesOf = new WeakMap<DocumentText, DocumentLines>();
+
+/** The SourceDocument of a plain document whose value is the object. */
+export function fromPlainDocument(plain: PlainDocument): SourceDocument {
+  let lines = linesOf.get(plain.source);
+  if (!lines) linesOf.set(plain.source, lines = new DocumentLines(plain.source));
+  const item = plain.item;
+  const found = lines;
+  return {
+    file: plain.file,
+    document: plain.document,
+    object: plain.value,
+    lineOf: item === undefined ? (field) => found.lineOf(field) : (field) => found.lineOf(['items', item, ...field]),
+  };
 }
 
 /**
@@ -215,27 +270,15 @@ function* boundedTokens(text: string, lineCounter: YAML.LineCounter, file: strin
 }
 
 /**
- * The lines of one document's fields, without keeping its syntax tree: the document's text (from the
- * start of its first line to its end, `---` and `...` included) is parsed again on the first question,
- * which only a message asks. The text is a slice of the file's text, read at the same columns, so its
- * nodes have the same offsets relative to the slice start as in the whole file. The YAML version a
- * `%YAML` directive gave the document is kept (directives do not change where nodes are, but 1.1 reads
- * some keys differently).
+ * The lines of one document's fields, without keeping its syntax tree: the document's text is parsed again on the
+ * first question, which only a message asks. The text starts at the start of a line of the file, so its nodes are
+ * on the same lines, counted from `firstLine`. The YAML version a `%YAML` directive gave the document is kept
+ * (directives do not change where nodes are, but 1.1 reads some keys differently).
  */
 class DocumentLines {
-  private readonly start: number;
-  private readonly end: number;
-  /** 1-based line of `start` in the file. */
-  private readonly firstLine: number;
-  private readonly version?: '1.1';
   private parsed?: { readonly doc?: YAML.Document.Parsed; readonly lineCounter: YAML.LineCounter };
 
-  constructor(private readonly text: string, doc: YAML.Document.Parsed, lineCounter: YAML.LineCounter) {
-    this.start = text.lastIndexOf('\n', doc.range[0] - 1) + 1;
-    this.end = doc.range[2];
-    this.firstLine = lineCounter.linePos(this.start).line;
-    if (doc.directives.yaml.version === '1.1') this.version = '1.1';
-  }
+  constructor(private readonly source: DocumentText) {}
 
   /** Where a field of the document starts (1-based line), when known. */
   public lineOf(field: FieldPath): number | undefined {
@@ -243,13 +286,13 @@ class DocumentLines {
     if (!doc) return undefined;
     const node: any = field.length === 0 ? doc.contents : doc.getIn(field as any[], true);
     const offset = node?.range?.[0];
-    return typeof offset === 'number' ? this.firstLine + lineCounter.linePos(offset).line - 1 : undefined;
+    return typeof offset === 'number' ? this.source.firstLine + lineCounter.linePos(offset).line - 1 : undefined;
   }
 
   private parse(): { doc?: YAML.Document.Parsed; lineCounter: YAML.LineCounter } {
     const lineCounter = new YAML.LineCounter();
-    const [doc] = YAML.parseAllDocuments(this.text.slice(this.start, this.end), {
-      lineCounter, uniqueKeys: true, prettyErrors: true, ...(this.version ? { version: this.version } : {}),
+    const [doc] = YAML.parseAllDocuments(this.source.text, {
+      lineCounter, uniqueKeys: true, prettyErrors: true, ...(this.source.version ? { version: this.source.version } : {}),
     }) as YAML.Document.Parsed[];
     return { doc, lineCounter };
   }
