@@ -97,8 +97,30 @@ interface RouteDraft {
 
 /** Builds the compiled table. Throws ConfigError on structural errors (see the file comment). */
 export function compile(docs: readonly SourceDocument[], options: CompileOptions = {}): CompiledTable {
-  return new Compiler(docs, options).run();
+  const steps = new Compiler(docs, options).run();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
 }
+
+/**
+ * `compile` in steps (a few objects each): `pause` is called between steps and may return a promise to wait for,
+ * e.g. a turn of the event loop when a reload compiles while requests are served. Same result as `compile`.
+ */
+export async function compileInSteps(
+  docs: readonly SourceDocument[], options: CompileOptions, pause: () => Promise<void> | undefined,
+): Promise<CompiledTable> {
+  const steps = new Compiler(docs, options).run();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await pause();
+  }
+}
+
+/** Objects read between two steps of `compileInSteps`. */
+const STEP = 16;
 
 class Compiler {
   private readonly warnings: ConfigWarning[] = [];
@@ -115,10 +137,14 @@ class Compiler {
 
   constructor(private readonly docs: readonly SourceDocument[], private readonly options: CompileOptions) {}
 
-  public run(): CompiledTable {
-    this.collect();
+  public *run(): Generator<void, CompiledTable> {
+    yield* this.collect();
     for (const ns of this.objects('Namespace')) this.namespaceLabels.set(ns.name, this.stringMap(ns, ['metadata', 'labels']));
-    for (const svc of this.objects('Service')) this.services.set(`${svc.namespace}/${svc.name}`, this.readService(svc));
+    let n = 0;
+    for (const svc of this.objects('Service')) {
+      this.services.set(`${svc.namespace}/${svc.name}`, this.readService(svc));
+      if (++n % STEP === 0) yield;
+    }
     for (const g of this.objects('ReferenceGrant')) {
       if (!this.grants.has(g.namespace)) this.grants.set(g.namespace, []);
       this.grants.get(g.namespace)!.push(g);
@@ -130,9 +156,15 @@ class Compiler {
 
     const routes: RouteDraft[] = [];
     for (const kind of ['HTTPRoute', 'GRPCRoute'] as const) {
-      for (const obj of this.objects(kind)) routes.push(this.readRoute(obj, kind));
+      for (const obj of this.objects(kind)) {
+        routes.push(this.readRoute(obj, kind));
+        if (++n % STEP === 0) yield;
+      }
     }
-    for (const route of routes) this.attach(route, listenersByGateway);
+    for (const route of routes) {
+      this.attach(route, listenersByGateway);
+      if (++n % STEP === 0) yield;
+    }
 
     const gateways: CompiledGateway[] = [];
     const sockets: SocketSpec[] = [];
@@ -146,7 +178,11 @@ class Compiler {
       }
       const ports: CompiledPort[] = [];
       for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
-        const listeners = byPort.get(port)!.sort(compareListenerSpecificity).map((d) => this.buildListener(d));
+        const listeners: CompiledListener[] = [];
+        for (const d of byPort.get(port)!.sort(compareListenerSpecificity)) {
+          listeners.push(this.buildListener(d));
+          yield;
+        }
         const protocol = listeners[0].protocol;
         ports.push({ port, protocol, listeners });
         const socket: SocketSpec = protocol === 'HTTPS'
@@ -167,8 +203,10 @@ class Compiler {
 
   // ---------------------------------------------------------------- input
 
-  private collect(): void {
+  private *collect(): Generator<void> {
+    let n = 0;
     for (const doc of this.docs) {
+      if (++n % STEP === 0) yield;
       const o = doc.object;
       if (o === null || typeof o !== 'object' || Array.isArray(o)) {
         throw this.error(doc, [], 'document is not an object (expected a Kubernetes object with apiVersion and kind)');

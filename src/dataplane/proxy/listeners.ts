@@ -9,6 +9,7 @@ import * as http from 'http';
 import * as http2 from 'http2';
 import * as net from 'net';
 import * as tls from 'tls';
+import { CertificateProblem, SocketCertificates, secureContextOptions } from './certificates';
 import { SocketBinding } from './handler';
 import {
   ConnectionLimiter, ConnectionLimits, DEFAULT_LIMITS, Http1Pipeline, answerClientError, answerConnect, applyH1Properties, applyH1Timeouts,
@@ -32,8 +33,13 @@ export interface BoundListener {
   readonly port: number;
   /** Requests in flight on this socket. */
   readonly inFlight: number;
-  /** HTTPS: replace the certificates offered (a reload). */
-  updateSpec(spec: SocketSpec): void;
+  /** HTTPS: the listeners whose certificates could not be used when the socket was bound. */
+  readonly certificateProblems: readonly CertificateProblem[];
+  /**
+   * HTTPS: replace the certificates offered (a reload). A listener whose new certificates cannot be used keeps
+   * the ones it had (or stays not programmed); the returned problems say which and why. Never throws.
+   */
+  updateSpec(spec: SocketSpec): readonly CertificateProblem[];
   /** Stops accepting, lets requests in flight finish (adding `Connection: close`), then closes. */
   close(timeoutMs: number): Promise<void>;
 }
@@ -191,7 +197,8 @@ async function listenCleartext(options: ListenOptions): Promise<BoundListener> {
     get inFlight() {
       return tracker.inFlight;
     },
-    updateSpec: () => undefined,
+    certificateProblems: [],
+    updateSpec: () => [],
     close: (timeoutMs) => tracker.drain(server, timeoutMs, stopHeaderTimeouts),
   };
 }
@@ -224,42 +231,25 @@ async function listenTls(options: ListenOptions): Promise<BoundListener> {
   const tracker = new ConnectionTracker();
   const handlers = tracker.wrap(binding, options.handlers);
   const limits = options.limits ?? DEFAULT_LIMITS;
-  let spec = options.spec;
-  const contexts = new WeakMap<SniCertificate, tls.SecureContext>();
-  const contextFor = (entry: SniCertificate): tls.SecureContext => {
-    let ctx = contexts.get(entry);
-    if (!ctx) {
-      ctx = tls.createSecureContext({
-        cert: entry.certificates.map((c) => c.certPem),
-        key: entry.certificates.map((c) => ({ pem: c.keyPem })),
-      });
-      contexts.set(entry, ctx);
-    }
-    return ctx;
-  };
+  const certificates = new SocketCertificates();
+  const initialProblems = certificates.apply(options.spec.certificates ?? []);
   const server = http2.createSecureServer({
     ...h2ServerOptions(limits),
     handshakeTimeout: limits.headerTimeoutMs,
     allowHTTP1: true,
     ALPNProtocols: ['h2', 'http/1.1'],
     SNICallback: (servername, cb) => {
-      const entry = selectCertificate(spec.certificates ?? [], servername);
-      if (!entry) return cb(new Error(`no certificate for server name '${servername}'`));
-      try {
-        return cb(null, contextFor(entry));
-      } catch (err: any) {
-        return cb(err);
-      }
+      const context = certificates.select(servername);
+      if (!context) return cb(new Error(`no programmed certificate for server name '${servername}'`));
+      return cb(null, context);
     },
   }, (req, res) => handlers.request(binding, req, res));
-  // Clients that send no SNI get the default entry's certificate.
-  const initial = selectCertificate(spec.certificates ?? [], undefined);
-  if (initial) {
-    server.setSecureContext({
-      cert: initial.certificates.map((c) => c.certPem),
-      key: initial.certificates.map((c) => ({ pem: c.keyPem })),
-    });
-  }
+  // Clients that send no SNI get the default listener's certificate (checked by `certificates.apply`).
+  const setDefault = () => {
+    // None programmed: a context without certificate, so that those handshakes fail rather than offer an old one.
+    server.setSecureContext(secureContextOptions(certificates.defaultCertificates() ?? []));
+  };
+  setDefault();
   applyH1Timeouts(server, limits);
   server.on('connection', (socket: net.Socket) => {
     options.connections?.admit(socket);
@@ -285,15 +275,11 @@ async function listenTls(options: ListenOptions): Promise<BoundListener> {
     get inFlight() {
       return tracker.inFlight;
     },
+    certificateProblems: initialProblems,
     updateSpec: (next) => {
-      spec = next;
-      const d = selectCertificate(spec.certificates ?? [], undefined);
-      if (d) {
-        server.setSecureContext({
-          cert: d.certificates.map((c) => c.certPem),
-          key: d.certificates.map((c) => ({ pem: c.keyPem })),
-        });
-      }
+      const problems = certificates.apply(next.certificates ?? []);
+      setDefault();
+      return problems;
     },
     close: (timeoutMs) => tracker.drain(server, timeoutMs),
   };
