@@ -38,8 +38,12 @@ ${LIMITS_USAGE}
                        cleartext HTTP/1.1: lean reads requests without a body straight off the socket
                        and gives the others (bodies, upgrades, HTTP/1.0, routes with retries, timeouts
                        or mirrors) to Node's http server; node gives it every request; default lean.
+  --shutdown-delay DURATION
+                       on SIGTERM/SIGINT, /readyz answers 503 at once but new connections are still accepted
+                       and served for this long (answers ask clients to close, HTTP/2 gets GOAWAY), so load
+                       balancers stop sending before the sockets close (e.g. 5s in a pod); default 0s.
   --drain-timeout DURATION
-                       on SIGTERM/SIGINT, how long requests in flight may take (e.g. 30s, 500ms); default 30s.
+                       then, how long requests in flight may take (e.g. 30s, 500ms); default 30s.
   -h, --help           this text.`;
 
 /** A command-line mistake (exit code 2). */
@@ -73,6 +77,8 @@ export interface ServeOptions {
   readonly accessLog: boolean;
   readonly watch: boolean;
   readonly drainTimeoutMs: number;
+  /** After SIGTERM, how long to keep accepting (unready) before draining. Default 0. */
+  readonly shutdownDelayMs?: number;
   /** Connection limits given on the command line (the others are DEFAULT_LIMITS). */
   readonly limits?: Partial<ConnectionLimits>;
   /** Default 10 s. */
@@ -120,6 +126,7 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
   let accessLog = true;
   let watch = true;
   let drainTimeoutMs = 30_000;
+  let shutdownDelayMs = 0;
   const limits: { -readonly [K in keyof ConnectionLimits]?: number } = {};
   let connectTimeoutMs = 10_000;
   let http1Server: 'lean' | 'node' = 'lean';
@@ -162,6 +169,9 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
       case '--drain-timeout':
         drainTimeoutMs = parseDurationFlag(value(), '--drain-timeout');
         break;
+      case '--shutdown-delay':
+        shutdownDelayMs = parseDurationFlag(value(), '--shutdown-delay');
+        break;
       case '--http1-server': {
         const v = value();
         if (v !== 'lean' && v !== 'node') throw new UsageError(`--http1-server: '${v}' must be lean or node`);
@@ -194,6 +204,7 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
     watch,
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
     drainTimeoutMs,
+    ...(shutdownDelayMs > 0 ? { shutdownDelayMs } : {}),
     connectTimeoutMs,
     http1Server,
   };
@@ -372,6 +383,21 @@ export class GatewayServer {
     this.draining = true;
   }
 
+  /**
+   * A graceful shutdown (SIGTERM): /readyz answers 503 at once; for `delayMs` every listener keeps accepting and
+   * serving new connections while asking clients to go away (HTTP/1.1 answers carry `Connection: close`, HTTP/2
+   * sessions get GOAWAY), so that load balancers still sending here (endpoint removal takes a while to reach every
+   * node) lose no request; then `stop`: no more connections, requests in flight finish (bounded by `drainTimeoutMs`),
+   * idle connections close. `onDrain` is called when the delay is over.
+   */
+  async shutdown(delayMs = this.options.shutdownDelayMs ?? 0, drainTimeoutMs = this.options.drainTimeoutMs, onDrain?: () => void): Promise<void> {
+    this.markDraining();
+    for (const l of this.listeners.values()) l.goAway();
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    onDrain?.();
+    await this.stop(drainTimeoutMs);
+  }
+
   private compileInput(): CompiledTable {
     const args = {
       routes: [...this.options.routes],
@@ -468,6 +494,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   }
   const log = jsonLogger();
   const drainTimeoutMs = options.drainTimeoutMs;
+  const shutdownDelayMs = options.shutdownDelayMs ?? 0;
   const server = new GatewayServer({ ...options, logger: log });
   try {
     await server.start();
@@ -483,8 +510,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
         process.exit(1);
       }
       stopping = true;
-      log('info', 'draining', { signal, drainTimeoutMs });
-      server.stop().then(
+      log('info', 'shutting down', { signal, shutdownDelayMs, drainTimeoutMs });
+      server.shutdown(shutdownDelayMs, drainTimeoutMs, () => log('info', 'draining', { signal, drainTimeoutMs })).then(
         () => {
           log('info', 'stopped');
           resolve(0);

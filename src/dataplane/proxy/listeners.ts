@@ -35,6 +35,11 @@ export interface BoundListener {
   readonly inFlight: number;
   /** HTTPS: replace the certificates offered (a reload). */
   updateSpec(spec: SocketSpec): void;
+  /**
+   * The first step of a graceful shutdown: keeps accepting and serving, but every HTTP/1.1 answer from now on
+   * carries `Connection: close` and the HTTP/2 sessions open now get GOAWAY (sessions opened later are served).
+   */
+  goAway(): void;
   /** Stops accepting, lets requests in flight finish (adding `Connection: close`), then closes. */
   close(timeoutMs: number): Promise<void>;
 }
@@ -71,7 +76,10 @@ class ConnectionTracker {
   private requests = 0;
   /** The lean HTTP/1.1 server, which counts its own requests and tells its own clients to go away. */
   lean: LeanServer | undefined;
+  /** Answers ask clients to go away (`goAway` or `drain`). */
   draining = false;
+  /** No more connections are accepted (`drain`): HTTP/2 sessions still starting are closed too. */
+  private stopped = false;
   /** Pipelined HTTP/1.1 requests are handled one at a time per connection. */
   private readonly pipeline = new Http1Pipeline();
 
@@ -88,7 +96,7 @@ class ConnectionTracker {
   trackSession(session: http2.Http2Session): void {
     this.sessions.add(session);
     session.once('close', () => this.sessions.delete(session));
-    if (this.draining) session.close();
+    if (this.stopped) session.close();
   }
 
   /**
@@ -129,8 +137,20 @@ class ConnectionTracker {
     };
   }
 
+  goAway(): void {
+    this.draining = true;
+    for (const res of this.h1Responses) if (!res.headersSent) res.setHeader('connection', 'close');
+    if (this.lean) {
+      // as LeanServer.drain(), but connections between requests stay open: they are still served
+      this.lean.draining = true;
+      for (const c of this.lean.connections) c.drain();
+    }
+    for (const s of this.sessions) s.close();
+  }
+
   async drain(server: net.Server, timeoutMs: number, stopped?: () => void): Promise<void> {
     this.draining = true;
+    this.stopped = true;
     stopped?.();
     for (const res of this.h1Responses) if (!res.headersSent) res.setHeader('connection', 'close');
     this.lean?.drain();
@@ -210,6 +230,7 @@ async function listenCleartext(options: ListenOptions): Promise<BoundListener> {
       return tracker.inFlight;
     },
     updateSpec: () => undefined,
+    goAway: () => tracker.goAway(),
     close: (timeoutMs) => tracker.drain(server, timeoutMs, () => {
       stopHeaderTimeouts();
       lean?.close();
@@ -316,6 +337,7 @@ async function listenTls(options: ListenOptions): Promise<BoundListener> {
         });
       }
     },
+    goAway: () => tracker.goAway(),
     close: (timeoutMs) => tracker.drain(server, timeoutMs),
   };
 }
