@@ -39,8 +39,12 @@ ${TABLE_ARGS_USAGE}
 ${LIMITS_USAGE}
   --connect-timeout DURATION
                        how long connecting to a backend endpoint may take before 503; default 10s.
+  --shutdown-delay DURATION
+                       on SIGTERM/SIGINT, /readyz answers 503 at once but new connections are still accepted
+                       and served for this long (answers ask clients to close, HTTP/2 gets GOAWAY), so load
+                       balancers stop sending before the sockets close (e.g. 5s in a pod); default 0s.
   --drain-timeout DURATION
-                       on SIGTERM/SIGINT, how long requests in flight may take (e.g. 30s, 500ms); default 30s.
+                       then, how long requests in flight may take (e.g. 30s, 500ms); default 30s.
   -h, --help           this text.`;
 
 /** A command-line mistake (exit code 2). */
@@ -78,6 +82,8 @@ export interface ServeOptions {
   readonly accessLog: boolean;
   readonly watch: boolean;
   readonly drainTimeoutMs: number;
+  /** After SIGTERM, how long to keep accepting (unready) before draining. Default 0. */
+  readonly shutdownDelayMs?: number;
   /** Connection limits given on the command line (the others are DEFAULT_LIMITS). */
   readonly limits?: Partial<ConnectionLimits>;
   /** Default 10 s. */
@@ -121,6 +127,7 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
   let accessLog = true;
   let watch = true;
   let drainTimeoutMs = 30_000;
+  let shutdownDelayMs = 0;
   const limits: { -readonly [K in keyof ConnectionLimits]?: number } = {};
   let connectTimeoutMs = 10_000;
   for (let i = 0; i < argv.length;) {
@@ -165,6 +172,9 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
       case '--drain-timeout':
         drainTimeoutMs = parseDurationFlag(value(), '--drain-timeout');
         break;
+      case '--shutdown-delay':
+        shutdownDelayMs = parseDurationFlag(value(), '--shutdown-delay');
+        break;
       case '--connect-timeout':
         connectTimeoutMs = parseDurationFlag(value(), '--connect-timeout');
         if (connectTimeoutMs <= 0) throw new UsageError('--connect-timeout must be more than 0');
@@ -193,6 +203,7 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
     watch,
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
     drainTimeoutMs,
+    ...(shutdownDelayMs > 0 ? { shutdownDelayMs } : {}),
     connectTimeoutMs,
   };
 }
@@ -388,6 +399,21 @@ export class GatewayServer {
     this.draining = true;
   }
 
+  /**
+   * A graceful shutdown (SIGTERM): /readyz answers 503 at once; for `delayMs` every listener keeps accepting and
+   * serving new connections while asking clients to go away (HTTP/1.1 answers carry `Connection: close`, HTTP/2
+   * sessions get GOAWAY), so that load balancers still sending here (endpoint removal takes a while to reach every
+   * node) lose no request; then `stop`: no more connections, requests in flight finish (bounded by `drainTimeoutMs`),
+   * idle connections close. `onDrain` is called when the delay is over.
+   */
+  async shutdown(delayMs = this.options.shutdownDelayMs ?? 0, drainTimeoutMs = this.options.drainTimeoutMs, onDrain?: () => void): Promise<void> {
+    this.markDraining();
+    for (const l of this.listeners.values()) l.goAway();
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    onDrain?.();
+    await this.stop(drainTimeoutMs);
+  }
+
   private inputRequest(): InputRequest {
     return {
       routes: [...this.options.routes],
@@ -516,6 +542,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   }
   const log = jsonLogger();
   const drainTimeoutMs = options.drainTimeoutMs;
+  const shutdownDelayMs = options.shutdownDelayMs ?? 0;
   const server = new GatewayServer({ ...options, logger: log });
   try {
     await server.start();
@@ -531,8 +558,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
         process.exit(1);
       }
       stopping = true;
-      log('info', 'draining', { signal, drainTimeoutMs });
-      server.stop().then(
+      log('info', 'shutting down', { signal, shutdownDelayMs, drainTimeoutMs });
+      server.shutdown(shutdownDelayMs, drainTimeoutMs, () => log('info', 'draining', { signal, drainTimeoutMs })).then(
         () => {
           log('info', 'stopped');
           resolve(0);

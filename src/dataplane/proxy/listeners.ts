@@ -40,6 +40,11 @@ export interface BoundListener {
    * the ones it had (or stays not programmed); the returned problems say which and why. Never throws.
    */
   updateSpec(spec: SocketSpec): readonly CertificateProblem[];
+  /**
+   * The first step of a graceful shutdown: keeps accepting and serving, but every HTTP/1.1 answer from now on
+   * carries `Connection: close` and the HTTP/2 sessions open now get GOAWAY (sessions opened later are served).
+   */
+  goAway(): void;
   /** Stops accepting, lets requests in flight finish (adding `Connection: close`), then closes. */
   close(timeoutMs: number): Promise<void>;
 }
@@ -69,7 +74,10 @@ class ConnectionTracker {
   readonly h1Responses = new Set<http.ServerResponse>();
   /** Requests in flight (and upgraded connections). */
   private requests = 0;
+  /** Answers ask clients to go away (`goAway` or `drain`). */
   draining = false;
+  /** No more connections are accepted (`drain`): HTTP/2 sessions still starting are closed too. */
+  private stopped = false;
   /** Pipelined HTTP/1.1 requests are handled one at a time per connection. */
   readonly pipeline = new Http1Pipeline();
 
@@ -86,7 +94,7 @@ class ConnectionTracker {
   trackSession(session: http2.Http2Session): void {
     this.sessions.add(session);
     session.once('close', () => this.sessions.delete(session));
-    if (this.draining) session.close();
+    if (this.stopped) session.close();
   }
 
   /** Wraps the request handler of the servers: counts requests in flight and asks HTTP/1.1 clients to go away while draining. */
@@ -129,8 +137,15 @@ class ConnectionTracker {
     };
   }
 
+  goAway(): void {
+    this.draining = true;
+    for (const res of this.h1Responses) if (!res.headersSent) res.setHeader('connection', 'close');
+    for (const s of this.sessions) s.close();
+  }
+
   async drain(server: net.Server, timeoutMs: number, stopped?: () => void): Promise<void> {
     this.draining = true;
+    this.stopped = true;
     stopped?.();
     for (const res of this.h1Responses) if (!res.headersSent) res.setHeader('connection', 'close');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -199,6 +214,7 @@ async function listenCleartext(options: ListenOptions): Promise<BoundListener> {
     },
     certificateProblems: [],
     updateSpec: () => [],
+    goAway: () => tracker.goAway(),
     close: (timeoutMs) => tracker.drain(server, timeoutMs, stopHeaderTimeouts),
   };
 }
@@ -281,6 +297,7 @@ async function listenTls(options: ListenOptions): Promise<BoundListener> {
       setDefault();
       return problems;
     },
+    goAway: () => tracker.goAway(),
     close: (timeoutMs) => tracker.drain(server, timeoutMs),
   };
 }
