@@ -71,7 +71,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   // The examples and the demo are linted like the tests.
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'demo', 'build-tools', 'projenrc'] },
 
-  gitignore: ['/.tmp/', '/bench/.work/', '/examples/**/cdk8s.out/'],
+  gitignore: ['/.tmp/', '/bench/.work/', '/examples/**/cdk8s.out/', '/.kube/'],
 });
 
 // `crds/` ships with the package: `cdk8s-gateway validate` reads the vendored CRDs at run time.
@@ -115,6 +115,9 @@ project.addTask('conformance', {
   env: { CONFORMANCE_WRITE_RESULTS: '1' },
 });
 
+// The tests against a real API server (test/kube/) need kube-apiserver and etcd: built from their Go modules when
+// missing (scripts/kube-binaries.sh, cached outside the clone), after the compile step and before jest.
+project.testTask.prependExec('bash scripts/kube-binaries.sh > /dev/null');
 // `npm test` compiles with jsii first: the jsii build is part of what must pass.
 project.testTask.prependSpawn(project.compileTask);
 

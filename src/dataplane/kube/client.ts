@@ -156,6 +156,12 @@ export class KubeApiError extends Error {
   }
 }
 
+/** The server's Status, or one made of the HTTP status and the text when the answer is not a Status (e.g. 404 page not found). */
+function toStatus(code: number, parsed: any, text: string): KubeStatus {
+  if (parsed && parsed.kind === 'Status') return parsed;
+  return { code, reason: (http.STATUS_CODES[code] ?? 'Error').replace(/[^A-Za-z]/g, ''), message: text.trim().slice(0, 500) || 'no message' };
+}
+
 /** Names a resource collection or object: `/api/v1/...` for the core group, `/apis/GROUP/VERSION/...` otherwise. */
 export interface ResourceRef {
   /** `''` for the core group. */
@@ -332,8 +338,7 @@ export class KubeClient {
             }
             return;
           }
-          const status: KubeStatus = parsed && parsed.kind === 'Status' ? parsed : { code, message: text.slice(0, 500) || res.statusMessage };
-          reject(new KubeApiError(method, full, code, status));
+          reject(new KubeApiError(method, full, code, toStatus(code, parsed, text)));
         });
         res.on('error', (e) => {
           clearTimeout(timer);
@@ -412,13 +417,14 @@ export class KubeClient {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
-          let status: KubeStatus;
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown;
           try {
-            status = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+            parsed = JSON.parse(text);
           } catch {
-            status = { code, message: res.statusMessage };
+            parsed = undefined;
           }
-          finish({ kind: 'error', error: new KubeApiError('GET', full, code, status) });
+          finish({ kind: 'error', error: new KubeApiError('GET', full, code, toStatus(code, parsed, text)) });
         });
         return;
       }
