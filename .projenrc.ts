@@ -76,8 +76,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   minNodeVersion: '22.0.0',
   workflowNodeVersion: '24.x',
 
-  // .cache/: tools the tests install when missing (other Node.js lines, see scripts/node.sh).
-  gitignore: ['/.tmp/', '/bench/.work/', '/examples/**/cdk8s.out/', '/.cache/'],
+  // .cache/: tools the tests install when missing (other Node.js lines, see scripts/node.sh); .kube/: the local API server's state.
+  gitignore: ['/.tmp/', '/bench/.work/', '/examples/**/cdk8s.out/', '/.cache/', '/.kube/'],
 });
 
 // `crds/` ships with the package: `cdk8s-gateway validate` reads the vendored CRDs at run time.
@@ -121,6 +121,9 @@ project.addTask('conformance', {
   env: { CONFORMANCE_WRITE_RESULTS: '1' },
 });
 
+// The tests against a real API server (test/kube/) need kube-apiserver and etcd: built from their Go modules when
+// missing (scripts/kube-binaries.sh, cached outside the clone), after the compile step and before jest.
+project.testTask.prependExec('bash scripts/kube-binaries.sh > /dev/null');
 // `npm test` compiles with jsii first: the jsii build is part of what must pass.
 project.testTask.prependSpawn(project.compileTask);
 
