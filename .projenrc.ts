@@ -14,9 +14,22 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   projenrcTs: true,
   keywords: ['cdk8s', 'kubernetes', 'gateway-api', 'httproute', 'grpcroute', 'canary', 'gateway', 'proxy'],
 
-  cdk8sVersion: '2.70.0',
+  // 2.70.2: the Go module proxy serves cdk8s-core-go v2.70.2, not v2.70.0 (the Go package's go.mod pins this version).
+  cdk8sVersion: '2.70.2',
   constructsVersion: '10.3.0',
   jsiiVersion: '~6.0.0',
+
+  // Packages in the other languages cdk8s serves, named the way cdk8s-plus names its own
+  // (test/bindings/ builds each one and uses it from an app in that language).
+  publishToPypi: { distName: 'cdk8s-gateway', module: 'cdk8s_gateway' },
+  publishToMaven: {
+    mavenGroupId: 'io.github.cdk8s-gateway',
+    mavenArtifactId: 'cdk8s-gateway',
+    javaPackage: 'io.github.cdk8s_gateway',
+  },
+  publishToGo: { moduleName: 'github.com/cdk8s-gateway/cdk8s-gateway-go', packageName: 'cdk8sgateway' },
+  // Configured, but only built where a .NET SDK is installed (see `package:dotnet` below).
+  publishToNuget: { dotNetNamespace: 'Cdk8sGateway', packageId: 'Cdk8sGateway' },
 
   // cdk8s-plus-28 is both a peer (users bring their own) and a dev dependency (tests, examples).
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
@@ -71,7 +84,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   // The examples and the demo are linted like the tests.
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'demo', 'build-tools', 'projenrc'] },
 
-  gitignore: ['/.tmp/', '/bench/.work/', '/examples/**/cdk8s.out/'],
+  gitignore: ['/.tmp/', '/bench/.work/', '/examples/**/cdk8s.out/', '/.bindings/'],
 });
 
 // `crds/` ships with the package: `cdk8s-gateway validate` reads the vendored CRDs at run time.
@@ -114,6 +127,20 @@ project.addTask('conformance', {
   exec: 'jest test/conformance/conformance.test.ts --coverage=false',
   env: { CONFORMANCE_WRITE_RESULTS: '1' },
 });
+
+// No .NET SDK comes from the package sources this project is built with: `package:dotnet` (and so `package-all`)
+// builds the NuGet package where `dotnet` is on the PATH and says why it skips it elsewhere.
+project.tasks.tryFind('package:dotnet')?.addCondition(
+  'command -v dotnet >/dev/null || { echo "package:dotnet: skipped, no .NET SDK (dotnet) on the PATH; install one to build dist/dotnet" >&2; exit 1; }',
+);
+
+// The Java package compiles against org.cdk8s:cdk8s-plus-28, which some Maven mirrors lack: scripts/bindings/java-deps.sh
+// makes it resolvable first. Maven's downloads are kept in .bindings/m2 (git-ignored) instead of a new temporary
+// repository per build.
+const MAVEN_LOCAL_REPOSITORY = '.bindings/m2';
+const packageJava = project.tasks.tryFind('package:java')!;
+packageJava.reset(`bash scripts/bindings/java-deps.sh ${MAVEN_LOCAL_REPOSITORY}`);
+packageJava.exec(`jsii-pacmak -v --target java --maven-local-repository ${MAVEN_LOCAL_REPOSITORY}`);
 
 // `npm test` compiles with jsii first: the jsii build is part of what must pass.
 project.testTask.prependSpawn(project.compileTask);
