@@ -142,6 +142,10 @@ const packageJava = project.tasks.tryFind('package:java')!;
 packageJava.reset(`bash scripts/bindings/java-deps.sh ${MAVEN_LOCAL_REPOSITORY}`);
 packageJava.exec(`jsii-pacmak -v --target java --maven-local-repository ${MAVEN_LOCAL_REPOSITORY}`);
 
+// Maven's build directory when the Java binding app is run by hand (the tests build it in .bindings/); after the
+// project's own `!/test/` entry, which would otherwise drop it.
+project.gitignore.exclude('/test/bindings/java/target/');
+
 // `npm test` compiles with jsii first: the jsii build is part of what must pass.
 project.testTask.prependSpawn(project.compileTask);
 
