@@ -174,7 +174,7 @@ export class ParentRef {
 
 /** Whether a listener's allowedRoutes certainly admit the route's namespace (a label selector is not decided). */
 function listenerCertainlyAccepts(l: Listener, gatewayNamespace: string | undefined, route: AttachingRoute): boolean {
-  const from = l.allowedRoutes?.from ?? 'Same';
+  const from = l.allowedRoutes?.namespacesFrom ?? 'Same';
   return from === 'All' || (from === 'Same' && gatewayNamespace === route.namespace);
 }
 
@@ -192,7 +192,7 @@ function listenerRejects(l: Listener, gatewayNamespace: string | undefined, rout
   if (kinds !== undefined && !kinds.some((k) => k.group === 'gateway.networking.k8s.io' && k.kind === route.kind)) {
     return `only accepts ${kinds.map((k) => k.kind).join(', ')} (add RouteKind for ${route.kind} to its allowedRoutes kinds)`;
   }
-  const from = allowed?.from ?? 'Same';
+  const from = allowed?.namespacesFrom ?? 'Same';
   if (from === 'Same' && gatewayNamespace !== undefined && route.namespace !== undefined && gatewayNamespace !== route.namespace) {
     return `only accepts routes from its own namespace ${q(gatewayNamespace)}, not ${q(route.namespace)} (use AllowedRoutes.all() or AllowedRoutes.fromSelector(...))`;
   }
