@@ -14,9 +14,22 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   projenrcTs: true,
   keywords: ['cdk8s', 'kubernetes', 'gateway-api', 'httproute', 'grpcroute', 'canary', 'gateway', 'proxy'],
 
-  cdk8sVersion: '2.70.0',
+  // 2.70.2: the Go module proxy serves cdk8s-core-go v2.70.2, not v2.70.0 (the Go package's go.mod pins this version).
+  cdk8sVersion: '2.70.2',
   constructsVersion: '10.3.0',
   jsiiVersion: '~6.0.0',
+
+  // Packages in the other languages cdk8s serves, named the way cdk8s-plus names its own
+  // (test/bindings/ builds each one and uses it from an app in that language).
+  publishToPypi: { distName: 'cdk8s-gateway', module: 'cdk8s_gateway' },
+  publishToMaven: {
+    mavenGroupId: 'io.github.cdk8s-gateway',
+    mavenArtifactId: 'cdk8s-gateway',
+    javaPackage: 'io.github.cdk8s_gateway',
+  },
+  publishToGo: { moduleName: 'github.com/cdk8s-gateway/cdk8s-gateway-go', packageName: 'cdk8sgateway' },
+  // Configured, but only built where a .NET SDK is installed (see `package:dotnet` below).
+  publishToNuget: { dotNetNamespace: 'Cdk8sGateway', packageId: 'Cdk8sGateway' },
 
   // cdk8s-plus-28 is both a peer (users bring their own) and a dev dependency (tests, examples).
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
@@ -76,8 +89,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   minNodeVersion: '22.0.0',
   workflowNodeVersion: '24.x',
 
-  // .cache/: tools the tests install when missing (other Node.js lines, see scripts/node.sh); .kube/: the local API server's state.
-  gitignore: ['/.tmp/', '/bench/.work/', '/examples/**/cdk8s.out/', '/.cache/', '/.kube/'],
+  // .cache/: tools the tests install when missing (other Node.js lines, see scripts/node.sh); .kube/: the local API server's state;
+  // .bindings/: the language bindings' builds and package caches.
+  gitignore: ['/.tmp/', '/bench/.work/', '/examples/**/cdk8s.out/', '/.cache/', '/.kube/', '/.bindings/'],
 });
 
 // `crds/` ships with the package: `cdk8s-gateway validate` reads the vendored CRDs at run time.
@@ -124,6 +138,25 @@ project.addTask('conformance', {
 // The tests against a real API server (test/kube/) need kube-apiserver and etcd: built from their Go modules when
 // missing (scripts/kube-binaries.sh, cached outside the clone), after the compile step and before jest.
 project.testTask.prependExec('bash scripts/kube-binaries.sh > /dev/null');
+
+// No .NET SDK comes from the package sources this project is built with: `package:dotnet` (and so `package-all`)
+// builds the NuGet package where `dotnet` is on the PATH and says why it skips it elsewhere.
+project.tasks.tryFind('package:dotnet')?.addCondition(
+  'command -v dotnet >/dev/null || { echo "package:dotnet: skipped, no .NET SDK (dotnet) on the PATH; install one to build dist/dotnet" >&2; exit 1; }',
+);
+
+// The Java package compiles against org.cdk8s:cdk8s-plus-28, which some Maven mirrors lack: scripts/bindings/java-deps.sh
+// makes it resolvable first. Maven's downloads are kept in .bindings/m2 (git-ignored) instead of a new temporary
+// repository per build.
+const MAVEN_LOCAL_REPOSITORY = '.bindings/m2';
+const packageJava = project.tasks.tryFind('package:java')!;
+packageJava.reset(`bash scripts/bindings/java-deps.sh ${MAVEN_LOCAL_REPOSITORY}`);
+packageJava.exec(`jsii-pacmak -v --target java --maven-local-repository ${MAVEN_LOCAL_REPOSITORY}`);
+
+// Maven's build directory when the Java binding app is run by hand (the tests build it in .bindings/); after the
+// project's own `!/test/` entry, which would otherwise drop it.
+project.gitignore.exclude('/test/bindings/java/target/');
+
 // `npm test` compiles with jsii first: the jsii build is part of what must pass.
 project.testTask.prependSpawn(project.compileTask);
 

@@ -34,6 +34,6 @@ export function warnUngrantedReferences(scope: IConstruct, refs: CrossNamespaceR
     const to = r.toKind === 'Service' && r.toGroup === '' ? `ReferenceGrantTo.services(${q(r.toName)})`
       : r.toKind === 'Secret' && r.toGroup === '' ? `ReferenceGrantTo.secrets(${q(r.toName)})`
         : `ReferenceGrantTo.of(${q(r.toGroup)}, ${q(r.toKind)}, ${q(r.toName)})`;
-    Annotations.of(scope).addWarning(`${scope.node.path}: ${r.what} refers to ${r.toKind} ${q(r.toName)} in namespace ${q(r.toNamespace)}, and no ReferenceGrant in this app allows it; unless one exists in the cluster, the reference is refused. Add new ReferenceGrant(scope, id, { metadata: { namespace: ${q(r.toNamespace)} }, from: [ReferenceGrantFrom.${factory}(${q(r.fromNamespace)})], to: [${to}] })`);
+    Annotations.of(scope).addWarning(`${scope.node.path}: ${r.what} refers to ${r.toKind} ${q(r.toName)} in namespace ${q(r.toNamespace)}, and no ReferenceGrant in this app allows it; unless one exists in the cluster, the reference is refused. Add new ReferenceGrant(scope, id, { metadata: { namespace: ${q(r.toNamespace)} }, fromObjects: [ReferenceGrantFrom.${factory}(${q(r.fromNamespace)})], to: [${to}] })`);
   }
 }
