@@ -545,7 +545,7 @@ export class ProxyHandler {
   upgrade(binding: SocketBinding, req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
     if (!isWebSocketUpgrade(req.headers.upgrade)) {
       const res = new http.ServerResponse(req);
-      res.shouldKeepAlive = false;
+      res.setHeader('connection', 'close');
       res.assignSocket(socket);
       // The socket stays assigned, so that its close ends the response ('close').
       res.once('finish', () => socket.destroySoon());

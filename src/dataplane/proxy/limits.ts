@@ -137,13 +137,13 @@ export function clientErrorStatus(err: any, limits: ConnectionLimits): { status:
 
 /**
  * Answers a parse error and closes the connection. Requests read before it on the same connection are
- * answered first, in order (`pipeline`), then the error; without a pipeline, a response already started
- * is cut instead. Bytes after a request that closes its connection (`Connection: close`, HTTP/1.0
+ * answered first, in order (`pipeline`), then the error; when the error is in the body of a request
+ * being answered, that answer is cut if it has started, else the error replaces it. Bytes after a request that closes its connection (`Connection: close`, HTTP/1.0
  * without keep-alive) are not an error: they are ignored, and the answer to that request, in progress,
  * is left to finish.
  */
-export function answerClientError(err: any, socket: net.Socket, limits: ConnectionLimits, pipeline?: Http1Pipeline): void {
-  const inProgress = (socket as any)._httpMessage !== undefined && (socket as any)._httpMessage !== null;
+export function answerClientError(err: any, socket: net.Socket, limits: ConnectionLimits, pipeline: Http1Pipeline): void {
+  const inProgress = pipeline.inProgress(socket);
   if (err?.code === 'HPE_CLOSED_CONNECTION') {
     socket.pause();
     if (!inProgress) socket.destroy();
@@ -154,7 +154,7 @@ export function answerClientError(err: any, socket: net.Socket, limits: Connecti
     return;
   }
   const { status, message } = clientErrorStatus(err, limits);
-  if (inProgress && pipeline && pipeline.lastRequestComplete(socket)) {
+  if (inProgress && pipeline.lastRequestComplete(socket)) {
     // An error in the head of a request after complete ones: nothing more is read; the answers due
     // are written, then this one. (An error in a body being forwarded cuts that request, below.)
     socket.pause();
@@ -164,7 +164,7 @@ export function answerClientError(err: any, socket: net.Socket, limits: Connecti
     });
     return;
   }
-  if ((socket as any)._httpMessage?.headersSent === true) {
+  if (pipeline.responseStarted(socket)) {
     socket.destroy();
     return;
   }
@@ -403,6 +403,15 @@ interface PipelineQueue {
   idle: (() => void)[];
   /** The last request read. */
   last: http.IncomingMessage | undefined;
+  /** The response being written. */
+  current: http.ServerResponse | undefined;
+}
+
+/** Whether a response ends its connection: the request asked for it, or the response says `Connection: close`. */
+function closesConnection(res: http.ServerResponse): boolean {
+  if (!res.shouldKeepAlive) return true;
+  const c = res.getHeader('connection');
+  return c !== undefined && /(^|,)\s*close\s*(,|$)/i.test(String(c));
 }
 
 /**
@@ -419,6 +428,17 @@ export class Http1Pipeline {
    * Runs `fn` once every request of the connection read so far has its response done (now, if none is
    * in progress); never when one of them closes the connection.
    */
+  /** Whether a request of the connection is being answered or waits for its turn. */
+  inProgress(socket: net.Socket): boolean {
+    const q = this.queues.get(socket);
+    return q !== undefined && (q.busy || q.waiting.length > 0);
+  }
+
+  /** Whether the response being written on the connection has sent its head. */
+  responseStarted(socket: net.Socket): boolean {
+    return this.queues.get(socket)?.current?.headersSent === true;
+  }
+
   /** Whether the last request read on the connection was read completely (its body included); true when none was. */
   lastRequestComplete(socket: net.Socket): boolean {
     return this.queues.get(socket)?.last?.complete ?? true;
@@ -440,7 +460,7 @@ export class Http1Pipeline {
   run(socket: net.Socket, res: http.ServerResponse, start: () => void, abandon: () => void): void {
     let q = this.queues.get(socket);
     if (!q) {
-      const created: PipelineQueue = { busy: false, closing: false, waiting: [], idle: [], last: undefined };
+      const created: PipelineQueue = { busy: false, closing: false, waiting: [], idle: [], last: undefined, current: undefined };
       socket.once('close', () => {
         const dropped = created.waiting.splice(0);
         for (const w of dropped) w.abandon();
@@ -456,13 +476,15 @@ export class Http1Pipeline {
         return;
       }
       queue.busy = true;
+      queue.current = res;
       let finished = false;
       const next = () => {
         if (finished) return;
         finished = true;
         queue.busy = false;
+        queue.current = undefined;
         // The response ended the connection: what was pipelined behind it is dropped.
-        if (!res.shouldKeepAlive || (res as any)._last === true) {
+        if (closesConnection(res)) {
           queue.closing = true;
           queue.idle.length = 0;
           for (const w of queue.waiting.splice(0)) w.abandon();

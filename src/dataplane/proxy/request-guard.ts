@@ -85,7 +85,8 @@ export function answerRefusal(res: http.ServerResponse | http2.Http2ServerRespon
     const body = r.reason ? `${r.kind ? failureStatus(r.kind).message : ''}: ${r.reason}\n` : '';
     const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) };
     if (r.status === 405) headers.allow = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
-    if (r.close && !(res instanceof http2.Http2ServerResponse)) headers.connection = 'close';
+    // set on the response (not only written): the HTTP/1.1 pipeline reads it to drop what follows
+    if (r.close && !(res instanceof http2.Http2ServerResponse)) res.setHeader('connection', 'close');
     (res as http.ServerResponse).writeHead(r.status, headers);
     res.end(body);
   } catch {

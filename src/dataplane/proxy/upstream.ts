@@ -346,7 +346,8 @@ export class UpstreamPools {
       exchange = this.dispatch(req.endpoint, { method: req.method, path: req.path, authority: req.authority, headers, body: req.body }, {
         head: (status, h) => {
           body = new Readable({ read: () => exchange?.resume() });
-          resolve({ status, headers: headerList(h), body, trailers: () => trailers, address, endAfterHeaders: false, abort: () => exchange?.abort() });
+          const abort = () => exchange?.abort();
+          resolve({ status, headers: headerList(h), body, trailers: () => trailers, address, endAfterHeaders: false, abort });
         },
         data: (chunk) => body!.push(chunk),
         end: (t) => {
