@@ -112,7 +112,7 @@ export class InputReader {
     const worker = new Worker(__filename, {
       workerData: { role: ROLE },
       // Under ts-node or jest this module is TypeScript: the worker compiles it the same way.
-      execArgv: typescript ? ['--require', require.resolve('ts-node/register/transpile-only')] : [],
+      execArgv: typescript ? ['--require', 'ts-node/register/transpile-only'] : [],
       resourceLimits: { maxOldGenerationSizeMb: READER_HEAP_MB },
       stdout: false,
       stderr: false,

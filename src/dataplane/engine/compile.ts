@@ -183,8 +183,7 @@ class Compiler {
       for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
         const listeners: CompiledListener[] = [];
         for (const d of byPort.get(port)!.sort(compareListenerSpecificity)) {
-          listeners.push(this.buildListener(d));
-          yield;
+          listeners.push(yield* this.buildListener(d));
         }
         const protocol = listeners[0].protocol;
         ports.push({ port, protocol, listeners });
@@ -773,7 +772,7 @@ class Compiler {
     });
   }
 
-  private buildListener(d: ListenerDraft): CompiledListener {
+  private *buildListener(d: ListenerDraft): Generator<void, CompiledListener> {
     // HTTPRoute vs GRPCRoute with intersecting hostnames on one listener: the spec accepts exactly one,
     // the older (then alphabetical by namespace/name). The other is not attached to this listener.
     const http = d.attached.filter((a) => a.route.kind === 'HTTPRoute');
@@ -800,6 +799,7 @@ class Compiler {
       hostnames: [...a.hostnames],
       rules: a.route.rules,
     }));
+    const index = yield* buildIndex(attached);
     return {
       gateway: d.gateway,
       name: d.name,
@@ -809,7 +809,7 @@ class Compiler {
       ...(d.tls ? { tls: d.tls } : {}),
       attachedRoutes: routes.length,
       routes,
-      index: buildIndex(attached),
+      index,
     };
   }
 
@@ -1058,15 +1058,53 @@ function regexGroup(entries: readonly IndexEntry[]): RegexGroup {
   return { ...(bySegment.size > 0 ? { bySegment } : {}), ...(scan.length > 0 ? { scan } : {}) };
 }
 
-function buildIndex(attached: readonly { route: RouteDraft; hostnames: string[] }[]): ListenerIndex {
+/**
+ * `array.sort(compare)` (stable, in place) in steps: runs of STEP * 16 items sorted, then merged pairwise, a step
+ * per run. A listener with thousands of rules is sorted without holding the event loop for the whole sort.
+ */
+function* sortInSteps<T>(array: T[], compare: (a: T, b: T) => number): Generator<void> {
+  const run = STEP * 16;
+  if (array.length <= run) {
+    array.sort(compare);
+    return;
+  }
+  let runs: T[][] = [];
+  for (let i = 0; i < array.length; i += run) {
+    runs.push(array.slice(i, i + run).sort(compare));
+    yield;
+  }
+  while (runs.length > 1) {
+    const merged: T[][] = [];
+    for (let i = 0; i < runs.length; i += 2) {
+      const [a, b] = [runs[i], runs[i + 1]];
+      if (!b) {
+        merged.push(a);
+        continue;
+      }
+      const out: T[] = [];
+      let x = 0;
+      let y = 0;
+      while (x < a.length && y < b.length) out.push(compare(b[y], a[x]) < 0 ? b[y++] : a[x++]);
+      while (x < a.length) out.push(a[x++]);
+      while (y < b.length) out.push(b[y++]);
+      merged.push(out);
+      yield;
+    }
+    runs = merged;
+  }
+  runs[0].forEach((v, i) => (array[i] = v));
+}
+
+function* buildIndex(attached: readonly { route: RouteDraft; hostnames: string[] }[]): Generator<void, ListenerIndex> {
   const index: ListenerIndex = { http: { exact: new Map(), wildcard: new Map() }, grpc: { exact: new Map(), wildcard: new Map() } };
   const regexDrafts = new Map<HttpBucket, Map<string, IndexEntry[]>>();
   const drafts: { rule: CompiledRule; match: CompiledMatch; hostnames: string[] }[] = [];
   for (const a of attached) {
     for (const rule of a.route.rules) for (const match of rule.matches) drafts.push({ rule, match, hostnames: a.hostnames });
   }
-  drafts.sort(compareEntries);
-  drafts.forEach((d, rank) => {
+  yield* sortInSteps(drafts, compareEntries);
+  for (const [rank, d] of drafts.entries()) {
+    if (rank % STEP === STEP - 1) yield;
     const entry: IndexEntry = {
       rule: d.rule,
       match: d.match,
@@ -1094,8 +1132,9 @@ function buildIndex(attached: readonly { route: RouteDraft; hostnames: string[] 
         else b.other.push(entry);
       }
     }
-  });
+  }
   for (const [bucket, byKey] of regexDrafts) {
+    yield;
     bucket.regex = new Map([...byKey].map(([key, entries]) => [key, regexGroup(entries)]));
     bucket.regexKeyLengths = [...new Set([...byKey.keys()].filter((k) => k !== '').map((k) => k.length))].sort((a, b) => a - b);
   }

@@ -111,3 +111,42 @@ describe('compileInSteps', () => {
     await expect(compileInSteps(docs, {}, () => undefined)).rejects.toThrow(/^in\.yaml:2:metadata\.name: duplicate Gateway "ns\/gw": also defined at in\.yaml:1$/);
   });
 });
+
+describe('compileInSteps on a large listener', () => {
+  test('orders 1,000 rules as compile does (the rule sort runs in steps)', async () => {
+    // GIVEN rules whose order depends on path type, length, header count and name
+    const docs: any[] = [GATEWAY];
+    for (let i = 0; i < 1_000; i++) {
+      const type = ['Exact', 'PathPrefix', 'RegularExpression'][i % 3];
+      const value = type === 'RegularExpression' ? `/x${i % 7}/[a-z]+` : `/p${(i * 7919) % 1_000}`;
+      docs.push({
+        ...route(i) as any,
+        spec: { parentRefs: [{ name: 'gw' }], rules: [{ matches: [{ path: { type, value }, headers: i % 2 ? [{ name: 'x', value: 'y' }] : [] }], backendRefs: [{ name: 'svc', port: 8080 }] }] },
+      });
+    }
+    const sources = docs.map((object, i) => ({ file: 'in.yaml', document: i + 1, object, lineOf: () => undefined }));
+    // WHEN
+    const stepped = await compileInSteps(sources, { generation: 1 }, () => undefined);
+    const whole = compile(sources, { generation: 1 });
+    // THEN every rule's rank is its place in the Gateway API order: Exact, then RegularExpression, then PathPrefix;
+    // longer values first; more header matches first; then by name (the routes have no creation time)
+    const ranks = (t: typeof whole) => {
+      const out = new Map<string, number>();
+      const walk = (v: any, seen: Set<any>) => {
+        if (v === null || typeof v !== 'object' || seen.has(v)) return;
+        seen.add(v);
+        if (typeof v.rank === 'number' && v.rule) out.set(v.rule.routeName, v.rank);
+        else for (const x of v instanceof Map ? v.values() : Object.values(v)) walk(x, seen);
+      };
+      walk(t.gateways[0].ports[0].listeners[0].index, new Set());
+      return [...out].sort((a, b) => a[1] - b[1]).map(([name]) => name);
+    };
+    const typeRank: Record<string, number> = { Exact: 0, RegularExpression: 1, PathPrefix: 2 };
+    const expected = docs.slice(1).map((d) => ({ name: d.metadata.name, m: d.spec.rules[0].matches[0] }))
+      .sort((a, b) => typeRank[a.m.path.type] - typeRank[b.m.path.type] || b.m.path.value.length - a.m.path.value.length
+        || b.m.headers.length - a.m.headers.length || (a.name < b.name ? -1 : 1))
+      .map((x) => x.name);
+    expect(ranks(stepped)).toStrictEqual(expected);
+    expect(ranks(whole)).toStrictEqual(expected);
+  });
+});
