@@ -346,6 +346,10 @@ describe('GatewayDeployment in production', () => {
       'Capabilities: containers[0] adds NET_ADMIN', 'Capabilities: containers[0] adds NET_ADMIN (restricted allows only NET_BIND_SERVICE)',
     ]);
     expect(broken((p) => ((p.spec.containers[0] as any).ports = [{ containerPort: 80, hostPort: 80 }]))).toStrictEqual(['Host Ports: containers[0] hostPort 80']);
+    expect(broken((p) => ((p.spec.containers[0] as any).readinessProbe = { httpGet: { host: '10.0.0.1', port: 1 } }))).toStrictEqual([
+      'Host Probes / Lifecycle Hooks: containers[0].readinessProbe.httpGet.host',
+    ]);
+    expect(broken((p) => ((p.spec as any).securityContext.sysctls = [{ name: 'kernel.msgmax', value: '1' }]))).toStrictEqual(['Sysctls: kernel.msgmax']);
   });
 
   test('spreads pods over nodes and zones, scrape annotations point at the admin port', () => {
