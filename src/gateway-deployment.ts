@@ -104,7 +104,7 @@ export interface GatewayDeploymentProps {
   readonly image?: string;
 
   /**
-   * Number of pods; with `autoscaling`, the autoscaler owns the replica count and this is its minimum (unless
+   * Number of pods. With `autoscaling`, the autoscaler owns the replica count and this is its minimum (unless
    * `autoscaling.minReplicas` is given).
    *
    * @default 2

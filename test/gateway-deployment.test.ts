@@ -266,6 +266,19 @@ describe('GatewayDeployment port layouts', () => {
     expect(flagValues(container.args, '--listen')).toStrictEqual(layout.listen);
   });
 
+  test('each Gateway\'s Service is named after the deployment and the Gateway, and exposed as `services`', () => {
+    // GIVEN two Gateways
+    const layout = LAYOUTS.find((l) => l.gatewayPorts.length === 2)!;
+    const { chart, gateways } = layout.build();
+    // WHEN
+    const runtime = new GatewayDeployment(chart, 'Runtime', { gateways, metadata: { name: 'edge-gw', namespace: 'edge' } });
+    const services = byKind(Testing.synth(chart), 'Service');
+    // THEN
+    expect(services.map((s) => s.metadata.name)).toStrictEqual(['edge-gw', `edge-gw-${gateways[1].name}`]);
+    expect(runtime.services.map((s) => s.name)).toStrictEqual(services.map((s) => s.metadata.name));
+    expect(runtime.service).toBe(runtime.services[0]);
+  });
+
   test('fails when a Gateway has HTTP and HTTPS listeners on one port', () => {
     // GIVEN
     const { chart, gateway } = oneGateway('mixed', 'edge', [
@@ -346,6 +359,10 @@ describe('GatewayDeployment in production', () => {
       'Capabilities: containers[0] adds NET_ADMIN', 'Capabilities: containers[0] adds NET_ADMIN (restricted allows only NET_BIND_SERVICE)',
     ]);
     expect(broken((p) => ((p.spec.containers[0] as any).ports = [{ containerPort: 80, hostPort: 80 }]))).toStrictEqual(['Host Ports: containers[0] hostPort 80']);
+    expect(broken((p) => ((p.spec.containers[0] as any).readinessProbe = { httpGet: { host: '10.0.0.1', port: 1 } }))).toStrictEqual([
+      'Host Probes / Lifecycle Hooks: containers[0].readinessProbe.httpGet.host',
+    ]);
+    expect(broken((p) => ((p.spec as any).securityContext.sysctls = [{ name: 'kernel.msgmax', value: '1' }]))).toStrictEqual(['Sysctls: kernel.msgmax']);
   });
 
   test('spreads pods over nodes and zones, scrape annotations point at the admin port', () => {

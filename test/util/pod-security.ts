@@ -53,6 +53,18 @@ export function restrictedViolations(template: { metadata?: any; spec: any }): s
   for (const { where, c } of containers) {
     for (const p of c.ports ?? []) if (p.hostPort !== undefined && p.hostPort !== 0) out.push(`Host Ports: ${where} hostPort ${p.hostPort}`);
   }
+  // Host Probes / Lifecycle Hooks (v1.34+)
+  for (const { where, c } of containers) {
+    const handlers: Array<[string, any]> = [
+      ['livenessProbe', c.livenessProbe], ['readinessProbe', c.readinessProbe], ['startupProbe', c.startupProbe],
+      ['lifecycle.postStart', c.lifecycle?.postStart], ['lifecycle.preStop', c.lifecycle?.preStop],
+    ];
+    for (const [name, h] of handlers) {
+      for (const kind of ['httpGet', 'tcpSocket']) {
+        if (h?.[kind]?.host) out.push(`Host Probes / Lifecycle Hooks: ${where}.${name}.${kind}.host`);
+      }
+    }
+  }
   // AppArmor
   const appArmorOk = (t: unknown) => t === undefined || t === 'RuntimeDefault' || t === 'Localhost';
   if (!appArmorOk(podSc.appArmorProfile?.type)) out.push('AppArmor: securityContext.appArmorProfile');
