@@ -42,6 +42,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@types/ws',
     'fast-check',
     'selfsigned',
+    '@peculiar/x509', // test/conformance/status: CA-signed certificates for the suite's Secrets
     'esbuild',
     // bench/: the Node peers the gateway is measured against
     'fastify',

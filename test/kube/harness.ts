@@ -15,7 +15,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { KubeClient, KubeConnection, KubeObject, loadKubeconfig } from '../../src/dataplane/kube/client';
+import { KubeApiError, KubeClient, KubeConnection, KubeObject, loadKubeconfig, ResourceRef } from '../../src/dataplane/kube/client';
 import { generateCertificate } from '../conformance/harness/certs';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -294,4 +294,46 @@ function fetchTls(url: string, token: string, ca: string): Promise<{ status: num
     req.on('timeout', () => req.destroy(new Error(`${url}: no answer within 5 s`)));
     req.on('error', reject);
   });
+}
+
+/** Plural resource names (and scope) of the kinds the suite creates. */
+const RESOURCES: Record<string, { plural: string; clusterScoped?: boolean }> = {
+  Namespace: { plural: 'namespaces', clusterScoped: true },
+  Service: { plural: 'services' },
+  Secret: { plural: 'secrets' },
+  ConfigMap: { plural: 'configmaps' },
+  Pod: { plural: 'pods' },
+  Deployment: { plural: 'deployments' },
+  EndpointSlice: { plural: 'endpointslices' },
+  GatewayClass: { plural: 'gatewayclasses', clusterScoped: true },
+  Gateway: { plural: 'gateways' },
+  HTTPRoute: { plural: 'httproutes' },
+  GRPCRoute: { plural: 'grpcroutes' },
+  ReferenceGrant: { plural: 'referencegrants' },
+  BackendTLSPolicy: { plural: 'backendtlspolicies' },
+  ListenerSet: { plural: 'listenersets' },
+  TLSRoute: { plural: 'tlsroutes' },
+};
+
+/** Where an object lives in the API: its group and version from `apiVersion`, its plural from its kind. */
+export function refOf(object: { apiVersion?: string; kind?: string; metadata: { name: string; namespace?: string } }): ResourceRef {
+  const r = object.kind ? RESOURCES[object.kind] : undefined;
+  if (!r || !object.apiVersion) {
+    throw new Error(`kube harness: ${object.kind}/${object.metadata.name}: unknown kind or no apiVersion; add the kind to RESOURCES in test/kube/harness.ts`);
+  }
+  const [group, version] = object.apiVersion.includes('/') ? object.apiVersion.split('/') : ['', object.apiVersion];
+  if (!r.clusterScoped && !object.metadata.namespace) throw new Error(`kube harness: ${object.kind}/${object.metadata.name}: a namespaced kind needs metadata.namespace`);
+  return { group, version, plural: r.plural, namespace: r.clusterScoped ? undefined : object.metadata.namespace, name: object.metadata.name };
+}
+
+/** Creates the object, or replaces it if it exists (upstream's applier: create, else update). */
+export async function apply(client: KubeClient, object: KubeObject): Promise<KubeObject> {
+  const ref = refOf(object);
+  try {
+    return await client.create({ ...ref, name: undefined }, object);
+  } catch (e) {
+    if (!(e instanceof KubeApiError) || e.code !== 409) throw e;
+    const live = await client.get(ref);
+    return client.replace(ref, { ...object, metadata: { ...object.metadata, resourceVersion: live.metadata.resourceVersion } });
+  }
 }
