@@ -569,9 +569,9 @@ export class ProxyHandler {
       return;
     }
     this.active++;
-    const lines = rawHeaderList(req.rawHeaders);
-    const refused = screenRequest(req, lines, { maxUriBytes: this.deps.maxUriBytes });
-    const ex = this.exchange(binding, req, lines);
+    const fields = rawHeaderList(req.rawHeaders);
+    const refused = screenRequest(req, fields, { maxUriBytes: this.deps.maxUriBytes });
+    const ex = this.exchange(binding, req, fields);
     let status = 101;
     let closed = false;
     const close = () => {
