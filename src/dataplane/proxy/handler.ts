@@ -65,8 +65,13 @@ interface Exchange {
   readonly query: string;
   readonly protocol: string;
   readonly grpc: boolean;
-  /** The request's header fields, every line (built once from the raw list). */
+  /**
+   * The request's header fields, every line (built once from the raw list); the forwarding plan edits
+   * it in place (hop-by-hop fields removed, modifiers applied).
+   */
   readonly headers: HeaderList;
+  /** The request has no body (read from the framing fields before they are removed). */
+  readonly noBody: boolean;
   listener?: string;
   route?: string;
   rule?: string;
@@ -113,8 +118,10 @@ export class ProxyHandler {
 
   /** Handles one HTTP/1.1 or HTTP/2 request; `refusal`: answer it so without looking further. */
   handle(binding: SocketBinding, req: ClientRequest, res: ClientResponse, refusal?: Refusal): void {
-    const refused = refusal ?? screenRequest(req, { maxUriBytes: this.deps.maxUriBytes });
-    const ex = this.exchange(binding, req);
+    // Every header line, read once (Node's req.headers and headersDistinct are built lazily, and not needed).
+    const headers = rawHeaderList(req.rawHeaders);
+    const refused = refusal ?? screenRequest(req, headers, { maxUriBytes: this.deps.maxUriBytes });
+    const ex = this.exchange(binding, req, headers);
     let routeReq: RouteRequest | undefined;
     let decision: Decision | undefined;
     if (!refused) {
@@ -149,7 +156,7 @@ export class ProxyHandler {
   }
 
   /** The exchange's record; the request-target (normalized by screenRequest) is split here, once. */
-  private exchange(binding: SocketBinding, req: ClientRequest): Exchange {
+  private exchange(binding: SocketBinding, req: ClientRequest, headers: HeaderList): Exchange {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -157,13 +164,14 @@ export class ProxyHandler {
       binding,
       started: performance.now(),
       method: req.method ?? 'GET',
-      host: authorityOf(req),
+      host: authorityOf(req, headers),
       path: url,
       routePath: path,
       query: q < 0 ? '' : url.slice(q + 1),
       protocol: isH2(req) ? 'HTTP/2' : req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
-      grpc: isGrpc(req.headers['content-type'], path),
-      headers: rawHeaderList(req.rawHeaders),
+      grpc: isGrpc(headers.get('content-type')?.[0], path),
+      headers,
+      noBody: hasNoBody(req, headers),
       bytes: 0,
       // Every field from the start: one object shape for every exchange.
       listener: undefined,
@@ -223,14 +231,14 @@ export class ProxyHandler {
     };
     const scheme = binding.tls ? 'https' : 'http';
     if (rule.filters.some((f) => f.type === 'Unsupported')) return this.failure(req, res, ex, 'unsupported-filter');
-    const early = this.applyFilters(rule.filters, plan, decision, routeReq, scheme, req);
+    const early = this.applyFilters(rule.filters, plan, decision, routeReq, scheme, ex.host);
     if (early) return this.direct(req, res, ex, early);
     if (rule.directResponse) return this.failure(req, res, ex, 'no-backend');
     const backend = this.deps.engine.pickBackend(rule, this.deps.random);
     if (!backend) return this.failure(req, res, ex, 'no-backend');
     ex.backend = backendLabel(backend);
     if (backend.invalid) return this.failure(req, res, ex, backend.invalid.reason === 'UnresolvedBackend' ? 'unresolved-backend' : 'invalid-backend');
-    const late = this.applyFilters(backend.filters, plan, decision, routeReq, scheme, req);
+    const late = this.applyFilters(backend.filters, plan, decision, routeReq, scheme, ex.host);
     if (late) return this.direct(req, res, ex, late);
     const target = backend.target;
     if (!target || target.endpoints.length === 0) return this.failure(req, res, ex, 'unresolved-backend');
@@ -272,7 +280,7 @@ export class ProxyHandler {
     const elapsed = performance.now() - ex.started;
     const requestMs = rule.timeouts?.requestMs;
     if (requestMs && requestMs > 0) expire('request-timeout', Math.max(1, requestMs - elapsed));
-    const grpcMs = ex.grpc ? parseGrpcTimeout(req.headers['grpc-timeout']) : undefined;
+    const grpcMs = ex.grpc ? parseGrpcTimeout(ex.headers.get('grpc-timeout')) : undefined;
     if (grpcMs !== undefined) expire('grpc-deadline', Math.max(1, grpcMs - elapsed));
     const clearTimers = () => timers.forEach(clearTimeout);
     res.once('close', () => {
@@ -286,8 +294,8 @@ export class ProxyHandler {
     });
 
     // Body: buffered when a retry or a mirror needs to replay it and it is small enough.
-    const declared = Number(req.headers['content-length']);
-    const noBody = hasNoBody(req);
+    const declared = Number(ex.headers.get('content-length')?.[0]);
+    const noBody = ex.noBody;
     const wantsReplay = (rule.retry !== undefined && (rule.retry.attempts ?? 1) > 0) || plan.mirrors.length > 0;
     let body: Buffer | Readable | undefined;
     if (noBody) {
@@ -364,12 +372,13 @@ export class ProxyHandler {
       path,
       authority: plan.authority,
       headers: plan.headers,
-      body: hasNoBody(req) ? undefined : req,
+      body: ex.noBody ? undefined : req,
     }, sink);
   }
 
   /** Applies filters in order; returns a response to send instead of forwarding, if one is due. */
-  private applyFilters(filters: readonly CompiledFilter[], plan: Plan, decision: Extract<Decision, { outcome: 'routed' }>, routeReq: RouteRequest, scheme: string, req: ClientRequest): DirectResponse | undefined {
+  private applyFilters(filters: readonly CompiledFilter[], plan: Plan, decision: Extract<Decision, { outcome: 'routed' }>, routeReq: RouteRequest, scheme: string,
+    authority: string): DirectResponse | undefined {
     for (const f of filters) {
       switch (f.type) {
         case 'RequestHeaderModifier':
@@ -385,7 +394,7 @@ export class ProxyHandler {
         case 'RequestRedirect': {
           const { status, location } = redirectLocation(f, {
             scheme,
-            host: authorityOf(req),
+            host: authority,
             listenerPort: routeReq.port,
             path: routeReq.path,
             query: routeReq.query,
@@ -550,7 +559,7 @@ export class ProxyHandler {
       // The socket stays assigned, so that its close ends the response ('close').
       res.once('finish', () => socket.destroySoon());
       socket.on('error', () => socket.destroy());
-      const refusal: Refusal | undefined = hasNoBody(req) ? undefined : {
+      const refusal: Refusal | undefined = hasNoBody(req, rawHeaderList(req.rawHeaders)) ? undefined : {
         kind: 'upgrade-not-supported',
         status: failureStatus('upgrade-not-supported').http,
         reason: `only "websocket" is upgraded, and a request upgrading to "${String(req.headers.upgrade).slice(0, 40)}" cannot carry a body; send it without Upgrade`,
@@ -560,8 +569,9 @@ export class ProxyHandler {
       return;
     }
     this.active++;
-    const refused = screenRequest(req, { maxUriBytes: this.deps.maxUriBytes });
-    const ex = this.exchange(binding, req);
+    const fields = rawHeaderList(req.rawHeaders);
+    const refused = screenRequest(req, fields, { maxUriBytes: this.deps.maxUriBytes });
+    const ex = this.exchange(binding, req, fields);
     let status = 101;
     let closed = false;
     const close = () => {
@@ -597,7 +607,7 @@ export class ProxyHandler {
     ex.route = facts.route;
     ex.rule = facts.rule;
     const plan: Plan = {
-      headers: stripHopByHop(headerList(req.headersDistinct), { upgrade: true }),
+      headers: stripHopByHop(ex.headers, { upgrade: true }),
       path: routeReq.path,
       authority: ex.host,
       responseModifiers: NONE,
@@ -605,14 +615,14 @@ export class ProxyHandler {
     };
     const scheme = binding.tls ? 'https' : 'http';
     if (rule.filters.some((f) => f.type === 'Unsupported')) return reject(500, 'unsupported-filter');
-    const early = this.applyFilters(rule.filters, plan, decision, routeReq, scheme, req);
+    const early = this.applyFilters(rule.filters, plan, decision, routeReq, scheme, ex.host);
     if (early) return reject(early.status, early.kind, early.headers);
     if (rule.directResponse) return reject(500, 'no-backend');
     const backend = this.deps.engine.pickBackend(rule, this.deps.random);
     if (!backend) return reject(500, 'no-backend');
     ex.backend = backendLabel(backend);
     if (backend.invalid) return reject(500, backend.invalid.reason === 'UnresolvedBackend' ? 'unresolved-backend' : 'invalid-backend');
-    const late = this.applyFilters(backend.filters, plan, decision, routeReq, scheme, req);
+    const late = this.applyFilters(backend.filters, plan, decision, routeReq, scheme, ex.host);
     if (late) return reject(late.status, late.kind, late.headers);
     const target = backend.target;
     if (!target || target.endpoints.length === 0) return reject(500, 'unresolved-backend');
@@ -795,15 +805,15 @@ function isH2(req: ClientRequest): boolean {
  * Whether the request has no body: HTTP/1.1 without Transfer-Encoding and without a positive
  * Content-Length; HTTP/2 whose HEADERS ended the stream, or with Content-Length 0.
  */
-function hasNoBody(req: ClientRequest): boolean {
-  const declared = req.headers['content-length'];
+function hasNoBody(req: ClientRequest, headers: HeaderList): boolean {
+  const declared = headers.get('content-length')?.[0];
   if (isH2(req)) return (req as http2.Http2ServerRequest).stream.endAfterHeaders || declared === '0';
-  return req.headers['transfer-encoding'] === undefined && !(Number(declared) > 0);
+  return !headers.has('transfer-encoding') && !(Number(declared) > 0);
 }
 
-function authorityOf(req: ClientRequest): string {
-  const h = req.headers;
-  const a = (isH2(req) ? (h[':authority'] as string | undefined) : undefined) ?? h.host ?? '';
+/** The authority the client asked for: HTTP/2 `:authority`, else the Host header. */
+function authorityOf(req: ClientRequest, headers: HeaderList): string {
+  const a = (isH2(req) ? (req.headers[':authority'] as string | undefined) : undefined) ?? headers.get('host')?.[0] ?? '';
   return String(a);
 }
 

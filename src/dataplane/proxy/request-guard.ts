@@ -10,6 +10,7 @@
 import * as http from 'http';
 import * as http2 from 'http2';
 import { FailureKind, failureStatus } from './errors';
+import { HeaderList } from './headers';
 import { DEFAULT_MAX_URI_BYTES, checkAuthority, checkRequestTarget } from '../engine/path-policy';
 
 /** A request the gateway answers itself. */
@@ -39,10 +40,11 @@ function refusal(kind: FailureKind, reason: string, close = false): Refusal {
 }
 
 /**
- * Checks a request; on success rewrites `req.url` to the normalized origin-form target (and the Host
- * to the authority of an absolute-form target) and returns undefined.
+ * Checks a request and its header lines (`headers`: every line, from `rawHeaderList`); on success
+ * rewrites `req.url` to the normalized origin-form target (and the Host in `headers` to the authority
+ * of an absolute-form target) and returns undefined.
  */
-export function screenRequest(req: ClientRequest, options: { maxUriBytes?: number } = {}): Refusal | undefined {
+export function screenRequest(req: ClientRequest, headers: HeaderList, options: { maxUriBytes?: number } = {}): Refusal | undefined {
   // The transport decides, not the version a request line claims.
   const h1 = req instanceof http.IncomingMessage;
   const method = req.method ?? 'GET';
@@ -54,15 +56,15 @@ export function screenRequest(req: ClientRequest, options: { maxUriBytes?: numbe
     return refusal('too-many-headers', `${fields} header fields, more than ${MAX_HEADER_FIELDS}`, h1);
   }
   if (h1) {
-    const distinct = (req as http.IncomingMessage).headersDistinct ?? {};
-    if ((distinct.host?.length ?? 0) > 1) return refusal('bad-request', 'the request has more than one Host header', true);
-    if (req.httpVersionMinor >= 1 && distinct.host === undefined) return refusal('bad-request', 'an HTTP/1.1 request must have a Host header', true);
-    const te = distinct['transfer-encoding'];
+    const host = headers.get('host');
+    if ((host?.length ?? 0) > 1) return refusal('bad-request', 'the request has more than one Host header', true);
+    if (req.httpVersionMinor >= 1 && host === undefined) return refusal('bad-request', 'an HTTP/1.1 request must have a Host header', true);
+    const te = headers.get('transfer-encoding');
     if (te !== undefined && (te.length !== 1 || te[0].trim().toLowerCase() !== 'chunked')) {
       return refusal('bad-request', `transfer-encoding "${te.join(', ').slice(0, 80)}" is not supported (only "chunked")`, true);
     }
   }
-  const authority = h1 ? req.headers.host : (req.headers[':authority'] as string | undefined) ?? req.headers.host;
+  const authority = h1 ? headers.get('host')?.[0] : (req.headers[':authority'] as string | undefined) ?? headers.get('host')?.[0];
   if (typeof authority === 'string') {
     const bad = checkAuthority(authority);
     if (bad) return refusal('bad-request', bad, h1);
@@ -71,11 +73,7 @@ export function screenRequest(req: ClientRequest, options: { maxUriBytes?: numbe
   if (!verdict.ok) return refusal(KIND_BY_STATUS[verdict.status], verdict.reason, h1 && verdict.status === 414);
   if (verdict.path === '*') return { status: 200, reason: '', close: false };
   req.url = verdict.query ? `${verdict.path}?${verdict.query}` : verdict.path;
-  if (verdict.authority !== undefined) {
-    req.headers.host = verdict.authority;
-    const raw = (req as http.IncomingMessage).headersDistinct;
-    if (raw) raw.host = [verdict.authority];
-  }
+  if (verdict.authority !== undefined) headers.set('host', [verdict.authority]);
   return undefined;
 }
 
