@@ -220,3 +220,22 @@ describe('BackendRef', () => {
     expect(() => BackendRef.fromName('web', {} as any)).toThrow(/^backend service "web" has no port; a Service backend must have a port \(e\.g\. BackendRef\.fromName\("web", \{ port: 80 \}\)\)/);
   });
 });
+
+describe('strict mode', () => {
+  test('fails synth with what would have been a warning', () => {
+    // GIVEN an app in strict mode and a route without parentRefs (a warning otherwise)
+    const strictApp = Testing.app();
+    strictApp.node.setContext('cdk8s-gateway:strict', true);
+    const chart = new Chart(strictApp, 'test');
+    new HttpRoute(chart, 'route', { rules: [{ backendRefs: [svc('a')] }] });
+    // THEN
+    expect(() => strictApp.synth()).toThrow(/^test\/route: the route has no parentRefs, so no gateway serves it; add one with addParentRef\(ParentRef\.fromGateway\(gateway\)\) \(strict mode: cdk8s-gateway:strict turns warnings into errors\)$/);
+  });
+
+  test('without it the same app synthesizes with a warning', () => {
+    const { chart } = app();
+    const route = new HttpRoute(chart, 'route', { rules: [{ backendRefs: [svc('a')] }] });
+    expect(() => Testing.synth(chart)).not.toThrow();
+    expect(Annotations.of(route).warnings).toStrictEqual([expect.stringMatching(/^test\/route: the route has no parentRefs/)]);
+  });
+});
