@@ -105,7 +105,9 @@ function computeAttachments(route: AttachedRoute): Attachment[] {
   for (const p of route._parentRefList) {
     if (p._inApp) {
       for (const c of p._certainListeners(r)) {
-        for (const h of r.hostnames.length === 0 ? [''] : c.hostnames) {
+        // The hostnames the route serves there: a route without hostnames serves the listener's hostname, as the
+        // gateway buckets it (a route naming that same hostname meets it there).
+        for (const h of c.hostnames.map((x) => (x === '*' ? '' : x))) {
           out.push({ key: `listener#${c.gateway.node.path}#${c.listener.name}#${h}`, where: `listener ${q(c.listener.name)} of gateway ${q(c.gateway.node.path)}${hostText(h)}` });
         }
       }

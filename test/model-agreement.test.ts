@@ -1,7 +1,7 @@
 import { ApiObject, Chart, Testing } from 'cdk8s';
 import {
-  AllowedRoutes, Annotations, BackendRef, Gateway, GrpcMethodMatch, GrpcRoute, GrpcServiceMethod, GrpcServiceRoute, HttpRoute, Listener,
-  ParentRef, PathMatch,
+  AllowedRoutes, Annotations, BackendRef, Gateway, GrpcMethodMatch, GrpcRoute, GrpcRouteRuleProps, GrpcServiceMethod, GrpcServiceRoute,
+  HttpRoute, HttpRouteRuleProps, Listener, ParentRef, PathMatch,
 } from '../src';
 import { RouteTester } from '../src/testing';
 
@@ -20,6 +20,14 @@ function app(namespace = 'apps') {
 
 const svc = (name: string) => BackendRef.fromName(name, { port: 8080 });
 
+function httpRoute(s: ReturnType<typeof app>, rules: HttpRouteRuleProps[]): HttpRoute {
+  return new HttpRoute(s.chart, 'route', { metadata: { name: 'route', namespace: 'apps' }, parentRefs: [ParentRef.fromGateway(s.gateway)], rules });
+}
+
+function grpcRoute(s: ReturnType<typeof app>, rules: GrpcRouteRuleProps[]): GrpcRoute {
+  return new GrpcRoute(s.chart, 'route', { metadata: { name: 'route', namespace: 'apps' }, parentRefs: [ParentRef.fromGateway(s.gateway)], rules });
+}
+
 function grpcTo(tester: RouteTester, service: string, method: string): string | undefined {
   return tester.request(`http://localhost/${service}/${method}`, { method: 'POST', headers: { 'content-type': 'application/grpc' } }).backend;
 }
@@ -31,15 +39,12 @@ function emitted(chart: Chart, kind: string): any[] {
 describe('overlapping regular expressions', () => {
   test('are emitted in the order the gateway ranks them (the longer pattern first), and the gateway picks the first', () => {
     // GIVEN two overlapping regular expressions, the shorter written first
-    const { chart, gateway } = app();
-    new HttpRoute(chart, 'route', {
-      metadata: { name: 'route', namespace: 'apps' },
-      parentRefs: [ParentRef.fromGateway(gateway)],
-      rules: [
-        { name: 'any', matches: [{ path: PathMatch.regularExpression('/api/.*') }], backendRefs: [svc('any')] },
-        { name: 'versioned', matches: [{ path: PathMatch.regularExpression('/api/v[0-9]+/.*') }], backendRefs: [svc('versioned')] },
-      ],
-    });
+    const s = app();
+    const { chart } = s;
+    httpRoute(s, [
+      { name: 'any', matches: [{ path: PathMatch.regularExpression('/api/.*') }], backendRefs: [svc('any')] },
+      { name: 'versioned', matches: [{ path: PathMatch.regularExpression('/api/v[0-9]+/.*') }], backendRefs: [svc('versioned')] },
+    ]);
     // WHEN synthesized
     const [route] = emitted(chart, 'HTTPRoute');
     // THEN the longer regex comes first, and the gateway sends a request both match to it
@@ -50,18 +55,29 @@ describe('overlapping regular expressions', () => {
   });
 });
 
+describe('regular expressions that cover a prefix', () => {
+  test('fails when a "LIT.*" regular expression takes every request of a PathPrefix under LIT', () => {
+    // GIVEN "/b.*" (ranked above every PathPrefix) and PathPrefix "/b/c" in another rule
+    const s = app();
+    const { chart } = s;
+    httpRoute(s, [
+      { name: 'under-c', matches: [{ path: PathMatch.pathPrefix('/b/c') }], backendRefs: [svc('c')] },
+      { name: 'any-b', matches: [{ path: PathMatch.regularExpression('/b.*') }], backendRefs: [svc('b')] },
+    ]);
+    // THEN synth says so, as the gateway never picks it
+    expect(() => Testing.synth(chart)).toThrow(/test\/route: rule "under-c" match 1 \(path prefix "\/b\/c"\) can never be selected: every request it matches is taken by rule "any-b" match 1 \(path regex "\/b\.\*"\); remove it or make it more specific/);
+  });
+});
+
 describe('GRPCRoute precedence', () => {
   test('an Exact method beats a RegularExpression method of the same service even when the regex service is escaped', () => {
     // GIVEN the regex rule written first, with the service escaped (one character longer as written)
-    const { chart, gateway } = app();
-    new GrpcRoute(chart, 'route', {
-      metadata: { name: 'admin', namespace: 'apps' },
-      parentRefs: [ParentRef.fromGateway(gateway)],
-      rules: [
-        { name: 'del-any', matches: [{ method: GrpcMethodMatch.regularExpression({ service: 'demo\\.Admin', method: 'Del.*' }) }], backendRefs: [svc('del-any')] },
-        { name: 'delete', matches: [{ method: GrpcMethodMatch.exact({ service: 'demo.Admin', method: 'Delete' }) }], backendRefs: [svc('delete')] },
-      ],
-    });
+    const s = app();
+    const { chart } = s;
+    grpcRoute(s, [
+      { name: 'del-any', matches: [{ method: GrpcMethodMatch.regularExpression({ service: 'demo\\.Admin', method: 'Del.*' }) }], backendRefs: [svc('del-any')] },
+      { name: 'delete', matches: [{ method: GrpcMethodMatch.exact({ service: 'demo.Admin', method: 'Delete' }) }], backendRefs: [svc('delete')] },
+    ]);
     // WHEN synthesized
     const [route] = emitted(chart, 'GRPCRoute');
     // THEN the exact rule is emitted first and the gateway routes Delete to it
@@ -73,15 +89,12 @@ describe('GRPCRoute precedence', () => {
 
   test('GRPCRoute rules are emitted in precedence order, not in the order written', () => {
     // GIVEN a service-level rule written before a method-level one
-    const { chart, gateway } = app();
-    new GrpcRoute(chart, 'route', {
-      metadata: { name: 'tasks', namespace: 'apps' },
-      parentRefs: [ParentRef.fromGateway(gateway)],
-      rules: [
-        { name: 'service', matches: [{ method: GrpcMethodMatch.exact({ service: 'task.Tasks' }) }], backendRefs: [svc('service')] },
-        { name: 'create', matches: [{ method: GrpcMethodMatch.exact({ service: 'task.Tasks', method: 'Create' }) }], backendRefs: [svc('create')] },
-      ],
-    });
+    const s = app();
+    const { chart } = s;
+    grpcRoute(s, [
+      { name: 'service', matches: [{ method: GrpcMethodMatch.exact({ service: 'task.Tasks' }) }], backendRefs: [svc('service')] },
+      { name: 'create', matches: [{ method: GrpcMethodMatch.exact({ service: 'task.Tasks', method: 'Create' }) }], backendRefs: [svc('create')] },
+    ]);
     // THEN
     expect(emitted(chart, 'GRPCRoute')[0].spec.rules.map((r: any) => r.name)).toStrictEqual(['create', 'service']);
     expect(grpcTo(RouteTester.fromChart(chart), 'task.Tasks', 'Create')).toBe('create');
@@ -111,15 +124,12 @@ describe('GRPCRoute precedence', () => {
 
   test('fails when a gRPC match is covered by a match of another rule that wins', () => {
     // GIVEN a method-level match under a rule whose Exact service+method match is the same call
-    const { chart, gateway } = app();
-    new GrpcRoute(chart, 'route', {
-      metadata: { name: 'tasks', namespace: 'apps' },
-      parentRefs: [ParentRef.fromGateway(gateway)],
-      rules: [
-        { name: 'literal', matches: [{ method: GrpcMethodMatch.regularExpression({ service: 'task\\.Tasks', method: 'Create' }) }], backendRefs: [svc('a')] },
-        { name: 'exact', matches: [{ method: GrpcMethodMatch.exact({ service: 'task.Tasks', method: 'Create' }) }], backendRefs: [svc('b')] },
-      ],
-    });
+    const s = app();
+    const { chart } = s;
+    grpcRoute(s, [
+      { name: 'literal', matches: [{ method: GrpcMethodMatch.regularExpression({ service: 'task\\.Tasks', method: 'Create' }) }], backendRefs: [svc('a')] },
+      { name: 'exact', matches: [{ method: GrpcMethodMatch.exact({ service: 'task.Tasks', method: 'Create' }) }], backendRefs: [svc('b')] },
+    ]);
     // THEN the second of two equivalent matches is unreachable, as the gateway never picks it
     expect(() => Testing.synth(chart)).toThrow(/test\/route: rule "exact" match 1 \(service = "task.Tasks", method = "Create"\) can never be selected: it is the same match as rule "literal" match 1; remove it or make it more specific/);
   });
@@ -208,5 +218,24 @@ describe('AllowedRoutes.fromSelector at synth', () => {
 describe('BackendRef', () => {
   test('fails when a Service reference has no port (from JavaScript, fromName(name, {}) type-checks)', () => {
     expect(() => BackendRef.fromName('web', {} as any)).toThrow(/^backend service "web" has no port; a Service backend must have a port \(e\.g\. BackendRef\.fromName\("web", \{ port: 80 \}\)\)/);
+  });
+});
+
+describe('strict mode', () => {
+  test('fails synth with what would have been a warning', () => {
+    // GIVEN an app in strict mode and a route without parentRefs (a warning otherwise)
+    const strictApp = Testing.app();
+    strictApp.node.setContext('cdk8s-gateway:strict', true);
+    const chart = new Chart(strictApp, 'test');
+    new HttpRoute(chart, 'route', { rules: [{ backendRefs: [svc('a')] }] });
+    // THEN
+    expect(() => strictApp.synth()).toThrow(/^test\/route: the route has no parentRefs, so no gateway serves it; add one with addParentRef\(ParentRef\.fromGateway\(gateway\)\) \(strict mode: cdk8s-gateway:strict turns warnings into errors\)$/);
+  });
+
+  test('without it the same app synthesizes with a warning', () => {
+    const { chart } = app();
+    const route = new HttpRoute(chart, 'route', { rules: [{ backendRefs: [svc('a')] }] });
+    expect(() => Testing.synth(chart)).not.toThrow();
+    expect(Annotations.of(route).warnings).toStrictEqual([expect.stringMatching(/^test\/route: the route has no parentRefs/)]);
   });
 });

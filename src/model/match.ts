@@ -182,11 +182,23 @@ function pathContains(a: Norm, b: Norm): boolean {
       if (b.pathType === 'Exact') return underPrefix(b.pathValue, a.pathValue);
       if (b.pathType === 'PathPrefix') return underPrefix(normPrefix(b.pathValue), a.pathValue);
       return false;
-    default:
-      if (b.pathType === 'RegularExpression') return a.pathValue === b.pathValue;
+    default: {
       if (b.pathType === 'Exact') return tryRegex(a.pathValue, b.pathValue);
-      return false;
+      if (a.pathValue === b.pathValue) return true;
+      // `LIT.*` matches every path that starts with LIT: every path under a prefix, or of a `LIT2.*`, that does.
+      const lit = anyAfterLiteral(a.pathValue);
+      if (lit === undefined) return false;
+      if (b.pathType === 'PathPrefix') return normPrefix(b.pathValue).startsWith(lit) || (lit === '/' && b.pathValue.startsWith('/'));
+      const litB = anyAfterLiteral(b.pathValue);
+      return litB !== undefined && litB.startsWith(lit);
+    }
   }
+}
+
+/** LIT when `pattern` is a plain literal followed by `.*` (any continuation), e.g. "/b" for `/b.*`. */
+function anyAfterLiteral(pattern: string): string | undefined {
+  if (!pattern.endsWith('.*') || pattern.endsWith('\\.*')) return undefined;
+  return literalValue(pattern.slice(0, -2));
 }
 
 function prefixesDiverge(a: string, b: string): boolean {

@@ -150,6 +150,12 @@ export interface LocatedMatch {
 /**
  * Matches of one route that can never select their rule: an identical match in the same rule, or a match whose
  * every request is taken by a match of another rule that wins (higher precedence, or a tie and an earlier rule).
+ *
+ * Without regular expressions this is complete: a request under the match's path at a segment no other match
+ * names, with a method no other match names and only the match's own headers and query parameters, is taken by a
+ * winning match only if that match contains the whole match; so a match no single winning match contains is
+ * selected by some request. With regular expressions a match covered only by several others together is not
+ * found (and overlaps that cannot be decided are warnings of `orderRules`).
  */
 export function findUnreachable(matches: readonly LocatedMatch[], grpcRoute = false): string[] {
   const errors: string[] = [];
