@@ -143,7 +143,8 @@ project.testTask.prependExec('bash scripts/kube-binaries.sh > /dev/null');
 // No .NET SDK comes from the package sources this project is built with: `package:dotnet` (and so `package-all`)
 // builds the NuGet package where `dotnet` is on the PATH and says why it skips it elsewhere.
 project.tasks.tryFind('package:dotnet')?.addCondition(
-  'command -v dotnet >/dev/null || { echo "package:dotnet: skipped, no .NET SDK (dotnet) on the PATH; install one to build dist/dotnet" >&2; exit 1; }',
+  'node -e "try { require(\'child_process\').execFileSync(\'dotnet\', [\'--version\'], { stdio: \'ignore\' }) } '
+  + 'catch { console.error(\'package:dotnet: skipped, no .NET SDK (dotnet) on the PATH; install one to build dist/dotnet\'); process.exit(1) }"',
 );
 
 // The Java package compiles against org.cdk8s:cdk8s-plus-28, which some Maven mirrors lack: scripts/bindings/java-deps.sh

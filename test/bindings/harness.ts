@@ -54,9 +54,9 @@ export function run(command: string, args: string[], options: { cwd?: string; en
 }
 
 /** Throws, naming what to install, unless the language's toolchain answers. */
-export function checkToolchain(language: Language): void {
+export function checkToolchain(language: Language, env: NodeJS.ProcessEnv = process.env): void {
   for (const { command, args, install } of TOOLCHAINS[language]) {
-    const result = spawnSync(command, args, { encoding: 'utf8' });
+    const result = spawnSync(command, args, { encoding: 'utf8', env });
     if (result.error || result.status !== 0) {
       throw new Error(`bindings: the ${language} binding tests need \`${command}\` on the PATH; install ${install}`);
     }
@@ -100,7 +100,7 @@ function builtFrom(language: Language): string {
  * built from another assembly, with one jsii-pacmak run. Returns the languages it built.
  */
 export function buildPackages(languages: Language[]): Language[] {
-  languages.forEach(checkToolchain);
+  languages.forEach((l) => checkToolchain(l));
   const assembly = path.join(ROOT, '.jsii');
   if (mtime(assembly) < newestIn(path.join(ROOT, 'src'))) {
     run('projen', ['compile']);
