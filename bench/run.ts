@@ -244,7 +244,7 @@ function bundle(): void {
   fs.mkdirSync(WORK, { recursive: true });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild');
-  const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', sourcemap: true };
+  const common = { bundle: true, platform: 'node', target: 'node22', logLevel: 'warning', sourcemap: true };
   esbuild.buildSync({ ...common, entryPoints: [path.join(ROOT, 'src/dataplane/main.ts')], outfile: path.join(WORK, 'gateway.js') });
   esbuild.buildSync({ ...common, entryPoints: [path.join(ROOT, 'bench/backend.ts')], outfile: path.join(WORK, 'backend.js') });
   esbuild.buildSync({ ...common, packages: 'external', entryPoints: [path.join(ROOT, 'bench/peers.ts')], outfile: path.join(WORK, 'peers.js') });

@@ -13,7 +13,7 @@ import { FailureKind, UpstreamError, classifyUpstreamError, failureStatus, grpcS
 import { CorsConfig, corsPreflightHeaders, corsResponseHeaders, isPreflight, modifyPath, redirectLocation, splitHostPort } from './filters';
 import { forward } from './forward';
 import {
-  HeaderList, applyHeaderModifier, cloneHeaders, headerList, matchView, rawHeaderList, setForwarded, stripHopByHop, stripHopByHopHead, toOutgoing,
+  HeaderList, applyHeaderModifier, clientAddress, cloneHeaders, ensureRequestId, headerList, matchView, rawHeaderList, setForwarded, stripHopByHop, stripHopByHopHead, toOutgoing,
 } from './headers';
 import { GatewayMetrics } from './metrics';
 import { Mirror } from './mirror';
@@ -65,6 +65,11 @@ interface Exchange {
   readonly query: string;
   readonly protocol: string;
   readonly grpc: boolean;
+  /** `x-request-id`, kept from the client when valid, otherwise generated (see ensureRequestId). */
+  readonly requestId: string;
+  /** The client's address and user agent as received, for the access log. */
+  readonly client: string | undefined;
+  readonly userAgent: string | undefined;
   /**
    * The request's header fields, every line (built once from the raw list); the forwarding plan edits
    * it in place (hop-by-hop fields removed, modifiers applied).
@@ -170,6 +175,9 @@ export class ProxyHandler {
       query: q < 0 ? '' : url.slice(q + 1),
       protocol: isH2(req) ? 'HTTP/2' : req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
       grpc: isGrpc(headers.get('content-type')?.[0], path),
+      requestId: ensureRequestId(headers),
+      client: clientAddress(req.socket?.remoteAddress),
+      userAgent: headers.get('user-agent')?.join(', '),
       headers,
       noBody: hasNoBody(req, headers),
       bytes: 0,
@@ -526,12 +534,15 @@ export class ProxyHandler {
     if (this.deps.accessLog === noAccessLog) return; // --no-access-log: no entry to build
     this.deps.accessLog({
       time: new Date().toISOString(),
+      requestId: ex.requestId,
+      client: ex.client,
       gateway: ex.binding.gateway,
       listener: ex.listener,
       protocol: ex.protocol,
       method: ex.method,
       host: ex.host,
       path: ex.path,
+      userAgent: ex.userAgent,
       status,
       grpcStatus: ex.grpcStatus,
       route: ex.route,

@@ -2,6 +2,7 @@
  * Header handling shared by every transport: a case-insensitive multi-map, hop-by-hop stripping,
  * X-Forwarded-* and the Gateway API header modifiers (set / add / remove).
  */
+import { randomUUID } from 'crypto';
 import type { HeaderModifier } from '../engine/model';
 
 /** A character a header value cannot carry (what node:_http_common checkInvalidHeaderChar refuses). */
@@ -164,15 +165,36 @@ export interface ForwardedInfo {
 }
 
 /** Appends the client address to X-Forwarded-For and sets X-Forwarded-Proto and X-Forwarded-Host, in place. */
+/** A connection's peer address as logged and forwarded: an IPv4-mapped IPv6 address (`::ffff:10.0.0.1`) as IPv4. */
+export function clientAddress(remoteAddress: string | undefined): string | undefined {
+  return remoteAddress?.startsWith('::ffff:') ? remoteAddress.slice(7) : remoteAddress;
+}
+
 export function setForwarded(headers: HeaderList, info: ForwardedInfo): HeaderList {
-  if (info.clientAddress) {
-    const addr = info.clientAddress.startsWith('::ffff:') ? info.clientAddress.slice(7) : info.clientAddress;
+  const addr = clientAddress(info.clientAddress);
+  if (addr) {
     const prev = headers.get('x-forwarded-for');
     headers.set('x-forwarded-for', [prev && prev.length ? `${prev.join(', ')}, ${addr}` : addr]);
   }
   headers.set('x-forwarded-proto', [info.proto]);
   if (info.host) headers.set('x-forwarded-host', [info.host]);
   return headers;
+}
+
+/** An `x-request-id` the gateway keeps: 1 to 128 characters of letters, digits and `-._:+/=` (UUIDs, ULIDs, trace ids). */
+const REQUEST_ID = /^[A-Za-z0-9._:+/=-]{1,128}$/;
+
+/**
+ * The request's ID: the client's `x-request-id` when it sent exactly one valid value, otherwise a new random
+ * UUID, which replaces whatever was sent (several values, or one that could forge log lines). The backend
+ * receives it, and the access log records it.
+ */
+export function ensureRequestId(headers: HeaderList): string {
+  const sent = headers.get('x-request-id');
+  if (sent !== undefined && sent.length === 1 && REQUEST_ID.test(sent[0])) return sent[0];
+  const id = randomUUID();
+  headers.set('x-request-id', [id]);
+  return id;
 }
 
 /**

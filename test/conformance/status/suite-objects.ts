@@ -8,7 +8,9 @@ import { webcrypto } from 'crypto';
 import * as x509 from '@peculiar/x509';
 import type { K8sObject } from '../harness/cases';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+type CryptoKey = webcrypto.CryptoKey;
 
 interface KeyPair {
   readonly privateKey: CryptoKey;
