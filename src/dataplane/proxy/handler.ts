@@ -13,7 +13,8 @@ import { FailureKind, UpstreamError, classifyUpstreamError, failureStatus, grpcS
 import { CorsConfig, corsPreflightHeaders, corsResponseHeaders, isPreflight, modifyPath, redirectLocation, splitHostPort } from './filters';
 import { forward } from './forward';
 import {
-  HeaderList, applyHeaderModifier, clientAddress, cloneHeaders, ensureRequestId, headerList, matchView, rawHeaderList, setForwarded, stripHopByHop, stripHopByHopHead, toOutgoing,
+  HeaderList, applyHeaderModifier, clientAddress, cloneHeaders, ensureRequestId, headerList, matchView, rawHeaderList, setForwarded, stripHopByHop,
+  stripHopByHopHead, toOutgoing,
 } from './headers';
 import { GatewayMetrics } from './metrics';
 import { Mirror } from './mirror';

@@ -200,7 +200,13 @@ describe('proxy over real sockets', () => {
       const id = res.json().headers['x-request-id'];
       expect(id).toMatch(UUID);
       expect(await entryFor('/echo/rid-new')).toMatchObject({
-        requestId: id, client: '127.0.0.1', userAgent: 'probe/1.0', route: `${NS}/basic`, rule: '0', backend: `${NS}/infra-backend-v1:8080`, status: 200,
+        requestId: id,
+        client: '127.0.0.1',
+        userAgent: 'probe/1.0',
+        route: `${NS}/basic`,
+        rule: '0',
+        backend: `${NS}/infra-backend-v1:8080`,
+        status: 200,
         durationMs: expect.any(Number),
       });
     });
