@@ -6,22 +6,41 @@
  * and undici cost per proxied request on that path; the gateway's CPU per request above it is what the
  * gateway's own pipeline costs. It does not route by the table, so it is not checked against it.
  *
- *   node floor.js CONFIG.json     CONFIG: {"ports": {"svc-a": PORT, ...}, "listen": PORT}; prints "ready"
+ *   node floor.js CONFIG.json     CONFIG: {"ports": {"svc-a": PORT, ...}, "listen": PORT, "client"?: "undici" | "node"};
+ *                                 prints "ready"
+ *
+ * `"client": "node"` replaces undici with Node's own client (`http.request` through a keep-alive `http.Agent` per
+ * backend, as the gateway's general path used before undici): the candidate the upstream choice was measured against.
  */
 import * as fs from 'fs';
 import * as http from 'http';
-import { rawHeaderList, setForwarded, stripHopByHop, stripHopByHopHead } from '../src/dataplane/proxy/headers';
+import { rawHeaderList, setForwarded, stripHopByHop, stripHopByHopHead, toOutgoing } from '../src/dataplane/proxy/headers';
 import { H1Sink, ResponseHead, UpstreamPools } from '../src/dataplane/proxy/upstream';
 
 function main(configFile: string): void {
-  const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { ports: Record<string, number>; listen: number };
+  const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { ports: Record<string, number>; listen: number; client?: 'undici' | 'node' };
   const endpoints = Object.values(config.ports).map((port) => ({ host: '127.0.0.1', port }));
   const pools = new UpstreamPools();
+  const agents = endpoints.map(() => new http.Agent({ keepAlive: true, maxFreeSockets: 64, scheduling: 'lifo' }));
   let next = 0;
   const server = http.createServer((req, res) => {
-    const ep = endpoints[next++ % endpoints.length];
+    const n = next++ % endpoints.length;
+    const ep = endpoints[n];
     const host = req.headers.host ?? '';
     const headers = setForwarded(stripHopByHop(rawHeaderList(req.rawHeaders)), { clientAddress: req.socket.remoteAddress, proto: 'http', host });
+    if (config.client === 'node') {
+      const up = http.request({ host: ep.host, port: ep.port, method: req.method, path: req.url, headers: { ...toOutgoing(headers), host }, agent: agents[n], setHost: false });
+      up.on('response', (r) => {
+        res.writeHead(r.statusCode ?? 502, stripHopByHopHead(r.headers as ResponseHead) as http.OutgoingHttpHeaders);
+        r.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      res.once('close', () => {
+        if (!res.writableEnded) up.destroy();
+      });
+      up.end();
+      return;
+    }
     const sink: H1Sink = {
       head: (status: number, h: ResponseHead) => void res.writeHead(status, stripHopByHopHead(h) as http.OutgoingHttpHeaders),
       data: (chunk: Buffer) => res.write(chunk),
