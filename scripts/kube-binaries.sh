@@ -5,8 +5,9 @@
 #
 #   ${CDK8S_GATEWAY_KUBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cdk8s-gateway/kube}/<key>/{kube-apiserver,etcd}
 #
-# <key> names the Kubernetes and etcd versions and hashes go.mod, go.sum and the Go version: a changed pin builds
-# anew, an unchanged one is never rebuilt. `.kube/bin` in the clone (git-ignored) links to the folder.
+# <key> names the Kubernetes and etcd versions and hashes go.mod, go.sum, this script and the Go version: a changed
+# pin builds anew, an unchanged one is never rebuilt; a build removes the folders no run has used for 30 days.
+# `.kube/bin` in the clone (git-ignored) links to the folder.
 #
 # Usage: scripts/kube-binaries.sh           build when missing; print the folder on stdout
 #        scripts/kube-binaries.sh --check   print the folder if both binaries are there, else exit 3 without building
@@ -44,6 +45,7 @@ link() {
 }
 
 if complete "$dir"; then
+  touch "$dir" # marks it in use: folders of other pins unused for 30 days are removed after a build
   link
   echo "$dir"
   exit 0
@@ -79,6 +81,7 @@ if ! complete "$dir"; then
   rm -rf "$dir"
   mv -T "$tmp" "$dir"
   trap - EXIT
+  find "$cache_root" -mindepth 1 -maxdepth 1 -name 'kube-*' -mtime +30 -exec rm -rf {} +
 fi
 link
 echo "$dir"

@@ -21,7 +21,7 @@ import { generateCertificate } from '../conformance/harness/certs';
 const REPO = path.resolve(__dirname, '..', '..');
 const CRD_DIR = path.join(REPO, 'crds', 'gateway-api', 'v1.6.1');
 /** The serving certificate names this host; clients reach 127.0.0.1 and verify it as this name (`tls-server-name`). */
-const SERVER_NAME = 'kube-apiserver.test';
+export const SERVER_NAME = 'kube-apiserver.test';
 
 export type CrdChannel = 'standard' | 'experimental';
 
@@ -303,6 +303,12 @@ const RESOURCES: Record<string, { plural: string; clusterScoped?: boolean }> = {
   Secret: { plural: 'secrets' },
   ConfigMap: { plural: 'configmaps' },
   Pod: { plural: 'pods' },
+  ServiceAccount: { plural: 'serviceaccounts' },
+  Role: { plural: 'roles' },
+  RoleBinding: { plural: 'rolebindings' },
+  ClusterRole: { plural: 'clusterroles', clusterScoped: true },
+  ClusterRoleBinding: { plural: 'clusterrolebindings', clusterScoped: true },
+  Lease: { plural: 'leases' },
   Deployment: { plural: 'deployments' },
   EndpointSlice: { plural: 'endpointslices' },
   GatewayClass: { plural: 'gatewayclasses', clusterScoped: true },

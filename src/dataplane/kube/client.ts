@@ -171,7 +171,8 @@ export interface ResourceRef {
   readonly plural: string;
   readonly namespace?: string;
   readonly name?: string;
-  readonly subresource?: 'status';
+  /** `status` (written by controllers), `token` (TokenRequest), ... */
+  readonly subresource?: string;
 }
 
 export function resourcePath(ref: ResourceRef): string {
