@@ -96,7 +96,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 });
 
 // `crds/` ships with the package: `cdk8s-gateway validate` reads the vendored CRDs at run time.
-for (const pattern of ['/examples/', '/bench/', '/.ci/', '/Dockerfile']) {
+for (const pattern of ['/examples/', '/bench/', '/.ci/', '/Dockerfile', '/tools/', '/scripts/']) {
   project.addPackageIgnore(pattern);
 }
 
