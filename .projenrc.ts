@@ -115,6 +115,9 @@ project.addTask('conformance', {
   env: { CONFORMANCE_WRITE_RESULTS: '1' },
 });
 
+// API.md holds the L2 reference; the generated L1 (the `l1` submodule) goes to l1.md of its own.
+project.tasks.tryFind('docgen')?.reset('jsii-docgen -o API.md --split-by-submodule');
+
 // `npm test` compiles with jsii first: the jsii build is part of what must pass.
 project.testTask.prependSpawn(project.compileTask);
 
