@@ -159,6 +159,9 @@ packageJava.exec(`jsii-pacmak -v --target java --maven-local-repository ${MAVEN_
 // project's own `!/test/` entry, which would otherwise drop it.
 project.gitignore.exclude('/test/bindings/java/target/');
 
+// API.md holds the L2 reference; the generated L1 (the `l1` submodule) goes to l1.md of its own.
+project.tasks.tryFind('docgen')?.reset('jsii-docgen -o API.md --split-by-submodule');
+
 // `npm test` compiles with jsii first: the jsii build is part of what must pass.
 project.testTask.prependSpawn(project.compileTask);
 

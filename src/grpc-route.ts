@@ -8,13 +8,12 @@ import { HeaderMatch } from './header-match';
 import { HttpRouteFilterType } from './http-route-filter';
 import * as l1 from './imports/gateway.networking.k8s.io';
 import { findUnreachable, LocatedMatch, Match, OrderResult, orderRules, ruleLabel } from './model';
-import { ParentRef } from './parent-ref';
 import { warnUngrantedReferences } from './reference-grant-check';
-import { Resource, ResourceProps } from './resource';
+import { RouteBase, RouteBaseProps } from './route-base';
 import { crossRouteUnreachable, mixedKindConflicts } from './route-conflicts';
 import { addedLabel, normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
 import { treeChanged } from './tree-index';
-import { q, validateDnsSubdomain, validateHostname } from './validation';
+import { q, validateDnsSubdomain } from './validation';
 
 /**
  * The conditions of one gRPC match; all of them must hold (AND).
@@ -212,21 +211,7 @@ const GRPC_MATCH_ALL: Match = { headers: [], queryParams: [] };
 /**
  * Properties of a `GrpcRoute`.
  */
-export interface GrpcRouteProps extends ResourceProps {
-  /**
-   * The Gateways (or listeners) the route attaches to (at most 32).
-   *
-   * @default - none; add them with `addParentRef`
-   */
-  readonly parentRefs?: ParentRef[];
-
-  /**
-   * The hostnames the route serves (at most 16).
-   *
-   * @default - every hostname the listener accepts
-   */
-  readonly hostnames?: string[];
-
+export interface GrpcRouteProps extends RouteBaseProps {
   /**
    * The rules (at most 16). At synth they are emitted in precedence order (see `GrpcRoute`).
    *
@@ -247,58 +232,24 @@ export interface GrpcRouteProps extends ResourceProps {
  * can never be selected (repeated, or covered by a match that wins, in this route or in another route attached to
  * the same parent and hostname) fails synth.
  */
-export class GrpcRoute extends Resource {
+export class GrpcRoute extends RouteBase {
   public readonly apiObject: l1.GrpcRoute;
 
-  private readonly _parentRefs: ParentRef[] = [];
-  private readonly _hostnames: string[] = [];
   private readonly _rules: GrpcRouteRule[] = [];
 
   constructor(scope: Construct, id: string, props: GrpcRouteProps = {}) {
-    super(scope, id, props);
+    super(scope, id, 'GRPCRoute', props);
     this.apiObject = new l1.GrpcRoute(this, 'Resource', {
       metadata: props.metadata,
       spec: Lazy.any({ produce: () => this.renderSpec() }),
     });
-    for (const p of props.parentRefs ?? []) this.addParentRef(p);
-    for (const h of props.hostnames ?? []) this.addHostname(h);
     for (const r of props.rules ?? []) this.addRule(r);
     this.node.addValidation({ validate: () => this.validateRoute() });
-  }
-
-  /** The parent references, in the order they were added. */
-  public get parentRefs(): ParentRef[] {
-    return [...this._parentRefs];
-  }
-
-  /** The hostnames, in the order they were added. */
-  public get hostnames(): string[] {
-    return [...this._hostnames];
   }
 
   /** The rules, in the order they were added (synth emits them in precedence order). */
   public get rules(): GrpcRouteRule[] {
     return [...this._rules];
-  }
-
-  /**
-   * Attaches the route to a Gateway or listener.
-   */
-  public addParentRef(parentRef: ParentRef): void {
-    treeChanged();
-    this._parentRefs.push(parentRef);
-  }
-
-  /**
-   * Adds a hostname the route serves.
-   */
-  public addHostname(hostname: string): void {
-    treeChanged();
-    validateHostname(`${this.node.path}: hostname`, hostname);
-    if (this._hostnames.includes(hostname)) {
-      throw new Error(`${this.node.path}: hostname ${q(hostname)} is listed twice; list it once`);
-    }
-    this._hostnames.push(hostname);
   }
 
   /**
@@ -326,27 +277,16 @@ export class GrpcRoute extends Resource {
     const ns = this.namespace;
     const { order } = this._order();
     return {
-      parentRefs: this._parentRefs.length === 0 ? undefined : this._parentRefs.map((p) => p._render(ns)),
-      hostnames: this._hostnames.length === 0 ? undefined : [...this._hostnames],
+      ...this._renderAttachment(),
       rules: this._rules.length === 0 ? undefined : order.map((i) => this._rules[i]._render(ns)),
     };
   }
 
-  /** @internal */
-  public get _attachingRoute() {
-    return { kind: 'GRPCRoute', namespace: this.namespace, hostnames: this._hostnames };
-  }
-
-  /** @internal */
-  public get _parentRefList(): ParentRef[] {
-    return this._parentRefs;
-  }
-
   private validateRoute(): string[] {
     const path = this.node.path;
-    const errors = validateRouteCommon(path, 'GRPCRoute', this.namespace, this._parentRefs, this._hostnames, this._rules.map((r) => ({ name: r.name, matches: Math.max(1, r.matches.length), explicitMatches: r.matches.length })));
+    const errors = validateRouteCommon(path, 'GRPCRoute', this.namespace, this._parentRefList, this.hostnames, this._rules.map((r) => ({ name: r.name, matches: Math.max(1, r.matches.length), explicitMatches: r.matches.length })));
     if (this._rules.length === 0) errors.push(`${path}: the route has no rules; add one with addRule({ backendRefs: [...] })`);
-    if (this._parentRefs.length === 0) {
+    if (this._parentRefList.length === 0) {
       Annotations.of(this).addWarning(`${path}: the route has no parentRefs, so no gateway serves it; add one with addParentRef(ParentRef.fromGateway(gateway))`);
     }
     const { position, errors: orderErrors, warnings } = this._order();

@@ -8,15 +8,14 @@ import { HttpPathModifierType } from './http-path-modifier';
 import { HttpRouteFilter, HttpRouteFilterType } from './http-route-filter';
 import * as l1 from './imports/gateway.networking.k8s.io';
 import { findUnreachable, LocatedMatch, Match, OrderResult, orderRules, ruleLabel } from './model';
-import { ParentRef } from './parent-ref';
 import { PathMatch, PathMatchType } from './path-match';
 import { QueryParamMatch } from './query-param-match';
 import { warnUngrantedReferences } from './reference-grant-check';
-import { Resource, ResourceProps } from './resource';
+import { RouteBase, RouteBaseProps } from './route-base';
 import { crossRouteUnreachable, mixedKindConflicts } from './route-conflicts';
 import { addedLabel, normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
 import { treeChanged } from './tree-index';
-import { globWarning, q, renderGatewayDuration, validateDnsSubdomain, validateHostname } from './validation';
+import { globWarning, q, renderGatewayDuration, validateDnsSubdomain } from './validation';
 
 /**
  * The conditions of one match; all of them must hold (AND).
@@ -311,21 +310,7 @@ function renderMatch(m: HttpRouteMatchProps): l1.HttpRouteSpecRulesMatches {
 /**
  * Properties of an `HttpRoute`.
  */
-export interface HttpRouteProps extends ResourceProps {
-  /**
-   * The Gateways (or listeners) the route attaches to (at most 32).
-   *
-   * @default - none; add them with `addParentRef`
-   */
-  readonly parentRefs?: ParentRef[];
-
-  /**
-   * The hostnames the route serves (at most 16; a wildcard only as the whole first label).
-   *
-   * @default - every hostname the listener accepts
-   */
-  readonly hostnames?: string[];
-
+export interface HttpRouteProps extends RouteBaseProps {
   /**
    * The rules (at most 16). At synth they are emitted most specific first (see `HttpRoute`).
    *
@@ -346,58 +331,24 @@ export interface HttpRouteProps extends ResourceProps {
  * covered by a match that wins, in this route or in another route attached to the same parent and hostname)
  * fails synth too.
  */
-export class HttpRoute extends Resource {
+export class HttpRoute extends RouteBase {
   public readonly apiObject: l1.HttpRoute;
 
-  private readonly _parentRefs: ParentRef[] = [];
-  private readonly _hostnames: string[] = [];
   private readonly _rules: HttpRouteRule[] = [];
 
   constructor(scope: Construct, id: string, props: HttpRouteProps = {}) {
-    super(scope, id, props);
+    super(scope, id, 'HTTPRoute', props);
     this.apiObject = new l1.HttpRoute(this, 'Resource', {
       metadata: props.metadata,
       spec: Lazy.any({ produce: () => this.renderSpec() }),
     });
-    for (const p of props.parentRefs ?? []) this.addParentRef(p);
-    for (const h of props.hostnames ?? []) this.addHostname(h);
     for (const r of props.rules ?? []) this.addRule(r);
     this.node.addValidation({ validate: () => this.validateRoute() });
-  }
-
-  /** The parent references, in the order they were added. */
-  public get parentRefs(): ParentRef[] {
-    return [...this._parentRefs];
-  }
-
-  /** The hostnames, in the order they were added. */
-  public get hostnames(): string[] {
-    return [...this._hostnames];
   }
 
   /** The rules, in the order they were added (synth emits them in precedence order). */
   public get rules(): HttpRouteRule[] {
     return [...this._rules];
-  }
-
-  /**
-   * Attaches the route to a Gateway or listener.
-   */
-  public addParentRef(parentRef: ParentRef): void {
-    treeChanged();
-    this._parentRefs.push(parentRef);
-  }
-
-  /**
-   * Adds a hostname the route serves.
-   */
-  public addHostname(hostname: string): void {
-    treeChanged();
-    validateHostname(`${this.node.path}: hostname`, hostname);
-    if (this._hostnames.includes(hostname)) {
-      throw new Error(`${this.node.path}: hostname ${q(hostname)} is listed twice; list it once`);
-    }
-    this._hostnames.push(hostname);
   }
 
   /**
@@ -425,25 +376,14 @@ export class HttpRoute extends Resource {
     const ns = this.namespace;
     const { order } = this._order();
     return {
-      parentRefs: this._parentRefs.length === 0 ? undefined : this._parentRefs.map((p) => p._render(ns)),
-      hostnames: this._hostnames.length === 0 ? undefined : [...this._hostnames],
+      ...this._renderAttachment(),
       rules: this._rules.length === 0 ? undefined : order.map((i) => this._rules[i]._render(ns)),
     };
   }
 
-  /** @internal */
-  public get _attachingRoute() {
-    return { kind: 'HTTPRoute', namespace: this.namespace, hostnames: this._hostnames };
-  }
-
-  /** @internal */
-  public get _parentRefList(): ParentRef[] {
-    return this._parentRefs;
-  }
-
   private validateRoute(): string[] {
     const path = this.node.path;
-    const errors = validateRouteCommon(path, 'HTTPRoute', this.namespace, this._parentRefs, this._hostnames, this._rules.map((r) => ({ name: r.name, matches: r._analyzed.length, explicitMatches: r._analyzed.length })));
+    const errors = validateRouteCommon(path, 'HTTPRoute', this.namespace, this._parentRefList, this.hostnames, this._rules.map((r) => ({ name: r.name, matches: r._analyzed.length, explicitMatches: r._analyzed.length })));
     if (this._rules.length === 0) {
       errors.push(`${path}: the route has no rules; add one with addRule({ backendRefs: [...] })`);
     }
@@ -460,7 +400,7 @@ export class HttpRoute extends Resource {
     });
     errors.push(...orderErrors.map((e) => `${path}: ${e}`));
     for (const w of warnings) Annotations.of(this).addWarning(`${path}: ${w}`);
-    if (this._parentRefs.length === 0) {
+    if (this._parentRefList.length === 0) {
       Annotations.of(this).addWarning(`${path}: the route has no parentRefs, so no gateway serves it; add one with addParentRef(ParentRef.fromGateway(gateway))`);
     }
 

@@ -13,6 +13,7 @@ export * from './allowed-routes';
 export * from './certificate-ref';
 export * from './listener';
 export * from './gateway';
+export * from './route-base';
 export * from './http-route';
 export * from './grpc-method-match';
 export * from './grpc-route-filter';

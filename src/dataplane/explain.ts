@@ -129,7 +129,12 @@ export function formatExplain(r: ExplainResult): string {
     const name = `${b.kind === 'Service' && b.group === '' ? '' : `${b.group}/${b.kind} `}${b.namespace}/${b.name}${b.port !== undefined ? `:${b.port}` : ''}`;
     lines.push(`${i === 0 ? 'backends  ' : '          '}${(b.probability * 100).toFixed(1).padStart(5)}%  ${name} (weight ${b.weight}) ${where}`.trimEnd());
   }
+  if (r.effect?.redirect) lines.push(`redirect  ${r.effect.redirect.status} Location: ${r.effect.redirect.location}`);
+  if (r.effect?.upstream && r.status === 200) lines.push(`upstream  host ${r.effect.upstream.host} path ${r.effect.upstream.path}`);
   lines.push(`outcome   ${r.outcome} -> ${r.status}: ${r.reason}`);
+  for (const [i, a] of (r.alsoMatched ?? []).entries()) {
+    lines.push(`${i === 0 ? 'also met  ' : '          '}${a.route} ${ruleLabel(a.rule, a.ruleName)} match ${a.match} [${a.summary}]: lost, ${a.lostBecause}`);
+  }
   for (const [i, n] of (r.nearMisses ?? []).entries()) {
     lines.push(`${i === 0 ? 'not taken ' : '          '}${n.route} ${ruleLabel(n.rule, n.ruleName)} match ${n.match} [${n.summary}]: ${n.failed}`);
   }

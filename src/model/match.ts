@@ -132,9 +132,9 @@ export function precedenceReason(a: Match, b: Match): string | undefined {
   if (ma[0] !== mb[0]) return `${kind(ma)} method match beats ${kind(mb)} method match`;
   if (ma[1] !== mb[1]) return `a method of ${ma[1]} characters beats one of ${mb[1]}`;
   if ((x.method === undefined) !== (y.method === undefined)) return 'a method match beats none';
-  const plural = (n: number, w: string) => `${n} ${w} match${n === 1 ? '' : 'es'}`;
-  if (x.headers.length !== y.headers.length) return `${plural(x.headers.length, 'header')} beat ${y.headers.length}`;
-  if (x.queryParams.length !== y.queryParams.length) return `${plural(x.queryParams.length, 'query parameter')} beat ${y.queryParams.length}`;
+  const beats = (n: number, w: string, m: number) => `${n} ${w} match${n === 1 ? ' beats' : 'es beat'} ${m}`;
+  if (x.headers.length !== y.headers.length) return beats(x.headers.length, 'header', y.headers.length);
+  if (x.queryParams.length !== y.queryParams.length) return beats(x.queryParams.length, 'query parameter', y.queryParams.length);
   return undefined;
 }
 

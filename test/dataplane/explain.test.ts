@@ -98,6 +98,48 @@ describe('explain (function)', () => {
     expect(g.nearMisses![0].failed).toBe('gRPC method (want M, got X)');
   });
 
+  test('lists every other match the request meets and why the selected one beat it', () => {
+    // GIVEN an Exact path, a PathPrefix with two headers, one with one header, a route with a more specific hostname,
+    // and two identical matches in two routes
+    const t = compile(docs([gateway(),
+      httpRoute('b-main', {
+        rules: [
+          { name: 'exact', matches: [{ path: { type: 'Exact', value: '/api/x' } }], backendRefs: [{ name: 'a', port: 80 }] },
+          { name: 'two', matches: [{ path: { type: 'PathPrefix', value: '/api' }, headers: [{ name: 'h1', value: '1' }, { name: 'h2', value: '2' }] }], backendRefs: [{ name: 'a', port: 80 }] },
+          { name: 'one', matches: [{ path: { type: 'PathPrefix', value: '/api' }, headers: [{ name: 'h1', value: '1' }] }], backendRefs: [{ name: 'a', port: 80 }] },
+        ],
+      }),
+      httpRoute('c-same', { rules: [{ name: 'same', matches: [{ path: { type: 'PathPrefix', value: '/api' }, headers: [{ name: 'h1', value: '1' }, { name: 'h2', value: '2' }] }], backendRefs: [{ name: 'a', port: 80 }] }] }),
+      httpRoute('a-host', { hostnames: ['other.example.com'], rules: [{ name: 'any', backendRefs: [{ name: 'a', port: 80 }] }] })]));
+    // WHEN
+    const exact = explain(t, req({ url: '/api/x', headers: { h1: '1', h2: '2' } }));
+    const prefix = explain(t, req({ url: '/api/y', headers: { h1: '1', h2: '2' } }));
+    const hosted = explain(t, req({ host: 'other.example.com', url: '/api/y', headers: { h1: '1', h2: '2' } }));
+    // THEN
+    expect(exact.rule?.name).toBe('exact');
+    expect(exact.alsoMatched!.map((a) => [a.ruleName, a.lostBecause])).toStrictEqual([
+      ['two', 'Exact path beats PathPrefix'], ['one', 'Exact path beats PathPrefix'], ['same', 'Exact path beats PathPrefix'],
+    ]);
+    expect(prefix.alsoMatched!.map((a) => [a.ruleName, a.lostBecause])).toStrictEqual([
+      ['one', '2 header matches beat 1'], ['same', 'a tie: default/b-main comes first by namespace/name'],
+    ]);
+    expect(hosted.rule?.name).toBe('any');
+    expect(hosted.alsoMatched!.map((a) => a.lostBecause)).toStrictEqual(['route hostname other.example.com beats (any)', 'route hostname other.example.com beats (any)', 'route hostname other.example.com beats (any)']);
+  });
+
+  test('shows the effect: the redirect Location, or the host and path the backend sees', () => {
+    // GIVEN a redirect and a prefix rewrite
+    const t = compile(docs([gateway(), httpRoute('r', {
+      rules: [
+        { matches: [{ path: { type: 'PathPrefix', value: '/old' } }], filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/new' }, statusCode: 301 } }] },
+        { matches: [{ path: { type: 'PathPrefix', value: '/api' } }], filters: [{ type: 'URLRewrite', urlRewrite: { hostname: 'backend.internal', path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/v2' } } }], backendRefs: [{ name: 'a', port: 80 }] },
+      ],
+    })]));
+    // THEN
+    expect(explain(t, req({ host: 'example.com', url: '/old/page?x=1' })).effect).toStrictEqual({ redirect: { status: 301, location: 'https://example.com/new/page?x=1' } });
+    expect(explain(t, req({ host: 'example.com', url: '/api/tasks?x=1' })).effect).toStrictEqual({ upstream: { host: 'backend.internal', path: '/v2/tasks?x=1' } });
+  });
+
   test('not found is 404 with the listener and reason', () => {
     const r = explain(table, req({ port: 81 }));
     expect(r).toMatchObject({ outcome: 'not-found', status: 404, backends: [] });
@@ -129,7 +171,17 @@ describe('runExplain (command)', () => {
     expect(out.stdout).toMatch(/filters   RequestHeaderModifier set x-from: gw/);
     expect(out.stdout).toMatch(/75\.0%  apps\/tasks-v1:8080 \(weight 3\) -> 127\.0\.0\.1:3001/);
     expect(out.stdout).toMatch(/25\.0%  apps\/tasks-v2:8080 \(weight 1\) -> 127\.0\.0\.1:3002, \[::1\]:3003/);
+    expect(out.stdout).toMatch(/upstream  host example\.com path \/api\/v1\/tasks\?x=1\n/);
     expect(out.stdout).toMatch(/outcome   routed -> 200/);
+  });
+
+  test('prints the other rules the request meets and why they lost, and a redirect\'s Location', async () => {
+    const { out, io } = capture();
+    await runExplain(['--routes', ROUTES, '--backends', BACKENDS, '-H', 'x-canary: 1', 'http://example.com/api/v1'], io);
+    expect(out.stdout).toMatch(/\nalso met  HTTPRoute apps\/tasks rule 1 match 0 \[PathPrefix \/api\]: lost, 1 header match beats 0\n/);
+    const redirect = capture();
+    await runExplain(['--routes', ROUTES, 'http://example.com/old?a=b'], redirect.io);
+    expect(redirect.out.stdout).toMatch(/\nredirect  301 Location: http:\/\/example\.com\/new\?a=b\n/);
   });
 
   test('-H headers take part in matching; --json prints the object', async () => {

@@ -46,6 +46,16 @@ describe('RouteTester', () => {
     expect(routes.request('http://localhost/health').backend).toStrictEqual('default-backend');
   });
 
+  test('exposes what explain shows: the effect and the rules that lost, with why', () => {
+    const result = RouteTester.fromChart(taskApi()).request('http://localhost/api/v1/tasks/urgent?x=1');
+    expect(result.effect).toStrictEqual({ upstream: { host: 'localhost', path: '/api/v1/tasks/urgent?x=1' } });
+    expect(result.alsoMatched!.map((a) => `${a.route} ${a.summary}: ${a.lostBecause}`)).toStrictEqual([
+      'HTTPRoute task-api/task-api-canary PathPrefix /api/: Exact path beats PathPrefix',
+      'HTTPRoute task-api/task-api-ordered PathPrefix /api/v1/tasks: Exact path beats PathPrefix',
+      'HTTPRoute task-api/task-api-ordered PathPrefix /: Exact path beats PathPrefix',
+    ]);
+  });
+
   test('reports the share of a weighted split', () => {
     // GIVEN
     const routes = RouteTester.fromChart(taskApi());

@@ -6,12 +6,14 @@
 import { backendProbabilities, pickBackend } from './balancer';
 import { prefixKey } from './compile';
 import {
-  CompiledBackend, CompiledFilter, CompiledListener, CompiledMatch, CompiledRule, CompiledTable, Decision, RouteRequest,
+  AttachedRoute, CompiledBackend, CompiledFilter, CompiledListener, CompiledMatch, CompiledRule, CompiledTable, Decision, RouteRequest,
 } from './model';
 import { checkAuthority, checkRequestTarget } from './path-policy';
 import { headerValue, route } from './router';
 import { compileRegex, hostnameMatches, normalizeHost, parseQuery } from './util';
+import { compareRouteAge, precedenceReason } from '../../model/match';
 import { ruleLabel } from '../../model/rule-label';
+import { modifyPath, redirectLocation } from '../proxy/filters';
 
 export interface DescribedBackend {
   readonly group: string;
@@ -151,11 +153,32 @@ export interface ExplainResult {
   readonly filters: unknown[];
   readonly timeouts?: unknown;
   readonly retry?: unknown;
+  /** Routed only: what the request becomes (the redirect's Location, or the host and path the backend sees). */
+  readonly effect?: ExplainEffect;
+  /** Routed only: every other match of the listener that the request meets, and why the winner beat it. */
+  readonly alsoMatched?: AlsoMatched[];
   /**
    * Not found only: the rules of the selected listener and the first condition each one fails
    * (hostname, path, method, header NAME, query NAME, gRPC service/method), at most 20.
    */
   readonly nearMisses?: NearMiss[];
+}
+
+export interface ExplainEffect {
+  /** A RequestRedirect: the status and the Location the client gets. */
+  readonly redirect?: { readonly status: number; readonly location: string };
+  /** Forwarded: the Host and path (with query) the backend receives, after a rule-level URLRewrite. */
+  readonly upstream?: { readonly host: string; readonly path: string };
+}
+
+export interface AlsoMatched {
+  readonly route: string;
+  readonly rule: number;
+  readonly ruleName?: string;
+  readonly match: number;
+  readonly summary: string;
+  /** Why the selected match beat this one, e.g. "Exact path beats PathPrefix", "2 header matches beat 1". */
+  readonly lostBecause: string;
 }
 
 export interface NearMiss {
@@ -248,7 +271,90 @@ export function explain(table: CompiledTable, original: RouteRequest): ExplainRe
     filters: rule.filters.map(describeFilter),
     ...(rule.timeouts ? { timeouts: { ...rule.timeouts } } : {}),
     ...(rule.retry ? { retry: { ...rule.retry } } : {}),
+    effect: effectOf(rule, d.listener, req, d.matchedPathPrefix),
+    alsoMatched: alsoMatched(d.listener, req, { rule, match: d.match, hostname: d.hostname }),
   };
+}
+
+/** The redirect Location, or the Host and path the backend sees (rule-level filters, as the proxy applies them). */
+function effectOf(rule: CompiledRule, listener: CompiledListener, req: RouteRequest, matchedPrefix: string | undefined): ExplainEffect {
+  const path = String(req.path);
+  const query = typeof req.query === 'string' ? req.query : '';
+  const host = typeof req.host === 'string' ? req.host : '';
+  const redirect = rule.filters.find((f) => f.type === 'RequestRedirect');
+  if (redirect && redirect.type === 'RequestRedirect') {
+    const scheme = listener.protocol === 'HTTPS' ? 'https' : 'http';
+    return { redirect: redirectLocation(redirect, { scheme, host, listenerPort: listener.port, path, query, matchedPrefix }) };
+  }
+  const rewrite = rule.filters.find((f) => f.type === 'URLRewrite');
+  const rw = rewrite && rewrite.type === 'URLRewrite' ? rewrite : undefined;
+  const upstreamPath = modifyPath(path, rw?.path, matchedPrefix);
+  return { upstream: { host: rw?.hostname ?? host, path: `${upstreamPath}${query ? `?${query}` : ''}` } };
+}
+
+/** Route, rule and match as `explain` names them. */
+function whichMatch(r: AttachedRoute, rule: CompiledRule, m: CompiledMatch): Omit<AlsoMatched, 'lostBecause'> {
+  return {
+    route: `${r.kind} ${r.namespace}/${r.name}`,
+    rule: rule.index,
+    ...(rule.name !== undefined ? { ruleName: rule.name } : {}),
+    match: m.index,
+    summary: matchSummary(m),
+  };
+}
+
+/** Bucket order of a route hostname for `host`: exact 0, then wildcards by longer suffix, then none (the router's). */
+function hostnameRank(hostname: string | undefined): number {
+  if (hostname === undefined) return Number.MAX_SAFE_INTEGER;
+  return hostname.startsWith('*.') ? 1_000_000 - hostname.length : 0;
+}
+
+function bestHostname(hostnames: readonly string[], host: string): string | undefined {
+  let best: string | undefined;
+  for (const h of hostnames) if (hostnameMatches(h, host) && (best === undefined || hostnameRank(h) < hostnameRank(best))) best = h;
+  return best;
+}
+
+/**
+ * The other matches of the listener the request meets, each with the reason the selected match beat it: a more
+ * specific route hostname, the shared model's precedence, or the tie-breaks (older route, `namespace/name`, rule
+ * and match order).
+ */
+export function alsoMatched(
+  listener: CompiledListener, req: RouteRequest, won: { rule: CompiledRule; match: CompiledMatch; hostname?: string },
+): AlsoMatched[] {
+  const out: AlsoMatched[] = [];
+  const host = normalizeHost(req.host);
+  const path = typeof req.path === 'string' ? req.path : '';
+  const query = parseQuery(req.query);
+  const grpcHostCovered = listener.routes.some((r) => r.kind === 'GRPCRoute' && hostCovered(r.hostnames, host));
+  const w = won.rule;
+  for (const r of listener.routes) {
+    if (r.kind !== w.routeKind) continue;
+    for (const rule of r.rules) {
+      for (const m of rule.matches) {
+        if (rule === w && m === won.match) continue;
+        if (firstFailure(r.kind, r.hostnames, m, req, host, path, query, grpcHostCovered) !== undefined) continue;
+        const theirHost = r.hostnames.length === 0 ? undefined : bestHostname(r.hostnames, host);
+        let why: string | undefined;
+        if (hostnameRank(theirHost) !== hostnameRank(won.hostname)) {
+          why = `route hostname ${won.hostname ?? '(any)'} beats ${theirHost ?? '(any)'}`;
+        }
+        why ??= precedenceReason(won.match, m);
+        if (why === undefined) {
+          const age = compareRouteAge(
+            { created: w.routeCreated, namespace: w.routeNamespace, name: w.routeName },
+            { created: rule.routeCreated, namespace: rule.routeNamespace, name: rule.routeName });
+          if (w.routeCreated !== rule.routeCreated) why = 'a tie: the older route wins';
+          else if (age !== 0) why = `a tie: ${w.routeNamespace}/${w.routeName} comes first by namespace/name`;
+          else if (w.index !== rule.index) why = `a tie: ${ruleLabel(w.index, w.name)} comes first in the route`;
+          else why = `a tie: match ${won.match.index} comes first in the rule`;
+        }
+        out.push({ ...whichMatch(r, rule, m), lostBecause: why });
+      }
+    }
+  }
+  return out;
 }
 
 const NEAR_MISS_LIMIT = 20;
@@ -268,14 +374,7 @@ export function nearMisses(listener: CompiledListener, req: RouteRequest): NearM
       for (const m of rule.matches) {
         if (out.length >= NEAR_MISS_LIMIT) return out;
         const failed = firstFailure(r.kind, r.hostnames, m, req, host, path, query, grpcHostCovered);
-        out.push({
-          route: `${r.kind} ${r.namespace}/${r.name}`,
-          rule: rule.index,
-          ...(rule.name !== undefined ? { ruleName: rule.name } : {}),
-          match: m.index,
-          summary: matchSummary(m),
-          failed: failed ?? 'nothing (a rule of higher precedence failed instead)',
-        });
+        out.push({ ...whichMatch(r, rule, m), failed: failed ?? 'nothing (a rule of higher precedence failed instead)' });
       }
     }
   }
