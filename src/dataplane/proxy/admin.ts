@@ -1,6 +1,7 @@
 /**
  * The admin listener: `/healthz` (process up), `/readyz` (configuration loaded, every listener bound,
- * not draining), `/metrics` (Prometheus text) and `/config` (the compiled table as JSON).
+ * not draining), `/metrics` (Prometheus text) and, only when asked for (`serve --admin-config`), `/config`
+ * (the compiled table as JSON without header values or certificate material; see config-dump.ts).
  */
 import * as http from 'http';
 import * as net from 'net';
@@ -8,8 +9,9 @@ import { Registry } from 'prom-client';
 
 export interface AdminSources {
   readonly registry: Registry;
+  /** The `/config` body; undefined = the dump is off (404 saying how to turn it on). */
+  readonly config?: () => Promise<readonly Buffer[]>;
   ready(): boolean;
-  config(): unknown;
 }
 
 export interface AdminServer {
@@ -37,10 +39,23 @@ export async function startAdmin(host: string, port: number, sources: AdminSourc
           (err) => send(500, `${err}\n`),
         );
         return undefined;
-      case '/config':
-        return send(200, `${JSON.stringify(sources.config(), null, 2)}\n`, 'application/json');
+      case '/config': {
+        const config = sources.config;
+        if (!config) return send(404, 'the configuration dump is off: start serve with --admin-config to serve /config\n');
+        config().then(
+          (pieces) => {
+            const length = pieces.reduce((n, b) => n + b.length, 0);
+            res.writeHead(200, { 'content-type': 'application/json', 'content-length': length, 'cache-control': 'no-store' });
+            if (req.method === 'HEAD') return res.end();
+            for (const b of pieces) res.write(b);
+            return res.end();
+          },
+          (err) => send(500, `${err}\n`),
+        );
+        return undefined;
+      }
       default:
-        return send(404, 'not found: try /healthz, /readyz, /metrics, /config\n');
+        return send(404, `not found: try /healthz, /readyz, /metrics${sources.config ? ', /config' : ''}\n`);
     }
   });
   server.keepAliveTimeout = 2_000;

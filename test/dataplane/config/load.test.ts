@@ -2,9 +2,10 @@
  * config/load: documents of multi-document YAML, their positions, and syntax errors.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { ConfigError, FieldPath, parseDocuments } from '../../../src/dataplane/config/load';
+import { ConfigError, DEFAULT_MAX_INPUT_BYTES, FieldPath, formatBytes, loadDocuments, parseDocuments } from '../../../src/dataplane/config/load';
 
 /** lineOf as the whole parsed stream answers it: the reference the documents must agree with. */
 function referenceLines(text: string): ((field: FieldPath) => number | undefined)[] {
@@ -138,6 +139,50 @@ describe('parseDocuments', () => {
 
   test('fails on too many aliases, naming the document', () => {
     const text = `a: &x [1]\nb: [${Array.from({ length: 101 }, () => '*x').join(', ')}]\n`;
-    expect(() => parseDocuments(text, 'x.yaml')).toThrow(/^x\.yaml:1: invalid YAML: /);
+    expect(() => parseDocuments(text, 'x.yaml')).toThrow(/^x\.yaml:1: invalid YAML: more than 100 aliases \(like \*x\) in one document; write the values out .*\(line 2\)$/);
+    const third = `# comment\n---\nkind: A\n...\n--- # two\nkind: B\n---\n${text}`;
+    expect(() => parseDocuments(third, 'x.yaml')).toThrow(/^x\.yaml:3: invalid YAML: more than 100 aliases .*\(line 9\)$/);
+  });
+
+  test('fails on an alias bomb of a megabyte before building its syntax tree, naming the document and line', () => {
+    // GIVEN a second document of one anchor and a megabyte of aliases to it
+    const lines = ['kind: A', '---', 'base: &a {k: v, l: [1, 2, 3]}', 'items:'];
+    while (lines.length < 200_000) lines.push('  - *a');
+    const text = lines.join('\n');
+    expect(text.length).toBeGreaterThan(1_000_000);
+    // WHEN parsed THEN the 101st alias (line 105) stops it
+    expect(() => parseDocuments(text, 'bomb.yaml')).toThrow(/^bomb\.yaml:2: invalid YAML: more than 100 aliases .*\(line 105\)$/);
+  });
+
+  test('up to 100 aliases per document are read, in every document', () => {
+    const doc = `a: &x [1]\nb: [${Array.from({ length: 100 }, () => '*x').join(', ')}]\n`;
+    const docs = parseDocuments(`${doc}---\n${doc}`, 'x.yaml');
+    expect(docs.map((d) => d.object.b.length)).toStrictEqual([100, 100]);
+  });
+});
+
+describe('loadDocuments', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-load-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('fails when the input files add up to more than the limit, naming the file and the limit', () => {
+    // GIVEN two files of 600 bytes each
+    const doc = `kind: A\nvalue: "${'x'.repeat(580)}"\n`;
+    fs.writeFileSync(path.join(dir, 'a.yaml'), doc);
+    fs.writeFileSync(path.join(dir, 'b.yaml'), doc);
+    // WHEN the limit holds one of them THEN the second is named
+    expect(loadDocuments([dir], { maxInputBytes: 1024 * 1.5 }).length).toBe(2);
+    expect(() => loadDocuments([dir], { maxInputBytes: 1024 })).toThrow(ConfigError);
+    expect(() => loadDocuments([dir], { maxInputBytes: 1024 })).toThrow(
+      new RegExp(`^${path.join(dir, 'b.yaml')}: input too large: with this file the input is 1\\.2 KiB, more than the limit of 1 KiB; raise --max-input-size`),
+    );
+  });
+
+  test('the default limit is 64 MiB', () => {
+    expect(DEFAULT_MAX_INPUT_BYTES).toBe(64 * 1024 * 1024);
+    expect(formatBytes(DEFAULT_MAX_INPUT_BYTES)).toBe('64 MiB');
   });
 });

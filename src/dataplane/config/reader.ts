@@ -1,0 +1,184 @@
+/**
+ * Reading the input off the event loop. A reload reads and parses its files (YAML, the backends file, the
+ * `--tls-secret` directories) in a worker thread, which sends back plain data: every object as JSON text, with the
+ * text its field lines are found in. The serving thread then turns the JSON into objects a few documents at a time,
+ * giving the event loop back between them (`toSourceDocuments`), and compiles in steps (`compileInSteps`).
+ *
+ * The worker is started on the first reload and kept; if it dies (e.g. out of memory: its heap is bounded) the read
+ * fails with a message saying so and the next read starts a new one. It never keeps the process alive.
+ *
+ * The worker's script is this module: compiled (lib/), or as TypeScript under ts-node/jest, it is this file; in the
+ * single-file bundle (`esbuild src/dataplane/main.ts`) it is the bundle, whose entry point runs `runReaderWorker`
+ * instead of the command when it starts as this worker (main.ts).
+ */
+import { createHash } from 'crypto';
+import { setImmediate as nextTurn } from 'timers/promises';
+import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
+import { ConfigError, PlainDocument, SourceDocument, fromPlainDocument, loadPlainDocuments } from './load';
+import { readBackendsFile, readTlsSecret } from '../engine/options';
+
+/** What to read: the `--routes`, `--backends`, `--tls-secret` and `--max-input-size` of `serve`. */
+export interface InputRequest {
+  readonly routes: readonly string[];
+  readonly backends?: string;
+  readonly tlsSecrets: readonly { readonly secret: string; readonly dir: string }[];
+  readonly maxInputBytes?: number;
+}
+
+/** Everything a compile needs from the files, as plain data. */
+export interface InputSnapshot {
+  /** SHA-256 of what was read: equal snapshots, equal tables. */
+  readonly hash: string;
+  /** The documents, each object as JSON text. */
+  readonly documents: readonly PlainDocument<string>[];
+  readonly backends?: ReadonlyArray<readonly [string, { host: string; port: number }[]]>;
+  /** One Secret object per `--tls-secret`, and why a file of it could not be read. */
+  readonly tlsSecrets: readonly { readonly object: unknown; readonly dir: string; readonly problems: readonly { file: string; detail: string }[] }[];
+}
+
+/** Reads the input (synchronously; the worker runs this). Throws ConfigError. */
+export function readInput(request: InputRequest): InputSnapshot {
+  const hash = createHash('sha256');
+  const documents = loadPlainDocuments(request.routes, { maxInputBytes: request.maxInputBytes }, (o) => JSON.stringify(o), (file, bytes) => {
+    hash.update(file).update('\0').update(bytes).update('\0');
+  });
+  const backends = request.backends !== undefined ? [...readBackendsFile(request.backends)] : undefined;
+  const tlsSecrets = request.tlsSecrets.map((t) => {
+    const { document, problems } = readTlsSecret(t);
+    return { object: document.object, dir: t.dir, problems: problems.map((p) => ({ file: p.file, detail: p.detail })) };
+  });
+  hash.update(JSON.stringify([backends ?? null, tlsSecrets]));
+  return { hash: hash.digest('hex'), documents, ...(backends ? { backends } : {}), tlsSecrets };
+}
+
+/**
+ * The snapshot's documents as SourceDocuments (the `--tls-secret` Secrets last), parsing JSON for at most `sliceMs`
+ * at a time between turns of the event loop.
+ */
+export async function toSourceDocuments(snapshot: InputSnapshot, pause: () => Promise<void> | undefined = timeSlices()): Promise<SourceDocument[]> {
+  const out: SourceDocument[] = [];
+  for (const d of snapshot.documents) {
+    out.push(fromPlainDocument({ ...d, value: JSON.parse(d.value) }));
+    await pause();
+  }
+  for (const t of snapshot.tlsSecrets) out.push({ file: t.dir, document: 1, object: t.object, lineOf: () => undefined });
+  return out;
+}
+
+/**
+ * A `pause` for work done in small steps on the serving thread: a turn of the event loop once the steps since the
+ * last turn took `sliceMs` (undefined, no wait, before that).
+ */
+export function timeSlices(sliceMs = 2): () => Promise<void> | undefined {
+  let since = performance.now();
+  return () => {
+    if (performance.now() - since < sliceMs) return undefined;
+    return nextTurn().then(() => {
+      since = performance.now();
+    });
+  };
+}
+
+const ROLE = 'cdk8s-gateway-input-reader';
+
+/** Heap bound of the reader worker: an input that needs more fails its read instead of growing the process. */
+export const READER_HEAP_MB = 1024;
+
+/** Reads inputs in a worker thread, one read at a time. */
+export class InputReader {
+  private worker?: Worker;
+  private next = 1;
+  private readonly pending = new Map<number, { resolve(s: InputSnapshot): void; reject(e: Error): void }>();
+
+  read(request: InputRequest): Promise<InputSnapshot> {
+    const worker = this.worker ?? this.start();
+    const id = this.next++;
+    return new Promise<InputSnapshot>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ id, request });
+    });
+  }
+
+  /** Stops the worker; reads in progress fail. */
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    this.fail(new Error('the input reader was closed'));
+    await w?.terminate();
+  }
+
+  private start(): Worker {
+    const typescript = __filename.endsWith('.ts');
+    const worker = new Worker(__filename, {
+      workerData: { role: ROLE },
+      // Under ts-node or jest this module is TypeScript: the worker compiles it the same way.
+      execArgv: typescript ? ['--require', 'ts-node/register/transpile-only'] : [],
+      resourceLimits: { maxOldGenerationSizeMb: READER_HEAP_MB },
+      stdout: false,
+      stderr: false,
+    });
+    worker.unref();
+    worker.on('message', (m: { id: number; snapshot?: InputSnapshot; error?: ErrorData }) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.snapshot) p.resolve(m.snapshot);
+      else p.reject(toError(m.error!));
+    });
+    const gone = (why: string) => {
+      if (this.worker === worker) this.worker = undefined;
+      this.fail(new Error(why));
+    };
+    worker.on('error', (err: any) => gone(err?.code === 'ERR_WORKER_OUT_OF_MEMORY'
+      ? `reading the input needed more than the reader's ${READER_HEAP_MB} MB of heap: split the input or lower --max-input-size`
+      : `the input reader failed: ${err?.message ?? err}`));
+    worker.on('exit', (code) => gone(`the input reader stopped (exit code ${code})`));
+    this.worker = worker;
+    return worker;
+  }
+
+  private fail(err: Error): void {
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of waiting) p.reject(err);
+  }
+}
+
+interface ErrorData {
+  readonly config?: { detail: string; file: string; document?: number; field?: string; line?: number };
+  readonly message: string;
+}
+
+function toError(e: ErrorData): Error {
+  return e.config ? new ConfigError(e.config.detail, e.config) : new Error(e.message);
+}
+
+let serving = false;
+
+/** The worker's side: answers read requests until the thread is terminated. */
+export function runReaderWorker(): void {
+  if (serving || !parentPort) return;
+  serving = true;
+  const port = parentPort;
+  port.on('message', (m: { id: number; request: InputRequest }) => {
+    let reply: { id: number; snapshot?: InputSnapshot; error?: ErrorData };
+    try {
+      reply = { id: m.id, snapshot: readInput(m.request) };
+    } catch (err: any) {
+      reply = {
+        id: m.id,
+        error: err instanceof ConfigError
+          ? { message: err.message, config: { detail: err.detail, file: err.file, document: err.document, field: err.field, line: err.line } }
+          : { message: String(err?.message ?? err) },
+      };
+    }
+    port.postMessage(reply);
+  });
+}
+
+/** True in a thread started by `InputReader`. */
+export function isReaderWorker(): boolean {
+  return !isMainThread && (workerData as { role?: string } | undefined)?.role === ROLE;
+}
+
+if (isReaderWorker()) runReaderWorker();

@@ -1,0 +1,152 @@
+/**
+ * config/reader: a reload's input read and parsed in a worker thread and sent back as plain data; compiled in steps.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { ConfigError, loadDocuments } from '../../../src/dataplane/config/load';
+import { InputReader, readInput, toSourceDocuments } from '../../../src/dataplane/config/reader';
+import { compile, compileInSteps } from '../../../src/dataplane/engine/compile';
+
+const GATEWAY = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'ns' }, spec: { gatewayClassName: 'x', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } };
+
+function route(i: number): object {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name: `r${i}`, namespace: 'ns' },
+    spec: { parentRefs: [{ name: 'gw' }], rules: [{ matches: [{ path: { type: 'PathPrefix', value: `/p${i}` } }], backendRefs: [{ name: 'svc', port: 8080 }] }] },
+  };
+}
+
+describe('input reader', () => {
+  let dir: string;
+  let reader: InputReader;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-reader-'));
+    reader = new InputReader();
+  });
+  afterEach(async () => {
+    await reader.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the worker reads what loadDocuments reads, with the same field lines', async () => {
+    // GIVEN a stream of documents and a List, and a backends file
+    fs.writeFileSync(path.join(dir, 'a.yaml'), `${YAML.stringify(GATEWAY)}---\n${YAML.stringify({ apiVersion: 'v1', kind: 'List', items: [route(1), route(2)] })}`);
+    fs.writeFileSync(path.join(dir, 'b.yaml'), YAML.stringify(route(3)));
+    const backends = path.join(os.tmpdir(), `gw-reader-backends-${process.pid}.json`);
+    fs.writeFileSync(backends, JSON.stringify({ 'ns/svc:8080': '127.0.0.1:9' }));
+    try {
+      // WHEN read in the worker
+      const snapshot = await reader.read({ routes: [dir], backends, tlsSecrets: [] });
+      const docs = await toSourceDocuments(snapshot);
+      // THEN objects and lines are those of the serving thread's own read
+      const reference = loadDocuments([dir]);
+      expect(docs.map((d) => [d.file, d.document, d.object])).toStrictEqual(reference.map((d) => [d.file, d.document, d.object]));
+      for (const [i, d] of docs.entries()) {
+        for (const field of [[], ['metadata', 'name'], ['spec', 'rules', 0, 'matches'], ['absent']]) {
+          expect(d.lineOf(field)).toBe(reference[i].lineOf(field));
+        }
+      }
+      expect(docs[2].lineOf(['metadata', 'name'])).toBeGreaterThan(docs[1].lineOf(['metadata', 'name'])!);
+      expect(snapshot.backends).toStrictEqual([['ns/svc:8080', [{ host: '127.0.0.1', port: 9 }]]]);
+      // AND the same files give the same hash; another byte another one
+      expect((await reader.read({ routes: [dir], backends, tlsSecrets: [] })).hash).toBe(snapshot.hash);
+      fs.appendFileSync(path.join(dir, 'b.yaml'), '# changed\n');
+      expect((await reader.read({ routes: [dir], backends, tlsSecrets: [] })).hash).not.toBe(snapshot.hash);
+    } finally {
+      fs.rmSync(backends, { force: true });
+    }
+  }, 30_000);
+
+  test('fails with the ConfigError of the worker: file, document, line', async () => {
+    fs.writeFileSync(path.join(dir, 'bad.yaml'), 'a: 1\n---\nb: [unclosed\n');
+    const read = reader.read({ routes: [dir], tlsSecrets: [] });
+    await expect(read).rejects.toThrow(ConfigError);
+    await expect(read).rejects.toThrow(new RegExp(`^${path.join(dir, 'bad.yaml')}:2: invalid YAML: .*\\(line \\d+\\)$`));
+  }, 30_000);
+
+  test('fails on input over the size limit in the worker; a read after close starts a new worker', async () => {
+    fs.writeFileSync(path.join(dir, 'big.yaml'), `kind: A\nv: "${'x'.repeat(4096)}"\n`);
+    await expect(reader.read({ routes: [dir], tlsSecrets: [], maxInputBytes: 1024 })).rejects.toThrow(/big\.yaml: input too large: with this file the input is 4 KiB, more than the limit of 1 KiB/);
+    await reader.close();
+    expect((await reader.read({ routes: [dir], tlsSecrets: [] })).documents).toHaveLength(1);
+  }, 30_000);
+
+  test('readInput leaves an unreadable --tls-secret file out of its Secret and names it', () => {
+    fs.writeFileSync(path.join(dir, 'in.yaml'), YAML.stringify(GATEWAY));
+    const secretDir = path.join(dir, 'secret');
+    fs.mkdirSync(secretDir);
+    fs.writeFileSync(path.join(secretDir, 'tls.crt'), 'cert');
+    const snapshot = readInput({ routes: [path.join(dir, 'in.yaml')], tlsSecrets: [{ secret: 'ns/web', dir: secretDir }] });
+    expect(snapshot.tlsSecrets).toStrictEqual([{
+      dir: secretDir,
+      object: { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'web', namespace: 'ns' }, stringData: { 'tls.crt': 'cert' } },
+      problems: [{ file: path.join(secretDir, 'tls.key'), detail: expect.stringMatching(/^cannot read tls\.key of TLS Secret ns\/web: no such file/) }],
+    }]);
+  });
+});
+
+describe('compileInSteps', () => {
+  test('gives the table compile gives, pausing between steps', async () => {
+    // GIVEN 200 routes
+    const docs = [GATEWAY, ...Array.from({ length: 200 }, (_, i) => route(i))].map((object, i) => ({ file: 'in.yaml', document: i + 1, object, lineOf: () => undefined }));
+    // WHEN compiled in steps
+    let pauses = 0;
+    const stepped = await compileInSteps(docs, { generation: 7 }, () => {
+      pauses++;
+      return pauses % 10 === 0 ? new Promise<void>((r) => setImmediate(r)) : undefined;
+    });
+    // THEN
+    expect(pauses).toBeGreaterThan(200 / 16);
+    const whole = compile(docs, { generation: 7 });
+    expect(JSON.stringify(stepped.gateways.map((g) => g.ports))).toBe(JSON.stringify(whole.gateways.map((g) => g.ports)));
+    expect(stepped.gateways[0].ports[0].listeners[0].routes).toHaveLength(200);
+  });
+
+  test('fails as compile fails', async () => {
+    const docs = [GATEWAY, { ...GATEWAY }].map((object, i) => ({ file: 'in.yaml', document: i + 1, object, lineOf: () => undefined }));
+    await expect(compileInSteps(docs, {}, () => undefined)).rejects.toThrow(/^in\.yaml:2:metadata\.name: duplicate Gateway "ns\/gw": also defined at in\.yaml:1$/);
+  });
+});
+
+describe('compileInSteps on a large listener', () => {
+  test('orders 1,000 rules as compile does (the rule sort runs in steps)', async () => {
+    // GIVEN rules whose order depends on path type, length, header count and name
+    const docs: any[] = [GATEWAY];
+    for (let i = 0; i < 1_000; i++) {
+      const type = ['Exact', 'PathPrefix', 'RegularExpression'][i % 3];
+      const value = type === 'RegularExpression' ? `/x${i % 7}/[a-z]+` : `/p${(i * 7919) % 1_000}`;
+      docs.push({
+        ...route(i) as any,
+        spec: { parentRefs: [{ name: 'gw' }], rules: [{ matches: [{ path: { type, value }, headers: i % 2 ? [{ name: 'x', value: 'y' }] : [] }], backendRefs: [{ name: 'svc', port: 8080 }] }] },
+      });
+    }
+    const sources = docs.map((object, i) => ({ file: 'in.yaml', document: i + 1, object, lineOf: () => undefined }));
+    // WHEN
+    const stepped = await compileInSteps(sources, { generation: 1 }, () => undefined);
+    const whole = compile(sources, { generation: 1 });
+    // THEN every rule's rank is its place in the Gateway API order: Exact, then RegularExpression, then PathPrefix;
+    // longer values first; more header matches first; then by name (the routes have no creation time)
+    const ranks = (t: typeof whole) => {
+      const out = new Map<string, number>();
+      const walk = (v: any, seen: Set<any>) => {
+        if (v === null || typeof v !== 'object' || seen.has(v)) return;
+        seen.add(v);
+        if (typeof v.rank === 'number' && v.rule) out.set(v.rule.routeName, v.rank);
+        else for (const x of v instanceof Map ? v.values() : Object.values(v)) walk(x, seen);
+      };
+      walk(t.gateways[0].ports[0].listeners[0].index, new Set());
+      return [...out].sort((a, b) => a[1] - b[1]).map(([name]) => name);
+    };
+    const typeRank: Record<string, number> = { Exact: 0, RegularExpression: 1, PathPrefix: 2 };
+    const expected = docs.slice(1).map((d) => ({ name: d.metadata.name, m: d.spec.rules[0].matches[0] }))
+      .sort((a, b) => typeRank[a.m.path.type] - typeRank[b.m.path.type] || b.m.path.value.length - a.m.path.value.length
+        || b.m.headers.length - a.m.headers.length || (a.name < b.name ? -1 : 1))
+      .map((x) => x.name);
+    expect(ranks(stepped)).toStrictEqual(expected);
+    expect(ranks(whole)).toStrictEqual(expected);
+  });
+});
