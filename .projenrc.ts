@@ -162,6 +162,14 @@ project.gitignore.exclude('/test/bindings/java/target/');
 // API.md holds the L2 reference; the generated L1 (the `l1` submodule) goes to l1.md of its own.
 project.tasks.tryFind('docgen')?.reset('jsii-docgen -o API.md --split-by-submodule');
 
+// The Python, Java and Go packages of the binding tests (test/bindings/), built before jest when they are missing or
+// stale, so that jsii-pacmak does not compete with the other test files for the CPU.
+const bindingsTask = project.addTask('bindings:build', {
+  description: 'build the Python, Java and Go packages the binding tests use, when missing or stale',
+  exec: 'ts-node --transpile-only test/bindings/build-packages.ts',
+});
+project.testTask.prependSpawn(bindingsTask);
+
 // `npm test` compiles with jsii first: the jsii build is part of what must pass.
 project.testTask.prependSpawn(project.compileTask);
 

@@ -185,9 +185,15 @@ func completeApp(outdir string) cdk8s.App {
 		},
 	})
 	cdk8sgateway.NewGatewayDeployment(chart, jsii.String("Runtime"), &cdk8sgateway.GatewayDeploymentProps{
-		Metadata: name("task-api-gateway-runtime"),
-		Gateways: &[]cdk8sgateway.Gateway{gateway},
-		Replicas: jsii.Number(2),
+		Metadata:              name("task-api-gateway-runtime"),
+		Gateways:              &[]cdk8sgateway.Gateway{gateway},
+		Replicas:              jsii.Number(2),
+		Autoscaling:           &cdk8sgateway.GatewayAutoscaling{MaxReplicas: jsii.Number(6)},
+		ExternalTrafficPolicy: cdk8sgateway.ExternalTrafficPolicy_LOCAL,
+		NetworkPolicy: &cdk8sgateway.GatewayNetworkPolicy{
+			MetricsNamespaceLabels: &map[string]*string{"kubernetes.io/metadata.name": jsii.String("monitoring")},
+			MetricsPodLabels:       &map[string]*string{"app.kubernetes.io/name": jsii.String("prometheus")},
+		},
 	})
 	return app
 }

@@ -18,8 +18,11 @@ from cdk8s import ApiObjectMetadata, App, Chart, ChartProps, YamlOutputType
 from cdk8s_gateway import (
     BackendRef,
     CanaryRoute,
+    ExternalTrafficPolicy,
     Gateway,
+    GatewayAutoscaling,
     GatewayDeployment,
+    GatewayNetworkPolicy,
     GrpcMethodBackends,
     GrpcServiceMethod,
     GrpcServiceRoute,
@@ -212,6 +215,12 @@ def complete_app(outdir: str) -> App:
         metadata=ApiObjectMetadata(name="task-api-gateway-runtime"),
         gateways=[gateway],
         replicas=2,
+        autoscaling=GatewayAutoscaling(max_replicas=6),
+        external_traffic_policy=ExternalTrafficPolicy.LOCAL,
+        network_policy=GatewayNetworkPolicy(
+            metrics_namespace_labels={"kubernetes.io/metadata.name": "monitoring"},
+            metrics_pod_labels={"app.kubernetes.io/name": "prometheus"},
+        ),
     )
     return app
 

@@ -9,8 +9,11 @@ import java.util.Map;
 
 import io.github.cdk8s_gateway.BackendRef;
 import io.github.cdk8s_gateway.CanaryRoute;
+import io.github.cdk8s_gateway.ExternalTrafficPolicy;
 import io.github.cdk8s_gateway.Gateway;
+import io.github.cdk8s_gateway.GatewayAutoscaling;
 import io.github.cdk8s_gateway.GatewayDeployment;
+import io.github.cdk8s_gateway.GatewayNetworkPolicy;
 import io.github.cdk8s_gateway.GrpcMethodBackends;
 import io.github.cdk8s_gateway.GrpcServiceMethod;
 import io.github.cdk8s_gateway.GrpcServiceRoute;
@@ -210,6 +213,12 @@ public final class Main {
                 .metadata(name("task-api-gateway-runtime"))
                 .gateways(List.of(gateway))
                 .replicas(2)
+                .autoscaling(GatewayAutoscaling.builder().maxReplicas(6).build())
+                .externalTrafficPolicy(ExternalTrafficPolicy.LOCAL)
+                .networkPolicy(GatewayNetworkPolicy.builder()
+                        .metricsNamespaceLabels(Map.of("kubernetes.io/metadata.name", "monitoring"))
+                        .metricsPodLabels(Map.of("app.kubernetes.io/name", "prometheus"))
+                        .build())
                 .build();
         return app;
     }
