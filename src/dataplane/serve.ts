@@ -551,7 +551,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const workers = workerCount(options.workers ?? 1);
-  if (workers > 1 && cluster.isPrimary) return runPrimary({ workers, admin: options.admin, log: jsonLogger() });
+  if (workers > 1 && cluster.isPrimary) return runPrimary({ workers, admin: options.admin, adminConfig: options.adminConfig, log: jsonLogger() });
   // A `--workers` worker: its lines say which worker wrote them; the primary serves the admin listener.
   const worker = cluster.isWorker ? cluster.worker : undefined;
   const base = jsonLogger();

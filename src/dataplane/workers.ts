@@ -29,9 +29,16 @@ export function reportMetricsToPrimary(registry: Registry): void {
   new AggregatorRegistry();
 }
 
+function configNotServed(): Promise<never> {
+  const err = new Error('/config is not served with --workers (each worker holds its own table): use cdk8s-gateway explain, or a gateway without --workers');
+  return Promise.reject(Object.assign(err, { status: 404 }));
+}
+
 export interface PrimaryOptions {
   readonly workers: number;
   readonly admin: HostPort;
+  /** `--admin-config` was given: /config says why the primary does not serve it. */
+  readonly adminConfig?: boolean;
   readonly log: Logger;
   /** Delay before a worker that died is replaced. Default 1 s. */
   readonly restartDelayMs?: number;
@@ -83,6 +90,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
     admin = await startAdmin(options.admin.host, options.admin.port, {
       metrics: { metrics: () => aggregator.clusterMetrics(), contentType: aggregator.contentType },
       ready: () => !stopping && ready.size === options.workers,
+      ...(options.adminConfig ? { config: configNotServed } : {}),
     });
   } catch (err: any) {
     log('error', `cannot listen on ${options.admin.host}:${options.admin.port} for the admin listener: ${err.code ?? err.message}`);

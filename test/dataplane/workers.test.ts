@@ -23,7 +23,7 @@ describe('serve --workers', () => {
     writeYaml(path.join(dir, 'routes.yaml'), [gatewayDoc(), routeDoc('r', [{ backendRefs: [backendRef('web')] }])]);
     fs.writeFileSync(path.join(dir, 'backends.json'), JSON.stringify({ [`${NS}/web:8080`]: backend.address }));
     const p = spawnServeProcess(['--routes', dir, '--listen', '80=127.0.0.1:0', '--admin', '127.0.0.1:0', '--backends', path.join(dir, 'backends.json'),
-      '--workers', '2', '--drain-timeout', '5s']);
+      '--workers', '2', '--drain-timeout', '5s', '--admin-config']);
     try {
       await until(() => p.lines.filter((l) => l.msg === 'worker ready').length === 2, 60_000);
       const admin = p.lines.find((l) => l.msg === 'admin listening');
@@ -32,6 +32,7 @@ describe('serve --workers', () => {
       expect(listening.map((l) => l.worker).sort()).toStrictEqual([1, 2]);
       expect(new Set(listening.map((l) => l.port)).size).toBe(1);
       expect((await request(admin.port, { path: '/readyz' })).status).toBe(200);
+      expect(await request(admin.port, { path: '/config' })).toMatchObject({ status: 404, body: expect.stringMatching(/^\/config is not served with --workers/) });
       // WHEN clients connect one after another (a new connection each) until both workers answered, at most 200
       let sent = 0;
       const workersSeen = () => new Set(p.lines.filter((l) => l.msg === 'access').map((l) => l.worker));

@@ -9,7 +9,7 @@ import * as net from 'net';
 export interface AdminSources {
   /** Prometheus text: a prom-client Registry, or the cluster primary's aggregation of its workers' registries. */
   readonly metrics: { readonly contentType: string; metrics(): Promise<string> };
-  /** The `/config` body; undefined = the dump is off (404 saying how to turn it on). */
+  /** The `/config` body (an error with a `status` answers that status); undefined = the dump is off (404). */
   readonly config?: () => Promise<readonly Buffer[]>;
   ready(): boolean;
 }
@@ -50,7 +50,7 @@ export async function startAdmin(host: string, port: number, sources: AdminSourc
             for (const b of pieces) res.write(b);
             return res.end();
           },
-          (err) => send(500, `${err}\n`),
+          (err) => send(err?.status ?? 500, `${err?.message ?? err}\n`),
         );
         return undefined;
       }
