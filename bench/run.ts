@@ -6,6 +6,12 @@
  *
  *   npx ts-node --transpile-only bench/run.ts [--sizes 10,100,1000,10000] [--rounds 3] [--duration 5]
  *                                             [--connections 64] [--no-grpc] [--out bench/RESULTS.md]
+ *                                             [--candidates] [--workers 1,2]
+ *
+ * Every process runs on the Node that runs this script: on Node 24 LTS (the image's),
+ *   bash scripts/node.sh 24 node_modules/ts-node/dist/bin.js --transpile-only bench/run.ts ...
+ * --candidates adds the floor with Node's own HTTP client (the upstream candidate undici was chosen against);
+ * --workers N,... adds the gateway with `serve --workers N` on both CPUs (compare its CPU per request).
  *
  * What it does:
  * - installs what is missing: nginx and wrk (and h2load for gRPC) from Debian packages (`apt-get install
@@ -14,8 +20,8 @@
  *   Node peers with esbuild into bench/.work/;
  * - starts the echo backends (one process, one port per Service) and, per table size, nginx (one worker,
  *   keep-alive upstreams), fastify + @fastify/reply-from, http-proxy and the gateway (one process,
- *   --no-access-log), all generated from bench/table.ts and all on 127.0.0.1, and the lean floor
- *   (bench/floor.ts: the gateway's lean server and client with no pipeline between them, which does not
+ *   --no-access-log), all generated from bench/table.ts and all on 127.0.0.1, and the floor
+ *   (bench/floor.ts: Node's http server and the upstream pools with no pipeline between them, which does not
  *   route by the table);
  * - checks that every contestant sends every request of the mix to the backend the table says;
  * - pins every server to CPU 0 and wrk (-t1) to CPU 1 (taskset), warms each contestant up, then runs
@@ -53,10 +59,14 @@ interface Options {
   out: string;
   /** Instead of the comparison: profile the gateway (--cpu-prof) under the same load, write bench/PROFILE.md. */
   profile: boolean;
+  /** Also the candidates the gateway's HTTP engine was chosen against (the floor with Node's own HTTP client). */
+  candidates: boolean;
+  /** Also the gateway with `serve --workers N` for each N, its processes on both CPUs. */
+  workers: number[];
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { sizes: [10, 100, 1000, 10000], rounds: 3, duration: 5, connections: 64, grpc: true, router: true, out: path.join(ROOT, 'bench', 'RESULTS.md'), profile: false };
+  const o: Options = { sizes: [10, 100, 1000, 10000], rounds: 3, duration: 5, connections: 64, grpc: true, router: true, out: path.join(ROOT, 'bench', 'RESULTS.md'), profile: false, candidates: false, workers: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => {
@@ -72,6 +82,8 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === '--no-router') o.router = false;
     else if (a === '--out') o.out = path.resolve(v());
     else if (a === '--profile') o.profile = true;
+    else if (a === '--candidates') o.candidates = true;
+    else if (a === '--workers') o.workers = v().split(',').map(Number).filter((n) => n > 0);
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -102,9 +114,9 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 
 /** Starts a process pinned to the server CPU; resolves when `ready(line)` accepts a stdout line. */
 function startPinned(
-  name: string, cmd: string, args: string[], ready: (line: string) => boolean, options: { cwd?: string } = {},
+  name: string, cmd: string, args: string[], ready: (line: string) => boolean, options: { cwd?: string; cpus?: string } = {},
 ): Promise<{ proc: ChildProcess; line: string }> {
-  const proc = spawn('taskset', ['-c', SERVER_CPU, cmd, ...args], { cwd: options.cwd ?? WORK, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn('taskset', ['-c', options.cpus ?? SERVER_CPU, cmd, ...args], { cwd: options.cwd ?? WORK, stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(proc);
   let stderr = '';
   proc.stderr!.on('data', (c) => {
@@ -244,7 +256,7 @@ function bundle(): void {
   fs.mkdirSync(WORK, { recursive: true });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild');
-  const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', sourcemap: true };
+  const common = { bundle: true, platform: 'node', target: 'node22', logLevel: 'warning', sourcemap: true };
   esbuild.buildSync({ ...common, entryPoints: [path.join(ROOT, 'src/dataplane/main.ts')], outfile: path.join(WORK, 'gateway.js') });
   esbuild.buildSync({ ...common, entryPoints: [path.join(ROOT, 'bench/backend.ts')], outfile: path.join(WORK, 'backend.js') });
   esbuild.buildSync({ ...common, packages: 'external', entryPoints: [path.join(ROOT, 'bench/peers.ts')], outfile: path.join(WORK, 'peers.js') });
@@ -267,8 +279,10 @@ function commandOutput(cmd: string, args: string[]): string {
 
 // ------------------------------------------------------------------ contestants
 
-/** The gateway's two lean halves with nothing between them (bench/floor.ts). */
-const FLOOR = 'lean floor (no gateway pipeline)';
+/** Node's http server and the upstream pools with nothing between them (bench/floor.ts). */
+const FLOOR = 'floor (no gateway pipeline)';
+/** The same with Node's own HTTP client instead of undici (--candidates). */
+const FLOOR_NODE_CLIENT = 'floor, Node http client';
 
 interface Contestant {
   readonly name: string;
@@ -276,11 +290,11 @@ interface Contestant {
   /** The proxy's root pid; undefined for direct (the backend is measured separately). */
   readonly pid?: number;
   readonly proc?: ChildProcess;
-  /** Does not route by the table (the lean floor): not checked against it. */
+  /** Does not route by the table (the floor): not checked against it. */
   readonly unrouted?: boolean;
 }
 
-async function startContestants(table: BenchTable, size: number, ports: Map<string, number>, dir: string): Promise<Contestant[]> {
+async function startContestants(table: BenchTable, size: number, ports: Map<string, number>, dir: string, opts: Options): Promise<Contestant[]> {
   fs.mkdirSync(dir, { recursive: true });
   const out: Contestant[] = [{ name: 'direct', port: ports.get(table.requests[0].expect[0])! }];
 
@@ -315,8 +329,30 @@ async function startContestants(table: BenchTable, size: number, ports: Map<stri
   const floorPort = await freePort();
   const floorConfig = path.join(dir, 'floor.json');
   fs.writeFileSync(floorConfig, JSON.stringify({ ports: Object.fromEntries(ports), listen: floorPort }));
-  const { proc: floor } = await startPinned('lean floor', process.execPath, [path.join(WORK, 'floor.js'), floorConfig], (l) => l === 'ready');
+  const { proc: floor } = await startPinned('floor', process.execPath, [path.join(WORK, 'floor.js'), floorConfig], (l) => l === 'ready');
   out.push({ name: FLOOR, port: floorPort, pid: floor.pid, proc: floor, unrouted: true });
+
+  if (opts.candidates) {
+    const port = await freePort();
+    const config = path.join(dir, 'floor-node.json');
+    fs.writeFileSync(config, JSON.stringify({ ports: Object.fromEntries(ports), listen: port, client: 'node' }));
+    const { proc } = await startPinned('floor (Node client)', process.execPath, [path.join(WORK, 'floor.js'), config], (l) => l === 'ready');
+    out.push({ name: FLOOR_NODE_CLIENT, port, pid: proc.pid, proc, unrouted: true });
+  }
+  for (const n of opts.workers) {
+    // Several processes are measured on both CPUs (wrk shares CPU 1 with them): their CPU per request, not their
+    // req/s, is what compares with one process.
+    const port = await freePort();
+    const { proc } = await startPinned(`gateway (${n} workers)`, process.execPath, [
+      path.join(WORK, 'gateway.js'), 'serve',
+      '--routes', path.join(dir, 'routes.yaml'),
+      '--backends', path.join(dir, 'backends.json'),
+      '--listen', `${LISTENER_PORT}=127.0.0.1:${port}`,
+      '--admin', '127.0.0.1:0',
+      '--no-access-log', '--no-watch', '--workers', String(n),
+    ], (l) => l.includes('"msg":"ready"'), { cpus: '0,1' });
+    out.push({ name: `cdk8s-gateway, ${n} workers (CPUs 0-1)`, port, pid: proc.pid, proc });
+  }
   return out;
 }
 
@@ -784,9 +820,9 @@ async function main(): Promise<void> {
     console.log(`\n== ${t.name}: ${t.rules.length} rules, ${new Set(t.rules.map((r) => r.host)).size} hostnames, ${t.requests.length} requests in the mix`);
     fs.writeFileSync(path.join(WORK, `mix-${size}.lua`), wrkScript(t));
     const script = path.join(WORK, `mix-${size}.lua`);
-    const contestants = await startContestants(t, size, ports, dir);
+    const contestants = await startContestants(t, size, ports, dir, opts);
     await verify(t, contestants);
-    console.log('   every contestant routes every request of the mix as the table says (the lean floor: to some backend)');
+    console.log('   every contestant routes every request of the mix as the table says (the floor: to some backend)');
     for (const c of contestants) await runWrk(c.port, script, 2, opts.connections); // warm-up (JIT, pools)
     const samples = new Map<string, Sample[]>(contestants.map((c) => [c.name, []]));
     for (let round = 0; round < opts.rounds; round++) {
@@ -809,7 +845,8 @@ async function main(): Promise<void> {
   const loadAfter = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const commit = commandOutput('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
   const dirty = commandOutput('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src/dataplane']) ? ' (with uncommitted changes in src/dataplane)' : '';
-  const cmd = `npx ts-node --transpile-only bench/run.ts ${process.argv.slice(2).join(' ')}`.trim();
+  const node = process.version.split('.')[0].slice(1);
+  const cmd = `bash scripts/node.sh ${node} node_modules/ts-node/dist/bin.js --transpile-only bench/run.ts ${process.argv.slice(2).join(' ')}`.trim();
   const md = [
     '# Gateway benchmark results',
     '',

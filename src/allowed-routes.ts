@@ -1,3 +1,4 @@
+import type { AllowedRoutesSpec } from './model';
 import { q, validateGroup, validateKind } from './validation';
 
 /**
@@ -145,8 +146,8 @@ export class AllowedRoutes {
   public readonly kinds?: RouteKind[];
 
   private constructor(
-    /** Where routes may come from: `Same`, `All` or `Selector`. */
-    public readonly from: string,
+    /** Where routes may come from (`allowedRoutes.namespaces.from`): `Same`, `All` or `Selector`. */
+    public readonly namespacesFrom: string,
     private readonly selector: any,
     kinds: RouteKind[] | undefined,
   ) {
@@ -156,10 +157,15 @@ export class AllowedRoutes {
     this.kinds = kinds === undefined ? undefined : [...kinds];
   }
 
+  /** The policy as the shared model reads it. @internal */
+  public _spec(): AllowedRoutesSpec {
+    return { from: this.namespacesFrom, selector: this.selector, kinds: this.kinds };
+  }
+
   /** @internal */
   public _render(): any {
     return {
-      namespaces: { from: this.from, selector: this.selector },
+      namespaces: { from: this.namespacesFrom, selector: this.selector },
       kinds: this.kinds?.map((k) => ({ group: k.group, kind: k.kind })),
     };
   }

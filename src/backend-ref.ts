@@ -205,6 +205,10 @@ export class BackendRef {
 
   private constructor(options: BackendRefFields) {
     validateObjectName('backend name', options.name);
+    if ((options.group ?? '') === '' && (options.kind ?? 'Service') === 'Service' && options.port === undefined) {
+      // From JavaScript `fromName('web', {})` type-checks; the API server refuses a Service reference without a port.
+      throw new Error(`backend service ${q(options.name)} has no port; a Service backend must have a port (e.g. BackendRef.fromName(${q(options.name)}, { port: 80 }))`);
+    }
     if (options.namespace !== undefined) validateNamespace(`backend ${q(options.name)} namespace`, options.namespace);
     if (options.port !== undefined) validatePort(`backend ${q(options.name)} port`, options.port);
     if (options.weight !== undefined) {

@@ -9,8 +9,8 @@ export class CertificateRef {
    * A Secret by name, e.g. `CertificateRef.fromSecretName('example-com-tls')`. A Secret in another namespace needs a
    * ReferenceGrant there (`ReferenceGrantFrom.gateways(...)`, `ReferenceGrantTo.secrets(...)`).
    */
-  public static fromSecretName(name: string, namespace?: string): CertificateRef {
-    return new CertificateRef(name, namespace);
+  public static fromSecretName(name: string, secretNamespace?: string): CertificateRef {
+    return new CertificateRef(name, secretNamespace);
   }
 
   /**

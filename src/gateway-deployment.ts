@@ -1,8 +1,9 @@
 import * as crypto from 'crypto';
-import { ApiObject, ApiObjectMetadata, Chart, Duration, Lazy, Size, Yaml } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Chart, Duration, JsonPatch, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { Gateway } from './gateway';
+import { ListenerProtocol } from './listener';
 import { q } from './validation';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -16,6 +17,43 @@ const TLS_DIR = '/etc/cdk8s-gateway/tls';
 const ROUTES_FILE = 'routes.yaml';
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 const ROUTING_KINDS = new Set(['Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant']);
+/** The API server refuses a ConfigMap or Secret whose data is larger (`MaxSecretSize`, 1 MiB). */
+export const CONFIG_MAP_DATA_LIMIT_BYTES = 1024 * 1024;
+/** The API server's (etcd's) limit of one request, so of any one object: 1.5 MiB. */
+export const OBJECT_SIZE_LIMIT_BYTES = 1536 * 1024;
+
+/**
+ * Whether a Service keeps the client's source IP (`spec.externalTrafficPolicy`).
+ */
+export enum ExternalTrafficPolicy {
+  /** Every node forwards to every ready pod; the source IP the gateway sees is a node's (SNAT). */
+  CLUSTER = 'Cluster',
+  /**
+   * Nodes forward only to pods on themselves; the client's IP reaches the gateway, and the load balancer's health
+   * check skips nodes without a gateway pod.
+   */
+  LOCAL = 'Local',
+}
+
+/**
+ * A NetworkPolicy for the gateway pods: every listener port open to all, the admin port (probes, metrics) only to
+ * the kubelet (node traffic is always allowed by NetworkPolicy) and to the metrics scrapers named here.
+ */
+export interface GatewayNetworkPolicy {
+  /**
+   * Labels of the namespaces whose pods may reach the admin port (e.g. `{ 'kubernetes.io/metadata.name': 'monitoring' }`).
+   *
+   * @default - no namespace: the admin port is reachable by the kubelet only
+   */
+  readonly metricsNamespaceLabels?: { [key: string]: string };
+
+  /**
+   * Labels of the pods (in those namespaces) that may reach the admin port (e.g. `{ 'app.kubernetes.io/name': 'prometheus' }`).
+   *
+   * @default - every pod of the namespaces `metricsNamespaceLabels` selects
+   */
+  readonly metricsPodLabels?: { [key: string]: string };
+}
 
 /**
  * Horizontal pod autoscaling of the gateway.
@@ -24,7 +62,7 @@ export interface GatewayAutoscaling {
   /**
    * The least number of replicas.
    *
-   * @default 2
+   * @default - the `replicas` of the GatewayDeployment (2 when not given)
    */
   readonly minReplicas?: number;
 
@@ -66,7 +104,8 @@ export interface GatewayDeploymentProps {
   readonly image?: string;
 
   /**
-   * Number of pods (ignored for scaling when `autoscaling` is set, which then owns the replica count).
+   * Number of pods. With `autoscaling`, the autoscaler owns the replica count and this is its minimum (unless
+   * `autoscaling.minReplicas` is given).
    *
    * @default 2
    */
@@ -80,12 +119,21 @@ export interface GatewayDeploymentProps {
   readonly resources?: kplus.ContainerResources;
 
   /**
-   * How long a terminating pod keeps serving its in-flight requests (`serve --drain-timeout`). The pod's
-   * termination grace period is this plus 10 seconds.
+   * How long a terminating pod keeps serving its in-flight requests once it has stopped accepting connections
+   * (`serve --drain-timeout`).
    *
    * @default Duration.seconds(30)
    */
   readonly drainTimeout?: Duration;
+
+  /**
+   * How long a terminating pod keeps accepting and serving new connections after SIGTERM, while it reports unready,
+   * so that kube-proxy and load balancers stop sending to it before it closes (`serve --shutdown-delay`). The pod's
+   * termination grace period is `shutdownDelay + drainTimeout + 5s`.
+   *
+   * @default Duration.seconds(5)
+   */
+  readonly shutdownDelay?: Duration;
 
   /**
    * The port of the admin listener (health, readiness, metrics) inside the pod.
@@ -121,6 +169,48 @@ export interface GatewayDeploymentProps {
    * @default - no autoscaler; `replicas` pods
    */
   readonly autoscaling?: GatewayAutoscaling;
+
+  /**
+   * Spread the pods evenly over nodes (`kubernetes.io/hostname`) and zones (`topology.kubernetes.io/zone`) with
+   * topology spread constraints (`ScheduleAnyway`: a cluster with one node or zone still schedules them).
+   *
+   * @default true
+   */
+  readonly topologySpread?: boolean;
+
+  /**
+   * Whether the Services keep the client's source IP (`Local`) or spread over every node (`Cluster`).
+   *
+   * @default - the API server's default (`Cluster`)
+   */
+  readonly externalTrafficPolicy?: ExternalTrafficPolicy;
+
+  /**
+   * Pod annotations `prometheus.io/scrape`, `prometheus.io/port` and `prometheus.io/path` pointing at the admin
+   * port's `/metrics`.
+   *
+   * @default true
+   */
+  readonly prometheusScrape?: boolean;
+
+  /**
+   * A NetworkPolicy that leaves the listener ports open and lets only the kubelet and the given metrics scrapers
+   * reach the admin port.
+   *
+   * @default - no NetworkPolicy
+   */
+  readonly networkPolicy?: GatewayNetworkPolicy;
+}
+
+/** Where one (Gateway, listener port) socket binds inside the pod. */
+interface SocketPlan {
+  readonly gateway: Gateway;
+  /** `namespace/name` of the Gateway. */
+  readonly key: string;
+  /** Index of the Gateway in `gateways`. */
+  readonly index: number;
+  readonly listenerPort: number;
+  containerPort: number;
 }
 
 /**
@@ -128,7 +218,8 @@ export interface GatewayDeploymentProps {
  *
  * A ConfigMap holds the app's Gateway, HTTPRoute, GRPCRoute and ReferenceGrant objects (and the Services and
  * Namespaces they name) exactly as synthesized; the pods mount it and serve it. Its checksum is a pod-template
- * annotation, so any change of routes rolls the pods. Backends resolve through cluster DNS.
+ * annotation, so any change of routes rolls the pods. Backends resolve through cluster DNS. Each Gateway gets its
+ * own Service (its own address), so Gateways may share listener ports.
  */
 export class GatewayDeployment extends Construct {
   /** The pod-template annotation that carries the checksum of the served configuration. */
@@ -138,8 +229,10 @@ export class GatewayDeployment extends Construct {
   public readonly image: string;
   /** The gateway pods. */
   public readonly deployment: kplus.Deployment;
-  /** The Service exposing every listener port of the served Gateways. */
+  /** The Service of the first Gateway (every listener port of it). */
   public readonly service: kplus.Service;
+  /** One Service per Gateway, in the order of `gateways`: each exposes that Gateway's listener ports. */
+  public readonly services: kplus.Service[];
   /** The configuration the pods serve. */
   public readonly config: kplus.ConfigMap;
   /** Limits voluntary disruptions of the gateway pods. */
@@ -150,9 +243,15 @@ export class GatewayDeployment extends Construct {
    * @default - none (no `autoscaling` prop)
    */
   public readonly autoscaler?: kplus.HorizontalPodAutoscaler;
+  /**
+   * Restricts who reaches the admin port.
+   *
+   * @default - none (no `networkPolicy` prop)
+   */
+  public readonly networkPolicy?: ApiObject;
 
   private readonly gateways: Gateway[];
-  private readonly listenerPorts: number[];
+  private readonly sockets: SocketPlan[];
 
   constructor(scope: Construct, id: string, props: GatewayDeploymentProps) {
     super(scope, id);
@@ -171,31 +270,40 @@ export class GatewayDeployment extends Construct {
     if (drain.toMilliseconds() < 1000) {
       throw new Error(`${path}: drainTimeout ${drain.toMilliseconds()}ms is too short; give in-flight requests at least 1 second`);
     }
+    const delay = props.shutdownDelay ?? Duration.seconds(5);
+    const delaySeconds = Math.ceil(delay.toMilliseconds() / 1000);
+    if (delay.toMilliseconds() < 1000 || delay.toMilliseconds() > 300_000) {
+      throw new Error(`${path}: shutdownDelay ${delay.toMilliseconds()}ms must be from 1s to 5m; endpoint removal takes a few seconds to reach every node (5s is a common choice)`);
+    }
 
     this.gateways = [...props.gateways];
+    const keys = this.gateways.map(gatewayKey);
+    const dup = keys.find((k, i) => keys.indexOf(k) !== i);
+    if (dup) throw new Error(`${path}: the Gateway ${q(dup)} is given twice in \`gateways\`; list each Gateway once`);
     this.image = props.image ?? `${GATEWAY_IMAGE_REPOSITORY}:${PACKAGE_VERSION}`;
-    this.listenerPorts = [...new Set(this.gateways.flatMap((g) => g.listeners.map((l) => l.port)))].sort((a, b) => a - b);
-    if (this.listenerPorts.length === 0) {
-      throw new Error(`${path}: the gateways have no listeners yet; add their listeners before creating the GatewayDeployment`);
-    }
-    if (this.listenerPorts.some((p) => containerPort(p) === adminPort)) {
-      throw new Error(`${path}: adminPort ${adminPort} collides with a listener port; choose another adminPort`);
-    }
+    this.sockets = planSockets(path, this.gateways, adminPort);
 
     const metadata = props.metadata ?? {};
     this.config = new kplus.ConfigMap(this, 'Config', { metadata });
     this.config.addData(ROUTES_FILE, Lazy.any({ produce: () => this.renderConfig() }) as unknown as string);
 
-    const args = ['serve', '--routes', ROUTES_DIR, '--admin', `0.0.0.0:${adminPort}`, '--drain-timeout', `${drainSeconds}s`];
-    for (const gateway of this.gateways) args.push('--gateway', `${gateway.namespace ?? 'default'}/${gateway.name}`);
-    for (const port of this.listenerPorts) {
-      if (containerPort(port) !== port) args.push('--listen', `${port}=0.0.0.0:${containerPort(port)}`);
+    const args = [
+      'serve', '--routes', ROUTES_DIR, '--admin', `0.0.0.0:${adminPort}`,
+      '--shutdown-delay', `${delaySeconds}s`, '--drain-timeout', `${drainSeconds}s`,
+    ];
+    for (const key of keys) args.push('--gateway', key);
+    const single = this.gateways.length === 1;
+    for (const s of this.sockets) {
+      // A Gateway binds 0.0.0.0:<listener port> unless told otherwise.
+      if (s.containerPort !== s.listenerPort) args.push('--listen', `${single ? '' : `${s.key}:`}${s.listenerPort}=0.0.0.0:${s.containerPort}`);
     }
     if (props.accessLog === false) args.push('--no-access-log');
 
     // The certificates of HTTPS listeners: each Secret is mounted read-only and served from its files, so the
     // gateway needs no access to the Kubernetes API, and a renewed certificate (e.g. by cert-manager) is picked up
-    // when the kubelet updates the volume.
+    // when the kubelet updates the volume. Each Secret has its own directory and its volume is optional: a missing
+    // Secret leaves its directory empty (the gateway then does not serve the listeners that need it) instead of
+    // holding every new pod in ContainerCreating.
     const podNamespace = metadata.namespace ?? Chart.of(this).namespace ?? 'default';
     const tlsSecrets = new Map<string, string>();
     for (const gateway of this.gateways) {
@@ -215,7 +323,7 @@ export class GatewayDeployment extends Construct {
     this.deployment = new kplus.Deployment(this, 'Deployment', {
       metadata,
       replicas: props.autoscaling ? undefined : replicas,
-      terminationGracePeriod: Duration.seconds(drainSeconds + 10),
+      terminationGracePeriod: Duration.seconds(delaySeconds + drainSeconds + 5),
       securityContext: { ensureNonRoot: true, user: 1000, group: 1000 },
       containers: [{
         name: 'gateway',
@@ -224,7 +332,7 @@ export class GatewayDeployment extends Construct {
         command: ['node', '/app/cdk8s-gateway.js'],
         args,
         ports: [
-          ...this.listenerPorts.map((p) => ({ number: containerPort(p), name: `listener-${p}` })),
+          ...this.sockets.map((s) => ({ number: s.containerPort, name: portName(s) })),
           { number: adminPort, name: 'admin' },
         ],
         liveness: kplus.Probe.fromHttpGet('/healthz', { port: adminPort, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
@@ -241,26 +349,56 @@ export class GatewayDeployment extends Construct {
           readOnlyRootFilesystem: true,
           allowPrivilegeEscalation: false,
           privileged: false,
+          capabilities: { drop: [kplus.Capability.ALL] },
+          seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
         },
       }],
     });
+    const podSpec = ApiObject.of(this.deployment);
+    podSpec.addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
+    podSpec.addJsonPatch(JsonPatch.add('/spec/template/spec/automountServiceAccountToken', false));
+    if (props.topologySpread ?? true) {
+      // ScheduleAnyway: a cluster with one node or zone still runs every replica. matchLabelKeys: the pods of one
+      // rollout (one ReplicaSet) are spread on their own, not counted against the old ones being replaced.
+      podSpec.addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints',
+        ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'].map((topologyKey) => ({
+          maxSkew: 1,
+          topologyKey,
+          whenUnsatisfiable: 'ScheduleAnyway',
+          labelSelector: { matchLabels: { ...this.deployment.matchLabels } },
+          matchLabelKeys: ['pod-template-hash'],
+        }))));
+    }
     const volume = kplus.Volume.fromConfigMap(this, 'RoutesVolume', this.config);
     this.deployment.containers[0].mount(ROUTES_DIR, volume, { readOnly: true });
     for (const [name, dir] of [...tlsSecrets].sort()) {
       const secret = kplus.Secret.fromSecretName(this, `TlsSecret-${name}`, name);
-      this.deployment.containers[0].mount(dir, kplus.Volume.fromSecret(this, `TlsVolume-${name}`, secret), { readOnly: true });
+      this.deployment.containers[0].mount(dir, kplus.Volume.fromSecret(this, `TlsVolume-${name}`, secret, { optional: true }), { readOnly: true });
     }
     this.deployment.podMetadata.addAnnotation(
       GatewayDeployment.CHECKSUM_ANNOTATION,
       Lazy.any({ produce: () => crypto.createHash('sha256').update(this.renderConfig()).digest('hex') }) as unknown as string,
     );
+    if (props.prometheusScrape ?? true) {
+      this.deployment.podMetadata.addAnnotation('prometheus.io/scrape', 'true');
+      this.deployment.podMetadata.addAnnotation('prometheus.io/port', String(adminPort));
+      this.deployment.podMetadata.addAnnotation('prometheus.io/path', '/metrics');
+    }
 
-    this.service = new kplus.Service(this, 'Service', {
-      metadata,
-      type: props.serviceType ?? kplus.ServiceType.LOAD_BALANCER,
-      selector: this.deployment,
-      ports: this.listenerPorts.map((p) => ({ port: p, targetPort: containerPort(p), name: `listener-${p}` })),
+    this.services = this.gateways.map((gateway, index) => {
+      const service = new kplus.Service(this, index === 0 ? 'Service' : `Service-${gateway.namespace ?? 'default'}-${gateway.name}`, {
+        metadata: index === 0 || metadata.name === undefined ? metadata : { ...metadata, name: `${metadata.name}-${gateway.name}` },
+        type: props.serviceType ?? kplus.ServiceType.LOAD_BALANCER,
+        selector: this.deployment,
+        ports: this.sockets.filter((s) => s.index === index)
+          .map((s) => ({ port: s.listenerPort, targetPort: s.containerPort, name: `listener-${s.listenerPort}` })),
+      });
+      if (props.externalTrafficPolicy) {
+        ApiObject.of(service).addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', props.externalTrafficPolicy));
+      }
+      return service;
     });
+    this.service = this.services[0];
 
     this.podDisruptionBudget = new ApiObject(this, 'PodDisruptionBudget', {
       apiVersion: 'policy/v1',
@@ -273,7 +411,7 @@ export class GatewayDeployment extends Construct {
 
     if (props.autoscaling) {
       const a = props.autoscaling;
-      const min = a.minReplicas ?? 2;
+      const min = a.minReplicas ?? (props.replicas ?? 2);
       checkInteger(path, 'autoscaling.minReplicas', min, 1, 1000);
       checkInteger(path, 'autoscaling.maxReplicas', a.maxReplicas, min, 1000);
       const target = a.targetCpuUtilizationPercent ?? 70;
@@ -287,7 +425,30 @@ export class GatewayDeployment extends Construct {
       });
     }
 
-    this.node.addValidation({ validate: () => this.validateListeners() });
+    if (props.networkPolicy) {
+      const np = props.networkPolicy;
+      const scrapers = np.metricsNamespaceLabels === undefined && np.metricsPodLabels === undefined ? [] : [{
+        namespaceSelector: { matchLabels: { ...np.metricsNamespaceLabels } },
+        ...(np.metricsPodLabels ? { podSelector: { matchLabels: { ...np.metricsPodLabels } } } : {}),
+      }];
+      this.networkPolicy = new ApiObject(this, 'NetworkPolicy', {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata,
+        spec: Lazy.any({
+          produce: () => ({
+            podSelector: { matchLabels: this.deployment.matchLabels },
+            policyTypes: ['Ingress'],
+            ingress: [
+              { ports: [...new Set(this.sockets.map((s) => s.containerPort))].map((port) => ({ protocol: 'TCP', port })) },
+              ...(scrapers.length > 0 ? [{ from: scrapers, ports: [{ protocol: 'TCP', port: adminPort }] }] : []),
+            ],
+          }),
+        }),
+      });
+    }
+
+    this.node.addValidation({ validate: () => [...this.validateListeners(), ...this.validateSizes()] });
   }
 
   /**
@@ -295,16 +456,21 @@ export class GatewayDeployment extends Construct {
    * plus the Services their backendRefs name and the Namespaces they live in, each exactly as synthesized.
    */
   public renderConfig(): string {
+    return Yaml.stringify(...this.servedObjects().map((o) => o.toJson()));
+  }
+
+  /** The ApiObjects `renderConfig` writes, in its order. */
+  private servedObjects(): ApiObject[] {
     const all = this.node.root.node.findAll().filter((c: IConstruct): c is ApiObject => c instanceof ApiObject);
-    const routing: any[] = [];
-    const services = new Map<string, any>();
-    const namespaces = new Map<string, any>();
+    const routing: ApiObject[] = [];
+    const services = new Map<string, ApiObject>();
+    const namespaces = new Map<string, ApiObject>();
     const named = new Set<string>();
     for (const obj of all) {
       const group = obj.apiVersion.split('/')[0];
       if (group === GATEWAY_GROUP && ROUTING_KINDS.has(obj.kind)) {
+        routing.push(obj);
         const json = obj.toJson();
-        routing.push(json);
         const ns = json.metadata?.namespace ?? 'default';
         for (const rule of json.spec?.rules ?? []) {
           const backendRefs: any[] = rule.backendRefs ?? [];
@@ -319,28 +485,116 @@ export class GatewayDeployment extends Construct {
         namespaces.set(obj.name, obj);
       }
     }
-    const docs = [
-      ...[...namespaces.values()].map((n) => n.toJson()),
-      ...[...named].filter((k) => services.has(k)).sort().map((k) => services.get(k).toJson()),
+    return [
+      ...namespaces.values(),
+      ...[...named].filter((k) => services.has(k)).sort().map((k) => services.get(k)!),
       ...routing,
     ];
-    return Yaml.stringify(...docs);
   }
 
   private validateListeners(): string[] {
-    const now = [...new Set(this.gateways.flatMap((g) => g.listeners.map((l) => l.port)))].sort((a, b) => a - b);
-    const missing = now.filter((p) => !this.listenerPorts.includes(p));
-    if (missing.length === 0) return [];
-    return [`${this.node.path}: listener port(s) ${missing.join(', ')} were added to the gateways after the GatewayDeployment was created, so its Service does not expose them; create the GatewayDeployment after adding every listener`];
+    const errors: string[] = [];
+    const planned = new Set(this.sockets.map((s) => `${s.key}:${s.listenerPort}`));
+    const missing = this.gateways.flatMap((g) => [...new Set(g.listeners.map((l) => l.port))]
+      .filter((p) => !planned.has(`${gatewayKey(g)}:${p}`)).map((p) => `${p} (${gatewayKey(g)})`));
+    if (missing.length > 0) {
+      errors.push(`${this.node.path}: listener port(s) ${missing.join(', ')} were added to the gateways after the GatewayDeployment was created, so its Service does not expose them; create the GatewayDeployment after adding every listener`);
+    }
+    for (const g of this.gateways) {
+      const conflict = protocolConflict(g);
+      if (conflict) errors.push(`${this.node.path}: ${conflict}`);
+    }
+    return errors;
+  }
+
+  /** The API server's size limits: the routes ConfigMap's data, and every object this deployment writes or serves. */
+  private validateSizes(): string[] {
+    const errors: string[] = [];
+    const wayOut = 'split the routes over several GatewayDeployments (each serving its own Gateways and the routes attached to them, in separate apps), or run the gateway in controller mode, where it reads the routes from the Kubernetes API';
+    const data = Buffer.byteLength(this.renderConfig(), 'utf8');
+    if (data > CONFIG_MAP_DATA_LIMIT_BYTES) {
+      errors.push(`${this.node.path}: the routes ConfigMap would hold ${formatBytes(data)} of routes, over the API server's limit of ${formatBytes(CONFIG_MAP_DATA_LIMIT_BYTES)} for a ConfigMap's data, so applying it would fail; ${wayOut}`);
+    }
+    const objects = new Set<ApiObject>([
+      ...this.node.findAll().filter((c: IConstruct): c is ApiObject => c instanceof ApiObject && c !== ApiObject.of(this.config)),
+      ...this.servedObjects(),
+    ]);
+    for (const obj of objects) {
+      const size = Buffer.byteLength(JSON.stringify(obj.toJson()), 'utf8');
+      if (size > OBJECT_SIZE_LIMIT_BYTES) {
+        errors.push(`${this.node.path}: the ${obj.kind} ${q(obj.name)} (${obj.node.path}) is ${formatBytes(size)} as JSON, over the API server's request limit of ${formatBytes(OBJECT_SIZE_LIMIT_BYTES)}, so applying it would fail; make it smaller (a route's rules can be split over several routes), ${wayOut}`);
+      }
+    }
+    return errors;
   }
 }
 
+function gatewayKey(gateway: Gateway): string {
+  return `${gateway.namespace ?? 'default'}/${gateway.name}`;
+}
+
 /**
- * The port the gateway binds inside the pod for a listener port: the same port from 1024 up; privileged ports
- * (below 1024) move up by 8000 (80 -> 8080, 443 -> 8443) so the non-root container needs no capability.
+ * The container port of every (Gateway, listener port) socket. Each socket gets its own port, so no two collide:
+ * an unprivileged listener port (1024 and up) is bound as is by the first Gateway that has it; privileged ports
+ * (below 1024, which a non-root container cannot bind) start at port + 8000 (80 -> 8080, 443 -> 8443), and a port
+ * already taken (by another socket or the admin port) moves up to the next free one.
  */
-function containerPort(listenerPort: number): number {
-  return listenerPort < 1024 ? listenerPort + 8000 : listenerPort;
+function planSockets(path: string, gateways: readonly Gateway[], adminPort: number): SocketPlan[] {
+  const sockets: SocketPlan[] = gateways.flatMap((gateway, index) => {
+    const ports = [...new Set(gateway.listeners.map((l) => l.port))].sort((a, b) => a - b);
+    return ports.map((listenerPort) => ({ gateway, key: gatewayKey(gateway), index, listenerPort, containerPort: 0 }));
+  });
+  for (const gateway of gateways) {
+    if (gateway.listeners.length === 0) {
+      throw new Error(`${path}: the Gateway ${q(gatewayKey(gateway))} has no listeners yet; add its listeners before creating the GatewayDeployment`);
+    }
+    const conflict = protocolConflict(gateway);
+    if (conflict) throw new Error(`${path}: ${conflict}`);
+  }
+  const taken = new Set<number>([adminPort]);
+  for (const s of sockets) {
+    if (s.listenerPort === adminPort) {
+      throw new Error(`${path}: adminPort ${adminPort} collides with a listener port of ${q(s.key)}; choose another adminPort`);
+    }
+    if (s.listenerPort >= 1024 && !taken.has(s.listenerPort)) {
+      s.containerPort = s.listenerPort;
+      taken.add(s.listenerPort);
+    }
+  }
+  for (const s of sockets.filter((x) => x.containerPort === 0)) {
+    let port = s.listenerPort < 1024 ? s.listenerPort + 8000 : s.listenerPort;
+    while (taken.has(port) && port <= 65535) port++;
+    if (port > 65535) {
+      throw new Error(`${path}: no free container port is left for listener port ${s.listenerPort} of ${q(s.key)}; serve fewer Gateways with this GatewayDeployment`);
+    }
+    s.containerPort = port;
+    taken.add(port);
+  }
+  return sockets;
+}
+
+/** Why the gateway cannot serve a Gateway's port layout (HTTP and HTTPS listeners on one port), or undefined. */
+function protocolConflict(gateway: Gateway): string | undefined {
+  const byPort = new Map<number, Set<ListenerProtocol>>();
+  for (const l of gateway.listeners) {
+    if (!byPort.has(l.port)) byPort.set(l.port, new Set());
+    byPort.get(l.port)!.add(l.protocol);
+  }
+  for (const [port, protocols] of byPort) {
+    if (protocols.size > 1) {
+      return `the Gateway ${q(gatewayKey(gateway))} has HTTP and HTTPS listeners on port ${port}; a port carries one protocol (the Gateway API calls this ProtocolConflict and the gateway would not serve one of them), so give the HTTPS listeners their own port (e.g. 443)`;
+    }
+  }
+  return undefined;
+}
+
+/** A container port name (at most 15 characters, unique in the pod). */
+function portName(s: SocketPlan): string {
+  return s.index === 0 ? `listener-${s.listenerPort}` : `gw${s.index}-${s.listenerPort}`;
+}
+
+function formatBytes(n: number): string {
+  return `${(n / (1024 * 1024)).toFixed(2)} MiB (${n} bytes)`;
 }
 
 function mirrorRefs(filters: any[] | undefined): any[] {

@@ -7,11 +7,12 @@ import { GrpcRouteFilter } from './grpc-route-filter';
 import { HeaderMatch } from './header-match';
 import { HttpRouteFilterType } from './http-route-filter';
 import * as l1 from './imports/gateway.networking.k8s.io';
+import { findUnreachable, LocatedMatch, Match, OrderResult, orderRules, ruleLabel } from './model';
 import { ParentRef } from './parent-ref';
 import { warnUngrantedReferences } from './reference-grant-check';
 import { Resource, ResourceProps } from './resource';
-import { attachments, mixedKindConflicts, routesByAttachment } from './route-conflicts';
-import { normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
+import { crossRouteUnreachable, mixedKindConflicts } from './route-conflicts';
+import { addedLabel, normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
 import { treeChanged } from './tree-index';
 import { q, validateDnsSubdomain, validateHostname } from './validation';
 
@@ -85,6 +86,7 @@ export class GrpcRouteRule {
   public readonly name?: string;
 
   private readonly _matches: GrpcRouteMatchProps[] = [];
+  private readonly _analyzedMatches: Match[] = [];
   private readonly _filters: GrpcRouteFilter[] = [];
   private readonly _backendRefs: BackendRef[] = [];
 
@@ -96,9 +98,12 @@ export class GrpcRouteRule {
     for (const b of props.backendRefs ?? []) this.addBackendRef(b);
   }
 
-  /** @internal */
+  /**
+   * The rule in messages raised while the route is built, before its emitted position is known: by name, else
+   * as the n-th rule added. @internal
+   */
   public get _label(): string {
-    return `${this.route.node.path}: rule ${this.index + 1}${this.name !== undefined ? ` (${q(this.name)})` : ''}`;
+    return `${this.route.node.path}: ${addedLabel(this.index, this.name)}`;
   }
 
   /**
@@ -107,9 +112,17 @@ export class GrpcRouteRule {
   public addMatch(match: GrpcRouteMatchProps): void {
     treeChanged();
     const what = `${this._label} match ${this._matches.length + 1}`;
-    normalizeConditions(what, 'header', match.headers ?? [], true);
+    const headers = normalizeConditions(what, 'header', match.headers ?? [], true);
     for (const w of match.method?._globWarnings() ?? []) Annotations.of(this.route).addWarning(`${what}: ${w}`);
     this._matches.push({ method: match.method, headers: match.headers ? [...match.headers] : undefined });
+    const m = match.method;
+    this._analyzedMatches.push({
+      headers,
+      queryParams: [],
+      ...(m !== undefined ? {
+        grpc: { type: m.type, ...(m.service !== undefined ? { service: m.service } : {}), ...(m.method !== undefined ? { method: m.method } : {}) },
+      } : {}),
+    });
   }
 
   /**
@@ -143,9 +156,13 @@ export class GrpcRouteRule {
     return [...this._backendRefs];
   }
 
-  /** @internal */
-  public _validate(): string[] {
-    const label = this._label;
+  /** The matches in the shared model's form (a rule without matches matches every call). @internal */
+  public get _analyzed(): Match[] {
+    return this._analyzedMatches.length === 0 ? [GRPC_MATCH_ALL] : [...this._analyzedMatches];
+  }
+
+  /** `label`: the rule as synth messages name it (`app/route: rule 0`, or by name). @internal */
+  public _validate(label: string): string[] {
     const errors: string[] = [];
     if (this._matches.length > 64) errors.push(`${label}: has ${this._matches.length} matches; at most 64 are allowed (split them across rules)`);
     if (this._filters.length > 16) errors.push(`${label}: has ${this._filters.length} filters; at most 16 are allowed`);
@@ -168,19 +185,7 @@ export class GrpcRouteRule {
       }
       repeats(where, b.filters.map((f) => f.type));
     });
-    const seen: string[] = [];
-    this._matches.forEach((m, i) => {
-      const key = matchKey(m);
-      const j = seen.indexOf(key);
-      if (j >= 0) errors.push(`${label}: match ${i + 1} repeats match ${j + 1}; remove one of them`);
-      seen.push(key);
-    });
     return errors;
-  }
-
-  /** @internal */
-  public _keys(): string[] {
-    return this._matches.length === 0 ? [''] : this._matches.map(matchKey);
   }
 
   /** @internal */
@@ -202,12 +207,7 @@ export class GrpcRouteRule {
   }
 }
 
-/** A canonical key of a gRPC match: equal keys match exactly the same calls. */
-function matchKey(m: GrpcRouteMatchProps): string {
-  const method = m.method === undefined ? '' : `${m.method.type}:${m.method.service ?? ''}/${m.method.method ?? ''}`;
-  const headers = (m.headers ?? []).map((h) => `${h.name.toLowerCase()}:${h.type}:${h.value}`).sort();
-  return JSON.stringify([method, headers]);
-}
+const GRPC_MATCH_ALL: Match = { headers: [], queryParams: [] };
 
 /**
  * Properties of a `GrpcRoute`.
@@ -228,7 +228,7 @@ export interface GrpcRouteProps extends ResourceProps {
   readonly hostnames?: string[];
 
   /**
-   * The rules (at most 16), emitted in the order given.
+   * The rules (at most 16). At synth they are emitted in precedence order (see `GrpcRoute`).
    *
    * @default - none; add them with `addRule`
    */
@@ -237,6 +237,15 @@ export interface GrpcRouteProps extends ResourceProps {
 
 /**
  * A GRPCRoute: rules that send matching gRPC calls to backends.
+ *
+ * Rules are emitted in precedence order: more characters in the service (a regular expression that is a plain
+ * literal, such as `task\\.TaskService`, counts as the name it matches); then the method,
+ * Exact before RegularExpression before none, more characters first; then more header matches; ties keep the order
+ * the rules were added in. The gateway ranks regular expressions the same way (the spec leaves that to
+ * implementations). As for
+ * `HttpRoute`, a rule is never placed ahead of a rule holding a more specific overlapping match, and a match that
+ * can never be selected (repeated, or covered by a match that wins, in this route or in another route attached to
+ * the same parent and hostname) fails synth.
  */
 export class GrpcRoute extends Resource {
   public readonly apiObject: l1.GrpcRoute;
@@ -267,7 +276,7 @@ export class GrpcRoute extends Resource {
     return [...this._hostnames];
   }
 
-  /** The rules, in the order they were added. */
+  /** The rules, in the order they were added (synth emits them in precedence order). */
   public get rules(): GrpcRouteRule[] {
     return [...this._rules];
   }
@@ -302,12 +311,24 @@ export class GrpcRoute extends Resource {
     return r;
   }
 
+  /** The rules in emitted order, with ordering errors and warnings. @internal */
+  public _order(): OrderResult {
+    return orderRules(this._rules.map((r) => ({ matches: r._analyzed })), (i, pos) => ruleLabel(pos, this._rules[i].name), true);
+  }
+
+  /** Every match with its rule's emitted position and its label there, e.g. `rule 0 match 1`. @internal */
+  public _located(): LocatedMatch[] {
+    const { position } = this._order();
+    return this._rules.flatMap((r, i) => r._analyzed.map((match, x) => ({ label: `${ruleLabel(position[i], r.name)} match ${x + 1}`, rule: position[i], match })));
+  }
+
   private renderSpec(): l1.GrpcRouteSpec {
     const ns = this.namespace;
+    const { order } = this._order();
     return {
       parentRefs: this._parentRefs.length === 0 ? undefined : this._parentRefs.map((p) => p._render(ns)),
       hostnames: this._hostnames.length === 0 ? undefined : [...this._hostnames],
-      rules: this._rules.length === 0 ? undefined : this._rules.map((r) => r._render(ns)),
+      rules: this._rules.length === 0 ? undefined : order.map((i) => this._rules[i]._render(ns)),
     };
   }
 
@@ -328,64 +349,31 @@ export class GrpcRoute extends Resource {
     if (this._parentRefs.length === 0) {
       Annotations.of(this).addWarning(`${path}: the route has no parentRefs, so no gateway serves it; add one with addParentRef(ParentRef.fromGateway(gateway))`);
     }
+    const { position, errors: orderErrors, warnings } = this._order();
     this._rules.forEach((r, i) => {
-      errors.push(...r._validate());
-      const label = `rule ${i + 1}${r.name ? ` (${q(r.name)})` : ''}`;
+      const label = ruleLabel(position[i], r.name);
+      errors.push(...r._validate(`${path}: ${label}`));
       if (r.backendRefs.length === 0) {
         Annotations.of(this).addWarning(`${path}: ${label} has no backendRefs, so every call it matches fails with UNAVAILABLE; add backendRefs`);
       } else if (r.backendRefs.every((b) => b.weight === 0)) {
         Annotations.of(this).addWarning(`${path}: every backendRef of ${label} has weight 0, so every call it matches fails with UNAVAILABLE; give at least one backend a weight above 0`);
       }
     });
+    errors.push(...orderErrors.map((e) => `${path}: ${e}`));
+    for (const w of warnings) Annotations.of(this).addWarning(`${path}: ${w}`);
     warnUngrantedReferences(this, this._rules.flatMap((r, n) => r.backendRefs.map((b, i) => ({
       fromKind: 'GRPCRoute',
       fromNamespace: this.namespace,
-      what: `rule ${n + 1}${r.name ? ` (${q(r.name)})` : ''} backendRef ${i + 1}`,
+      what: `${ruleLabel(position[n], r.name)} backendRef ${i + 1}`,
       toGroup: b.group ?? '',
       toKind: b.kind ?? 'Service',
       toName: b.name,
       toNamespace: b.namespace,
     }))));
     errors.push(...mixedKindConflicts(this, (c): c is any => (c as any)._attachingRoute?.kind === 'HTTPRoute'));
-    // The same match in two rules: the later rule is never selected for it.
-    const first = new Map<string, { rule: number; label: string }>();
-    this._rules.forEach((r, i) => r._keys().forEach((k, x) => {
-      const label = `rule ${i + 1}${r.name ? ` (${q(r.name)})` : ''} match ${x + 1}`;
-      const other = first.get(k);
-      if (other === undefined) {
-        first.set(k, { rule: i, label });
-      } else if (other.rule !== i) {
-        errors.push(`${path}: ${label} can never be selected: it is the same match as ${other.label}; remove one of them`);
-      }
-    }));
-    errors.push(...this.validateAcrossRoutes());
-    return errors;
-  }
-
-  /** The same match in another GRPCRoute on the same parent and hostname: only the older route's is selected. */
-  private validateAcrossRoutes(): string[] {
-    const errors: string[] = [];
-    const mine = attachments(this);
-    if (mine.length === 0) return errors;
-    const { routes, byKey } = routesByAttachment(this, 'GRPCRoute', (c): c is GrpcRoute => c instanceof GrpcRoute);
-    const myIndex = routes.indexOf(this);
-    const candidates = new Set(mine.flatMap((a) => byKey.get(a.key) ?? []));
-    const label = (r: GrpcRouteRule, i: number, x: number) => `rule ${i + 1}${r.name ? ` (${q(r.name)})` : ''} match ${x + 1}`;
-    for (const other of routes.slice(0, myIndex)) {
-      if (!candidates.has(other)) continue;
-      const theirKeys = new Set(attachments(other).map((a) => a.key));
-      const shared = mine.find((a) => theirKeys.has(a.key));
-      if (shared === undefined) continue;
-      const where = shared.where;
-      const theirs = new Map<string, string>();
-      other._rules.forEach((r, i) => r._keys().forEach((k, x) => theirs.has(k) || theirs.set(k, label(r, i, x))));
-      this._rules.forEach((r, i) => r._keys().forEach((k, x) => {
-        const match = theirs.get(k);
-        if (match !== undefined) {
-          errors.push(`${this.node.path}: ${label(r, i, x)} can never be selected on ${where}: it is the same match as ${other.node.path} ${match}; remove one of them or attach the routes to different hostnames`);
-        }
-      }));
-    }
+    const located = this._located();
+    errors.push(...findUnreachable(located, true).map((e) => `${path}: ${e}`));
+    errors.push(...crossRouteUnreachable(this, located, 'GRPCRoute', (c): c is GrpcRoute => c instanceof GrpcRoute));
     return errors;
   }
 }

@@ -4,9 +4,10 @@ import { BackendRef } from './backend-ref';
 import { GrpcMethodMatch } from './grpc-method-match';
 import { GrpcRoute } from './grpc-route';
 import { MatchType } from './header-match';
+import { regexMatchesWhole } from './model';
 import { RoutePatternProps } from './pattern-props';
 import { checkNotEmpty, escapeRegex, withPath } from './pattern-util';
-import { q, regexMatchesWhole } from './validation';
+import { q } from './validation';
 
 const METHOD_NAME = /^[A-Za-z_][A-Za-z_0-9]*$/;
 
@@ -32,7 +33,8 @@ export class GrpcServiceMethod {
     if (prefix.length === 0) {
       throw new Error('grpc method prefix is empty; give the start of the method names (e.g. "Get"), or route the whole service with backendRefs');
     }
-    return new GrpcServiceMethod(MatchType.REGULAR_EXPRESSION, `${escapeRegex(prefix)}.*`, `${prefix}*`);
+    const pattern = `${escapeRegex(prefix)}.*`;
+    return new GrpcServiceMethod(MatchType.REGULAR_EXPRESSION, pattern, pattern);
   }
 
   /**
@@ -42,7 +44,7 @@ export class GrpcServiceMethod {
   public static regularExpression(pattern: string): GrpcServiceMethod {
     // validates the pattern
     GrpcMethodMatch.regularExpression({ method: pattern });
-    return new GrpcServiceMethod(MatchType.REGULAR_EXPRESSION, pattern, `/${pattern}/`);
+    return new GrpcServiceMethod(MatchType.REGULAR_EXPRESSION, pattern, pattern);
   }
 
   private constructor(
@@ -50,7 +52,7 @@ export class GrpcServiceMethod {
     public readonly type: MatchType,
     /** The method name (EXACT) or the RE2 regular expression (REGULAR_EXPRESSION). */
     public readonly value: string,
-    /** A short description for messages, e.g. `CreateTask`, `Get*` or `/(Get|List).*\/`. */
+    /** How messages spell the selector: the method name or the RE2 pattern, e.g. `CreateTask`, `Get.*`. */
     public readonly description: string,
   ) {}
 
@@ -101,14 +103,13 @@ export interface GrpcServiceRouteProps extends RoutePatternProps {
 
 /**
  * Routes one gRPC service: service-level backends for all its methods, and method-level backends for single
- * methods or method prefixes. The GRPCRoute (`route`, construct id `Route`) lists the rules in the Gateway API's
- * precedence order (more characters in the matching service, then in the method): method-level rules before the
- * service-level rule.
+ * methods or method prefixes. The GRPCRoute (`route`, construct id `Route`) emits the rules in precedence order
+ * (see `GrpcRoute`): exact methods, then prefixes and patterns (longer first), then the service-level rule.
  *
  * Prefix and pattern rules use `type: RegularExpression`, under which the service is a regular expression too: it
- * is written with its dots escaped (`task\.TaskService`), which also makes it one character longer per dot than
- * the exact service name, so such a rule ranks before the exact-method rules. A method that both an exact rule and
- * a prefix rule select gets a warning: implementations disagree on which wins.
+ * is written with its dots escaped (`task\.TaskService`), a plain literal that ranks as the exact service name. A
+ * method that both an exact rule and a prefix rule select goes to the exact rule here; other implementations may
+ * rank regular expressions differently, so it gets a warning.
  */
 export class GrpcServiceRoute extends Construct {
   /**
@@ -178,13 +179,9 @@ export class GrpcServiceRoute extends Construct {
     if (this._methods.length === 0 && this.serviceBackendRefs === undefined) {
       errors.push(`${this.node.path}: nothing is routed; give backendRefs for the service or add a method with addMethod`);
     }
-    const entries = this._methods.map((m, order) => {
-      const match = this.matchOf(m.method);
-      return { m, match, order, rank: [(match.service ?? '').length, (match.method ?? '').length] };
-    });
-    entries.sort((a, b) => (b.rank[0] - a.rank[0]) || (b.rank[1] - a.rank[1]) || (a.order - b.order));
-    for (const e of entries) {
-      this.route.addRule({ matches: [{ method: e.match }], backendRefs: e.m.backendRefs });
+    // GrpcRoute emits its rules in precedence order.
+    for (const m of this._methods) {
+      this.route.addRule({ matches: [{ method: this.matchOf(m.method) }], backendRefs: m.backendRefs });
     }
     if (this.serviceBackendRefs !== undefined) {
       this.route.addRule({ matches: [{ method: GrpcMethodMatch.exact({ service: this.service }) }], backendRefs: this.serviceBackendRefs });
@@ -192,7 +189,7 @@ export class GrpcServiceRoute extends Construct {
     for (const exact of this._methods.filter((m) => m.method.type === MatchType.EXACT)) {
       for (const pattern of this._methods.filter((m) => m.method.type !== MatchType.EXACT)) {
         if (pattern.method.matches(exact.method.value)) {
-          Annotations.of(this).addWarning(`${this.node.path}: method ${q(exact.method.value)} is routed by name and also selected by ${q(pattern.method.description)}; which rule wins is implementation-specific, so give the method a name the pattern does not select or drop one of them`);
+          Annotations.of(this).addWarning(`${this.node.path}: method ${q(exact.method.value)} is routed by name and also selected by the re2 pattern ${q(pattern.method.value)}; this gateway gives the exact rule precedence, but how a regular expression ranks is implementation-specific, so give the method a name the pattern does not select or drop one of them`);
         }
       }
     }

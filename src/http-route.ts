@@ -7,14 +7,14 @@ import { HttpMethod } from './http-method';
 import { HttpPathModifierType } from './http-path-modifier';
 import { HttpRouteFilter, HttpRouteFilterType } from './http-route-filter';
 import * as l1 from './imports/gateway.networking.k8s.io';
+import { findUnreachable, LocatedMatch, Match, OrderResult, orderRules, ruleLabel } from './model';
 import { ParentRef } from './parent-ref';
 import { PathMatch, PathMatchType } from './path-match';
 import { QueryParamMatch } from './query-param-match';
 import { warnUngrantedReferences } from './reference-grant-check';
 import { Resource, ResourceProps } from './resource';
-import { attachments, mixedKindConflicts, routesByAttachment } from './route-conflicts';
-import { AnalyzedMatch, describeMatch, findUnreachable, LocatedMatch, matchContains, matchEquivalent, comparePrecedence, orderRules } from './route-order';
-import { normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
+import { crossRouteUnreachable, mixedKindConflicts } from './route-conflicts';
+import { addedLabel, normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
 import { treeChanged } from './tree-index';
 import { globWarning, q, renderGatewayDuration, validateDnsSubdomain, validateHostname } from './validation';
 
@@ -113,7 +113,7 @@ export interface HttpRouteRuleProps {
 
 interface NormalizedMatch {
   readonly props: HttpRouteMatchProps;
-  readonly analyzed: AnalyzedMatch;
+  readonly analyzed: Match;
 }
 
 /**
@@ -166,14 +166,12 @@ export class HttpRouteRule {
     for (const b of props.backendRefs ?? []) this.addBackendRef(b);
   }
 
-  /** @internal */
+  /**
+   * The rule in messages raised while the route is built, before its emitted position is known: by name, else
+   * as the n-th rule added. @internal
+   */
   public get _label(): string {
-    return `${this.route.node.path}: rule ${this.index + 1}${this.name !== undefined ? ` (${q(this.name)})` : ''}`;
-  }
-
-  /** @internal */
-  public get _shortLabel(): string {
-    return `rule ${this.index + 1}${this.name !== undefined ? ` (${q(this.name)})` : ''}`;
+    return `${this.route.node.path}: ${addedLabel(this.index, this.name)}`;
   }
 
   /**
@@ -196,8 +194,7 @@ export class HttpRouteRule {
         method: match.method,
       },
       analyzed: {
-        pathType: match.path?.type ?? PathMatchType.PATH_PREFIX,
-        pathValue: match.path?.value ?? '/',
+        path: { type: match.path?.type ?? PathMatchType.PATH_PREFIX, value: match.path?.value ?? '/' },
         method: match.method,
         headers,
         queryParams,
@@ -237,17 +234,14 @@ export class HttpRouteRule {
   }
 
   /** The matches with the CRD defaults applied (an empty rule matches every request). @internal */
-  public get _analyzed(): AnalyzedMatch[] {
-    if (this._matches.length === 0) {
-      return [{ pathType: PathMatchType.PATH_PREFIX, pathValue: '/', headers: [], queryParams: [] }];
-    }
+  public get _analyzed(): Match[] {
+    if (this._matches.length === 0) return [MATCH_ALL];
     return this._matches.map((m) => m.analyzed);
   }
 
-  /** @internal */
-  public _validate(): string[] {
+  /** `label`: the rule as synth messages name it (`app/route: rule 0`, or by name). @internal */
+  public _validate(label: string): string[] {
     const errors: string[] = [];
-    const label = this._label;
     if (this._matches.length > 64) errors.push(`${label}: has ${this._matches.length} matches; at most 64 are allowed (split them across rules)`);
     if (this._filters.length > 16) errors.push(`${label}: has ${this._filters.length} filters; at most 16 are allowed`);
     if (this._backendRefs.length > 16) errors.push(`${label}: has ${this._backendRefs.length} backendRefs; at most 16 are allowed`);
@@ -278,7 +272,7 @@ export class HttpRouteRule {
     for (const f of filters) {
       if (f.pathModifier?.type === HttpPathModifierType.REPLACE_PREFIX_MATCH) {
         const m = this._matches;
-        if (m.length !== 1 || m[0].analyzed.pathType !== PathMatchType.PATH_PREFIX) {
+        if (m.length !== 1 || m[0].analyzed.path?.type !== PathMatchType.PATH_PREFIX) {
           errors.push(`${where} uses ${f.type} with replacePrefixMatch, which needs exactly one match with a PathPrefix path (the rule has ${m.length === 0 ? 'no matches' : m.length === 1 ? 'one match without a PathPrefix path' : `${m.length} matches`}); give the rule a single PathPrefix match or use replaceFullPath`);
         }
       }
@@ -302,6 +296,8 @@ export class HttpRouteRule {
     };
   }
 }
+
+const MATCH_ALL: Match = { path: { type: 'PathPrefix', value: '/' }, headers: [], queryParams: [] };
 
 function renderMatch(m: HttpRouteMatchProps): l1.HttpRouteSpecRulesMatches {
   return {
@@ -415,8 +411,14 @@ export class HttpRoute extends Resource {
   }
 
   /** The rules in emitted order, with ordering errors and warnings. @internal */
-  public _order() {
-    return orderRules(this._rules.map((r) => ({ label: r._shortLabel, matches: r._analyzed })));
+  public _order(): OrderResult {
+    return orderRules(this._rules.map((r) => ({ matches: r._analyzed })), (i, pos) => ruleLabel(pos, this._rules[i].name));
+  }
+
+  /** Every match with its rule's emitted position and its label there, e.g. `rule 0 match 1`. @internal */
+  public _located(): LocatedMatch[] {
+    const { position } = this._order();
+    return this._rules.flatMap((r, i) => r._analyzed.map((match, x) => ({ label: `${ruleLabel(position[i], r.name)} match ${x + 1}`, rule: position[i], match })));
   }
 
   private renderSpec(): l1.HttpRouteSpec {
@@ -445,72 +447,37 @@ export class HttpRoute extends Resource {
     if (this._rules.length === 0) {
       errors.push(`${path}: the route has no rules; add one with addRule({ backendRefs: [...] })`);
     }
-    for (const r of this._rules) {
-      errors.push(...r._validate());
+    const { position, errors: orderErrors, warnings } = this._order();
+    this._rules.forEach((r, i) => {
+      const label = ruleLabel(position[i], r.name);
+      errors.push(...r._validate(`${path}: ${label}`));
       const backends = r.backendRefs;
       if (backends.length === 0 && !r.filters.some((f) => f.type === HttpRouteFilterType.REQUEST_REDIRECT)) {
-        Annotations.of(this).addWarning(`${path}: ${r._shortLabel} has no backendRefs and no requestRedirect, so every request it matches gets a 500; add backendRefs`);
+        Annotations.of(this).addWarning(`${path}: ${label} has no backendRefs and no requestRedirect, so every request it matches gets a 500; add backendRefs`);
       } else if (backends.length > 0 && backends.every((b) => b.weight === 0)) {
-        Annotations.of(this).addWarning(`${path}: every backendRef of ${r._shortLabel} has weight 0, so every request it matches gets a 500; give at least one backend a weight above 0`);
+        Annotations.of(this).addWarning(`${path}: every backendRef of ${label} has weight 0, so every request it matches gets a 500; give at least one backend a weight above 0`);
       }
-    }
-    const { order, errors: orderErrors, warnings } = this._order();
+    });
     errors.push(...orderErrors.map((e) => `${path}: ${e}`));
     for (const w of warnings) Annotations.of(this).addWarning(`${path}: ${w}`);
     if (this._parentRefs.length === 0) {
       Annotations.of(this).addWarning(`${path}: the route has no parentRefs, so no gateway serves it; add one with addParentRef(ParentRef.fromGateway(gateway))`);
     }
 
-    // Ties go to the rule listed first: the emitted order keeps the author's order wherever that matters, and when no
-    // order is possible (an error above) the author's order is the one to explain.
-    const positions = orderErrors.length > 0 ? this._rules.map((_, i) => i) : order;
-    const position = new Map<number, number>(positions.map((authorIndex, pos) => [authorIndex, pos]));
-    const located: LocatedMatch[] = [];
-    this._rules.forEach((r, i) => r._analyzed.forEach((m, x) => located.push({ label: `${r._shortLabel} match ${x + 1}`, rule: position.get(i)!, match: m })));
+    // Ties go to the rule emitted first (when no order is possible, an error above, the fallback order is emitted).
+    const located = this._located();
     errors.push(...findUnreachable(located).map((e) => `${path}: ${e}`));
-    errors.push(...this.validateAcrossRoutes(located));
-    warnUngrantedReferences(this, this._rules.flatMap((r) => r.backendRefs.map((b, i) => ({
+    errors.push(...crossRouteUnreachable(this, located, 'HTTPRoute', (c): c is HttpRoute => c instanceof HttpRoute));
+    warnUngrantedReferences(this, this._rules.flatMap((r, n) => r.backendRefs.map((b, i) => ({
       fromKind: 'HTTPRoute',
       fromNamespace: this.namespace,
-      what: `${r._shortLabel} backendRef ${i + 1}`,
+      what: `${ruleLabel(position[n], r.name)} backendRef ${i + 1}`,
       toGroup: b.group ?? '',
       toKind: b.kind ?? 'Service',
       toName: b.name,
       toNamespace: b.namespace,
     }))));
     errors.push(...mixedKindConflicts(this, (c): c is any => (c as any)._attachingRoute?.kind === 'GRPCRoute'));
-    return errors;
-  }
-
-  /** Matches of this route that another route, attached to the same parent and hostname, always wins. */
-  private validateAcrossRoutes(mine: LocatedMatch[]): string[] {
-    const errors: string[] = [];
-    const myAttachments = attachments(this);
-    if (myAttachments.length === 0) return errors;
-    const { routes, byKey } = routesByAttachment(this, 'HTTPRoute', (c): c is HttpRoute => c instanceof HttpRoute);
-    const myIndex = routes.indexOf(this);
-    const candidates = new Set(myAttachments.flatMap((a) => byKey.get(a.key) ?? []));
-    routes.forEach((other, otherIndex) => {
-      if (other === this || !candidates.has(other)) return;
-      const theirKeys = new Set(attachments(other).map((a) => a.key));
-      const shared = myAttachments.find((a) => theirKeys.has(a.key));
-      if (shared === undefined) return;
-      const where = shared.where;
-      const theirs: LocatedMatch[] = [];
-      other._rules.forEach((r) => r._analyzed.forEach((m, x) => theirs.push({ label: `${r._shortLabel} match ${x + 1}`, rule: 0, match: m })));
-      for (const b of mine) {
-        for (const a of theirs) {
-          const c = comparePrecedence(a.match, b.match);
-          // A tie across routes goes to the older route, unknown at synth: only identical matches are certain to
-          // leave one of them unreachable (reported once, on the route found later).
-          const same = matchEquivalent(a.match, b.match);
-          if ((same && otherIndex < myIndex) || (c < 0 && matchContains(a.match, b.match))) {
-            errors.push(`${this.node.path}: ${b.label} (${describeMatch(b.match)}) can never be selected on ${where}: ${same ? 'it is the same match as' : 'every request it matches is taken by'} ${other.node.path} ${a.label}${same ? '' : ` (${describeMatch(a.match)})`}; remove one of them, make it more specific or attach the routes to different hostnames`);
-            break;
-          }
-        }
-      }
-    });
     return errors;
   }
 }

@@ -1,6 +1,10 @@
+import { ApiObject } from 'cdk8s';
+import { IConstruct } from 'constructs';
 import type { Gateway } from './gateway';
 import type { Listener } from './listener';
-import { hostnamesIntersect, q, validateDnsSubdomain, validateNamespace, validateObjectName, validatePort } from './validation';
+import { hostnamesOnListener, kindAllowed, NAMESPACE_NAME_LABEL, namespaceAllowed, namespaceLabels } from './model';
+import { allConstructs, memoized } from './tree-index';
+import { q, validateDnsSubdomain, validateNamespace, validateObjectName, validatePort } from './validation';
 
 /**
  * Options of `ParentRef.fromGateway`.
@@ -120,13 +124,13 @@ export class ParentRef {
     if (gateway === undefined) return [];
     return gateway.listeners
       .filter((l) => (this.sectionName === undefined || l.name === this.sectionName) && (this.port === undefined || l.port === this.port))
-      .filter((l) => listenerRejects(l, gateway.namespace, route) === undefined && listenerCertainlyAccepts(l, gateway.namespace, route))
+      .filter((l) => listenerRejects(gateway, l, route) === undefined && listenerCertainlyAccepts(gateway, l, route))
       .map((listener) => ({
         gateway,
         listener,
         hostnames: route.hostnames.length === 0
           ? [listener.hostname ?? '*']
-          : route.hostnames.filter((h) => listener.hostname === undefined || hostnamesIntersect(listener.hostname, h)),
+          : hostnamesOnListener(route.hostnames, listener.hostname) ?? [],
       }));
   }
 
@@ -163,7 +167,7 @@ export class ParentRef {
     if (selected.length === 0) return errors;
     const reasons: string[] = [];
     for (const l of selected) {
-      const reason = listenerRejects(l, gateway.namespace, route);
+      const reason = listenerRejects(gateway, l, route);
       if (reason === undefined) return errors;
       reasons.push(`listener ${q(l.name)} ${reason}`);
     }
@@ -172,13 +176,6 @@ export class ParentRef {
   }
 }
 
-/** Whether a listener's allowedRoutes certainly admit the route's namespace (a label selector is not decided). */
-function listenerCertainlyAccepts(l: Listener, gatewayNamespace: string | undefined, route: AttachingRoute): boolean {
-  const from = l.allowedRoutes?.from ?? 'Same';
-  return from === 'All' || (from === 'Same' && gatewayNamespace === route.namespace);
-}
-
-/** Why a listener certainly does not accept a route, or undefined when it may. */
 /** @internal */
 export interface AttachingRoute {
   readonly kind: string;
@@ -186,17 +183,59 @@ export interface AttachingRoute {
   readonly hostnames: string[];
 }
 
-function listenerRejects(l: Listener, gatewayNamespace: string | undefined, route: AttachingRoute): string | undefined {
-  const allowed = l.allowedRoutes;
-  const kinds = allowed?.kinds;
-  if (kinds !== undefined && !kinds.some((k) => k.group === 'gateway.networking.k8s.io' && k.kind === route.kind)) {
-    return `only accepts ${kinds.map((k) => k.kind).join(', ')} (add RouteKind for ${route.kind} to its allowedRoutes kinds)`;
+/**
+ * The labels of the namespaces declared in the app (`Namespace` objects, e.g. cdk8s-plus `Namespace` or an
+ * `ApiObject` of kind Namespace), by name. @internal
+ */
+export function declaredNamespaces(scope: IConstruct): Map<string, Record<string, string>> {
+  return memoized(scope, 'declared-namespaces', () => {
+    const out = new Map<string, Record<string, string>>();
+    for (const c of allConstructs(scope)) {
+      if (!(c instanceof ApiObject) || c.kind !== 'Namespace' || c.apiVersion !== 'v1') continue;
+      const meta = c.metadata.toJson();
+      if (typeof meta.name === 'string') out.set(meta.name, { ...(meta.labels ?? {}) });
+    }
+    return out;
+  });
+}
+
+/**
+ * Whether a listener's allowedRoutes certainly admit the route's namespace: `All`; `Same` with the Gateway's
+ * namespace; a `Selector` that selects the route's namespace by its labels (declared in the app, or only
+ * kubernetes.io/metadata.name, as the gateway reads the app's YAML).
+ */
+function listenerCertainlyAccepts(gateway: Gateway, l: Listener, route: AttachingRoute): boolean {
+  const spec = l.allowedRoutes?._spec();
+  const from = spec?.from ?? 'Same';
+  if (from === 'All') return true;
+  if (from === 'Same') return gateway.namespace === route.namespace;
+  if (route.namespace === undefined) return false;
+  return namespaceAllowed(spec, gateway.namespace ?? '', route.namespace, namespaceLabels(route.namespace, declaredNamespaces(gateway).get(route.namespace)));
+}
+
+/** Why a listener certainly does not accept a route, or undefined when it may. */
+function listenerRejects(gateway: Gateway, l: Listener, route: AttachingRoute): string | undefined {
+  const spec = l.allowedRoutes?._spec();
+  const kinds = spec?.kinds;
+  if (!kindAllowed(spec, route.kind)) {
+    return `only accepts ${kinds!.map((k) => k.kind).join(', ')} (add RouteKind for ${route.kind} to its allowedRoutes kinds)`;
   }
-  const from = allowed?.from ?? 'Same';
+  const from = spec?.from ?? 'Same';
+  const gatewayNamespace = gateway.namespace;
   if (from === 'Same' && gatewayNamespace !== undefined && route.namespace !== undefined && gatewayNamespace !== route.namespace) {
     return `only accepts routes from its own namespace ${q(gatewayNamespace)}, not ${q(route.namespace)} (use AllowedRoutes.all() or AllowedRoutes.fromSelector(...))`;
   }
-  if (l.hostname !== undefined && route.hostnames.length > 0 && !route.hostnames.some((h) => hostnamesIntersect(l.hostname!, h))) {
+  if (from === 'Selector' && route.namespace !== undefined) {
+    const declared = declaredNamespaces(gateway).get(route.namespace);
+    const labels = namespaceLabels(route.namespace, declared);
+    if (!namespaceAllowed(spec, gatewayNamespace ?? '', route.namespace, labels)) {
+      const shown = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(', ');
+      return declared !== undefined
+        ? `selects namespaces by label ${q(spec?.selector)}, and namespace ${q(route.namespace)} (labels ${shown}) is not selected; label the namespace or change the selector`
+        : `selects namespaces by label ${q(spec?.selector)}, and namespace ${q(route.namespace)} is not declared in this app, so it has only the label ${NAMESPACE_NAME_LABEL}=${route.namespace} (as the gateway reads this app's output); declare it with its labels, e.g. new ApiObject(chart, 'ns', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ${q(route.namespace)}, labels: { ... } } })`;
+    }
+  }
+  if (l.hostname !== undefined && route.hostnames.length > 0 && hostnamesOnListener(route.hostnames, l.hostname) === undefined) {
     return `serves hostname ${q(l.hostname)}, which none of the route's hostnames (${route.hostnames.map(q).join(', ')}) matches`;
   }
   return undefined;

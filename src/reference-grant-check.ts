@@ -2,6 +2,7 @@
 // A grant may also be created outside the app, so a missing one is a warning, not an error.
 import { IConstruct } from 'constructs';
 import { Annotations } from './annotations';
+import { referencePermitted } from './model';
 import { ReferenceGrant } from './reference-grant';
 import { allConstructs } from './tree-index';
 import { q } from './validation';
@@ -25,14 +26,14 @@ export function warnUngrantedReferences(scope: IConstruct, refs: CrossNamespaceR
   if (cross.length === 0) return;
   const grants = allConstructs(scope).filter((c): c is ReferenceGrant => c instanceof ReferenceGrant);
   for (const r of cross) {
-    const granted = grants.some((g) => g.namespace === r.toNamespace
-      && g._fromList.some((f) => f.group === 'gateway.networking.k8s.io' && f.kind === r.fromKind && f.namespace === r.fromNamespace)
-      && g._toList.some((t) => t.group === r.toGroup && t.kind === r.toKind && (t.name === undefined || t.name === r.toName)));
+    const granted = referencePermitted(
+      grants.filter((g) => g.namespace !== undefined).map((g) => ({ namespace: g.namespace!, from: g._fromList, to: g._toList })),
+      { fromGroup: 'gateway.networking.k8s.io', fromKind: r.fromKind, fromNamespace: r.fromNamespace!, toGroup: r.toGroup, toKind: r.toKind, toNamespace: r.toNamespace!, toName: r.toName });
     if (granted) continue;
     const factory = r.fromKind === 'HTTPRoute' ? 'httpRoutes' : r.fromKind === 'GRPCRoute' ? 'grpcRoutes' : 'gateways';
     const to = r.toKind === 'Service' && r.toGroup === '' ? `ReferenceGrantTo.services(${q(r.toName)})`
       : r.toKind === 'Secret' && r.toGroup === '' ? `ReferenceGrantTo.secrets(${q(r.toName)})`
         : `ReferenceGrantTo.of(${q(r.toGroup)}, ${q(r.toKind)}, ${q(r.toName)})`;
-    Annotations.of(scope).addWarning(`${scope.node.path}: ${r.what} refers to ${r.toKind} ${q(r.toName)} in namespace ${q(r.toNamespace)}, and no ReferenceGrant in this app allows it; unless one exists in the cluster, the reference is refused. Add new ReferenceGrant(scope, id, { metadata: { namespace: ${q(r.toNamespace)} }, from: [ReferenceGrantFrom.${factory}(${q(r.fromNamespace)})], to: [${to}] })`);
+    Annotations.of(scope).addWarning(`${scope.node.path}: ${r.what} refers to ${r.toKind} ${q(r.toName)} in namespace ${q(r.toNamespace)}, and no ReferenceGrant in this app allows it; unless one exists in the cluster, the reference is refused. Add new ReferenceGrant(scope, id, { metadata: { namespace: ${q(r.toNamespace)} }, fromObjects: [ReferenceGrantFrom.${factory}(${q(r.fromNamespace)})], to: [${to}] })`);
   }
 }

@@ -11,24 +11,24 @@ const GATEWAY_GROUP = 'gateway.networking.k8s.io';
  * Objects (of a kind, in a namespace) that a ReferenceGrant trusts to reference its namespace.
  */
 export class ReferenceGrantFrom {
-  /** HTTPRoutes in `namespace`. */
-  public static httpRoutes(namespace: string): ReferenceGrantFrom {
-    return new ReferenceGrantFrom(GATEWAY_GROUP, 'HTTPRoute', namespace);
+  /** HTTPRoutes in `fromNamespace`. */
+  public static httpRoutes(fromNamespace: string): ReferenceGrantFrom {
+    return new ReferenceGrantFrom(GATEWAY_GROUP, 'HTTPRoute', fromNamespace);
   }
 
-  /** GRPCRoutes in `namespace`. */
-  public static grpcRoutes(namespace: string): ReferenceGrantFrom {
-    return new ReferenceGrantFrom(GATEWAY_GROUP, 'GRPCRoute', namespace);
+  /** GRPCRoutes in `fromNamespace`. */
+  public static grpcRoutes(fromNamespace: string): ReferenceGrantFrom {
+    return new ReferenceGrantFrom(GATEWAY_GROUP, 'GRPCRoute', fromNamespace);
   }
 
-  /** Gateways in `namespace` (e.g. to read certificate Secrets). */
-  public static gateways(namespace: string): ReferenceGrantFrom {
-    return new ReferenceGrantFrom(GATEWAY_GROUP, 'Gateway', namespace);
+  /** Gateways in `fromNamespace` (e.g. to read certificate Secrets). */
+  public static gateways(fromNamespace: string): ReferenceGrantFrom {
+    return new ReferenceGrantFrom(GATEWAY_GROUP, 'Gateway', fromNamespace);
   }
 
-  /** Any kind in `namespace`. */
-  public static of(group: string, kind: string, namespace: string): ReferenceGrantFrom {
-    return new ReferenceGrantFrom(group, kind, namespace);
+  /** Any kind in `fromNamespace`. */
+  public static of(group: string, kind: string, fromNamespace: string): ReferenceGrantFrom {
+    return new ReferenceGrantFrom(group, kind, fromNamespace);
   }
 
   private constructor(
@@ -96,11 +96,11 @@ export class ReferenceGrantTo {
  */
 export interface ReferenceGrantProps extends ResourceProps {
   /**
-   * Who may reference (1 to 16 entries; more can be added with `addFrom`).
+   * Who may reference (`spec.from`, 1 to 16 entries; more can be added with `addFrom`).
    *
    * @default - none; add at least one before synth
    */
-  readonly from?: ReferenceGrantFrom[];
+  readonly fromObjects?: ReferenceGrantFrom[];
 
   /**
    * What may be referenced (1 to 16 entries; more can be added with `addTo`).
@@ -126,7 +126,7 @@ export class ReferenceGrant extends Resource {
       metadata: props.metadata,
       spec: Lazy.any({ produce: () => this.renderSpec() }),
     });
-    for (const f of props.from ?? []) this.addFrom(f);
+    for (const f of props.fromObjects ?? []) this.addFrom(f);
     for (const t of props.to ?? []) this.addTo(t);
     this.node.addValidation({ validate: () => this.validateGrant() });
   }
@@ -134,9 +134,9 @@ export class ReferenceGrant extends Resource {
   /**
    * Trusts more referencing objects.
    */
-  public addFrom(from: ReferenceGrantFrom): void {
+  public addFrom(objects: ReferenceGrantFrom): void {
     treeChanged();
-    this._from.push(from);
+    this._from.push(objects);
   }
 
   /**

@@ -6,9 +6,10 @@
 // unknown at synth, and either way one route stops serving: that fails synth. Only certain attachments are compared
 // (an in-app Gateway, a listener whose allowedRoutes admit the route for sure), so there are no false alarms.
 import { IConstruct } from 'constructs';
+import { compareRouteAge, comparePrecedence, describeMatch, LocatedMatch, matchContains, matchEquivalent, intersectHostnames } from './model';
 import { AttachingRoute, ParentRef } from './parent-ref';
 import { allConstructs, memoized } from './tree-index';
-import { hostnamesIntersect, q } from './validation';
+import { q } from './validation';
 
 /** @internal */
 export interface AttachedRoute extends IConstruct {
@@ -21,7 +22,8 @@ function intersects(a: string[], b: string[]): string | undefined {
     for (const y of b) {
       if (x === '*') return y;
       if (y === '*') return x;
-      if (hostnamesIntersect(x, y)) return x.startsWith('*.') ? y : x;
+      const h = intersectHostnames(x, y);
+      if (h !== undefined) return h;
     }
   }
   return undefined;
@@ -103,7 +105,9 @@ function computeAttachments(route: AttachedRoute): Attachment[] {
   for (const p of route._parentRefList) {
     if (p._inApp) {
       for (const c of p._certainListeners(r)) {
-        for (const h of r.hostnames.length === 0 ? [''] : c.hostnames) {
+        // The hostnames the route serves there: a route without hostnames serves the listener's hostname, as the
+        // gateway buckets it (a route naming that same hostname meets it there).
+        for (const h of c.hostnames.map((x) => (x === '*' ? '' : x))) {
           out.push({ key: `listener#${c.gateway.node.path}#${c.listener.name}#${h}`, where: `listener ${q(c.listener.name)} of gateway ${q(c.gateway.node.path)}${hostText(h)}` });
         }
       }
@@ -120,3 +124,52 @@ function computeAttachments(route: AttachedRoute): Attachment[] {
   return out;
 }
 
+
+/** A route whose matches can be compared across routes. @internal */
+export interface LocatedRoute extends AttachedRoute {
+  readonly namespace?: string;
+  readonly name: string;
+  _located(): LocatedMatch[];
+}
+
+/**
+ * Matches of `self` that another route of `kind`, attached to the same listener (or parentRef) and hostname,
+ * always wins: one of higher precedence that contains it, or an identical match of a route that wins the tie.
+ * A tie between routes goes to the older route, then to the first by `namespace/name`; routes synthesized together
+ * are created in the same apply, usually in the same second, so the loser is the one later by `namespace/name`.
+ */
+export function crossRouteUnreachable<T extends LocatedRoute>(
+  self: T, mine: LocatedMatch[], kind: string, isKind: (c: IConstruct) => c is T,
+): string[] {
+  const errors: string[] = [];
+  const myAttachments = attachments(self);
+  if (myAttachments.length === 0) return errors;
+  const { routes, byKey } = routesByAttachment(self, kind, isKind);
+  const candidates = new Set(myAttachments.flatMap((a) => byKey.get(a.key) ?? []));
+  const identity = (r: T) => ({ namespace: r.namespace ?? '', name: r.name });
+  const grpc = kind === 'GRPCRoute';
+  const shown = (r: T) => (r.namespace ? `${r.namespace}/${r.name}` : r.name);
+  for (const other of routes) {
+    if (other === self || !candidates.has(other)) continue;
+    const theirKeys = new Set(attachments(other).map((a) => a.key));
+    const shared = myAttachments.find((a) => theirKeys.has(a.key));
+    if (shared === undefined) continue;
+    const otherWinsTies = compareRouteAge(identity(other), identity(self)) < 0
+      || (compareRouteAge(identity(other), identity(self)) === 0 && routes.indexOf(other) < routes.indexOf(self));
+    const theirs = other._located();
+    for (const b of mine) {
+      for (const a of theirs) {
+        const same = matchEquivalent(a.match, b.match);
+        if (same && otherWinsTies) {
+          errors.push(`${self.node.path}: ${b.label} (${describeMatch(b.match, grpc)}) can never be selected on ${shared.where}: it is the same match as ${other.node.path} ${a.label}, and a tie goes to the older route, then to the first by namespace/name (${q(shown(other))} before ${q(shown(self))}); remove one of them or attach the routes to different hostnames`);
+          break;
+        }
+        if (!same && comparePrecedence(a.match, b.match) < 0 && matchContains(a.match, b.match)) {
+          errors.push(`${self.node.path}: ${b.label} (${describeMatch(b.match, grpc)}) can never be selected on ${shared.where}: every request it matches is taken by ${other.node.path} ${a.label} (${describeMatch(a.match, grpc)}); remove it, make it more specific or attach the routes to different hostnames`);
+          break;
+        }
+      }
+    }
+  }
+  return errors;
+}

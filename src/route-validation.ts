@@ -45,14 +45,24 @@ export function validateRouteCommon(
   if (rules.length > 16) errors.push(`${path}: the route has ${rules.length} rules; at most 16 are allowed (split the route)`);
   const total = rules.reduce((n, r) => n + r.explicitMatches, 0);
   if (total > 128) errors.push(`${path}: the route has ${total} matches across its rules; at most 128 are allowed (split the route)`);
-  const names = new Map<string, number>();
-  rules.forEach((r, i) => {
-    if (r.name === undefined) return;
-    const other = names.get(r.name);
-    if (other !== undefined) errors.push(`${path}: rules ${other + 1} and ${i + 1} are both named ${q(r.name)}; rule names must be unique in a route`);
-    else names.set(r.name, i);
-  });
+  const names = new Set<string>();
+  for (const r of rules) {
+    if (r.name === undefined) continue;
+    if (names.has(r.name)) errors.push(`${path}: two rules are named ${q(r.name)}; rule names must be unique in a route`);
+    names.add(r.name);
+  }
   return errors;
+}
+
+/**
+ * A rule in messages raised while its route is built, before its emitted position (`ruleLabel`) is known: by its
+ * name, else as the n-th rule added (e.g. `rule "api"`, `the 2nd rule added`).
+ */
+export function addedLabel(index: number, name: string | undefined): string {
+  if (name !== undefined) return `rule ${q(name)}`;
+  const n = index + 1;
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : ['th', 'st', 'nd', 'rd'][n % 10] ?? 'th';
+  return `the ${n}${suffix} rule added`;
 }
 
 export function normalizeConditions(what: string, kind: 'header' | 'query parameter', items: Array<{ name: string; type: MatchType; value: string }>, caseInsensitive: boolean) {

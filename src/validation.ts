@@ -82,9 +82,9 @@
  * | a parentRef's sectionName / port exists on the in-app Gateway                      | `ParentRef._validate`                               |
  * | some selected listener accepts the route (allowedRoutes kinds, Same namespace,     | `ParentRef._validate`                               |
  * |   hostname intersection)                                                           |                                                     |
- * | rules emitted in precedence order; first-match and spec select the same rule       | HttpRoute (`orderRules` in route-order.ts)          |
- * | a match that can never be selected (repeated, or covered by a match that wins)     | HttpRoute (one route, and across routes on the same |
- * |                                                                                    |   in-app listener or parentRef and hostname)        |
+ * | rules emitted in precedence order; first-match and spec select the same rule       | HttpRoute, GrpcRoute (`orderRules`, src/model)      |
+ * | a match that can never be selected (repeated, or covered by a match that wins)     | HttpRoute, GrpcRoute (one route, and across routes  |
+ * |                                                                                    |   on the same listener or parentRef and hostname)   |
  * | gRPC method/service or HTTP path regex written as a glob (`Get*`, `/api/*`)        | warning: GrpcRoute / HttpRoute `addMatch`           |
  * | a route without parentRefs                                                         | warning: HttpRoute, GrpcRoute                       |
  * | a rule without backends (and without redirect), or whose backends all weigh 0      | warning: HttpRoute, GrpcRoute                       |
@@ -100,6 +100,8 @@
  * ReferenceGrants created outside the app, Gateway `addresses`, `infrastructure` and `tls` blocks
  * (not exposed by the L2), and CORS / ExtensionRef filters (not exposed by the L2).
  */
+
+import { regexMatchesWhole } from './model';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { RE2JS } = require('re2js');
@@ -205,11 +207,6 @@ export function validateRegex(what: string, pattern: string): void {
   }
 }
 
-/** Whether the RE2 regular expression `pattern` matches the whole of `value`. */
-export function regexMatchesWhole(pattern: string, value: string): boolean {
-  return RE2JS.compile(pattern).matches(value);
-}
-
 /**
  * Renders a duration in milliseconds as a Gateway API duration string (`^([0-9]{1,5}(h|m|s|ms)){1,4}$`), e.g.
  * `1h30m`, `1s`, `500ms`, `1s500ms`, `0s`.
@@ -227,18 +224,6 @@ export function renderGatewayDuration(what: string, ms: number): string {
     throw new Error(`${what} ${ms}ms is longer than the gateway api's maximum of 99999h`);
   }
   return [[h, 'h'], [m, 'm'], [s, 's'], [rest, 'ms']].filter(([n]) => n !== 0).map(([n, u]) => `${n}${u}`).join('');
-}
-
-/** Whether a listener hostname and a route hostname (either may be a `*.` wildcard) have a hostname in common. */
-export function hostnamesIntersect(a: string, b: string): boolean {
-  const wa = a.startsWith('*.');
-  const wb = b.startsWith('*.');
-  if (!wa && !wb) return a === b;
-  if (wa && !wb) return b.endsWith(a.slice(1));
-  if (!wa && wb) return a.endsWith(b.slice(1));
-  const sa = a.slice(1);
-  const sb = b.slice(1);
-  return sa.endsWith(sb) || sb.endsWith(sa);
 }
 
 /**

@@ -30,7 +30,7 @@ function build(app: App): void {
     hostnames: ['grpc.shop.example.com'],
     rules: [{ matches: [{ method: GrpcMethodMatch.exact({ service: 'shop.Cart' }) }], backendRefs: [BackendRef.fromName('cart', { port: 50051 })] }],
   });
-  new ReferenceGrant(chart, 'grant', { from: [ReferenceGrantFrom.httpRoutes('shop')], to: [ReferenceGrantTo.services()] });
+  new ReferenceGrant(chart, 'grant', { fromObjects: [ReferenceGrantFrom.httpRoutes('shop')], to: [ReferenceGrantTo.services()] });
 }
 
 describe('determinism', () => {

@@ -85,7 +85,7 @@ describe('GrpcRoute', () => {
       route.addRule({ matches: [{ method: GrpcMethodMatch.regularExpression({ service: 'todo\\.Todo', method: 'Get*' }) }], backendRefs: [BackendRef.fromName('todo', { port: 50051 })] });
       // THEN
       expect(Annotations.of(route).warnings).toStrictEqual([
-        'test/route: rule 1 match 1: grpc method regular expression "Get*" is re2, not a glob: "t*" means zero or more "t" (it does not match "GetTask"); to match anything starting with "Get" write "Get.*"',
+        'test/route: the 1st rule added match 1: grpc method regular expression "Get*" is re2, not a glob: "t*" means zero or more "t" (it does not match "GetTask"); to match anything starting with "Get" write "Get.*"',
       ]);
       expect(warn).toHaveBeenCalledTimes(1);
     } finally {
@@ -130,7 +130,7 @@ describe('GrpcRoute', () => {
       parentRefs: [ParentRef.fromGateway(gateway)],
       rules: [{ backendRefs: [BackendRef.fromName('todo', { port: 50051, filters: [HttpRouteFilter.requestRedirect({ scheme: RedirectScheme.HTTPS })] })] }],
     });
-    expect(() => Testing.synth(chart)).toThrow(/test\/route: rule 1: backendRef 1 \("todo"\) has a RequestRedirect filter, which a grpc route does not support; use header modifiers or request mirrors/);
+    expect(() => Testing.synth(chart)).toThrow(/test\/route: rule 0: backendRef 1 \("todo"\) has a RequestRedirect filter, which a grpc route does not support; use header modifiers or request mirrors/);
   });
 
   test('fails when a filter type other than RequestMirror repeats', () => {
@@ -139,14 +139,14 @@ describe('GrpcRoute', () => {
       parentRefs: [ParentRef.fromGateway(gateway)],
       rules: [{ filters: [GrpcRouteFilter.responseHeaderModifier({ remove: ['a'] }), GrpcRouteFilter.responseHeaderModifier({ remove: ['b'] })], backendRefs: [BackendRef.fromName('todo', { port: 50051 })] }],
     });
-    expect(() => Testing.synth(chart)).toThrow(/test\/route: rule 1: has more than one ResponseHeaderModifier filter; merge them into one/);
+    expect(() => Testing.synth(chart)).toThrow(/test\/route: rule 0: has more than one ResponseHeaderModifier filter; merge them into one/);
   });
 
   test('fails when the same match appears twice, in one rule or in two', () => {
     const m = () => ({ method: GrpcMethodMatch.exact({ service: 'todo.Todo', method: 'GetTask' }) });
     const a = setup();
     new GrpcRoute(a.chart, 'route', { parentRefs: [ParentRef.fromGateway(a.gateway)], rules: [{ matches: [m(), m()], backendRefs: [BackendRef.fromName('todo', { port: 50051 })] }] });
-    expect(() => Testing.synth(a.chart)).toThrow(/test\/route: rule 1: match 2 repeats match 1; remove one of them/);
+    expect(() => Testing.synth(a.chart)).toThrow(/test\/route: rule 0 match 2 \(service = "todo.Todo", method = "GetTask"\) repeats rule 0 match 1; remove one of them/);
     const b = setup();
     new GrpcRoute(b.chart, 'route', {
       parentRefs: [ParentRef.fromGateway(b.gateway)],
@@ -155,7 +155,7 @@ describe('GrpcRoute', () => {
         { name: 'b', matches: [m()], backendRefs: [BackendRef.fromName('b', { port: 50051 })] },
       ],
     });
-    expect(() => Testing.synth(b.chart)).toThrow(/test\/route: rule 2 \("b"\) match 1 can never be selected: it is the same match as rule 1 \("a"\) match 1; remove one of them/);
+    expect(() => Testing.synth(b.chart)).toThrow(/test\/route: rule "b" match 1 \(service = "todo.Todo", method = "GetTask"\) can never be selected: it is the same match as rule "a" match 1; remove it or make it more specific/);
   });
 
   test('matches that differ only in headers are not duplicates', () => {
@@ -178,7 +178,7 @@ describe('GrpcRoute', () => {
     expect(() => Testing.synth(b.chart)).toThrow(/the route has 17 rules; at most 16 are allowed/);
     const c = setup();
     new GrpcRoute(c.chart, 'route', { parentRefs: [ParentRef.fromGateway(c.gateway)], rules: [{ matches: Array.from({ length: 65 }, (_, i) => ({ method: GrpcMethodMatch.exact({ method: `M${i}` }) })) }] });
-    expect(() => Testing.synth(c.chart)).toThrow(/rule 1: has 65 matches; at most 64 are allowed/);
+    expect(() => Testing.synth(c.chart)).toThrow(/rule 0: has 65 matches; at most 64 are allowed/);
   });
 });
 
@@ -212,9 +212,9 @@ describe('GrpcRoute limits and routes on one listener', () => {
       new GrpcRoute(chart, 'route', { parentRefs: [ParentRef.fromGateway(gateway)], rules: [rule] });
       return () => Testing.synth(chart);
     };
-    expect(make({ filters: mirrors, backendRefs: [BackendRef.fromName('a', { port: 1 })] })).toThrow(/test\/route: rule 1: has 17 filters; at most 16 are allowed/);
-    expect(make({ backendRefs: Array.from({ length: 17 }, (_, i) => BackendRef.fromName(`b${i}`, { port: 1 })) })).toThrow(/test\/route: rule 1: has 17 backendRefs; at most 16 are allowed/);
-    expect(make({ backendRefs: [BackendRef.fromName('b', { port: 1, filters: httpMirrors })] })).toThrow(/rule 1: backendRef 1 \("b"\) has 17 filters; at most 16 are allowed/);
+    expect(make({ filters: mirrors, backendRefs: [BackendRef.fromName('a', { port: 1 })] })).toThrow(/test\/route: rule 0: has 17 filters; at most 16 are allowed/);
+    expect(make({ backendRefs: Array.from({ length: 17 }, (_, i) => BackendRef.fromName(`b${i}`, { port: 1 })) })).toThrow(/test\/route: rule 0: has 17 backendRefs; at most 16 are allowed/);
+    expect(make({ backendRefs: [BackendRef.fromName('b', { port: 1, filters: httpMirrors })] })).toThrow(/rule 0: backendRef 1 \("b"\) has 17 filters; at most 16 are allowed/);
   });
 
   test('fails when two grpc routes on the same gateway and hostname have the same match', () => {
@@ -222,7 +222,7 @@ describe('GrpcRoute limits and routes on one listener', () => {
     const m = () => ({ method: GrpcMethodMatch.exact({ service: 'todo.Todo' }) });
     new GrpcRoute(chart, 'a', { hostnames: ['grpc.example.com'], parentRefs: [ParentRef.fromGateway(gateway)], rules: [{ matches: [m()], backendRefs: [BackendRef.fromName('a', { port: 1 })] }] });
     new GrpcRoute(chart, 'b', { hostnames: ['grpc.example.com'], parentRefs: [ParentRef.fromGateway(gateway)], rules: [{ matches: [m()], backendRefs: [BackendRef.fromName('b', { port: 1 })] }] });
-    expect(() => Testing.synth(chart)).toThrow(/test\/b: rule 1 match 1 can never be selected on listener "h2c" of gateway "test\/gw" hostname "grpc.example.com": it is the same match as test\/a rule 1 match 1; remove one of them or attach the routes to different hostnames/);
+    expect(() => Testing.synth(chart)).toThrow(/test\/b: rule 0 match 1 \(service = "todo.Todo"\) can never be selected on listener "h2c" of gateway "test\/gw" hostname "grpc.example.com": it is the same match as test\/a rule 0 match 1, and a tie goes to the older route, then to the first by namespace\/name \("test-a-c8988b32" before "test-b-c8afd76c"\); remove one of them or attach the routes to different hostnames/);
   });
 
   test('grpc routes with different hostnames may use the same match', () => {

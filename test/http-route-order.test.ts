@@ -106,7 +106,7 @@ describe('rule order', () => {
       rule('mixed', { path: PathMatch.exact('/b/x') }, { path: prefix('/') }),
       rule('b', { path: prefix('/b') }),
     ]);
-    expect(synth).toThrow(/test\/route: rules rule 1 \("mixed"\) and rule 2 \("b"\) cannot be ordered so that a first-match gateway selects the same rule as the spec: rule 1 \("mixed"\) match 1 \(exact path "\/b\/x"\) takes precedence over rule 2 \("b"\) match 1 \(path prefix "\/b"\), but rule 2 \("b"\) match 1 \(path prefix "\/b"\) takes precedence over rule 1 \("mixed"\) match 2 \(path prefix "\/"\); move the less specific match into a rule of its own/);
+    expect(synth).toThrow(/test\/route: rule "mixed" and rule "b" cannot be ordered so that a first-match gateway selects the same rule as the spec: rule "mixed" match 1 \(exact path "\/b\/x"\) takes precedence over rule "b" match 1 \(path prefix "\/b"\), but rule "b" match 1 \(path prefix "\/b"\) takes precedence over rule "mixed" match 2 \(path prefix "\/"\); move the less specific match into a rule of its own/);
   });
 
   test('warns when the order depends on whether regular expressions overlap', () => {
@@ -143,7 +143,7 @@ describe('rule order', () => {
     try {
       const names = Testing.synth(chart).find((o) => o.kind === 'HTTPRoute').spec.rules.map((r: any) => r.name);
       expect(names).toStrictEqual(['b', 'mixed']);
-      expect(Annotations.of(route).warnings).toStrictEqual([expect.stringMatching(/test\/route: rules rule 1 \("mixed"\), rule 2 \("b"\) may be selected differently by a first-match gateway than the spec says .*the regular expressions involved may or may not overlap/)]);
+      expect(Annotations.of(route).warnings).toStrictEqual([expect.stringMatching(/test\/route: rule "mixed", rule "b" may be selected differently by a first-match gateway than the spec says .*the regular expressions involved may or may not overlap/)]);
     } finally {
       warn.mockRestore();
     }
@@ -153,36 +153,36 @@ describe('rule order', () => {
 describe('unreachable matches in one route', () => {
   test('fails when two rules have the same match, naming both', () => {
     expect(synthRoute([rule('a', { path: prefix('/api') }), rule('b', { path: prefix('/api') })]))
-      .toThrow(/test\/route: rule 2 \("b"\) match 1 \(path prefix "\/api"\) can never be selected: it is the same match as rule 1 \("a"\) match 1; remove it or make it more specific/);
+      .toThrow(/test\/route: rule "b" match 1 \(path prefix "\/api"\) can never be selected: it is the same match as rule "a" match 1; remove it or make it more specific/);
   });
 
   test('fails when a rule repeats a match', () => {
     expect(synthRoute([rule('a', { path: PathMatch.exact('/x') }, { path: PathMatch.exact('/x') })]))
-      .toThrow(/rule 1 \("a"\) match 2 \(exact path "\/x"\) repeats rule 1 \("a"\) match 1; remove one of them/);
+      .toThrow(/rule "a" match 2 \(exact path "\/x"\) repeats rule "a" match 1; remove one of them/);
   });
 
   test('header names are compared ignoring case; the order of header matches does not matter', () => {
     expect(synthRoute([
       rule('a', { path: prefix('/'), headers: [HeaderMatch.exact('X-A', '1'), HeaderMatch.exact('x-b', '2')] }),
       rule('b', { path: prefix('/'), headers: [HeaderMatch.exact('x-b', '2'), HeaderMatch.exact('x-a', '1')] }),
-    ])).toThrow(/rule 2 \("b"\) match 1 .* can never be selected: it is the same match as rule 1 \("a"\) match 1/);
+    ])).toThrow(/rule "b" match 1 .* can never be selected: it is the same match as rule "a" match 1/);
   });
 
   test('a rule without matches is the same as PathPrefix "/"', () => {
     expect(synthRoute([{ name: 'all', backendRefs: [BackendRef.fromName('a', { port: 80 })] }, rule('root', { path: prefix('/') })]))
-      .toThrow(/rule 2 \("root"\) match 1 \(path prefix "\/"\) can never be selected: it is the same match as rule 1 \("all"\) match 1/);
+      .toThrow(/rule "root" match 1 \(path prefix "\/"\) can never be selected: it is the same match as rule "all" match 1/);
   });
 
   test('fails when a match is fully covered by a match that wins: a trailing slash makes the prefix longer', () => {
     expect(synthRoute([rule('short', { path: prefix('/abc') }), rule('long', { path: prefix('/abc/') })]))
-      .toThrow(/rule 1 \("short"\) match 1 \(path prefix "\/abc"\) can never be selected: every request it matches is taken by rule 2 \("long"\) match 1 \(path prefix "\/abc\/"\)/);
+      .toThrow(/rule "short" match 1 \(path prefix "\/abc"\) can never be selected: every request it matches is taken by rule "long" match 1 \(path prefix "\/abc\/"\)/);
   });
 
   test('fails when an earlier rule with an equally specific regular expression covers an exact header value', () => {
     expect(synthRoute([
       rule('any-v', { path: prefix('/'), headers: [HeaderMatch.regularExpression('x-version', 'v[0-9]+')] }),
       rule('v1', { path: prefix('/'), headers: [HeaderMatch.exact('x-version', 'v1')] }),
-    ])).toThrow(/rule 2 \("v1"\) match 1 \(path prefix "\/", header x-version = "v1"\) can never be selected: every request it matches is taken by rule 1 \("any-v"\) match 1 \(path prefix "\/", header x-version ~ "v\[0-9\]\+"\)/);
+    ])).toThrow(/rule "v1" match 1 \(path prefix "\/", header x-version = "v1"\) can never be selected: every request it matches is taken by rule "any-v" match 1 \(path prefix "\/", header x-version ~ "v\[0-9\]\+"\)/);
   });
 
   test('an exact header value before a covering regular expression is fine', () => {
@@ -226,17 +226,27 @@ describe('unreachable matches across routes', () => {
 
   test('fails when two routes on the same gateway and hostname have the same match, naming both', () => {
     expect(twoRoutes({ hostnames: ['a.example.com'] }, { hostnames: ['b.example.com', 'a.example.com'] }, { path: prefix('/api') }, { path: prefix('/api') }))
-      .toThrow(/test\/second: rule 1 \("two"\) match 1 \(path prefix "\/api"\) can never be selected on listener "http" of gateway "test\/gw" hostname "a.example.com": it is the same match as test\/first rule 1 \("one"\) match 1; remove one of them, make it more specific or attach the routes to different hostnames/);
+      .toThrow(/test\/second: rule "two" match 1 \(path prefix "\/api"\) can never be selected on listener "http" of gateway "test\/gw" hostname "a.example.com": it is the same match as test\/first rule "one" match 1, and a tie goes to the older route, then to the first by namespace\/name \("first" before "second"\); remove one of them or attach the routes to different hostnames/);
+  });
+
+  test('fails naming the route that loses the tie by name, not the route added later', () => {
+    // GIVEN two routes with the same match, the one added later first by namespace/name
+    const { chart, gateway } = setup();
+    new HttpRoute(chart, 'zeta', { metadata: { name: 'zeta' }, parentRefs: [ParentRef.fromGateway(gateway)], rules: [rule('z', { path: prefix('/api') })] });
+    new HttpRoute(chart, 'alpha', { metadata: { name: 'alpha' }, parentRefs: [ParentRef.fromGateway(gateway)], rules: [rule('a', { path: prefix('/api') })] });
+    // WHEN synthesized THEN the error is on zeta (routes applied together tie on creation time; "alpha" < "zeta")
+    expect(() => Testing.synth(chart)).toThrow(/\[test\/zeta\] test\/zeta: rule "z" match 1 \(path prefix "\/api"\) can never be selected on listener "http" of gateway "test\/gw" \(any hostname\): it is the same match as test\/alpha rule "a" match 1, and a tie goes to the older route, then to the first by namespace\/name \("alpha" before "zeta"\)/);
+    expect(() => Testing.synth(chart)).not.toThrow(/\[test\/alpha\]/);
   });
 
   test('fails when a match of another route always wins', () => {
     expect(twoRoutes({}, {}, { path: prefix('/api/') }, { path: prefix('/api') }))
-      .toThrow(/test\/second: rule 1 \("two"\) match 1 \(path prefix "\/api"\) can never be selected on listener "http" of gateway "test\/gw" \(any hostname\): every request it matches is taken by test\/first rule 1 \("one"\) match 1 \(path prefix "\/api\/"\)/);
+      .toThrow(/test\/second: rule "two" match 1 \(path prefix "\/api"\) can never be selected on listener "http" of gateway "test\/gw" \(any hostname\): every request it matches is taken by test\/first rule "one" match 1 \(path prefix "\/api\/"\)/);
   });
 
   test('a route on every listener and a route on one listener share that listener', () => {
     expect(twoRoutes({}, { sectionName: 'http' }, { path: prefix('/api') }, { path: prefix('/api') }))
-      .toThrow(/test\/second: rule 1 \("two"\) match 1 \(path prefix "\/api"\) can never be selected on listener "http" of gateway "test\/gw" \(any hostname\)/);
+      .toThrow(/test\/second: rule "two" match 1 \(path prefix "\/api"\) can never be selected on listener "http" of gateway "test\/gw" \(any hostname\)/);
   });
 
   test('routes on a gateway outside the app are compared by parentRef', () => {
@@ -244,7 +254,7 @@ describe('unreachable matches across routes', () => {
     const parent = () => ParentRef.named('shared', { namespace: 'infra', sectionName: 'https' });
     new HttpRoute(chart, 'first', { metadata: { name: 'first' }, parentRefs: [parent()], rules: [rule('one', { path: prefix('/api') })] });
     new HttpRoute(chart, 'second', { metadata: { name: 'second' }, parentRefs: [parent()], rules: [rule('two', { path: prefix('/api') })] });
-    expect(() => Testing.synth(chart)).toThrow(/test\/second: rule 1 \("two"\) match 1 \(path prefix "\/api"\) can never be selected on parent "infra\/shared" listener "https" \(any hostname\): it is the same match as test\/first rule 1 \("one"\) match 1/);
+    expect(() => Testing.synth(chart)).toThrow(/test\/second: rule "two" match 1 \(path prefix "\/api"\) can never be selected on parent "infra\/shared" listener "https" \(any hostname\): it is the same match as test\/first rule "one" match 1/);
   });
 
   test('routes with different hostnames may use the same match', () => {

@@ -248,7 +248,7 @@ describe('HttpRoute validation', () => {
   test('fails with more than 64 matches in a rule', () => {
     const matches = Array.from({ length: 65 }, (_, i) => ({ path: PathMatch.exact(`/p${i}`) }));
     const { chart } = route([{ matches, backendRefs: [svc()] }]);
-    expect(() => Testing.synth(chart)).toThrow(/rule 1: has 65 matches; at most 64 are allowed/);
+    expect(() => Testing.synth(chart)).toThrow(/rule 0: has 65 matches; at most 64 are allowed/);
   });
 
   test('fails with more than 128 matches across rules', () => {
@@ -260,10 +260,10 @@ describe('HttpRoute validation', () => {
   test('fails with more than 16 filters, backendRefs or backend filters', () => {
     const mirrors = Array.from({ length: 17 }, (_, i) => HttpRouteFilter.requestMirror({ backend: BackendRef.fromName(`m${i}`, { port: 80 }) }));
     const backends = Array.from({ length: 17 }, (_, i) => BackendRef.fromName(`b${i}`, { port: 80 }));
-    expect(() => Testing.synth(route([{ filters: mirrors, backendRefs: [svc()] }]).chart)).toThrow(/rule 1: has 17 filters; at most 16 are allowed/);
-    expect(() => Testing.synth(route([{ backendRefs: backends }]).chart)).toThrow(/rule 1: has 17 backendRefs; at most 16 are allowed/);
+    expect(() => Testing.synth(route([{ filters: mirrors, backendRefs: [svc()] }]).chart)).toThrow(/rule 0: has 17 filters; at most 16 are allowed/);
+    expect(() => Testing.synth(route([{ backendRefs: backends }]).chart)).toThrow(/rule 0: has 17 backendRefs; at most 16 are allowed/);
     expect(() => Testing.synth(route([{ backendRefs: [BackendRef.fromName('b', { port: 80, filters: mirrors })] }]).chart))
-      .toThrow(/rule 1: backendRef 1 \("b"\) has 17 filters; at most 16 are allowed/);
+      .toThrow(/rule 0: backendRef 1 \("b"\) has 17 filters; at most 16 are allowed/);
   });
 
   test('fails with more than 16 hostnames or 32 parentRefs', () => {
@@ -278,7 +278,7 @@ describe('HttpRoute validation', () => {
       filters: [HttpRouteFilter.requestHeaderModifier({ remove: ['a'] }), HttpRouteFilter.requestHeaderModifier({ remove: ['b'] })],
       backendRefs: [svc()],
     }]);
-    expect(() => Testing.synth(chart)).toThrow(/rule 1: has more than one RequestHeaderModifier filter; merge them into one \(only RequestMirror may repeat\)/);
+    expect(() => Testing.synth(chart)).toThrow(/rule 0: has more than one RequestHeaderModifier filter; merge them into one \(only RequestMirror may repeat\)/);
   });
 
   test('fails when a rule has both RequestRedirect and URLRewrite', () => {
@@ -290,7 +290,7 @@ describe('HttpRoute validation', () => {
 
   test('fails when a redirect rule has backendRefs', () => {
     const { chart } = route([{ filters: [HttpRouteFilter.requestRedirect({ scheme: RedirectScheme.HTTPS })], backendRefs: [svc()] }]);
-    expect(() => Testing.synth(chart)).toThrow(/rule 1: has a requestRedirect filter and backendRefs; a redirect answers the request itself, so remove the backendRefs/);
+    expect(() => Testing.synth(chart)).toThrow(/rule 0: has a requestRedirect filter and backendRefs; a redirect answers the request itself, so remove the backendRefs/);
   });
 
   test.each([
@@ -318,16 +318,16 @@ describe('HttpRoute validation', () => {
       { name: 'a', matches: [{ path: PathMatch.exact('/a') }], backendRefs: [svc()] },
       { name: 'a', matches: [{ path: PathMatch.exact('/b') }], backendRefs: [svc()] },
     ]);
-    expect(() => Testing.synth(chart)).toThrow(/rules 1 and 2 are both named "a"; rule names must be unique in a route/);
+    expect(() => Testing.synth(chart)).toThrow(/test\/route: two rules are named "a"; rule names must be unique in a route/);
   });
 
   test('fails when a rule name is not a dns subdomain', () => {
-    expect(() => route([{ name: 'My_Rule' }])).toThrow(/test\/route: rule 1: name "My_Rule" must be a lowercase rfc 1123 subdomain/);
+    expect(() => route([{ name: 'My_Rule' }])).toThrow(/test\/route: the 1st rule added: name "My_Rule" must be a lowercase rfc 1123 subdomain/);
   });
 
   test('fails when the backendRequest timeout is longer than the request timeout', () => {
     expect(() => route([{ backendRefs: [svc()], timeouts: { request: Duration.seconds(1), backendRequest: Duration.seconds(2) } }]))
-      .toThrow(/rule 1: backendRequest timeout 2s is longer than the request timeout 1s; make it at most 1s/);
+      .toThrow(/test\/route: the 1st rule added: backendRequest timeout 2s is longer than the request timeout 1s; make it at most 1s/);
   });
 
   test('fails when a timeout is not a whole number of milliseconds or too long', () => {
@@ -338,15 +338,15 @@ describe('HttpRoute validation', () => {
   test('fails when a match has more than 16 header or query matches', () => {
     const headers = Array.from({ length: 17 }, (_, i) => HeaderMatch.exact(`h${i}`, 'v'));
     const queryParams = Array.from({ length: 17 }, (_, i) => QueryParamMatch.exact(`q${i}`, 'v'));
-    expect(() => route([{ matches: [{ headers }] }])).toThrow(/rule 1 match 1 has 17 header matches; at most 16 are allowed/);
-    expect(() => route([{ matches: [{ queryParams }] }])).toThrow(/rule 1 match 1 has 17 query parameter matches; at most 16 are allowed/);
+    expect(() => route([{ matches: [{ headers }] }])).toThrow(/the 1st rule added match 1 has 17 header matches; at most 16 are allowed/);
+    expect(() => route([{ matches: [{ queryParams }] }])).toThrow(/the 1st rule added match 1 has 17 query parameter matches; at most 16 are allowed/);
   });
 
   test('fails when a match names a header twice (ignoring case) or a query parameter twice', () => {
     expect(() => route([{ matches: [{ headers: [HeaderMatch.exact('X-A', '1'), HeaderMatch.exact('x-a', '2')] }] }]))
-      .toThrow(/rule 1 match 1 matches header "X-A" twice \(as "X-A" and "x-a"; header names are case-insensitive\)/);
+      .toThrow(/the 1st rule added match 1 matches header "X-A" twice \(as "X-A" and "x-a"; header names are case-insensitive\)/);
     expect(() => route([{ matches: [{ queryParams: [QueryParamMatch.exact('a', '1'), QueryParamMatch.exact('a', '2')] }] }]))
-      .toThrow(/rule 1 match 1 matches query parameter "a" twice; the gateway would ignore the second/);
+      .toThrow(/the 1st rule added match 1 matches query parameter "a" twice; the gateway would ignore the second/);
   });
 
   test('query parameter names are case-sensitive: "a" and "A" may both be matched', () => {
@@ -451,7 +451,7 @@ describe('regular expression warnings', () => {
         rules: [{ matches: [{ path: PathMatch.regularExpression('/api/*') }, { path: PathMatch.regularExpression('/users/[0-9]+') }], backendRefs: [BackendRef.fromName('a', { port: 80 })] }],
       });
       expect(Annotations.of(route).warnings).toStrictEqual([
-        'test/route: rule 1 match 1: path regular expression "/api/*" is re2, not a glob: "/*" means zero or more "/" (it does not match "/api/x"); to match anything starting with "/api/" write "/api/.*"',
+        'test/route: the 1st rule added match 1: path regular expression "/api/*" is re2, not a glob: "/*" means zero or more "/" (it does not match "/api/x"); to match anything starting with "/api/" write "/api/.*"',
       ]);
     } finally {
       warn.mockRestore();
@@ -476,8 +476,8 @@ describe('rules that answer every request with an error', () => {
       });
       Testing.synth(chart);
       expect(Annotations.of(route).warnings).toStrictEqual([
-        'test/route: rule 1 ("empty") has no backendRefs and no requestRedirect, so every request it matches gets a 500; add backendRefs',
-        'test/route: every backendRef of rule 2 ("zero") has weight 0, so every request it matches gets a 500; give at least one backend a weight above 0',
+        'test/route: rule "empty" has no backendRefs and no requestRedirect, so every request it matches gets a 500; add backendRefs',
+        'test/route: every backendRef of rule "zero" has weight 0, so every request it matches gets a 500; give at least one backend a weight above 0',
       ]);
     } finally {
       warn.mockRestore();

@@ -10,7 +10,7 @@ describe('ReferenceGrant', () => {
     // WHEN
     const grant = new ReferenceGrant(chart, 'grant', {
       metadata: { name: 'web-to-backend', namespace: 'backend' },
-      from: [ReferenceGrantFrom.httpRoutes('web'), ReferenceGrantFrom.grpcRoutes('web')],
+      fromObjects: [ReferenceGrantFrom.httpRoutes('web'), ReferenceGrantFrom.grpcRoutes('web')],
       to: [ReferenceGrantTo.services('api')],
     });
     grant.addFrom(ReferenceGrantFrom.gateways('infra'));
@@ -43,13 +43,13 @@ describe('ReferenceGrant', () => {
     new ReferenceGrant(chart, 'grant', { to: [ReferenceGrantTo.services()] });
     expect(() => Testing.synth(chart)).toThrow(/test\/grant: the reference grant has no from entries; add one with addFrom\(ReferenceGrantFrom.httpRoutes\(namespace\)\)/);
     const other = Testing.chart();
-    new ReferenceGrant(other, 'grant', { from: [ReferenceGrantFrom.httpRoutes('web')] });
+    new ReferenceGrant(other, 'grant', { fromObjects: [ReferenceGrantFrom.httpRoutes('web')] });
     expect(() => Testing.synth(other)).toThrow(/test\/grant: the reference grant has no to entries; add one with addTo\(ReferenceGrantTo.services\(\)\)/);
   });
 
   test('fails with more than 16 entries', () => {
     const chart = Testing.chart();
-    new ReferenceGrant(chart, 'grant', { from: Array.from({ length: 17 }, (_, i) => ReferenceGrantFrom.httpRoutes(`ns${i}`)), to: [ReferenceGrantTo.services()] });
+    new ReferenceGrant(chart, 'grant', { fromObjects: Array.from({ length: 17 }, (_, i) => ReferenceGrantFrom.httpRoutes(`ns${i}`)), to: [ReferenceGrantTo.services()] });
     expect(() => Testing.synth(chart)).toThrow(/test\/grant: the reference grant has 17 from entries; at most 16 are allowed/);
   });
 
@@ -75,8 +75,8 @@ describe('cross-namespace references', () => {
       rules: [{ backendRefs: [BackendRef.fromName('api', { port: 80, namespace: 'backend' })] }],
     });
     if (withGrant) {
-      new ReferenceGrant(chart, 'grant', { metadata: { name: 'g', namespace: 'backend' }, from: [ReferenceGrantFrom.httpRoutes('web')], to: [ReferenceGrantTo.services('api')] });
-      new ReferenceGrant(chart, 'certs', { metadata: { name: 'c', namespace: 'certs' }, from: [ReferenceGrantFrom.gateways('web')], to: [ReferenceGrantTo.secrets()] });
+      new ReferenceGrant(chart, 'grant', { metadata: { name: 'g', namespace: 'backend' }, fromObjects: [ReferenceGrantFrom.httpRoutes('web')], to: [ReferenceGrantTo.services('api')] });
+      new ReferenceGrant(chart, 'certs', { metadata: { name: 'c', namespace: 'certs' }, fromObjects: [ReferenceGrantFrom.gateways('web')], to: [ReferenceGrantTo.secrets()] });
     }
     return { chart, gw, route };
   }
@@ -87,10 +87,10 @@ describe('cross-namespace references', () => {
       const { chart, gw, route } = app(false);
       Testing.synth(chart);
       expect(Annotations.of(route).warnings).toStrictEqual([
-        'test/route: rule 1 backendRef 1 refers to Service "api" in namespace "backend", and no ReferenceGrant in this app allows it; unless one exists in the cluster, the reference is refused. Add new ReferenceGrant(scope, id, { metadata: { namespace: "backend" }, from: [ReferenceGrantFrom.httpRoutes("web")], to: [ReferenceGrantTo.services("api")] })',
+        'test/route: rule 0 backendRef 1 refers to Service "api" in namespace "backend", and no ReferenceGrant in this app allows it; unless one exists in the cluster, the reference is refused. Add new ReferenceGrant(scope, id, { metadata: { namespace: "backend" }, fromObjects: [ReferenceGrantFrom.httpRoutes("web")], to: [ReferenceGrantTo.services("api")] })',
       ]);
       expect(Annotations.of(gw).warnings).toStrictEqual([
-        'test/gw: listener "https" certificateRef 1 refers to Secret "tls" in namespace "certs", and no ReferenceGrant in this app allows it; unless one exists in the cluster, the reference is refused. Add new ReferenceGrant(scope, id, { metadata: { namespace: "certs" }, from: [ReferenceGrantFrom.gateways("web")], to: [ReferenceGrantTo.secrets("tls")] })',
+        'test/gw: listener "https" certificateRef 1 refers to Secret "tls" in namespace "certs", and no ReferenceGrant in this app allows it; unless one exists in the cluster, the reference is refused. Add new ReferenceGrant(scope, id, { metadata: { namespace: "certs" }, fromObjects: [ReferenceGrantFrom.gateways("web")], to: [ReferenceGrantTo.secrets("tls")] })',
       ]);
     } finally {
       warn.mockRestore();

@@ -11,7 +11,16 @@ commands:
   validate   check YAML against the Gateway API v1.6.1 CRD schemas and CEL rules
   graph      draw the route table as a Mermaid flowchart
 
-run 'cdk8s-gateway <command> --help' for the options of a command.`;
+run 'cdk8s-gateway <command> --help' for the options of a command; 'cdk8s-gateway --version' prints the version.`;
+
+/** The version of the installed package (read when asked: `lib/dataplane` and `src/dataplane` are two levels down). */
+export function packageVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { readFileSync } = require('fs') as typeof import('fs');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { join } = require('path') as typeof import('path');
+  return JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
+}
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -28,6 +37,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'graph':
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./graph') as typeof import('./graph')).runGraph(rest);
+    case '--version':
+    case '-v':
+    case 'version':
+      process.stdout.write(`cdk8s-gateway ${packageVersion()}\n`);
+      return 0;
     case undefined:
     case '-h':
     case '--help':

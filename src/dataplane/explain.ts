@@ -8,6 +8,7 @@ import { CompiledTable, RouteRequest } from './engine/model';
 import { TABLE_ARGS_USAGE, compileFromArgs, emptyTableArgs, parseTableArg, usageError } from './engine/options';
 import { grpcCall } from './engine/router';
 import { normalizeHost } from './engine/util';
+import { ruleLabel } from '../model/rule-label';
 
 export const EXPLAIN_USAGE = `usage: cdk8s-gateway explain --routes PATH... [--gateway NS/NAME] [--backends FILE]
                              [-X METHOD] [-H 'name: value']... URL [--json]
@@ -120,7 +121,7 @@ export function formatExplain(r: ExplainResult): string {
   lines.push(`request   ${r.request.method} ${r.request.host}${r.request.path}${q} on ${r.request.gateway} port ${r.request.port}${r.request.sni ? ` (SNI ${r.request.sni})` : ''}${r.request.grpc ? ` (gRPC ${r.request.grpc.service}/${r.request.grpc.method})` : ''}`);
   if (r.listener) lines.push(`listener  ${r.listener.name} (${r.listener.protocol} :${r.listener.port}, hostname ${r.listener.hostname ?? '*'})`);
   if (r.route) lines.push(`route     ${r.route.kind} ${r.route.namespace}/${r.route.name}${r.route.hostname ? ` (hostname ${r.route.hostname})` : ''}`);
-  if (r.rule) lines.push(`rule      ${r.rule.index}${r.rule.name ? ` (${r.rule.name})` : ''} at ${r.rule.source}`);
+  if (r.rule) lines.push(`rule      ${ruleLabel(r.rule.index, r.rule.name).slice('rule '.length)} at ${r.rule.source}`);
   if (r.matches) lines.push(`match     ${r.matches.index}: ${r.matches.summary}`);
   for (const [i, f] of r.filters.entries()) lines.push(`${i === 0 ? 'filters   ' : '          '}${(f as any).type}${filterDetail(f)}`);
   for (const [i, b] of r.backends.entries()) {
@@ -130,7 +131,7 @@ export function formatExplain(r: ExplainResult): string {
   }
   lines.push(`outcome   ${r.outcome} -> ${r.status}: ${r.reason}`);
   for (const [i, n] of (r.nearMisses ?? []).entries()) {
-    lines.push(`${i === 0 ? 'not taken ' : '          '}${n.route} rule ${n.rule}${n.ruleName ? ` (${n.ruleName})` : ''} match ${n.match} [${n.summary}]: ${n.failed}`);
+    lines.push(`${i === 0 ? 'not taken ' : '          '}${n.route} ${ruleLabel(n.rule, n.ruleName)} match ${n.match} [${n.summary}]: ${n.failed}`);
   }
   return lines.join('\n');
 }

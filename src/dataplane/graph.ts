@@ -10,6 +10,7 @@ import { backendProbabilities } from './engine/balancer';
 import { matchSummary } from './engine/describe';
 import { CompiledBackend, CompiledFilter, CompiledRule, CompiledTable } from './engine/model';
 import { TABLE_ARGS_USAGE, compileFromArgs, emptyTableArgs, parseTableArg, usageError } from './engine/options';
+import { ruleLabel } from '../model/rule-label';
 
 export const GRAPH_USAGE = `usage: cdk8s-gateway graph --routes PATH... [--gateway NS/NAME] [--backends FILE] [--direction LR|TD]
        cdk8s-gateway graph PATH...
@@ -76,7 +77,7 @@ export function renderMermaid(table: CompiledTable, options: { direction?: 'LR' 
 
   function drawRule(rule: CompiledRule, r: string, rkey: string): void {
     const matchText = rule.matches.map((m) => matchSummary(m)).join('<br/>or ');
-    const title = `rule ${rule.index}${rule.name ? ` ${rule.name}` : ''}`;
+    const title = ruleLabel(rule.index, rule.name);
     const filters = rule.filters.filter((f) => f.type !== 'RequestMirror').map(filterSummary);
     const ru = node(`${rkey}#${rule.index}`, [title, matchText, ...filters].filter(Boolean).join('<br/>'));
     edge(r, ru);

@@ -41,12 +41,12 @@ ${TABLE_ARGS_USAGE}
 ${LIMITS_USAGE}
   --connect-timeout DURATION
                        how long connecting to a backend endpoint may take before 503; default 10s.
-  --http1-server lean|node
-                       cleartext HTTP/1.1: lean reads requests without a body straight off the socket
-                       and gives the others (bodies, upgrades, HTTP/1.0, routes with retries, timeouts
-                       or mirrors) to Node's http server; node gives it every request; default lean.
+  --shutdown-delay DURATION
+                       on SIGTERM/SIGINT, /readyz answers 503 at once but new connections are still accepted
+                       and served for this long (answers ask clients to close, HTTP/2 gets GOAWAY), so load
+                       balancers stop sending before the sockets close (e.g. 5s in a pod); default 0s.
   --drain-timeout DURATION
-                       on SIGTERM/SIGINT, how long requests in flight may take (e.g. 30s, 500ms); default 30s.
+                       then, how long requests in flight may take (e.g. 30s, 500ms); default 30s.
   --workers N|auto     N gateway processes sharing the listeners (auto: one per CPU); the first process serves
                        the admin listener for all (metrics summed, ready when every worker is); default 1.
   -h, --help           this text.`;
@@ -88,15 +88,12 @@ export interface ServeOptions {
   readonly drainTimeoutMs: number;
   /** Gateway processes sharing the listeners (`--workers`); default 1 (this process serves). */
   readonly workers?: number | 'auto';
+  /** After SIGTERM, how long to keep accepting (unready) before draining. Default 0. */
+  readonly shutdownDelayMs?: number;
   /** Connection limits given on the command line (the others are DEFAULT_LIMITS). */
   readonly limits?: Partial<ConnectionLimits>;
   /** Default 10 s. */
   readonly connectTimeoutMs?: number;
-  /**
-   * Cleartext HTTP/1.1: `lean` reads common requests with the gateway's own lean server and hands the
-   * others to Node's `http` server; `node` gives every request to Node's server. Default `lean`.
-   */
-  readonly http1Server?: 'lean' | 'node';
 }
 
 /** `HOST:PORT` (IPv6 as `[::1]:PORT`); port 0 allowed. */
@@ -137,9 +134,9 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
   let accessLog = true;
   let watch = true;
   let drainTimeoutMs = 30_000;
+  let shutdownDelayMs = 0;
   const limits: { -readonly [K in keyof ConnectionLimits]?: number } = {};
   let connectTimeoutMs = 10_000;
-  let http1Server: 'lean' | 'node' = 'lean';
   for (let i = 0; i < argv.length;) {
     let used: number;
     try {
@@ -188,12 +185,9 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
       case '--drain-timeout':
         drainTimeoutMs = parseDurationFlag(value(), '--drain-timeout');
         break;
-      case '--http1-server': {
-        const v = value();
-        if (v !== 'lean' && v !== 'node') throw new UsageError(`--http1-server: '${v}' must be lean or node`);
-        http1Server = v;
+      case '--shutdown-delay':
+        shutdownDelayMs = parseDurationFlag(value(), '--shutdown-delay');
         break;
-      }
       case '--connect-timeout':
         connectTimeoutMs = parseDurationFlag(value(), '--connect-timeout');
         if (connectTimeoutMs <= 0) throw new UsageError('--connect-timeout must be more than 0');
@@ -223,8 +217,8 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
     watch,
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
     drainTimeoutMs,
+    ...(shutdownDelayMs > 0 ? { shutdownDelayMs } : {}),
     connectTimeoutMs,
-    http1Server,
   };
 }
 
@@ -423,6 +417,21 @@ export class GatewayServer {
     this.draining = true;
   }
 
+  /**
+   * A graceful shutdown (SIGTERM): /readyz answers 503 at once; for `delayMs` every listener keeps accepting and
+   * serving new connections while asking clients to go away (HTTP/1.1 answers carry `Connection: close`, HTTP/2
+   * sessions get GOAWAY), so that load balancers still sending here (endpoint removal takes a while to reach every
+   * node) lose no request; then `stop`: no more connections, requests in flight finish (bounded by `drainTimeoutMs`),
+   * idle connections close. `onDrain` is called when the delay is over.
+   */
+  async shutdown(delayMs = this.options.shutdownDelayMs ?? 0, drainTimeoutMs = this.options.drainTimeoutMs, onDrain?: () => void): Promise<void> {
+    this.markDraining();
+    for (const l of this.listeners.values()) l.goAway();
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    onDrain?.();
+    await this.stop(drainTimeoutMs);
+  }
+
   private inputRequest(): InputRequest {
     return {
       routes: [...this.options.routes],
@@ -481,7 +490,6 @@ export class GatewayServer {
         spec,
         limits: this.limits,
         connections: this.connections,
-        leanHttp1: this.options.http1Server !== 'node',
         handlers: {
           request: (b, req, res) => this.handler.handle(b, req, res),
           upgrade: (b, req, socket, head) => this.handler.upgrade(b, req, socket, head),
@@ -558,6 +566,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   const log: Logger = worker ? (level, msg, fields) => base(level, msg, { ...fields, worker: worker.id }) : base;
   const access = options.accessLog ? jsonAccessLog() : noAccessLog;
   const drainTimeoutMs = options.drainTimeoutMs;
+  const shutdownDelayMs = options.shutdownDelayMs ?? 0;
   const server = new GatewayServer({
     ...options,
     logger: log,
@@ -582,8 +591,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
         process.exit(1);
       }
       stopping = true;
-      log('info', 'draining', { signal, drainTimeoutMs });
-      server.stop().then(
+      log('info', 'shutting down', { signal, shutdownDelayMs, drainTimeoutMs });
+      server.shutdown(shutdownDelayMs, drainTimeoutMs, () => log('info', 'draining', { signal, drainTimeoutMs })).then(
         () => {
           log('info', 'stopped');
           resolve(0);

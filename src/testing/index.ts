@@ -82,9 +82,44 @@ export class RouteTester {
   /** The compiled table (the same structure `serve` routes by and `/config` shows). */
   public readonly table: CompiledTable;
 
+  private names?: Set<string>;
+
   private constructor(docs: SourceDocument[], options: RouteTesterOptions) {
     const compileOptions: CompileOptions = options.backends ? { backends: parseBackendsMap(options.backends, '<backends>') } : {};
     this.table = compile(docs, compileOptions);
+  }
+
+  /**
+   * Every backend name some rule of the table mentions (`NAME` and `NAMESPACE/NAME`), backendRefs and mirrors.
+   */
+  public get backendNames(): ReadonlySet<string> {
+    if (this.names === undefined) {
+      const names = new Set<string>();
+      for (const g of this.table.gateways) {
+        for (const p of g.ports) {
+          for (const l of p.listeners) {
+            for (const r of l.routes) {
+              for (const rule of r.rules) {
+                const refs = [...rule.backends, ...rule.filters.flatMap((f) => (f.type === 'RequestMirror' ? [f.backend] : []))];
+                for (const b of refs) names.add(b.ref.name).add(`${b.ref.namespace}/${b.ref.name}`);
+              }
+            }
+          }
+        }
+      }
+      this.names = names;
+    }
+    return this.names;
+  }
+
+  /**
+   * Throws unless some route mentions a backend named `name`, so that a typo fails the test instead of reading as
+   * probability 0.
+   */
+  public checkBackendName(name: string): void {
+    if (this.backendNames.has(name)) return;
+    const known = [...this.backendNames].filter((n) => !n.includes('/')).sort();
+    throw new Error(`no route mentions a backend named ${JSON.stringify(name)}; the routes mention ${known.map((n) => JSON.stringify(n)).join(', ') || 'no backends'} (check the name, or give NAMESPACE/NAME)`);
   }
 
   /** What the gateway does with a request to `url` (e.g. `http://tasks.example.com/api/v1/tasks?debug=true`). */
@@ -101,9 +136,15 @@ export class RouteTester {
     return {
       ...result,
       ...(backend !== undefined ? { backend } : {}),
-      probabilityOf: (name: string) => (result.status === 200 || result.status === 500
-        ? result.backends.filter((b) => b.name === name || `${b.namespace}/${b.name}` === name).reduce((s, b) => s + b.probability, 0)
-        : 0),
+      probabilityOf: (name: string) => {
+        this.checkBackendName(name);
+        return result.status === 200 || result.status === 500
+          ? result.backends.filter((b) => b.name === name || `${b.namespace}/${b.name}` === name).reduce((s, b) => s + b.probability, 0)
+          : 0;
+      },
     };
   }
 }
+
+export type { ExpectedRoute, RouteMatchers } from './matchers';
+export { routeMatchers } from './matchers';

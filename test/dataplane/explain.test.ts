@@ -156,7 +156,7 @@ describe('runExplain (command)', () => {
   test('a 404 lists the rules not taken and the first condition each one fails', async () => {
     const { out, io } = capture();
     expect(await runExplain(['--routes', ROUTES, '-X', 'POST', 'http://example.com/old/x'], io)).toBe(1);
-    expect(out.stdout).toMatch(/not taken HTTPRoute apps\/tasks rule 0 \(api\) match 0 \[PathPrefix \/api, header x-canary=1\]: path \(PathPrefix \/api\)/);
+    expect(out.stdout).toMatch(/not taken HTTPRoute apps\/tasks rule "api" match 0 \[PathPrefix \/api, header x-canary=1\]: path \(PathPrefix \/api\)/);
     expect(out.stdout).toMatch(/\n {10}HTTPRoute apps\/tasks rule 2 match 0 \[Exact \/old\]: path \(Exact \/old\)/);
     const c2 = capture();
     await runExplain(['--routes', ROUTES, '--json', 'http://other.com/api'], c2.io);

@@ -11,7 +11,7 @@ describe('serve command line', () => {
     expect(parseServeArgs([
       '--routes', 'a.yaml', '--routes=dir', '--gateway', 'infra/gw', '--listen', '80=127.0.0.1:0', '--listen', 'infra/gw:443=[::1]:8443',
       '--backends', 'b.json', '--admin', '0.0.0.0:9000', '--no-access-log', '--no-watch', '--drain-timeout', '500ms', '--connect-timeout', '2s',
-      '--tls-secret', 'infra/web-tls=/etc/tls/web', '--http1-server', 'node', '--admin-config', '--max-input-size', '8Mi',
+      '--tls-secret', 'infra/web-tls=/etc/tls/web', '--admin-config', '--max-input-size', '8Mi',
     ])).toStrictEqual({
       routes: ['a.yaml', 'dir'],
       gateways: ['infra/gw'],
@@ -28,10 +28,9 @@ describe('serve command line', () => {
       watch: false,
       drainTimeoutMs: 500,
       connectTimeoutMs: 2000,
-      http1Server: 'node',
     });
     expect(parseServeArgs(['--routes', 'x'])).toMatchObject({
-      admin: { host: '127.0.0.1', port: 9901 }, accessLog: true, watch: true, drainTimeoutMs: 30_000, connectTimeoutMs: 10_000, http1Server: 'lean',
+      admin: { host: '127.0.0.1', port: 9901 }, accessLog: true, watch: true, drainTimeoutMs: 30_000, connectTimeoutMs: 10_000,
     });
     expect(parseServeArgs(['--help'])).toBe('help');
   });
@@ -47,7 +46,7 @@ describe('serve command line', () => {
     [['--routes', 'x', '--admin', '9901'], /--admin: '9901' is not HOST:PORT/],
     [['--routes', 'x', '--drain-timeout', '30'], /--drain-timeout: '30' is not a duration/],
     [['--routes', 'x', '--connect-timeout', '0s'], /--connect-timeout must be more than 0/],
-    [['--routes', 'x', '--http1-server', 'fast'], /--http1-server: 'fast' must be lean or node/],
+    [['--routes', 'x', '--http1-server', 'node'], /unknown option '--http1-server'/],
     [['--routes', 'x', '--tls-secret', 'web-tls'], /--tls-secret must be NAMESPACE\/NAME=DIRECTORY \(got "web-tls"\)/],
     [['--routes', 'x', '--max-input-size', '64MB'], /--max-input-size: '64MB' is not a size \(a number of bytes, or with Ki, Mi or Gi, e\.g\. 64Mi\)/],
   ])('fails %j', (argv, message) => {

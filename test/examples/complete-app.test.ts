@@ -14,7 +14,7 @@ describeExample(section, (fresh) => {
   test('one chart holds the Gateway, its routes, the Services and the gateway runtime', () => {
     const kinds = variantObjects(fresh()).map((o: any) => o.kind).sort();
     expect([...new Set(kinds)]).toStrictEqual([
-      'ConfigMap', 'Deployment', 'GRPCRoute', 'Gateway', 'HTTPRoute', 'PodDisruptionBudget', 'Service',
+      'ConfigMap', 'Deployment', 'GRPCRoute', 'Gateway', 'HTTPRoute', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'Service',
     ]);
   });
 

@@ -28,13 +28,13 @@ describeExample(section, (fresh) => {
     expect(seedDifferences(route, lesson)).toStrictEqual([
       expect.stringMatching(/^GRPCRoute\/task-grpc-route: parentRefs differs: .*"sectionName":"grpc"/),
       expect.stringMatching(/^GRPCRoute\/task-grpc-route: missing rule 3 match 1: .*"method":"Get\*"/),
-      expect.stringMatching(/^GRPCRoute\/task-grpc-route: unexpected rule 1 match 1: .*"method":"Get\.\*","service":"task\\\\\.TaskService"/),
+      expect.stringMatching(/^GRPCRoute\/task-grpc-route: unexpected rule 2 match 1: .*"method":"Get\.\*","service":"task\\\\\.TaskService"/),
     ]);
   });
 
   test('method-level rules come before the service-level rule', () => {
     const route = findObject(variantObjects(fresh()), 'GRPCRoute', 'task-grpc-route');
-    expect(route.spec.rules.map((r: any) => r.backendRefs[0].name)).toStrictEqual(['task-grpc-read', 'task-grpc-write', 'task-grpc-service']);
+    expect(route.spec.rules.map((r: any) => r.backendRefs[0].name)).toStrictEqual(['task-grpc-write', 'task-grpc-read', 'task-grpc-service']);
     expect(precedenceViolations(route)).toStrictEqual([]);
   });
 

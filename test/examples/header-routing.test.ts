@@ -34,7 +34,7 @@ describeExample(section, (fresh) => {
       });
     }
     // THEN
-    expect(() => Testing.synth(chart)).toThrow(/test\/Beta\/Route: rule 2 match 1 \(path prefix "\/api\/"\) can never be selected .*it is the same match as test\/Version\/Route/);
+    expect(() => Testing.synth(chart)).toThrow(/test\/Version\/Route: rule 1 match 1 \(path prefix "\/api\/"\) can never be selected .*it is the same match as test\/Beta\/Route rule 1 match 1, and a tie goes to the older route, then to the first by namespace\/name/);
   });
 
   test.each(VARIANTS)('snapshot of %s', (variant) => {

@@ -17,14 +17,17 @@
  * HTTPRoute precedence (CRD `spec.rules[].matches`): Exact path, then PathPrefix with the most characters, then
  * method, then most header matches, then most query param matches. The spec leaves RegularExpression paths
  * implementation-specific; here they rank after Exact and before PathPrefix (Envoy Gateway's order, the `eg` class
- * the lesson uses), and regex entries always keep their relative order.
+ * the lesson uses), a longer pattern first, as this project's gateway ranks them (src/model/match.ts).
  *
- * GRPCRoute precedence (CRD `spec.rules[].matches`): most characters in the service, then in the method, then most
- * header matches.
+ * GRPCRoute precedence (CRD `spec.rules[].matches`): most characters in the service (a plain-literal regular
+ * expression counts as its name); then the method, Exact (or a plain literal) before
+ * RegularExpression before absent, more characters first; then most header matches (the gateway's ranking of
+ * regular expressions, src/model/match.ts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { literalValue } from '../../src/model/regex';
 
 /** A Kubernetes object as synthesized or parsed: plain JSON. */
 export type KubeObject = { readonly [key: string]: any };
@@ -223,7 +226,7 @@ function httpEntries(route: KubeObject): RouteEntry[] {
         action,
         rank: [
           PATH_TYPE_RANK[match.path.type] ?? 0,
-          isRegex ? 0 : match.path.value.length,
+          match.path.value.length,
           match.method === undefined ? 0 : 1,
           match.headers.length,
           match.queryParams.length,
@@ -254,12 +257,19 @@ function grpcEntries(route: KubeObject): RouteEntry[] {
         matchIndex,
         match,
         action,
-        rank: [(method?.service ?? '').length, (method?.method ?? '').length, match.headers.length],
+        rank: [grpcRank(method?.type, method?.service)[1], ...grpcRank(method?.type, method?.method), match.headers.length],
         disjointKey: exact ? `${method.service ?? ''}/${method.method ?? ''}` : '',
       });
     });
   });
   return entries;
+}
+
+/** [kind, characters] of a gRPC service or method: Exact or a plain literal 2, RegularExpression 1, absent 0. */
+function grpcRank(type: string | undefined, value: string | undefined): [number, number] {
+  if (value === undefined) return [0, 0];
+  const literal = type === 'RegularExpression' ? literalValue(value) : value;
+  return literal === undefined ? [1, value.length] : [2, literal.length];
 }
 
 function compareRanks(a: readonly number[], b: readonly number[]): number {

@@ -57,12 +57,12 @@ describe('GrpcServiceRoute', () => {
         parentRefs: [{ name: 'task-api-gateway' }],
         rules: [
           {
-            matches: [{ method: { type: 'RegularExpression', service: 'task\\.TaskService', method: 'Get.*' } }],
-            backendRefs: [{ name: 'task-grpc-read', port: 50051 }],
-          },
-          {
             matches: [{ method: { type: 'Exact', service: 'task.TaskService', method: 'CreateTask' } }],
             backendRefs: [{ name: 'task-grpc-write', port: 50051 }],
+          },
+          {
+            matches: [{ method: { type: 'RegularExpression', service: 'task\\.TaskService', method: 'Get.*' } }],
+            backendRefs: [{ name: 'task-grpc-read', port: 50051 }],
           },
           {
             matches: [{ method: { type: 'Exact', service: 'task.TaskService' } }],
@@ -99,7 +99,7 @@ describe('GrpcServiceRoute', () => {
     });
     Testing.synth(chart);
     expect(warnings(chart)).toStrictEqual([
-      'test/Grpc: method "GetTaskFast" is routed by name and also selected by "Get*"; which rule wins is implementation-specific, so give the method a name the pattern does not select or drop one of them',
+      'test/Grpc: method "GetTaskFast" is routed by name and also selected by the re2 pattern "Get.*"; this gateway gives the exact rule precedence, but how a regular expression ranks is implementation-specific, so give the method a name the pattern does not select or drop one of them',
     ]);
   });
 
@@ -111,7 +111,7 @@ describe('GrpcServiceRoute', () => {
   test('fails on a method routed twice', () => {
     const route = new GrpcServiceRoute(Testing.chart(), 'Grpc', { service: 'task.TaskService', methods: [{ method: GrpcServiceMethod.prefix('Get'), backendRefs: [b('a')] }] });
     expect(() => route.addMethod({ method: GrpcServiceMethod.prefix('Get'), backendRefs: [b('b')] }))
-      .toThrow(/^test\/Grpc: method "Get\*" of "task\.TaskService" is routed twice; route each method once/);
+      .toThrow(/^test\/Grpc: method "Get\.\*" of "task\.TaskService" is routed twice; route each method once/);
   });
 
   test('fails on empty backends', () => {

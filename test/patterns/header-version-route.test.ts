@@ -103,7 +103,7 @@ describe('HeaderVersionRoute', () => {
       versions: [{ value: '^premium-.*', matchType: MatchType.REGULAR_EXPRESSION, backendRefs: [b('task-api-premium')] }],
     });
     route.addVersion({ value: 'premium-internal', backendRefs: [b('task-api-internal')] });
-    expect(() => Testing.synth(chart)).toThrow(/test\/Tier\/Route: rule 2 match 1 \(.*"premium-internal"\) can never be selected/);
+    expect(() => Testing.synth(chart)).toThrow(/test\/Tier\/Route: rule 1 match 1 \(.*"premium-internal"\) can never be selected/);
   });
 
   test('fails synth without any routed value', () => {

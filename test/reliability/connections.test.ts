@@ -208,7 +208,8 @@ describe('HTTP/2 floods', () => {
       const id = 1 + 2 * i;
       frames.push(h2Get(id, `/fast/reset-${i}`), h2Rst(id));
     }
-    const r = await rawH2(gw.port(), Buffer.concat(frames), 5_000);
+    // (the wait ends when the gateway closes the connection; 20 s bounds it on a busy machine)
+    const r = await rawH2(gw.port(), Buffer.concat(frames), 20_000);
     expect(goawayCode(r.frames)).toBe(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
     expect(r.closed).toBe(true);
     await sleep(200);
@@ -220,11 +221,12 @@ describe('HTTP/2 floods', () => {
   test('stream flood: streams past maxConcurrentStreams are refused, then the session is closed', async () => {
     const frames: Buffer[] = [];
     for (let i = 0; i < 400; i++) frames.push(h2Get(1 + 2 * i, `/slow/flood-${i}`));
-    const r = await rawH2(gw.port(), Buffer.concat(frames), 5_000);
+    const r = await rawH2(gw.port(), Buffer.concat(frames), 20_000);
     const refused = r.frames.filter((f) => f.type === 0x3 && f.payload.readUInt32BE(0) === http2.constants.NGHTTP2_REFUSED_STREAM);
     expect(refused.length).toBeGreaterThan(0);
     expect(r.closed).toBe(true);
-    expect(r.elapsedMs).toBeLessThan(1_400); // closed before the slow backend answered anything
+    // closed before the slow backend answered anything: no response HEADERS frame reached the client
+    expect(r.frames.filter((f) => f.type === 0x1)).toStrictEqual([]);
     await sleep(300);
     expect(slow.seen.filter((s) => s.path.startsWith('/slow/flood-')).length).toBeLessThanOrEqual(20);
     await stillServing();

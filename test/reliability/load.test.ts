@@ -45,7 +45,11 @@ describe('reloads under load', () => {
       for (let n = 1; n <= 100; n++) {
         writeYaml(file, config(n));
         await gw.server.reload();
-        await sleep(15);
+        // Each generation serves requests before the next one replaces it: at least 5 more answers from the
+        // backend this generation weighs 3 (counted, not timed: the machine's speed does not matter).
+        const primary = n % 2 === 0 ? v1 : v2;
+        const seenBefore = primary.seen.length;
+        await until(() => primary.seen.length >= seenBefore + 5, 20_000);
       }
       expect(gw.server.current.generation).toBe(first + 100);
       expect(gw.logs.filter((l) => l.msg === 'reload rejected')).toStrictEqual([]);
@@ -53,11 +57,11 @@ describe('reloads under load', () => {
     } finally {
       const result = await load.stop();
       await gw.close();
-      // THEN not one request failed, and the load really ran through the reloads
+      // THEN not one request failed, and the load really ran through the reloads (5 answers per generation at least)
       expect(result.failures.slice(0, 5)).toStrictEqual([]);
-      expect(result.sent).toBeGreaterThan(1_000);
-      expect(v1.seen.length).toBeGreaterThan(100);
-      expect(v2.seen.length).toBeGreaterThan(100);
+      expect(result.ok).toBeGreaterThanOrEqual(500);
+      expect(v1.seen.length).toBeGreaterThanOrEqual(250);
+      expect(v2.seen.length).toBeGreaterThanOrEqual(250);
     }
   });
 });

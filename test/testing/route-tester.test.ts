@@ -2,7 +2,7 @@ import { Testing } from 'cdk8s';
 import {
   BackendRef, Gateway, HeaderMatch, HttpMethod, HttpRoute, Listener, ParentRef, PathMatch,
 } from '../../src';
-import { RouteTester } from '../../src/testing';
+import { RouteMatchers, RouteTester, routeMatchers } from '../../src/testing';
 
 function taskApi() {
   const chart = Testing.chart();
@@ -95,5 +95,44 @@ describe('RouteTester', () => {
   test('fails on a backend address that is not HOST:PORT', () => {
     expect(() => RouteTester.fromChart(taskApi(), { backends: { 'task-api/task-api:8000': 'nowhere' } }))
       .toThrow(/<backends>:task-api\/task-api:8000: "nowhere" must be "HOST:PORT" with a port 1..65535/);
+  });
+});
+
+describe('RouteTester backend names', () => {
+  test('fails on a backend name no route mentions, instead of reading a typo as probability 0', () => {
+    // GIVEN
+    const result = RouteTester.fromChart(taskApi()).request('http://localhost/api/');
+    // THEN
+    expect(() => result.probabilityOf('task-api-canry')).toThrow(/^no route mentions a backend named "task-api-canry"; the routes mention "default-backend", "task-api", .*"task-api-canary".* \(check the name, or give NAMESPACE\/NAME\)$/);
+    expect(result.probabilityOf('task-api-urgent')).toStrictEqual(0);
+  });
+});
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace jest {
+    interface Matchers<R> extends RouteMatchers<R> {}
+  }
+}
+expect.extend(routeMatchers);
+
+describe('jest matchers', () => {
+  test('toRoute passes when the backend gets the request, with the given share', () => {
+    const routes = RouteTester.fromChart(taskApi());
+    expect(routes).toRoute('http://localhost/api/v1/tasks/123', { to: 'task-api-read' });
+    expect(routes).toRoute('http://localhost/api/', { to: 'task-api-canary', probability: 0.1 });
+    expect(routes).toRoute('http://localhost/api/tasks', { to: 'task-api-beta', method: 'POST', headers: { 'x-beta-user': 'true' } });
+    expect(routes).not.toRoute('http://localhost/api/v1/tasks/123', { to: 'task-api' });
+  });
+
+  test('fails naming the rule that answered and the split', () => {
+    const routes = RouteTester.fromChart(taskApi());
+    expect(() => expect(routes).toRoute('http://localhost/api/v1/tasks/123', { to: 'task-api' }))
+      .toThrow(/expected http:\/\/localhost\/api\/v1\/tasks\/123 to be routed to task-api with probability 1, got 0 \(HTTPRoute task-api\/task-api-ordered rule 1: task-api-read 100\.0%\)/);
+  });
+
+  test('fails on a backend name no route mentions', () => {
+    const routes = RouteTester.fromChart(taskApi());
+    expect(() => expect(routes).toRoute('http://localhost/', { to: 'default-backnd' })).toThrow(/^no route mentions a backend named "default-backnd"/);
   });
 });

@@ -26,7 +26,11 @@ import {
   TlsCertificate, ValueMatch,
 } from './model';
 import { unnormalizedPathValue } from './path-policy';
-import { compileRegex, intersectHostnames, labelCount, literalPrefix, parseDuration, requiredSegments } from './util';
+import { compileRegex, labelCount, literalPrefix, parseDuration, requiredSegments } from './util';
+import {
+  AllowedRoutesSpec, comparePrecedence, compareRouteAge as compareRouteIdentity, GrantSpec, hostnameListsIntersect, hostnamesOnListener,
+  kindAllowed, namespaceAllowed, namespaceLabels, referencePermitted,
+} from '../../model';
 import { ConfigError, FieldPath, SourceDocument, formatFieldPath, formatLocation } from '../config/load';
 
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
@@ -79,8 +83,7 @@ interface ListenerDraft {
   readonly protocol: 'HTTP' | 'HTTPS';
   readonly hostname?: string;
   readonly tls?: { certificates: TlsCertificate[] };
-  readonly allowedKinds: Set<string>;
-  readonly allowsNamespace: (ns: string) => boolean;
+  readonly allowedRoutes: AllowedRoutesSpec;
   /** Attached routes in attachment order, and the same entries by route (a route may attach twice). */
   readonly attached: { route: RouteDraft; hostnames: string[] }[];
   readonly attachedByRoute: Map<RouteDraft, { route: RouteDraft; hostnames: string[] }>;
@@ -345,18 +348,15 @@ class Compiler {
         }
       }
 
-      const allowedKinds = new Set<string>();
-      const allowedRoutes = this.map(gw, [...at, 'allowedRoutes'], l.allowedRoutes);
-      const kinds = allowedRoutes.kinds;
-      if (kinds === undefined || kinds === null) {
-        allowedKinds.add('HTTPRoute');
-        allowedKinds.add('GRPCRoute');
-      } else {
-        this.array(gw, [...at, 'allowedRoutes', 'kinds'], kinds).forEach((raw, k2) => {
+      const allowedRaw = this.map(gw, [...at, 'allowedRoutes'], l.allowedRoutes);
+      const kinds = allowedRaw.kinds === undefined || allowedRaw.kinds === null
+        ? undefined
+        : this.array(gw, [...at, 'allowedRoutes', 'kinds'], allowedRaw.kinds).map((raw, k2) => {
           const k = this.map(gw, [...at, 'allowedRoutes', 'kinds', k2], raw);
-          if ((k.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (k?.kind === 'HTTPRoute' || k?.kind === 'GRPCRoute')) allowedKinds.add(k.kind);
+          return { group: this.str(gw, [...at, 'allowedRoutes', 'kinds', k2, 'group'], k.group, false) ?? GATEWAY_GROUP, kind: this.str(gw, [...at, 'allowedRoutes', 'kinds', k2, 'kind'], k.kind, true)! };
         });
-      }
+      const namespaces = this.namespacePolicy(gw, [...at, 'allowedRoutes', 'namespaces'], this.map(gw, [...at, 'allowedRoutes', 'namespaces'], allowedRaw.namespaces));
+      const allowedRoutes: AllowedRoutesSpec = { ...namespaces, ...(kinds !== undefined ? { kinds } : {}) };
       out.push({
         gateway: gwKey,
         gatewayNamespace: gw.namespace,
@@ -365,8 +365,7 @@ class Compiler {
         protocol,
         hostname,
         tls,
-        allowedKinds,
-        allowsNamespace: this.namespacePolicy(gw, [...at, 'allowedRoutes', 'namespaces'], this.map(gw, [...at, 'allowedRoutes', 'namespaces'], allowedRoutes.namespaces)),
+        allowedRoutes,
         attached: [],
         attachedByRoute: new Map(),
         where: formatLocation(gw.doc.file, gw.doc.document, formatFieldPath(at)),
@@ -415,39 +414,27 @@ class Compiler {
     return out;
   }
 
-  private namespacePolicy(gw: Obj, at: FieldPath, spec: any): (ns: string) => boolean {
+  /** The `namespaces` of a listener's allowedRoutes, checked; the model decides which namespaces it admits. */
+  private namespacePolicy(gw: Obj, at: FieldPath, spec: any): Pick<AllowedRoutesSpec, 'from' | 'selector'> {
     const from = spec?.from ?? 'Same';
     switch (from) {
-      case 'Same': return (ns) => ns === gw.namespace;
-      case 'All': return () => true;
+      case 'Same':
+      case 'All':
+        return { from };
       case 'Selector': {
         if (spec?.selector === undefined || spec?.selector === null) {
           throw this.error(gw.doc, [...at, 'selector'], 'from: Selector needs a selector');
         }
         const sel = this.map(gw, [...at, 'selector'], spec.selector);
         const matchLabels: Record<string, string> = this.map(gw, [...at, 'selector', 'matchLabels'], sel.matchLabels);
-        const exprs: any[] = this.array(gw, [...at, 'selector', 'matchExpressions'], sel.matchExpressions)
-          .map((e, i) => this.map(gw, [...at, 'selector', 'matchExpressions', i], e));
-        exprs.forEach((e, i) => {
+        const matchExpressions = this.array(gw, [...at, 'selector', 'matchExpressions'], sel.matchExpressions).map((raw, i) => {
+          const e = this.map(gw, [...at, 'selector', 'matchExpressions', i], raw);
           if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(e?.operator)) {
             throw this.error(gw.doc, [...at, 'selector', 'matchExpressions', i, 'operator'], `unknown operator "${e?.operator}" (In, NotIn, Exists, DoesNotExist)`);
           }
+          return { key: String(e.key), operator: e.operator as string, values: Array.isArray(e.values) ? e.values.map(String) : [] };
         });
-        return (ns) => {
-          // Kubernetes labels every namespace with kubernetes.io/metadata.name; a namespace not declared
-          // in the input has only that label.
-          const labels: Record<string, string> = { ...(this.namespaceLabels.get(ns) ?? {}), 'kubernetes.io/metadata.name': ns };
-          for (const [k, v] of Object.entries(matchLabels)) if (labels[k] !== v) return false;
-          for (const e of exprs) {
-            const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-            const values: string[] = Array.isArray(e.values) ? e.values : [];
-            if (e.operator === 'In' && !(has && values.includes(labels[e.key]))) return false;
-            if (e.operator === 'NotIn' && has && values.includes(labels[e.key])) return false;
-            if (e.operator === 'Exists' && !has) return false;
-            if (e.operator === 'DoesNotExist' && has) return false;
-          }
-          return true;
-        };
+        return { from, selector: { matchLabels, matchExpressions } };
       }
       default:
         throw this.error(gw.doc, [...at, 'from'], `unknown value "${from}" (Same, All, Selector)`);
@@ -729,9 +716,12 @@ class Compiler {
 
   /** Whether a ReferenceGrant in `toNs` permits (fromGroup, fromKind, fromNs) -> (toGroup, toKind, name). */
   private granted(fromGroup: string, fromKind: string, fromNs: string, toGroup: string, toKind: string, toNs: string, name: string): boolean {
-    return (this.grants.get(toNs) ?? []).some((g) => Array.isArray(g.object.spec?.from)
-      && g.object.spec.from.some((f: any) => f?.group === fromGroup && f?.kind === fromKind && f?.namespace === fromNs)
-      && Array.isArray(g.object.spec?.to) && g.object.spec.to.some((t: any) => (t?.group ?? '') === toGroup && t?.kind === toKind && (t?.name === undefined || t?.name === '' || t?.name === name)));
+    const grants: GrantSpec[] = (this.grants.get(toNs) ?? []).map((g) => ({
+      namespace: g.namespace,
+      from: Array.isArray(g.object.spec?.from) ? g.object.spec.from.filter((f: any) => f !== null && typeof f === 'object') : [],
+      to: Array.isArray(g.object.spec?.to) ? g.object.spec.to.filter((t: any) => t !== null && typeof t === 'object') : [],
+    }));
+    return referencePermitted(grants, { fromGroup, fromKind, fromNamespace: fromNs, toGroup, toKind, toNamespace: toNs, toName: name });
   }
 
   // ---------------------------------------------------------------- attachment
@@ -757,15 +747,16 @@ class Compiler {
       for (const l of listeners) {
         if (sectionName !== undefined && l.name !== sectionName) continue;
         if (port !== undefined && l.port !== port) continue;
-        if (!l.allowedKinds.has(route.kind)) { why = `listener "${l.name}" does not allow ${route.kind} (NotAllowedByListeners)`; continue; }
-        if (!l.allowsNamespace(obj.namespace)) { why = `listener "${l.name}" does not allow routes from namespace ${obj.namespace} (NotAllowedByListeners)`; continue; }
-        let hostnames: string[] = [];
-        if (route.hostnames.length > 0) {
-          hostnames = [...new Set(route.hostnames.map((h) => intersectHostnames(h, l.hostname)).filter((h): h is string => h !== undefined))];
-          if (hostnames.length === 0) { why = `no hostname of the route intersects listener "${l.name}" hostname ${l.hostname} (NoMatchingListenerHostname)`; continue; }
-        } else if (l.hostname !== undefined) {
-          hostnames = [l.hostname];
+        if (!kindAllowed(l.allowedRoutes, route.kind)) { why = `listener "${l.name}" does not allow ${route.kind} (NotAllowedByListeners)`; continue; }
+        // Kubernetes labels every namespace with kubernetes.io/metadata.name; a namespace not declared in the input
+        // has only that label.
+        const labels = namespaceLabels(obj.namespace, this.namespaceLabels.get(obj.namespace));
+        if (!namespaceAllowed(l.allowedRoutes, l.gatewayNamespace, obj.namespace, labels)) {
+          why = `listener "${l.name}" does not allow routes from namespace ${obj.namespace} (NotAllowedByListeners)`;
+          continue;
         }
+        const hostnames = hostnamesOnListener(route.hostnames, l.hostname);
+        if (hostnames === undefined) { why = `no hostname of the route intersects listener "${l.name}" hostname ${l.hostname} (NoMatchingListenerHostname)`; continue; }
         attachedAny = true;
         const existing = l.attachedByRoute.get(route);
         if (existing) {
@@ -791,7 +782,7 @@ class Compiler {
       for (const g of grpc) {
         for (const h of http) {
           if (rejected.has(g.route) || rejected.has(h.route)) continue;
-          if (!hostnameSetsIntersect(g.hostnames, h.hostnames)) continue;
+          if (hostnameListsIntersect(g.hostnames, h.hostnames) === undefined) continue;
           const loser = compareRouteAge(g.route, h.route) < 0 ? h.route : g.route;
           const winner = loser === g.route ? h.route : g.route;
           rejected.add(loser);
@@ -946,21 +937,11 @@ function cmpStr(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Older first; a route with a creation timestamp is older than one without; then namespace/name. */
+/** Older first; a route with a creation timestamp is older than one without; then namespace/name (the model's rule). */
 function compareRouteAge(a: RouteDraft, b: RouteDraft): number {
-  return compareCreated(a.created, b.created) || cmpStr(`${a.obj.namespace}/${a.obj.name}`, `${b.obj.namespace}/${b.obj.name}`);
-}
-
-function compareCreated(a: number | undefined, b: number | undefined): number {
-  if (a === undefined && b === undefined) return 0;
-  if (a === undefined) return 1;
-  if (b === undefined) return -1;
-  return a - b;
-}
-
-function hostnameSetsIntersect(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length === 0 || b.length === 0) return true;
-  return a.some((x) => b.some((y) => intersectHostnames(x, y) !== undefined));
+  return compareRouteIdentity(
+    { created: a.created, namespace: a.obj.namespace, name: a.obj.name },
+    { created: b.created, namespace: b.obj.namespace, name: b.obj.name });
 }
 
 /** Listener order on a port: exact hostname, then wildcards with more labels, then no hostname. */
@@ -976,37 +957,19 @@ function specificity(h: string | undefined): number {
 
 // ------------------------------------------------------------------ router index
 
-const PATH_TYPE_RANK = { Exact: 0, RegularExpression: 1, PathPrefix: 2 } as const;
-
 /**
- * The precedence after hostname, as a comparator over (rule, match):
- * HTTPRoute: Exact path, then RegularExpression path, then PathPrefix; within a type more characters
- * of the path value; then a method match; more header matches; more query-param matches.
- * GRPCRoute: more characters of the matching service, then of the method, then more header matches.
- * Both: oldest route, `namespace/name` alphabetical, rule order, match order.
+ * The precedence after hostname, as a comparator over (rule, match): the shared model's `comparePrecedence`
+ * (src/model/match.ts), then the oldest route, `namespace/name` alphabetical, rule order, match order.
  */
 function compareEntries(a: { rule: CompiledRule; match: CompiledMatch }, b: { rule: CompiledRule; match: CompiledMatch }): number {
   // HTTPRoute and GRPCRoute entries live in separate indexes; keep the comparator a total order.
   if (a.rule.routeKind !== b.rule.routeKind) return a.rule.routeKind === 'HTTPRoute' ? -1 : 1;
-  const ma = a.match;
-  const mb = b.match;
-  let c = 0;
-  if (a.rule.routeKind === 'HTTPRoute') {
-    c = PATH_TYPE_RANK[ma.path!.type] - PATH_TYPE_RANK[mb.path!.type]
-      || mb.path!.value.length - ma.path!.value.length
-      || (mb.method !== undefined ? 1 : 0) - (ma.method !== undefined ? 1 : 0)
-      || mb.headers.length - ma.headers.length
-      || mb.queryParams.length - ma.queryParams.length;
-  } else {
-    c = (mb.grpc?.service?.length ?? 0) - (ma.grpc?.service?.length ?? 0)
-      || (mb.grpc?.method?.length ?? 0) - (ma.grpc?.method?.length ?? 0)
-      || mb.headers.length - ma.headers.length;
-  }
-  return c
-    || compareCreated(a.rule.routeCreated, b.rule.routeCreated)
-    || cmpStr(`${a.rule.routeNamespace}/${a.rule.routeName}`, `${b.rule.routeNamespace}/${b.rule.routeName}`)
+  return comparePrecedence(a.match, b.match)
+    || compareRouteIdentity(
+      { created: a.rule.routeCreated, namespace: a.rule.routeNamespace, name: a.rule.routeName },
+      { created: b.rule.routeCreated, namespace: b.rule.routeNamespace, name: b.rule.routeName })
     || a.rule.index - b.rule.index
-    || ma.index - mb.index;
+    || a.match.index - b.match.index;
 }
 
 /** The flat condition list of value matches, or undefined when there are none. */

@@ -11,6 +11,7 @@ import {
 import { checkAuthority, checkRequestTarget } from './path-policy';
 import { headerValue, route } from './router';
 import { compileRegex, hostnameMatches, normalizeHost, parseQuery } from './util';
+import { ruleLabel } from '../../model/rule-label';
 
 export interface DescribedBackend {
   readonly group: string;
@@ -210,7 +211,7 @@ export function explain(table: CompiledTable, original: RouteRequest): ExplainRe
   const redirect = rule.filters.find((f) => f.type === 'RequestRedirect');
   let status = 200;
   let reason: string;
-  const ruleName = `${rule.routeKind} ${rule.routeNamespace}/${rule.routeName} rule ${rule.index}${rule.name ? ` (${rule.name})` : ''}`;
+  const ruleName = `${rule.routeKind} ${rule.routeNamespace}/${rule.routeName} ${ruleLabel(rule.index, rule.name)}`;
   if (rule.directResponse) {
     status = rule.directResponse.status;
     reason = `${ruleName} answers ${status}: ${rule.directResponse.reason}`;

@@ -20,6 +20,9 @@ export type FailureKind =
   | 'bad-request' // the client's request cannot be forwarded (e.g. malformed Host)
   | 'method-not-allowed' // CONNECT: the gateway opens no tunnels
   | 'uri-too-long' // the request-target is longer than --max-uri-length
+  | 'too-many-headers' // more header fields than the gateway reads (request-guard.ts MAX_HEADER_FIELDS)
+  | 'version-not-supported' // an HTTP/1.1 connection's request line claims another version (HTTP/2.0, 3.0)
+  | 'upgrade-not-supported' // an Upgrade to another protocol than WebSocket
   | 'overloaded' // routing needed a regex match on a long input while --regex-budget was spent
   | 'internal'; // a defect in the gateway itself
 
@@ -46,6 +49,9 @@ const CATALOG: Record<FailureKind, FailureStatus> = {
   'bad-request': { http: 400, grpc: 13, message: 'bad request' },
   'method-not-allowed': { http: 405, grpc: 12, message: 'method not allowed' },
   'uri-too-long': { http: 414, grpc: 13, message: 'request-target too long' },
+  'too-many-headers': { http: 431, grpc: 13, message: 'request header fields too many' },
+  'version-not-supported': { http: 505, grpc: 13, message: 'http version not supported' },
+  'upgrade-not-supported': { http: 400, grpc: 13, message: 'upgrade not supported' },
   'overloaded': { http: 503, grpc: 14, message: 'the gateway is overloaded: try again later' },
   'internal': { http: 500, grpc: 13, message: 'internal error' },
 };
@@ -62,11 +68,11 @@ export class UpstreamError extends Error {
   }
 }
 
-const REFUSED_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'ECONNTIMEOUT']);
+const REFUSED_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'ECONNTIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 const PROTOCOL_CODES = new Set([
   'HPE_INVALID_CONSTANT', 'HPE_INVALID_VERSION', 'HPE_INVALID_STATUS', 'HPE_INVALID_HEADER_TOKEN', 'HPE_INVALID_CHUNK_SIZE',
   'HPE_UNEXPECTED_CONTENT_LENGTH', 'HPE_INVALID_CONTENT_LENGTH', 'HPE_INVALID_TRANSFER_ENCODING', 'HPE_LF_EXPECTED',
-  'HPE_CR_EXPECTED', 'ERR_HTTP2_ERROR', 'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_INVALID_HEADER_VALUE', 'ERR_INVALID_HTTP_RESPONSE',
+  'HPE_CR_EXPECTED', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_HEADERS_OVERFLOW', 'UND_ERR_RES_EXCEEDED_MAX_SIZE', 'ERR_HTTP2_ERROR', 'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_INVALID_HEADER_VALUE', 'ERR_INVALID_HTTP_RESPONSE',
 ]);
 
 /** Classifies a socket/HTTP error raised while talking to a backend. */
@@ -75,6 +81,7 @@ export function classifyUpstreamError(err: any): FailureKind {
   const code: string | undefined = err?.code;
   if (code && REFUSED_CODES.has(code)) return 'upstream-refused';
   if (code && (PROTOCOL_CODES.has(code) || code.startsWith('HPE_'))) return 'upstream-protocol';
+  if (err?.name === 'HTTPParserError') return 'upstream-protocol'; // undici's llhttp: a response that is not HTTP/1.1
   return 'upstream-reset';
 }
 

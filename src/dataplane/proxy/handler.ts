@@ -10,15 +10,16 @@ import * as net from 'net';
 import { Readable } from 'stream';
 import { AccessLog, noAccessLog } from './access-log';
 import { FailureKind, UpstreamError, classifyUpstreamError, failureStatus, grpcStatusForHttp } from './errors';
-import { FAST_H1_AVAILABLE, H1Exchange, H1Sink, requestHead, requestHeadFromRaw } from './fast-h1';
 import { CorsConfig, corsPreflightHeaders, corsResponseHeaders, isPreflight, modifyPath, redirectLocation, splitHostPort } from './filters';
 import { forward } from './forward';
-import { LeanResponse, isLeanRequest } from './h1-lean';
-import { HeaderList, isHopByHop, applyHeaderModifier, cloneHeaders, connectionTokens, headerList, setForwarded, stripHopByHop, toOutgoing } from './headers';
+import {
+  HeaderList, applyHeaderModifier, clientAddress, cloneHeaders, ensureRequestId, headerList, matchView, rawHeaderList, setForwarded, stripHopByHop,
+  stripHopByHopHead, toOutgoing,
+} from './headers';
 import { GatewayMetrics } from './metrics';
 import { Mirror } from './mirror';
-import { answerRefusal, screenRequest } from './request-guard';
-import { AttemptResponse, Endpoint, UpstreamPools, endpointKey } from './upstream';
+import { Refusal, answerRefusal, screenRequest } from './request-guard';
+import { AttemptResponse, Endpoint, H1Exchange, H1Sink, ResponseHead, UpstreamPools, endpointKey } from './upstream';
 import type { CompiledBackend, CompiledFilter, CompiledRule, CompiledTable, Decision, HeaderModifier, RouteRequest } from '../engine/model';
 
 /** What the proxy needs from the engine (the router and the balancer). */
@@ -65,6 +66,18 @@ interface Exchange {
   readonly query: string;
   readonly protocol: string;
   readonly grpc: boolean;
+  /** `x-request-id`, kept from the client when valid, otherwise generated (see ensureRequestId). */
+  readonly requestId: string;
+  /** The client's address and user agent as received, for the access log. */
+  readonly client: string | undefined;
+  readonly userAgent: string | undefined;
+  /**
+   * The request's header fields, every line (built once from the raw list); the forwarding plan edits
+   * it in place (hop-by-hop fields removed, modifiers applied).
+   */
+  readonly headers: HeaderList;
+  /** The request has no body (read from the framing fields before they are removed). */
+  readonly noBody: boolean;
   listener?: string;
   route?: string;
   rule?: string;
@@ -77,17 +90,12 @@ interface Exchange {
   trailersOnly?: boolean;
   /** The exchange was cut on purpose (deadline, client gone): the upstream body closing early is not a backend failure. */
   cut?: boolean;
-  /** The lean client's exchange, cancelled when the client goes away first. */
-  sink?: FastSink;
+  /** The HTTP/1.1 exchange of the direct path, cancelled when the client goes away first. */
+  sink?: DirectSink;
 }
 
 interface Plan {
   headers: HeaderList;
-  /**
-   * A lean request whose route changes no request header: its raw header list, written to the backend
-   * by `requestHeadFromRaw` (then `headers` stays empty).
-   */
-  raw?: readonly string[];
   path: string;
   authority: string;
   /** Appended to (copied) by the filters: most rules have none, and share NONE. */
@@ -97,22 +105,8 @@ interface Plan {
 }
 
 const NONE: readonly never[] = Object.freeze([]);
-/** The header list of a plan that writes the raw list (`Plan.raw`): never read or written. */
-const RAW_ONLY: HeaderList = new Map();
 
 const GRPC_PATH = /^\/([^/]+)\/([^/]+)$/;
-
-/** [name, value, name, value] -> [[name, values], ...], names lowercase. */
-function rawPairs(raw: readonly string[]): [string, string[]][] {
-  const out = new Map<string, string[]>();
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i].toLowerCase();
-    const list = out.get(name);
-    if (list) list.push(raw[i + 1]);
-    else out.set(name, [raw[i + 1]]);
-  }
-  return [...out];
-}
 
 export class ProxyHandler {
   private active = 0;
@@ -128,20 +122,17 @@ export class ProxyHandler {
     return this.active;
   }
 
-  /** Handles one HTTP/1.1 or HTTP/2 request. */
-  handle(binding: SocketBinding, req: ClientRequest, res: ClientResponse): void {
-    const refused = screenRequest(req, { maxUriBytes: this.deps.maxUriBytes });
-    const ex = this.exchange(binding, req);
+  /** Handles one HTTP/1.1 or HTTP/2 request; `refusal`: answer it so without looking further. */
+  handle(binding: SocketBinding, req: ClientRequest, res: ClientResponse, refusal?: Refusal): void {
+    // Every header line, read once (Node's req.headers and headersDistinct are built lazily, and not needed).
+    const headers = rawHeaderList(req.rawHeaders);
+    const refused = refusal ?? screenRequest(req, headers, { maxUriBytes: this.deps.maxUriBytes });
+    const ex = this.exchange(binding, req, headers);
     let routeReq: RouteRequest | undefined;
     let decision: Decision | undefined;
     if (!refused) {
       routeReq = this.routeRequest(binding, req, ex);
       decision = this.deps.engine.route(this.deps.table(), routeReq);
-      // The lean HTTP/1.1 server answers only what the lean client forwards; the rest goes to Node's server.
-      if (isLeanRequest(req) && (ex.grpc || (decision.outcome === 'routed' && !ruleFacts(decision.rule).leanServes))) {
-        (res as unknown as LeanResponse).handOver();
-        return;
-      }
     }
     this.active++;
     let logged = false;
@@ -155,7 +146,8 @@ export class ProxyHandler {
       this.record(ex, !ended && !res.headersSent ? 499 : res.statusCode);
       if (!ended) ex.sink?.clientClosed();
     };
-    res.once('finish', done);
+    // An HTTP/1.1 response always ends with 'close' (one tick after 'finish' on a kept-alive connection).
+    if (isH2(req)) res.once('finish', done);
     res.once('close', done);
     if (refused) {
       ex.error = refused.kind;
@@ -170,7 +162,7 @@ export class ProxyHandler {
   }
 
   /** The exchange's record; the request-target (normalized by screenRequest) is split here, once. */
-  private exchange(binding: SocketBinding, req: ClientRequest): Exchange {
+  private exchange(binding: SocketBinding, req: ClientRequest, headers: HeaderList): Exchange {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -178,12 +170,17 @@ export class ProxyHandler {
       binding,
       started: performance.now(),
       method: req.method ?? 'GET',
-      host: authorityOf(req),
+      host: authorityOf(req, headers),
       path: url,
       routePath: path,
       query: q < 0 ? '' : url.slice(q + 1),
-      protocol: req.httpVersionMajor === 2 ? 'HTTP/2' : req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
-      grpc: isGrpc(req.headers['content-type'], path),
+      protocol: isH2(req) ? 'HTTP/2' : req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
+      grpc: isGrpc(headers.get('content-type')?.[0], path),
+      requestId: ensureRequestId(headers),
+      client: clientAddress(req.socket?.remoteAddress),
+      userAgent: headers.get('user-agent')?.join(', '),
+      headers,
+      noBody: hasNoBody(req, headers),
       bytes: 0,
       // Every field from the start: one object shape for every exchange.
       listener: undefined,
@@ -203,12 +200,8 @@ export class ProxyHandler {
     const path = ex.routePath;
     const query = ex.query;
     const grpcMatch = ex.grpc ? GRPC_PATH.exec(path) : null;
-    // HTTP/1.1 headers have no pseudo-headers to leave out: the router reads them as they are.
-    let headers: Record<string, string | string[] | undefined> = req.headers;
-    if (req.httpVersionMajor === 2) {
-      headers = {};
-      for (const [k, v] of Object.entries(req.headers)) if (!k.startsWith(':')) headers[k] = v as any;
-    }
+    // Every line of every header (no pseudo-headers), joined as the router documents.
+    const headers = matchView(ex.headers);
     return {
       gateway: binding.gateway,
       port: binding.port,
@@ -222,7 +215,7 @@ export class ProxyHandler {
     };
   }
 
-  /** Routes, filters and forwards; the general pipeline (a promise) only when the lean client cannot take the request. */
+  /** Routes, filters and forwards; the general pipeline (a promise) only when the direct path cannot take the request. */
   private run(binding: SocketBinding, req: ClientRequest, res: ClientResponse, ex: Exchange,
     routeReq: RouteRequest, decision: Decision): Promise<void> | void {
     ex.listener = decision.listener?.name;
@@ -234,16 +227,10 @@ export class ProxyHandler {
     ex.route = facts.route;
     ex.rule = facts.rule;
 
-    const raw = isLeanRequest(req) && facts.headersUntouched ? req.rawHeaders : undefined;
-    let requestHeaders: HeaderList;
-    if (raw) {
-      requestHeaders = RAW_ONLY;
-    } else {
-      requestHeaders = stripHopByHop(headerList((req as http.IncomingMessage).headersDistinct ?? req.headers), { keepTeTrailers: ex.grpc });
-      requestHeaders.delete('expect'); // 100-continue was answered by this hop
-    }
+    // The exchange's list, edited in place: the router's view was built from it already.
+    const requestHeaders = stripHopByHop(ex.headers, { keepTeTrailers: ex.grpc });
+    requestHeaders.delete('expect'); // 100-continue was answered by this hop
     const plan: Plan = {
-      raw,
       headers: requestHeaders,
       path: routeReq.path,
       authority: ex.host,
@@ -253,32 +240,28 @@ export class ProxyHandler {
     };
     const scheme = binding.tls ? 'https' : 'http';
     if (rule.filters.some((f) => f.type === 'Unsupported')) return this.failure(req, res, ex, 'unsupported-filter');
-    const early = this.applyFilters(rule.filters, plan, decision, routeReq, scheme, req);
+    const early = this.applyFilters(rule.filters, plan, decision, routeReq, scheme, ex.host);
     if (early) return this.direct(req, res, ex, early);
     if (rule.directResponse) return this.failure(req, res, ex, 'no-backend');
     const backend = this.deps.engine.pickBackend(rule, this.deps.random);
     if (!backend) return this.failure(req, res, ex, 'no-backend');
     ex.backend = backendLabel(backend);
     if (backend.invalid) return this.failure(req, res, ex, backend.invalid.reason === 'UnresolvedBackend' ? 'unresolved-backend' : 'invalid-backend');
-    const late = this.applyFilters(backend.filters, plan, decision, routeReq, scheme, req);
+    const late = this.applyFilters(backend.filters, plan, decision, routeReq, scheme, ex.host);
     if (late) return this.direct(req, res, ex, late);
     const target = backend.target;
     if (!target || target.endpoints.length === 0) return this.failure(req, res, ex, 'unresolved-backend');
 
-    if (!plan.raw) setForwarded(plan.headers, { clientAddress: req.socket?.remoteAddress, proto: scheme, host: ex.host });
+    setForwarded(plan.headers, { clientAddress: req.socket?.remoteAddress, proto: scheme, host: ex.host });
     const fullPath = routeReq.query ? `${plan.path}?${routeReq.query}` : plan.path;
     // GRPCRoute backends always speak HTTP/2; an HTTPRoute backend speaks what its Service port says (appProtocol).
     const grpcRoute = rule.routeKind === 'GRPCRoute';
     const protocol = grpcRoute || target.protocol === 'h2c' ? 'h2c' : 'http1';
 
-    // The common exchange (HTTP/1.1 in and out, no body, no retry, mirror or timeout) takes the lean client.
-    if (protocol === 'http1' && FAST_H1_AVAILABLE && req.httpVersionMajor === 1 && !ex.grpc && rule.retry === undefined
-      && plan.mirrors.length === 0 && rule.timeouts === undefined && !req.headers['transfer-encoding'] && !(Number(req.headers['content-length']) > 0)) {
-      return this.fastForward(req as http.IncomingMessage, res as http.ServerResponse, ex, plan, target.endpoints, fullPath);
+    // The common exchange (an HTTP/1.1 backend, no retry, mirror or timeout) goes straight to the pool.
+    if (protocol === 'http1' && !ex.grpc && rule.retry === undefined && plan.mirrors.length === 0 && rule.timeouts === undefined) {
+      return this.directForward(req, res, ex, plan, target.endpoints, fullPath);
     }
-
-    // RuleFacts.leanServes sends every other request of the lean server to Node's server.
-    if (isLeanRequest(req)) throw new Error('internal: a request of the lean HTTP/1.1 server reached the general pipeline');
     return this.forwardGeneral(binding, req, res, ex, rule, plan, target, protocol, fullPath);
   }
 
@@ -306,7 +289,7 @@ export class ProxyHandler {
     const elapsed = performance.now() - ex.started;
     const requestMs = rule.timeouts?.requestMs;
     if (requestMs && requestMs > 0) expire('request-timeout', Math.max(1, requestMs - elapsed));
-    const grpcMs = ex.grpc ? parseGrpcTimeout(req.headers['grpc-timeout']) : undefined;
+    const grpcMs = ex.grpc ? parseGrpcTimeout(ex.headers.get('grpc-timeout')) : undefined;
     if (grpcMs !== undefined) expire('grpc-deadline', Math.max(1, grpcMs - elapsed));
     const clearTimers = () => timers.forEach(clearTimeout);
     res.once('close', () => {
@@ -320,10 +303,8 @@ export class ProxyHandler {
     });
 
     // Body: buffered when a retry or a mirror needs to replay it and it is small enough.
-    const declared = Number(req.headers['content-length']);
-    const noBody = req.httpVersionMajor === 2
-      ? (req as http2.Http2ServerRequest).stream.endAfterHeaders || declared === 0
-      : !req.headers['transfer-encoding'] && !(declared > 0);
+    const declared = Number(ex.headers.get('content-length')?.[0]);
+    const noBody = ex.noBody;
     const wantsReplay = (rule.retry !== undefined && (rule.retry.attempts ?? 1) > 0) || plan.mirrors.length > 0;
     let body: Buffer | Readable | undefined;
     if (noBody) {
@@ -385,34 +366,28 @@ export class ProxyHandler {
     return undefined;
   }
 
-  /** Forwards through the lean HTTP/1.1 client (see fast-h1.ts) and streams the answer to the client. */
-  private fastForward(req: http.IncomingMessage, res: http.ServerResponse, ex: Exchange, plan: Plan,
-    endpoints: readonly { readonly host: string; readonly port: number }[], path: string): void {
+  /**
+   * Forwards through the endpoint's HTTP/1.1 pool and writes the answer straight into the client's
+   * response (DirectSink): the request body, if any, streams with its framing (Content-Length as
+   * received, else chunked).
+   */
+  private directForward(req: ClientRequest, res: ClientResponse, ex: Exchange, plan: Plan,
+    endpoints: readonly Endpoint[], path: string): void {
     const ep = endpoints.length === 1 ? endpoints[0] : endpoints[this.rotation++ % endpoints.length];
-    const key = endpointKeyOf(ep);
-    // As the general path: a POST, PUT or PATCH without body says so.
-    const zeroLength = ex.method === 'POST' || ex.method === 'PUT' || ex.method === 'PATCH';
-    if (zeroLength && !plan.raw && !plan.headers.has('content-length')) plan.headers.set('content-length', ['0']);
-    let head: string;
-    try {
-      head = plan.raw
-        ? requestHeadFromRaw(ex.method, path, plan.authority, plan.raw, { clientAddress: req.socket?.remoteAddress, proto: ex.binding.tls ? 'https' : 'http', host: ex.host }, zeroLength)
-        : requestHead(ex.method, path, plan.authority, plan.headers);
-    } catch {
-      // A header value a filter made unwritable: as when node:http refuses it on the general path.
-      this.deps.metrics.upstreamErrors.inc({ kind: 'upstream-reset' });
-      return this.failure(req, res, ex, 'upstream-reset', true);
-    }
-    // The lean server's response writes the backend's head as it came (llhttp checked it).
-    const lean = (res as unknown) instanceof LeanResponse ? res as unknown as LeanResponse : undefined;
-    if (lean) lean.flushedByWriter = true;
-    const sink = new FastSink(this, req, res, ex, plan, key, lean);
+    const sink = new DirectSink(this, req, res, ex, plan, endpointKeyOf(ep));
     ex.sink = sink; // done() cancels it if the client goes away first
-    sink.upstream = this.deps.pools.h1.send(key, ep.host, ep.port, head, sink, ex.method === 'HEAD');
+    sink.upstream = this.deps.pools.dispatch(ep, {
+      method: ex.method,
+      path,
+      authority: plan.authority,
+      headers: plan.headers,
+      body: ex.noBody ? undefined : req,
+    }, sink);
   }
 
   /** Applies filters in order; returns a response to send instead of forwarding, if one is due. */
-  private applyFilters(filters: readonly CompiledFilter[], plan: Plan, decision: Extract<Decision, { outcome: 'routed' }>, routeReq: RouteRequest, scheme: string, req: ClientRequest): DirectResponse | undefined {
+  private applyFilters(filters: readonly CompiledFilter[], plan: Plan, decision: Extract<Decision, { outcome: 'routed' }>, routeReq: RouteRequest, scheme: string,
+    authority: string): DirectResponse | undefined {
     for (const f of filters) {
       switch (f.type) {
         case 'RequestHeaderModifier':
@@ -428,7 +403,7 @@ export class ProxyHandler {
         case 'RequestRedirect': {
           const { status, location } = redirectLocation(f, {
             scheme,
-            host: authorityOf(req),
+            host: authority,
             listenerPort: routeReq.port,
             path: routeReq.path,
             query: routeReq.query,
@@ -464,7 +439,7 @@ export class ProxyHandler {
     if (plan.cors) {
       for (const [k, v] of Object.entries(corsResponseHeaders(plan.cors, plan.headers))) headers.set(k, [v]);
     }
-    const isH2Client = req.httpVersionMajor === 2;
+    const isH2Client = isH2(req);
     const grpcStatus = headers.get('grpc-status')?.[0];
     if (grpcStatus !== undefined) ex.grpcStatus = Number(grpcStatus);
     else if (ex.grpc && up.status !== 200) ex.grpcStatus = grpcStatusForHttp(up.status); // what the client will map it to
@@ -533,7 +508,7 @@ export class ProxyHandler {
     try {
       if (ex.grpc) {
         ex.grpcStatus = status.grpc;
-        const h2 = req && req.httpVersionMajor === 2 ? (res as http2.Http2ServerResponse).stream : undefined;
+        const h2 = req && isH2(req) ? (res as http2.Http2ServerResponse).stream : undefined;
         const headers = { 'content-type': 'application/grpc', 'grpc-status': String(status.grpc), 'grpc-message': encodeURIComponent(status.message) };
         if (h2 && !h2.headersSent && !h2.destroyed) {
           (res as any).statusCode = 200;
@@ -560,12 +535,15 @@ export class ProxyHandler {
     if (this.deps.accessLog === noAccessLog) return; // --no-access-log: no entry to build
     this.deps.accessLog({
       time: new Date().toISOString(),
+      requestId: ex.requestId,
+      client: ex.client,
       gateway: ex.binding.gateway,
       listener: ex.listener,
       protocol: ex.protocol,
       method: ex.method,
       host: ex.host,
       path: ex.path,
+      userAgent: ex.userAgent,
       status,
       grpcStatus: ex.grpcStatus,
       route: ex.route,
@@ -578,11 +556,34 @@ export class ProxyHandler {
     });
   }
 
-  /** Handles an HTTP/1.1 Upgrade (WebSocket): routed and filtered like a request, then the sockets are piped. */
+  /**
+   * Handles an HTTP/1.1 Upgrade. WebSocket: routed and filtered like a request, then the sockets are
+   * piped. Any other protocol (h2c, TLS/1.0, ...) is ignored as RFC 9110 section 7.8 allows: the request
+   * is answered as an ordinary one, then the connection closes (Node's server has handed the socket over,
+   * so nothing after that request is read). Such a request with a body is refused (400): its body bytes
+   * were not parsed.
+   */
   upgrade(binding: SocketBinding, req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
+    if (!isWebSocketUpgrade(req.headers.upgrade)) {
+      const res = new http.ServerResponse(req);
+      res.setHeader('connection', 'close');
+      res.assignSocket(socket);
+      // The socket stays assigned, so that its close ends the response ('close').
+      res.once('finish', () => socket.destroySoon());
+      socket.on('error', () => socket.destroy());
+      const refusal: Refusal | undefined = hasNoBody(req, rawHeaderList(req.rawHeaders)) ? undefined : {
+        kind: 'upgrade-not-supported',
+        status: failureStatus('upgrade-not-supported').http,
+        reason: `only "websocket" is upgraded, and a request upgrading to "${String(req.headers.upgrade).slice(0, 40)}" cannot carry a body; send it without Upgrade`,
+        close: true,
+      };
+      this.handle(binding, req, res, refusal);
+      return;
+    }
     this.active++;
-    const refused = screenRequest(req, { maxUriBytes: this.deps.maxUriBytes });
-    const ex = this.exchange(binding, req);
+    const fields = rawHeaderList(req.rawHeaders);
+    const refused = screenRequest(req, fields, { maxUriBytes: this.deps.maxUriBytes });
+    const ex = this.exchange(binding, req, fields);
     let status = 101;
     let closed = false;
     const close = () => {
@@ -618,7 +619,7 @@ export class ProxyHandler {
     ex.route = facts.route;
     ex.rule = facts.rule;
     const plan: Plan = {
-      headers: stripHopByHop(headerList(req.headersDistinct), { upgrade: true }),
+      headers: stripHopByHop(ex.headers, { upgrade: true }),
       path: routeReq.path,
       authority: ex.host,
       responseModifiers: NONE,
@@ -626,14 +627,14 @@ export class ProxyHandler {
     };
     const scheme = binding.tls ? 'https' : 'http';
     if (rule.filters.some((f) => f.type === 'Unsupported')) return reject(500, 'unsupported-filter');
-    const early = this.applyFilters(rule.filters, plan, decision, routeReq, scheme, req);
+    const early = this.applyFilters(rule.filters, plan, decision, routeReq, scheme, ex.host);
     if (early) return reject(early.status, early.kind, early.headers);
     if (rule.directResponse) return reject(500, 'no-backend');
     const backend = this.deps.engine.pickBackend(rule, this.deps.random);
     if (!backend) return reject(500, 'no-backend');
     ex.backend = backendLabel(backend);
     if (backend.invalid) return reject(500, backend.invalid.reason === 'UnresolvedBackend' ? 'unresolved-backend' : 'invalid-backend');
-    const late = this.applyFilters(backend.filters, plan, decision, routeReq, scheme, req);
+    const late = this.applyFilters(backend.filters, plan, decision, routeReq, scheme, ex.host);
     if (late) return reject(late.status, late.kind, late.headers);
     const target = backend.target;
     if (!target || target.endpoints.length === 0) return reject(500, 'unresolved-backend');
@@ -671,6 +672,12 @@ export class ProxyHandler {
       res.pipe(socket);
     });
     upReq.on('upgrade', (res, upSocket, upHead) => {
+      if (!isWebSocketUpgrade(res.headers.upgrade)) {
+        // The backend switched to a protocol the client did not ask for: never tunnelled.
+        upSocket.destroy();
+        reject(failureStatus('upstream-protocol').http, 'upstream-protocol');
+        return;
+      }
       status = res.statusCode ?? 101;
       const h = headerList(res.headersDistinct);
       for (const m of plan.responseModifiers) applyHeaderModifier(h, m);
@@ -693,39 +700,23 @@ export class ProxyHandler {
 }
 
 /**
- * One exchange of the lean HTTP/1.1 client (fast-h1.ts): receives the backend's answer and writes it to
- * the client (one object per request rather than a closure per callback).
+ * One exchange of the direct path: receives the backend's answer from the pool and writes it to the
+ * client (one object per request rather than a closure per callback).
  */
-class FastSink implements H1Sink {
+class DirectSink implements H1Sink {
   upstream: H1Exchange | undefined;
   private chunked = true;
   private ended = false;
 
-  constructor(private readonly handler: ProxyHandler, private readonly req: http.IncomingMessage, private readonly res: http.ServerResponse,
-    private readonly ex: Exchange, private readonly plan: Plan, private readonly key: string, private readonly lean: LeanResponse | undefined) {}
+  constructor(private readonly handler: ProxyHandler, private readonly req: ClientRequest, private readonly res: ClientResponse,
+    private readonly ex: Exchange, private readonly plan: Plan, private readonly key: string) {}
 
-  head(status: number, raw: readonly string[]): void {
-    const { ex, plan, lean } = this;
+  head(status: number, head: ResponseHead): void {
+    const { ex, plan } = this;
     ex.upstream = this.key;
-    if (lean && plan.responseModifiers.length === 0 && !plan.cors) {
-      const grpcStatus = lean.writeUpstreamHead(status, raw);
-      if (grpcStatus !== undefined) ex.grpcStatus = Number(grpcStatus);
-      return;
-    }
-    const out: Record<string, string | string[]> = {};
-    const named = connectionTokens(raw);
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i].toLowerCase();
-      if (isHopByHop(name)) continue;
-      const prev = out[name];
-      if (prev === undefined) out[name] = raw[i + 1];
-      else if (typeof prev === 'string') out[name] = [prev, raw[i + 1]];
-      else prev.push(raw[i + 1]);
-    }
-    if (named) for (const n of named) delete out[n];
-    let headers = out;
+    let headers = stripHopByHopHead(head);
     if (plan.responseModifiers.length > 0 || plan.cors) {
-      const list = headerList(out);
+      const list = headerList(headers);
       for (const m of plan.responseModifiers) applyHeaderModifier(list, m);
       if (plan.cors) for (const [k, v] of Object.entries(corsResponseHeaders(plan.cors, plan.headers))) list.set(k, [v]);
       headers = toOutgoing(list);
@@ -734,33 +725,28 @@ class FastSink implements H1Sink {
     if (grpcStatus !== undefined) ex.grpcStatus = Number(Array.isArray(grpcStatus) ? grpcStatus[0] : grpcStatus);
     this.chunked = headers['content-length'] === undefined;
     try {
-      this.res.writeHead(status, headers);
+      (this.res as http.ServerResponse).writeHead(status, headers as http.OutgoingHttpHeaders);
     } catch {
       this.upstream?.abort();
       this.handler.failure(this.req, this.res, ex, 'upstream-protocol', true);
     }
   }
 
-  flush(): void {
-    this.lean?.uncork();
-  }
-
   data(chunk: Buffer): boolean {
     this.ex.bytes += chunk.length;
     const res = this.res;
     if (res.destroyed) return true;
-    const more = res.write(chunk);
+    const more = (res as http.ServerResponse).write(chunk);
     if (!more) res.once('drain', () => this.upstream?.resume());
     return more;
   }
 
-  end(trailers: readonly string[] | undefined): void {
+  end(trailers: HeaderList | undefined): void {
     this.ended = true;
-    if (trailers && trailers.length > 0 && (this.chunked || this.lean)) {
-      const t = headerList(Object.fromEntries(rawPairs(trailers)));
-      const status = t.get('grpc-status')?.[0];
+    if (trailers && (this.chunked || isH2(this.req))) {
+      const status = trailers.get('grpc-status')?.[0];
       if (status !== undefined) this.ex.grpcStatus = Number(status);
-      this.res.addTrailers(toOutgoing(t));
+      this.res.addTrailers(toOutgoing(trailers));
     }
     this.res.end();
   }
@@ -817,14 +803,34 @@ function allDigits(s: string, from: number): boolean {
   return true;
 }
 
-function authorityOf(req: ClientRequest): string {
-  const h = req.headers;
-  const a = (req.httpVersionMajor === 2 ? (h[':authority'] as string | undefined) : undefined) ?? h.host ?? '';
+/** Whether an Upgrade header asks for WebSocket, and only for it. */
+function isWebSocketUpgrade(upgrade: string | undefined): boolean {
+  return upgrade !== undefined && upgrade.trim().toLowerCase() === 'websocket';
+}
+
+/** Whether the request came over HTTP/2 (by its transport: an HTTP/1.1 request line may claim any version). */
+function isH2(req: ClientRequest): boolean {
+  return !(req instanceof http.IncomingMessage);
+}
+
+/**
+ * Whether the request has no body: HTTP/1.1 without Transfer-Encoding and without a positive
+ * Content-Length; HTTP/2 whose HEADERS ended the stream, or with Content-Length 0.
+ */
+function hasNoBody(req: ClientRequest, headers: HeaderList): boolean {
+  const declared = headers.get('content-length')?.[0];
+  if (isH2(req)) return (req as http2.Http2ServerRequest).stream.endAfterHeaders || declared === '0';
+  return !headers.has('transfer-encoding') && !(Number(declared) > 0);
+}
+
+/** The authority the client asked for: HTTP/2 `:authority`, else the Host header. */
+function authorityOf(req: ClientRequest, headers: HeaderList): string {
+  const a = (isH2(req) ? (req.headers[':authority'] as string | undefined) : undefined) ?? headers.get('host')?.[0] ?? '';
   return String(a);
 }
 
 function sniOf(req: ClientRequest): string | undefined {
-  const sock: any = req.httpVersionMajor === 2 ? (req as http2.Http2ServerRequest).stream?.session?.socket : req.socket;
+  const sock: any = isH2(req) ? (req as http2.Http2ServerRequest).stream?.session?.socket : req.socket;
   const name = sock?.servername;
   return typeof name === 'string' && name ? name.toLowerCase() : undefined;
 }
@@ -854,7 +860,7 @@ function oncePer<K extends object, V>(fn: (key: K) => V): (key: K) => V {
 /** `namespace/name[:port]` of a backend, for the access log and metrics. */
 const backendLabel = oncePer((b: CompiledBackend): string => `${b.ref.namespace}/${b.ref.name}${b.ref.port !== undefined ? `:${b.ref.port}` : ''}`);
 
-/** `host:port` of an endpoint: the lean client's pool key. */
+/** `host:port` of an endpoint: its pool's key. */
 const endpointKeyOf = oncePer((ep: { readonly host: string; readonly port: number }): string => endpointKey(ep));
 
 /** What the proxy reads of a compiled rule for every request it routes there. */
@@ -862,25 +868,12 @@ interface RuleFacts {
   /** `namespace/name` of the rule's route, and the rule's name (or index): labels of metrics and the access log. */
   readonly route: string;
   readonly rule: string;
-  /**
-   * Every request routed there takes the lean client (HTTP/1.1 backends, no retry, timeout or mirror) or is
-   * answered by the gateway itself: what a request of the lean server may be routed to.
-   */
-  readonly leanServes: boolean;
-  /** Neither the rule nor any of its backends has a filter that reads or changes request headers. */
-  readonly headersUntouched: boolean;
 }
 
-const ruleFacts = oncePer((rule: CompiledRule): RuleFacts => {
-  const has = (filters: readonly CompiledFilter[], ...types: CompiledFilter['type'][]) => filters.some((f) => types.includes(f.type));
-  return {
-    route: `${rule.routeNamespace}/${rule.routeName}`,
-    rule: rule.name ?? String(rule.index),
-    leanServes: FAST_H1_AVAILABLE && rule.routeKind === 'HTTPRoute' && rule.retry === undefined && rule.timeouts === undefined
-      && !has(rule.filters, 'RequestMirror') && rule.backends.every((b) => !has(b.filters, 'RequestMirror') && b.target?.protocol !== 'h2c'),
-    headersUntouched: !has(rule.filters, 'RequestHeaderModifier', 'CORS') && rule.backends.every((b) => !has(b.filters, 'RequestHeaderModifier', 'CORS')),
-  };
-});
+const ruleFacts = oncePer((rule: CompiledRule): RuleFacts => ({
+  route: `${rule.routeNamespace}/${rule.routeName}`,
+  rule: rule.name ?? String(rule.index),
+}));
 
 const GRPC_UNITS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
 

@@ -2,6 +2,7 @@
  * Header handling shared by every transport: a case-insensitive multi-map, hop-by-hop stripping,
  * X-Forwarded-* and the Gateway API header modifiers (set / add / remove).
  */
+import { randomUUID } from 'crypto';
 import type { HeaderModifier } from '../engine/model';
 
 /** A character a header value cannot carry (what node:_http_common checkInvalidHeaderChar refuses). */
@@ -23,6 +24,36 @@ export function headerList(headers: Record<string, string | string[] | number | 
     const prev = out.get(name);
     if (prev) prev.push(...values);
     else out.set(name, [...values]);
+  }
+  return out;
+}
+
+/**
+ * A request's header fields from its raw list `[name, value, name, value, ...]` (Node's `rawHeaders`, on
+ * HTTP/1.1 and HTTP/2 alike): every line of every name in arrival order, pseudo-headers left out. Node's
+ * `req.headers` keeps only the first line of some names (authorization, user-agent, ...).
+ */
+export function rawHeaderList(raw: readonly string[]): HeaderList {
+  const out: HeaderList = new Map();
+  for (let i = 0; i < raw.length; i += 2) {
+    const rawName = raw[i];
+    if (rawName.charCodeAt(0) === 0x3a /* ':' */) continue;
+    const name = rawName.toLowerCase();
+    const prev = out.get(name);
+    if (prev) prev.push(raw[i + 1]);
+    else out.set(name, [raw[i + 1]]);
+  }
+  return out;
+}
+
+/**
+ * What the router matches header conditions against: every name once, its lines joined with ', '
+ * (RFC 9110 section 5.3), `cookie` lines with '; ' (RFC 9113 section 8.2.3).
+ */
+export function matchView(headers: HeaderList): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, values] of headers) {
+    out[name] = values.length === 1 ? values[0] : values.join(name === 'cookie' ? '; ' : ', ');
   }
   return out;
 }
@@ -80,6 +111,21 @@ export function connectionTokens(raw: readonly string[]): string[] | undefined {
   return named;
 }
 
+/**
+ * Removes hop-by-hop headers and every header named in Connection from a response head of undici's
+ * shape (lowercase names), in place; returns it.
+ */
+export function stripHopByHopHead<T extends Record<string, string | string[] | undefined>>(head: T): T {
+  const connection = head.connection;
+  for (const name in head) if (isHopByHop(name)) delete head[name];
+  if (connection !== undefined) {
+    for (const v of Array.isArray(connection) ? connection : [connection]) {
+      for (const token of v.split(',')) delete head[token.trim().toLowerCase()];
+    }
+  }
+  return head;
+}
+
 export interface StripOptions {
   /** Keep `TE: trailers` (gRPC requires it end to end). */
   readonly keepTeTrailers?: boolean;
@@ -119,15 +165,36 @@ export interface ForwardedInfo {
 }
 
 /** Appends the client address to X-Forwarded-For and sets X-Forwarded-Proto and X-Forwarded-Host, in place. */
+/** A connection's peer address as logged and forwarded: an IPv4-mapped IPv6 address (`::ffff:10.0.0.1`) as IPv4. */
+export function clientAddress(remoteAddress: string | undefined): string | undefined {
+  return remoteAddress?.startsWith('::ffff:') ? remoteAddress.slice(7) : remoteAddress;
+}
+
 export function setForwarded(headers: HeaderList, info: ForwardedInfo): HeaderList {
-  if (info.clientAddress) {
-    const addr = info.clientAddress.startsWith('::ffff:') ? info.clientAddress.slice(7) : info.clientAddress;
+  const addr = clientAddress(info.clientAddress);
+  if (addr) {
     const prev = headers.get('x-forwarded-for');
     headers.set('x-forwarded-for', [prev && prev.length ? `${prev.join(', ')}, ${addr}` : addr]);
   }
   headers.set('x-forwarded-proto', [info.proto]);
   if (info.host) headers.set('x-forwarded-host', [info.host]);
   return headers;
+}
+
+/** An `x-request-id` the gateway keeps: 1 to 128 characters of letters, digits and `-._:+/=` (UUIDs, ULIDs, trace ids). */
+const REQUEST_ID = /^[A-Za-z0-9._:+/=-]{1,128}$/;
+
+/**
+ * The request's ID: the client's `x-request-id` when it sent exactly one valid value, otherwise a new random
+ * UUID, which replaces whatever was sent (several values, or one that could forge log lines). The backend
+ * receives it, and the access log records it.
+ */
+export function ensureRequestId(headers: HeaderList): string {
+  const sent = headers.get('x-request-id');
+  if (sent !== undefined && sent.length === 1 && REQUEST_ID.test(sent[0])) return sent[0];
+  const id = randomUUID();
+  headers.set('x-request-id', [id]);
+  return id;
 }
 
 /**

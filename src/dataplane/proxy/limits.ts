@@ -98,6 +98,15 @@ export function applyH1Timeouts(server: net.Server, limits: ConnectionLimits): v
   s.requestTimeout = 0;
   s.connectionsCheckingInterval = o.connectionsCheckingInterval;
   s.maxHeaderSize = limits.maxHeaderBytes;
+  s.maxHeadersCount = 0;
+}
+
+/**
+ * Settings of an HTTP/1.1 server that are properties rather than options: no `maxHeadersCount` (Node
+ * would drop the fields after the 2,000th unseen; the request guard counts them and answers 431).
+ */
+export function applyH1Properties(server: http.Server): void {
+  server.maxHeadersCount = 0;
 }
 
 const REASONS: Record<number, string> = {
@@ -126,14 +135,39 @@ export function clientErrorStatus(err: any, limits: ConnectionLimits): { status:
   return { status: 400, message: `malformed HTTP/1.1 request (${code || 'parse error'}: ${reason})` };
 }
 
-/** Answers a parse error and closes the connection; a response already started is cut instead. */
-export function answerClientError(err: any, socket: net.Socket, limits: ConnectionLimits): void {
-  const started = (socket as any)._httpMessage?.headersSent === true;
-  if (!socket.writable || started || err?.code === 'ECONNRESET') {
+/**
+ * Answers a parse error and closes the connection. Requests read before it on the same connection are
+ * answered first, in order (`pipeline`), then the error; when the error is in the body of a request
+ * being answered, that answer is cut if it has started, else the error replaces it. Bytes after a request that closes its connection (`Connection: close`, HTTP/1.0
+ * without keep-alive) are not an error: they are ignored, and the answer to that request, in progress,
+ * is left to finish.
+ */
+export function answerClientError(err: any, socket: net.Socket, limits: ConnectionLimits, pipeline: Http1Pipeline): void {
+  const inProgress = pipeline.inProgress(socket);
+  if (err?.code === 'HPE_CLOSED_CONNECTION') {
+    socket.pause();
+    if (!inProgress) socket.destroy();
+    return;
+  }
+  if (!socket.writable || err?.code === 'ECONNRESET') {
     socket.destroy();
     return;
   }
   const { status, message } = clientErrorStatus(err, limits);
+  if (inProgress && pipeline.lastRequestComplete(socket)) {
+    // An error in the head of a request after complete ones: nothing more is read; the answers due
+    // are written, then this one. (An error in a body being forwarded cuts that request, below.)
+    socket.pause();
+    pipeline.whenIdle(socket, () => {
+      if (socket.writable) writeAndClose(socket, status, message);
+      else socket.destroy();
+    });
+    return;
+  }
+  if (pipeline.responseStarted(socket)) {
+    socket.destroy();
+    return;
+  }
   writeAndClose(socket, status, message);
 }
 
@@ -360,14 +394,64 @@ export class RegexBudget implements RegexGuard {
 /** Pipelined HTTP/1.1 requests a connection may have waiting behind the one being handled; more close it. */
 export const MAX_PIPELINED = 64;
 
+interface PipelineQueue {
+  busy: boolean;
+  /** A response that closes the connection was done: nothing after it is handled. */
+  closing: boolean;
+  waiting: { go: () => void; abandon: () => void }[];
+  /** Run once no request is in progress or waiting (`whenIdle`). */
+  idle: (() => void)[];
+  /** The last request read. */
+  last: http.IncomingMessage | undefined;
+  /** The response being written. */
+  current: http.ServerResponse | undefined;
+}
+
+/** Whether a response ends its connection: the request asked for it, or the response says `Connection: close`. */
+function closesConnection(res: http.ServerResponse): boolean {
+  if (!res.shouldKeepAlive) return true;
+  const c = res.getHeader('connection');
+  return c !== undefined && /(^|,)\s*close\s*(,|$)/i.test(String(c));
+}
+
 /**
  * HTTP/1.1 pipelining: the requests of one connection are handled one at a time, in order, as Envoy
  * and nginx do (Node's server would start them all at once: one packet of 2,000 pipelined requests
  * would open 2,000 upstream requests). A connection with more than MAX_PIPELINED requests waiting is
- * closed.
+ * closed. Requests waiting behind a response that closes the connection (`Connection: close`: a
+ * refusal, a client's own close) are never handled.
  */
 export class Http1Pipeline {
-  private readonly queues = new WeakMap<net.Socket, { busy: boolean; waiting: { go: () => void; abandon: () => void }[] }>();
+  private readonly queues = new WeakMap<net.Socket, PipelineQueue>();
+
+  /**
+   * Runs `fn` once every request of the connection read so far has its response done (now, if none is
+   * in progress); never when one of them closes the connection.
+   */
+  /** Whether a request of the connection is being answered or waits for its turn. */
+  inProgress(socket: net.Socket): boolean {
+    const q = this.queues.get(socket);
+    return q !== undefined && (q.busy || q.waiting.length > 0);
+  }
+
+  /** Whether the response being written on the connection has sent its head. */
+  responseStarted(socket: net.Socket): boolean {
+    return this.queues.get(socket)?.current?.headersSent === true;
+  }
+
+  /** Whether the last request read on the connection was read completely (its body included); true when none was. */
+  lastRequestComplete(socket: net.Socket): boolean {
+    return this.queues.get(socket)?.last?.complete ?? true;
+  }
+
+  whenIdle(socket: net.Socket, fn: () => void): void {
+    const q = this.queues.get(socket);
+    if (!q || (!q.busy && q.waiting.length === 0)) {
+      fn();
+    } else if (!q.closing) {
+      q.idle.push(fn);
+    }
+  }
 
   /**
    * Runs `start` now, or once the earlier requests of the same connection have their response done;
@@ -376,7 +460,7 @@ export class Http1Pipeline {
   run(socket: net.Socket, res: http.ServerResponse, start: () => void, abandon: () => void): void {
     let q = this.queues.get(socket);
     if (!q) {
-      const created = { busy: false, waiting: [] as { go: () => void; abandon: () => void }[] };
+      const created: PipelineQueue = { busy: false, closing: false, waiting: [], idle: [], last: undefined, current: undefined };
       socket.once('close', () => {
         const dropped = created.waiting.splice(0);
         for (const w of dropped) w.abandon();
@@ -385,24 +469,38 @@ export class Http1Pipeline {
       q = created;
     }
     const queue = q;
+    queue.last = res.req;
     const go = () => {
-      if (socket.destroyed) {
+      if (socket.destroyed || queue.closing) {
         abandon();
         return;
       }
       queue.busy = true;
+      queue.current = res;
       let finished = false;
       const next = () => {
         if (finished) return;
         finished = true;
         queue.busy = false;
-        queue.waiting.shift()?.go();
+        queue.current = undefined;
+        // The response ended the connection: what was pipelined behind it is dropped.
+        if (closesConnection(res)) {
+          queue.closing = true;
+          queue.idle.length = 0;
+          for (const w of queue.waiting.splice(0)) w.abandon();
+          return;
+        }
+        const following = queue.waiting.shift();
+        if (following) following.go();
+        else for (const fn of queue.idle.splice(0)) fn();
       };
-      res.once('finish', next);
+      // 'close' ends every response (one tick after 'finish' on a kept-alive connection).
       res.once('close', next);
       start();
     };
-    if (!queue.busy) {
+    if (queue.closing) {
+      abandon();
+    } else if (!queue.busy) {
       go();
     } else if (queue.waiting.length >= MAX_PIPELINED) {
       abandon();

@@ -10,10 +10,9 @@ import * as http2 from 'http2';
 import * as net from 'net';
 import * as tls from 'tls';
 import { CertificateProblem, SocketCertificates, secureContextOptions } from './certificates';
-import { LEAN_H1_AVAILABLE, LeanServer } from './h1-lean';
 import { SocketBinding } from './handler';
 import {
-  ConnectionLimiter, ConnectionLimits, DEFAULT_LIMITS, Http1Pipeline, answerClientError, answerConnect, applyH1Timeouts,
+  ConnectionLimiter, ConnectionLimits, DEFAULT_LIMITS, Http1Pipeline, answerClientError, answerConnect, applyH1Properties, applyH1Timeouts,
   firstBytesDeadline, guardH2Session, h1ServerOptions, h2ServerOptions, startHeaderTimeouts,
 } from './limits';
 import type { SniCertificate, SocketSpec } from '../engine/model';
@@ -41,6 +40,11 @@ export interface BoundListener {
    * the ones it had (or stays not programmed); the returned problems say which and why. Never throws.
    */
   updateSpec(spec: SocketSpec): readonly CertificateProblem[];
+  /**
+   * The first step of a graceful shutdown: keeps accepting and serving, but every HTTP/1.1 answer from now on
+   * carries `Connection: close` and the HTTP/2 sessions open now get GOAWAY (sessions opened later are served).
+   */
+  goAway(): void;
   /** Stops accepting, lets requests in flight finish (adding `Connection: close`), then closes. */
   close(timeoutMs: number): Promise<void>;
 }
@@ -52,11 +56,6 @@ export interface ListenOptions {
   readonly handlers: ListenerHandlers;
   /** Client connections idle longer than this are closed. Default 60 s. */
   readonly idleTimeoutMs?: number;
-  /**
-   * Cleartext HTTP/1.1: read common requests with the lean server (h1-lean.ts) and hand the others to
-   * Node's `http` server; false = Node's server for every request. Default true.
-   */
-  readonly leanHttp1?: boolean;
   /** Parser, header timeout and HTTP/2 limits. Default DEFAULT_LIMITS. */
   readonly limits?: ConnectionLimits;
   /** Shared count of client connections (every listener of a process); none = unlimited. */
@@ -71,19 +70,20 @@ export async function listen(options: ListenOptions): Promise<BoundListener> {
 class ConnectionTracker {
   readonly sockets = new Set<net.Socket>();
   readonly sessions = new Set<http2.Http2Session>();
-  /** HTTP/1.1 responses of Node's server in progress (told to close their connection when draining starts). */
+  /** HTTP/1.1 responses in progress (told to close their connection when draining starts). */
   readonly h1Responses = new Set<http.ServerResponse>();
-  /** Requests in flight on Node's servers (and upgraded connections). */
+  /** Requests in flight (and upgraded connections). */
   private requests = 0;
-  /** The lean HTTP/1.1 server, which counts its own requests and tells its own clients to go away. */
-  lean: LeanServer | undefined;
+  /** Answers ask clients to go away (`goAway` or `drain`). */
   draining = false;
+  /** No more connections are accepted (`drain`): HTTP/2 sessions still starting are closed too. */
+  private stopped = false;
   /** Pipelined HTTP/1.1 requests are handled one at a time per connection. */
-  private readonly pipeline = new Http1Pipeline();
+  readonly pipeline = new Http1Pipeline();
 
-  /** Requests in flight, on Node's servers and the lean server. */
+  /** Requests in flight. */
   get inFlight(): number {
-    return this.requests + (this.lean?.inFlight ?? 0);
+    return this.requests;
   }
 
   track(socket: net.Socket): void {
@@ -94,18 +94,31 @@ class ConnectionTracker {
   trackSession(session: http2.Http2Session): void {
     this.sessions.add(session);
     session.once('close', () => this.sessions.delete(session));
-    if (this.draining) session.close();
+    if (this.stopped) session.close();
   }
 
-  /**
-   * Wraps the request handler of Node's servers: counts requests in flight and asks HTTP/1.1 clients to go
-   * away while draining. (The lean server does both for its own requests.)
-   */
+  /** Wraps the request handler of the servers: counts requests in flight and asks HTTP/1.1 clients to go away while draining. */
   wrap(binding: SocketBinding, handlers: ListenerHandlers): ListenerHandlers {
     return {
       request: (_b, req, res) => {
         this.requests++;
         let done = false;
+        // By the transport: an HTTP/1.1 request line may claim another version.
+        if (req instanceof http.IncomingMessage) {
+          const h1 = res as http.ServerResponse;
+          if (this.draining) h1.setHeader('connection', 'close');
+          this.h1Responses.add(h1);
+          // An HTTP/1.1 response always ends with 'close' (one tick after 'finish' on a kept-alive connection).
+          const ended = () => {
+            if (done) return;
+            done = true;
+            this.requests--;
+            this.h1Responses.delete(h1);
+          };
+          h1.once('close', ended);
+          this.pipeline.run(req.socket, h1, () => handlers.request(binding, req, res), ended);
+          return;
+        }
         const end = () => {
           if (!done) {
             done = true;
@@ -114,17 +127,6 @@ class ConnectionTracker {
         };
         res.once('finish', end);
         res.once('close', end);
-        if (req.httpVersionMajor < 2) {
-          const h1 = res as http.ServerResponse;
-          if (this.draining) h1.setHeader('connection', 'close');
-          this.h1Responses.add(h1);
-          h1.once('close', () => this.h1Responses.delete(h1));
-          this.pipeline.run(req.socket, h1, () => handlers.request(binding, req, res), () => {
-            end();
-            this.h1Responses.delete(h1);
-          });
-          return;
-        }
         handlers.request(binding, req, res);
       },
       upgrade: (_b, req, socket, head) => {
@@ -135,11 +137,17 @@ class ConnectionTracker {
     };
   }
 
+  goAway(): void {
+    this.draining = true;
+    for (const res of this.h1Responses) if (!res.headersSent) res.setHeader('connection', 'close');
+    for (const s of this.sessions) s.close();
+  }
+
   async drain(server: net.Server, timeoutMs: number, stopped?: () => void): Promise<void> {
     this.draining = true;
+    this.stopped = true;
     stopped?.();
     for (const res of this.h1Responses) if (!res.headersSent) res.setHeader('connection', 'close');
-    this.lean?.drain();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const s of this.sessions) s.close();
     const deadline = Date.now() + timeoutMs;
@@ -169,9 +177,10 @@ async function listenCleartext(options: ListenOptions): Promise<BoundListener> {
   const idle = options.idleTimeoutMs ?? 60_000;
   const limits = options.limits ?? DEFAULT_LIMITS;
   const h1 = http.createServer(h1ServerOptions(limits), (req, res) => handlers.request(binding, req, res));
+  applyH1Properties(h1);
   h1.on('upgrade', (req, socket, head) => handlers.upgrade(binding, req, socket as net.Socket, head));
   h1.on('connect', (_req, socket) => answerConnect(socket as net.Socket));
-  h1.on('clientError', (err, socket) => answerClientError(err, socket as net.Socket, limits));
+  h1.on('clientError', (err, socket) => answerClientError(err, socket as net.Socket, limits, tracker.pipeline));
   const stopHeaderTimeouts = startHeaderTimeouts(h1);
   const h2 = http2.createServer(h2ServerOptions(limits), (req, res) => handlers.request(binding, req, res));
   h2.on('session', (session) => {
@@ -185,14 +194,6 @@ async function listenCleartext(options: ListenOptions): Promise<BoundListener> {
     server.emit('connection', socket);
     process.nextTick(() => socket.resume());
   };
-  const lean = LEAN_H1_AVAILABLE && options.leanHttp1 !== false
-    ? new LeanServer({
-      limits,
-      request: (req, res) => options.handlers.request(binding, req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse),
-      handOver: (socket, bytes) => toNode(h1, socket, bytes),
-    }, h1ServerOptions(limits).connectionsCheckingInterval!)
-    : undefined;
-  tracker.lean = lean;
   const server = net.createServer({ pauseOnConnect: false }, (socket) => {
     if (options.connections && !options.connections.admit(socket)) return;
     tracker.track(socket);
@@ -200,11 +201,7 @@ async function listenCleartext(options: ListenOptions): Promise<BoundListener> {
     const handedOver = firstBytesDeadline(socket, limits);
     sniff(socket, (isH2, bytes) => {
       handedOver();
-      if (isH2 || !lean) {
-        toNode(isH2 ? h2 : h1, socket, bytes);
-      } else {
-        lean.serve(socket, bytes);
-      }
+      toNode(isH2 ? h2 : h1, socket, bytes);
     });
   });
   const bound = await bind(server, options.host, options.port);
@@ -217,10 +214,8 @@ async function listenCleartext(options: ListenOptions): Promise<BoundListener> {
     },
     certificateProblems: [],
     updateSpec: () => [],
-    close: (timeoutMs) => tracker.drain(server, timeoutMs, () => {
-      stopHeaderTimeouts();
-      lean?.close();
-    }),
+    goAway: () => tracker.goAway(),
+    close: (timeoutMs) => tracker.drain(server, timeoutMs, stopHeaderTimeouts),
   };
 }
 
@@ -275,7 +270,7 @@ async function listenTls(options: ListenOptions): Promise<BoundListener> {
   server.on('connection', (socket: net.Socket) => {
     options.connections?.admit(socket);
   });
-  server.on('clientError', (err: any, socket: net.Socket) => answerClientError(err, socket, limits));
+  server.on('clientError', (err: any, socket: net.Socket) => answerClientError(err, socket, limits, tracker.pipeline));
   server.on('connect', (_req: http.IncomingMessage, socket: net.Socket) => answerConnect(socket));
   server.on('secureConnection', (socket: tls.TLSSocket) => {
     tracker.track(socket);
@@ -302,6 +297,7 @@ async function listenTls(options: ListenOptions): Promise<BoundListener> {
       setDefault();
       return problems;
     },
+    goAway: () => tracker.goAway(),
     close: (timeoutMs) => tracker.drain(server, timeoutMs),
   };
 }

@@ -1,12 +1,23 @@
 /**
- * Upstream connection pools and one request attempt to one endpoint: HTTP/1.1 through a keep-alive
- * agent per endpoint, HTTP/2 cleartext (prior knowledge) through one shared session per endpoint.
+ * Upstream connection pools and one request attempt to one endpoint: HTTP/1.1 through undici `Client`s
+ * (one connection each: keep-alive, no pipelining, llhttp in WASM), HTTP/2 cleartext (prior knowledge)
+ * through one shared Node `http2` session per endpoint.
+ *
+ * The HTTP/1.1 pool is a stack of idle clients per endpoint rather than undici's `Pool`: a request gets a
+ * client of its own, which goes back to the stack when the answer is complete and is closed when the
+ * exchange fails or is cancelled. (Aborting a request in flight on a `Pool`'s client makes undici 7 open
+ * a new connection that no request uses, nodejs/undici#5845; closing the client does not.)
+ *
+ * What undici guarantees here, and the tests of test/dataplane/proxy/upstream-strict.test.ts check: a
+ * request body is always framed (Content-Length, or chunked when its length is unknown, for every
+ * method); a pooled connection that receives bytes while no request is waiting for them is closed, not
+ * reused; a request whose connection fails after it was written is failed, never written again.
  */
 import * as http from 'http';
 import * as http2 from 'http2';
 import { Readable } from 'stream';
+import { Client, Dispatcher } from 'undici';
 import { UpstreamError, classifyUpstreamError } from './errors';
-import { H1Pool } from './fast-h1';
 import { HeaderList, headerList, toOutgoing } from './headers';
 
 export interface Endpoint {
@@ -55,39 +66,227 @@ export interface Attempt {
 }
 
 export interface PoolOptions {
-  /** Idle keep-alive sockets kept per endpoint. Default 64. */
-  readonly maxFreeSockets?: number;
   /** How long an idle upstream connection is kept; below the usual 5 s server keep-alive timeout. Default 4 s. */
   readonly idleTimeoutMs?: number;
   /** How long establishing a connection to an endpoint may take (then 503). Default 10 s. */
   readonly connectTimeoutMs?: number;
 }
 
+/** A response head as undici parses it: lowercase names, repeated names as arrays. */
+export type ResponseHead = Record<string, string | string[] | undefined>;
+
+/** Receives one HTTP/1.1 exchange's answer (`UpstreamPools.dispatch`). */
+export interface H1Sink {
+  /**
+   * The final response head (1xx are not delivered): names lowercase, a repeated name's values in an
+   * array; the sink's to keep and change.
+   */
+  head(status: number, headers: ResponseHead): void;
+  /** A body chunk; return false to stop reading until `H1Exchange.resume()`. */
+  data(chunk: Buffer): boolean;
+  /** The response is complete; `trailers` when the backend sent any. */
+  end(trailers: HeaderList | undefined): void;
+  /** The exchange failed; `afterHead` when `head` was already delivered. Called at most once, never after `end`. */
+  error(err: UpstreamError, afterHead: boolean): void;
+}
+
+/** A dispatched HTTP/1.1 exchange. */
+export interface H1Exchange {
+  /** Cancels it (the upstream connection is closed; the sink hears nothing more). */
+  abort(): void;
+  /** Resumes reading after `H1Sink.data` returned false. */
+  resume(): void;
+}
+
+/** One HTTP/1.1 request to dispatch. */
+export interface H1Request {
+  readonly method: string;
+  /** Request-target: path plus '?query'. */
+  readonly path: string;
+  /** Value for Host. */
+  readonly authority: string;
+  /** Already filtered (hop-by-hop stripped, modifiers applied, X-Forwarded-* set); no Host. */
+  readonly headers: HeaderList;
+  /** A buffered body, a stream (sent chunked unless `headers` has its Content-Length), or none. */
+  readonly body: Buffer | Readable | undefined;
+}
+
+/** undici's handler of one exchange, forwarding to an H1Sink: one object per request, no stream, no promise. */
+class SinkHandler implements Dispatcher.DispatchHandler, H1Exchange {
+  private controller: Dispatcher.DispatchController | undefined;
+  private headed = false;
+  private finished = false;
+
+  constructor(private readonly sink: H1Sink, private readonly address: string,
+    private readonly pool: EndpointPool, private readonly client: Client) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: ResponseHead): void {
+    if (this.finished || status < 200) return;
+    this.headed = true;
+    this.sink.head(status, headers);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.finished) return;
+    if (!this.sink.data(chunk)) controller.pause();
+  }
+
+  onResponseEnd(_controller: Dispatcher.DispatchController, trailers: Record<string, string | string[] | undefined>): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.pool.release(this.client);
+    let any = false;
+    for (const _ in trailers) {
+      any = true;
+      break;
+    }
+    this.sink.end(any ? headerList(trailers) : undefined);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: any): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.pool.discard(this.client);
+    this.sink.error(err instanceof UpstreamError ? err : new UpstreamError(classifyUpstreamError(err), `${this.address}: ${err?.message ?? err}`, err), this.headed);
+  }
+
+  abort(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.pool.discard(this.client);
+  }
+
+  resume(): void {
+    this.controller?.resume();
+  }
+}
+
+const ignore = () => undefined;
+
+/** The HTTP/1.1 clients of one endpoint: one connection each, the idle ones on a stack (the most recently used first). */
+class EndpointPool {
+  private readonly idle: Client[] = [];
+  private readonly clients = new Set<Client>();
+
+  constructor(private readonly origin: string, private readonly options: Client.Options) {}
+
+  /** An idle client, or a new one. */
+  acquire(): Client {
+    while (this.idle.length > 0) {
+      const c = this.idle.pop()!;
+      if (!c.destroyed && !c.closed) return c;
+    }
+    const c = new Client(this.origin, this.options);
+    this.clients.add(c);
+    // undici reports a failure of a handler itself as 'error' on the client: never an unhandled event.
+    (c as unknown as NodeJS.EventEmitter).on('error', ignore);
+    // Its connection closed while idle (keep-alive timeout, the backend closed it, bytes nobody asked for).
+    c.on('disconnect', () => {
+      const i = this.idle.indexOf(c);
+      if (i >= 0) {
+        this.idle.splice(i, 1);
+        this.clients.delete(c);
+        c.close().catch(ignore);
+      }
+    });
+    return c;
+  }
+
+  /** The exchange on `c` is complete: `c` may take the next request. */
+  release(c: Client): void {
+    if (!c.destroyed && !c.closed) this.idle.push(c);
+  }
+
+  /** The exchange on `c` failed or was cancelled: its connection is closed, never reused. */
+  discard(c: Client): void {
+    this.clients.delete(c);
+    const i = this.idle.indexOf(c);
+    if (i >= 0) this.idle.splice(i, 1);
+    c.destroy().catch(ignore);
+  }
+
+  /** Closes every client: at once, or once the requests on them are answered. */
+  close(graceful: boolean): void {
+    for (const c of this.clients) (graceful ? c.close() : c.destroy()).catch(ignore);
+    this.clients.clear();
+    this.idle.length = 0;
+  }
+}
+
+/** `[name, value, ...]` for undici, with Host; repeated Cookie lines joined with '; ' (RFC 9110 section 5.3). */
+function undiciHeaders(authority: string, headers: HeaderList): string[] {
+  const out: string[] = ['host', authority];
+  for (const [name, values] of headers) {
+    if (name === 'host' || values.length === 0) continue;
+    if (name === 'cookie' && values.length > 1) {
+      out.push(name, values.join('; '));
+      continue;
+    }
+    for (const v of values) out.push(name, v);
+  }
+  return out;
+}
+
 export class UpstreamPools {
-  /** The lean HTTP/1.1 client of the common exchange (see fast-h1.ts). */
-  readonly h1: H1Pool;
-  private readonly agents = new Map<string, http.Agent>();
+  private readonly h1Pools = new Map<string, EndpointPool>();
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
   private readonly options: Required<PoolOptions>;
 
   constructor(options: PoolOptions = {}) {
     this.options = {
-      maxFreeSockets: options.maxFreeSockets ?? 64,
       idleTimeoutMs: options.idleTimeoutMs ?? 4_000,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     };
-    this.h1 = new H1Pool({ maxIdle: this.options.maxFreeSockets, idleTimeoutMs: this.options.idleTimeoutMs });
   }
 
-  /** The keep-alive agent of an endpoint (created on first use). */
-  agent(ep: Endpoint): http.Agent {
+  /** The HTTP/1.1 pool of an endpoint (created on first use). */
+  private h1Pool(ep: Endpoint): EndpointPool {
     const key = endpointKey(ep);
-    let agent = this.agents.get(key);
-    if (!agent) {
-      agent = new http.Agent({ keepAlive: true, maxFreeSockets: this.options.maxFreeSockets, timeout: this.options.idleTimeoutMs, scheduling: 'lifo' });
-      this.agents.set(key, agent);
+    let pool = this.h1Pools.get(key);
+    if (!pool) {
+      pool = new EndpointPool(`http://${key}`, {
+        // One request at a time per connection: a request is never queued behind another.
+        pipelining: 1,
+        keepAliveTimeout: this.options.idleTimeoutMs,
+        keepAliveMaxTimeout: this.options.idleTimeoutMs,
+        connectTimeout: this.options.connectTimeoutMs,
+        // Deadlines are the route's (timeouts.request / backendRequest), not the transport's.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
+      this.h1Pools.set(key, pool);
     }
-    return agent;
+    return pool;
+  }
+
+  /**
+   * Sends one HTTP/1.1 request to `ep` and streams the answer into `sink`: the hot path (no Readable,
+   * no promise per request).
+   */
+  dispatch(ep: Endpoint, req: H1Request, sink: H1Sink): H1Exchange {
+    const address = endpointKey(ep);
+    const pool = this.h1Pool(ep);
+    const client = pool.acquire();
+    const handler = new SinkHandler(sink, address, pool, client);
+    try {
+      client.dispatch({
+        path: req.path,
+        method: req.method as Dispatcher.HttpMethod,
+        headers: undiciHeaders(req.authority, req.headers),
+        body: req.body ?? null,
+        // Not written again on another connection when this one fails (undici retries nothing itself either).
+        idempotent: false,
+        blocking: req.method !== 'HEAD',
+        upgrade: null,
+      }, handler);
+    } catch (err: any) {
+      handler.onResponseError(undefined, err);
+    }
+    return handler;
   }
 
   /** The HTTP/2 session of an endpoint; a closed or failed session is replaced. */
@@ -132,43 +331,36 @@ export class UpstreamPools {
     return req.protocol === 'h2c' ? this.sendH2(req) : this.sendH1(req);
   }
 
+  /** An attempt over `dispatch`, for the general pipeline (retries, mirrors): the body as a Readable. */
   private sendH1(req: AttemptRequest): Attempt {
     const address = endpointKey(req.endpoint);
-    const headers = toOutgoing(req.headers);
-    const cookie = req.headers.get('cookie');
-    if (cookie && cookie.length > 1) headers.cookie = cookie.join('; ');
-    headers.host = req.authority;
+    let headers = req.headers;
     if (Buffer.isBuffer(req.body)) {
-      headers['content-length'] = String(req.body.length);
-    } else if (req.body === undefined && bodyMethod(req.method)) {
-      headers['content-length'] = '0';
+      headers = new Map(headers);
+      headers.set('content-length', [String(req.body.length)]);
     }
-    const upstream = http.request({
-      host: req.endpoint.host,
-      port: req.endpoint.port,
-      method: req.method,
-      path: req.path,
-      headers,
-      agent: this.agent(req.endpoint),
-      setHost: false,
-    });
-    this.guardConnect(upstream, address);
+    let exchange: H1Exchange | undefined;
     const response = new Promise<AttemptResponse>((resolve, reject) => {
-      upstream.on('error', (err) => reject(new UpstreamError(classifyUpstreamError(err), `${address}: ${err.message}`, err)));
-      upstream.on('response', (res) => {
-        resolve({
-          status: res.statusCode ?? 502,
-          headers: headerList(res.headersDistinct),
-          body: res,
-          trailers: () => headerList(res.trailersDistinct),
-          address,
-          endAfterHeaders: false,
-          abort: () => upstream.destroy(),
-        });
+      let body: Readable | undefined;
+      let trailers: HeaderList = new Map();
+      exchange = this.dispatch(req.endpoint, { method: req.method, path: req.path, authority: req.authority, headers, body: req.body }, {
+        head: (status, h) => {
+          body = new Readable({ read: () => exchange?.resume() });
+          const abort = () => exchange?.abort();
+          resolve({ status, headers: headerList(h), body, trailers: () => trailers, address, endAfterHeaders: false, abort });
+        },
+        data: (chunk) => body!.push(chunk),
+        end: (t) => {
+          if (t) trailers = t;
+          body!.push(null);
+        },
+        error: (err, afterHead) => {
+          if (afterHead) body!.destroy(err);
+          else reject(err);
+        },
       });
     });
-    writeBody(req.body, upstream);
-    return { response, abort: () => upstream.destroy() };
+    return { response, abort: () => exchange?.abort() };
   }
 
   private sendH2(req: AttemptRequest): Attempt {
@@ -228,20 +420,22 @@ export class UpstreamPools {
     return { response, abort: () => { if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL); } };
   }
 
-  /** Number of endpoints with a pool (HTTP/1.1 agents plus HTTP/2 sessions). */
+  /** Number of endpoints with a pool (HTTP/1.1 pools plus HTTP/2 sessions). */
   get size(): number {
-    let h1Only = 0;
-    for (const key of this.h1.endpoints()) if (!this.agents.has(key)) h1Only++;
-    return this.agents.size + h1Only + this.sessions.size;
+    return this.h1Pools.size + this.sessions.size;
   }
 
   /**
    * Forgets the pools of endpoints not in `keep` (after a reload). Requests in flight on them finish:
-   * HTTP/2 sessions close gracefully, idle HTTP/1.1 sockets expire by their idle timeout.
+   * HTTP/1.1 pools and HTTP/2 sessions close once their requests are answered.
    */
   retain(keep: ReadonlySet<string>): void {
-    this.h1.retain(keep);
-    for (const key of [...this.agents.keys()]) if (!keep.has(key)) this.agents.delete(key);
+    for (const [key, pool] of [...this.h1Pools]) {
+      if (!keep.has(key)) {
+        this.h1Pools.delete(key);
+        pool.close(true);
+      }
+    }
     for (const [key, session] of [...this.sessions]) {
       if (!keep.has(key)) {
         this.sessions.delete(key);
@@ -252,9 +446,8 @@ export class UpstreamPools {
 
   /** Closes every pooled connection. */
   close(): void {
-    this.h1.close();
-    for (const agent of this.agents.values()) agent.destroy();
-    this.agents.clear();
+    for (const pool of this.h1Pools.values()) pool.close(false);
+    this.h1Pools.clear();
     for (const session of this.sessions.values()) session.destroy();
     this.sessions.clear();
   }
@@ -262,10 +455,6 @@ export class UpstreamPools {
 
 function connectTimeout(address: string, ms: number): Error {
   return Object.assign(new Error(`could not connect to ${address} within ${ms} ms`), { code: 'ECONNTIMEOUT' });
-}
-
-function bodyMethod(method: string): boolean {
-  return method === 'POST' || method === 'PUT' || method === 'PATCH';
 }
 
 function writeBody(body: Buffer | Readable | undefined, dest: NodeJS.WritableStream & { destroyed?: boolean }): void {

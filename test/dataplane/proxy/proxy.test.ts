@@ -186,6 +186,64 @@ describe('proxy over real sockets', () => {
     expect(seen.host).toBe('example.com:80');
   });
 
+  describe('x-request-id and the access log', () => {
+    const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const entryFor = async (path: string) => {
+      await until(() => gw.access.some((e) => e.path === path));
+      return gw.access.find((e) => e.path === path)!;
+    };
+
+    test('a request without one gets a new UUID, which the backend receives and the access log records with the client, user agent, route, rule, backend, status and duration', async () => {
+      // WHEN a client sends no x-request-id
+      const res = await request(gw.port(), { path: '/echo/rid-new', host: 'example.com', headers: { 'user-agent': 'probe/1.0' } });
+      // THEN the backend sees a fresh UUID, and the access log line carries the same ID and the request's facts
+      const id = res.json().headers['x-request-id'];
+      expect(id).toMatch(UUID);
+      expect(await entryFor('/echo/rid-new')).toMatchObject({
+        requestId: id,
+        client: '127.0.0.1',
+        userAgent: 'probe/1.0',
+        route: `${NS}/basic`,
+        rule: '0',
+        backend: `${NS}/infra-backend-v1:8080`,
+        status: 200,
+        durationMs: expect.any(Number),
+      });
+    });
+
+    test('a valid x-request-id from the client is kept, over HTTP/1.1 and HTTP/2', async () => {
+      const h1 = await request(gw.port(), { path: '/echo/rid-keep', host: 'example.com', headers: { 'x-request-id': '01HZX3V6Q2J8-trace:7f/ab=' } });
+      expect(h1.json().headers['x-request-id']).toBe('01HZX3V6Q2J8-trace:7f/ab=');
+      expect((await entryFor('/echo/rid-keep')).requestId).toBe('01HZX3V6Q2J8-trace:7f/ab=');
+      const h2 = await requestH2(gw.port(), { path: '/echo/rid-keep-h2', authority: 'example.com', headers: { 'x-request-id': 'abc-123' } });
+      expect(h2.json().headers['x-request-id']).toBe('abc-123');
+      expect((await entryFor('/echo/rid-keep-h2')).requestId).toBe('abc-123');
+    });
+
+    test.each([
+      ['with a space (log forging)', 'abc def'],
+      ['longer than 128 characters', 'a'.repeat(129)],
+      ['with a quote', 'abc"def'],
+    ])('an x-request-id %s is replaced by a new UUID', async (_what, sent) => {
+      const path = `/echo/rid-bad-${sent.length}-${sent.charCodeAt(3)}`;
+      const res = await request(gw.port(), { path, host: 'example.com', headers: { 'x-request-id': sent } });
+      const id = res.json().headers['x-request-id'];
+      expect(id).toMatch(UUID);
+      expect((await entryFor(path)).requestId).toBe(id);
+    });
+
+    test('two x-request-id lines are replaced by one new UUID', async () => {
+      const res = await request(gw.port(), { path: '/echo/rid-two', host: 'example.com', headers: { 'x-request-id': ['one', 'two'] } });
+      expect(res.json().headers['x-request-id']).toMatch(UUID);
+    });
+
+    test('a request the gateway answers itself (404) is logged with its request ID', async () => {
+      const res = await request(gw.port(), { path: '/nowhere/rid', host: 'example.com', headers: { 'x-request-id': 'rid-404' } });
+      expect(res.status).toBe(404);
+      expect(await entryFor('/nowhere/rid')).toMatchObject({ requestId: 'rid-404', status: 404, client: '127.0.0.1' });
+    });
+  });
+
   test('RequestHeaderModifier: set replaces, add appends a second value, remove deletes; backendRef filters apply after rule filters', async () => {
     const res = await request(gw.port(), {
       path: '/modify',
