@@ -3,6 +3,7 @@
  * engine, and wires listeners, the proxy pipeline, upstream pools, admin, metrics, access log and the
  * reload watcher together. Nothing listens at import time.
  */
+import cluster from 'cluster';
 import * as path from 'path';
 import { ConfigError } from './config/load';
 import { InputReader, InputRequest, InputSnapshot, readInput, timeSlices, toSourceDocuments } from './config/reader';
@@ -12,7 +13,7 @@ import type { CompiledBackend, CompiledTable, SocketSpec } from './engine/model'
 import { TABLE_ARGS_USAGE, emptyTableArgs, parseTableArg } from './engine/options';
 import { route } from './engine/router';
 import { setRegexGuard } from './engine/util';
-import { AccessLog, jsonAccessLog, noAccessLog } from './proxy/access-log';
+import { AccessLog, AccessLogEntry, jsonAccessLog, noAccessLog } from './proxy/access-log';
 import { AdminServer, startAdmin } from './proxy/admin';
 import type { CertificateProblem } from './proxy/certificates';
 import { ConfigDump } from './proxy/config-dump';
@@ -24,6 +25,7 @@ import { GatewayMetrics } from './proxy/metrics';
 import { Mirror } from './proxy/mirror';
 import { InputWatcher, watchInputs } from './proxy/reload';
 import { UpstreamPools, endpointKey } from './proxy/upstream';
+import { WORKER_DRAIN, WORKER_READY, reportMetricsToPrimary, runPrimary, workerCount } from './workers';
 
 export const SERVE_USAGE = `usage: cdk8s-gateway serve --routes PATH [options]
 
@@ -45,6 +47,8 @@ ${LIMITS_USAGE}
                        balancers stop sending before the sockets close (e.g. 5s in a pod); default 0s.
   --drain-timeout DURATION
                        then, how long requests in flight may take (e.g. 30s, 500ms); default 30s.
+  --workers N|auto     N gateway processes sharing the listeners (auto: one per CPU); the first process serves
+                       the admin listener for all (metrics summed, ready when every worker is); default 1.
   -h, --help           this text.`;
 
 /** A command-line mistake (exit code 2). */
@@ -82,6 +86,8 @@ export interface ServeOptions {
   readonly accessLog: boolean;
   readonly watch: boolean;
   readonly drainTimeoutMs: number;
+  /** Gateway processes sharing the listeners (`--workers`); default 1 (this process serves). */
+  readonly workers?: number | 'auto';
   /** After SIGTERM, how long to keep accepting (unready) before draining. Default 0. */
   readonly shutdownDelayMs?: number;
   /** Connection limits given on the command line (the others are DEFAULT_LIMITS). */
@@ -124,6 +130,7 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
   const listenOverrides: ListenOverride[] = [];
   let admin: HostPort = { host: '127.0.0.1', port: 9901 };
   let adminConfig = false;
+  let workers: number | 'auto' = 1;
   let accessLog = true;
   let watch = true;
   let drainTimeoutMs = 30_000;
@@ -163,6 +170,12 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
       case '--admin-config':
         adminConfig = true;
         break;
+      case '--workers': {
+        const v = value();
+        if (v !== 'auto' && !/^[1-9]\d{0,3}$/.test(v)) throw new UsageError(`--workers: '${v}' must be a number of processes (1 or more) or auto`);
+        workers = v === 'auto' ? v : Number(v);
+        break;
+      }
       case '--no-access-log':
         accessLog = false;
         break;
@@ -199,6 +212,7 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
     ...(table.maxInputBytes !== undefined ? { maxInputBytes: table.maxInputBytes } : {}),
     admin,
     ...(adminConfig ? { adminConfig } : {}),
+    ...(workers !== 1 ? { workers } : {}),
     accessLog,
     watch,
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
@@ -215,6 +229,8 @@ export interface GatewayServerOptions extends ServeOptions {
   readonly accessLogSink?: AccessLog;
   /** Random source for weighted choices and mirror fractions (default Math.random). */
   readonly random?: () => number;
+  /** Serve the admin listener (default true; a `--workers` worker leaves it to the primary). */
+  readonly serveAdmin?: boolean;
 }
 
 /** One running gateway process: listeners, admin, reload. Also used in-process by tests. */
@@ -284,16 +300,18 @@ export class GatewayServer {
     const plan = this.bindPlan(this.table.sockets);
     try {
       for (const [key, { spec, bind }] of plan) await this.bindSocket(key, spec, bind);
-      this.admin = await startAdmin(this.options.admin.host, this.options.admin.port, {
-        ready: () => this.ready && !this.draining,
-        registry: this.metrics.registry,
-        ...(this.options.adminConfig ? { config: () => this.configDump.body() } : {}),
-      });
+      if (this.options.serveAdmin !== false) {
+        this.admin = await startAdmin(this.options.admin.host, this.options.admin.port, {
+          ready: () => this.ready && !this.draining,
+          metrics: this.metrics.registry,
+          ...(this.options.adminConfig ? { config: () => this.configDump.body() } : {}),
+        });
+      }
     } catch (err) {
       await this.stop(0);
       throw err;
     }
-    this.log('info', 'admin listening', { address: this.admin.address, port: this.admin.port });
+    if (this.admin) this.log('info', 'admin listening', { address: this.admin.address, port: this.admin.port });
     for (const w of this.table.warnings) this.log('warn', 'configuration warning', { where: w.where, warning: w.message });
     for (const o of this.options.listen) {
       const used = this.table.sockets.some((sock) => sock.port === o.listenerPort && (o.gateway === undefined || o.gateway === sock.gateway));
@@ -540,17 +558,32 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${SERVE_USAGE}\n`);
     return 0;
   }
-  const log = jsonLogger();
+  const workers = workerCount(options.workers ?? 1);
+  if (workers > 1 && cluster.isPrimary) return runPrimary({ workers, admin: options.admin, adminConfig: options.adminConfig, log: jsonLogger() });
+  // A `--workers` worker: its lines say which worker wrote them; the primary serves the admin listener.
+  const worker = cluster.isWorker ? cluster.worker : undefined;
+  const base = jsonLogger();
+  const log: Logger = worker ? (level, msg, fields) => base(level, msg, { ...fields, worker: worker.id }) : base;
+  const access = options.accessLog ? jsonAccessLog() : noAccessLog;
   const drainTimeoutMs = options.drainTimeoutMs;
   const shutdownDelayMs = options.shutdownDelayMs ?? 0;
-  const server = new GatewayServer({ ...options, logger: log });
+  const server = new GatewayServer({
+    ...options,
+    logger: log,
+    ...(worker ? { serveAdmin: false, accessLogSink: (e: AccessLogEntry) => access({ ...e, worker: worker.id } as AccessLogEntry) } : {}),
+  });
   try {
     await server.start();
   } catch (err: any) {
     process.stderr.write(`cdk8s-gateway serve: ${err.message}\n`);
+    worker?.disconnect(); // (a worker's channel to the primary would keep it running)
     return 1;
   }
-  return new Promise<number>((resolve) => {
+  if (worker) {
+    reportMetricsToPrimary(server.metrics.registry);
+    process.send!({ type: WORKER_READY });
+  }
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const onSignal = (signal: string) => {
       if (stopping) {
@@ -572,5 +605,12 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     };
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     process.on('SIGINT', () => onSignal('SIGINT'));
+    // A worker drains when the primary asks (once, whatever signals the process group also got) or is gone.
+    if (worker) {
+      process.on('message', (m: { type?: string }) => m?.type === WORKER_DRAIN && !stopping && onSignal('primary'));
+      process.on('disconnect', () => !stopping && onSignal('primary gone'));
+    }
   });
+  if (worker) void stopped.then(() => worker.disconnect());
+  return stopped;
 }

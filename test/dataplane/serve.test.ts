@@ -1,10 +1,10 @@
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Backend, NS, backendRef, gatewayDoc, request, routeDoc, startBackend, startGateway, tmpDir, until, writeYaml } from './proxy/helpers';
+import { spawnServeProcess } from './serve-process';
 import { GatewayServer, endpointKeys, parseListen, parseServeArgs } from '../../src/dataplane/serve';
 
-const ROOT = path.resolve(__dirname, '../..');
 
 describe('serve command line', () => {
   test('parses every flag', () => {
@@ -201,34 +201,11 @@ describe('serve as a process', () => {
   afterAll(() => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   });
-
-  function spawnServe(args: string[]): { child: ChildProcess; lines: any[]; stderr: () => string; exited: Promise<number | null> } {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'src/dataplane/main.ts'), 'serve', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, TS_NODE_COMPILER_OPTIONS: JSON.stringify({ ignoreDeprecations: '6.0', module: 'commonjs', moduleResolution: 'node' }) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    const lines: any[] = [];
-    let buf = '';
-    let err = '';
-    child.stdout!.on('data', (c) => {
-      buf += c;
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        try {
-          lines.push(JSON.parse(line));
-        } catch {
-          lines.push({ raw: line });
-        }
-      }
-    });
-    child.stderr!.on('data', (c) => (err += c));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    return { child, lines, stderr: () => err, exited };
-  }
+  const spawnServe = (args: string[]) => {
+    const p = spawnServeProcess(args);
+    children.push(p.child);
+    return p;
+  };
 
   test('logs the startup contract, drains on SIGTERM and exits 0', async () => {
     const backend = await startBackend('slow', (_req, res) => {

@@ -5,11 +5,11 @@
  */
 import * as http from 'http';
 import * as net from 'net';
-import { Registry } from 'prom-client';
 
 export interface AdminSources {
-  readonly registry: Registry;
-  /** The `/config` body; undefined = the dump is off (404 saying how to turn it on). */
+  /** Prometheus text: a prom-client Registry, or the cluster primary's aggregation of its workers' registries. */
+  readonly metrics: { readonly contentType: string; metrics(): Promise<string> };
+  /** The `/config` body (an error with a `status` answers that status); undefined = the dump is off (404). */
   readonly config?: () => Promise<readonly Buffer[]>;
   ready(): boolean;
 }
@@ -34,8 +34,8 @@ export async function startAdmin(host: string, port: number, sources: AdminSourc
       case '/readyz':
         return sources.ready() ? send(200, 'ready\n') : send(503, 'not ready\n');
       case '/metrics':
-        sources.registry.metrics().then(
-          (text) => send(200, text, sources.registry.contentType),
+        sources.metrics.metrics().then(
+          (text) => send(200, text, sources.metrics.contentType),
           (err) => send(500, `${err}\n`),
         );
         return undefined;
@@ -50,7 +50,7 @@ export async function startAdmin(host: string, port: number, sources: AdminSourc
             for (const b of pieces) res.write(b);
             return res.end();
           },
-          (err) => send(500, `${err}\n`),
+          (err) => send(err?.status ?? 500, `${err?.message ?? err}\n`),
         );
         return undefined;
       }

@@ -8,6 +8,7 @@ import * as YAML from 'yaml';
 import { ConfigError, loadDocuments } from '../../../src/dataplane/config/load';
 import { InputReader, readInput, toSourceDocuments } from '../../../src/dataplane/config/reader';
 import { compile, compileInSteps } from '../../../src/dataplane/engine/compile';
+import { statInputs } from '../../../src/dataplane/proxy/reload';
 
 const GATEWAY = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'ns' }, spec: { gatewayClassName: 'x', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } };
 
@@ -148,5 +149,36 @@ describe('compileInSteps on a large listener', () => {
       .map((x) => x.name);
     expect(ranks(stepped)).toStrictEqual(expected);
     expect(ranks(whole)).toStrictEqual(expected);
+  });
+});
+
+describe('statInputs (the watcher fingerprint)', () => {
+  test('changes with a file\'s size, modification time or inode and with the set of files, without reading them', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-stat-'));
+    try {
+      const file = path.join(dir, 'a.yaml');
+      fs.writeFileSync(file, 'kind: A\n');
+      const first = statInputs([dir]);
+      expect(statInputs([dir])).toBe(first);
+      // a touch (same bytes, a later modification time)
+      fs.utimesSync(file, new Date(), new Date(Date.now() + 10_000));
+      const touched = statInputs([dir]);
+      expect(touched).not.toBe(first);
+      // a rename over the file (a new inode)
+      fs.writeFileSync(`${file}.new`, 'kind: A\n');
+      fs.utimesSync(`${file}.new`, fs.statSync(file).atime, fs.statSync(file).mtime);
+      fs.renameSync(`${file}.new`, file);
+      expect(statInputs([dir])).not.toBe(touched);
+      // another input file; a file that is not input does not count
+      const renamed = statInputs([dir]);
+      fs.writeFileSync(path.join(dir, 'notes.txt'), 'x');
+      expect(statInputs([dir])).toBe(renamed);
+      fs.writeFileSync(path.join(dir, 'b.yml'), 'kind: B\n');
+      expect(statInputs([dir])).not.toBe(renamed);
+      // missing input still gives a fingerprint
+      expect(statInputs([path.join(dir, 'missing.yaml')])).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
