@@ -84,13 +84,26 @@ const ROLE = 'cdk8s-gateway-input-reader';
 /** Heap bound of the reader worker: an input that needs more fails its read instead of growing the process. */
 export const READER_HEAP_MB = 1024;
 
-/** Reads inputs in a worker thread, one read at a time. */
+/**
+ * Reads inputs in a worker thread, one read at a time. The thread (an isolate of its own, tens of MB) lives only
+ * while reads come: `idleMs` after the last one settled it is stopped, and the next read starts a new one.
+ */
 export class InputReader {
   private worker?: Worker;
   private next = 1;
   private readonly pending = new Map<number, { resolve(s: InputSnapshot): void; reject(e: Error): void }>();
+  private idleTimer?: NodeJS.Timeout;
+
+  constructor(private readonly idleMs = 10_000) {}
+
+  /** Whether a reader thread is running (it is stopped when idle). */
+  get running(): boolean {
+    return this.worker !== undefined;
+  }
 
   read(request: InputRequest): Promise<InputSnapshot> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     const worker = this.worker ?? this.start();
     const id = this.next++;
     return new Promise<InputSnapshot>((resolve, reject) => {
@@ -99,8 +112,27 @@ export class InputReader {
     });
   }
 
+  /** After a read settled: with nothing left to read, stop the thread once it has been idle for `idleMs`. */
+  private settled(): void {
+    if (this.pending.size > 0 || this.worker === undefined) return;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      const w = this.worker;
+      if (!w || this.pending.size > 0) return;
+      this.worker = undefined;
+      w.removeAllListeners('exit');
+      w.removeAllListeners('error');
+      w.on('error', () => undefined);
+      void w.terminate();
+    }, this.idleMs);
+    this.idleTimer.unref();
+  }
+
   /** Stops the worker; reads in progress fail. */
   async close(): Promise<void> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     const w = this.worker;
     this.worker = undefined;
     this.fail(new Error('the input reader was closed'));
@@ -124,6 +156,7 @@ export class InputReader {
       this.pending.delete(m.id);
       if (m.snapshot) p.resolve(m.snapshot);
       else p.reject(toError(m.error!));
+      this.settled();
     });
     const gone = (why: string) => {
       if (this.worker === worker) this.worker = undefined;

@@ -33,6 +33,20 @@ describe('input reader', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  test('the reader thread stops when idle and a later read starts a new one', async () => {
+    // GIVEN a reader that stops its thread 50 ms after the last read
+    await reader.close();
+    reader = new InputReader(50);
+    fs.writeFileSync(path.join(dir, 'a.yaml'), YAML.stringify(GATEWAY));
+    // WHEN one read is done
+    const first = await reader.read({ routes: [dir], tlsSecrets: [] });
+    expect(reader.running).toBe(true);
+    // THEN the thread goes away (bounded wait), and a new read answers the same
+    for (let i = 0; i < 200 && reader.running; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(reader.running).toBe(false);
+    expect((await reader.read({ routes: [dir], tlsSecrets: [] })).hash).toBe(first.hash);
+  });
+
   test('the worker reads what loadDocuments reads, with the same field lines', async () => {
     // GIVEN a stream of documents and a List, and a backends file
     fs.writeFileSync(path.join(dir, 'a.yaml'), `${YAML.stringify(GATEWAY)}---\n${YAML.stringify({ apiVersion: 'v1', kind: 'List', items: [route(1), route(2)] })}`);
