@@ -2,20 +2,25 @@
  * Builds the Python, Java and Go packages of the library with jsii-pacmak, installs what each language's app needs,
  * and runs the apps of test/bindings/<language>/.
  *
- * Everything that is downloaded or built is kept in `.bindings/` (git-ignored), so only the first run pays for it:
- * the Python virtual environment, Maven's local repository, Go's module cache, the apps' output. A package is rebuilt
- * when it is missing or was built from another jsii assembly (`.jsii`), which is rebuilt when it is older than a file
- * of `src/`.
+ * What is downloaded or built is kept so that only the first run pays for it: the Python virtual environment and the
+ * apps' output in `.bindings/` (git-ignored); Maven's local repository, Go's module cache and the built packages (by the
+ * hash of the jsii assembly they were built from) in a cache shared by every clone on the machine,
+ * `$CDK8S_GATEWAY_CACHE/bindings` (default `~/.cache/cdk8s-gateway/bindings`), so that a fresh clone of an unchanged
+ * library builds nothing. A package is rebuilt when it is missing or was built from another jsii assembly (`.jsii`),
+ * which is rebuilt when it is older than a file of `src/`.
  */
 import { spawnSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const CACHE = path.join(ROOT, '.bindings');
+/** Shared by the clones of this machine: downloads, and the packages by the hash of their assembly. */
+const SHARED = path.join(process.env.CDK8S_GATEWAY_CACHE ?? path.join(os.homedir(), '.cache', 'cdk8s-gateway'), 'bindings');
 const DIST = path.join(ROOT, 'dist');
-const MAVEN_REPOSITORY = path.join(CACHE, 'm2');
+const MAVEN_REPOSITORY = path.join(SHARED, 'm2');
 const BIN = path.join(ROOT, 'node_modules', '.bin');
 
 /** A language of the bindings, as jsii-pacmak names its target. */
@@ -84,10 +89,10 @@ function artifact(language: Language): string {
   }
 }
 
-/** Go's settings for the module cache in `.bindings/` (kept writable, so the folder can simply be deleted). */
+/** Go's settings for the module cache in the shared cache (kept writable, so the folder can simply be deleted). */
 function goEnv(): NodeJS.ProcessEnv {
   const flags = run('go', ['env', 'GOFLAGS']).trim();
-  return { GOMODCACHE: path.join(CACHE, 'go', 'mod'), GOFLAGS: [flags, '-modcacherw'].filter((f) => f !== '').join(' ') };
+  return { GOMODCACHE: path.join(SHARED, 'go', 'mod'), GOFLAGS: [flags, '-modcacherw'].filter((f) => f !== '').join(' ') };
 }
 
 /** Where the hash of the assembly a language's package was built from is kept. */
@@ -106,8 +111,17 @@ export function buildPackages(languages: Language[]): Language[] {
     run('projen', ['compile']);
   }
   const hash = sha256(assembly);
-  const stale = languages.filter((l) => !fs.existsSync(artifact(l))
-    || !fs.existsSync(builtFrom(l)) || fs.readFileSync(builtFrom(l), 'utf8') !== hash);
+  const current = (l: Language) => fs.existsSync(artifact(l)) && fs.existsSync(builtFrom(l)) && fs.readFileSync(builtFrom(l), 'utf8') === hash;
+  // A package built from the same assembly by another clone is copied, not built again.
+  for (const l of languages) {
+    const saved = path.join(SHARED, 'packages', hash, l);
+    if (current(l) || !fs.existsSync(saved)) continue;
+    fs.rmSync(path.join(DIST, l), { recursive: true, force: true });
+    fs.cpSync(saved, path.join(DIST, l), { recursive: true });
+    fs.mkdirSync(path.dirname(builtFrom(l)), { recursive: true });
+    fs.writeFileSync(builtFrom(l), hash);
+  }
+  const stale = languages.filter((l) => !current(l));
   if (stale.length === 0) return [];
   if (stale.includes('java')) run('bash', [path.join(ROOT, 'scripts', 'bindings', 'java-deps.sh'), MAVEN_REPOSITORY]);
   run('jsii-pacmak', [...stale.flatMap((l) => ['--target', l]), '--maven-local-repository', MAVEN_REPOSITORY], {
@@ -117,8 +131,23 @@ export function buildPackages(languages: Language[]): Language[] {
   for (const l of stale) {
     if (!fs.existsSync(artifact(l))) throw new Error(`bindings: jsii-pacmak --target ${l} did not write ${artifact(l)}`);
     fs.writeFileSync(builtFrom(l), hash);
+    saveForOtherClones(l, hash);
   }
   return stale;
+}
+
+/** Copies dist/<language> into the shared cache under the assembly's hash (a temporary copy renamed into place). */
+function saveForOtherClones(language: Language, hash: string): void {
+  const dest = path.join(SHARED, 'packages', hash, language);
+  if (fs.existsSync(dest)) return;
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  const tmp = fs.mkdtempSync(`${dest}.tmp-`);
+  fs.cpSync(path.join(DIST, language), tmp, { recursive: true });
+  try {
+    fs.renameSync(tmp, dest);
+  } catch {
+    fs.rmSync(tmp, { recursive: true, force: true }); // another clone saved it first
+  }
 }
 
 function sha256(...files: string[]): string {
