@@ -351,7 +351,7 @@ async function startContestants(table: BenchTable, size: number, ports: Map<stri
       '--admin', '127.0.0.1:0',
       '--no-access-log', '--no-watch', '--workers', String(n),
     ], (l) => l.includes('"msg":"ready"'), { cpus: '0,1' });
-    out.push({ name: `cdk8s-gateway, ${n} workers (CPUs 0-1)`, port, pid: proc.pid, proc });
+    out.push({ name: `cdk8s-gateway, ${n} worker${n === 1 ? '' : 's'} (CPUs 0-1)`, port, pid: proc.pid, proc });
   }
   return out;
 }
@@ -875,7 +875,10 @@ async function main(): Promise<void> {
     md.push('## The router alone', '', 'ns per `route(table, request)` decision (bench/router.ts, in the harness process before the servers start; median of three runs of at least 150 ms each), by table shape; "vs smallest" is the ratio to the same shape at the smallest size.', '');
     md.push(routerMarkdown(routerRows), '');
   }
-  const text = md.join('\n');
+  // Sections other benchmarks write into the same file (bench/reload.ts: "Reloads under load") are kept.
+  const existing = fs.existsSync(opts.out) ? fs.readFileSync(opts.out, 'utf8') : '';
+  const foreign = existing.indexOf('\n## Reloads under load');
+  const text = `${md.join('\n').trimEnd()}\n${foreign >= 0 ? existing.slice(foreign) : ''}`;
   fs.writeFileSync(opts.out, text);
   console.log(`\n${text}`);
   console.log(`written to ${path.relative(ROOT, opts.out)}`);
