@@ -17,7 +17,7 @@ import { LAYOUTS, Layout } from './util/gateway-layouts';
 import { spawnGatewayProcess } from './util/gateway-process';
 
 /** The synthesized pod, its volumes laid out under `root`, and the arguments with the sockets moved to 127.0.0.1:0. */
-async function podOf(layout: Layout, root: string) {
+async function podOf(layout: Layout, root: string, missingSecret?: string) {
   const { chart, gateways } = layout.build();
   new GatewayDeployment(chart, 'Runtime', { gateways, metadata: { namespace: 'edge' }, shutdownDelay: Duration.seconds(1) });
   const manifests = Testing.synth(chart);
@@ -31,6 +31,9 @@ async function podOf(layout: Layout, root: string) {
     if (volume.configMap) {
       const configMap = manifests.find((m) => m.kind === 'ConfigMap' && m.metadata.name === volume.configMap.name);
       for (const [file, text] of Object.entries<string>(configMap.data)) fs.writeFileSync(path.join(dir, file), text);
+    } else if (volume.secret.secretName === missingSecret) {
+      // an optional Secret volume whose Secret does not exist: the kubelet mounts an empty directory
+      expect(volume.secret.optional).toBe(true);
     } else {
       const hostnames = layout.tls.filter((t) => t.secret === volume.secret.secretName).map((t) => t.hostname);
       const cert = await generateCertificate(hostnames);
@@ -111,6 +114,33 @@ describe('a GatewayDeployment pod starts for every listener layout', () => {
       expect(await gw.exited).toStrictEqual(0);
     } finally {
       gw.child.kill('SIGKILL');
+    }
+  }, 90_000);
+});
+
+describe('a listener whose certificate Secret is missing', () => {
+  test('does not keep the pod from starting: its handshakes fail, every other listener serves', async () => {
+    // GIVEN the 80/443/8080/8443 layout whose Secret d-tls (listener 8443, d.example.com) does not exist
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-layout-'));
+    const layout = LAYOUTS.find((l) => l.name === '80, 443, 8080 and 8443')!;
+    const { args } = await podOf(layout, root, 'd-tls');
+    // WHEN the gateway starts with the synthesized arguments
+    const gw = spawnGatewayProcess(args);
+    try {
+      await gw.line((l) => l.msg === 'ready', 60_000);
+      const listening = gw.lines.filter((l) => l.msg === 'listening');
+      const port = (p: number) => listening.find((l) => l.listenerPort === p).port;
+      // THEN d.example.com gets no certificate at all (never another listener's), b.example.com its own
+      await expect(peerNames(port(8443), 'd.example.com')).rejects.toThrow();
+      expect(await peerNames(port(443), 'b.example.com')).toContain('DNS:b.example.com');
+      expect(await httpStatus(port(80), 'any.example.com')).toStrictEqual(404);
+      // AND the log says which Secret and why
+      expect(gw.lines.some((l) => l.level === 'error' && /d-tls/.test(l.msg))).toBe(true);
+      gw.child.kill('SIGTERM');
+      expect(await gw.exited).toStrictEqual(0);
+    } finally {
+      gw.child.kill('SIGKILL');
+      fs.rmSync(root, { recursive: true, force: true });
     }
   }, 90_000);
 });
