@@ -7,7 +7,7 @@ import { GrpcRouteFilter } from './grpc-route-filter';
 import { HeaderMatch } from './header-match';
 import { HttpRouteFilterType } from './http-route-filter';
 import * as l1 from './imports/gateway.networking.k8s.io';
-import { findUnreachable, LocatedMatch, Match, OrderResult, orderRules, ruleLabel } from './model';
+import { findUnreachable, LocatedMatch, locateMatches, Match, NamedRule, OrderResult, orderRouteRules, ruleLabel } from './model';
 import { warnUngrantedReferences } from './reference-grant-check';
 import { RouteBase, RouteBaseProps } from './route-base';
 import { crossRouteUnreachable, mixedKindConflicts } from './route-conflicts';
@@ -264,13 +264,17 @@ export class GrpcRoute extends RouteBase {
 
   /** The rules in emitted order, with ordering errors and warnings. @internal */
   public _order(): OrderResult {
-    return orderRules(this._rules.map((r) => ({ matches: r._analyzed })), (i, pos) => ruleLabel(pos, this._rules[i].name), true);
+    return orderRouteRules(this.namedRules(), true);
   }
 
   /** Every match with its rule's emitted position and its label there, e.g. `rule 0 match 1`. @internal */
   public _located(): LocatedMatch[] {
-    const { position } = this._order();
-    return this._rules.flatMap((r, i) => r._analyzed.map((match, x) => ({ label: `${ruleLabel(position[i], r.name)} match ${x + 1}`, rule: position[i], match })));
+    const rules = this.namedRules();
+    return locateMatches(rules, orderRouteRules(rules, true).position);
+  }
+
+  private namedRules(): NamedRule[] {
+    return this._rules.map((r) => ({ name: r.name, matches: r._analyzed }));
   }
 
   private renderSpec(): l1.GrpcRouteSpec {
@@ -311,7 +315,7 @@ export class GrpcRoute extends RouteBase {
       toNamespace: b.namespace,
     }))));
     errors.push(...mixedKindConflicts(this, (c): c is any => (c as any)._attachingRoute?.kind === 'HTTPRoute'));
-    const located = this._located();
+    const located = locateMatches(this.namedRules(), position);
     errors.push(...findUnreachable(located, true).map((e) => `${path}: ${e}`));
     errors.push(...crossRouteUnreachable(this, located, 'GRPCRoute', (c): c is GrpcRoute => c instanceof GrpcRoute));
     return errors;

@@ -7,7 +7,7 @@ import { HttpMethod } from './http-method';
 import { HttpPathModifierType } from './http-path-modifier';
 import { HttpRouteFilter, HttpRouteFilterType } from './http-route-filter';
 import * as l1 from './imports/gateway.networking.k8s.io';
-import { findUnreachable, LocatedMatch, Match, OrderResult, orderRules, ruleLabel } from './model';
+import { findUnreachable, LocatedMatch, locateMatches, Match, NamedRule, OrderResult, orderRouteRules, ruleLabel } from './model';
 import { PathMatch, PathMatchType } from './path-match';
 import { QueryParamMatch } from './query-param-match';
 import { warnUngrantedReferences } from './reference-grant-check';
@@ -363,13 +363,17 @@ export class HttpRoute extends RouteBase {
 
   /** The rules in emitted order, with ordering errors and warnings. @internal */
   public _order(): OrderResult {
-    return orderRules(this._rules.map((r) => ({ matches: r._analyzed })), (i, pos) => ruleLabel(pos, this._rules[i].name));
+    return orderRouteRules(this.namedRules(), false);
   }
 
   /** Every match with its rule's emitted position and its label there, e.g. `rule 0 match 1`. @internal */
   public _located(): LocatedMatch[] {
-    const { position } = this._order();
-    return this._rules.flatMap((r, i) => r._analyzed.map((match, x) => ({ label: `${ruleLabel(position[i], r.name)} match ${x + 1}`, rule: position[i], match })));
+    const rules = this.namedRules();
+    return locateMatches(rules, orderRouteRules(rules, false).position);
+  }
+
+  private namedRules(): NamedRule[] {
+    return this._rules.map((r) => ({ name: r.name, matches: r._analyzed }));
   }
 
   private renderSpec(): l1.HttpRouteSpec {
@@ -405,7 +409,7 @@ export class HttpRoute extends RouteBase {
     }
 
     // Ties go to the rule emitted first (when no order is possible, an error above, the fallback order is emitted).
-    const located = this._located();
+    const located = locateMatches(this.namedRules(), position);
     errors.push(...findUnreachable(located).map((e) => `${path}: ${e}`));
     errors.push(...crossRouteUnreachable(this, located, 'HTTPRoute', (c): c is HttpRoute => c instanceof HttpRoute));
     warnUngrantedReferences(this, this._rules.flatMap((r, n) => r.backendRefs.map((b, i) => ({

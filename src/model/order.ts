@@ -13,6 +13,7 @@
  * constraints: honoured when possible, otherwise reported as a warning.
  */
 import { comparePrecedence, describeMatch, EMPTY, intersect, Match, matchContains, matchContainsIntersection, matchEquivalent, matchOverlap, UNKNOWN } from './match';
+import { ruleLabel } from './rule-label';
 
 /** The rules of one route in the order they were written. */
 export interface RuleForOrdering {
@@ -145,6 +146,22 @@ export interface LocatedMatch {
   /** Emitted rule position (selection order on ties). */
   readonly rule: number;
   readonly match: Match;
+}
+
+/** A rule of a route as written: its optional name and its matches (an empty match list already made match-all). */
+export interface NamedRule {
+  readonly name?: string;
+  readonly matches: readonly Match[];
+}
+
+/** `orderRules` for the rules of one HTTPRoute or GRPCRoute, each named by `ruleLabel` at its emitted position. */
+export function orderRouteRules(rules: readonly NamedRule[], grpcRoute: boolean): OrderResult {
+  return orderRules(rules, (i, pos) => ruleLabel(pos, rules[i].name), grpcRoute);
+}
+
+/** Every match of a route's rules with its rule's emitted `position` and its label there, e.g. `rule 0 match 1`. */
+export function locateMatches(rules: readonly NamedRule[], position: readonly number[]): LocatedMatch[] {
+  return rules.flatMap((r, i) => r.matches.map((match, x) => ({ label: `${ruleLabel(position[i], r.name)} match ${x + 1}`, rule: position[i], match })));
 }
 
 /**
