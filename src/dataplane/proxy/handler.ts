@@ -68,7 +68,7 @@ interface Exchange {
   readonly grpc: boolean;
   /** `x-request-id`, kept from the client when valid, otherwise generated (see ensureRequestId). */
   readonly requestId: string;
-  /** The client's address and user agent as received, for the access log. */
+  /** The client's address and user agent as received, for the access log (undefined without one). */
   readonly client: string | undefined;
   readonly userAgent: string | undefined;
   /**
@@ -113,8 +113,12 @@ export class ProxyHandler {
   private rotation = 0;
   private readonly maxBuffer: number;
 
+  /** An access log is written (not --no-access-log). */
+  private readonly logging: boolean;
+
   constructor(private readonly deps: ProxyDeps) {
     this.maxBuffer = deps.maxBufferBytes ?? 64 * 1024;
+    this.logging = deps.accessLog !== noAccessLog;
   }
 
   /** Requests (and upgraded connections) in progress. */
@@ -177,8 +181,9 @@ export class ProxyHandler {
       protocol: isH2(req) ? 'HTTP/2' : req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
       grpc: isGrpc(headers.get('content-type')?.[0], path),
       requestId: ensureRequestId(headers),
-      client: clientAddress(req.socket?.remoteAddress),
-      userAgent: headers.get('user-agent')?.join(', '),
+      // for the access log only: not read with --no-access-log
+      client: this.logging ? clientAddress(req.socket?.remoteAddress) : undefined,
+      userAgent: this.logging ? headers.get('user-agent')?.join(', ') : undefined,
       headers,
       noBody: hasNoBody(req, headers),
       bytes: 0,
@@ -532,7 +537,7 @@ export class ProxyHandler {
   private record(ex: Exchange, status: number): void {
     const durationMs = performance.now() - ex.started;
     this.deps.metrics.recordRequest(ex.binding.gateway, ex.route ?? '', ex.rule ?? '', ex.backend ?? '', status, durationMs / 1000);
-    if (this.deps.accessLog === noAccessLog) return; // --no-access-log: no entry to build
+    if (!this.logging) return; // --no-access-log: no entry to build
     this.deps.accessLog({
       time: new Date().toISOString(),
       requestId: ex.requestId,
