@@ -168,7 +168,7 @@ describe('informer', () => {
 
     // WHEN
     await informer.start();
-    await until(() => log.includes('add z@49'));
+    await until(() => log.includes('add z@49') && seen.length >= 4);
     await informer.stop();
 
     // THEN
