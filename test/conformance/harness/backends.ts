@@ -133,6 +133,14 @@ export function podName(service: string): string {
   return `${service}-x-y`;
 }
 
+/** The local port an echo instance serves a pod port (`targetPort`) on, if it serves one there. */
+export function echoPort(echo: RunningEcho, targetPort: number): number | undefined {
+  if (echo.kind === 'grpc') return targetPort === HTTP_TARGET_PORT ? echo.server.port : undefined;
+  if (targetPort === HTTP_TARGET_PORT) return echo.server.httpPort;
+  if (targetPort === H2C_TARGET_PORT) return echo.server.h2cPort;
+  return undefined;
+}
+
 export async function startBackends(file: CaseFile, backends: BackendsFile): Promise<StartedBackends> {
   const plan = planBackends(file, backends);
   const echoes = new Map<string, RunningEcho>();
@@ -147,10 +155,8 @@ export async function startBackends(file: CaseFile, backends: BackendsFile): Pro
     throw e;
   }
   const addressFor = (echo: RunningEcho, targetPort: number): string | undefined => {
-    if (echo.kind === 'grpc') return targetPort === HTTP_TARGET_PORT ? `127.0.0.1:${echo.server.port}` : undefined;
-    if (targetPort === HTTP_TARGET_PORT) return `127.0.0.1:${echo.server.httpPort}`;
-    if (targetPort === H2C_TARGET_PORT) return `127.0.0.1:${echo.server.h2cPort}`;
-    return undefined;
+    const port = echoPort(echo, targetPort);
+    return port === undefined ? undefined : `127.0.0.1:${port}`;
   };
   const services: K8sObject[] = [];
   for (const [key, s] of plan.run) {
