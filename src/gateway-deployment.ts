@@ -316,6 +316,8 @@ export class GatewayDeployment extends Construct {
 
   /** The container image. */
   public readonly image: string;
+  /** Where the pods read the Gateways and routes from. */
+  public readonly mode: GatewayDeploymentMode;
   /** The gateway pods. */
   public readonly deployment: kplus.Deployment;
   /** The Service of the first Gateway (every listener port of it). */
@@ -408,7 +410,8 @@ export class GatewayDeployment extends Construct {
     if (dup) throw new Error(`${path}: the Gateway ${q(dup)} is given twice in \`gateways\`; list each Gateway once`);
     this.image = props.image ?? `${GATEWAY_IMAGE_REPOSITORY}:${PACKAGE_VERSION}`;
     this.sockets = planSockets(path, this.gateways, adminPort);
-    const kube = props.mode?._kubernetes;
+    this.mode = props.mode ?? GatewayDeploymentMode.configMap();
+    const kube = this.mode._kubernetes;
     this.kubernetes = kube;
     if (kube && this.gateways.length > 1) {
       throw new Error(`${path}: ${this.gateways.length} Gateways (${keys.map(q).join(', ')}) are given in controller mode, but a Gateway's status.addresses come from the one Service the pods are told of (\`serve --service\`); create one GatewayDeployment per Gateway`);
