@@ -1,9 +1,9 @@
 import { describeExample, variantObjects } from './harness';
 import { section } from '../../examples/controller-mode/main';
 import { distDir } from '../../examples/section';
+import { GatewayClass } from '../../src';
 import { loadDocuments } from '../../src/dataplane/config/load';
 import { validateDocuments } from '../../src/dataplane/schema';
-import { GatewayClass } from '../../src';
 
 describeExample(section, (fresh) => {
   test('the committed dist/ passes cdk8s-gateway validate', () => {
