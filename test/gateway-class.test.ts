@@ -37,7 +37,9 @@ describe('GatewayClass', () => {
   });
 
   test('fails when given a namespace', () => {
+    // GIVEN
     const chart = Testing.chart();
+    // WHEN / THEN
     expect(() => new GatewayClass(chart, 'Class', { metadata: { namespace: 'edge' } }))
       .toThrow('test/Class: metadata.namespace "edge" is set, but a GatewayClass is cluster-scoped; remove the namespace');
   });
@@ -48,19 +50,25 @@ describe('GatewayClass', () => {
     ['an empty path', 'example.net/'],
     ['a space in the path', 'example.net/my controller'],
   ])('fails on a controllerName with %s', (_what, controllerName) => {
+    // GIVEN
     const chart = Testing.chart();
+    // WHEN / THEN
     expect(() => new GatewayClass(chart, 'Class', { controllerName }))
       .toThrow(`test/Class: controllerName ${JSON.stringify(controllerName)} must be a domain-prefixed path: a lowercase dns subdomain, '/', then a path (e.g. "cdk8s-gateway.dev/gateway-controller")`);
   });
 
   test('fails on a controllerName over 253 characters', () => {
+    // GIVEN
     const chart = Testing.chart();
+    // WHEN / THEN
     expect(() => new GatewayClass(chart, 'Class', { controllerName: `example.net/${'c'.repeat(242)}` }))
       .toThrow(/^test\/Class: controllerName "example\.net\/c+\.\.\." must be 1 to 253 characters long \(it has 254\)$/);
   });
 
   test('fails on a description over 64 characters', () => {
+    // GIVEN
     const chart = Testing.chart();
+    // WHEN / THEN
     expect(() => new GatewayClass(chart, 'Class', { description: 'd'.repeat(65) }))
       .toThrow(/^test\/Class: description "d+" must be 0 to 64 characters long \(it has 65\)$/);
   });
@@ -91,20 +99,27 @@ describe('Gateway with a GatewayClass', () => {
   });
 
   test('takes a class name as before; the class construct is then undefined', () => {
+    // GIVEN
     const chart = Testing.chart();
+    // WHEN
     const gateway = new Gateway(chart, 'Gateway', { gatewayClassName: 'istio', listeners: [Listener.http({ name: 'http' })] });
+    // THEN
     expect([gateway.gatewayClassName, gateway.gatewayClass]).toStrictEqual(['istio', undefined]);
   });
 
   test('fails when given both a class name and a class construct', () => {
+    // GIVEN
     const chart = Testing.chart();
     const gc = new GatewayClass(chart, 'Class', { metadata: { name: 'public' } });
+    // WHEN / THEN
     expect(() => new Gateway(chart, 'Gateway', { gatewayClassName: 'internal', gatewayClass: gc }))
       .toThrow('test/Gateway: both gatewayClassName "internal" and gatewayClass (test/Class) are given; give the GatewayClass one way only');
   });
 
   test('fails when given no class', () => {
+    // GIVEN
     const chart = new Chart(new App(), 'c');
+    // WHEN / THEN
     expect(() => new Gateway(chart, 'Gateway', {}))
       .toThrow('c/Gateway: no GatewayClass given; name it with gatewayClassName (e.g. \'cdk8s-gateway\') or pass the construct as gatewayClass (e.g. new GatewayClass(chart, \'Class\'))');
   });

@@ -232,11 +232,13 @@ describe('GatewayDeployment in controller mode: errors', () => {
   });
 
   test('fails on a controller name that is not a domain-prefixed path', () => {
+    // WHEN / THEN
     expect(() => GatewayDeploymentMode.kubernetes({ controllerName: 'cdk8s-gateway' }))
       .toThrow('GatewayDeploymentMode.kubernetes: controllerName "cdk8s-gateway" must be a domain-prefixed path');
   });
 
   test('fails on a Lease name that is not an object name', () => {
+    // WHEN / THEN
     expect(() => GatewayDeploymentMode.kubernetes({ leaseName: 'Leader_1' }))
       .toThrow('GatewayDeploymentMode.kubernetes: leaseName "Leader_1" must be a lowercase rfc 1123 subdomain');
   });
