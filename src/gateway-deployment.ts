@@ -650,8 +650,9 @@ export class GatewayDeployment extends Construct {
   }
 
   /**
-   * The multi-document YAML the pods serve: every Gateway, HTTPRoute, GRPCRoute and ReferenceGrant of the app,
-   * plus the Services their backendRefs name and the Namespaces they live in, each exactly as synthesized.
+   * The multi-document YAML the pods serve in ConfigMap mode: every Gateway, HTTPRoute, GRPCRoute and ReferenceGrant
+   * of the app, plus the Services their backendRefs name and the Namespaces they live in, each exactly as synthesized.
+   * (In controller mode no ConfigMap holds it: the pods read these objects, and those of other apps, from the API.)
    */
   public renderConfig(): string {
     return Yaml.stringify(...this.servedObjects().map((o) => o.toJson()));
