@@ -67,6 +67,23 @@ describe('GatewayDeployment in controller mode', () => {
     expect(runtime.mode.watchesApi).toBe(true);
   });
 
+  test('without metadata.name, --lease and --service name the generated Deployment and Service, and the Role that Lease', () => {
+    // GIVEN
+    const { chart, gateway } = edgeApp();
+    // WHEN
+    new GatewayDeployment(chart, 'Runtime', { gateways: [gateway], mode: GatewayDeploymentMode.kubernetes() });
+    const manifests = Testing.synth(chart);
+    // THEN
+    const deployment = one(manifests, 'Deployment');
+    const args: string[] = deployment.spec.template.spec.containers[0].args;
+    const value = (flag: string) => args[args.indexOf(flag) + 1];
+    expect(value('--lease')).toStrictEqual(`edge/${deployment.metadata.name}`);
+    expect(value('--service')).toStrictEqual(`edge/${one(manifests, 'Service').metadata.name}`);
+    expect(one(manifests, 'Role').rules[1].resourceNames).toStrictEqual([deployment.metadata.name]);
+    expect(one(manifests, 'ClusterRole').metadata.name).toStrictEqual(`edge-${deployment.metadata.name}`);
+    expect(deployment.spec.template.spec.serviceAccountName).toStrictEqual(one(manifests, 'ServiceAccount').metadata.name);
+  });
+
   test('has no routes ConfigMap, no checksum annotation and no Secret volumes: the pods read all of it from the API', () => {
     // GIVEN
     const { chart, gateway } = edgeApp();
