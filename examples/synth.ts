@@ -3,6 +3,7 @@
 //   npx ts-node -P tsconfig.dev.json examples/synth.ts [section ...]
 import { section as canaryRollout } from './canary-rollout/main';
 import { section as completeApp } from './complete-app/main';
+import { section as controllerMode } from './controller-mode/main';
 import { writeDiagramReadme } from './diagrams';
 import { section as exercises } from './exercises/main';
 import { section as grpcRoute } from './grpc-route/main';
@@ -17,7 +18,7 @@ import { distDir, ExampleSection, synthSection } from './section';
 
 export const SECTIONS: ExampleSection[] = [
   pathMatching, headerRouting, queryParams, methodRouting, canaryRollout,
-  mirroring, ruleOrdering, grpcRoute, exercises, multiService, completeApp,
+  mirroring, ruleOrdering, grpcRoute, exercises, multiService, completeApp, controllerMode,
 ];
 
 if (require.main === module) {

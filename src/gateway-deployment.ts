@@ -3,8 +3,9 @@ import { ApiObject, ApiObjectMetadata, Chart, Duration, JsonPatch, Lazy, Size, Y
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { Gateway } from './gateway';
+import { GatewayClass } from './gateway-class';
 import { ListenerProtocol } from './listener';
-import { q } from './validation';
+import { q, validateDnsSubdomain } from './validation';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const PACKAGE_VERSION: string = require('../package.json').version;
@@ -21,6 +22,17 @@ const ROUTING_KINDS = new Set(['Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGr
 export const CONFIG_MAP_DATA_LIMIT_BYTES = 1024 * 1024;
 /** The API server's (etcd's) limit of one request, so of any one object: 1.5 MiB. */
 export const OBJECT_SIZE_LIMIT_BYTES = 1536 * 1024;
+
+/**
+ * What the gateway in controller mode reads and writes cluster-wide: it watches the Gateway API kinds it serves and
+ * what they refer to, and writes only the status subresources (PUT with the resourceVersion it read).
+ */
+const CONTROLLER_CLUSTER_RULES = [
+  { apiGroups: [GATEWAY_GROUP], resources: ['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['namespaces', 'services', 'secrets'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [GATEWAY_GROUP], resources: ['gatewayclasses/status', 'gateways/status', 'httproutes/status', 'grpcroutes/status'], verbs: ['update'] },
+];
 
 /**
  * Whether a Service keeps the client's source IP (`spec.externalTrafficPolicy`).
@@ -53,6 +65,71 @@ export interface GatewayNetworkPolicy {
    * @default - every pod of the namespaces `metricsNamespaceLabels` selects
    */
   readonly metricsPodLabels?: { [key: string]: string };
+}
+
+/**
+ * Options of the controller mode of a `GatewayDeployment` (`GatewayDeploymentMode.kubernetes()`).
+ */
+export interface KubernetesModeOptions {
+  /**
+   * The controller name the gateway answers to (`serve --controller-name`): it serves the Gateways whose
+   * GatewayClass names it, and a served Gateway whose GatewayClass (in this app) names another controller fails synth.
+   *
+   * @default GatewayClass.CONTROLLER_NAME
+   */
+  readonly controllerName?: string;
+
+  /**
+   * The name of the `coordination.k8s.io` Lease, in the deployment's namespace, through which the replicas elect the
+   * one that writes status (`serve --lease`). Every replica serves traffic either way.
+   *
+   * @default - the Deployment's name
+   */
+  readonly leaseName?: string;
+}
+
+/**
+ * Where the pods of a `GatewayDeployment` read their Gateways and routes from.
+ */
+export class GatewayDeploymentMode {
+  /**
+   * ConfigMap mode: the app's Gateway, HTTPRoute, GRPCRoute and ReferenceGrant objects, as synthesized, in a
+   * ConfigMap the pods mount (`serve --routes`). Self-contained: no access to the Kubernetes API, no status; every
+   * route change rolls the pods; at most 1 MiB of routes.
+   */
+  public static configMap(): GatewayDeploymentMode {
+    return new GatewayDeploymentMode(undefined);
+  }
+
+  /**
+   * Controller mode: the pods watch the Kubernetes API (`serve --kubernetes`) for the served Gateways, the routes
+   * and ReferenceGrants of every namespace, Services, EndpointSlices and certificate Secrets, and one elected replica
+   * writes status. A ServiceAccount with least-privilege RBAC is synthesized; there is no routes ConfigMap, and route
+   * changes do not roll the pods.
+   */
+  public static kubernetes(options: KubernetesModeOptions = {}): GatewayDeploymentMode {
+    if (options.controllerName !== undefined) {
+      GatewayClass._validateControllerName('GatewayDeploymentMode.kubernetes: controllerName', options.controllerName);
+    }
+    if (options.leaseName !== undefined) validateDnsSubdomain('GatewayDeploymentMode.kubernetes: leaseName', options.leaseName);
+    return new GatewayDeploymentMode({ ...options });
+  }
+
+  /**
+   * The controller-mode options, or undefined in ConfigMap mode.
+   *
+   * @internal
+   */
+  public readonly _kubernetes?: KubernetesModeOptions;
+
+  private constructor(kubernetes: KubernetesModeOptions | undefined) {
+    this._kubernetes = kubernetes;
+  }
+
+  /** Whether the pods read the Kubernetes API (controller mode) rather than a ConfigMap. */
+  public get watchesApi(): boolean {
+    return this._kubernetes !== undefined;
+  }
 }
 
 /**
@@ -90,7 +167,15 @@ export interface GatewayDeploymentProps {
   readonly gateways: Gateway[];
 
   /**
-   * Metadata of the Deployment, Service, ConfigMap and PodDisruptionBudget (name prefix, namespace, labels).
+   * Where the pods read the Gateways and routes from: a ConfigMap of the app's objects, or the Kubernetes API.
+   *
+   * @default GatewayDeploymentMode.configMap()
+   */
+  readonly mode?: GatewayDeploymentMode;
+
+  /**
+   * Metadata of the Deployment, Service, ConfigMap, PodDisruptionBudget and (controller mode) ServiceAccount, Role and
+   * RoleBinding (name, namespace, labels). The ClusterRole and ClusterRoleBinding are named `<namespace>-<Deployment name>`.
    *
    * @default - names generated from the construct path; the chart's namespace
    */
@@ -216,10 +301,14 @@ interface SocketPlan {
 /**
  * Runs the in-repo gateway (`cdk8s-gateway serve`) in the cluster for one or more Gateways of this app.
  *
- * A ConfigMap holds the app's Gateway, HTTPRoute, GRPCRoute and ReferenceGrant objects (and the Services and
- * Namespaces they name) exactly as synthesized; the pods mount it and serve it. Its checksum is a pod-template
- * annotation, so any change of routes rolls the pods. Backends resolve through cluster DNS. Each Gateway gets its
- * own Service (its own address), so Gateways may share listener ports.
+ * In ConfigMap mode (the default), a ConfigMap holds the app's Gateway, HTTPRoute, GRPCRoute and ReferenceGrant
+ * objects (and the Services and Namespaces they name) exactly as synthesized; the pods mount it and serve it. Its
+ * checksum is a pod-template annotation, so any change of routes rolls the pods. Backends resolve through cluster
+ * DNS. Each Gateway gets its own Service (its own address), so Gateways may share listener ports.
+ *
+ * In controller mode (`GatewayDeploymentMode.kubernetes()`), the pods read the Gateway and every route attached to
+ * it from the Kubernetes API with their own ServiceAccount, whose ClusterRole allows reading the watched kinds and
+ * updating only their status, and whose Role allows one Lease for electing the status writer.
  */
 export class GatewayDeployment extends Construct {
   /** The pod-template annotation that carries the checksum of the served configuration. */
@@ -227,14 +316,52 @@ export class GatewayDeployment extends Construct {
 
   /** The container image. */
   public readonly image: string;
+  /** Where the pods read the Gateways and routes from. */
+  public readonly mode: GatewayDeploymentMode;
   /** The gateway pods. */
   public readonly deployment: kplus.Deployment;
   /** The Service of the first Gateway (every listener port of it). */
   public readonly service: kplus.Service;
   /** One Service per Gateway, in the order of `gateways`: each exposes that Gateway's listener ports. */
   public readonly services: kplus.Service[];
-  /** The configuration the pods serve. */
-  public readonly config: kplus.ConfigMap;
+  /**
+   * The configuration the pods serve.
+   *
+   * @default - none in controller mode
+   */
+  public readonly config?: kplus.ConfigMap;
+  /**
+   * The identity of the pods in controller mode.
+   *
+   * @default - none in ConfigMap mode (the pods run without a service account token)
+   */
+  public readonly serviceAccount?: kplus.ServiceAccount;
+  /**
+   * Controller mode: reads the Gateway API objects, Namespaces, Services, Secrets and EndpointSlices of the cluster,
+   * and updates the status of GatewayClasses, Gateways, HTTPRoutes and GRPCRoutes.
+   *
+   * @default - none in ConfigMap mode
+   */
+  public readonly clusterRole?: ApiObject;
+  /**
+   * Binds `clusterRole` to `serviceAccount`.
+   *
+   * @default - none in ConfigMap mode
+   */
+  public readonly clusterRoleBinding?: ApiObject;
+  /**
+   * Controller mode: creates Leases and reads and updates the one Lease named `leaseName`, in the deployment's
+   * namespace.
+   *
+   * @default - none in ConfigMap mode
+   */
+  public readonly role?: ApiObject;
+  /**
+   * Binds `role` to `serviceAccount`.
+   *
+   * @default - none in ConfigMap mode
+   */
+  public readonly roleBinding?: ApiObject;
   /** Limits voluntary disruptions of the gateway pods. */
   public readonly podDisruptionBudget: ApiObject;
   /**
@@ -252,6 +379,7 @@ export class GatewayDeployment extends Construct {
 
   private readonly gateways: Gateway[];
   private readonly sockets: SocketPlan[];
+  private readonly kubernetes?: KubernetesModeOptions;
 
   constructor(scope: Construct, id: string, props: GatewayDeploymentProps) {
     super(scope, id);
@@ -282,16 +410,33 @@ export class GatewayDeployment extends Construct {
     if (dup) throw new Error(`${path}: the Gateway ${q(dup)} is given twice in \`gateways\`; list each Gateway once`);
     this.image = props.image ?? `${GATEWAY_IMAGE_REPOSITORY}:${PACKAGE_VERSION}`;
     this.sockets = planSockets(path, this.gateways, adminPort);
+    this.mode = props.mode ?? GatewayDeploymentMode.configMap();
+    const kube = this.mode._kubernetes;
+    this.kubernetes = kube;
+    if (kube && this.gateways.length > 1) {
+      throw new Error(`${path}: ${this.gateways.length} Gateways (${keys.map(q).join(', ')}) are given in controller mode, but a Gateway's status.addresses come from the one Service the pods are told of (\`serve --service\`); create one GatewayDeployment per Gateway`);
+    }
 
     const metadata = props.metadata ?? {};
-    this.config = new kplus.ConfigMap(this, 'Config', { metadata });
-    this.config.addData(ROUTES_FILE, Lazy.any({ produce: () => this.renderConfig() }) as unknown as string);
+    const podNamespace = metadata.namespace ?? Chart.of(this).namespace ?? 'default';
+    if (!kube) {
+      this.config = new kplus.ConfigMap(this, 'Config', { metadata });
+      this.config.addData(ROUTES_FILE, Lazy.any({ produce: () => this.renderConfig() }) as unknown as string);
+    }
 
+    const lazy = (produce: () => string): string => Lazy.any({ produce }) as unknown as string;
     const args = [
-      'serve', '--routes', ROUTES_DIR, '--admin', `0.0.0.0:${adminPort}`,
+      'serve', ...(kube ? ['--kubernetes'] : ['--routes', ROUTES_DIR]), '--admin', `0.0.0.0:${adminPort}`,
       '--shutdown-delay', `${delaySeconds}s`, '--drain-timeout', `${drainSeconds}s`,
     ];
     for (const key of keys) args.push('--gateway', key);
+    if (kube) {
+      const controllerName = kube.controllerName ?? GatewayClass.CONTROLLER_NAME;
+      if (controllerName !== GatewayClass.CONTROLLER_NAME) args.push('--controller-name', controllerName);
+      // the names of the Lease and the Service are those of objects created below
+      args.push('--lease', lazy(() => `${podNamespace}/${this.leaseName!}`));
+      args.push('--service', lazy(() => `${podNamespace}/${this.service.name}`));
+    }
     const single = this.gateways.length === 1;
     for (const s of this.sockets) {
       // A Gateway binds 0.0.0.0:<listener port> unless told otherwise.
@@ -299,14 +444,14 @@ export class GatewayDeployment extends Construct {
     }
     if (props.accessLog === false) args.push('--no-access-log');
 
-    // The certificates of HTTPS listeners: each Secret is mounted read-only and served from its files, so the
-    // gateway needs no access to the Kubernetes API, and a renewed certificate (e.g. by cert-manager) is picked up
-    // when the kubelet updates the volume. Each Secret has its own directory and its volume is optional: a missing
-    // Secret leaves its directory empty (the gateway then does not serve the listeners that need it) instead of
-    // holding every new pod in ContainerCreating.
-    const podNamespace = metadata.namespace ?? Chart.of(this).namespace ?? 'default';
+    // The certificates of HTTPS listeners, in ConfigMap mode: each Secret is mounted read-only and served from its
+    // files, so the gateway needs no access to the Kubernetes API, and a renewed certificate (e.g. by cert-manager)
+    // is picked up when the kubelet updates the volume. Each Secret has its own directory and its volume is optional:
+    // a missing Secret leaves its directory empty (the gateway then does not serve the listeners that need it)
+    // instead of holding every new pod in ContainerCreating. In controller mode the gateway reads the Secrets from
+    // the API (any namespace a ReferenceGrant allows), so there are no Secret volumes.
     const tlsSecrets = new Map<string, string>();
-    for (const gateway of this.gateways) {
+    for (const gateway of kube ? [] : this.gateways) {
       const gatewayNamespace = gateway.namespace ?? 'default';
       for (const listener of gateway.listeners) {
         for (const ref of listener._certificates) {
@@ -320,8 +465,10 @@ export class GatewayDeployment extends Construct {
     }
     for (const [name, dir] of [...tlsSecrets].sort()) args.push('--tls-secret', `${podNamespace}/${name}=${dir}`);
 
+    if (kube) this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata, automountToken: false });
     this.deployment = new kplus.Deployment(this, 'Deployment', {
       metadata,
+      serviceAccount: this.serviceAccount,
       replicas: props.autoscaling ? undefined : replicas,
       terminationGracePeriod: Duration.seconds(delaySeconds + drainSeconds + 5),
       securityContext: { ensureNonRoot: true, user: 1000, group: 1000 },
@@ -331,6 +478,8 @@ export class GatewayDeployment extends Construct {
         imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
         command: ['node', '/app/cdk8s-gateway.js'],
         args,
+        // `serve --identity` defaults to POD_NAME: the holder of the leader-election Lease
+        envVariables: kube ? { POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME) } : undefined,
         ports: [
           ...this.sockets.map((s) => ({ number: s.containerPort, name: portName(s) })),
           { number: adminPort, name: 'admin' },
@@ -356,7 +505,8 @@ export class GatewayDeployment extends Construct {
     });
     const podSpec = ApiObject.of(this.deployment);
     podSpec.addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
-    podSpec.addJsonPatch(JsonPatch.add('/spec/template/spec/automountServiceAccountToken', false));
+    // only controller mode talks to the API server; the ServiceAccount itself does not automount its token
+    podSpec.addJsonPatch(JsonPatch.add('/spec/template/spec/automountServiceAccountToken', kube !== undefined));
     if (props.topologySpread ?? true) {
       // ScheduleAnyway: a cluster with one node or zone still runs every replica. matchLabelKeys: the pods of one
       // rollout (one ReplicaSet) are spread on their own, not counted against the old ones being replaced.
@@ -369,16 +519,18 @@ export class GatewayDeployment extends Construct {
           matchLabelKeys: ['pod-template-hash'],
         }))));
     }
-    const volume = kplus.Volume.fromConfigMap(this, 'RoutesVolume', this.config);
-    this.deployment.containers[0].mount(ROUTES_DIR, volume, { readOnly: true });
+    if (this.config) {
+      const volume = kplus.Volume.fromConfigMap(this, 'RoutesVolume', this.config);
+      this.deployment.containers[0].mount(ROUTES_DIR, volume, { readOnly: true });
+      this.deployment.podMetadata.addAnnotation(
+        GatewayDeployment.CHECKSUM_ANNOTATION,
+        lazy(() => crypto.createHash('sha256').update(this.renderConfig()).digest('hex')),
+      );
+    }
     for (const [name, dir] of [...tlsSecrets].sort()) {
       const secret = kplus.Secret.fromSecretName(this, `TlsSecret-${name}`, name);
       this.deployment.containers[0].mount(dir, kplus.Volume.fromSecret(this, `TlsVolume-${name}`, secret, { optional: true }), { readOnly: true });
     }
-    this.deployment.podMetadata.addAnnotation(
-      GatewayDeployment.CHECKSUM_ANNOTATION,
-      Lazy.any({ produce: () => crypto.createHash('sha256').update(this.renderConfig()).digest('hex') }) as unknown as string,
-    );
     if (props.prometheusScrape ?? true) {
       this.deployment.podMetadata.addAnnotation('prometheus.io/scrape', 'true');
       this.deployment.podMetadata.addAnnotation('prometheus.io/port', String(adminPort));
@@ -448,12 +600,59 @@ export class GatewayDeployment extends Construct {
       });
     }
 
-    this.node.addValidation({ validate: () => [...this.validateListeners(), ...this.validateSizes()] });
+    if (kube) {
+      const sa = this.serviceAccount!;
+      const subjects = [{ kind: 'ServiceAccount', name: sa.name, namespace: podNamespace }];
+      // cluster-scoped: one per deployment in the whole cluster, so the namespace is part of the name
+      const clusterMetadata = { ...metadata, name: `${podNamespace}-${this.deployment.name}` };
+      this.clusterRole = clusterScoped(new ApiObject(this, 'ClusterRole', {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: clusterMetadata,
+        rules: CONTROLLER_CLUSTER_RULES,
+      }));
+      this.clusterRoleBinding = clusterScoped(new ApiObject(this, 'ClusterRoleBinding', {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: clusterMetadata,
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: this.clusterRole.name },
+        subjects,
+      }));
+      // a Lease cannot be created by name (the name is in the body, not the URL), so create is not restricted by name
+      this.role = new ApiObject(this, 'Role', {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata,
+        rules: [
+          { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+          { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [this.leaseName!], verbs: ['get', 'update'] },
+        ],
+      });
+      this.roleBinding = new ApiObject(this, 'RoleBinding', {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata,
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: this.role.name },
+        subjects,
+      });
+    }
+
+    this.node.addValidation({ validate: () => [...this.validateListeners(), ...this.validateSizes(), ...this.validateClasses()] });
   }
 
   /**
-   * The multi-document YAML the pods serve: every Gateway, HTTPRoute, GRPCRoute and ReferenceGrant of the app,
-   * plus the Services their backendRefs name and the Namespaces they live in, each exactly as synthesized.
+   * The name of the leader-election Lease in controller mode (in the deployment's namespace).
+   *
+   * @default - none in ConfigMap mode
+   */
+  public get leaseName(): string | undefined {
+    return this.kubernetes ? (this.kubernetes.leaseName ?? this.deployment.name) : undefined;
+  }
+
+  /**
+   * The multi-document YAML the pods serve in ConfigMap mode: every Gateway, HTTPRoute, GRPCRoute and ReferenceGrant
+   * of the app, plus the Services their backendRefs name and the Namespaces they live in, each exactly as synthesized.
+   * (In controller mode no ConfigMap holds it: the pods read these objects, and those of other apps, from the API.)
    */
   public renderConfig(): string {
     return Yaml.stringify(...this.servedObjects().map((o) => o.toJson()));
@@ -507,26 +706,57 @@ export class GatewayDeployment extends Construct {
     return errors;
   }
 
-  /** The API server's size limits: the routes ConfigMap's data, and every object this deployment writes or serves. */
+  /**
+   * The API server's size limits: the routes ConfigMap's data (ConfigMap mode), and every object this deployment
+   * writes or serves.
+   */
   private validateSizes(): string[] {
     const errors: string[] = [];
-    const wayOut = 'split the routes over several GatewayDeployments (each serving its own Gateways and the routes attached to them, in separate apps), or run the gateway in controller mode, where it reads the routes from the Kubernetes API';
-    const data = Buffer.byteLength(this.renderConfig(), 'utf8');
-    if (data > CONFIG_MAP_DATA_LIMIT_BYTES) {
-      errors.push(`${this.node.path}: the routes ConfigMap would hold ${formatBytes(data)} of routes, over the API server's limit of ${formatBytes(CONFIG_MAP_DATA_LIMIT_BYTES)} for a ConfigMap's data, so applying it would fail; ${wayOut}`);
+    const wayOut = 'split the routes over several GatewayDeployments (each serving its own Gateways and the routes attached to them, in separate apps), or run the gateway in controller mode (GatewayDeploymentMode.kubernetes()), where it reads the routes from the Kubernetes API';
+    const config = this.config ? ApiObject.of(this.config) : undefined;
+    if (this.config) {
+      const data = Buffer.byteLength(this.renderConfig(), 'utf8');
+      if (data > CONFIG_MAP_DATA_LIMIT_BYTES) {
+        errors.push(`${this.node.path}: the routes ConfigMap would hold ${formatBytes(data)} of routes, over the API server's limit of ${formatBytes(CONFIG_MAP_DATA_LIMIT_BYTES)} for a ConfigMap's data, so applying it would fail; ${wayOut}`);
+      }
     }
     const objects = new Set<ApiObject>([
-      ...this.node.findAll().filter((c: IConstruct): c is ApiObject => c instanceof ApiObject && c !== ApiObject.of(this.config)),
+      ...this.node.findAll().filter((c: IConstruct): c is ApiObject => c instanceof ApiObject && c !== config),
       ...this.servedObjects(),
     ]);
     for (const obj of objects) {
       const size = Buffer.byteLength(JSON.stringify(obj.toJson()), 'utf8');
       if (size > OBJECT_SIZE_LIMIT_BYTES) {
-        errors.push(`${this.node.path}: the ${obj.kind} ${q(obj.name)} (${obj.node.path}) is ${formatBytes(size)} as JSON, over the API server's request limit of ${formatBytes(OBJECT_SIZE_LIMIT_BYTES)}, so applying it would fail; make it smaller (a route's rules can be split over several routes), ${wayOut}`);
+        errors.push(`${this.node.path}: the ${obj.kind} ${q(obj.name)} (${obj.node.path}) is ${formatBytes(size)} as JSON, over the API server's request limit of ${formatBytes(OBJECT_SIZE_LIMIT_BYTES)}, so applying it would fail; make it smaller (a route's rules can be split over several routes)${this.config ? `, ${wayOut}` : ''}`);
       }
     }
     return errors;
   }
+
+  /**
+   * Controller mode: the gateway serves only Gateways whose GatewayClass names its controller. A served Gateway whose
+   * class is defined in this app (given as `gatewayClass`, or by the name of a GatewayClass of the app) and names
+   * another controller would never be served.
+   */
+  private validateClasses(): string[] {
+    if (!this.kubernetes) return [];
+    const controllerName = this.kubernetes.controllerName ?? GatewayClass.CONTROLLER_NAME;
+    const classes = this.node.root.node.findAll().filter((c: IConstruct): c is GatewayClass => c instanceof GatewayClass);
+    const errors: string[] = [];
+    for (const gateway of this.gateways) {
+      const found = gateway.gatewayClass ?? classes.find((c) => c.name === gateway.gatewayClassName);
+      if (found && found.controllerName !== controllerName) {
+        errors.push(`${this.node.path}: the Gateway ${q(gatewayKey(gateway))} (${gateway.node.path}) has the GatewayClass ${q(found.name)} (${found.node.path}), whose controllerName is ${q(found.controllerName)}, but this GatewayDeployment runs the controller ${q(controllerName)}, which serves only the Gateways of its own classes; give the Gateway a GatewayClass whose controllerName is ${q(controllerName)} (the default of new GatewayClass()), or serve it with the controller its class names`);
+      }
+    }
+    return errors;
+  }
+}
+
+/** Removes the namespace cdk8s gives every object of a chart that has one: a cluster-scoped object has none. */
+function clusterScoped(obj: ApiObject): ApiObject {
+  if (obj.metadata.namespace !== undefined) obj.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+  return obj;
 }
 
 function gatewayKey(gateway: Gateway): string {

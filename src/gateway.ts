@@ -1,5 +1,6 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { GatewayClass } from './gateway-class';
 import * as l1 from './imports/gateway.networking.k8s.io';
 import { Listener } from './listener';
 import { warnUngrantedReferences } from './reference-grant-check';
@@ -12,9 +13,19 @@ import { q, validateObjectName } from './validation';
  */
 export interface GatewayProps extends ResourceProps {
   /**
-   * The name of the GatewayClass that implements this Gateway.
+   * The name of the GatewayClass that implements this Gateway. Give either this or `gatewayClass`.
+   *
+   * @default - the name of `gatewayClass`
    */
-  readonly gatewayClassName: string;
+  readonly gatewayClassName?: string;
+
+  /**
+   * The GatewayClass that implements this Gateway, when it is defined in the app. Give either this or
+   * `gatewayClassName`.
+   *
+   * @default - the class named by `gatewayClassName`
+   */
+  readonly gatewayClass?: GatewayClass;
 
   /**
    * The listeners (1 to 64; more can be added with `addListener`).
@@ -33,12 +44,30 @@ export class Gateway extends Resource {
   /** The name of the GatewayClass. */
   public readonly gatewayClassName: string;
 
+  /**
+   * The GatewayClass construct, when the Gateway was given one.
+   *
+   * @default - none (the class was given by name)
+   */
+  public readonly gatewayClass?: GatewayClass;
+
   private readonly _listeners: Listener[] = [];
 
   constructor(scope: Construct, id: string, props: GatewayProps) {
     super(scope, id, props);
-    validateObjectName(`${this.node.path}: gatewayClassName`, props.gatewayClassName);
-    this.gatewayClassName = props.gatewayClassName;
+    const path = this.node.path;
+    if (props.gatewayClass !== undefined && props.gatewayClassName !== undefined) {
+      throw new Error(`${path}: both gatewayClassName ${q(props.gatewayClassName)} and gatewayClass (${props.gatewayClass.node.path}) are given; give the GatewayClass one way only`);
+    }
+    if (props.gatewayClass !== undefined) {
+      this.gatewayClass = props.gatewayClass;
+      this.gatewayClassName = props.gatewayClass.name;
+    } else if (props.gatewayClassName !== undefined) {
+      validateObjectName(`${path}: gatewayClassName`, props.gatewayClassName);
+      this.gatewayClassName = props.gatewayClassName;
+    } else {
+      throw new Error(`${path}: no GatewayClass given; name it with gatewayClassName (e.g. 'cdk8s-gateway') or pass the construct as gatewayClass (e.g. new GatewayClass(chart, 'Class'))`);
+    }
     this.apiObject = new l1.Gateway(this, 'Resource', {
       metadata: props.metadata,
       spec: Lazy.any({ produce: () => this.renderSpec() }),

@@ -12,6 +12,7 @@ export * from './parent-ref';
 export * from './allowed-routes';
 export * from './certificate-ref';
 export * from './listener';
+export * from './gateway-class';
 export * from './gateway';
 export * from './route-base';
 export * from './http-route';
