@@ -6,8 +6,8 @@
 import cluster from 'cluster';
 import * as path from 'path';
 import { ConfigError } from './config/load';
-import type { EndpointRegistry } from './endpoints/registry';
 import { InputReader, InputRequest, InputSnapshot, readInput, timeSlices, toSourceDocuments } from './config/reader';
+import type { EndpointRegistry } from './endpoints/registry';
 import { pickBackend } from './engine/balancer';
 import { compileInSteps } from './engine/compile';
 import type { CompiledBackend, CompiledTable, SocketSpec } from './engine/model';

@@ -3,10 +3,10 @@
  * timeout, and stops as soon as the caller's signal aborts (client gone, request timeout, gRPC deadline).
  */
 import { Readable } from 'stream';
-import type { EndpointChoice } from '../endpoints/choice';
 import { UpstreamError } from './errors';
 import { HeaderList } from './headers';
 import { AttemptResponse, Endpoint, UpstreamPools } from './upstream';
+import type { EndpointChoice } from '../endpoints/choice';
 
 export interface RetryPolicy {
   readonly codes: readonly number[];
