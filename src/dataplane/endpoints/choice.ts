@@ -53,6 +53,13 @@ export class EndpointRotation implements EndpointChoice {
 
   next(tried: readonly string[], load: EndpointLoad): KeyedEndpoint | undefined {
     const eps = this.endpoints;
+    if (this.policy === 'round-robin' && tried.length === 0) {
+      // The first attempt in round robin (most requests): no closure, no call.
+      if (eps.length <= 1) return eps[0];
+      const at = this.cursor % eps.length;
+      this.cursor = at + 1;
+      return eps[at];
+    }
     const i = pickEndpointIndex(eps.length, this.policy, this.cursor, (k) => load(eps[k].key), this.random,
       tried.length > 0 ? (k) => tried.includes(eps[k].key) : undefined);
     if (i < 0) return undefined;

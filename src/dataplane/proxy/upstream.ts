@@ -128,8 +128,8 @@ class SinkHandler implements Dispatcher.DispatchHandler, H1Exchange {
   private finished = false;
 
   constructor(private readonly sink: H1Sink, private readonly address: string,
-    private readonly pool: EndpointPool, private readonly client: Client, private readonly load: Load) {
-    load.started(address);
+    private readonly pool: EndpointPool, private readonly client: Client) {
+    pool.active++;
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -150,7 +150,7 @@ class SinkHandler implements Dispatcher.DispatchHandler, H1Exchange {
   onResponseEnd(_controller: Dispatcher.DispatchController, trailers: Record<string, string | string[] | undefined>): void {
     if (this.finished) return;
     this.finished = true;
-    this.load.finished(this.address);
+    this.pool.active--;
     this.pool.release(this.client);
     let any = false;
     for (const _ in trailers) {
@@ -163,7 +163,7 @@ class SinkHandler implements Dispatcher.DispatchHandler, H1Exchange {
   onResponseError(_controller: Dispatcher.DispatchController | undefined, err: any): void {
     if (this.finished) return;
     this.finished = true;
-    this.load.finished(this.address);
+    this.pool.active--;
     this.pool.discard(this.client);
     this.sink.error(err instanceof UpstreamError ? err : new UpstreamError(classifyUpstreamError(err), `${this.address}: ${err?.message ?? err}`, err), this.headed);
   }
@@ -171,7 +171,7 @@ class SinkHandler implements Dispatcher.DispatchHandler, H1Exchange {
   abort(): void {
     if (this.finished) return;
     this.finished = true;
-    this.load.finished(this.address);
+    this.pool.active--;
     this.pool.discard(this.client);
   }
 
@@ -182,27 +182,11 @@ class SinkHandler implements Dispatcher.DispatchHandler, H1Exchange {
 
 const ignore = () => undefined;
 
-/** Exchanges in flight per endpoint (`host:port`): what the least-request policy compares. */
-class Load {
-  private readonly active = new Map<string, number>();
-
-  started(key: string): void {
-    this.active.set(key, (this.active.get(key) ?? 0) + 1);
-  }
-
-  finished(key: string): void {
-    const n = (this.active.get(key) ?? 0) - 1;
-    if (n > 0) this.active.set(key, n);
-    else this.active.delete(key);
-  }
-
-  of(key: string): number {
-    return this.active.get(key) ?? 0;
-  }
-}
 
 /** The HTTP/1.1 clients of one endpoint: one connection each, the idle ones on a stack (the most recently used first). */
 class EndpointPool {
+  /** Exchanges in flight on its clients. */
+  active = 0;
   private readonly idle: Client[] = [];
   private readonly clients = new Set<Client>();
 
@@ -270,7 +254,8 @@ export class UpstreamPools {
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
   private readonly options: Required<Omit<PoolOptions, 'translate'>>;
   private readonly translate: AddressTranslation | undefined;
-  private readonly load = new Load();
+  /** HTTP/2 streams in flight per endpoint. */
+  private readonly h2Active = new Map<string, number>();
 
   constructor(options: PoolOptions = {}) {
     this.options = {
@@ -281,7 +266,7 @@ export class UpstreamPools {
   }
 
   /** Exchanges in flight to the endpoint `host:port` (HTTP/1.1 and HTTP/2, mirrors included). */
-  readonly inFlight = (key: string): number => this.load.of(key);
+  readonly inFlight = (key: string): number => (this.h1Pools.get(key)?.active ?? 0) + (this.h2Active.get(key) ?? 0);
 
   /** Where the transport connects for `ep` (the address translation applied). */
   connectAddress(ep: Endpoint): Endpoint {
@@ -316,7 +301,7 @@ export class UpstreamPools {
     const address = endpointKey(ep);
     const pool = this.h1Pool(ep);
     const client = pool.acquire();
-    const handler = new SinkHandler(sink, address, pool, client, this.load);
+    const handler = new SinkHandler(sink, address, pool, client);
     try {
       client.dispatch({
         path: req.path,
@@ -424,8 +409,12 @@ export class UpstreamPools {
       };
       if (Buffer.isBuffer(req.body)) headers['content-length'] = String(req.body.length);
       stream = session.request(headers, { endStream: req.body === undefined || (Buffer.isBuffer(req.body) && req.body.length === 0) });
-      this.load.started(address);
-      stream.once('close', () => this.load.finished(address));
+      this.h2Active.set(address, (this.h2Active.get(address) ?? 0) + 1);
+      stream.once('close', () => {
+        const n = (this.h2Active.get(address) ?? 1) - 1;
+        if (n > 0) this.h2Active.set(address, n);
+        else this.h2Active.delete(address);
+      });
     } catch (err: any) {
       return { response: Promise.reject(new UpstreamError(classifyUpstreamError(err), `${address}: ${err.message}`, err)), abort: () => undefined };
     }
