@@ -36,6 +36,8 @@ const SERVICES: Record<string, Record<string, string> | undefined> = {
   'grpc': undefined,
   'grpc-empty': undefined,
   'chat': undefined,
+  'primary': undefined,
+  'shadow': undefined,
   'unknown': undefined,
 };
 
@@ -138,6 +140,7 @@ describe('Service backends over EndpointSlices', () => {
         { matches: prefix('/h2'), backendRefs: to('h2') },
         { matches: prefix('/chat'), backendRefs: to('chat') },
         { matches: prefix('/unknown'), backendRefs: to('unknown') },
+        { matches: prefix('/mirrored'), filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'shadow', port: 80 } } }], backendRefs: to('primary') },
         { matches: prefix('/missing'), backendRefs: to('not-a-service') },
       ], { hostnames: ['eps.example.com'] }),
       grpcRouteDoc('grpc', [
@@ -379,5 +382,18 @@ describe('Service backends over EndpointSlices', () => {
     // THEN the backend behind the published address switched protocols
     expect(status).toBe(101);
     expect(upgrades).toEqual(['/chat']);
+  });
+
+  test('a request mirror to a Service sends its copies to the Service\'s ready endpoints in turn', async () => {
+    // GIVEN Service primary with one endpoint and Service shadow (the mirror) with two
+    const [p, m1, m2] = await backends('primary-a', 'shadow-a', 'shadow-b');
+    slice(registry, 'primary', [p]);
+    slice(registry, 'shadow', [m1, m2]);
+    // WHEN 4 requests are sent
+    for (let i = 0; i < 4; i++) expect((await get(`/mirrored?copy=${i}`)).status).toBe(200);
+    // THEN the primary answered all 4 and each mirror endpoint received 2 copies
+    expect(p.seen.length).toBe(4);
+    await until(() => m1.seen.length + m2.seen.length === 4);
+    expect([m1.seen.length, m2.seen.length]).toEqual([2, 2]);
   });
 });
