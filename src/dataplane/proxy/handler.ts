@@ -899,7 +899,6 @@ const backendLabel = oncePer((b: CompiledBackend): string => `${b.ref.namespace}
 const compiledEndpoints = oncePer((target: NonNullable<CompiledBackend['target']>): BackendEndpoints =>
   Object.assign(new EndpointRotation(target.endpoints.map(keyed)), { protocol: target.protocol }));
 
-
 /** What the proxy reads of a compiled rule for every request it routes there. */
 interface RuleFacts {
   /** `namespace/name` of the rule's route, and the rule's name (or index): labels of metrics and the access log. */

@@ -182,7 +182,6 @@ class SinkHandler implements Dispatcher.DispatchHandler, H1Exchange {
 
 const ignore = () => undefined;
 
-
 /** The HTTP/1.1 clients of one endpoint: one connection each, the idle ones on a stack (the most recently used first). */
 class EndpointPool {
   /** Exchanges in flight on its clients. */
