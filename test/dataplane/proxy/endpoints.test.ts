@@ -27,6 +27,7 @@ function publish(localPort: number): string {
 const SERVICES: Record<string, Record<string, string> | undefined> = {
   'web': undefined,
   'busy': { [LOAD_BALANCING_ANNOTATION]: 'least-request' },
+  'h2busy': { [LOAD_BALANCING_ANNOTATION]: 'least-request' },
   'flaky': undefined,
   'empty': undefined,
   'later': undefined,
@@ -75,8 +76,8 @@ interface H2Backend {
   close(): Promise<void>;
 }
 
-/** An HTTP/2 cleartext backend answering its name; holds streams to paths ending in /hold. */
-async function startH2Backend(name: string): Promise<H2Backend> {
+/** An HTTP/2 cleartext backend answering its name; holds streams to paths ending in /hold (unless `hold` is false). */
+async function startH2Backend(name: string, hold = true): Promise<H2Backend> {
   const server = http2.createServer();
   const sessions = new Set<http2.ServerHttp2Session>();
   const served: string[] = [];
@@ -88,7 +89,7 @@ async function startH2Backend(name: string): Promise<H2Backend> {
   server.on('stream', (stream, headers) => {
     const path = String(headers[':path']);
     served.push(path);
-    if (path.endsWith('/hold')) {
+    if (hold && path.endsWith('/hold')) {
       held.push(stream);
       return;
     }
@@ -132,6 +133,7 @@ describe('Service backends over EndpointSlices', () => {
       routeDoc('eps', [
         { matches: prefix('/web'), backendRefs: to('web') },
         { matches: prefix('/busy'), backendRefs: to('busy') },
+        { matches: prefix('/h2busy'), backendRefs: to('h2busy') },
         { matches: prefix('/flaky'), retry: { codes: [503], attempts: 1 }, backendRefs: to('flaky') },
         { matches: prefix('/empty'), backendRefs: to('empty') },
         { matches: prefix('/later'), backendRefs: to('later') },
@@ -165,6 +167,21 @@ describe('Service backends over EndpointSlices', () => {
 
   const get = (path: string) => request(gw.port(), { path, host: 'eps.example.com' });
 
+  /**
+   * Sends `n` requests to `path` one after another: each is waited for, unless the slow endpoint holds it
+   * (`held()` grew); returns the held ones' replies.
+   */
+  async function sendUnlessHeld(path: string, n: number, seen: () => number, held: () => number): Promise<Promise<unknown>[]> {
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < n; i++) {
+      const reply = request(gw.port(), { path, host: 'eps.example.com' });
+      await until(() => seen() === i + 1);
+      if (held() > pending.length) pending.push(reply);
+      else expect((await reply).status).toBe(200);
+    }
+    return pending;
+  }
+
   async function backends(...names: string[]): Promise<Backend[]> {
     const started = await Promise.all(names.map((n) => startBackend(n)));
     closers.push(...started.map((b) => () => b.close()));
@@ -191,18 +208,28 @@ describe('Service backends over EndpointSlices', () => {
     const [f1, f2] = await backends('busy-f1', 'busy-f2');
     slice(registry, 'busy', [slow, f1, f2]);
     // WHEN 15 requests are sent one after another, each waited for unless the slow endpoint holds it
-    const pending: Promise<unknown>[] = [];
-    const total = () => slow.seen.length + f1.seen.length + f2.seen.length;
-    for (let i = 0; i < 15; i++) {
-      const reply = request(gw.port(), { path: '/busy/hold', host: 'eps.example.com' });
-      await until(() => total() === i + 1);
-      if (held.length > pending.length) pending.push(reply);
-      else expect((await reply).status).toBe(200);
-    }
+    const pending = await sendUnlessHeld('/busy/hold', 15, () => slow.seen.length + f1.seen.length + f2.seen.length, () => held.length);
     // THEN the slow endpoint got at most the one request it was picked for before it was busy (round robin: 5)
     expect(slow.seen.length).toBeLessThanOrEqual(1);
     expect(f1.seen.length + f2.seen.length).toBeGreaterThanOrEqual(14);
     for (const res of held) res.end('late');
+    await Promise.all(pending);
+  });
+
+  test('least-request over HTTP/2 endpoints: streams in flight count as load', async () => {
+    // GIVEN Service h2busy (least-request, h2c) with a slow pod that holds every stream, and two fast ones
+    const slow = await startH2Backend('h2busy-slow');
+    const fast = await Promise.all(['h2busy-f1', 'h2busy-f2'].map((n) => startH2Backend(n, false)));
+    closers.push(...[slow, ...fast].map((p) => () => p.close()));
+    slice(registry, 'h2busy', [slow, ...fast], 'kubernetes.io/h2c');
+    // WHEN 15 requests are sent one after another
+    const pending = await sendUnlessHeld('/h2busy/hold', 15, () => [slow, ...fast].reduce((n, p) => n + p.served.length, 0), () => slow.held.length);
+    // THEN the slow pod got at most one
+    expect(slow.served.length).toBeLessThanOrEqual(1);
+    for (const stream of slow.held) {
+      stream.respond({ ':status': 200 });
+      stream.end('late');
+    }
     await Promise.all(pending);
   });
 
@@ -228,7 +255,7 @@ describe('Service backends over EndpointSlices', () => {
 
   test('HTTP/2 cleartext endpoints (slice port appProtocol kubernetes.io/h2c) get a request each in turn', async () => {
     // GIVEN Service h2 whose slice port says h2c
-    const pods = await Promise.all(['h2-a', 'h2-b', 'h2-c'].map(startH2Backend));
+    const pods = await Promise.all(['h2-a', 'h2-b', 'h2-c'].map((n) => startH2Backend(n)));
     closers.push(...pods.map((p) => () => p.close()));
     slice(registry, 'h2', pods, 'kubernetes.io/h2c');
     // WHEN 9 HTTP/1.1 requests come in
@@ -271,7 +298,7 @@ describe('Service backends over EndpointSlices', () => {
 
   test('an HTTP/2 endpoint removed mid-flight: its stream completes, then its session closes', async () => {
     // GIVEN Service h2 moved to three fresh HTTP/2 pods
-    const pods = await Promise.all(['h2-x', 'h2-y', 'h2-z'].map(startH2Backend));
+    const pods = await Promise.all(['h2-x', 'h2-y', 'h2-z'].map((n) => startH2Backend(n)));
     closers.push(...pods.map((p) => () => p.close()));
     const ips = slice(registry, 'h2', pods, 'kubernetes.io/h2c');
     for (let i = 0; i < 3; i++) expect((await get('/h2')).status).toBe(200);
