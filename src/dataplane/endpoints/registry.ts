@@ -7,6 +7,7 @@
  * - **Ports.** A backendRef names a Service port number; the Service object maps it to the port's name, and
  *   each slice lists the target port under that name (`""` for an unnamed single port). Without the Service
  *   object (not seen yet) the slice port whose number equals the backendRef's port is used.
+ * - **Addresses.** An endpoint's first address is used (as kube-proxy does).
  * - **Readiness.** An endpoint is picked when `conditions.ready` is true or absent and `conditions.terminating`
  *   is not true; not-ready and terminating endpoints get no new requests. An endpoint that stops being ready
  *   in every slice (or disappears) is drained: `onDrain` listeners hear its `host:port`, and the proxy closes
