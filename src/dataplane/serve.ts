@@ -271,8 +271,13 @@ export class GatewayServer {
     this.connections = new ConnectionLimiter(this.limits.maxConnections);
     // Process-wide: the last gateway constructed in a process sets it.
     setRegexGuard(this.limits.regexBudgetMs > 0 ? new RegexBudget(this.limits.regexBudgetMs) : undefined);
-    this.pools = new UpstreamPools({ connectTimeoutMs: options.connectTimeoutMs, translate: options.translateAddress });
-    this.unsubscribeDrain = options.endpoints?.onDrain((key) => this.pools.drain(key));
+    const registry = options.endpoints;
+    this.pools = new UpstreamPools({
+      connectTimeoutMs: options.connectTimeoutMs,
+      translate: options.translateAddress,
+      ...(registry ? { retained: (key: string) => registry.isReady(key) } : {}),
+    });
+    this.unsubscribeDrain = registry?.onDrain((key) => this.pools.drain(key));
     const engine: RoutingEngine = { route, pickBackend };
     this.handler = new ProxyHandler({
       table: () => this.table,
@@ -402,9 +407,7 @@ export class GatewayServer {
     this.generation = next.generation;
     const removed = [...this.listeners.entries()].filter(([key]) => !plan.has(key));
     for (const [key] of removed) this.listeners.delete(key);
-    const keep = endpointKeys(next);
-    for (const key of this.options.endpoints?.endpointKeys() ?? []) keep.add(key);
-    this.pools.retain(keep);
+    this.pools.retain(endpointKeys(next));
     this.metrics.reloads.inc({ result: 'applied' });
     for (const w of next.warnings) this.log('warn', 'configuration warning', { where: w.where, warning: w.message });
     this.log('info', 'reloaded', { generation: this.generation });

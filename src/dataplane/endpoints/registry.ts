@@ -209,6 +209,11 @@ export class EndpointRegistry implements EndpointResolver {
     return this.ready.keys();
   }
 
+  /** Whether the endpoint `host:port` is ready in some slice. */
+  isReady(key: string): boolean {
+    return this.ready.has(key);
+  }
+
   /** Calls `listener` with the `host:port` of each endpoint that stops being ready anywhere; returns the unsubscribe. */
   onDrain(listener: (key: string) => void): () => void {
     this.drainListeners.add(listener);

@@ -80,6 +80,11 @@ export interface PoolOptions {
   readonly connectTimeoutMs?: number;
   /** Where to connect for an endpoint (see AddressTranslation); default the endpoint itself. */
   readonly translate?: AddressTranslation;
+  /**
+   * Endpoints `retain` keeps whatever the table says: those an EndpointRegistry has ready (the table names
+   * Services, not their pods); default none.
+   */
+  readonly retained?: (key: string) => boolean;
 }
 
 /** A response head as undici parses it: lowercase names, repeated names as arrays. */
@@ -251,8 +256,9 @@ function undiciHeaders(authority: string, headers: HeaderList): string[] {
 export class UpstreamPools {
   private readonly h1Pools = new Map<string, EndpointPool>();
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
-  private readonly options: Required<Omit<PoolOptions, 'translate'>>;
+  private readonly options: Required<Omit<PoolOptions, 'translate' | 'retained'>>;
   private readonly translate: AddressTranslation | undefined;
+  private readonly retained: ((key: string) => boolean) | undefined;
   /** HTTP/2 streams in flight per endpoint. */
   private readonly h2Active = new Map<string, number>();
 
@@ -262,6 +268,7 @@ export class UpstreamPools {
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     };
     this.translate = options.translate;
+    this.retained = options.retained;
   }
 
   /** Exchanges in flight to the endpoint `host:port` (HTTP/1.1 and HTTP/2, mirrors included). */
@@ -461,12 +468,12 @@ export class UpstreamPools {
   }
 
   /**
-   * Forgets the pools of endpoints not in `keep` (after a reload). Requests in flight on them finish:
-   * HTTP/1.1 pools and HTTP/2 sessions close once their requests are answered.
+   * Forgets the pools of endpoints not in `keep` (after a reload) nor `retained`. Requests in flight on them
+   * finish: HTTP/1.1 pools and HTTP/2 sessions close once their requests are answered.
    */
   retain(keep: ReadonlySet<string>): void {
     for (const key of new Set([...this.h1Pools.keys(), ...this.sessions.keys()])) {
-      if (!keep.has(key)) this.drain(key);
+      if (!keep.has(key) && !this.retained?.(key)) this.drain(key);
     }
   }
 

@@ -3,9 +3,11 @@
  * over real sockets: the slices publish TEST-NET-1 addresses (192.0.2.x, as the API server would accept
  * them), which the gateway's address translation sends to local servers on 127.0.0.1.
  */
+import * as fs from 'fs';
 import * as http from 'http';
 import * as http2 from 'http2';
 import * as net from 'net';
+import * as path from 'path';
 import * as grpc from '@grpc/grpc-js';
 import { EchoService, GrpcBackend, SERVICE, startGrpcBackend } from './grpc-helpers';
 import { Backend, NS, StartedGateway, gatewayDoc, grpcRouteDoc, request, routeDoc, startBackend, startGateway, until } from './helpers';
@@ -38,6 +40,7 @@ const SERVICES: Record<string, Record<string, string> | undefined> = {
   'grpc-empty': undefined,
   'chat': undefined,
   'primary': undefined,
+  'kept': undefined,
   'shadow': undefined,
   'unknown': undefined,
 };
@@ -142,6 +145,7 @@ describe('Service backends over EndpointSlices', () => {
         { matches: prefix('/h2'), backendRefs: to('h2') },
         { matches: prefix('/chat'), backendRefs: to('chat') },
         { matches: prefix('/unknown'), backendRefs: to('unknown') },
+        { matches: prefix('/kept'), backendRefs: to('kept') },
         { matches: prefix('/mirrored'), filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'shadow', port: 80 } } }], backendRefs: to('primary') },
         { matches: prefix('/missing'), backendRefs: to('not-a-service') },
       ], { hostnames: ['eps.example.com'] }),
@@ -422,5 +426,21 @@ describe('Service backends over EndpointSlices', () => {
     expect(p.seen.length).toBe(4);
     await until(() => m1.seen.length + m2.seen.length === 4);
     expect([m1.seen.length, m2.seen.length]).toEqual([2, 2]);
+  });
+
+  test('a reload keeps the pooled connections of ready endpoints (the table names the Service, not its pods)', async () => {
+    // GIVEN Service kept with two endpoints, each with a pooled connection
+    const pods = await backends('kept-a', 'kept-b');
+    slice(registry, 'kept', pods);
+    for (let i = 0; i < 2; i++) expect((await get('/kept')).status).toBe(200);
+    const ports = pods.map((p) => p.seen[0].remotePort);
+    // WHEN the input changes and is reloaded
+    fs.appendFileSync(path.join(gw.dir, 'routes.yaml'), '\n# changed\n');
+    const before = gw.server.current;
+    await gw.server.reload();
+    expect(gw.server.current).not.toBe(before);
+    // THEN the next requests come over the same connections
+    for (let i = 0; i < 2; i++) expect((await get('/kept')).status).toBe(200);
+    expect(pods.map((p) => p.seen[1].remotePort)).toEqual(ports);
   });
 });
