@@ -90,9 +90,9 @@ async function startH2Backend(name: string, hold = true): Promise<H2Backend> {
     s.on('close', () => sessions.delete(s));
   });
   server.on('stream', (stream, headers) => {
-    const path = String(headers[':path']);
-    served.push(path);
-    if (hold && path.endsWith('/hold')) {
+    const target = String(headers[':path']);
+    served.push(target);
+    if (hold && target.endsWith('/hold')) {
       held.push(stream);
       return;
     }
@@ -169,16 +169,16 @@ describe('Service backends over EndpointSlices', () => {
     for (const c of closers) await c();
   });
 
-  const get = (path: string) => request(gw.port(), { path, host: 'eps.example.com' });
+  const get = (target: string) => request(gw.port(), { path: target, host: 'eps.example.com' });
 
   /**
-   * Sends `n` requests to `path` one after another: each is waited for, unless the slow endpoint holds it
+   * Sends `n` requests to `target` one after another: each is waited for, unless the slow endpoint holds it
    * (`held()` grew); returns the held ones' replies.
    */
-  async function sendUnlessHeld(path: string, n: number, seen: () => number, held: () => number): Promise<Promise<unknown>[]> {
+  async function sendUnlessHeld(target: string, n: number, seen: () => number, held: () => number): Promise<Promise<unknown>[]> {
     const pending: Promise<unknown>[] = [];
     for (let i = 0; i < n; i++) {
-      const reply = request(gw.port(), { path, host: 'eps.example.com' });
+      const reply = get(target);
       await until(() => seen() === i + 1);
       if (held() > pending.length) pending.push(reply);
       else expect((await reply).status).toBe(200);
