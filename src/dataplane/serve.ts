@@ -7,6 +7,7 @@ import cluster from 'cluster';
 import * as path from 'path';
 import { ConfigError } from './config/load';
 import { InputReader, InputRequest, InputSnapshot, readInput, timeSlices, toSourceDocuments } from './config/reader';
+import type { EndpointRegistry } from './endpoints/registry';
 import { pickBackend } from './engine/balancer';
 import { compileInSteps } from './engine/compile';
 import type { CompiledBackend, CompiledTable, SocketSpec } from './engine/model';
@@ -24,7 +25,7 @@ import { Logger, jsonLogger } from './proxy/log';
 import { GatewayMetrics } from './proxy/metrics';
 import { Mirror } from './proxy/mirror';
 import { InputWatcher, watchInputs } from './proxy/reload';
-import { UpstreamPools, endpointKey } from './proxy/upstream';
+import { AddressTranslation, UpstreamPools, endpointKey } from './proxy/upstream';
 import { WORKER_DRAIN, WORKER_READY, reportMetricsToPrimary, runPrimary, workerCount } from './workers';
 
 export const SERVE_USAGE = `usage: cdk8s-gateway serve --routes PATH [options]
@@ -231,6 +232,13 @@ export interface GatewayServerOptions extends ServeOptions {
   readonly random?: () => number;
   /** Serve the admin listener (default true; a `--workers` worker leaves it to the primary). */
   readonly serveAdmin?: boolean;
+  /**
+   * The ready endpoints of Services (fed from EndpointSlices): Service backendRefs are balanced per request
+   * over them instead of the compiled endpoints. Absent in file mode.
+   */
+  readonly endpoints?: EndpointRegistry;
+  /** Where to connect for an endpoint (tests reach local servers through TEST-NET addresses); default none. */
+  readonly translateAddress?: AddressTranslation;
 }
 
 /** One running gateway process: listeners, admin, reload. Also used in-process by tests. */
@@ -254,6 +262,8 @@ export class GatewayServer {
   private readonly reader = new InputReader();
   /** `InputSnapshot.hash` of the input the table was compiled from. */
   private appliedInput?: string;
+  /** Stops draining the pools of endpoints the registry no longer has ready. */
+  private readonly unsubscribeDrain?: () => void;
 
   constructor(private readonly options: GatewayServerOptions) {
     this.log = options.logger ?? jsonLogger();
@@ -261,7 +271,13 @@ export class GatewayServer {
     this.connections = new ConnectionLimiter(this.limits.maxConnections);
     // Process-wide: the last gateway constructed in a process sets it.
     setRegexGuard(this.limits.regexBudgetMs > 0 ? new RegexBudget(this.limits.regexBudgetMs) : undefined);
-    this.pools = new UpstreamPools({ connectTimeoutMs: options.connectTimeoutMs });
+    const registry = options.endpoints;
+    this.pools = new UpstreamPools({
+      connectTimeoutMs: options.connectTimeoutMs,
+      translate: options.translateAddress,
+      ...(registry ? { retained: (key: string) => registry.isReady(key) } : {}),
+    });
+    this.unsubscribeDrain = registry?.onDrain((key) => this.pools.drain(key));
     const engine: RoutingEngine = { route, pickBackend };
     this.handler = new ProxyHandler({
       table: () => this.table,
@@ -272,6 +288,7 @@ export class GatewayServer {
       accessLog: options.accessLogSink ?? (options.accessLog ? jsonAccessLog() : noAccessLog),
       random: options.random ?? Math.random,
       maxUriBytes: this.limits.maxUriBytes,
+      endpoints: options.endpoints,
     });
     this.metrics.countInFlight(() => this.handler.inFlight);
   }
@@ -408,6 +425,7 @@ export class GatewayServer {
     await this.reader.close();
     await Promise.all([...this.listeners.values()].map((l) => l.close(drainTimeoutMs)));
     this.listeners.clear();
+    this.unsubscribeDrain?.();
     this.pools.close();
     await this.admin?.close();
   }

@@ -10,6 +10,7 @@ export type FailureKind =
   | 'no-backend' // matched rule without backendRefs, or total weight 0
   | 'invalid-backend' // the chosen backendRef is invalid (unknown kind, missing Service, not permitted)
   | 'unresolved-backend' // the chosen backendRef has no address (not in --backends)
+  | 'no-ready-endpoints' // the chosen Service has no ready endpoint in its EndpointSlices (none yet, all not ready or terminating)
   | 'unsupported-filter' // the rule (or the chosen backendRef) carries a filter this gateway does not implement
   | 'upstream-refused' // connection refused / host unreachable / DNS failure
   | 'upstream-reset' // the backend closed or reset the connection before or during the response
@@ -39,6 +40,7 @@ const CATALOG: Record<FailureKind, FailureStatus> = {
   'no-backend': { http: 500, grpc: 13, message: 'the matched rule has no usable backend' },
   'invalid-backend': { http: 500, grpc: 13, message: 'the backend reference is invalid' },
   'unresolved-backend': { http: 500, grpc: 13, message: 'the backend has no known address' },
+  'no-ready-endpoints': { http: 503, grpc: 14, message: 'the backend has no ready endpoints' },
   'unsupported-filter': { http: 500, grpc: 13, message: 'the matched rule uses a filter this gateway does not support' },
   'upstream-refused': { http: 503, grpc: 14, message: 'the backend is unreachable' },
   'upstream-reset': { http: 502, grpc: 14, message: 'the backend closed the connection' },

@@ -6,6 +6,7 @@ import { Readable } from 'stream';
 import { UpstreamError } from './errors';
 import { HeaderList } from './headers';
 import { AttemptResponse, Endpoint, UpstreamPools } from './upstream';
+import type { EndpointChoice } from '../endpoints/choice';
 
 export interface RetryPolicy {
   readonly codes: readonly number[];
@@ -15,7 +16,8 @@ export interface RetryPolicy {
 }
 
 export interface ForwardPlan {
-  readonly endpoints: readonly Endpoint[];
+  /** Gives each attempt its endpoint: a retry goes to another one when there is another. */
+  readonly endpoints: EndpointChoice;
   readonly protocol: 'http1' | 'h2c';
   readonly method: string;
   readonly path: string;
@@ -34,8 +36,6 @@ export interface ForwardObserver {
   onRetry?(attempt: number, why: string): void;
 }
 
-let rotation = 0;
-
 /**
  * Sends the request; resolves with the response head of the last attempt, or rejects with an
  * UpstreamError. A buffered (or absent) body is what makes retries possible.
@@ -43,13 +43,15 @@ let rotation = 0;
 export async function forward(
   pools: UpstreamPools, plan: ForwardPlan, signal: AbortSignal, observer: ForwardObserver = {},
 ): Promise<AttemptResponse> {
-  if (plan.endpoints.length === 0) throw new UpstreamError('unresolved-backend', 'the backend has no endpoints');
   const replayable = plan.body === undefined || Buffer.isBuffer(plan.body);
   const maxRetries = replayable && plan.retry ? Math.max(0, plan.retry.attempts ?? 1) : 0;
-  const start = rotation++;
+  const tried: string[] = [];
   for (let attempt = 0; ; attempt++) {
     if (signal.aborted) throw reasonOf(signal);
-    const endpoint = plan.endpoints[(start + attempt) % plan.endpoints.length];
+    const endpoint = plan.endpoints.next(tried, pools.inFlight);
+    // (a Service's endpoints can all go away between two attempts)
+    if (!endpoint) throw new UpstreamError('no-ready-endpoints', 'the backend has no ready endpoint left to try');
+    tried.push(endpoint.key);
     const last = attempt >= maxRetries;
     try {
       const res = await attemptOnce(pools, plan, endpoint, signal);

@@ -19,7 +19,9 @@ import {
 import { GatewayMetrics } from './metrics';
 import { Mirror } from './mirror';
 import { Refusal, answerRefusal, screenRequest } from './request-guard';
-import { AttemptResponse, Endpoint, H1Exchange, H1Sink, ResponseHead, UpstreamPools, endpointKey } from './upstream';
+import { AttemptResponse, H1Exchange, H1Sink, ResponseHead, UpstreamPools } from './upstream';
+import { EndpointChoice, EndpointRotation, NONE_TRIED, keyed } from '../endpoints/choice';
+import type { EndpointResolver } from '../endpoints/registry';
 import type { CompiledBackend, CompiledFilter, CompiledRule, CompiledTable, Decision, HeaderModifier, RouteRequest } from '../engine/model';
 
 /** What the proxy needs from the engine (the router and the balancer). */
@@ -48,7 +50,16 @@ export interface ProxyDeps {
   readonly maxBufferBytes?: number;
   /** Longest accepted request-target (path plus query); longer gets 414. Default 8 KiB. */
   readonly maxUriBytes?: number;
+  /**
+   * The ready endpoints of Services (from EndpointSlices): when set, a Service backendRef is sent to one of
+   * its Service's ready endpoints, picked per request (503 when there is none); when absent, to the
+   * compiled endpoints (`--backends`, DNS name).
+   */
+  readonly endpoints?: EndpointResolver;
 }
+
+/** Where a backend's requests go now, and the protocol its endpoints speak (undefined: the compiled target's). */
+type BackendEndpoints = EndpointChoice & { readonly protocol: 'http1' | 'h2c' | 'ws' | undefined };
 
 type ClientRequest = http.IncomingMessage | http2.Http2ServerRequest;
 type ClientResponse = http.ServerResponse | http2.Http2ServerResponse;
@@ -110,7 +121,6 @@ const GRPC_PATH = /^\/([^/]+)\/([^/]+)$/;
 
 export class ProxyHandler {
   private active = 0;
-  private rotation = 0;
   private readonly maxBuffer: number;
 
   /** An access log is written (not --no-access-log). */
@@ -254,25 +264,43 @@ export class ProxyHandler {
     if (backend.invalid) return this.failure(req, res, ex, backend.invalid.reason === 'UnresolvedBackend' ? 'unresolved-backend' : 'invalid-backend');
     const late = this.applyFilters(backend.filters, plan, decision, routeReq, scheme, ex.host);
     if (late) return this.direct(req, res, ex, late);
-    const target = backend.target;
-    if (!target || target.endpoints.length === 0) return this.failure(req, res, ex, 'unresolved-backend');
+    const endpoints = this.endpointsOf(backend);
+    if (typeof endpoints === 'string') return this.failure(req, res, ex, endpoints);
 
     setForwarded(plan.headers, { clientAddress: req.socket?.remoteAddress, proto: scheme, host: ex.host });
     const fullPath = routeReq.query ? `${plan.path}?${routeReq.query}` : plan.path;
     // GRPCRoute backends always speak HTTP/2; an HTTPRoute backend speaks what its Service port says (appProtocol).
     const grpcRoute = rule.routeKind === 'GRPCRoute';
-    const protocol = grpcRoute || target.protocol === 'h2c' ? 'h2c' : 'http1';
+    const protocol = grpcRoute || (endpoints.protocol ?? backend.target?.protocol) === 'h2c' ? 'h2c' : 'http1';
 
     // The common exchange (an HTTP/1.1 backend, no retry, mirror or timeout) goes straight to the pool.
     if (protocol === 'http1' && !ex.grpc && rule.retry === undefined && plan.mirrors.length === 0 && rule.timeouts === undefined) {
-      return this.directForward(req, res, ex, plan, target.endpoints, fullPath);
+      return this.directForward(req, res, ex, plan, endpoints, fullPath);
     }
-    return this.forwardGeneral(binding, req, res, ex, rule, plan, target, protocol, fullPath);
+    return this.forwardGeneral(binding, req, res, ex, rule, plan, endpoints, protocol, fullPath);
+  }
+
+  /**
+   * Where a valid backend's requests go: its Service's ready endpoints of the moment when an EndpointResolver
+   * is wired (`no-ready-endpoints` when there is none), else its compiled endpoints in turn.
+   */
+  private endpointsOf(backend: CompiledBackend): BackendEndpoints | FailureKind {
+    const target = backend.target;
+    if (!target) return 'unresolved-backend';
+    const ref = backend.ref;
+    const resolver = this.deps.endpoints;
+    if (resolver && ref.kind === 'Service' && ref.group === '' && ref.port !== undefined) {
+      const live = resolver.resolve(ref.namespace, ref.name, ref.port);
+      if (!live || live.size === 0) return 'no-ready-endpoints';
+      return live;
+    }
+    if (target.endpoints.length === 0) return 'unresolved-backend';
+    return compiledEndpoints(target);
   }
 
   /** The general pipeline: deadlines, request bodies (buffered for retries and mirrors), mirrors, retries, HTTP/2 backends. */
   private async forwardGeneral(binding: SocketBinding, req: ClientRequest, res: ClientResponse, ex: Exchange, rule: CompiledRule, plan: Plan,
-    target: NonNullable<CompiledBackend['target']>, protocol: 'h2c' | 'http1', fullPath: string): Promise<void> {
+    endpoints: EndpointChoice, protocol: 'h2c' | 'http1', fullPath: string): Promise<void> {
     const grpcRoute = rule.routeKind === 'GRPCRoute';
     // Deadlines: timeouts.request for the whole exchange, grpc-timeout from the client.
     const controller = new AbortController();
@@ -329,14 +357,14 @@ export class ProxyHandler {
     // Mirrors: after the rule's filters, before the response; never awaited.
     for (const m of plan.mirrors) {
       if (m.fraction < 1 && this.deps.random() >= m.fraction) continue;
-      const t = m.backend.invalid ? undefined : m.backend.target;
-      if (!t) {
+      const t = m.backend.invalid ? undefined : this.endpointsOf(m.backend);
+      if (t === undefined || typeof t === 'string') {
         this.deps.metrics.mirrors.inc({ result: 'skipped' });
         continue;
       }
       this.deps.mirror.send({
-        endpoints: t.endpoints,
-        protocol: grpcRoute || t.protocol === 'h2c' ? 'h2c' : 'http1',
+        endpoints: t,
+        protocol: grpcRoute || (t.protocol ?? m.backend.target?.protocol) === 'h2c' ? 'h2c' : 'http1',
         method: ex.method,
         path: fullPath,
         authority: plan.authority,
@@ -347,7 +375,7 @@ export class ProxyHandler {
 
     try {
       upstream = await forward(this.deps.pools, {
-        endpoints: target.endpoints as Endpoint[],
+        endpoints,
         protocol,
         method: ex.method,
         path: fullPath,
@@ -377,9 +405,10 @@ export class ProxyHandler {
    * received, else chunked).
    */
   private directForward(req: ClientRequest, res: ClientResponse, ex: Exchange, plan: Plan,
-    endpoints: readonly Endpoint[], path: string): void {
-    const ep = endpoints.length === 1 ? endpoints[0] : endpoints[this.rotation++ % endpoints.length];
-    const sink = new DirectSink(this, req, res, ex, plan, endpointKeyOf(ep));
+    endpoints: EndpointChoice, path: string): void {
+    const ep = endpoints.next(NONE_TRIED, this.deps.pools.inFlight);
+    if (!ep) return this.failure(req, res, ex, 'no-ready-endpoints');
+    const sink = new DirectSink(this, req, res, ex, plan, ep.key);
     ex.sink = sink; // done() cancels it if the client goes away first
     sink.upstream = this.deps.pools.dispatch(ep, {
       method: ex.method,
@@ -641,16 +670,17 @@ export class ProxyHandler {
     if (backend.invalid) return reject(500, backend.invalid.reason === 'UnresolvedBackend' ? 'unresolved-backend' : 'invalid-backend');
     const late = this.applyFilters(backend.filters, plan, decision, routeReq, scheme, ex.host);
     if (late) return reject(late.status, late.kind, late.headers);
-    const target = backend.target;
-    if (!target || target.endpoints.length === 0) return reject(500, 'unresolved-backend');
+    const endpoints = this.endpointsOf(backend);
+    const endpoint = typeof endpoints === 'string' ? endpoints : endpoints.next(NONE_TRIED, this.deps.pools.inFlight) ?? 'no-ready-endpoints';
+    if (typeof endpoint === 'string') return reject(failureStatus(endpoint).http, endpoint);
     setForwarded(plan.headers, { clientAddress: req.socket.remoteAddress, proto: scheme, host: ex.host });
-    const endpoint = target.endpoints[Math.floor(this.deps.random() * target.endpoints.length) % target.endpoints.length];
-    ex.upstream = `${endpoint.host}:${endpoint.port}`;
+    ex.upstream = endpoint.key;
     const headers = toOutgoing(plan.headers);
     headers.host = plan.authority;
+    const connectTo = this.deps.pools.connectAddress(endpoint);
     const upReq = http.request({
-      host: endpoint.host,
-      port: endpoint.port,
+      host: connectTo.host,
+      port: connectTo.port,
       method: req.method,
       path: routeReq.query ? `${plan.path}?${routeReq.query}` : plan.path,
       headers,
@@ -865,8 +895,9 @@ function oncePer<K extends object, V>(fn: (key: K) => V): (key: K) => V {
 /** `namespace/name[:port]` of a backend, for the access log and metrics. */
 const backendLabel = oncePer((b: CompiledBackend): string => `${b.ref.namespace}/${b.ref.name}${b.ref.port !== undefined ? `:${b.ref.port}` : ''}`);
 
-/** `host:port` of an endpoint: its pool's key. */
-const endpointKeyOf = oncePer((ep: { readonly host: string; readonly port: number }): string => endpointKey(ep));
+/** The compiled endpoints of a target (file mode: `--backends`, a DNS name), each request to the next in turn. */
+const compiledEndpoints = oncePer((target: NonNullable<CompiledBackend['target']>): BackendEndpoints =>
+  Object.assign(new EndpointRotation(target.endpoints.map(keyed)), { protocol: target.protocol }));
 
 /** What the proxy reads of a compiled rule for every request it routes there. */
 interface RuleFacts {

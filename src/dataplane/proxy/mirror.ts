@@ -4,7 +4,8 @@
  * a deadline, and every outcome is only counted.
  */
 import { HeaderList, cloneHeaders } from './headers';
-import { Endpoint, UpstreamPools } from './upstream';
+import { UpstreamPools } from './upstream';
+import { EndpointChoice, NONE_TRIED } from '../endpoints/choice';
 
 export type MirrorResult = 'sent' | 'failed' | 'dropped' | 'skipped';
 
@@ -16,7 +17,8 @@ export interface MirrorOptions {
 }
 
 export interface MirrorCopy {
-  readonly endpoints: readonly Endpoint[];
+  /** Where the copy may go (the mirror backend's endpoints). */
+  readonly endpoints: EndpointChoice;
   readonly protocol: 'http1' | 'h2c';
   readonly method: string;
   readonly path: string;
@@ -28,7 +30,6 @@ export interface MirrorCopy {
 
 export class Mirror {
   private inFlight = 0;
-  private rotation = 0;
   private readonly maxInFlight: number;
   private readonly timeoutMs: number;
 
@@ -44,7 +45,7 @@ export class Mirror {
 
   /** Sends a copy; returns at once. */
   send(copy: MirrorCopy): void {
-    if (copy.body === null || copy.endpoints.length === 0) {
+    if (copy.body === null) {
       this.count('skipped');
       return;
     }
@@ -52,8 +53,12 @@ export class Mirror {
       this.count('dropped');
       return;
     }
+    const endpoint = copy.endpoints.next(NONE_TRIED, this.pools.inFlight);
+    if (!endpoint) {
+      this.count('skipped');
+      return;
+    }
     this.inFlight++;
-    const endpoint = copy.endpoints[this.rotation++ % copy.endpoints.length];
     let attempt;
     try {
       attempt = this.pools.send({

@@ -29,6 +29,14 @@ export function endpointKey(ep: Endpoint): string {
   return ep.host.includes(':') ? `[${ep.host}]:${ep.port}` : `${ep.host}:${ep.port}`;
 }
 
+/**
+ * Where the transport connects for an endpoint, like undici's `connect` option: the identity by default.
+ * Pools, metrics and logs keep the endpoint's own address; only the socket goes elsewhere. Tests use it
+ * to reach local servers through addresses the Kubernetes API accepts in EndpointSlices (it refuses
+ * 127.0.0.0/8), e.g. 192.0.2.x (TEST-NET-1) translated to 127.0.0.1 ports.
+ */
+export type AddressTranslation = (host: string, port: number) => Endpoint;
+
 /** One request to send to one endpoint. */
 export interface AttemptRequest {
   readonly endpoint: Endpoint;
@@ -70,6 +78,13 @@ export interface PoolOptions {
   readonly idleTimeoutMs?: number;
   /** How long establishing a connection to an endpoint may take (then 503). Default 10 s. */
   readonly connectTimeoutMs?: number;
+  /** Where to connect for an endpoint (see AddressTranslation); default the endpoint itself. */
+  readonly translate?: AddressTranslation;
+  /**
+   * Endpoints `retain` keeps whatever the table says: those an EndpointRegistry has ready (the table names
+   * Services, not their pods); default none.
+   */
+  readonly retained?: (key: string) => boolean;
 }
 
 /** A response head as undici parses it: lowercase names, repeated names as arrays. */
@@ -118,7 +133,9 @@ class SinkHandler implements Dispatcher.DispatchHandler, H1Exchange {
   private finished = false;
 
   constructor(private readonly sink: H1Sink, private readonly address: string,
-    private readonly pool: EndpointPool, private readonly client: Client) {}
+    private readonly pool: EndpointPool, private readonly client: Client) {
+    pool.active++;
+  }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
@@ -138,6 +155,7 @@ class SinkHandler implements Dispatcher.DispatchHandler, H1Exchange {
   onResponseEnd(_controller: Dispatcher.DispatchController, trailers: Record<string, string | string[] | undefined>): void {
     if (this.finished) return;
     this.finished = true;
+    this.pool.active--;
     this.pool.release(this.client);
     let any = false;
     for (const _ in trailers) {
@@ -150,6 +168,7 @@ class SinkHandler implements Dispatcher.DispatchHandler, H1Exchange {
   onResponseError(_controller: Dispatcher.DispatchController | undefined, err: any): void {
     if (this.finished) return;
     this.finished = true;
+    this.pool.active--;
     this.pool.discard(this.client);
     this.sink.error(err instanceof UpstreamError ? err : new UpstreamError(classifyUpstreamError(err), `${this.address}: ${err?.message ?? err}`, err), this.headed);
   }
@@ -157,6 +176,7 @@ class SinkHandler implements Dispatcher.DispatchHandler, H1Exchange {
   abort(): void {
     if (this.finished) return;
     this.finished = true;
+    this.pool.active--;
     this.pool.discard(this.client);
   }
 
@@ -169,6 +189,8 @@ const ignore = () => undefined;
 
 /** The HTTP/1.1 clients of one endpoint: one connection each, the idle ones on a stack (the most recently used first). */
 class EndpointPool {
+  /** Exchanges in flight on its clients. */
+  active = 0;
   private readonly idle: Client[] = [];
   private readonly clients = new Set<Client>();
 
@@ -234,13 +256,27 @@ function undiciHeaders(authority: string, headers: HeaderList): string[] {
 export class UpstreamPools {
   private readonly h1Pools = new Map<string, EndpointPool>();
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
-  private readonly options: Required<PoolOptions>;
+  private readonly options: Required<Omit<PoolOptions, 'translate' | 'retained'>>;
+  private readonly translate: AddressTranslation | undefined;
+  private readonly retained: ((key: string) => boolean) | undefined;
+  /** HTTP/2 streams in flight per endpoint. */
+  private readonly h2Active = new Map<string, number>();
 
   constructor(options: PoolOptions = {}) {
     this.options = {
       idleTimeoutMs: options.idleTimeoutMs ?? 4_000,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     };
+    this.translate = options.translate;
+    this.retained = options.retained;
+  }
+
+  /** Exchanges in flight to the endpoint `host:port` (HTTP/1.1 and HTTP/2, mirrors included). */
+  readonly inFlight = (key: string): number => (this.h1Pools.get(key)?.active ?? 0) + (this.h2Active.get(key) ?? 0);
+
+  /** Where the transport connects for `ep` (the address translation applied). */
+  connectAddress(ep: Endpoint): Endpoint {
+    return this.translate ? this.translate(ep.host, ep.port) : ep;
   }
 
   /** The HTTP/1.1 pool of an endpoint (created on first use). */
@@ -248,7 +284,7 @@ export class UpstreamPools {
     const key = endpointKey(ep);
     let pool = this.h1Pools.get(key);
     if (!pool) {
-      pool = new EndpointPool(`http://${key}`, {
+      pool = new EndpointPool(`http://${endpointKey(this.connectAddress(ep))}`, {
         // One request at a time per connection: a request is never queued behind another.
         pipelining: 1,
         keepAliveTimeout: this.options.idleTimeoutMs,
@@ -294,7 +330,7 @@ export class UpstreamPools {
     const key = endpointKey(ep);
     const existing = this.sessions.get(key);
     if (existing && !existing.closed && !existing.destroyed) return existing;
-    const session = http2.connect(`http://${key}`);
+    const session = http2.connect(`http://${endpointKey(this.connectAddress(ep))}`);
     const forget = () => {
       if (this.sessions.get(key) === session) this.sessions.delete(key);
     };
@@ -379,6 +415,12 @@ export class UpstreamPools {
       };
       if (Buffer.isBuffer(req.body)) headers['content-length'] = String(req.body.length);
       stream = session.request(headers, { endStream: req.body === undefined || (Buffer.isBuffer(req.body) && req.body.length === 0) });
+      this.h2Active.set(address, (this.h2Active.get(address) ?? 0) + 1);
+      stream.once('close', () => {
+        const n = (this.h2Active.get(address) ?? 1) - 1;
+        if (n > 0) this.h2Active.set(address, n);
+        else this.h2Active.delete(address);
+      });
     } catch (err: any) {
       return { response: Promise.reject(new UpstreamError(classifyUpstreamError(err), `${address}: ${err.message}`, err)), abort: () => undefined };
     }
@@ -426,21 +468,29 @@ export class UpstreamPools {
   }
 
   /**
-   * Forgets the pools of endpoints not in `keep` (after a reload). Requests in flight on them finish:
-   * HTTP/1.1 pools and HTTP/2 sessions close once their requests are answered.
+   * Forgets the pools of endpoints not in `keep` (after a reload) nor `retained`. Requests in flight on them
+   * finish: HTTP/1.1 pools and HTTP/2 sessions close once their requests are answered.
    */
   retain(keep: ReadonlySet<string>): void {
-    for (const [key, pool] of [...this.h1Pools]) {
-      if (!keep.has(key)) {
-        this.h1Pools.delete(key);
-        pool.close(true);
-      }
+    for (const key of new Set([...this.h1Pools.keys(), ...this.sessions.keys()])) {
+      if (!keep.has(key) && !this.retained?.(key)) this.drain(key);
     }
-    for (const [key, session] of [...this.sessions]) {
-      if (!keep.has(key)) {
-        this.sessions.delete(key);
-        session.close();
-      }
+  }
+
+  /**
+   * Drains the endpoint `host:port` (it left the configuration or its Service): the requests in flight
+   * on its connections finish, then the connections close; a later request to it opens new ones.
+   */
+  drain(key: string): void {
+    const pool = this.h1Pools.get(key);
+    if (pool) {
+      this.h1Pools.delete(key);
+      pool.close(true);
+    }
+    const session = this.sessions.get(key);
+    if (session) {
+      this.sessions.delete(key);
+      session.close();
     }
   }
 

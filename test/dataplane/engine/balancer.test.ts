@@ -2,7 +2,7 @@
  * The weighted balancer, with a seeded random source.
  */
 import { seeded } from './helpers';
-import { backendProbabilities, pickBackend } from '../../../src/dataplane/engine/balancer';
+import { backendProbabilities, leastRequestIndex, pickBackend, pickEndpointIndex } from '../../../src/dataplane/engine/balancer';
 import { CompiledBackend } from '../../../src/dataplane/engine/model';
 
 function backend(name: string, weight: number, invalid = false): CompiledBackend {
@@ -71,5 +71,37 @@ describe('pickBackend', () => {
   test('probabilities are weight / total', () => {
     expect(backendProbabilities(rule([backend('a', 3), backend('b', 1), backend('c', 0)]))).toEqual([0.75, 0.25, 0]);
     expect(backendProbabilities(rule([backend('a', 0)]))).toEqual([0]);
+  });
+});
+
+describe('endpoint policies', () => {
+  test('least-request draws two distinct endpoints and keeps the less loaded (the first on a tie)', () => {
+    // GIVEN loads [3, 1, 2] and random values that draw 0 then (of the two left) 1 -> endpoints 0 and 2
+    const loads = [3, 1, 2];
+    const draws = (values: number[]) => {
+      let i = 0;
+      return () => values[i++];
+    };
+    expect(leastRequestIndex(3, (i) => loads[i], draws([0, 0.5]))).toBe(2);
+    // a tie keeps the first drawn
+    expect(leastRequestIndex(3, () => 0, draws([0.7, 0]))).toBe(2);
+    // the two drawn are never the same endpoint, whatever the source says
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const random = seeded(seed);
+      for (let k = 0; k < 100; k++) {
+        const picked = leastRequestIndex(2, (i) => (i === 0 ? 1 : 0), random);
+        expect(picked).toBe(1);
+      }
+    }
+    expect(leastRequestIndex(1, () => 9, () => 0.5)).toBe(0);
+    expect(leastRequestIndex(4, (i) => i, () => NaN)).toBe(0);
+  });
+
+  test('round robin is the cursor modulo n, moved past the endpoints to avoid while another exists', () => {
+    expect(pickEndpointIndex(3, 'round-robin', 7, () => 0, () => 0)).toBe(1);
+    expect(pickEndpointIndex(3, 'round-robin', 1, () => 0, () => 0, (i) => i === 1 || i === 2)).toBe(0);
+    expect(pickEndpointIndex(2, 'round-robin', 0, () => 0, () => 0, () => true)).toBe(0);
+    expect(pickEndpointIndex(0, 'round-robin', 0, () => 0, () => 0)).toBe(-1);
+    expect(pickEndpointIndex(3, 'least-request', 0, (i) => (i === 0 ? 0 : 5), () => 0.4, (i) => i === 0)).toBe(1);
   });
 });

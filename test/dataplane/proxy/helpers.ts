@@ -30,6 +30,8 @@ export interface Backend {
   readonly seen: EchoRecord[];
   /** Requests whose connection closed before the response was complete. */
   readonly aborted: string[];
+  /** Connections open to it now. */
+  openConnections(): number;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,7 @@ export async function startBackend(name: string, behaviour?: BackendBehaviour): 
     address: `127.0.0.1:${port}`,
     seen,
     aborted,
+    openConnections: () => sockets.size,
     close: () => new Promise((r) => {
       for (const s of sockets) s.destroy();
       server.close(() => r());
@@ -104,6 +107,16 @@ export function routeDoc(name: string, rules: any[], extra: any = {}): any {
   return {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
+    metadata: { name, namespace: NS },
+    spec: { parentRefs: [{ name: 'same-namespace' }], ...extra, rules },
+  };
+}
+
+/** A GRPCRoute attached to `same-namespace`. */
+export function grpcRouteDoc(name: string, rules: any[], extra: any = {}): any {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'GRPCRoute',
     metadata: { name, namespace: NS },
     spec: { parentRefs: [{ name: 'same-namespace' }], ...extra, rules },
   };

@@ -4,7 +4,7 @@ import * as net from 'net';
 import * as grpc from '@grpc/grpc-js';
 import WebSocket, { WebSocketServer } from 'ws';
 import { EchoService, GrpcBackend, SERVICE, closedPort, startGrpcBackend } from './grpc-helpers';
-import { NS, StartedGateway, gatewayDoc, requestH2, routeDoc, startGateway, until } from './helpers';
+import { NS, StartedGateway, gatewayDoc, grpcRouteDoc, requestH2, routeDoc, startGateway, until } from './helpers';
 
 describe('WebSocket and gRPC through the gateway', () => {
   let gw: StartedGateway;
@@ -31,20 +31,11 @@ describe('WebSocket and gRPC through the gateway', () => {
         { matches: [{ path: { type: 'PathPrefix', value: '/ws' } }], backendRefs: [{ name: 'ws-backend', port: 8080 }] },
         { matches: [{ path: { type: 'PathPrefix', value: '/refused' } }], backendRefs: [{ name: 'ws-refused', port: 8080 }] },
       ], { hostnames: ['ws.example.com'] }),
-      {
-        apiVersion: 'gateway.networking.k8s.io/v1',
-        kind: 'GRPCRoute',
-        metadata: { name: 'grpc', namespace: NS },
-        spec: {
-          parentRefs: [{ name: 'same-namespace' }],
-          hostnames: ['grpc.example.com'],
-          rules: [
-            { matches: [method('Echo')], backendRefs: [{ name: 'grpc-infra-backend-v1', port: 8080 }] },
-            { matches: [method('EchoTwo')], backendRefs: [{ name: 'grpc-infra-backend-v2', port: 8080 }] },
-            { matches: [method('Fail'), method('Slow'), method('Chat')], backendRefs: [{ name: 'grpc-infra-backend-v1', port: 8080 }] },
-          ],
-        },
-      },
+      grpcRouteDoc('grpc', [
+        { matches: [method('Echo')], backendRefs: [{ name: 'grpc-infra-backend-v1', port: 8080 }] },
+        { matches: [method('EchoTwo')], backendRefs: [{ name: 'grpc-infra-backend-v2', port: 8080 }] },
+        { matches: [method('Fail'), method('Slow'), method('Chat')], backendRefs: [{ name: 'grpc-infra-backend-v1', port: 8080 }] },
+      ], { hostnames: ['grpc.example.com'] }),
     ];
     gw = await startGateway(docs, {
       [`${NS}/ws-backend:8080`]: `127.0.0.1:${(wsHttp.address() as net.AddressInfo).port}`,
