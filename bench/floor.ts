@@ -29,7 +29,9 @@ function main(configFile: string): void {
     const host = req.headers.host ?? '';
     const headers = setForwarded(stripHopByHop(rawHeaderList(req.rawHeaders)), { clientAddress: req.socket.remoteAddress, proto: 'http', host });
     if (config.client === 'node') {
-      const up = http.request({ host: ep.host, port: ep.port, method: req.method, path: req.url, headers: { ...toOutgoing(headers), host }, agent: agents[n], setHost: false });
+      const up = http.request({
+        host: ep.host, port: ep.port, method: req.method, path: req.url, headers: { ...toOutgoing(headers), host }, agent: agents[n], setHost: false,
+      });
       up.on('response', (r) => {
         res.writeHead(r.statusCode ?? 502, stripHopByHopHead(r.headers as ResponseHead) as http.OutgoingHttpHeaders);
         r.pipe(res);
