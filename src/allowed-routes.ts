@@ -90,6 +90,38 @@ export interface AllowedRoutesSelectorOptions extends AllowedRoutesOptions {
 }
 
 /**
+ * The label selector of a namespace policy, checked: not empty; values only (and always) for In and NotIn.
+ * @internal
+ */
+export function labelSelector(what: string, everything: string,
+  options: { readonly matchLabels?: { [key: string]: string }; readonly matchExpressions?: LabelSelectorRequirement[] }): any {
+  const labels = options.matchLabels ?? {};
+  const expressions = options.matchExpressions ?? [];
+  if (Object.keys(labels).length === 0 && expressions.length === 0) {
+    throw new Error(`${what} selector is empty; give matchLabels or matchExpressions (or use ${everything})`);
+  }
+  for (const e of expressions) {
+    const values = e.values ?? [];
+    const needsValues = e.operator === LabelSelectorOperator.IN || e.operator === LabelSelectorOperator.NOT_IN;
+    if (needsValues && values.length === 0) {
+      throw new Error(`${what} selector requirement on ${q(e.key)} with operator ${e.operator} needs at least one value`);
+    }
+    if (!needsValues && values.length > 0) {
+      throw new Error(`${what} selector requirement on ${q(e.key)} with operator ${e.operator} must not have values`);
+    }
+  }
+  const selector = {
+    matchLabels: Object.keys(labels).length > 0 ? { ...labels } : undefined,
+    matchExpressions: expressions.length === 0 ? undefined : expressions.map((e) => ({
+      key: e.key,
+      operator: e.operator,
+      values: e.values && e.values.length > 0 ? [...e.values] : undefined,
+    })),
+  };
+  return selector;
+}
+
+/**
  * Which routes may attach to a listener.
  */
 export class AllowedRoutes {
@@ -112,29 +144,7 @@ export class AllowedRoutes {
    * `AllowedRoutes.fromSelector({ matchLabels: { 'shared-gateway-access': 'true' } })`.
    */
   public static fromSelector(options: AllowedRoutesSelectorOptions): AllowedRoutes {
-    const labels = options.matchLabels ?? {};
-    const expressions = options.matchExpressions ?? [];
-    if (Object.keys(labels).length === 0 && expressions.length === 0) {
-      throw new Error('allowed routes selector is empty; give matchLabels or matchExpressions (or use AllowedRoutes.all())');
-    }
-    for (const e of expressions) {
-      const values = e.values ?? [];
-      const needsValues = e.operator === LabelSelectorOperator.IN || e.operator === LabelSelectorOperator.NOT_IN;
-      if (needsValues && values.length === 0) {
-        throw new Error(`allowed routes selector requirement on ${q(e.key)} with operator ${e.operator} needs at least one value`);
-      }
-      if (!needsValues && values.length > 0) {
-        throw new Error(`allowed routes selector requirement on ${q(e.key)} with operator ${e.operator} must not have values`);
-      }
-    }
-    const selector = {
-      matchLabels: Object.keys(labels).length > 0 ? { ...labels } : undefined,
-      matchExpressions: expressions.length === 0 ? undefined : expressions.map((e) => ({
-        key: e.key,
-        operator: e.operator,
-        values: e.values && e.values.length > 0 ? [...e.values] : undefined,
-      })),
-    };
+    const selector = labelSelector('allowed routes', 'AllowedRoutes.all()', options);
     return new AllowedRoutes('Selector', selector, options.kinds);
   }
 

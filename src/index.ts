@@ -30,3 +30,5 @@ export * from './method-route';
 export * from './mirror-route';
 export * from './path-routes';
 export * from './grpc-service-route';
+export * from './listener-set';
+export * from './ca-certificate-ref';
