@@ -32,3 +32,5 @@ export * from './path-routes';
 export * from './grpc-service-route';
 export * from './listener-set';
 export * from './ca-certificate-ref';
+export * from './tls-route';
+export * from './backend-tls-policy';
