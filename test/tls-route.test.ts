@@ -1,6 +1,7 @@
 import { Testing } from 'cdk8s';
 import {
-  Annotations, BackendRef, CertificateRef, Gateway, HttpRoute, HttpRouteFilter, Listener, ParentRef, ReferenceGrant, ReferenceGrantFrom, ReferenceGrantTo, TlsRoute,
+  Annotations, BackendRef, CertificateRef, Gateway, HttpRoute, HttpRouteFilter, Listener, ParentRef,
+  ReferenceGrant, ReferenceGrantFrom, ReferenceGrantTo, TlsRoute,
 } from '../src';
 
 function byKind(chart: any, kind: string): any[] {
