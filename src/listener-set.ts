@@ -237,7 +237,7 @@ export class ListenerSet extends Resource {
       const other = c.winnerSource.kind === 'Gateway' ? `gateway ${gw}` : `listener set ${q(`${c.winnerSource.namespace}/${c.winnerSource.name}`)}`;
       const clash = c.reason === 'ProtocolConflict'
         ? `uses port ${c.listener.port} with protocol ${c.listener.protocol}, which cannot share the port with ${c.winner.protocol}`
-        : `has the same port ${c.listener.port}, protocol ${c.listener.protocol} and ${c.listener.hostname === undefined ? 'no hostname' : `hostname ${q(c.listener.hostname)}`}`;
+        : `has the same port ${c.listener.port}${c.listener.protocol === c.winner.protocol ? `, protocol ${c.listener.protocol}` : ''} and ${c.listener.hostname === undefined ? 'no hostname' : `hostname ${q(c.listener.hostname)}`}`;
       const order = c.winnerSource.kind === 'Gateway'
         ? 'the gateway\'s own listeners come first'
         : 'listener sets are ordered by creation time, then by namespace/name, so which one wins depends on which is created first';

@@ -29,7 +29,7 @@ export interface ListenerConflict {
   /** The earlier listener it conflicts with. */
   readonly winnerSource: ListenerSourceSpec;
   readonly winner: MergedListenerSpec;
-  /** `HostnameConflict` (same port, protocol and hostname) or `ProtocolConflict` (protocols that cannot share a port). */
+  /** `HostnameConflict` (same port and hostname, compatible protocols) or `ProtocolConflict` (protocols that cannot share a port). */
   readonly reason: 'HostnameConflict' | 'ProtocolConflict';
 }
 
@@ -53,9 +53,9 @@ export function listenerConflicts(ordered: readonly ListenerSourceSpec[]): Liste
   const conflicts: ListenerConflict[] = [];
   for (const source of ordered) {
     for (const listener of source.listeners) {
+      // Compatible protocols on one port are told apart by hostname only (HTTPS and TLS both by SNI).
       const clash = accepted.find((a) => a.listener.port === listener.port
-        && (!protocolsCompatible(a.listener.protocol, listener.protocol)
-          || (a.listener.protocol === listener.protocol && (a.listener.hostname ?? '') === (listener.hostname ?? ''))));
+        && (!protocolsCompatible(a.listener.protocol, listener.protocol) || (a.listener.hostname ?? '') === (listener.hostname ?? '')));
       if (clash === undefined) {
         accepted.push({ source, listener });
         continue;
