@@ -27,7 +27,11 @@ export class BackendTlsPolicyTarget {
    * A cdk8s-plus Service, e.g. `BackendTlsPolicyTarget.fromService(api, { sectionName: 'https' })`.
    */
   public static fromService(service: kplus.Service, options: BackendTlsPolicyTargetOptions = {}): BackendTlsPolicyTarget {
-    return new BackendTlsPolicyTarget(service.name, options.sectionName);
+    const names = service.ports.map((p) => p.name).filter((n): n is string => n !== undefined);
+    if (options.sectionName !== undefined && !names.includes(options.sectionName)) {
+      throw new Error(`backend tls policy target service ${q(service.name)} has no port named ${q(options.sectionName)}; use one of its port names (${names.map(q).join(', ') || 'none: name the port'})`);
+    }
+    return new BackendTlsPolicyTarget(service.name, options.sectionName, service.metadata.namespace);
   }
 
   /**
@@ -46,6 +50,8 @@ export class BackendTlsPolicyTarget {
      * @default - every port
      */
     public readonly sectionName: string | undefined,
+    /** The namespace of a cdk8s-plus Service. @internal */
+    public readonly _namespace?: string,
   ) {
     validateObjectName('backend tls policy target service name', name);
     if (sectionName !== undefined) validateDnsSubdomain(`backend tls policy target ${q(name)} sectionName`, sectionName);
@@ -239,6 +245,11 @@ export class BackendTlsPolicy extends Resource {
     }
     if (this._targets.length > 16) {
       errors.push(`${path}: the backend tls policy has ${this._targets.length} targets; at most 16 are allowed (split it into several policies)`);
+    }
+    for (const t of this._targets) {
+      if (t._namespace !== undefined && this.namespace !== undefined && t._namespace !== this.namespace) {
+        errors.push(`${path}: target service ${q(t.name)} is in namespace ${q(t._namespace)}, and a BackendTLSPolicy applies to Services of its own namespace ${q(this.namespace)} only; create the policy in ${q(t._namespace)}`);
+      }
     }
     // Two policies of one namespace on the same Service port: the spec keeps the older one (then the first by name).
     const mine = new Set(this._targets.map((t) => t._key()));

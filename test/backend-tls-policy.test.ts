@@ -65,6 +65,18 @@ describe('BackendTlsPolicy', () => {
     expect(() => policy.addTarget(BackendTlsPolicyTarget.fromServiceName('api'))).toThrow(/test\/tls: service "api" is targeted twice;/);
   });
 
+  test('fails a cdk8s-plus Service target in another namespace, and a sectionName that is not one of its port names', () => {
+    // GIVEN a Service in namespace api with a port named https
+    const chart = Testing.chart();
+    const api = new kplus.Service(chart, 'api', { metadata: { name: 'api', namespace: 'api' }, ports: [{ name: 'https', port: 443 }] });
+    // WHEN / THEN
+    expect(() => BackendTlsPolicyTarget.fromService(api, { sectionName: 'http' })).toThrow(/backend tls policy target service "api" has no port named "http"; use one of its port names \("https"\)/);
+    new BackendTlsPolicy(chart, 'tls', {
+      metadata: { namespace: 'edge' }, hostname: 'api.example.com', caCertificates: BackendCaCertificates.system(), targets: [BackendTlsPolicyTarget.fromService(api)],
+    });
+    expect(() => Testing.synth(chart)).toThrow(/test\/tls: target service "api" is in namespace "api", and a BackendTLSPolicy applies to Services of its own namespace "edge" only; create the policy in "api"/);
+  });
+
   test('fails more than 16 targets', () => {
     // GIVEN
     const chart = Testing.chart();

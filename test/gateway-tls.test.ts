@@ -90,6 +90,16 @@ describe('Gateway client certificates', () => {
     expect(() => Testing.synth(chart)).toThrow(/test\/gw: client certificate validation is set, and no listener terminates TLS .*; add a Listener.https\(...\) or Listener.tlsTerminate\(...\) listener, or remove the validation/);
   });
 
+  test('fails per-port validation on a port where no listener terminates TLS', () => {
+    // GIVEN an HTTPS listener on 443 and validation for 8443
+    const chart = Testing.chart();
+    const gw = new Gateway(chart, 'gw', { gatewayClassName: 'c', listeners: [https(), Listener.http({ name: 'http', port: 8443 })] });
+    // WHEN
+    gw.addClientCertificateValidation(8443, ClientCertificateValidation.of({ caCertificateRefs: [CaCertificateRef.fromConfigMapName('ca')] }));
+    // THEN
+    expect(() => Testing.synth(chart)).toThrow(/test\/gw: client certificate validation is set for port 8443, where no listener terminates TLS; use the port of an HTTPS or TLS Terminate listener \(443\)/);
+  });
+
   test('a Gateway that allows ListenerSets may set validation without a terminating listener of its own', () => {
     // GIVEN
     const chart = Testing.chart();
