@@ -9,6 +9,8 @@ export class RouteKind {
   public static readonly HTTP_ROUTE = new RouteKind('gateway.networking.k8s.io', 'HTTPRoute');
   /** `GRPCRoute` of `gateway.networking.k8s.io`. */
   public static readonly GRPC_ROUTE = new RouteKind('gateway.networking.k8s.io', 'GRPCRoute');
+  /** `TLSRoute` of `gateway.networking.k8s.io`. */
+  public static readonly TLS_ROUTE = new RouteKind('gateway.networking.k8s.io', 'TLSRoute');
 
   /**
    * Any route kind, e.g. one defined by an implementation.
@@ -65,7 +67,7 @@ export interface AllowedRoutesOptions {
   /**
    * The route kinds the listener accepts (at most 8).
    *
-   * @default - the kinds that match the listener's protocol (HTTPRoute and GRPCRoute for HTTP and HTTPS)
+   * @default - the kinds that match the listener's protocol (HTTPRoute and GRPCRoute for HTTP and HTTPS, TLSRoute for TLS)
    */
   readonly kinds?: RouteKind[];
 }

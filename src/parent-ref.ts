@@ -73,6 +73,14 @@ export class ParentRef {
   }
 
   /**
+   * Attaches to the listeners of a ListenerSet by name, e.g. one managed outside this app:
+   * `ParentRef.namedListenerSet('team-listeners', { sectionName: 'https' })`.
+   */
+  public static namedListenerSet(name: string, options: NamedParentRefOptions = {}): ParentRef {
+    return new ParentRef(name, options.namespace, options.sectionName, options.port, undefined, 'ListenerSet');
+  }
+
+  /**
    * Attaches to the listeners of a ListenerSet defined in this app, optionally to one of them (`sectionName`) or
    * a port. A `sectionName` or `port` that the ListenerSet has no listener for fails synth.
    */

@@ -79,6 +79,22 @@ describe('ListenerSet', () => {
     ]);
   });
 
+  test('a route attaches to a ListenerSet by name, in another namespace; a Gateway and a ListenerSet of one name are two parents', () => {
+    // GIVEN
+    const chart = Testing.chart();
+    // WHEN
+    new HttpRoute(chart, 'r', {
+      metadata: { name: 'r', namespace: 'web' },
+      parentRefs: [ParentRef.namedListenerSet('team', { namespace: 'infra', sectionName: 'https' }), ParentRef.named('team', { namespace: 'infra' })],
+      rules: [{ backendRefs: [BackendRef.fromName('web', { port: 80 })] }],
+    });
+    // THEN both references are kept, the ListenerSet one with its group and kind
+    expect(byKind(chart, 'HTTPRoute')[0].spec.parentRefs).toStrictEqual([
+      { group: 'gateway.networking.k8s.io', kind: 'ListenerSet', name: 'team', namespace: 'infra', sectionName: 'https' },
+      { name: 'team', namespace: 'infra' },
+    ]);
+  });
+
   test('fails when a route names a listener the ListenerSet does not have', () => {
     // GIVEN
     const chart = Testing.chart();
