@@ -188,10 +188,12 @@ export class Gateway extends Resource {
     warnUngrantedReferences(this, this.crossNamespaceRefs());
     const errors = validateListenerList(path, 'gateway', this._listeners, "addListener(Listener.http({ name: 'http' }))");
     const terminating = this._listeners.some((l) => l.protocol === ListenerProtocol.HTTPS || l.tlsMode === TlsMode.TERMINATE);
-    if ((this.clientCertificateValidation !== undefined || this._perPort.length > 0) && !terminating && this.allowedListeners === undefined) {
+    // ListenerSets may add the terminating listeners, unless the Gateway admits none.
+    const listenersOfItsOwnOnly = (this.allowedListeners?.namespacesFrom ?? 'None') === 'None';
+    if ((this.clientCertificateValidation !== undefined || this._perPort.length > 0) && !terminating && listenersOfItsOwnOnly) {
       errors.push(`${path}: client certificate validation is set, and no listener terminates TLS (HTTPS, or TLS in Terminate mode), so no client is ever asked for a certificate; add a Listener.https(...) or Listener.tlsTerminate(...) listener, or remove the validation`);
     }
-    if (this.allowedListeners === undefined) {
+    if (listenersOfItsOwnOnly) {
       for (const p of this._perPort) {
         if (!this._listeners.some((l) => l.port === p.port && (l.protocol === ListenerProtocol.HTTPS || l.tlsMode === TlsMode.TERMINATE))) {
           errors.push(`${path}: client certificate validation is set for port ${p.port}, where no listener terminates TLS; use the port of an HTTPS or TLS Terminate listener (${this._listeners.filter((l) => l.tlsMode === TlsMode.TERMINATE).map((l) => l.port).join(', ') || 'none yet'})`);

@@ -227,11 +227,13 @@ export class ListenerSet extends Resource {
       return errors;
     }
     const siblings = allConstructs(this).filter((c): c is ListenerSet => c instanceof ListenerSet && c.parent._gateway === gateway);
-    const source = (ls: ListenerSet) => ({ kind: 'ListenerSet', namespace: ls.namespace ?? gatewayNamespace, name: ls.name, listeners: ls._listeners.map((l) => l._spec()) });
+    const sources = new Map(siblings.map((ls) => [ls, {
+      kind: 'ListenerSet', namespace: ls.namespace ?? gatewayNamespace, name: ls.name, listeners: ls._listeners.map((l) => l._spec()),
+    }]));
     const ordered = orderListenerSources(
       { kind: 'Gateway', namespace: gatewayNamespace, name: gateway.name, listeners: gateway.listeners.map((l) => l._spec()) },
-      siblings.map(source));
-    const mine = ordered.find((s) => s.kind === 'ListenerSet' && s.name === this.name && s.namespace === namespace);
+      [...sources.values()]);
+    const mine = sources.get(this);
     for (const c of listenerConflicts(ordered)) {
       if (c.source !== mine) continue;
       const other = c.winnerSource.kind === 'Gateway' ? `gateway ${gw}` : `listener set ${q(`${c.winnerSource.namespace}/${c.winnerSource.name}`)}`;

@@ -100,6 +100,19 @@ describe('Gateway client certificates', () => {
     expect(() => Testing.synth(chart)).toThrow(/test\/gw: client certificate validation is set for port 8443, where no listener terminates TLS; use the port of an HTTPS or TLS Terminate listener \(443\)/);
   });
 
+  test('fails validation without a terminating listener on a Gateway whose allowedListeners admit none', () => {
+    // GIVEN allowedListeners None, said explicitly
+    const chart = Testing.chart();
+    new Gateway(chart, 'gw', {
+      gatewayClassName: 'c',
+      listeners: [Listener.http({ name: 'http' })],
+      allowedListeners: AllowedListeners.none(),
+      clientCertificateValidation: ClientCertificateValidation.of({ caCertificateRefs: [CaCertificateRef.fromConfigMapName('ca')] }),
+    });
+    // WHEN / THEN
+    expect(() => Testing.synth(chart)).toThrow(/test\/gw: client certificate validation is set, and no listener terminates TLS/);
+  });
+
   test('a Gateway that allows ListenerSets may set validation without a terminating listener of its own', () => {
     // GIVEN
     const chart = Testing.chart();
