@@ -31,10 +31,10 @@ export class CaCertificateRef {
   /**
    * An object of any kind that an implementation reads CA certificates from.
    */
-  public static of(group: string, kind: string, name: string, namespace?: string): CaCertificateRef {
+  public static of(group: string, kind: string, name: string, objectNamespace?: string): CaCertificateRef {
     validateGroup('ca certificate group', group);
     validateKind('ca certificate kind', kind);
-    return new CaCertificateRef(group, kind, name, namespace);
+    return new CaCertificateRef(group, kind, name, objectNamespace);
   }
 
   private constructor(
