@@ -107,6 +107,7 @@ describe('BackendTlsPolicy', () => {
       hostname: 'a.example.com', caCertificates: system, subjectAltNames: Array.from({ length: 6 }, (_, i) => SubjectAltName.hostname(`s${i}.example.com`)),
     })).toThrow(/test\/tls: the policy lists 6 subjectAltNames; at most 5 are allowed/);
     expect(() => BackendCaCertificates.fromRefs([])).toThrow(/backend ca certificates list 0 refs; give 1 to 8/);
+    expect(() => BackendCaCertificates.fromRefs(Array.from({ length: 9 }, (_, i) => CaCertificateRef.fromConfigMapName(`ca${i}`)))).toThrow(/backend ca certificates list 9 refs; give 1 to 8/);
     expect(() => BackendCaCertificates.fromRefs([CaCertificateRef.fromConfigMapName('ca', 'other')]))
       .toThrow(/backend ca certificate "ca" names namespace "other"; a BackendTLSPolicy reads CA certificates from its own namespace only/);
     expect(() => SubjectAltName.uri('not a uri')).toThrow(/subject alt name uri "not a uri" must be an absolute URI with an authority/);

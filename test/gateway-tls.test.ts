@@ -67,6 +67,11 @@ describe('Gateway client certificates', () => {
     expect(() => gw.addClientCertificateValidation(0, v)).toThrow(/test\/gw: client certificate validation port 0 must be an integer from 1 to 65535/);
     expect(() => ClientCertificateValidation.of({ caCertificateRefs: [] })).toThrow(/client certificate validation has 0 caCertificateRefs; give 1 to 16/);
     expect(() => CaCertificateRef.of('Bad', 'X', 'n')).toThrow(/ca certificate group "Bad" must be an api group/);
+    expect(() => CaCertificateRef.of('', '1x', 'n')).toThrow(/ca certificate kind "1x" must be a kubernetes kind/);
+    expect(() => CaCertificateRef.fromConfigMapName('')).toThrow(/ca certificate name "" must be 1 to 253 characters long/);
+    expect(() => CaCertificateRef.fromSecretName('ca', 'Pki')).toThrow(/ca certificate "ca" namespace "Pki" must be a kubernetes namespace name/);
+    const seventeen = Array.from({ length: 17 }, (_, i) => CaCertificateRef.fromConfigMapName(`ca${i}`));
+    expect(() => ClientCertificateValidation.of({ caCertificateRefs: seventeen })).toThrow(/client certificate validation has 17 caCertificateRefs; give 1 to 16/);
   });
 
   test('fails more than 64 per-port validations', () => {

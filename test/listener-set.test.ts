@@ -1,6 +1,6 @@
 import { ApiObject, Testing } from 'cdk8s';
 import {
-  AllowedListeners, Annotations, BackendRef, CertificateRef, Gateway, HttpRoute, Listener, ListenerSet, ListenerSetParent, ParentRef,
+  AllowedListeners, Annotations, BackendRef, LabelSelectorOperator, CertificateRef, Gateway, HttpRoute, Listener, ListenerSet, ListenerSetParent, ParentRef,
   ReferenceGrant, ReferenceGrantFrom, ReferenceGrantTo,
 } from '../src';
 
@@ -200,6 +200,8 @@ describe('ListenerSet', () => {
 
   test('fails an empty allowed-listeners selector and a bad parent name', () => {
     expect(() => AllowedListeners.fromSelector({})).toThrow(/allowed listeners selector is empty; give matchLabels or matchExpressions \(or use AllowedListeners.all\(\)\)/);
+    expect(() => AllowedListeners.fromSelector({ matchExpressions: [{ key: 'team', operator: LabelSelectorOperator.IN }] }))
+      .toThrow(/allowed listeners selector requirement on "team" with operator In needs at least one value/);
     expect(() => ListenerSetParent.named('')).toThrow(/listener set parent gateway name "" must be 1 to 253 characters long/);
     expect(() => ListenerSetParent.named('shared', { namespace: 'a.b' })).toThrow(/listener set parent gateway "shared" namespace "a.b" must be a kubernetes namespace name/);
   });

@@ -132,6 +132,16 @@ describe('TlsRoute', () => {
     expect(() => Testing.synth(chart)).not.toThrow(/test\/first:/);
   });
 
+  test('warns about a TLSRoute without parentRefs: no gateway serves it', () => {
+    // GIVEN
+    const chart = Testing.chart();
+    const route = new TlsRoute(chart, 'r', { hostnames: ['db.example.com'], backendRefs: [BackendRef.fromName('db', { port: 5432 })] });
+    // WHEN
+    Testing.synth(chart);
+    // THEN
+    expect(Annotations.of(route).warnings).toStrictEqual([expect.stringMatching(/test\/r: the route has no parentRefs, so no gateway serves it; add one with addParentRef/)]);
+  });
+
   test('fails a TLS terminate listener without certificates and a bad rule name', () => {
     expect(() => Listener.tlsTerminate({ name: 'tls', certificateRefs: [] })).toThrow(/tls listener "tls" has 0 certificateRefs; give 1 to 64/);
     expect(() => new TlsRoute(Testing.chart(), 'r', { ruleName: 'Bad_Name' })).toThrow(/test\/r: ruleName "Bad_Name" must be a lowercase rfc 1123 subdomain/);
