@@ -1,7 +1,7 @@
 import { ApiObject, Testing } from 'cdk8s';
 import {
-  AllowedListeners, Annotations, BackendRef, LabelSelectorOperator, CertificateRef, Gateway, HttpRoute, Listener, ListenerSet, ListenerSetParent, ParentRef,
-  ReferenceGrant, ReferenceGrantFrom, ReferenceGrantTo,
+  AllowedListeners, Annotations, BackendRef, CertificateRef, Gateway, HttpRoute, LabelSelectorOperator, Listener, ListenerSet, ListenerSetParent,
+  ParentRef, ReferenceGrant, ReferenceGrantFrom, ReferenceGrantTo,
 } from '../src';
 
 function byKind(chart: any, kind: string): any[] {
