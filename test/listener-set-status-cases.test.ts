@@ -26,7 +26,8 @@ function modelVerdicts(c: StatusCase): Verdicts {
   sets.forEach((ls: any, index: number) => {
     const ns = ls.metadata.namespace;
     const parent = gateways.get(`${ls.spec.parentRef.namespace ?? ns}/${ls.spec.parentRef.name}`);
-    const allowed = parent !== undefined && listenerSetAllowed(parent.spec.allowedListeners?.namespaces, parent.metadata.namespace, ns, namespaceLabels(ns, labels.get(ns)));
+    const allowed = parent !== undefined
+      && listenerSetAllowed(parent.spec.allowedListeners?.namespaces, parent.metadata.namespace, ns, namespaceLabels(ns, labels.get(ns)));
     accepted[ls.metadata.name] = allowed ? 'True' : 'NotAllowed';
     if (!allowed) return;
     const source = { kind: 'ListenerSet', namespace: ns, name: ls.metadata.name, creationTimestamp: index, listeners: ls.spec.listeners };
