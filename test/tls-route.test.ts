@@ -1,7 +1,7 @@
 import { Testing } from 'cdk8s';
 import {
-  Annotations, BackendRef, CertificateRef, Gateway, HttpRoute, HttpRouteFilter, Listener, ParentRef,
-  ReferenceGrant, ReferenceGrantFrom, ReferenceGrantTo, TlsRoute,
+  AllowedRoutes, Annotations, BackendRef, CertificateRef, Gateway, HttpRoute, HttpRouteFilter, Listener, ParentRef,
+  ReferenceGrant, ReferenceGrantFrom, ReferenceGrantTo, RouteKind, TlsRoute,
 } from '../src';
 
 function byKind(chart: any, kind: string): any[] {
@@ -105,6 +105,24 @@ describe('TlsRoute', () => {
     // THEN
     expect(() => Testing.synth(chart)).toThrow(/test\/tls: no listener of parent gateway "test\/gw" accepts this route: listener "http" is a HTTP listener, which accepts HTTPRoute, GRPCRoute, not TLSRoute/);
     expect(() => Testing.synth(chart)).toThrow(/test\/web: no listener of parent gateway "test\/gw" accepts this route: listener "passthrough" is a TLS listener, which accepts TLSRoute, not HTTPRoute/);
+  });
+
+  test('fails an HTTPRoute on a listener that allows only TLSRoute (the conformance case HTTPRouteDisallowedKind)', () => {
+    // GIVEN the case's Gateway: one TLS passthrough listener whose allowedRoutes name TLSRoute only
+    const chart = Testing.chart();
+    const gw = new Gateway(chart, 'gw', {
+      metadata: { name: 'tlsroutes-only', namespace: 'infra' },
+      gatewayClassName: 'c',
+      listeners: [Listener.tlsPassthrough({ name: 'tls', allowedRoutes: AllowedRoutes.same({ kinds: [RouteKind.TLS_ROUTE] }) })],
+    });
+    // WHEN an HTTPRoute names it as its only parent
+    new HttpRoute(chart, 'r', {
+      metadata: { name: 'disallowed-kind', namespace: 'infra' },
+      parentRefs: [ParentRef.fromGateway(gw)],
+      rules: [{ backendRefs: [BackendRef.fromName('infra-backend-v1', { port: 8080 })] }],
+    });
+    // THEN
+    expect(() => Testing.synth(chart)).toThrow(/test\/r: no listener of parent gateway "test\/gw" accepts this route: listener "tls" only accepts TLSRoute \(add RouteKind for HTTPRoute/);
   });
 
   test('fails a TLSRoute whose hostnames the listener does not serve', () => {
