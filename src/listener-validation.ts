@@ -9,7 +9,7 @@ export function validateListenerList(path: string, what: string, listeners: List
     errors.push(`${path}: the ${what} has no listeners; add one with ${add}`);
   }
   if (listeners.length > 64) {
-    errors.push(`${path}: the ${what} has ${listeners.length} listeners; at most 64 are allowed (split them)`);
+    errors.push(`${path}: the ${what} has ${listeners.length} listeners; at most 64 are allowed (split them across ${what === 'gateway' ? 'gateways' : 'listener sets'})`);
   }
   const names = new Map<string, number>();
   const combos = new Map<string, number>();

@@ -196,6 +196,8 @@ describe('ListenerSet', () => {
     expect(() => Testing.synth(chart)).toThrow(/test\/empty: the listener set has no listeners; add one with addListener/);
     expect(() => Testing.synth(chart)).toThrow(/test\/dup: listeners 1 and 2 are both named "a"; listener names must be unique in a listener set/);
     expect(() => Testing.synth(chart)).toThrow(/test\/combo: listeners "a" and "b" both use port 80, protocol HTTP and no hostname/);
+    new ListenerSet(chart, 'many', { parent: ListenerSetParent.named('gw'), listeners: Array.from({ length: 65 }, (_, i) => Listener.http({ name: `l${i}`, port: 1000 + i })) });
+    expect(() => Testing.synth(chart)).toThrow(/test\/many: the listener set has 65 listeners; at most 64 are allowed \(split them across listener sets\)/);
   });
 
   test('fails an empty allowed-listeners selector and a bad parent name', () => {
