@@ -95,6 +95,22 @@ describe('ListenerSet', () => {
     ]);
   });
 
+  test('a ListenerSet listener\'s allowedRoutes Same means the ListenerSet\'s namespace, not the Gateway\'s', () => {
+    // GIVEN a Gateway in infra and a ListenerSet in team-a whose listener keeps the default (Same)
+    const chart = Testing.chart();
+    const gw = sharedGateway(chart, AllowedListeners.all());
+    const ls = new ListenerSet(chart, 'ls', {
+      metadata: { name: 'team', namespace: 'team-a' }, parent: ListenerSetParent.fromGateway(gw), listeners: [Listener.http({ name: 'team-http', port: 8080 })],
+    });
+    const rules = [{ backendRefs: [BackendRef.fromName('web', { port: 80 })] }];
+    // WHEN a route in team-a and one in infra attach to it
+    new HttpRoute(chart, 'ok', { metadata: { namespace: 'team-a' }, parentRefs: [ParentRef.fromListenerSet(ls)], rules });
+    new HttpRoute(chart, 'infra', { metadata: { namespace: 'infra' }, parentRefs: [ParentRef.fromListenerSet(ls, { sectionName: 'team-http' })], rules });
+    // THEN only the one from the Gateway's namespace fails
+    expect(() => Testing.synth(chart)).toThrow(/test\/infra: no listener of parent gateway \(ListenerSet\) "test\/ls" accepts this route: listener "team-http" only accepts routes from its own namespace "team-a", not "infra"/);
+    expect(() => Testing.synth(chart)).not.toThrow(/test\/ok:/);
+  });
+
   test('fails when a route names a listener the ListenerSet does not have', () => {
     // GIVEN
     const chart = Testing.chart();
