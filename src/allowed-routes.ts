@@ -9,6 +9,8 @@ export class RouteKind {
   public static readonly HTTP_ROUTE = new RouteKind('gateway.networking.k8s.io', 'HTTPRoute');
   /** `GRPCRoute` of `gateway.networking.k8s.io`. */
   public static readonly GRPC_ROUTE = new RouteKind('gateway.networking.k8s.io', 'GRPCRoute');
+  /** `TLSRoute` of `gateway.networking.k8s.io`. */
+  public static readonly TLS_ROUTE = new RouteKind('gateway.networking.k8s.io', 'TLSRoute');
 
   /**
    * Any route kind, e.g. one defined by an implementation.
@@ -65,7 +67,7 @@ export interface AllowedRoutesOptions {
   /**
    * The route kinds the listener accepts (at most 8).
    *
-   * @default - the kinds that match the listener's protocol (HTTPRoute and GRPCRoute for HTTP and HTTPS)
+   * @default - the kinds that match the listener's protocol (HTTPRoute and GRPCRoute for HTTP and HTTPS, TLSRoute for TLS)
    */
   readonly kinds?: RouteKind[];
 }
@@ -87,6 +89,38 @@ export interface AllowedRoutesSelectorOptions extends AllowedRoutesOptions {
    * @default - no requirements
    */
   readonly matchExpressions?: LabelSelectorRequirement[];
+}
+
+/**
+ * The label selector of a namespace policy, checked: not empty; values only (and always) for In and NotIn.
+ * @internal
+ */
+export function labelSelector(what: string, everything: string,
+  options: { readonly matchLabels?: { [key: string]: string }; readonly matchExpressions?: LabelSelectorRequirement[] }): any {
+  const labels = options.matchLabels ?? {};
+  const expressions = options.matchExpressions ?? [];
+  if (Object.keys(labels).length === 0 && expressions.length === 0) {
+    throw new Error(`${what} selector is empty; give matchLabels or matchExpressions (or use ${everything})`);
+  }
+  for (const e of expressions) {
+    const values = e.values ?? [];
+    const needsValues = e.operator === LabelSelectorOperator.IN || e.operator === LabelSelectorOperator.NOT_IN;
+    if (needsValues && values.length === 0) {
+      throw new Error(`${what} selector requirement on ${q(e.key)} with operator ${e.operator} needs at least one value`);
+    }
+    if (!needsValues && values.length > 0) {
+      throw new Error(`${what} selector requirement on ${q(e.key)} with operator ${e.operator} must not have values`);
+    }
+  }
+  const selector = {
+    matchLabels: Object.keys(labels).length > 0 ? { ...labels } : undefined,
+    matchExpressions: expressions.length === 0 ? undefined : expressions.map((e) => ({
+      key: e.key,
+      operator: e.operator,
+      values: e.values && e.values.length > 0 ? [...e.values] : undefined,
+    })),
+  };
+  return selector;
 }
 
 /**
@@ -112,29 +146,7 @@ export class AllowedRoutes {
    * `AllowedRoutes.fromSelector({ matchLabels: { 'shared-gateway-access': 'true' } })`.
    */
   public static fromSelector(options: AllowedRoutesSelectorOptions): AllowedRoutes {
-    const labels = options.matchLabels ?? {};
-    const expressions = options.matchExpressions ?? [];
-    if (Object.keys(labels).length === 0 && expressions.length === 0) {
-      throw new Error('allowed routes selector is empty; give matchLabels or matchExpressions (or use AllowedRoutes.all())');
-    }
-    for (const e of expressions) {
-      const values = e.values ?? [];
-      const needsValues = e.operator === LabelSelectorOperator.IN || e.operator === LabelSelectorOperator.NOT_IN;
-      if (needsValues && values.length === 0) {
-        throw new Error(`allowed routes selector requirement on ${q(e.key)} with operator ${e.operator} needs at least one value`);
-      }
-      if (!needsValues && values.length > 0) {
-        throw new Error(`allowed routes selector requirement on ${q(e.key)} with operator ${e.operator} must not have values`);
-      }
-    }
-    const selector = {
-      matchLabels: Object.keys(labels).length > 0 ? { ...labels } : undefined,
-      matchExpressions: expressions.length === 0 ? undefined : expressions.map((e) => ({
-        key: e.key,
-        operator: e.operator,
-        values: e.values && e.values.length > 0 ? [...e.values] : undefined,
-      })),
-    };
+    const selector = labelSelector('allowed routes', 'AllowedRoutes.all()', options);
     return new AllowedRoutes('Selector', selector, options.kinds);
   }
 

@@ -1,12 +1,16 @@
-import { Lazy } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GatewayClass } from './gateway-class';
+import { ClientCertificateValidation, PerPortClientCertificateValidation } from './ca-certificate-ref';
+import { CertificateRef } from './certificate-ref';
 import * as l1 from './imports/gateway.networking.k8s.io';
-import { Listener } from './listener';
-import { warnUngrantedReferences } from './reference-grant-check';
+import { Listener, ListenerProtocol, TlsMode } from './listener';
+import { AllowedListeners } from './listener-set';
+import { validateListenerList } from './listener-validation';
+import { CrossNamespaceReference, warnUngrantedReferences } from './reference-grant-check';
 import { Resource, ResourceProps } from './resource';
-import { treeChanged } from './tree-index';
-import { q, validateObjectName } from './validation';
+import { allConstructs, treeChanged } from './tree-index';
+import { q, validateObjectName, validatePort } from './validation';
 
 /**
  * Properties of a `Gateway`.
@@ -33,6 +37,36 @@ export interface GatewayProps extends ResourceProps {
    * @default - none; add at least one with `addListener` before synth
    */
   readonly listeners?: Listener[];
+
+  /**
+   * Which namespaces' ListenerSets may add listeners to the Gateway.
+   *
+   * @default - none (AllowedListeners.none(), the Gateway API default)
+   */
+  readonly allowedListeners?: AllowedListeners;
+
+  /**
+   * Client-certificate validation (mutual TLS) for every TLS-terminating listener, unless a port overrides it
+   * (`perPortClientCertificateValidation`, `addClientCertificateValidation`).
+   *
+   * @default - clients are not asked for a certificate
+   */
+  readonly clientCertificateValidation?: ClientCertificateValidation;
+
+  /**
+   * Client-certificate validation for the listeners on given ports, in place of the default.
+   *
+   * @default - no port overrides the default
+   */
+  readonly perPortClientCertificateValidation?: PerPortClientCertificateValidation[];
+
+  /**
+   * The certificate the Gateway presents to backends that ask for one (a `kubernetes.io/tls` Secret;
+   * `spec.tls.backend.clientCertificateRef`).
+   *
+   * @default - the Gateway presents no certificate to backends
+   */
+  readonly backendClientCertificate?: CertificateRef;
 }
 
 /**
@@ -51,7 +85,29 @@ export class Gateway extends Resource {
    */
   public readonly gatewayClass?: GatewayClass;
 
+  /**
+   * Which namespaces' ListenerSets may add listeners.
+   *
+   * @default - none
+   */
+  public readonly allowedListeners?: AllowedListeners;
+
+  /**
+   * The default client-certificate validation of TLS-terminating listeners.
+   *
+   * @default - clients are not asked for a certificate
+   */
+  public readonly clientCertificateValidation?: ClientCertificateValidation;
+
+  /**
+   * The certificate presented to backends that ask for one.
+   *
+   * @default - none
+   */
+  public readonly backendClientCertificate?: CertificateRef;
+
   private readonly _listeners: Listener[] = [];
+  private readonly _perPort: PerPortClientCertificateValidation[] = [];
 
   constructor(scope: Construct, id: string, props: GatewayProps) {
     super(scope, id, props);
@@ -68,6 +124,10 @@ export class Gateway extends Resource {
     } else {
       throw new Error(`${path}: no GatewayClass given; name it with gatewayClassName (e.g. 'cdk8s-gateway') or pass the construct as gatewayClass (e.g. new GatewayClass(chart, 'Class'))`);
     }
+    this.allowedListeners = props.allowedListeners;
+    this.clientCertificateValidation = props.clientCertificateValidation;
+    this.backendClientCertificate = props.backendClientCertificate;
+    for (const p of props.perPortClientCertificateValidation ?? []) this.addClientCertificateValidation(p.port, p.validation);
     this.apiObject = new l1.Gateway(this, 'Resource', {
       metadata: props.metadata,
       spec: Lazy.any({ produce: () => this.renderSpec() }),
@@ -91,48 +151,96 @@ export class Gateway extends Resource {
     this._listeners.push(listener);
   }
 
+  /**
+   * Sets the client-certificate validation of the TLS-terminating listeners on `port`, in place of the default.
+   */
+  public addClientCertificateValidation(port: number, validation: ClientCertificateValidation): void {
+    checkPerPortValidation(this.node.path, this._perPort, port);
+    treeChanged();
+    this._perPort.push({ port, validation });
+  }
+
+  /** Client-certificate validation per port, in the order added. */
+  public get perPortClientCertificateValidation(): PerPortClientCertificateValidation[] {
+    return [...this._perPort];
+  }
+
   private renderSpec(): l1.GatewaySpec {
+    const ns = this.namespace;
+    const frontend = this.clientCertificateValidation === undefined && this._perPort.length === 0 ? undefined : {
+      // `default` is required once `frontend` is set: an empty default validates nothing.
+      default: this.clientCertificateValidation?._render(ns) ?? {},
+      perPort: this._perPort.length === 0 ? undefined : this._perPort.map((p) => ({ port: p.port, tls: p.validation._render(ns) })),
+    };
+    const backend = this.backendClientCertificate === undefined ? undefined : { clientCertificateRef: this.backendClientCertificate._render(ns) };
     return {
       gatewayClassName: this.gatewayClassName,
-      listeners: this._listeners.map((l) => l._render(this.namespace)),
+      allowedListeners: this.allowedListeners?._render(),
+      listeners: this._listeners.map((l) => l._render(ns)),
+      tls: frontend === undefined && backend === undefined ? undefined : { frontend, backend },
     };
+  }
+
+  /** The Secrets and CA objects the Gateway refers to in other namespaces. */
+  private crossNamespaceRefs(): CrossNamespaceReference[] {
+    const base = { fromKind: 'Gateway', fromNamespace: this.namespace };
+    const secret = (what: string, c: CertificateRef) => ({ ...base, what, toGroup: '', toKind: 'Secret', toName: c.name, toNamespace: c.namespace });
+    const cas = (what: string, v: ClientCertificateValidation) => v.caCertificateRefs.map((c, i) => ({
+      ...base, what: `${what} caCertificateRef ${i + 1}`, toGroup: c.group, toKind: c.kind, toName: c.name, toNamespace: c.namespace,
+    }));
+    return [
+      ...this._listeners.flatMap((l) => l._certificates.map((c, i) => secret(`listener ${q(l.name)} certificateRef ${i + 1}`, c))),
+      ...(this.backendClientCertificate === undefined ? [] : [secret('the backend client certificate', this.backendClientCertificate)]),
+      ...(this.clientCertificateValidation === undefined ? [] : cas('the default client certificate validation', this.clientCertificateValidation)),
+      ...this._perPort.flatMap((p) => cas(`the client certificate validation of port ${p.port}`, p.validation)),
+    ];
+  }
+
+  /** TCPRoutes and UDPRoutes of the app that name this Gateway as a parent: the gateway does not serve them. */
+  private unservedRoutes(): string[] {
+    const out: string[] = [];
+    for (const c of allConstructs(this)) {
+      if (!(c instanceof ApiObject) || !['TCPRoute', 'UDPRoute'].includes(c.kind) || !c.apiVersion.startsWith('gateway.networking.k8s.io/')) continue;
+      const json = c.toJson();
+      const routeNamespace = json.metadata?.namespace;
+      const parents: any[] = json.spec?.parentRefs ?? [];
+      const mine = parents.some((p) => (p.kind ?? 'Gateway') === 'Gateway' && p.name === this.name && (p.namespace ?? routeNamespace) === this.namespace);
+      if (mine) {
+        out.push(`${this.node.path}: ${c.kind} ${q(c.node.path)} names this gateway as its parent, and the cdk8s-gateway data plane does not serve ${c.kind}s (it has no TCP or UDP listeners); serve that traffic with a TLS listener and a TlsRoute, or use another Gateway implementation for it`);
+      }
+    }
+    return out;
   }
 
   private validateGateway(): string[] {
     const path = this.node.path;
-    const errors: string[] = [];
-    warnUngrantedReferences(this, this._listeners.flatMap((l) => l._certificates.map((c, i) => ({
-      fromKind: 'Gateway',
-      fromNamespace: this.namespace,
-      what: `listener ${q(l.name)} certificateRef ${i + 1}`,
-      toGroup: '',
-      toKind: 'Secret',
-      toName: c.name,
-      toNamespace: c.namespace,
-    }))));
-    if (this._listeners.length === 0) {
-      errors.push(`${path}: the gateway has no listeners; add one with addListener(Listener.http({ name: 'http' }))`);
+    warnUngrantedReferences(this, this.crossNamespaceRefs());
+    const errors = validateListenerList(path, 'gateway', this._listeners, "addListener(Listener.http({ name: 'http' }))");
+    const terminating = this._listeners.some((l) => l.protocol === ListenerProtocol.HTTPS || l.tlsMode === TlsMode.TERMINATE);
+    // ListenerSets may add the terminating listeners, unless the Gateway admits none.
+    const listenersOfItsOwnOnly = (this.allowedListeners?.namespacesFrom ?? 'None') === 'None';
+    if ((this.clientCertificateValidation !== undefined || this._perPort.length > 0) && !terminating && listenersOfItsOwnOnly) {
+      errors.push(`${path}: client certificate validation is set, and no listener terminates TLS (HTTPS, or TLS in Terminate mode), so no client is ever asked for a certificate; add a Listener.https(...) or Listener.tlsTerminate(...) listener, or remove the validation`);
     }
-    if (this._listeners.length > 64) {
-      errors.push(`${path}: the gateway has ${this._listeners.length} listeners; at most 64 are allowed (split them across gateways)`);
+    if (listenersOfItsOwnOnly) {
+      for (const p of this._perPort) {
+        if (!this._listeners.some((l) => l.port === p.port && (l.protocol === ListenerProtocol.HTTPS || l.tlsMode === TlsMode.TERMINATE))) {
+          errors.push(`${path}: client certificate validation is set for port ${p.port}, where no listener terminates TLS; use the port of an HTTPS or TLS Terminate listener (${this._listeners.filter((l) => l.tlsMode === TlsMode.TERMINATE).map((l) => l.port).join(', ') || 'none yet'})`);
+        }
+      }
     }
-    const names = new Map<string, number>();
-    const combos = new Map<string, number>();
-    this._listeners.forEach((l, i) => {
-      const n = names.get(l.name);
-      if (n !== undefined) {
-        errors.push(`${path}: listeners ${n + 1} and ${i + 1} are both named ${q(l.name)}; listener names must be unique in a gateway`);
-      } else {
-        names.set(l.name, i);
-      }
-      const combo = `${l.port}/${l.protocol}/${l.hostname ?? ''}`;
-      const c = combos.get(combo);
-      if (c !== undefined) {
-        errors.push(`${path}: listeners ${q(this._listeners[c].name)} and ${q(l.name)} both use port ${l.port}, protocol ${l.protocol} and ${l.hostname === undefined ? 'no hostname' : `hostname ${q(l.hostname)}`}; give them different ports or hostnames`);
-      } else {
-        combos.set(combo, i);
-      }
-    });
+    errors.push(...this.unservedRoutes());
     return errors;
+  }
+}
+
+/** Throws unless `port` is valid and not configured yet. */
+export function checkPerPortValidation(path: string, existing: readonly PerPortClientCertificateValidation[], port: number): void {
+  validatePort(`${path}: client certificate validation port`, port);
+  if (existing.some((e) => e.port === port)) {
+    throw new Error(`${path}: client certificate validation for port ${port} is set twice; set it once per port`);
+  }
+  if (existing.length >= 64) {
+    throw new Error(`${path}: client certificate validation is set for 64 ports already; at most 64 are allowed`);
   }
 }

@@ -31,3 +31,7 @@ export * from './method-route';
 export * from './mirror-route';
 export * from './path-routes';
 export * from './grpc-service-route';
+export * from './listener-set';
+export * from './ca-certificate-ref';
+export * from './tls-route';
+export * from './backend-tls-policy';

@@ -10,6 +10,18 @@ export enum ListenerProtocol {
   HTTP = 'HTTP',
   /** HTTP over TLS terminated at the Gateway (HTTPRoute, GRPCRoute). */
   HTTPS = 'HTTPS',
+  /** TLS routed by SNI, passed through or terminated at the Gateway (TLSRoute). */
+  TLS = 'TLS',
+}
+
+/**
+ * What a TLS listener does with the TLS connection (`tls.mode`).
+ */
+export enum TlsMode {
+  /** The Gateway terminates TLS with the listener's certificates. */
+  TERMINATE = 'Terminate',
+  /** The Gateway routes by SNI and passes the encrypted stream to the backend, which terminates TLS. */
+  PASSTHROUGH = 'Passthrough',
 }
 
 /**
@@ -80,6 +92,47 @@ export interface HttpsListenerProps {
 }
 
 /**
+ * Properties of a TLS listener that passes the encrypted stream through to the backend.
+ */
+export interface TlsPassthroughListenerProps {
+  /**
+   * The listener name, unique in the Gateway; routes attach to it with `sectionName`.
+   */
+  readonly name: string;
+
+  /**
+   * The port.
+   *
+   * @default 443
+   */
+  readonly port?: number;
+
+  /**
+   * The SNI hostname the listener serves (a wildcard is allowed as the whole first label, e.g. `*.example.com`).
+   *
+   * @default - every hostname
+   */
+  readonly hostname?: string;
+
+  /**
+   * Which routes may attach.
+   *
+   * @default - TLSRoutes in the Gateway's namespace (AllowedRoutes.same())
+   */
+  readonly allowedRoutes?: AllowedRoutes;
+}
+
+/**
+ * Properties of a TLS listener that terminates TLS and forwards the decrypted stream.
+ */
+export interface TlsTerminateListenerProps extends TlsPassthroughListenerProps {
+  /**
+   * The certificates the listener presents (1 to 64).
+   */
+  readonly certificateRefs: CertificateRef[];
+}
+
+/**
  * A listener of a Gateway: a port, protocol and optional hostname that routes attach to.
  */
 export class Listener {
@@ -95,10 +148,26 @@ export class Listener {
    * `Listener.https({ name: 'https', certificateRefs: [CertificateRef.fromSecretName('example-com-tls')] })`.
    */
   public static https(props: HttpsListenerProps): Listener {
-    if (props.certificateRefs.length < 1 || props.certificateRefs.length > 64) {
-      throw new Error(`https listener "${props.name}" has ${props.certificateRefs.length} certificateRefs; give 1 to 64 (e.g. [CertificateRef.fromSecretName('example-com-tls')])`);
-    }
+    checkCertificateCount('https', props.name, props.certificateRefs);
     return new Listener(props.name, ListenerProtocol.HTTPS, props.port ?? 443, props.hostname, props.allowedRoutes, [...props.certificateRefs]);
+  }
+
+  /**
+   * A TLS listener that routes TLSRoutes by SNI and passes the encrypted stream through (the backend terminates
+   * TLS), e.g. `Listener.tlsPassthrough({ name: 'tls', hostname: '*.example.com' })`.
+   */
+  public static tlsPassthrough(props: TlsPassthroughListenerProps): Listener {
+    return new Listener(props.name, ListenerProtocol.TLS, props.port ?? 443, props.hostname, props.allowedRoutes, undefined, TlsMode.PASSTHROUGH);
+  }
+
+  /**
+   * A TLS listener that terminates TLS with the given certificates and forwards the decrypted stream to the
+   * TLSRoute's backends, e.g. `Listener.tlsTerminate({ name: 'tls', certificateRefs: [CertificateRef.fromSecretName('db-tls')] })`.
+   */
+  public static tlsTerminate(props: TlsTerminateListenerProps): Listener {
+    checkCertificateCount('tls', props.name, props.certificateRefs);
+    const certificateRefs = [...props.certificateRefs];
+    return new Listener(props.name, ListenerProtocol.TLS, props.port ?? 443, props.hostname, props.allowedRoutes, certificateRefs, TlsMode.TERMINATE);
   }
 
   private constructor(
@@ -121,10 +190,21 @@ export class Listener {
      */
     public readonly allowedRoutes: AllowedRoutes | undefined,
     private readonly certificateRefs: CertificateRef[] | undefined,
+    /**
+     * What the listener does with TLS (HTTPS listeners terminate; TLS listeners terminate or pass through).
+     *
+     * @default - no TLS (an HTTP listener)
+     */
+    public readonly tlsMode: TlsMode | undefined = certificateRefs === undefined ? undefined : TlsMode.TERMINATE,
   ) {
     validateDnsSubdomain('listener name', name);
     validatePort(`listener "${name}" port`, port);
     if (hostname !== undefined) validateHostname(`listener "${name}" hostname`, hostname);
+  }
+
+  /** The listener as the shared model reads it. @internal */
+  public _spec(): { name: string; port: number; protocol: string; hostname?: string } {
+    return { name: this.name, port: this.port, protocol: this.protocol, hostname: this.hostname };
   }
 
   /** The certificates of an HTTPS listener. @internal */
@@ -139,11 +219,17 @@ export class Listener {
       hostname: this.hostname,
       port: this.port,
       protocol: this.protocol,
-      tls: this.certificateRefs === undefined ? undefined : {
-        mode: 'Terminate',
-        certificateRefs: this.certificateRefs.map((c) => c._render(gatewayNamespace)),
+      tls: this.tlsMode === undefined ? undefined : {
+        mode: this.tlsMode,
+        certificateRefs: this.certificateRefs?.map((c) => c._render(gatewayNamespace)),
       },
       allowedRoutes: this.allowedRoutes?._render(),
     };
+  }
+}
+
+function checkCertificateCount(kind: string, name: string, certificateRefs: CertificateRef[]): void {
+  if (certificateRefs.length < 1 || certificateRefs.length > 64) {
+    throw new Error(`${kind} listener "${name}" has ${certificateRefs.length} certificateRefs; give 1 to 64 (e.g. [CertificateRef.fromSecretName('example-com-tls')])`);
   }
 }

@@ -2,7 +2,8 @@ import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import type { Gateway } from './gateway';
 import type { Listener } from './listener';
-import { hostnamesOnListener, kindAllowed, NAMESPACE_NAME_LABEL, namespaceAllowed, namespaceLabels } from './model';
+import type { ListenerSet } from './listener-set';
+import { hostnamesOnListener, listenerKindAllowed, NAMESPACE_NAME_LABEL, namespaceAllowed, namespaceLabels, protocolRouteKinds } from './model';
 import { allConstructs, memoized } from './tree-index';
 import { q, validateDnsSubdomain, validateNamespace, validateObjectName, validatePort } from './validation';
 
@@ -71,6 +72,22 @@ export class ParentRef {
     return new ParentRef(name, options.namespace, options.sectionName, options.port, undefined);
   }
 
+  /**
+   * Attaches to the listeners of a ListenerSet by name, e.g. one managed outside this app:
+   * `ParentRef.namedListenerSet('team-listeners', { sectionName: 'https' })`.
+   */
+  public static namedListenerSet(name: string, options: NamedParentRefOptions = {}): ParentRef {
+    return new ParentRef(name, options.namespace, options.sectionName, options.port, undefined, 'ListenerSet');
+  }
+
+  /**
+   * Attaches to the listeners of a ListenerSet defined in this app, optionally to one of them (`sectionName`) or
+   * a port. A `sectionName` or `port` that the ListenerSet has no listener for fails synth.
+   */
+  public static fromListenerSet(listenerSet: ListenerSet, options: ParentRefOptions = {}): ParentRef {
+    return new ParentRef(listenerSet.name, undefined, options.sectionName, options.port, listenerSet, 'ListenerSet');
+  }
+
   private constructor(
     /** The name of the Gateway. */
     public readonly name: string,
@@ -87,7 +104,13 @@ export class ParentRef {
      * @default - listeners on any port
      */
     public readonly port: number | undefined,
-    private readonly gateway: Gateway | undefined,
+    private readonly gateway: ListenerParent | undefined,
+    /**
+     * The kind of the parent: `Gateway` or `ListenerSet`.
+     *
+     * @default Gateway
+     */
+    public readonly kind: string = 'Gateway',
   ) {
     validateObjectName('parent gateway name', name);
     if (explicitNamespace !== undefined) validateNamespace(`parent gateway ${q(name)} namespace`, explicitNamespace);
@@ -108,6 +131,8 @@ export class ParentRef {
   public _render(routeNamespace: string | undefined): any {
     const namespace = this.namespace;
     return {
+      group: this.kind === 'Gateway' ? undefined : 'gateway.networking.k8s.io',
+      kind: this.kind === 'Gateway' ? undefined : this.kind,
       name: this.name,
       namespace: namespace !== undefined && namespace !== routeNamespace ? namespace : undefined,
       sectionName: this.sectionName,
@@ -119,7 +144,7 @@ export class ParentRef {
    * Listeners of the in-app Gateway that certainly attach a route of `kind` in `namespace` with `hostnames`, with
    * the hostnames the route serves on each ('*' for all); empty for a Gateway outside the app. @internal
    */
-  public _certainListeners(route: AttachingRoute): Array<{ gateway: Gateway; listener: Listener; hostnames: string[] }> {
+  public _certainListeners(route: AttachingRoute): Array<{ gateway: ListenerParent; listener: Listener; hostnames: string[] }> {
     const gateway = this.gateway;
     if (gateway === undefined) return [];
     return gateway.listeners
@@ -141,7 +166,7 @@ export class ParentRef {
 
   /** A key identifying the parent (not the section) with the namespace resolved against the route's. @internal */
   public _parentKey(routeNamespace: string | undefined): string {
-    return `${this.namespace ?? routeNamespace ?? ''}/${this.name}`;
+    return `${this.kind === 'Gateway' ? '' : `${this.kind} `}${this.namespace ?? routeNamespace ?? ''}/${this.name}`;
   }
 
   /**
@@ -153,7 +178,7 @@ export class ParentRef {
     if (gateway === undefined) return [];
     const errors: string[] = [];
     const listeners = gateway.listeners;
-    const gw = q(gateway.node.path);
+    const gw = `${this.kind === 'Gateway' ? '' : '(ListenerSet) '}${q(gateway.node.path)}`;
     if (this.sectionName !== undefined && !listeners.some((l) => l.name === this.sectionName)) {
       errors.push(`parent gateway ${gw} has no listener named ${q(this.sectionName)}; use one of ${listeners.map((l) => q(l.name)).join(', ') || '(none)'} or add the listener`);
       return errors;
@@ -175,6 +200,9 @@ export class ParentRef {
     return errors;
   }
 }
+
+/** What routes attach to in the app: a Gateway or a ListenerSet, with its listeners. @internal */
+export type ListenerParent = Gateway | ListenerSet;
 
 /** @internal */
 export interface AttachingRoute {
@@ -204,7 +232,7 @@ export function declaredNamespaces(scope: IConstruct): Map<string, Record<string
  * namespace; a `Selector` that selects the route's namespace by its labels (declared in the app, or only
  * kubernetes.io/metadata.name, as the gateway reads the app's YAML).
  */
-function listenerCertainlyAccepts(gateway: Gateway, l: Listener, route: AttachingRoute): boolean {
+function listenerCertainlyAccepts(gateway: ListenerParent, l: Listener, route: AttachingRoute): boolean {
   const spec = l.allowedRoutes?._spec();
   const from = spec?.from ?? 'Same';
   if (from === 'All') return true;
@@ -214,11 +242,13 @@ function listenerCertainlyAccepts(gateway: Gateway, l: Listener, route: Attachin
 }
 
 /** Why a listener certainly does not accept a route, or undefined when it may. */
-function listenerRejects(gateway: Gateway, l: Listener, route: AttachingRoute): string | undefined {
+function listenerRejects(gateway: ListenerParent, l: Listener, route: AttachingRoute): string | undefined {
   const spec = l.allowedRoutes?._spec();
-  const kinds = spec?.kinds;
-  if (!kindAllowed(spec, route.kind)) {
-    return `only accepts ${kinds!.map((k) => k.kind).join(', ')} (add RouteKind for ${route.kind} to its allowedRoutes kinds)`;
+  const kinds = spec?.kinds?.map((k) => k.kind) ?? protocolRouteKinds(l.protocol);
+  if (!listenerKindAllowed(spec, l.protocol, route.kind)) {
+    return spec?.kinds === undefined
+      ? `is a ${l.protocol} listener, which accepts ${kinds.join(', ')}, not ${route.kind} (attach the route to a listener of its protocol)`
+      : `only accepts ${kinds.join(', ')} (add RouteKind for ${route.kind} to its allowedRoutes kinds)`;
   }
   const from = spec?.from ?? 'Same';
   const gatewayNamespace = gateway.namespace;

@@ -20,6 +20,11 @@ export interface CrossNamespaceReference {
   readonly toNamespace: string | undefined;
 }
 
+/** The `ReferenceGrantFrom` factory of each referring kind. */
+const GRANT_FROM_FACTORIES: Record<string, string> = {
+  HTTPRoute: 'httpRoutes', GRPCRoute: 'grpcRoutes', TLSRoute: 'tlsRoutes', Gateway: 'gateways', ListenerSet: 'listenerSets',
+};
+
 /** Adds a warning to `scope` for each reference into another namespace that no in-app ReferenceGrant allows. */
 export function warnUngrantedReferences(scope: IConstruct, refs: CrossNamespaceReference[]): void {
   const cross = refs.filter((r) => r.toNamespace !== undefined && r.fromNamespace !== undefined && r.toNamespace !== r.fromNamespace);
@@ -30,10 +35,11 @@ export function warnUngrantedReferences(scope: IConstruct, refs: CrossNamespaceR
       grants.filter((g) => g.namespace !== undefined).map((g) => ({ namespace: g.namespace!, from: g._fromList, to: g._toList })),
       { fromGroup: 'gateway.networking.k8s.io', fromKind: r.fromKind, fromNamespace: r.fromNamespace!, toGroup: r.toGroup, toKind: r.toKind, toNamespace: r.toNamespace!, toName: r.toName });
     if (granted) continue;
-    const factory = r.fromKind === 'HTTPRoute' ? 'httpRoutes' : r.fromKind === 'GRPCRoute' ? 'grpcRoutes' : 'gateways';
+    const factory = GRANT_FROM_FACTORIES[r.fromKind] ?? 'gateways';
     const to = r.toKind === 'Service' && r.toGroup === '' ? `ReferenceGrantTo.services(${q(r.toName)})`
       : r.toKind === 'Secret' && r.toGroup === '' ? `ReferenceGrantTo.secrets(${q(r.toName)})`
-        : `ReferenceGrantTo.of(${q(r.toGroup)}, ${q(r.toKind)}, ${q(r.toName)})`;
+        : r.toKind === 'ConfigMap' && r.toGroup === '' ? `ReferenceGrantTo.of("", "ConfigMap", ${q(r.toName)})`
+          : `ReferenceGrantTo.of(${q(r.toGroup)}, ${q(r.toKind)}, ${q(r.toName)})`;
     Annotations.of(scope).addWarning(`${scope.node.path}: ${r.what} refers to ${r.toKind} ${q(r.toName)} in namespace ${q(r.toNamespace)}, and no ReferenceGrant in this app allows it; unless one exists in the cluster, the reference is refused. Add new ReferenceGrant(scope, id, { metadata: { namespace: ${q(r.toNamespace)} }, fromObjects: [ReferenceGrantFrom.${factory}(${q(r.fromNamespace)})], to: [${to}] })`);
   }
 }

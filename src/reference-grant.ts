@@ -26,6 +26,16 @@ export class ReferenceGrantFrom {
     return new ReferenceGrantFrom(GATEWAY_GROUP, 'Gateway', fromNamespace);
   }
 
+  /** ListenerSets in `fromNamespace` (e.g. to read certificate Secrets). */
+  public static listenerSets(fromNamespace: string): ReferenceGrantFrom {
+    return new ReferenceGrantFrom(GATEWAY_GROUP, 'ListenerSet', fromNamespace);
+  }
+
+  /** TLSRoutes in `fromNamespace`. */
+  public static tlsRoutes(fromNamespace: string): ReferenceGrantFrom {
+    return new ReferenceGrantFrom(GATEWAY_GROUP, 'TLSRoute', fromNamespace);
+  }
+
   /** Any kind in `fromNamespace`. */
   public static of(group: string, kind: string, fromNamespace: string): ReferenceGrantFrom {
     return new ReferenceGrantFrom(group, kind, fromNamespace);

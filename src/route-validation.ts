@@ -18,10 +18,11 @@ export interface RuleSummary {
  */
 export function validateRouteCommon(
   path: string, kind: string, namespace: string | undefined, parentRefs: ParentRef[], hostnames: string[], rules: RuleSummary[],
+  maxHostnames: number = 16,
 ): string[] {
   const errors: string[] = [];
   if (parentRefs.length > 32) errors.push(`${path}: the route has ${parentRefs.length} parentRefs; at most 32 are allowed`);
-  if (hostnames.length > 16) errors.push(`${path}: the route has ${hostnames.length} hostnames; at most 16 are allowed (use a wildcard such as "*.example.com" or split the route)`);
+  if (hostnames.length > maxHostnames) errors.push(`${path}: the route has ${hostnames.length} hostnames; at most ${maxHostnames} are allowed (use a wildcard such as "*.example.com" or split the route)`);
   const byParent = new Map<string, ParentRef[]>();
   for (const p of parentRefs) {
     const key = p._parentKey(namespace);

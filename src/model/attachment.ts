@@ -77,3 +77,43 @@ export function hostnamesOnListener(routeHostnames: readonly string[], listenerH
   const out = [...new Set(routeHostnames.map((h) => intersectHostnames(h, listenerHostname)).filter((h): h is string => h !== undefined))];
   return out.length === 0 ? undefined : out;
 }
+
+/**
+ * The route kinds a listener accepts when its allowedRoutes name none: those of its protocol (HTTPRoute and
+ * GRPCRoute for HTTP and HTTPS, TLSRoute for TLS, TCPRoute for TCP, UDPRoute for UDP).
+ */
+export function protocolRouteKinds(protocol: string): string[] {
+  switch (protocol) {
+    case 'HTTP': case 'HTTPS': return ['HTTPRoute', 'GRPCRoute'];
+    case 'TLS': return ['TLSRoute'];
+    case 'TCP': return ['TCPRoute'];
+    case 'UDP': return ['UDPRoute'];
+    default: return [];
+  }
+}
+
+/** Whether a listener of `protocol` admits routes of `kind`: its allowedRoutes kinds, else its protocol's kinds. */
+export function listenerKindAllowed(allowed: AllowedRoutesSpec | undefined, protocol: string, kind: string): boolean {
+  return allowed?.kinds === undefined ? protocolRouteKinds(protocol).includes(kind) : kindAllowed(allowed, kind);
+}
+
+/** A Gateway's `spec.allowedListeners.namespaces`: which namespaces' ListenerSets may attach. */
+export interface AllowedListenersSpec {
+  /** `None` (the default), `Same`, `All` or `Selector`. */
+  readonly from?: string;
+  readonly selector?: LabelSelectorSpec;
+}
+
+/**
+ * Whether a Gateway's allowedListeners admit a ListenerSet in `listenerSetNamespace` with that namespace's labels
+ * (see `namespaceLabels`). `None`, the default, admits none.
+ */
+export function listenerSetAllowed(allowed: AllowedListenersSpec | undefined, gatewayNamespace: string, listenerSetNamespace: string,
+  labels: Readonly<Record<string, string>>): boolean {
+  switch (allowed?.from ?? 'None') {
+    case 'All': return true;
+    case 'Same': return gatewayNamespace === listenerSetNamespace;
+    case 'Selector': return selectorMatches(allowed?.selector ?? {}, labels);
+    default: return false;
+  }
+}

@@ -10,3 +10,4 @@ export * from './order';
 export * from './reference-grant';
 export * from './regex';
 export * from './rule-label';
+export * from './listener-merge';

@@ -3,6 +3,7 @@
  * Gateway API rules use, a compiler that fails loudly on a rule it cannot compile, and the Kubernetes
  * property-name escaping (`namespace` is `__namespace__` inside a rule).
  */
+import { isIP } from 'net';
 import { RE2JS } from 're2js';
 
 /** The part of @marcbachmann/cel-js used here (the package is ESM-only; it is loaded with require). */
@@ -84,6 +85,17 @@ function hasMacro({ args }: { args: any[] }) {
   };
 }
 
+/**
+ * `isIP` of the Kubernetes CEL IP library: an IPv4 or IPv6 address as Go's `netip.ParseAddr` reads it, without an
+ * IPv6 zone and not an IPv4-mapped IPv6 address (both refused by the library).
+ */
+export function isIpAddress(s: string): boolean {
+  if (s.includes('%')) return false;
+  const family = isIP(s);
+  if (family === 6 && /^::ffff:(\d+\.\d+\.\d+\.\d+|[0-9a-f]{1,4}:[0-9a-f]{1,4})$/i.test(s)) return false;
+  return family !== 0;
+}
+
 let environment: CelEnvironment | undefined;
 
 function env(): CelEnvironment {
@@ -98,7 +110,9 @@ function env(): CelEnvironment {
       // a pattern). Rules are rewritten to call this function instead (see rewriteCalls).
       .registerFunction(`string.${MATCHES_FUNCTION}(string): bool`, (s: string, re: string) => re2Matches(s, re))
       .registerFunction(`${MATCHES_FUNCTION}(string, string): bool`, (s: string, re: string) => re2Matches(s, re))
-      .registerFunction(`${HAS_MACRO}(ast): bool`, hasMacro as any);
+      .registerFunction(`${HAS_MACRO}(ast): bool`, hasMacro as any)
+      // Kubernetes' CEL IP library (TLSRoute hostnames: `self.all(h, !isIP(h))`).
+      .registerFunction('isIP(string): bool', isIpAddress);
   }
   return environment;
 }

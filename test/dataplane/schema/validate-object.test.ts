@@ -366,8 +366,9 @@ describe('metadata', () => {
 
 describe('kinds, versions and channels', () => {
   test('fails on a Gateway API kind the CRDs do not define', () => {
-    const issues = validateObject({ apiVersion: 'gateway.networking.k8s.io/v1alpha2', kind: 'TCPRoute', metadata: { name: 't' }, spec: {} });
-    expect(issueAt(issues, 'kind').message).toMatch(/^unknown kind "TCPRoute" in gateway.networking.k8s.io: .* define BackendTLSPolicy, GRPCRoute, Gateway, GatewayClass, HTTPRoute, ReferenceGrant$/);
+    const issues = validateObject({ apiVersion: 'gateway.networking.k8s.io/v1alpha2', kind: 'BackendLBPolicy', metadata: { name: 't' }, spec: {} });
+    expect(issueAt(issues, 'kind').message).toMatch(
+      /^unknown kind "BackendLBPolicy" in gateway.networking.k8s.io: .* define BackendTLSPolicy, GRPCRoute, Gateway, GatewayClass, HTTPRoute, ListenerSet, ReferenceGrant, TCPRoute, TLSRoute, UDPRoute$/);
   });
 
   test('fails on a version the CRD does not serve', () => {
@@ -375,6 +376,8 @@ describe('kinds, versions and channels', () => {
       .toMatch(/^HTTPRoute version "v1alpha2" is not defined by the Gateway API v1.6.1 CRD: use gateway.networking.k8s.io\/v1 or gateway.networking.k8s.io\/v1beta1$/);
     expect(issueAt(validateObject({ ...backendTlsPolicy(), apiVersion: 'gateway.networking.k8s.io/v1alpha3' }), 'apiVersion').message)
       .toMatch(/^BackendTLSPolicy version "v1alpha3" is no longer served/);
+    expect(issueAt(validateObject({ apiVersion: 'gateway.networking.k8s.io/v1alpha2', kind: 'TCPRoute', metadata: { name: 't' }, spec: {} }), 'apiVersion').message)
+      .toMatch(/^TCPRoute version "v1alpha2" is no longer served by the Gateway API v1.6.1 CRD: use gateway.networking.k8s.io\/v1$/);
   });
 
   test('fails on a Gateway API apiVersion without a version', () => {
