@@ -14,6 +14,7 @@ import { crossRouteUnreachable, mixedKindConflicts } from './route-conflicts';
 import { addedLabel, normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
 import { treeChanged } from './tree-index';
 import { q, validateDnsSubdomain } from './validation';
+import { checkValue, checkValues } from './value-problem';
 
 /**
  * The conditions of one gRPC match; all of them must hold (AND).
@@ -111,6 +112,8 @@ export class GrpcRouteRule {
   public addMatch(match: GrpcRouteMatchProps): void {
     treeChanged();
     const what = `${this._label} match ${this._matches.length + 1}`;
+    checkValue(what, match.method);
+    checkValues(`${what}: header`, match.headers);
     const headers = normalizeConditions(what, 'header', match.headers ?? [], true);
     for (const w of match.method?._globWarnings() ?? []) Annotations.of(this.route).addWarning(`${what}: ${w}`);
     this._matches.push({ method: match.method, headers: match.headers ? [...match.headers] : undefined });
@@ -129,6 +132,7 @@ export class GrpcRouteRule {
    */
   public addFilter(filter: GrpcRouteFilter): void {
     treeChanged();
+    checkValue(`${this._label}: filter ${this._filters.length + 1}`, filter);
     this._filters.push(filter);
   }
 
@@ -137,6 +141,7 @@ export class GrpcRouteRule {
    */
   public addBackendRef(backendRef: BackendRef): void {
     treeChanged();
+    checkValue(`${this._label}: backendRef ${this._backendRefs.length + 1}`, backendRef);
     this._backendRefs.push(backendRef);
   }
 

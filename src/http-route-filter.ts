@@ -2,6 +2,7 @@ import type { BackendRef } from './backend-ref';
 import { renderHeaderModifier, renderRequestMirror } from './filter-render';
 import { HttpPathModifier } from './http-path-modifier';
 import { validateHostname, validatePort } from './validation';
+import { checkValue, problemOf } from './value-problem';
 
 /**
  * The type of a route filter, in the Gateway API's words.
@@ -166,18 +167,18 @@ export class HttpRouteFilter {
    * `HttpRouteFilter.requestHeaderModifier({ set: { 'x-env': 'prod' }, remove: ['x-debug'] })`.
    */
   public static requestHeaderModifier(props: HeaderModifierProps): HttpRouteFilter {
-    return new HttpRouteFilter(HttpRouteFilterType.REQUEST_HEADER_MODIFIER, {
+    return new HttpRouteFilter(HttpRouteFilterType.REQUEST_HEADER_MODIFIER, () => ({
       requestHeaderModifier: renderHeaderModifier('request header modifier', props),
-    });
+    }));
   }
 
   /**
    * Changes the response headers before the response is returned to the client.
    */
   public static responseHeaderModifier(props: HeaderModifierProps): HttpRouteFilter {
-    return new HttpRouteFilter(HttpRouteFilterType.RESPONSE_HEADER_MODIFIER, {
+    return new HttpRouteFilter(HttpRouteFilterType.RESPONSE_HEADER_MODIFIER, () => ({
       responseHeaderModifier: renderHeaderModifier('response header modifier', props),
-    });
+    }));
   }
 
   /**
@@ -186,19 +187,22 @@ export class HttpRouteFilter {
    * A rule with a redirect must not have backendRefs.
    */
   public static requestRedirect(props: RequestRedirectProps): HttpRouteFilter {
-    if (props.hostname !== undefined) validateHostname('request redirect hostname', props.hostname, false);
-    if (props.port !== undefined) validatePort('request redirect port', props.port);
-    if (props.statusCode !== undefined && !REDIRECT_STATUS_CODES.includes(props.statusCode)) {
-      throw new Error(`request redirect status code ${props.statusCode} is not allowed; use one of ${REDIRECT_STATUS_CODES.join(', ')} (301/308 permanent, 302/303/307 temporary)`);
-    }
-    return new HttpRouteFilter(HttpRouteFilterType.REQUEST_REDIRECT, {
-      requestRedirect: {
-        scheme: props.scheme,
-        hostname: props.hostname,
-        path: props.path?._render(),
-        port: props.port,
-        statusCode: props.statusCode,
-      },
+    return new HttpRouteFilter(HttpRouteFilterType.REQUEST_REDIRECT, () => {
+      if (props.hostname !== undefined) validateHostname('request redirect hostname', props.hostname, false);
+      if (props.port !== undefined) validatePort('request redirect port', props.port);
+      if (props.statusCode !== undefined && !REDIRECT_STATUS_CODES.includes(props.statusCode)) {
+        throw new Error(`request redirect status code ${props.statusCode} is not allowed; use one of ${REDIRECT_STATUS_CODES.join(', ')} (301/308 permanent, 302/303/307 temporary)`);
+      }
+      checkValue('request redirect path', props.path);
+      return {
+        requestRedirect: {
+          scheme: props.scheme,
+          hostname: props.hostname,
+          path: props.path?._render(),
+          port: props.port,
+          statusCode: props.statusCode,
+        },
+      };
     }, props.path);
   }
 
@@ -207,12 +211,13 @@ export class HttpRouteFilter {
    * `HttpRouteFilter.urlRewrite({ path: HttpPathModifier.replacePrefixMatch('/') })`.
    */
   public static urlRewrite(props: UrlRewriteProps): HttpRouteFilter {
-    if (props.hostname !== undefined) validateHostname('url rewrite hostname', props.hostname, false);
-    if (props.hostname === undefined && props.path === undefined) {
-      throw new Error('url rewrite changes nothing: give a hostname, a path or both');
-    }
-    return new HttpRouteFilter(HttpRouteFilterType.URL_REWRITE, {
-      urlRewrite: { hostname: props.hostname, path: props.path?._render() },
+    return new HttpRouteFilter(HttpRouteFilterType.URL_REWRITE, () => {
+      if (props.hostname !== undefined) validateHostname('url rewrite hostname', props.hostname, false);
+      if (props.hostname === undefined && props.path === undefined) {
+        throw new Error('url rewrite changes nothing: give a hostname, a path or both');
+      }
+      checkValue('url rewrite path', props.path);
+      return { urlRewrite: { hostname: props.hostname, path: props.path?._render() } };
     }, props.path);
   }
 
@@ -221,7 +226,7 @@ export class HttpRouteFilter {
    * the mirror are ignored. May be used more than once in a rule.
    */
   public static requestMirror(props: RequestMirrorProps): HttpRouteFilter {
-    return new HttpRouteFilter(HttpRouteFilterType.REQUEST_MIRROR, { requestMirror: renderRequestMirror(props) });
+    return new HttpRouteFilter(HttpRouteFilterType.REQUEST_MIRROR, () => ({ requestMirror: renderRequestMirror(props) }));
   }
 
   /**
@@ -231,13 +236,19 @@ export class HttpRouteFilter {
    */
   public readonly pathModifier?: HttpPathModifier;
 
+  /** @internal */
+  public readonly _problem?: string;
+
+  private body: any = {};
+
   private constructor(
     /** The filter type. */
     public readonly type: HttpRouteFilterType,
-    private readonly body: any,
+    build: () => any,
     pathModifier?: HttpPathModifier,
   ) {
     this.pathModifier = pathModifier;
+    this._problem = problemOf(() => { this.body = build(); });
   }
 
   /** @internal */

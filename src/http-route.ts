@@ -16,6 +16,7 @@ import { crossRouteUnreachable, mixedKindConflicts } from './route-conflicts';
 import { addedLabel, normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
 import { treeChanged } from './tree-index';
 import { globWarning, q, renderGatewayDuration, validateDnsSubdomain } from './validation';
+import { checkValue, checkValues } from './value-problem';
 
 /**
  * The conditions of one match; all of them must hold (AND).
@@ -179,6 +180,9 @@ export class HttpRouteRule {
   public addMatch(match: HttpRouteMatchProps): void {
     treeChanged();
     const what = `${this._label} match ${this._matches.length + 1}`;
+    checkValue(what, match.path);
+    checkValues(`${what}: header`, match.headers);
+    checkValues(`${what}: query parameter`, match.queryParams);
     const headers = normalizeConditions(what, 'header', match.headers ?? [], true);
     const queryParams = normalizeConditions(what, 'query parameter', match.queryParams ?? [], false);
     if (match.path?.type === PathMatchType.REGULAR_EXPRESSION) {
@@ -206,6 +210,7 @@ export class HttpRouteRule {
    */
   public addFilter(filter: HttpRouteFilter): void {
     treeChanged();
+    checkValue(`${this._label}: filter ${this._filters.length + 1}`, filter);
     this._filters.push(filter);
   }
 
@@ -214,6 +219,7 @@ export class HttpRouteRule {
    */
   public addBackendRef(backendRef: BackendRef): void {
     treeChanged();
+    checkValue(`${this._label}: backendRef ${this._backendRefs.length + 1}`, backendRef);
     this._backendRefs.push(backendRef);
   }
 

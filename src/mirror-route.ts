@@ -64,10 +64,10 @@ export class MirrorRoute extends Construct {
     if (props.percent !== undefined) {
       checkInteger(path, 'percent', props.percent, 0, 100, 'e.g. 10 copies one request in ten to the shadow');
     }
+    checkDistinct(path, [{ role: 'primary', backend: props.primary }, { role: 'shadow', backend: props.shadow }]);
     if (props.shadow.weight !== undefined || props.shadow.filters.length > 0) {
       throw new Error(`${path}: shadow backend ${q(props.shadow.name)} has a ${props.shadow.weight !== undefined ? 'weight' : 'filter'}, which a mirror does not use; create it without weight and filters`);
     }
-    checkDistinct(path, [{ role: 'primary', backend: props.primary }, { role: 'shadow', backend: props.shadow }]);
     this.primary = props.primary;
     this.shadow = props.shadow;
     this.percent = props.percent;

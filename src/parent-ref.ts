@@ -5,6 +5,7 @@ import type { Listener } from './listener';
 import { hostnamesOnListener, kindAllowed, NAMESPACE_NAME_LABEL, namespaceAllowed, namespaceLabels } from './model';
 import { allConstructs, memoized } from './tree-index';
 import { q, validateDnsSubdomain, validateNamespace, validateObjectName, validatePort } from './validation';
+import { problemOf } from './value-problem';
 
 /**
  * Options of `ParentRef.fromGateway`.
@@ -71,6 +72,9 @@ export class ParentRef {
     return new ParentRef(name, options.namespace, options.sectionName, options.port, undefined);
   }
 
+  /** @internal */
+  public readonly _problem?: string;
+
   private constructor(
     /** The name of the Gateway. */
     public readonly name: string,
@@ -89,10 +93,12 @@ export class ParentRef {
     public readonly port: number | undefined,
     private readonly gateway: Gateway | undefined,
   ) {
-    validateObjectName('parent gateway name', name);
-    if (explicitNamespace !== undefined) validateNamespace(`parent gateway ${q(name)} namespace`, explicitNamespace);
-    if (sectionName !== undefined) validateDnsSubdomain(`parent gateway ${q(name)} sectionName`, sectionName);
-    if (port !== undefined) validatePort(`parent gateway ${q(name)} port`, port);
+    this._problem = problemOf(() => {
+      validateObjectName('parent gateway name', name);
+      if (explicitNamespace !== undefined) validateNamespace(`parent gateway ${q(name)} namespace`, explicitNamespace);
+      if (sectionName !== undefined) validateDnsSubdomain(`parent gateway ${q(name)} sectionName`, sectionName);
+      if (port !== undefined) validatePort(`parent gateway ${q(name)} port`, port);
+    });
   }
 
   /**

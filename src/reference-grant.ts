@@ -4,6 +4,7 @@ import * as l1 from './imports/gateway.networking.k8s.io';
 import { Resource, ResourceProps } from './resource';
 import { treeChanged } from './tree-index';
 import { validateGroup, validateKind, validateNamespace, validateObjectName } from './validation';
+import { checkValue, problemOf } from './value-problem';
 
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 
@@ -31,6 +32,9 @@ export class ReferenceGrantFrom {
     return new ReferenceGrantFrom(group, kind, fromNamespace);
   }
 
+  /** @internal */
+  public readonly _problem?: string;
+
   private constructor(
     /** The API group. */
     public readonly group: string,
@@ -39,9 +43,11 @@ export class ReferenceGrantFrom {
     /** The namespace of the referencing objects. */
     public readonly namespace: string,
   ) {
-    validateGroup('reference grant from group', group);
-    validateKind('reference grant from kind', kind);
-    validateNamespace('reference grant from namespace', namespace);
+    this._problem = problemOf(() => {
+      validateGroup('reference grant from group', group);
+      validateKind('reference grant from kind', kind);
+      validateNamespace('reference grant from namespace', namespace);
+    });
   }
 }
 
@@ -77,6 +83,9 @@ export class ReferenceGrantTo {
    */
   public readonly name?: string;
 
+  /** @internal */
+  public readonly _problem?: string;
+
   private constructor(
     /** The API group ('' for core). */
     public readonly group: string,
@@ -84,9 +93,11 @@ export class ReferenceGrantTo {
     public readonly kind: string,
     name: string | undefined,
   ) {
-    validateGroup('reference grant to group', group);
-    validateKind('reference grant to kind', kind);
-    if (name !== undefined) validateObjectName('reference grant to name', name);
+    this._problem = problemOf(() => {
+      validateGroup('reference grant to group', group);
+      validateKind('reference grant to kind', kind);
+      if (name !== undefined) validateObjectName('reference grant to name', name);
+    });
     this.name = name;
   }
 }
@@ -136,6 +147,7 @@ export class ReferenceGrant extends Resource {
    */
   public addFrom(objects: ReferenceGrantFrom): void {
     treeChanged();
+    checkValue(`${this.node.path}: from ${this._from.length + 1}`, objects);
     this._from.push(objects);
   }
 
@@ -144,6 +156,7 @@ export class ReferenceGrant extends Resource {
    */
   public addTo(to: ReferenceGrantTo): void {
     treeChanged();
+    checkValue(`${this.node.path}: to ${this._to.length + 1}`, to);
     this._to.push(to);
   }
 

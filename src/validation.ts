@@ -5,8 +5,10 @@
  *
  * Every limit and every `x-kubernetes-validations` rule of the v1.6.1 standard-channel Gateway, HTTPRoute and
  * GRPCRoute CRDs (`crds/gateway-api/v1.6.1/`) that can be decided at synth time, and where it is enforced.
- * "eager" = thrown by the factory or constructor that receives the value; "validate" = `node.addValidation`
- * (reported by `App.synth()` / `Testing.synth()`); "type" = made impossible by the typed API.
+ * "eager" = thrown by the construct that receives the value, naming its path (a static factory does not throw: it
+ * records the problem, which the construct or routing pattern that uses the value throws, see value-problem.ts);
+ * "validate" = `node.addValidation` (reported by `App.synth()` / `Testing.synth()`); "type" = made impossible by
+ * the typed API.
  *
  * | CRD rule (path: rule)                                                            | enforced in                                         |
  * | -------------------------------------------------------------------------------- | --------------------------------------------------- |

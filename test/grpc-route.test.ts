@@ -5,6 +5,12 @@ import {
   RedirectScheme,
 } from '../src';
 
+/** A method match is checked where a rule uses it: the error starts with the route's path and the match's place. */
+function failsWhereUsed(method: GrpcMethodMatch, message: RegExp): void {
+  const route = new GrpcRoute(Testing.chart(), 'route');
+  expect(() => route.addRule({ matches: [{ method }] })).toThrow(new RegExp(`^test/route: the 1st rule added match 1: ${message.source}`));
+}
+
 function setup() {
   const chart = Testing.chart();
   const gateway = new Gateway(chart, 'gw', { metadata: { name: 'gw' }, gatewayClassName: 'c', listeners: [Listener.http({ name: 'h2c' })] });
@@ -108,20 +114,20 @@ describe('GrpcRoute', () => {
   });
 
   test('fails when a method match has neither service nor method', () => {
-    expect(() => GrpcMethodMatch.exact({})).toThrow(/grpc method match has neither service nor method; give one or both/);
+    failsWhereUsed(GrpcMethodMatch.exact({}), /grpc method match has neither service nor method; give one or both/);
   });
 
   test('fails on an exact service or method with invalid characters', () => {
-    expect(() => GrpcMethodMatch.exact({ service: 'todo/Todo' })).toThrow(/grpc service "todo\/Todo" is not a fully qualified protobuf service name/);
-    expect(() => GrpcMethodMatch.exact({ method: 'Get.*' })).toThrow(/grpc method "Get.\*" is not a protobuf method name; use an identifier .* or GrpcMethodMatch.regularExpression for a pattern/);
+    failsWhereUsed(GrpcMethodMatch.exact({ service: 'todo/Todo' }), /grpc service "todo\/Todo" is not a fully qualified protobuf service name/);
+    failsWhereUsed(GrpcMethodMatch.exact({ method: 'Get.*' }), /grpc method "Get.\*" is not a protobuf method name; use an identifier .* or GrpcMethodMatch.regularExpression for a pattern/);
   });
 
   test('fails on an invalid regular expression', () => {
-    expect(() => GrpcMethodMatch.regularExpression({ method: '*Task' })).toThrow(/grpc method regular expression "\*Task" is not a valid re2 regular expression/);
+    failsWhereUsed(GrpcMethodMatch.regularExpression({ method: '*Task' }), /grpc method regular expression "\*Task" is not a valid re2 regular expression/);
   });
 
   test('fails when a service or method is longer than 1024 characters', () => {
-    expect(() => GrpcMethodMatch.regularExpression({ service: 'a'.repeat(1025) })).toThrow(/grpc service ".*" must be 1 to 1024 characters long \(it has 1025\)/);
+    failsWhereUsed(GrpcMethodMatch.regularExpression({ service: 'a'.repeat(1025) }), /grpc service ".*" must be 1 to 1024 characters long \(it has 1025\)/);
   });
 
   test('fails when a backend filter is a redirect or rewrite', () => {
