@@ -23,8 +23,8 @@ export interface ServiceBackendRefOptions {
   readonly weight?: number;
 
   /**
-   * Filters applied only to requests sent to this backend (HTTPRoute only; in a GRPCRoute only header modifiers
-   * and request mirrors are allowed).
+   * HTTPRoute filters applied only to requests sent to this backend (a GRPCRoute backend takes GRPCRoute filters:
+   * `GrpcRouteRule.addBackendRef(backendRef, { filters })`).
    *
    * @default - no backend filters
    */
@@ -55,7 +55,8 @@ export interface NamedBackendRefOptions {
   readonly weight?: number;
 
   /**
-   * Filters applied only to requests sent to this backend.
+   * HTTPRoute filters applied only to requests sent to this backend (a GRPCRoute backend takes GRPCRoute filters:
+   * `GrpcRouteRule.addBackendRef(backendRef, { filters })`).
    *
    * @default - no backend filters
    */
@@ -103,7 +104,8 @@ export interface ResourceBackendRefOptions {
   readonly weight?: number;
 
   /**
-   * Filters applied only to requests sent to this backend.
+   * HTTPRoute filters applied only to requests sent to this backend (a GRPCRoute backend takes GRPCRoute filters:
+   * `GrpcRouteRule.addBackendRef(backendRef, { filters })`).
    *
    * @default - no backend filters
    */
@@ -201,7 +203,7 @@ export class BackendRef {
    * @default - the Gateway API default of 1
    */
   public readonly weight?: number;
-  /** Filters applied only to requests sent to this backend. */
+  /** HTTPRoute filters applied only to requests sent to this backend. */
   public readonly filters: HttpRouteFilter[];
 
   /** @internal */

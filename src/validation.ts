@@ -60,8 +60,8 @@
  * | timeouts: backendRequest must not be longer than request (unless request is 0s)    | eager: HTTP rule normalisation                      |
  * | GRPCRoute matches[].method: one or both of service or method                       | eager: `GrpcMethodMatch`                            |
  * | GRPCRoute matches[].method.service / method valid characters (Exact), <= 1024      | eager: `GrpcMethodMatch`                            |
- * | GRPCRoute filters type enum (no redirect/rewrite)                                  | type: `GrpcRouteFilter`; validate for backend       |
- * |                                                                                    |   filters given as `HttpRouteFilter`                |
+ * | GRPCRoute filters type enum (no redirect/rewrite)                                  | type: `GrpcRouteFilter` (rule and backend filters); |
+ * |                                                                                    |   eager: a backend carrying HTTPRoute filters       |
  * | Gateway gatewayClassName 1..253                                                    | eager: Gateway                                      |
  * | Gateway listeners: minItems 1, maxItems 64                                         | validate: Gateway                                   |
  * | Gateway listeners: name unique                                                     | validate: Gateway                                   |
