@@ -38,6 +38,10 @@
  * | requestMirror.percent 0..100; fraction numerator >= 0, denominator >= 1,           | eager: `requestMirror`                              |
  * |   numerator <= denominator                                                         |                                                     |
  * | requestMirror.backendRef: must have port for Service reference                     | eager: BackendRef factories (port always resolved)  |
+ * | cors: allowOrigins/allowHeaders/exposeHeaders maxItems 64, allowMethods maxItems 9, | eager: `HttpRouteFilter.cors`                       |
+ * |   "*" only alone, origin and header-name patterns, method enum, maxAge >= 1         |                                                     |
+ * | rules[].retry (experimental CRD): codes 400..599 unique, attempts >= 1, backoff    | eager: HTTP rule; validate: only with the context   |
+ * |   duration pattern                                                                 |   cdk8s-gateway:channel = experimental (channel.ts) |
  * | requestRedirect.scheme enum http/https                                             | type: `RedirectScheme`                              |
  * | requestRedirect.statusCode enum 301, 302, 303, 307, 308                            | eager: `requestRedirect`                            |
  * | requestRedirect/urlRewrite.hostname: RFC 1123 without wildcard, <= 253             | eager: `requestRedirect`, `urlRewrite`              |
@@ -100,7 +104,7 @@
  *
  * Not decidable at synth time (left to the API server / controller): references to objects outside the app,
  * ReferenceGrants created outside the app, Gateway `addresses`, `infrastructure` and `tls` blocks
- * (not exposed by the L2), and CORS / ExtensionRef filters (not exposed by the L2).
+ * (not exposed by the L2), and ExtensionRef filters (not exposed by the L2).
  */
 
 import { regexMatchesWhole } from './model';
