@@ -8,7 +8,7 @@ import { checkValues, problemOf } from './value-problem';
  */
 export interface ServiceBackendRefOptions {
   /**
-   * The Service port to send traffic to; it must be one of the Service's ports.
+   * The Service port to send traffic to, one of the Service's ports.
    *
    * @default - the Service's only port (an error when the Service has no port or several)
    */

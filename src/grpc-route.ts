@@ -16,7 +16,7 @@ import { q, validateDnsSubdomain } from './validation';
 import { checkValue, checkValues } from './value-problem';
 
 /**
- * The conditions of one gRPC match; all of them must hold (AND).
+ * The conditions of one gRPC match, all of which must hold (AND).
  */
 export interface GrpcRouteMatchProps {
   /**
@@ -46,7 +46,7 @@ export interface GrpcRouteRuleProps {
   readonly name?: string;
 
   /**
-   * The matches; a call that satisfies any of them selects the rule (OR).
+   * The matches, any of which selects the rule for a call (OR).
    *
    * @default - every call
    */
@@ -60,7 +60,7 @@ export interface GrpcRouteRuleProps {
   readonly filters?: GrpcRouteFilter[];
 
   /**
-   * The backends; calls are split by their weights. A backend with filters of its own is added with
+   * The backends, which split the calls by their weights. A backend with filters of its own is added with
    * `GrpcRouteRule.addBackendRef(backendRef, { filters })`, which takes GRPCRoute filters.
    *
    * @default - no backends
@@ -73,7 +73,7 @@ export interface GrpcRouteRuleProps {
  */
 export interface GrpcBackendRefOptions {
   /**
-   * Filters applied only to calls sent to this backend (at most 16; only RequestMirror may repeat).
+   * Filters applied only to calls sent to this backend (at most 16, only RequestMirror may repeat).
    *
    * @default - no backend filters
    */

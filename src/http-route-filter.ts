@@ -164,8 +164,8 @@ export interface RequestMirrorProps {
  */
 export interface CorsProps {
   /**
-   * The origins whose requests may share the response, as `<scheme>://<host>[:<port>]` with scheme `http` or
-   * `https`; the host may start with `*.` (any subdomain), and `["*"]` allows every origin (at most 64).
+   * The origins whose requests may share the response (at most 64), each `<scheme>://<host>[:<port>]` with scheme
+   * `http` or `https`. The host may start with `*.` (any subdomain), and `["*"]` allows every origin.
    *
    * @default - no origin is allowed (the gateway adds no CORS headers)
    */
@@ -297,8 +297,8 @@ export class HttpRouteFilter {
   }
 
   /**
-   * Sends a copy of the requests (all of them, or `percent` / `fraction` of them) to `backend`; the responses of
-   * the mirror are ignored. May be used more than once in a rule.
+   * Sends a copy of the requests (all of them, or `percent` / `fraction` of them) to `backend`, whose responses
+   * are ignored. May be used more than once in a rule.
    */
   public static requestMirror(props: RequestMirrorProps): HttpRouteFilter {
     return new HttpRouteFilter(HttpRouteFilterType.REQUEST_MIRROR, () => ({ requestMirror: renderRequestMirror(props) }));

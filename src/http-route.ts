@@ -20,7 +20,7 @@ import { globWarning, q, renderGatewayDuration, validateDnsSubdomain, validateIn
 import { checkValue, checkValues } from './value-problem';
 
 /**
- * The conditions of one match; all of them must hold (AND).
+ * The conditions of one match, all of which must hold (AND).
  */
 export interface HttpRouteMatchProps {
   /**
@@ -64,7 +64,7 @@ export interface HttpRouteTimeouts {
   readonly request?: Duration;
 
   /**
-   * The time for one request from the gateway to a backend (including retries' individual attempts); at most the
+   * The time for one request from the gateway to a backend (each attempt of a retry counts alone), at most the
    * request timeout.
    *
    * @default - the implementation's default
@@ -106,14 +106,14 @@ export interface HttpRouteRetry {
  */
 export interface HttpRouteRuleProps {
   /**
-   * The rule name (a DNS-1123 subdomain, unique in the route); shows up in status and in the gateway's logs.
+   * The rule name (a DNS-1123 subdomain, unique in the route), shown in status and in the gateway's logs.
    *
    * @default - no name
    */
   readonly name?: string;
 
   /**
-   * The matches; a request that satisfies any of them selects the rule (OR).
+   * The matches, any of which selects the rule for a request (OR).
    *
    * @default - every request (the Gateway API default, PathPrefix "/")
    */
@@ -127,7 +127,7 @@ export interface HttpRouteRuleProps {
   readonly filters?: HttpRouteFilter[];
 
   /**
-   * The backends; traffic is split by their weights.
+   * The backends, which split the traffic by their weights.
    *
    * @default - no backends (requests get a 500 unless a filter, e.g. a redirect, answers them)
    */
@@ -141,8 +141,8 @@ export interface HttpRouteRuleProps {
   readonly timeouts?: HttpRouteTimeouts;
 
   /**
-   * Retries of failed requests (experimental channel: needs the context `cdk8s-gateway:channel` set to
-   * `experimental`; see `HttpRouteRetry`).
+   * Retries of failed requests, an experimental-channel field (see `HttpRouteRetry`). It needs the context
+   * `cdk8s-gateway:channel` set to `experimental`.
    *
    * @default - no retries
    */

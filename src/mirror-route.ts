@@ -17,7 +17,7 @@ export interface MirrorRouteProps extends RoutePatternProps {
   readonly primary: BackendRef;
 
   /**
-   * The backend that receives copies of the requests; its responses are discarded. Created without a weight or
+   * The backend that receives copies of the requests, whose responses are discarded. Created without a weight or
    * filters.
    */
   readonly shadow: BackendRef;

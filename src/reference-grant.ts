@@ -107,14 +107,14 @@ export class ReferenceGrantTo {
  */
 export interface ReferenceGrantProps extends ResourceProps {
   /**
-   * Who may reference (`spec.from`, 1 to 16 entries; more can be added with `addFrom`).
+   * Who may reference (`spec.from`, 1 to 16 entries, more with `addFrom`).
    *
    * @default - none; add at least one before synth
    */
   readonly fromObjects?: ReferenceGrantFrom[];
 
   /**
-   * What may be referenced (1 to 16 entries; more can be added with `addTo`).
+   * What may be referenced (1 to 16 entries, more with `addTo`).
    *
    * @default - none; add at least one before synth
    */

@@ -17,7 +17,7 @@ export interface RouteBaseProps extends ResourceProps {
   readonly parentRefs?: ParentRef[];
 
   /**
-   * The hostnames the route serves (at most 16; a wildcard only as the whole first label).
+   * The hostnames the route serves (at most 16, a wildcard only as the whole first label).
    *
    * @default - every hostname the listener accepts
    */
