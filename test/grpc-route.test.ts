@@ -1,9 +1,8 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  Annotations, BackendRef, Gateway, GrpcMethodMatch, GrpcRoute, GrpcRouteFilter, GrpcRouteFilterType, HeaderMatch, HttpRoute, HttpRouteFilter, Listener,
-  ParentRef,
-  RedirectScheme,
+  Annotations, BackendRef, Gateway, GrpcMethodMatch, GrpcRoute, GrpcRouteFilter, GrpcRouteFilterType, HeaderMatch, HttpRoute, HttpRouteFilter,
+  Listener, ParentRef, RedirectScheme,
 } from '../src';
 
 /** A method match is checked where a rule uses it: the error starts with the route's path and the match's place. */
