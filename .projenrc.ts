@@ -161,6 +161,9 @@ project.gitignore.exclude('/test/bindings/java/target/');
 
 // API.md holds the L2 reference; the generated L1 (the `l1` submodule) goes to l1.md of its own.
 project.tasks.tryFind('docgen')?.reset('jsii-docgen -o API.md --split-by-submodule');
+// The testing module (RouteTester and its jest matchers) is TypeScript/JavaScript only, so jsii-docgen does not see
+// it: scripts/testing-api.ts appends its reference to API.md.
+project.tasks.tryFind('docgen')?.exec('ts-node -P tsconfig.dev.json scripts/testing-api.ts API.md');
 
 // The Python, Java and Go packages of the binding tests (test/bindings/), built before jest when they are missing or
 // stale, so that jsii-pacmak does not compete with the other test files for the CPU.

@@ -53,7 +53,7 @@ export interface LabelSelectorRequirement {
   /** How the label is compared. */
   readonly operator: LabelSelectorOperator;
   /**
-   * The values (required, non-empty, for In and NotIn; must be empty for Exists and DoesNotExist).
+   * The values: required and non-empty for In and NotIn, empty for Exists and DoesNotExist.
    *
    * @default - no values
    */

@@ -1,13 +1,14 @@
 import * as kplus from 'cdk8s-plus-28';
 import type { HttpRouteFilter } from './http-route-filter';
 import { q, validateGroup, validateInteger, validateKind, validateNamespace, validateObjectName, validatePort } from './validation';
+import { checkValues, problemOf } from './value-problem';
 
 /**
  * Options of `BackendRef.fromService`.
  */
 export interface ServiceBackendRefOptions {
   /**
-   * The Service port to send traffic to; it must be one of the Service's ports.
+   * The Service port to send traffic to, one of the Service's ports.
    *
    * @default - the Service's only port (an error when the Service has no port or several)
    */
@@ -22,8 +23,8 @@ export interface ServiceBackendRefOptions {
   readonly weight?: number;
 
   /**
-   * Filters applied only to requests sent to this backend (HTTPRoute only; in a GRPCRoute only header modifiers
-   * and request mirrors are allowed).
+   * HTTPRoute filters applied only to requests sent to this backend (a GRPCRoute backend takes GRPCRoute filters:
+   * `GrpcRouteRule.addBackendRef(backendRef, { filters })`).
    *
    * @default - no backend filters
    */
@@ -54,7 +55,8 @@ export interface NamedBackendRefOptions {
   readonly weight?: number;
 
   /**
-   * Filters applied only to requests sent to this backend.
+   * HTTPRoute filters applied only to requests sent to this backend (a GRPCRoute backend takes GRPCRoute filters:
+   * `GrpcRouteRule.addBackendRef(backendRef, { filters })`).
    *
    * @default - no backend filters
    */
@@ -102,7 +104,8 @@ export interface ResourceBackendRefOptions {
   readonly weight?: number;
 
   /**
-   * Filters applied only to requests sent to this backend.
+   * HTTPRoute filters applied only to requests sent to this backend (a GRPCRoute backend takes GRPCRoute filters:
+   * `GrpcRouteRule.addBackendRef(backendRef, { filters })`).
    *
    * @default - no backend filters
    */
@@ -129,15 +132,14 @@ export class BackendRef {
    */
   public static fromService(service: kplus.Service, options: ServiceBackendRefOptions = {}): BackendRef {
     const ports = service.ports.map((p) => p.port);
-    let port = options.port;
-    if (port === undefined) {
-      if (ports.length !== 1) {
+    const port = options.port ?? (ports.length === 1 ? ports[0] : undefined);
+    const problem = problemOf(() => {
+      if (options.port === undefined && ports.length !== 1) {
         throw new Error(`backend service ${q(service.name)} has ${ports.length === 0 ? 'no ports' : `ports ${ports.join(', ')}`}; pass the port to use, e.g. BackendRef.fromService(service, { port: ${ports[0] ?? 80} })${ports.length === 0 ? ' after adding it to the service' : ''}`);
+      } else if (options.port !== undefined && ports.length > 0 && !ports.includes(options.port)) {
+        throw new Error(`backend service ${q(service.name)} has no port ${options.port}; use one of its ports (${ports.join(', ')})`);
       }
-      port = ports[0];
-    } else if (ports.length > 0 && !ports.includes(port)) {
-      throw new Error(`backend service ${q(service.name)} has no port ${port}; use one of its ports (${ports.join(', ')})`);
-    }
+    });
     return new BackendRef({
       group: undefined,
       kind: undefined,
@@ -146,7 +148,7 @@ export class BackendRef {
       port,
       weight: options.weight,
       filters: options.filters,
-    });
+    }, problem);
   }
 
   /**
@@ -160,12 +162,13 @@ export class BackendRef {
    * Sends traffic to a backend of another kind, e.g. a multi-cluster `ServiceImport`.
    */
   public static fromResource(options: ResourceBackendRefOptions): BackendRef {
-    validateGroup('backend group', options.group);
-    validateKind('backend kind', options.kind);
-    if (options.group === '' && options.kind === 'Service' && options.port === undefined) {
-      throw new Error(`backend service ${q(options.name)} has no port; a Service backend must have a port (use BackendRef.fromName(name, { port }))`);
-    }
-    return new BackendRef(options);
+    return new BackendRef(options, problemOf(() => {
+      validateGroup('backend group', options.group);
+      validateKind('backend kind', options.kind);
+      if (options.group === '' && options.kind === 'Service' && options.port === undefined) {
+        throw new Error(`backend service ${q(options.name)} has no port; a Service backend must have a port (use BackendRef.fromName(name, { port }))`);
+      }
+    }));
   }
 
   /**
@@ -200,20 +203,27 @@ export class BackendRef {
    * @default - the Gateway API default of 1
    */
   public readonly weight?: number;
-  /** Filters applied only to requests sent to this backend. */
+  /** HTTPRoute filters applied only to requests sent to this backend. */
   public readonly filters: HttpRouteFilter[];
 
-  private constructor(options: BackendRefFields) {
-    validateObjectName('backend name', options.name);
-    if ((options.group ?? '') === '' && (options.kind ?? 'Service') === 'Service' && options.port === undefined) {
-      // From JavaScript `fromName('web', {})` type-checks; the API server refuses a Service reference without a port.
-      throw new Error(`backend service ${q(options.name)} has no port; a Service backend must have a port (e.g. BackendRef.fromName(${q(options.name)}, { port: 80 }))`);
-    }
-    if (options.namespace !== undefined) validateNamespace(`backend ${q(options.name)} namespace`, options.namespace);
-    if (options.port !== undefined) validatePort(`backend ${q(options.name)} port`, options.port);
-    if (options.weight !== undefined) {
-      validateInteger(`backend ${q(options.name)} weight`, options.weight, 0, 1_000_000, 'weights are relative shares, e.g. 90 and 10');
-    }
+  /** @internal */
+  public readonly _problem?: string;
+
+  /** `factoryProblem`: what the factory found (kept by copies such as `withWeight`). */
+  private constructor(options: BackendRefFields, factoryProblem?: string) {
+    this._problem = factoryProblem ?? problemOf(() => {
+      validateObjectName('backend name', options.name);
+      if ((options.group ?? '') === '' && (options.kind ?? 'Service') === 'Service' && options.port === undefined) {
+        // From JavaScript `fromName('web', {})` type-checks; the API server refuses a Service reference without a port.
+        throw new Error(`backend service ${q(options.name)} has no port; a Service backend must have a port (e.g. BackendRef.fromName(${q(options.name)}, { port: 80 }))`);
+      }
+      if (options.namespace !== undefined) validateNamespace(`backend ${q(options.name)} namespace`, options.namespace);
+      if (options.port !== undefined) validatePort(`backend ${q(options.name)} port`, options.port);
+      if (options.weight !== undefined) {
+        validateInteger(`backend ${q(options.name)} weight`, options.weight, 0, 1_000_000, 'weights are relative shares, e.g. 90 and 10');
+      }
+      checkValues(`backend ${q(options.name)} filter`, options.filters);
+    });
     this.group = options.group;
     this.kind = options.kind;
     this.name = options.name;
@@ -227,7 +237,7 @@ export class BackendRef {
    * A copy of this backend with another weight, e.g. `stable.withWeight(90)`.
    */
   public withWeight(weight: number): BackendRef {
-    return new BackendRef({ ...this, weight });
+    return new BackendRef({ ...this, weight }, this._problem);
   }
 
   /** @internal */

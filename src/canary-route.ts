@@ -3,10 +3,54 @@ import { BackendRef } from './backend-ref';
 import { HttpRoute, HttpRouteMatchProps } from './http-route';
 import { PathMatch } from './path-match';
 import { RoutePatternProps } from './pattern-props';
-import { checkDistinct, checkInteger, checkNoWeight } from './pattern-util';
+import { checkDistinct, checked, checkNoWeight } from './pattern-util';
+import { validateInteger } from './validation';
+import { problemOf } from './value-problem';
 
 /**
- * Properties of a `CanaryRoute`. Give the split either as `canaryPercent` or as `stableWeight` and `canaryWeight`.
+ * How a `CanaryRoute` splits the requests between the stable and the canary backend: a percentage or two weights.
+ */
+export class CanarySplit {
+  /**
+   * Sends `percent` of the requests (an integer 0..100) to the canary and the rest to the stable backend: weights
+   * `100 - percent` and `percent`, e.g. `CanarySplit.percent(10)` for 90/10.
+   */
+  public static percent(percent: number): CanarySplit {
+    return new CanarySplit(100 - percent, percent, problemOf(() => {
+      validateInteger('canary percent', percent, 0, 100, 'e.g. 10 sends one request in ten to the canary');
+    }));
+  }
+
+  /**
+   * Splits the requests by relative weights (integers 0..1,000,000, not both 0), e.g.
+   * `CanarySplit.weights(3, 1)` sends one request in four to the canary.
+   */
+  public static weights(stableWeight: number, canaryWeight: number): CanarySplit {
+    return new CanarySplit(stableWeight, canaryWeight, problemOf(() => {
+      validateInteger('stable weight', stableWeight, 0, 1_000_000, 'weights are relative shares, e.g. 90 and 10');
+      validateInteger('canary weight', canaryWeight, 0, 1_000_000, 'weights are relative shares, e.g. 90 and 10');
+      if (stableWeight + canaryWeight === 0) {
+        throw new Error('stable weight and canary weight are both 0, so every request would fail with 500; give at least one of them a positive weight');
+      }
+    }));
+  }
+
+  /** @internal */
+  public readonly _problem?: string;
+
+  private constructor(
+    /** The weight of the stable backend. */
+    public readonly stableWeight: number,
+    /** The weight of the canary backend. */
+    public readonly canaryWeight: number,
+    problem: string | undefined,
+  ) {
+    this._problem = problem;
+  }
+}
+
+/**
+ * Properties of a `CanaryRoute`.
  */
 export interface CanaryRouteProps extends RoutePatternProps {
   /**
@@ -20,25 +64,9 @@ export interface CanaryRouteProps extends RoutePatternProps {
   readonly canary: BackendRef;
 
   /**
-   * The share of requests sent to the canary, an integer percentage 0..100 (weights `100 - p` and `p`).
-   *
-   * @default - the split is given by `stableWeight` and `canaryWeight`
+   * How the requests are split, e.g. `CanarySplit.percent(10)` or `CanarySplit.weights(90, 10)`.
    */
-  readonly canaryPercent?: number;
-
-  /**
-   * The weight of the stable backend (an integer 0..1,000,000), with `canaryWeight`.
-   *
-   * @default - derived from `canaryPercent`
-   */
-  readonly stableWeight?: number;
-
-  /**
-   * The weight of the canary backend (an integer 0..1,000,000), with `stableWeight`.
-   *
-   * @default - derived from `canaryPercent`
-   */
-  readonly canaryWeight?: number;
+  readonly split: CanarySplit;
 
   /**
    * The requests the split applies to.
@@ -73,29 +101,15 @@ export class CanaryRoute extends Construct {
   constructor(scope: Construct, id: string, props: CanaryRouteProps) {
     super(scope, id);
     const path = this.node.path;
-    const byWeights = props.stableWeight !== undefined || props.canaryWeight !== undefined;
-    if (props.canaryPercent !== undefined && byWeights) {
-      throw new Error(`${path}: both canaryPercent and stableWeight/canaryWeight are set; set only canaryPercent (e.g. 10) or only stableWeight and canaryWeight (e.g. 90 and 10)`);
+    if (props.split === undefined) {
+      // From JavaScript the required prop can be left out.
+      throw new Error(`${path}: the split is missing; give split: CanarySplit.percent(10) or CanarySplit.weights(90, 10)`);
     }
-    if (props.canaryPercent !== undefined) {
-      checkInteger(path, 'canaryPercent', props.canaryPercent, 0, 100, 'e.g. 10 sends one request in ten to the canary');
-      this.stableWeight = 100 - props.canaryPercent;
-      this.canaryWeight = props.canaryPercent;
-    } else if (props.stableWeight !== undefined && props.canaryWeight !== undefined) {
-      checkInteger(path, 'stableWeight', props.stableWeight, 0, 1_000_000, 'weights are relative shares, e.g. 90 and 10');
-      checkInteger(path, 'canaryWeight', props.canaryWeight, 0, 1_000_000, 'weights are relative shares, e.g. 90 and 10');
-      if (props.stableWeight + props.canaryWeight === 0) {
-        throw new Error(`${path}: stableWeight and canaryWeight are both 0, so every request would fail with 500; give at least one of them a positive weight`);
-      }
-      this.stableWeight = props.stableWeight;
-      this.canaryWeight = props.canaryWeight;
-    } else if (byWeights) {
-      throw new Error(`${path}: only ${props.stableWeight !== undefined ? 'stableWeight' : 'canaryWeight'} is set; set both stableWeight and canaryWeight (e.g. 90 and 10), or canaryPercent`);
-    } else {
-      throw new Error(`${path}: the split is missing; set canaryPercent (e.g. 10) or stableWeight and canaryWeight (e.g. 90 and 10)`);
-    }
-    checkNoWeight(path, 'stable', props.stable, 'canaryPercent or stableWeight');
-    checkNoWeight(path, 'canary', props.canary, 'canaryPercent or canaryWeight');
+    checked(`${path}: split`, props.split);
+    this.stableWeight = props.split.stableWeight;
+    this.canaryWeight = props.split.canaryWeight;
+    checkNoWeight(path, 'stable', props.stable, 'the split');
+    checkNoWeight(path, 'canary', props.canary, 'the split');
     checkDistinct(path, [{ role: 'stable', backend: props.stable }, { role: 'canary', backend: props.canary }]);
 
     this.stable = props.stable.withWeight(this.stableWeight);

@@ -1,6 +1,7 @@
 // Rendering shared by HttpRouteFilter and GrpcRouteFilter. Internal: not exported from index.ts.
 import type { HeaderModifierProps, RequestMirrorProps } from './http-route-filter';
 import { q, validateHttpToken, validateInteger, validateLength } from './validation';
+import { checkValue } from './value-problem';
 
 export function renderHeaderModifier(what: string, props: HeaderModifierProps): any {
   const list = (field: string, record: { [name: string]: string } | undefined) => {
@@ -63,6 +64,7 @@ export function renderRequestMirror(props: RequestMirrorProps): any {
     }
     fraction = { numerator: props.fraction.numerator, denominator };
   }
+  checkValue('request mirror backend', props.backend);
   if (props.backend.weight !== undefined) {
     throw new Error(`request mirror backend ${q(props.backend.name)} has a weight (${props.backend.weight}); a mirror sends copies, so leave the weight out and use percent or fraction`);
   }

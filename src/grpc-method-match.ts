@@ -1,5 +1,6 @@
 import { MatchType } from './header-match';
 import { globWarning, q, validateLength, validateRegex } from './validation';
+import { problemOf } from './value-problem';
 
 /**
  * The gRPC service and method a `GrpcMethodMatch` compares.
@@ -56,25 +57,30 @@ export class GrpcMethodMatch {
    */
   public readonly method?: string;
 
+  /** @internal */
+  public readonly _problem?: string;
+
   private constructor(
     /** How the service and method are compared. */
     public readonly type: MatchType,
     props: GrpcMethodMatchProps,
   ) {
-    if (props.service === undefined && props.method === undefined) {
-      throw new Error('grpc method match has neither service nor method; give one or both (e.g. { service: "helloworld.Greeter" })');
-    }
-    for (const [field, value] of [['service', props.service], ['method', props.method]] as const) {
-      if (value === undefined) continue;
-      validateLength(`grpc ${field}`, value, 1, 1024);
-      if (type === MatchType.REGULAR_EXPRESSION) {
-        validateRegex(`grpc ${field} regular expression`, value);
-      } else if (field === 'service' && !SERVICE_CHARACTERS.test(value)) {
-        throw new Error(`grpc service ${q(value)} is not a fully qualified protobuf service name; use dot-separated identifiers (e.g. "helloworld.Greeter"), or GrpcMethodMatch.regularExpression for a pattern`);
-      } else if (field === 'method' && !METHOD_CHARACTERS.test(value)) {
-        throw new Error(`grpc method ${q(value)} is not a protobuf method name; use an identifier (e.g. "SayHello"), or GrpcMethodMatch.regularExpression for a pattern`);
+    this._problem = problemOf(() => {
+      if (props.service === undefined && props.method === undefined) {
+        throw new Error('grpc method match has neither service nor method; give one or both (e.g. { service: "helloworld.Greeter" })');
       }
-    }
+      for (const [field, value] of [['service', props.service], ['method', props.method]] as const) {
+        if (value === undefined) continue;
+        validateLength(`grpc ${field}`, value, 1, 1024);
+        if (type === MatchType.REGULAR_EXPRESSION) {
+          validateRegex(`grpc ${field} regular expression`, value);
+        } else if (field === 'service' && !SERVICE_CHARACTERS.test(value)) {
+          throw new Error(`grpc service ${q(value)} is not a fully qualified protobuf service name; use dot-separated identifiers (e.g. "helloworld.Greeter"), or GrpcMethodMatch.regularExpression for a pattern`);
+        } else if (field === 'method' && !METHOD_CHARACTERS.test(value)) {
+          throw new Error(`grpc method ${q(value)} is not a protobuf method name; use an identifier (e.g. "SayHello"), or GrpcMethodMatch.regularExpression for a pattern`);
+        }
+      }
+    });
     this.service = props.service;
     this.method = props.method;
   }

@@ -3,9 +3,8 @@ import { Construct } from 'constructs';
 import { Annotations } from './annotations';
 import { BackendRef } from './backend-ref';
 import { GrpcMethodMatch } from './grpc-method-match';
-import { GrpcRouteFilter } from './grpc-route-filter';
+import { GrpcRouteFilter, GrpcRouteFilterType } from './grpc-route-filter';
 import { HeaderMatch } from './header-match';
-import { HttpRouteFilterType } from './http-route-filter';
 import * as l1 from './imports/gateway.networking.k8s.io';
 import { findUnreachable, LocatedMatch, locateMatches, Match, NamedRule, OrderResult, orderRouteRules, ruleLabel } from './model';
 import { warnUngrantedReferences } from './reference-grant-check';
@@ -14,9 +13,10 @@ import { crossRouteUnreachable, mixedKindConflicts } from './route-conflicts';
 import { addedLabel, normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
 import { treeChanged } from './tree-index';
 import { q, validateDnsSubdomain } from './validation';
+import { checkValue, checkValues } from './value-problem';
 
 /**
- * The conditions of one gRPC match; all of them must hold (AND).
+ * The conditions of one gRPC match, all of which must hold (AND).
  */
 export interface GrpcRouteMatchProps {
   /**
@@ -46,7 +46,7 @@ export interface GrpcRouteRuleProps {
   readonly name?: string;
 
   /**
-   * The matches; a call that satisfies any of them selects the rule (OR).
+   * The matches, any of which selects the rule for a call (OR).
    *
    * @default - every call
    */
@@ -60,12 +60,29 @@ export interface GrpcRouteRuleProps {
   readonly filters?: GrpcRouteFilter[];
 
   /**
-   * The backends; calls are split by their weights. Backend filters may only be header modifiers and request
-   * mirrors.
+   * The backends, which split the calls by their weights. A backend with filters of its own is added with
+   * `GrpcRouteRule.addBackendRef(backendRef, { filters })`, which takes GRPCRoute filters.
    *
    * @default - no backends
    */
   readonly backendRefs?: BackendRef[];
+}
+
+/**
+ * Options of a backend of a GRPCRoute rule.
+ */
+export interface GrpcBackendRefOptions {
+  /**
+   * Filters applied only to calls sent to this backend (at most 16, only RequestMirror may repeat).
+   *
+   * @default - no backend filters
+   */
+  readonly filters?: GrpcRouteFilter[];
+}
+
+interface GrpcBackend {
+  readonly ref: BackendRef;
+  readonly filters: GrpcRouteFilter[];
 }
 
 /**
@@ -87,7 +104,7 @@ export class GrpcRouteRule {
   private readonly _matches: GrpcRouteMatchProps[] = [];
   private readonly _analyzedMatches: Match[] = [];
   private readonly _filters: GrpcRouteFilter[] = [];
-  private readonly _backendRefs: BackendRef[] = [];
+  private readonly _backends: GrpcBackend[] = [];
 
   private constructor(private readonly route: GrpcRoute, private readonly index: number, props: GrpcRouteRuleProps) {
     if (props.name !== undefined) validateDnsSubdomain(`${this._label}: name`, props.name);
@@ -111,6 +128,8 @@ export class GrpcRouteRule {
   public addMatch(match: GrpcRouteMatchProps): void {
     treeChanged();
     const what = `${this._label} match ${this._matches.length + 1}`;
+    checkValue(what, match.method);
+    checkValues(`${what}: header`, match.headers);
     const headers = normalizeConditions(what, 'header', match.headers ?? [], true);
     for (const w of match.method?._globWarnings() ?? []) Annotations.of(this.route).addWarning(`${what}: ${w}`);
     this._matches.push({ method: match.method, headers: match.headers ? [...match.headers] : undefined });
@@ -129,15 +148,24 @@ export class GrpcRouteRule {
    */
   public addFilter(filter: GrpcRouteFilter): void {
     treeChanged();
+    checkValue(`${this._label}: filter ${this._filters.length + 1}`, filter);
     this._filters.push(filter);
   }
 
   /**
-   * Adds a backend.
+   * Adds a backend, optionally with filters applied only to the calls sent to it, e.g.
+   * `rule.addBackendRef(backend, { filters: [GrpcRouteFilter.requestHeaderModifier({ set: { 'x-pool': 'b' } })] })`.
    */
-  public addBackendRef(backendRef: BackendRef): void {
+  public addBackendRef(backendRef: BackendRef, options: GrpcBackendRefOptions = {}): void {
     treeChanged();
-    this._backendRefs.push(backendRef);
+    const where = `${this._label}: backendRef ${this._backends.length + 1}`;
+    checkValue(where, backendRef);
+    if (backendRef.filters.length > 0) {
+      throw new Error(`${where}: backend ${q(backendRef.name)} carries HTTPRoute filters, which a GRPCRoute does not take; create the backend without filters and give GRPCRoute filters with addBackendRef(backendRef, { filters: [GrpcRouteFilter.requestHeaderModifier(...)] })`);
+    }
+    const filters = [...(options.filters ?? [])];
+    checkValues(`${where} filter`, filters);
+    this._backends.push({ ref: backendRef, filters });
   }
 
   /** The matches, in the order they were added. */
@@ -152,7 +180,12 @@ export class GrpcRouteRule {
 
   /** The backends, in the order they were added. */
   public get backendRefs(): BackendRef[] {
-    return [...this._backendRefs];
+    return this._backends.map((b) => b.ref);
+  }
+
+  /** The filters of the `index`-th backend (0-based, in the order the backends were added). */
+  public backendFilters(index: number): GrpcRouteFilter[] {
+    return [...(this._backends[index]?.filters ?? [])];
   }
 
   /** The matches in the shared model's form (a rule without matches matches every call). @internal */
@@ -165,23 +198,18 @@ export class GrpcRouteRule {
     const errors: string[] = [];
     if (this._matches.length > 64) errors.push(`${label}: has ${this._matches.length} matches; at most 64 are allowed (split them across rules)`);
     if (this._filters.length > 16) errors.push(`${label}: has ${this._filters.length} filters; at most 16 are allowed`);
-    if (this._backendRefs.length > 16) errors.push(`${label}: has ${this._backendRefs.length} backendRefs; at most 16 are allowed`);
-    const repeats = (where: string, types: HttpRouteFilterType[]) => {
-      const seen = new Set<HttpRouteFilterType>();
+    if (this._backends.length > 16) errors.push(`${label}: has ${this._backends.length} backendRefs; at most 16 are allowed`);
+    const repeats = (where: string, types: GrpcRouteFilterType[]) => {
+      const seen = new Set<GrpcRouteFilterType>();
       for (const t of types) {
-        if (t !== HttpRouteFilterType.REQUEST_MIRROR && seen.has(t)) errors.push(`${where} has more than one ${t} filter; merge them into one (only RequestMirror may repeat)`);
+        if (t !== GrpcRouteFilterType.REQUEST_MIRROR && seen.has(t)) errors.push(`${where} has more than one ${t} filter; merge them into one (only RequestMirror may repeat)`);
         seen.add(t);
       }
     };
     repeats(`${label}:`, this._filters.map((f) => f.type));
-    this._backendRefs.forEach((b, i) => {
-      const where = `${label}: backendRef ${i + 1} (${q(b.name)})`;
+    this._backends.forEach((b, i) => {
+      const where = `${label}: backendRef ${i + 1} (${q(b.ref.name)})`;
       if (b.filters.length > 16) errors.push(`${where} has ${b.filters.length} filters; at most 16 are allowed`);
-      for (const f of b.filters) {
-        if (f.type === HttpRouteFilterType.REQUEST_REDIRECT || f.type === HttpRouteFilterType.URL_REWRITE) {
-          errors.push(`${where} has a ${f.type} filter, which a grpc route does not support; use header modifiers or request mirrors`);
-        }
-      }
       repeats(where, b.filters.map((f) => f.type));
     });
     return errors;
@@ -196,11 +224,11 @@ export class GrpcRouteRule {
         headers: renderConditions(m.headers),
       })),
       filters: this._filters.length === 0 ? undefined : this._filters.map((f) => f._render()),
-      backendRefs: this._backendRefs.length === 0 ? undefined : this._backendRefs.map((b) => ({
-        ...b._renderObjectReference(),
-        namespace: b.namespace !== undefined && b.namespace !== routeNamespace ? b.namespace : undefined,
-        weight: b.weight,
-        filters: b.filters.length === 0 ? undefined : b.filters.map((f) => f._render()),
+      backendRefs: this._backends.length === 0 ? undefined : this._backends.map(({ ref, filters }) => ({
+        ...ref._renderObjectReference(),
+        namespace: ref.namespace !== undefined && ref.namespace !== routeNamespace ? ref.namespace : undefined,
+        weight: ref.weight,
+        filters: filters.length === 0 ? undefined : filters.map((f) => f._render()),
       })),
     };
   }

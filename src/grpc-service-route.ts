@@ -6,8 +6,9 @@ import { GrpcRoute } from './grpc-route';
 import { MatchType } from './header-match';
 import { regexMatchesWhole } from './model';
 import { RoutePatternProps } from './pattern-props';
-import { checkNotEmpty, escapeRegex, withPath } from './pattern-util';
+import { checked, checkNotEmpty, escapeRegex } from './pattern-util';
 import { q } from './validation';
+import { problemOf } from './value-problem';
 
 const METHOD_NAME = /^[A-Za-z_][A-Za-z_0-9]*$/;
 
@@ -19,10 +20,11 @@ export class GrpcServiceMethod {
    * One method, by name, e.g. `GrpcServiceMethod.named('CreateTask')`.
    */
   public static named(method: string): GrpcServiceMethod {
-    if (!METHOD_NAME.test(method)) {
-      throw new Error(`grpc method ${q(method)} is not a protobuf method name; use an identifier (e.g. "CreateTask"), GrpcServiceMethod.prefix for a prefix or GrpcServiceMethod.regularExpression for a pattern`);
-    }
-    return new GrpcServiceMethod(MatchType.EXACT, method, method);
+    return new GrpcServiceMethod(MatchType.EXACT, method, method, problemOf(() => {
+      if (!METHOD_NAME.test(method)) {
+        throw new Error(`grpc method ${q(method)} is not a protobuf method name; use an identifier (e.g. "CreateTask"), GrpcServiceMethod.prefix for a prefix or GrpcServiceMethod.regularExpression for a pattern`);
+      }
+    }));
   }
 
   /**
@@ -30,11 +32,9 @@ export class GrpcServiceMethod {
    * expression `Get.*`, with any regular expression metacharacter of the prefix escaped.
    */
   public static prefix(prefix: string): GrpcServiceMethod {
-    if (prefix.length === 0) {
-      throw new Error('grpc method prefix is empty; give the start of the method names (e.g. "Get"), or route the whole service with backendRefs');
-    }
     const pattern = `${escapeRegex(prefix)}.*`;
-    return new GrpcServiceMethod(MatchType.REGULAR_EXPRESSION, pattern, pattern);
+    return new GrpcServiceMethod(MatchType.REGULAR_EXPRESSION, pattern, pattern, prefix.length > 0 ? undefined
+      : 'grpc method prefix is empty; give the start of the method names (e.g. "Get"), or route the whole service with backendRefs');
   }
 
   /**
@@ -42,10 +42,11 @@ export class GrpcServiceMethod {
    * glob: `Get*` is "Ge" followed by any number of "t"; write `Get.*`, or use `prefix('Get')`.
    */
   public static regularExpression(pattern: string): GrpcServiceMethod {
-    // validates the pattern
-    GrpcMethodMatch.regularExpression({ method: pattern });
-    return new GrpcServiceMethod(MatchType.REGULAR_EXPRESSION, pattern, pattern);
+    return new GrpcServiceMethod(MatchType.REGULAR_EXPRESSION, pattern, pattern, GrpcMethodMatch.regularExpression({ method: pattern })._problem);
   }
+
+  /** @internal */
+  public readonly _problem?: string;
 
   private constructor(
     /** How the method name is compared. */
@@ -54,7 +55,10 @@ export class GrpcServiceMethod {
     public readonly value: string,
     /** How messages spell the selector: the method name or the RE2 pattern, e.g. `CreateTask`, `Get.*`. */
     public readonly description: string,
-  ) {}
+    problem: string | undefined,
+  ) {
+    this._problem = problem;
+  }
 
   /** Whether this selector selects a method named `method`. */
   public matches(method: string): boolean {
@@ -128,7 +132,7 @@ export class GrpcServiceRoute extends Construct {
   constructor(scope: Construct, id: string, props: GrpcServiceRouteProps) {
     super(scope, id);
     // validates the service name
-    withPath(this.node.path, () => GrpcMethodMatch.exact({ service: props.service }));
+    checked(this.node.path, GrpcMethodMatch.exact({ service: props.service }));
     this.service = props.service;
     if (props.backendRefs !== undefined) {
       checkNotEmpty(this.node.path, 'backendRefs', props.backendRefs, 'give at least one backend, or leave backendRefs out so only the listed methods are routed');
@@ -153,6 +157,7 @@ export class GrpcServiceRoute extends Construct {
     if (this.finished) {
       throw new Error(`${path}: addMethod after synthesis started; add methods before synthesizing`);
     }
+    checked(path, entry.method);
     if (this._methods.some((m) => m.method.type === entry.method.type && m.method.value === entry.method.value)) {
       throw new Error(`${path}: method ${q(entry.method.description)} of ${q(this.service)} is routed twice; route each method once`);
     }

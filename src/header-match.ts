@@ -1,4 +1,5 @@
 import { q, validateHttpToken, validateLength, validateRegex } from './validation';
+import { problemOf } from './value-problem';
 
 /**
  * How a header, query parameter or gRPC method value is compared.
@@ -28,6 +29,9 @@ export class HeaderMatch {
     return new HeaderMatch(MatchType.REGULAR_EXPRESSION, name, pattern);
   }
 
+  /** @internal */
+  public readonly _problem?: string;
+
   private constructor(
     /** How the value is compared. */
     public readonly type: MatchType,
@@ -36,10 +40,12 @@ export class HeaderMatch {
     /** The value or regular expression. */
     public readonly value: string,
   ) {
-    validateHttpToken('header name', name);
-    validateLength(`header ${q(name)} value`, value, 1, 4096);
-    if (type === MatchType.REGULAR_EXPRESSION) {
-      validateRegex(`header ${q(name)} regular expression`, value);
-    }
+    this._problem = problemOf(() => {
+      validateHttpToken('header name', name);
+      validateLength(`header ${q(name)} value`, value, 1, 4096);
+      if (type === MatchType.REGULAR_EXPRESSION) {
+        validateRegex(`header ${q(name)} regular expression`, value);
+      }
+    });
   }
 }

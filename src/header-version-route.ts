@@ -4,7 +4,7 @@ import { HeaderMatch, MatchType } from './header-match';
 import { HttpRoute } from './http-route';
 import { PathMatch } from './path-match';
 import { RoutePatternProps } from './pattern-props';
-import { checkNotEmpty, withPath } from './pattern-util';
+import { checked, checkNotEmpty } from './pattern-util';
 import { q } from './validation';
 
 /**
@@ -80,9 +80,9 @@ export class HeaderVersionRoute extends Construct {
   constructor(scope: Construct, id: string, props: HeaderVersionRouteProps) {
     super(scope, id);
     // validates the name (an HTTP token) with a throwaway match
-    withPath(this.node.path, () => HeaderMatch.exact(props.headerName, 'x'));
+    checked(this.node.path, HeaderMatch.exact(props.headerName, 'x'));
     this.headerName = props.headerName;
-    this.path = props.path ?? PathMatch.pathPrefix('/');
+    this.path = checked(`${this.node.path}: path`, props.path ?? PathMatch.pathPrefix('/'));
     this.route = new HttpRoute(this, 'Route', {
       metadata: props.metadata,
       parentRefs: props.parentRefs,
@@ -106,9 +106,9 @@ export class HeaderVersionRoute extends Construct {
   public addVersion(version: HeaderVersion): void {
     const path = this.node.path;
     const type = version.matchType ?? MatchType.EXACT;
-    const match = withPath(path, () => (type === MatchType.EXACT
+    const match = checked(path, type === MatchType.EXACT
       ? HeaderMatch.exact(this.headerName, version.value)
-      : HeaderMatch.regularExpression(this.headerName, version.value)));
+      : HeaderMatch.regularExpression(this.headerName, version.value));
     if (this._versions.some((v) => v.value === version.value && (v.matchType ?? MatchType.EXACT) === type)) {
       throw new Error(`${path}: header ${q(this.headerName)} value ${q(version.value)} is routed twice; route each value once`);
     }

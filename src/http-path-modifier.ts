@@ -1,4 +1,5 @@
 import { validateLength } from './validation';
+import { problemOf } from './value-problem';
 
 /**
  * How a path modifier rewrites the path.
@@ -30,13 +31,16 @@ export class HttpPathModifier {
     return new HttpPathModifier(HttpPathModifierType.REPLACE_PREFIX_MATCH, prefix);
   }
 
+  /** @internal */
+  public readonly _problem?: string;
+
   private constructor(
     /** How the path is rewritten. */
     public readonly type: HttpPathModifierType,
     /** The replacement path or prefix. */
     public readonly value: string,
   ) {
-    validateLength(type === HttpPathModifierType.REPLACE_FULL_PATH ? 'replaceFullPath' : 'replacePrefixMatch', value, 0, 1024);
+    this._problem = problemOf(() => validateLength(type === HttpPathModifierType.REPLACE_FULL_PATH ? 'replaceFullPath' : 'replacePrefixMatch', value, 0, 1024));
   }
 
   /** @internal */

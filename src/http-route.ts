@@ -2,6 +2,7 @@ import { Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Annotations } from './annotations';
 import { BackendRef } from './backend-ref';
+import { experimentalChannel, experimentalFieldError } from './channel';
 import { HeaderMatch } from './header-match';
 import { HttpMethod } from './http-method';
 import { HttpPathModifierType } from './http-path-modifier';
@@ -15,10 +16,11 @@ import { RouteBase, RouteBaseProps } from './route-base';
 import { crossRouteUnreachable, mixedKindConflicts } from './route-conflicts';
 import { addedLabel, normalizeConditions, renderConditions, validateRouteCommon } from './route-validation';
 import { treeChanged } from './tree-index';
-import { globWarning, q, renderGatewayDuration, validateDnsSubdomain } from './validation';
+import { globWarning, q, renderGatewayDuration, validateDnsSubdomain, validateInteger } from './validation';
+import { checkValue, checkValues } from './value-problem';
 
 /**
- * The conditions of one match; all of them must hold (AND).
+ * The conditions of one match, all of which must hold (AND).
  */
 export interface HttpRouteMatchProps {
   /**
@@ -62,7 +64,7 @@ export interface HttpRouteTimeouts {
   readonly request?: Duration;
 
   /**
-   * The time for one request from the gateway to a backend (including retries' individual attempts); at most the
+   * The time for one request from the gateway to a backend (each attempt of a retry counts alone), at most the
    * request timeout.
    *
    * @default - the implementation's default
@@ -71,18 +73,47 @@ export interface HttpRouteTimeouts {
 }
 
 /**
+ * How the gateway retries a request of an HTTPRoute rule whose backend fails (experimental channel).
+ *
+ * The `retry` field exists only in the experimental channel's HTTPRoute CRD: it is emitted only when the app declares
+ * that channel with the context `cdk8s-gateway:channel` set to `experimental`, and fails synth otherwise.
+ */
+export interface HttpRouteRetry {
+  /**
+   * The HTTP status codes (400 to 599) of a backend's answer that make the gateway try again, e.g. `[503]`.
+   *
+   * @default - no status code is retried (only failed connections, as the implementation decides)
+   */
+  readonly codes?: number[];
+
+  /**
+   * The most times a request is retried (1 or more).
+   *
+   * @default - the implementation's default (this gateway: 1)
+   */
+  readonly attempts?: number;
+
+  /**
+   * The wait before each retry.
+   *
+   * @default - the implementation's default (this gateway: no wait)
+   */
+  readonly backoff?: Duration;
+}
+
+/**
  * Properties of an HTTPRoute rule.
  */
 export interface HttpRouteRuleProps {
   /**
-   * The rule name (a DNS-1123 subdomain, unique in the route); shows up in status and in the gateway's logs.
+   * The rule name (a DNS-1123 subdomain, unique in the route), shown in status and in the gateway's logs.
    *
    * @default - no name
    */
   readonly name?: string;
 
   /**
-   * The matches; a request that satisfies any of them selects the rule (OR).
+   * The matches, any of which selects the rule for a request (OR).
    *
    * @default - every request (the Gateway API default, PathPrefix "/")
    */
@@ -96,7 +127,7 @@ export interface HttpRouteRuleProps {
   readonly filters?: HttpRouteFilter[];
 
   /**
-   * The backends; traffic is split by their weights.
+   * The backends, which split the traffic by their weights.
    *
    * @default - no backends (requests get a 500 unless a filter, e.g. a redirect, answers them)
    */
@@ -108,6 +139,14 @@ export interface HttpRouteRuleProps {
    * @default - the implementation's defaults
    */
   readonly timeouts?: HttpRouteTimeouts;
+
+  /**
+   * Retries of failed requests, an experimental-channel field (see `HttpRouteRetry`). It needs the context
+   * `cdk8s-gateway:channel` set to `experimental`.
+   *
+   * @default - no retries
+   */
+  readonly retry?: HttpRouteRetry;
 }
 
 interface NormalizedMatch {
@@ -138,10 +177,18 @@ export class HttpRouteRule {
    */
   public readonly timeouts?: HttpRouteTimeouts;
 
+  /**
+   * Retries of failed requests (experimental channel).
+   *
+   * @default - no retries
+   */
+  public readonly retry?: HttpRouteRetry;
+
   private readonly _matches: NormalizedMatch[] = [];
   private readonly _filters: HttpRouteFilter[] = [];
   private readonly _backendRefs: BackendRef[] = [];
   private readonly renderedTimeouts?: { request?: string; backendRequest?: string };
+  private readonly renderedRetry?: { codes?: number[]; attempts?: number; backoff?: string };
 
   private constructor(private readonly route: HttpRoute, private readonly index: number, props: HttpRouteRuleProps) {
     if (props.name !== undefined) validateDnsSubdomain(`${this._label}: name`, props.name);
@@ -160,6 +207,8 @@ export class HttpRouteRule {
         throw new Error(`${this._label}: backendRequest timeout ${this.renderedTimeouts.backendRequest} is longer than the request timeout ${this.renderedTimeouts.request}; make it at most ${this.renderedTimeouts.request}`);
       }
     }
+    this.retry = props.retry;
+    if (props.retry !== undefined) this.renderedRetry = renderRetry(`${this._label}: retry`, props.retry);
     for (const m of props.matches ?? []) this.addMatch(m);
     for (const f of props.filters ?? []) this.addFilter(f);
     for (const b of props.backendRefs ?? []) this.addBackendRef(b);
@@ -179,6 +228,9 @@ export class HttpRouteRule {
   public addMatch(match: HttpRouteMatchProps): void {
     treeChanged();
     const what = `${this._label} match ${this._matches.length + 1}`;
+    checkValue(what, match.path);
+    checkValues(`${what}: header`, match.headers);
+    checkValues(`${what}: query parameter`, match.queryParams);
     const headers = normalizeConditions(what, 'header', match.headers ?? [], true);
     const queryParams = normalizeConditions(what, 'query parameter', match.queryParams ?? [], false);
     if (match.path?.type === PathMatchType.REGULAR_EXPRESSION) {
@@ -206,6 +258,7 @@ export class HttpRouteRule {
    */
   public addFilter(filter: HttpRouteFilter): void {
     treeChanged();
+    checkValue(`${this._label}: filter ${this._filters.length + 1}`, filter);
     this._filters.push(filter);
   }
 
@@ -214,6 +267,7 @@ export class HttpRouteRule {
    */
   public addBackendRef(backendRef: BackendRef): void {
     treeChanged();
+    checkValue(`${this._label}: backendRef ${this._backendRefs.length + 1}`, backendRef);
     this._backendRefs.push(backendRef);
   }
 
@@ -279,6 +333,11 @@ export class HttpRouteRule {
     return errors;
   }
 
+  /** The rule's fields that only the experimental channel's CRD has (the standard-channel L1 drops them). @internal */
+  public _renderExperimental(): { retry: object } | undefined {
+    return this.renderedRetry === undefined ? undefined : { retry: this.renderedRetry };
+  }
+
   /** @internal */
   public _render(routeNamespace: string | undefined): l1.HttpRouteSpecRules {
     return {
@@ -297,6 +356,30 @@ export class HttpRouteRule {
 }
 
 const MATCH_ALL: Match = { path: { type: 'PathPrefix', value: '/' }, headers: [], queryParams: [] };
+
+function renderRetry(what: string, retry: HttpRouteRetry): { codes?: number[]; attempts?: number; backoff?: string } {
+  const codes = retry.codes === undefined || retry.codes.length === 0 ? undefined : [...retry.codes];
+  for (const code of codes ?? []) validateInteger(`${what} code`, code, 400, 599, 'an http status code of a failed answer, e.g. 503');
+  const repeated = codes?.find((c, i) => codes.indexOf(c) !== i);
+  if (repeated !== undefined) throw new Error(`${what} lists code ${repeated} twice; list it once`);
+  if (retry.attempts !== undefined) validateInteger(`${what} attempts`, retry.attempts, 1, 2147483647, 'the most retries of one request, e.g. 2');
+  const backoff = retry.backoff === undefined ? undefined : renderGatewayDuration(`${what} backoff`, retry.backoff.toMilliseconds({ integral: false }));
+  return { codes, attempts: retry.attempts, backoff };
+}
+
+/** The L1 HTTPRoute, plus the rules' experimental-channel fields (`retry`), which the standard-channel L1 drops. */
+class HttpRouteObject extends l1.HttpRoute {
+  constructor(scope: Construct, id: string, props: l1.HttpRouteProps, private readonly experimentalFields: () => Array<object | undefined>) {
+    super(scope, id, props);
+  }
+
+  public override toJson(): any {
+    const json = super.toJson();
+    const fields = this.experimentalFields();
+    if (fields.every((f) => f === undefined)) return json;
+    return { ...json, spec: { ...json.spec, rules: json.spec.rules.map((r: object, i: number) => ({ ...r, ...fields[i] })) } };
+  }
+}
 
 function renderMatch(m: HttpRouteMatchProps): l1.HttpRouteSpecRulesMatches {
   return {
@@ -338,10 +421,10 @@ export class HttpRoute extends RouteBase {
 
   constructor(scope: Construct, id: string, props: HttpRouteProps = {}) {
     super(scope, id, 'HTTPRoute', props);
-    this.apiObject = new l1.HttpRoute(this, 'Resource', {
+    this.apiObject = new HttpRouteObject(this, 'Resource', {
       metadata: props.metadata,
       spec: Lazy.any({ produce: () => this.renderSpec() }),
-    });
+    }, () => (experimentalChannel(this) ? this._order().order.map((i) => this._rules[i]._renderExperimental()) : []));
     for (const r of props.rules ?? []) this.addRule(r);
     this.node.addValidation({ validate: () => this.validateRoute() });
   }
@@ -396,6 +479,7 @@ export class HttpRoute extends RouteBase {
       const label = ruleLabel(position[i], r.name);
       errors.push(...r._validate(`${path}: ${label}`));
       const backends = r.backendRefs;
+      if (r.retry !== undefined && !experimentalChannel(this)) errors.push(experimentalFieldError(`${path}: ${label}`, 'retry'));
       if (backends.length === 0 && !r.filters.some((f) => f.type === HttpRouteFilterType.REQUEST_REDIRECT)) {
         Annotations.of(this).addWarning(`${path}: ${label} has no backendRefs and no requestRedirect, so every request it matches gets a 500; add backendRefs`);
       } else if (backends.length > 0 && backends.every((b) => b.weight === 0)) {

@@ -4,7 +4,7 @@ import { HttpMethod } from './http-method';
 import { HttpRoute } from './http-route';
 import { PathMatch } from './path-match';
 import { RoutePatternProps } from './pattern-props';
-import { checkNotEmpty } from './pattern-util';
+import { checked, checkNotEmpty } from './pattern-util';
 import { q } from './validation';
 
 /**
@@ -88,7 +88,7 @@ export class MethodRoute extends Construct {
       checkNotEmpty(path, 'otherBackendRefs', props.otherBackendRefs, `give at least one backend, or leave otherBackendRefs out so methods other than ${q([...seen.keys()].join(', '))} get 404`);
     }
 
-    const routePath = props.path ?? PathMatch.pathPrefix('/');
+    const routePath = checked(`${path}: path`, props.path ?? PathMatch.pathPrefix('/'));
     this.route = new HttpRoute(this, 'Route', {
       metadata: props.metadata,
       parentRefs: props.parentRefs,

@@ -17,7 +17,7 @@ export interface MirrorRouteProps extends RoutePatternProps {
   readonly primary: BackendRef;
 
   /**
-   * The backend that receives copies of the requests; its responses are discarded. Created without a weight or
+   * The backend that receives copies of the requests, whose responses are discarded. Created without a weight or
    * filters.
    */
   readonly shadow: BackendRef;
@@ -64,10 +64,10 @@ export class MirrorRoute extends Construct {
     if (props.percent !== undefined) {
       checkInteger(path, 'percent', props.percent, 0, 100, 'e.g. 10 copies one request in ten to the shadow');
     }
+    checkDistinct(path, [{ role: 'primary', backend: props.primary }, { role: 'shadow', backend: props.shadow }]);
     if (props.shadow.weight !== undefined || props.shadow.filters.length > 0) {
       throw new Error(`${path}: shadow backend ${q(props.shadow.name)} has a ${props.shadow.weight !== undefined ? 'weight' : 'filter'}, which a mirror does not use; create it without weight and filters`);
     }
-    checkDistinct(path, [{ role: 'primary', backend: props.primary }, { role: 'shadow', backend: props.shadow }]);
     this.primary = props.primary;
     this.shadow = props.shadow;
     this.percent = props.percent;

@@ -6,6 +6,7 @@ import type { ListenerSet } from './listener-set';
 import { hostnamesOnListener, listenerKindAllowed, NAMESPACE_NAME_LABEL, namespaceAllowed, namespaceLabels, protocolRouteKinds } from './model';
 import { allConstructs, memoized } from './tree-index';
 import { q, validateDnsSubdomain, validateNamespace, validateObjectName, validatePort } from './validation';
+import { problemOf } from './value-problem';
 
 /**
  * Options of `ParentRef.fromGateway`.
@@ -88,6 +89,9 @@ export class ParentRef {
     return new ParentRef(listenerSet.name, undefined, options.sectionName, options.port, listenerSet, 'ListenerSet');
   }
 
+  /** @internal */
+  public readonly _problem?: string;
+
   private constructor(
     /** The name of the Gateway. */
     public readonly name: string,
@@ -112,10 +116,12 @@ export class ParentRef {
      */
     public readonly kind: string = 'Gateway',
   ) {
-    validateObjectName('parent gateway name', name);
-    if (explicitNamespace !== undefined) validateNamespace(`parent gateway ${q(name)} namespace`, explicitNamespace);
-    if (sectionName !== undefined) validateDnsSubdomain(`parent gateway ${q(name)} sectionName`, sectionName);
-    if (port !== undefined) validatePort(`parent gateway ${q(name)} port`, port);
+    this._problem = problemOf(() => {
+      validateObjectName('parent gateway name', name);
+      if (explicitNamespace !== undefined) validateNamespace(`parent gateway ${q(name)} namespace`, explicitNamespace);
+      if (sectionName !== undefined) validateDnsSubdomain(`parent gateway ${q(name)} sectionName`, sectionName);
+      if (port !== undefined) validatePort(`parent gateway ${q(name)} port`, port);
+    });
   }
 
   /**

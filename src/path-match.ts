@@ -1,4 +1,5 @@
 import { q, validateLength, validateRegex } from './validation';
+import { problemOf } from './value-problem';
 
 /**
  * How a `PathMatch` compares the request path.
@@ -41,33 +42,38 @@ export class PathMatch {
     return new PathMatch(PathMatchType.REGULAR_EXPRESSION, pattern);
   }
 
+  /** @internal */
+  public readonly _problem?: string;
+
   private constructor(
     /** How the path is compared. */
     public readonly type: PathMatchType,
     /** The path, prefix or regular expression. */
     public readonly value: string,
   ) {
-    validateLength('path value', value, 1, 1024);
-    if (type === PathMatchType.REGULAR_EXPRESSION) {
-      validateRegex('path regular expression', value);
-      return;
-    }
-    const what = `${type === PathMatchType.EXACT ? 'exact' : 'prefix'} path ${q(value)}`;
-    if (!value.startsWith('/')) {
-      throw new Error(`${what} must start with "/" (e.g. ${q('/' + value)})`);
-    }
-    for (const bad of ['//', '/./', '/../', '%2f', '%2F', '#']) {
-      if (value.includes(bad)) {
-        throw new Error(`${what} must not contain ${q(bad)}: write the normalized path the gateway will see`);
+    this._problem = problemOf(() => {
+      validateLength('path value', value, 1, 1024);
+      if (type === PathMatchType.REGULAR_EXPRESSION) {
+        validateRegex('path regular expression', value);
+        return;
       }
-    }
-    for (const bad of ['/..', '/.']) {
-      if (value.endsWith(bad)) {
-        throw new Error(`${what} must not end with ${q(bad)}: write the normalized path the gateway will see`);
+      const what = `${type === PathMatchType.EXACT ? 'exact' : 'prefix'} path ${q(value)}`;
+      if (!value.startsWith('/')) {
+        throw new Error(`${what} must start with "/" (e.g. ${q('/' + value)})`);
       }
-    }
-    if (!PATH_CHARACTERS.test(value)) {
-      throw new Error(`${what} contains characters not allowed in a url path; percent-encode them (e.g. " " as "%20")`);
-    }
+      for (const bad of ['//', '/./', '/../', '%2f', '%2F', '#']) {
+        if (value.includes(bad)) {
+          throw new Error(`${what} must not contain ${q(bad)}: write the normalized path the gateway will see`);
+        }
+      }
+      for (const bad of ['/..', '/.']) {
+        if (value.endsWith(bad)) {
+          throw new Error(`${what} must not end with ${q(bad)}: write the normalized path the gateway will see`);
+        }
+      }
+      if (!PATH_CHARACTERS.test(value)) {
+        throw new Error(`${what} contains characters not allowed in a url path; percent-encode them (e.g. " " as "%20")`);
+      }
+    });
   }
 }

@@ -3,7 +3,7 @@ import { BackendRef } from './backend-ref';
 import { HttpRoute } from './http-route';
 import { PathMatch, PathMatchType } from './path-match';
 import { RoutePatternProps } from './pattern-props';
-import { checkNotEmpty, withPath } from './pattern-util';
+import { checked, checkNotEmpty } from './pattern-util';
 import { q } from './validation';
 
 /**
@@ -60,7 +60,7 @@ export class PathRoutes extends Construct {
    */
   public addPath(entry: PathBackends): void {
     const path = this.node.path;
-    const p = entry.path;
+    const p = checked(path, entry.path);
     if (this._paths.some((e) => e.path.type === p.type && e.path.value === p.value)) {
       throw new Error(`${path}: ${p.type} path ${q(p.value)} is routed twice; route each path once`);
     }
@@ -80,14 +80,14 @@ export class PathRoutes extends Construct {
    * Routes requests whose path starts with `prefix` (element by element) to `backendRefs`.
    */
   public addPrefix(prefix: string, backendRefs: BackendRef[]): void {
-    this.addPath({ path: withPath(this.node.path, () => PathMatch.pathPrefix(prefix)), backendRefs });
+    this.addPath({ path: PathMatch.pathPrefix(prefix), backendRefs });
   }
 
   /**
    * Routes requests for exactly `path` to `backendRefs`, overriding any prefix it lies under.
    */
   public addExact(path: string, backendRefs: BackendRef[]): void {
-    this.addPath({ path: withPath(this.node.path, () => PathMatch.exact(path)), backendRefs });
+    this.addPath({ path: PathMatch.exact(path), backendRefs });
   }
 
   /** The routed paths, in the order they were added. */

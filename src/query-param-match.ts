@@ -1,5 +1,6 @@
 import { MatchType } from './header-match';
 import { q, validateHttpToken, validateLength, validateRegex } from './validation';
+import { problemOf } from './value-problem';
 
 /**
  * A match on one query parameter of an HTTP request. Query parameter names are case-sensitive.
@@ -19,6 +20,9 @@ export class QueryParamMatch {
     return new QueryParamMatch(MatchType.REGULAR_EXPRESSION, name, pattern);
   }
 
+  /** @internal */
+  public readonly _problem?: string;
+
   private constructor(
     /** How the value is compared. */
     public readonly type: MatchType,
@@ -27,10 +31,12 @@ export class QueryParamMatch {
     /** The value or regular expression. */
     public readonly value: string,
   ) {
-    validateHttpToken('query parameter name', name);
-    validateLength(`query parameter ${q(name)} value`, value, 1, 1024);
-    if (type === MatchType.REGULAR_EXPRESSION) {
-      validateRegex(`query parameter ${q(name)} regular expression`, value);
-    }
+    this._problem = problemOf(() => {
+      validateHttpToken('query parameter name', name);
+      validateLength(`query parameter ${q(name)} value`, value, 1, 1024);
+      if (type === MatchType.REGULAR_EXPRESSION) {
+        validateRegex(`query parameter ${q(name)} regular expression`, value);
+      }
+    });
   }
 }

@@ -3,7 +3,7 @@ import { BackendRef } from './backend-ref';
 import { HttpRoute } from './http-route';
 import { PathMatch } from './path-match';
 import { RoutePatternProps } from './pattern-props';
-import { checkNotEmpty } from './pattern-util';
+import { checked, checkNotEmpty } from './pattern-util';
 import { QueryParamMatch } from './query-param-match';
 import { q } from './validation';
 
@@ -63,7 +63,7 @@ export class QueryParamRoute extends Construct {
 
   constructor(scope: Construct, id: string, props: QueryParamRouteProps = {}) {
     super(scope, id);
-    this.path = props.path ?? PathMatch.pathPrefix('/');
+    this.path = checked(`${this.node.path}: path`, props.path ?? PathMatch.pathPrefix('/'));
     this.route = new HttpRoute(this, 'Route', {
       metadata: props.metadata,
       parentRefs: props.parentRefs,
@@ -86,7 +86,7 @@ export class QueryParamRoute extends Construct {
    */
   public addParam(param: QueryParamBackends): void {
     const path = this.node.path;
-    const m = param.match;
+    const m = checked(path, param.match);
     if (this._params.some((p) => p.match.name === m.name && p.match.type === m.type && p.match.value === m.value)) {
       throw new Error(`${path}: query parameter ${q(m.name)} value ${q(m.value)} is routed twice; route each condition once`);
     }

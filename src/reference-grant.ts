@@ -4,6 +4,7 @@ import * as l1 from './imports/gateway.networking.k8s.io';
 import { Resource, ResourceProps } from './resource';
 import { treeChanged } from './tree-index';
 import { validateGroup, validateKind, validateNamespace, validateObjectName } from './validation';
+import { checkValue, problemOf } from './value-problem';
 
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 
@@ -41,6 +42,9 @@ export class ReferenceGrantFrom {
     return new ReferenceGrantFrom(group, kind, fromNamespace);
   }
 
+  /** @internal */
+  public readonly _problem?: string;
+
   private constructor(
     /** The API group. */
     public readonly group: string,
@@ -49,9 +53,11 @@ export class ReferenceGrantFrom {
     /** The namespace of the referencing objects. */
     public readonly namespace: string,
   ) {
-    validateGroup('reference grant from group', group);
-    validateKind('reference grant from kind', kind);
-    validateNamespace('reference grant from namespace', namespace);
+    this._problem = problemOf(() => {
+      validateGroup('reference grant from group', group);
+      validateKind('reference grant from kind', kind);
+      validateNamespace('reference grant from namespace', namespace);
+    });
   }
 }
 
@@ -87,6 +93,9 @@ export class ReferenceGrantTo {
    */
   public readonly name?: string;
 
+  /** @internal */
+  public readonly _problem?: string;
+
   private constructor(
     /** The API group ('' for core). */
     public readonly group: string,
@@ -94,9 +103,11 @@ export class ReferenceGrantTo {
     public readonly kind: string,
     name: string | undefined,
   ) {
-    validateGroup('reference grant to group', group);
-    validateKind('reference grant to kind', kind);
-    if (name !== undefined) validateObjectName('reference grant to name', name);
+    this._problem = problemOf(() => {
+      validateGroup('reference grant to group', group);
+      validateKind('reference grant to kind', kind);
+      if (name !== undefined) validateObjectName('reference grant to name', name);
+    });
     this.name = name;
   }
 }
@@ -106,14 +117,14 @@ export class ReferenceGrantTo {
  */
 export interface ReferenceGrantProps extends ResourceProps {
   /**
-   * Who may reference (`spec.from`, 1 to 16 entries; more can be added with `addFrom`).
+   * Who may reference (`spec.from`, 1 to 16 entries, more with `addFrom`).
    *
    * @default - none; add at least one before synth
    */
   readonly fromObjects?: ReferenceGrantFrom[];
 
   /**
-   * What may be referenced (1 to 16 entries; more can be added with `addTo`).
+   * What may be referenced (1 to 16 entries, more with `addTo`).
    *
    * @default - none; add at least one before synth
    */
@@ -146,6 +157,7 @@ export class ReferenceGrant extends Resource {
    */
   public addFrom(objects: ReferenceGrantFrom): void {
     treeChanged();
+    checkValue(`${this.node.path}: from ${this._from.length + 1}`, objects);
     this._from.push(objects);
   }
 
@@ -154,6 +166,7 @@ export class ReferenceGrant extends Resource {
    */
   public addTo(to: ReferenceGrantTo): void {
     treeChanged();
+    checkValue(`${this.node.path}: to ${this._to.length + 1}`, to);
     this._to.push(to);
   }
 

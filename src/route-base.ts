@@ -3,6 +3,7 @@ import { ParentRef } from './parent-ref';
 import { Resource, ResourceProps } from './resource';
 import { treeChanged } from './tree-index';
 import { q, validateHostname } from './validation';
+import { checkValue } from './value-problem';
 
 /**
  * Properties shared by `HttpRoute` and `GrpcRoute`.
@@ -16,7 +17,7 @@ export interface RouteBaseProps extends ResourceProps {
   readonly parentRefs?: ParentRef[];
 
   /**
-   * The hostnames the route serves (at most 16; a wildcard only as the whole first label).
+   * The hostnames the route serves (at most 16, a wildcard only as the whole first label).
    *
    * @default - every hostname the listener accepts
    */
@@ -51,6 +52,7 @@ export abstract class RouteBase extends Resource {
    */
   public addParentRef(parentRef: ParentRef): void {
     treeChanged();
+    checkValue(`${this.node.path}: parentRef ${this._parentRefs.length + 1}`, parentRef);
     this._parentRefs.push(parentRef);
   }
 

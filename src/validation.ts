@@ -5,8 +5,10 @@
  *
  * Every limit and every `x-kubernetes-validations` rule of the v1.6.1 standard-channel Gateway, HTTPRoute and
  * GRPCRoute CRDs (`crds/gateway-api/v1.6.1/`) that can be decided at synth time, and where it is enforced.
- * "eager" = thrown by the factory or constructor that receives the value; "validate" = `node.addValidation`
- * (reported by `App.synth()` / `Testing.synth()`); "type" = made impossible by the typed API.
+ * "eager" = thrown by the construct that receives the value, naming its path (a static factory does not throw: it
+ * records the problem, which the construct or routing pattern that uses the value throws, see value-problem.ts);
+ * "validate" = `node.addValidation` (reported by `App.synth()` / `Testing.synth()`); "type" = made impossible by
+ * the typed API.
  *
  * | CRD rule (path: rule)                                                            | enforced in                                         |
  * | -------------------------------------------------------------------------------- | --------------------------------------------------- |
@@ -36,6 +38,10 @@
  * | requestMirror.percent 0..100; fraction numerator >= 0, denominator >= 1,           | eager: `requestMirror`                              |
  * |   numerator <= denominator                                                         |                                                     |
  * | requestMirror.backendRef: must have port for Service reference                     | eager: BackendRef factories (port always resolved)  |
+ * | cors: allowOrigins/allowHeaders/exposeHeaders maxItems 64, allowMethods maxItems 9, | eager: `HttpRouteFilter.cors`                       |
+ * |   "*" only alone, origin and header-name patterns, method enum, maxAge >= 1         |                                                     |
+ * | rules[].retry (experimental CRD): codes 400..599 unique, attempts >= 1, backoff    | eager: HTTP rule; validate: only with the context   |
+ * |   duration pattern                                                                 |   cdk8s-gateway:channel = experimental (channel.ts) |
  * | requestRedirect.scheme enum http/https                                             | type: `RedirectScheme`                              |
  * | requestRedirect.statusCode enum 301, 302, 303, 307, 308                            | eager: `requestRedirect`                            |
  * | requestRedirect/urlRewrite.hostname: RFC 1123 without wildcard, <= 253             | eager: `requestRedirect`, `urlRewrite`              |
@@ -58,8 +64,8 @@
  * | timeouts: backendRequest must not be longer than request (unless request is 0s)    | eager: HTTP rule normalisation                      |
  * | GRPCRoute matches[].method: one or both of service or method                       | eager: `GrpcMethodMatch`                            |
  * | GRPCRoute matches[].method.service / method valid characters (Exact), <= 1024      | eager: `GrpcMethodMatch`                            |
- * | GRPCRoute filters type enum (no redirect/rewrite)                                  | type: `GrpcRouteFilter`; validate for backend       |
- * |                                                                                    |   filters given as `HttpRouteFilter`                |
+ * | GRPCRoute filters type enum (no redirect/rewrite)                                  | type: `GrpcRouteFilter` (rule and backend filters); |
+ * |                                                                                    |   eager: a backend carrying HTTPRoute filters       |
  * | Gateway gatewayClassName 1..253                                                    | eager: Gateway                                      |
  * | Gateway listeners: minItems 1, maxItems 64                                         | validate: Gateway                                   |
  * | Gateway listeners: name unique                                                     | validate: Gateway                                   |
@@ -98,7 +104,7 @@
  *
  * Not decidable at synth time (left to the API server / controller): references to objects outside the app,
  * ReferenceGrants created outside the app, Gateway `addresses`, `infrastructure` and `tls` blocks
- * (not exposed by the L2), and CORS / ExtensionRef filters (not exposed by the L2).
+ * (not exposed by the L2), and ExtensionRef filters (not exposed by the L2).
  */
 
 import { regexMatchesWhole } from './model';

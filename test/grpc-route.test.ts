@@ -1,9 +1,15 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  Annotations, BackendRef, Gateway, GrpcMethodMatch, GrpcRoute, GrpcRouteFilter, HeaderMatch, HttpRoute, HttpRouteFilter, Listener, ParentRef,
-  RedirectScheme,
+  Annotations, BackendRef, Gateway, GrpcMethodMatch, GrpcRoute, GrpcRouteFilter, GrpcRouteFilterType, HeaderMatch, HttpRoute, HttpRouteFilter,
+  Listener, ParentRef, RedirectScheme,
 } from '../src';
+
+/** A method match is checked where a rule uses it: the error starts with the route's path and the match's place. */
+function failsWhereUsed(method: GrpcMethodMatch, message: RegExp): void {
+  const route = new GrpcRoute(Testing.chart(), 'route');
+  expect(() => route.addRule({ matches: [{ method }] })).toThrow(new RegExp(`^test/route: the 1st rule added match 1: ${message.source}`));
+}
 
 function setup() {
   const chart = Testing.chart();
@@ -26,7 +32,7 @@ describe('GrpcRoute', () => {
       parentRefs: [ParentRef.fromGateway(gateway, { sectionName: 'h2c' })],
       hostnames: ['grpc.example.com'],
     });
-    route.addRule({
+    const reads = route.addRule({
       name: 'reads',
       matches: [
         { method: GrpcMethodMatch.exact({ service: 'todo.Todo', method: 'GetTask' }) },
@@ -37,11 +43,9 @@ describe('GrpcRoute', () => {
         GrpcRouteFilter.responseHeaderModifier({ remove: ['x-internal'] }),
         GrpcRouteFilter.requestMirror({ backend: BackendRef.fromName('todo-shadow', { port: 50051 }), percent: 5 }),
       ],
-      backendRefs: [
-        BackendRef.fromService(service, { weight: 3 }),
-        BackendRef.fromName('todo-v2', { port: 50051, weight: 1, filters: [HttpRouteFilter.requestHeaderModifier({ set: { 'x-v': '2' } })] }),
-      ],
+      backendRefs: [BackendRef.fromService(service, { weight: 3 })],
     });
+    reads.addBackendRef(BackendRef.fromName('todo-v2', { port: 50051, weight: 1 }), { filters: [GrpcRouteFilter.requestHeaderModifier({ set: { 'x-v': '2' } })] });
     route.addRule({ matches: [{ method: GrpcMethodMatch.exact({ service: 'todo.Todo' }) }], backendRefs: [BackendRef.fromService(service)] });
     // THEN
     expect(grpcRoutes(chart)).toStrictEqual([{
@@ -108,29 +112,55 @@ describe('GrpcRoute', () => {
   });
 
   test('fails when a method match has neither service nor method', () => {
-    expect(() => GrpcMethodMatch.exact({})).toThrow(/grpc method match has neither service nor method; give one or both/);
+    failsWhereUsed(GrpcMethodMatch.exact({}), /grpc method match has neither service nor method; give one or both/);
   });
 
   test('fails on an exact service or method with invalid characters', () => {
-    expect(() => GrpcMethodMatch.exact({ service: 'todo/Todo' })).toThrow(/grpc service "todo\/Todo" is not a fully qualified protobuf service name/);
-    expect(() => GrpcMethodMatch.exact({ method: 'Get.*' })).toThrow(/grpc method "Get.\*" is not a protobuf method name; use an identifier .* or GrpcMethodMatch.regularExpression for a pattern/);
+    failsWhereUsed(GrpcMethodMatch.exact({ service: 'todo/Todo' }), /grpc service "todo\/Todo" is not a fully qualified protobuf service name/);
+    failsWhereUsed(GrpcMethodMatch.exact({ method: 'Get.*' }), /grpc method "Get.\*" is not a protobuf method name; use an identifier .* or GrpcMethodMatch.regularExpression for a pattern/);
   });
 
   test('fails on an invalid regular expression', () => {
-    expect(() => GrpcMethodMatch.regularExpression({ method: '*Task' })).toThrow(/grpc method regular expression "\*Task" is not a valid re2 regular expression/);
+    failsWhereUsed(GrpcMethodMatch.regularExpression({ method: '*Task' }), /grpc method regular expression "\*Task" is not a valid re2 regular expression/);
   });
 
   test('fails when a service or method is longer than 1024 characters', () => {
-    expect(() => GrpcMethodMatch.regularExpression({ service: 'a'.repeat(1025) })).toThrow(/grpc service ".*" must be 1 to 1024 characters long \(it has 1025\)/);
+    failsWhereUsed(GrpcMethodMatch.regularExpression({ service: 'a'.repeat(1025) }), /grpc service ".*" must be 1 to 1024 characters long \(it has 1025\)/);
   });
 
-  test('fails when a backend filter is a redirect or rewrite', () => {
+  test('fails when a backend carries HTTPRoute filters (a GRPCRoute backend takes GRPCRoute filters)', () => {
+    // GIVEN a backend made with an HTTPRoute redirect filter
+    const { chart } = setup();
+    const backend = BackendRef.fromName('todo', { port: 50051, filters: [HttpRouteFilter.requestRedirect({ scheme: RedirectScheme.HTTPS })] });
+    const route = new GrpcRoute(chart, 'route');
+    // WHEN a GRPCRoute rule uses it, THEN the error names the route, the rule, the backend and the fix
+    expect(() => route.addRule({ backendRefs: [backend] }))
+      .toThrow(/^test\/route: the 1st rule added: backendRef 1: backend "todo" carries HTTPRoute filters, which a GRPCRoute does not take; create the backend without filters and give GRPCRoute filters with addBackendRef\(backendRef, \{ filters: /);
+  });
+
+  test('renders GRPCRoute filters of a backend, typed as GRPCRoute filters', () => {
+    // GIVEN a rule whose second backend sets a request header for the calls it receives
     const { chart, gateway } = setup();
-    new GrpcRoute(chart, 'route', {
-      parentRefs: [ParentRef.fromGateway(gateway)],
-      rules: [{ backendRefs: [BackendRef.fromName('todo', { port: 50051, filters: [HttpRouteFilter.requestRedirect({ scheme: RedirectScheme.HTTPS })] })] }],
-    });
-    expect(() => Testing.synth(chart)).toThrow(/test\/route: rule 0: backendRef 1 \("todo"\) has a RequestRedirect filter, which a grpc route does not support; use header modifiers or request mirrors/);
+    const route = new GrpcRoute(chart, 'route', { parentRefs: [ParentRef.fromGateway(gateway)] });
+    const rule = route.addRule({ backendRefs: [BackendRef.fromName('a', { port: 50051 })] });
+    const setPool = GrpcRouteFilter.requestHeaderModifier({ set: { 'x-pool': 'b' } });
+    rule.addBackendRef(BackendRef.fromName('b', { port: 50051 }), { filters: [setPool] });
+    // WHEN synthesized
+    const spec = Testing.synth(chart).find((o: any) => o.kind === 'GRPCRoute').spec;
+    // THEN only the second backend has the filter, and the rule reads it back
+    expect(spec.rules[0].backendRefs).toStrictEqual([
+      { name: 'a', port: 50051 },
+      { name: 'b', port: 50051, filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-pool', value: 'b' }] } }] },
+    ]);
+    expect(rule.backendFilters(1).map((f) => f.type)).toStrictEqual([GrpcRouteFilterType.REQUEST_HEADER_MODIFIER]);
+    expect(rule.backendFilters(0)).toStrictEqual([]);
+  });
+
+  test('fails where used on a bad backend filter', () => {
+    const route = new GrpcRoute(setup().chart, 'route');
+    const rule = route.addRule({});
+    expect(() => rule.addBackendRef(BackendRef.fromName('b', { port: 1 }), { filters: [GrpcRouteFilter.requestHeaderModifier({})] }))
+      .toThrow(/^test\/route: the 1st rule added: backendRef 1 filter 1: request header modifier changes nothing/);
   });
 
   test('fails when a filter type other than RequestMirror repeats', () => {
@@ -206,15 +236,15 @@ describe('HTTPRoute and GRPCRoute on one listener', () => {
 describe('GrpcRoute limits and routes on one listener', () => {
   test('fails with more than 16 filters, backendRefs or backend filters', () => {
     const mirrors = Array.from({ length: 17 }, (_, i) => GrpcRouteFilter.requestMirror({ backend: BackendRef.fromName(`m${i}`, { port: 1 }) }));
-    const httpMirrors = Array.from({ length: 17 }, (_, i) => HttpRouteFilter.requestMirror({ backend: BackendRef.fromName(`m${i}`, { port: 1 }) }));
-    const make = (rule: any) => {
+    const make = (rule: any, backendFilters?: GrpcRouteFilter[]) => {
       const { chart, gateway } = setup();
-      new GrpcRoute(chart, 'route', { parentRefs: [ParentRef.fromGateway(gateway)], rules: [rule] });
+      const r = new GrpcRoute(chart, 'route', { parentRefs: [ParentRef.fromGateway(gateway)], rules: [rule] });
+      if (backendFilters) r.rules[0].addBackendRef(BackendRef.fromName('b', { port: 1 }), { filters: backendFilters });
       return () => Testing.synth(chart);
     };
     expect(make({ filters: mirrors, backendRefs: [BackendRef.fromName('a', { port: 1 })] })).toThrow(/test\/route: rule 0: has 17 filters; at most 16 are allowed/);
     expect(make({ backendRefs: Array.from({ length: 17 }, (_, i) => BackendRef.fromName(`b${i}`, { port: 1 })) })).toThrow(/test\/route: rule 0: has 17 backendRefs; at most 16 are allowed/);
-    expect(make({ backendRefs: [BackendRef.fromName('b', { port: 1, filters: httpMirrors })] })).toThrow(/rule 0: backendRef 1 \("b"\) has 17 filters; at most 16 are allowed/);
+    expect(make({}, mirrors)).toThrow(/rule 0: backendRef 1 \("b"\) has 17 filters; at most 16 are allowed/);
   });
 
   test('fails when two grpc routes on the same gateway and hostname have the same match', () => {

@@ -217,7 +217,12 @@ describe('AllowedRoutes.fromSelector at synth', () => {
 
 describe('BackendRef', () => {
   test('fails when a Service reference has no port (from JavaScript, fromName(name, {}) type-checks)', () => {
-    expect(() => BackendRef.fromName('web', {} as any)).toThrow(/^backend service "web" has no port; a Service backend must have a port \(e\.g\. BackendRef\.fromName\("web", \{ port: 80 \}\)\)/);
+    // GIVEN a Service reference without a port, as JavaScript allows
+    const backend = BackendRef.fromName('web', {} as any);
+    const route = new HttpRoute(Testing.chart(), 'route');
+    // WHEN a rule uses it, THEN the error names the route, the rule, the backendRef and the fix
+    expect(() => route.addRule({ backendRefs: [backend] }))
+      .toThrow(/^test\/route: the 1st rule added: backendRef 1: backend service "web" has no port; a Service backend must have a port \(e\.g\. BackendRef\.fromName\("web", \{ port: 80 \}\)\)/);
   });
 });
 

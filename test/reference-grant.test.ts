@@ -53,11 +53,15 @@ describe('ReferenceGrant', () => {
     expect(() => Testing.synth(chart)).toThrow(/test\/grant: the reference grant has 17 from entries; at most 16 are allowed/);
   });
 
-  test('fails on an invalid namespace, kind, group or name', () => {
-    expect(() => ReferenceGrantFrom.httpRoutes('Web')).toThrow(/reference grant from namespace "Web" must be a kubernetes namespace name/);
-    expect(() => ReferenceGrantFrom.of('example.com', 'my-kind-', 'web')).toThrow(/reference grant from kind "my-kind-" must be a kubernetes kind/);
-    expect(() => ReferenceGrantTo.of('Example', 'Backend')).toThrow(/reference grant to group "Example" must be an api group/);
-    expect(() => ReferenceGrantTo.services('')).toThrow(/reference grant to name "" must be 1 to 253 characters long/);
+  test('fails on an invalid namespace, kind, group or name, naming the grant and the entry', () => {
+    // GIVEN a grant, and entries made outside it (the factories do not throw)
+    const grant = new ReferenceGrant(Testing.chart(), 'grant');
+    grant.addFrom(ReferenceGrantFrom.httpRoutes('web'));
+    // WHEN the grant uses them, THEN the errors name its path, the entry, the bad value and the fix
+    expect(() => grant.addFrom(ReferenceGrantFrom.httpRoutes('Web'))).toThrow(/^test\/grant: from 2: reference grant from namespace "Web" must be a kubernetes namespace name/);
+    expect(() => grant.addFrom(ReferenceGrantFrom.of('example.com', 'my-kind-', 'web'))).toThrow(/^test\/grant: from 2: reference grant from kind "my-kind-" must be a kubernetes kind/);
+    expect(() => grant.addTo(ReferenceGrantTo.of('Example', 'Backend'))).toThrow(/^test\/grant: to 1: reference grant to group "Example" must be an api group/);
+    expect(() => new ReferenceGrant(Testing.chart(), 'other', { to: [ReferenceGrantTo.services('')] })).toThrow(/^test\/other: to 1: reference grant to name "" must be 1 to 253 characters long/);
   });
 });
 

@@ -3,7 +3,7 @@
 // share their match (PathPrefix /api/), so each state is its own app, in dist/<variant>/: a rollout advances by
 // changing the stage and committing the new YAML.
 import { App } from 'cdk8s';
-import { BackendRef, BlueGreenColor, BlueGreenRoute, CanaryRoute, ParentRef, PathMatch, ProgressiveRollout, RolloutStage } from '../../src';
+import { BackendRef, BlueGreenColor, BlueGreenRoute, CanaryRoute, CanarySplit, ParentRef, PathMatch, ProgressiveRollout, RolloutStage } from '../../src';
 import { checkVariant, ExampleSection, lessonChart, newApp, synthSection } from '../section';
 
 export const VARIANTS = ['canary', 'stage-1', 'stage-2', 'stage-3', 'stage-4', 'blue-green-before', 'blue-green-after'];
@@ -30,7 +30,7 @@ export function buildApp(outdir: string, variant: string = 'canary'): App {
       metadata: { name: 'task-api-canary' },
       stable: backend('task-api-stable'),
       canary: backend('task-api-canary'),
-      canaryPercent: 10,
+      split: CanarySplit.percent(10),
     });
   } else if (variant.startsWith('stage-')) {
     new ProgressiveRollout(chart, 'Rollout', {

@@ -4,7 +4,8 @@
 import { App } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  BackendRef, CanaryRoute, ExternalTrafficPolicy, Gateway, GatewayDeployment, GrpcServiceMethod, GrpcServiceRoute, HeaderVersionRoute, Listener,
+  BackendRef, CanaryRoute, CanarySplit, ExternalTrafficPolicy, Gateway, GatewayDeployment, GrpcServiceMethod, GrpcServiceRoute, HeaderVersionRoute,
+  Listener,
   MethodRoute, MirrorRoute, ParentRef, PathMatch, PathRoutes,
 } from '../../src';
 import { ExampleSection, lessonChart, newApp, synthSection } from '../section';
@@ -46,7 +47,7 @@ export function buildApp(outdir: string): App {
     match: { path: PathMatch.pathPrefix('/tasks') },
     stable: backend('task-api-stable'),
     canary: backend('task-api-canary'),
-    canaryPercent: 5,
+    split: CanarySplit.percent(5),
   });
 
   // api.example.com: `x-version: 2` to v2, everything else to v1.

@@ -8,8 +8,8 @@
 import { App } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  AllowedRoutes, BackendRef, CanaryRoute, CertificateRef, Gateway, GatewayClass, GatewayDeployment, GatewayDeploymentMode, HttpRoute, HttpRouteFilter,
-  Listener, ParentRef, PathMatch, PathRoutes, RedirectScheme,
+  AllowedRoutes, BackendRef, CanaryRoute, CanarySplit, CertificateRef, Gateway, GatewayClass, GatewayDeployment, GatewayDeploymentMode,
+  HttpRoute, HttpRouteFilter, Listener, ParentRef, PathMatch, PathRoutes, RedirectScheme,
 } from '../../src';
 import { ExampleSection, lessonChart, newApp, synthSection } from '../section';
 
@@ -68,7 +68,7 @@ export function buildApp(outdir: string): App {
     match: { path: PathMatch.pathPrefix('/tasks') },
     stable: backend('task-api-stable'),
     canary: backend('task-api-canary'),
-    canaryPercent: 10,
+    split: CanarySplit.percent(10),
   });
 
   // The same production defaults as ConfigMap mode (restricted pods, shutdown delay, spread, PDB), plus the

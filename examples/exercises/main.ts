@@ -2,7 +2,7 @@
 // routes share the match PathPrefix /api/ on the same Gateway, so applied together only the oldest would serve it
 // (see examples/README.md).
 import { App } from 'cdk8s';
-import { BackendRef, CanaryRoute, HeaderVersionRoute, HttpRoute, ParentRef, PathMatch, QueryParamMatch, QueryParamRoute } from '../../src';
+import { BackendRef, CanaryRoute, CanarySplit, HeaderVersionRoute, HttpRoute, ParentRef, PathMatch, QueryParamMatch, QueryParamRoute } from '../../src';
 import { checkVariant, ExampleSection, lessonChart, newApp, synthSection } from '../section';
 
 export const VARIANTS = ['exercise-1', 'exercise-2', 'exercise-3', 'exercise-4'];
@@ -41,7 +41,7 @@ export function buildApp(outdir: string, variant: string = 'exercise-1'): App {
         match: { path: api },
         stable: backend('task-api-stable'),
         canary: backend('task-api-canary'),
-        canaryPercent: 10,
+        split: CanarySplit.percent(10),
       });
       break;
     default: // Add Query Parameter Matching

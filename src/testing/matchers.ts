@@ -28,6 +28,7 @@ export interface ExpectedRoute extends TestRequest {
 
 /** The matchers `routeMatchers` adds, for `jest.Matchers` augmentation. */
 export interface RouteMatchers<R> {
+  /** Passes when the request to `url` goes to the backend `expected.to` with `expected.probability` (default 1). */
   toRoute(url: string, expected: ExpectedRoute): R;
 }
 
@@ -38,6 +39,10 @@ interface MatcherResult {
 
 /** `expect.extend(routeMatchers)` adds `toRoute`. */
 export const routeMatchers = {
+  /**
+   * `expect(routes).toRoute(url, { to, probability })`: passes when `routes` sends the request to the backend `to`
+   * with that probability (default 1); the message names the rule that matched and the split.
+   */
   toRoute(received: RouteTester, url: string, expected: ExpectedRoute): MatcherResult {
     if (received === null || typeof received !== 'object' || typeof (received as any).request !== 'function') {
       throw new Error('toRoute: expect(...) must be given a RouteTester (e.g. RouteTester.fromChart(chart))');

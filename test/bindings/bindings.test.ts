@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { buildPackages, Language, LANGUAGES, readYamlDir, ROOT, runApp } from './harness';
-import { BackendRef, CanaryRoute } from '../../src';
+import { BackendRef, CanaryRoute, CanarySplit } from '../../src';
 
 /** The example apps the language apps rebuild: the output directory under the app's OUTDIR and the committed one. */
 const CHARTS = [
@@ -30,7 +30,7 @@ function typescriptMessage(): string {
     new CanaryRoute(chart, 'Canary', {
       stable: BackendRef.fromName('task-api-stable', { port: 8000 }),
       canary: BackendRef.fromName('task-api-canary', { port: 8000 }),
-      canaryPercent: 150,
+      split: CanarySplit.percent(150),
     });
   } catch (e) {
     return (e as Error).message;
@@ -65,7 +65,7 @@ describe.each(LANGUAGES)('%s', (language) => {
     const thrown = JSON.parse(fs.readFileSync(path.join(out, 'error.json'), 'utf8'));
     // THEN it is the language's exception for library errors, carrying the TypeScript message
     const expected = typescriptMessage();
-    expect(expected).toMatch(/^task-api\/Canary: canaryPercent 150 must be an integer from 0 to 100 \(e\.g\. 10 sends one request in ten to the canary\)$/);
+    expect(expected).toMatch(/^task-api\/Canary: split: canary percent 150 must be an integer from 0 to 100 \(e\.g\. 10 sends one request in ten to the canary\)$/);
     expect(thrown.type).toBe(EXCEPTION_TYPES[language]);
     // Java's jsii runtime appends the JavaScript stack to the message, after a line break.
     const message: string = language === 'java' ? thrown.message.split('\n')[0] : thrown.message;

@@ -26,10 +26,23 @@ describe('GrpcServiceMethod', () => {
     expect(['GetTask', 'ListTasks', 'CreateTask'].filter((m) => re.matches(m))).toStrictEqual(['GetTask', 'ListTasks']);
   });
 
-  test('fails on an empty prefix, a method name with a pattern in it, or an invalid regular expression', () => {
-    expect(() => GrpcServiceMethod.prefix('')).toThrow(/^grpc method prefix is empty; give the start of the method names \(e\.g\. "Get"\)/);
-    expect(() => GrpcServiceMethod.named('Get*')).toThrow(/^grpc method "Get\*" is not a protobuf method name; use an identifier \(e\.g\. "CreateTask"\), GrpcServiceMethod\.prefix for a prefix/);
-    expect(() => GrpcServiceMethod.regularExpression('(')).toThrow(/regular expression/);
+  test('fails on an empty prefix, a method name with a pattern in it, or an invalid regular expression, naming the route', () => {
+    // GIVEN selectors made outside any construct (the factories do not throw)
+    const bad = [GrpcServiceMethod.prefix(''), GrpcServiceMethod.named('Get*'), GrpcServiceMethod.regularExpression('(')];
+    // WHEN a GrpcServiceRoute uses them
+    const route = new GrpcServiceRoute(Testing.chart(), 'svc', { service: 'task.TaskService' });
+    const messages = bad.map((method) => {
+      try {
+        route.addMethod({ method, backendRefs: [BackendRef.fromName('b', { port: 80 })] });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'accepted';
+    });
+    // THEN each error names the route's path, the bad value and the fix
+    expect(messages[0]).toMatch(/^test\/svc: grpc method prefix is empty; give the start of the method names \(e\.g\. "Get"\)/);
+    expect(messages[1]).toMatch(/^test\/svc: grpc method "Get\*" is not a protobuf method name; use an identifier \(e\.g\. "CreateTask"\), GrpcServiceMethod\.prefix for a prefix/);
+    expect(messages[2]).toMatch(/^test\/svc: grpc method regular expression "\(" is not a valid re2 regular expression/);
   });
 });
 

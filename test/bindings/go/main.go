@@ -6,7 +6,7 @@
 //	go run . OUTDIR
 //
 // writes OUTDIR/<example>[/<variant>]/*.k8s.yaml, then OUTDIR/error.json: what building a canary with
-// CanaryPercent 150 panicked with.
+// CanarySplit_Percent(150) panicked with.
 package main
 
 import (
@@ -48,12 +48,12 @@ func canary(outdir string) cdk8s.App {
 	app := newApp(outdir)
 	chart := lessonChart(app)
 	cdk8sgateway.NewCanaryRoute(chart, jsii.String("Canary"), &cdk8sgateway.CanaryRouteProps{
-		ParentRefs:    &[]cdk8sgateway.ParentRef{cdk8sgateway.ParentRef_Named(jsii.String("task-api-gateway"), nil)},
-		Match:         &cdk8sgateway.HttpRouteMatchProps{Path: cdk8sgateway.PathMatch_PathPrefix(jsii.String("/api/"))},
-		Metadata:      name("task-api-canary"),
-		Stable:        backend("task-api-stable", 8000),
-		Canary:        backend("task-api-canary", 8000),
-		CanaryPercent: jsii.Number(10),
+		ParentRefs: &[]cdk8sgateway.ParentRef{cdk8sgateway.ParentRef_Named(jsii.String("task-api-gateway"), nil)},
+		Match:      &cdk8sgateway.HttpRouteMatchProps{Path: cdk8sgateway.PathMatch_PathPrefix(jsii.String("/api/"))},
+		Metadata:   name("task-api-canary"),
+		Stable:     backend("task-api-stable", 8000),
+		Canary:     backend("task-api-canary", 8000),
+		Split:      cdk8sgateway.CanarySplit_Percent(jsii.Number(10)),
 	})
 	return app
 }
@@ -141,13 +141,13 @@ func completeApp(outdir string) cdk8s.App {
 		},
 	})
 	cdk8sgateway.NewCanaryRoute(chart, jsii.String("TasksCanary"), &cdk8sgateway.CanaryRouteProps{
-		Metadata:      name("tasks-canary"),
-		ParentRefs:    &[]cdk8sgateway.ParentRef{http},
-		Hostnames:     jsii.Strings("tasks.example.com"),
-		Match:         &cdk8sgateway.HttpRouteMatchProps{Path: cdk8sgateway.PathMatch_PathPrefix(jsii.String("/tasks"))},
-		Stable:        svc("task-api-stable", 8000),
-		Canary:        svc("task-api-canary", 8000),
-		CanaryPercent: jsii.Number(5),
+		Metadata:   name("tasks-canary"),
+		ParentRefs: &[]cdk8sgateway.ParentRef{http},
+		Hostnames:  jsii.Strings("tasks.example.com"),
+		Match:      &cdk8sgateway.HttpRouteMatchProps{Path: cdk8sgateway.PathMatch_PathPrefix(jsii.String("/tasks"))},
+		Stable:     svc("task-api-stable", 8000),
+		Canary:     svc("task-api-canary", 8000),
+		Split:      cdk8sgateway.CanarySplit_Percent(jsii.Number(5)),
 	})
 	cdk8sgateway.NewHeaderVersionRoute(chart, jsii.String("Api"), &cdk8sgateway.HeaderVersionRouteProps{
 		Metadata:   name("api"),
@@ -217,9 +217,9 @@ func outOfRangeCanary() (result thrown) {
 		}
 	}()
 	cdk8sgateway.NewCanaryRoute(chart, jsii.String("Canary"), &cdk8sgateway.CanaryRouteProps{
-		Stable:        backend("task-api-stable", 8000),
-		Canary:        backend("task-api-canary", 8000),
-		CanaryPercent: jsii.Number(150),
+		Stable: backend("task-api-stable", 8000),
+		Canary: backend("task-api-canary", 8000),
+		Split:  cdk8sgateway.CanarySplit_Percent(jsii.Number(150)),
 	})
 	return thrown{}
 }

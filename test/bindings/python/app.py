@@ -6,7 +6,7 @@ docstring); test/bindings/bindings.test.ts compares the YAML with that example's
     python app.py OUTDIR
 
 writes OUTDIR/<example>[/<variant>]/*.k8s.yaml, then OUTDIR/error.json: what building a canary with
-canary_percent=150 raised.
+split=CanarySplit.percent(150) raised.
 """
 import json
 import os
@@ -18,6 +18,7 @@ from cdk8s import ApiObjectMetadata, App, Chart, ChartProps, YamlOutputType
 from cdk8s_gateway import (
     BackendRef,
     CanaryRoute,
+    CanarySplit,
     ExternalTrafficPolicy,
     Gateway,
     GatewayAutoscaling,
@@ -66,7 +67,7 @@ def canary(outdir: str) -> App:
         metadata=ApiObjectMetadata(name="task-api-canary"),
         stable=BackendRef.from_name("task-api-stable", port=8000),
         canary=BackendRef.from_name("task-api-canary", port=8000),
-        canary_percent=10,
+        split=CanarySplit.percent(10),
     )
     return app
 
@@ -166,7 +167,7 @@ def complete_app(outdir: str) -> App:
         match=HttpRouteMatchProps(path=PathMatch.path_prefix("/tasks")),
         stable=backend("task-api-stable"),
         canary=backend("task-api-canary"),
-        canary_percent=5,
+        split=CanarySplit.percent(5),
     )
     HeaderVersionRoute(
         chart,
@@ -235,7 +236,7 @@ def out_of_range_canary() -> dict:
             "Canary",
             stable=BackendRef.from_name("task-api-stable", port=8000),
             canary=BackendRef.from_name("task-api-canary", port=8000),
-            canary_percent=150,
+            split=CanarySplit.percent(150),
         )
     except Exception as error:  # noqa: BLE001 - the test asserts the exception's type and message
         return {"type": f"{type(error).__module__}.{type(error).__qualname__}", "message": str(error)}

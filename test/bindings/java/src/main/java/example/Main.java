@@ -9,6 +9,7 @@ import java.util.Map;
 
 import io.github.cdk8s_gateway.BackendRef;
 import io.github.cdk8s_gateway.CanaryRoute;
+import io.github.cdk8s_gateway.CanarySplit;
 import io.github.cdk8s_gateway.ExternalTrafficPolicy;
 import io.github.cdk8s_gateway.Gateway;
 import io.github.cdk8s_gateway.GatewayAutoscaling;
@@ -48,7 +49,7 @@ import org.cdk8s.plus28.ServicePort;
  * <p>Each method builds, statement for statement, the chart of one TypeScript example under examples/ (named in its
  * comment); test/bindings/bindings.test.ts compares the YAML with that example's committed dist/ byte for byte.
  * {@code Main OUTDIR} writes OUTDIR/&lt;example&gt;[/&lt;variant&gt;]/*.k8s.yaml, then OUTDIR/error.json: what
- * building a canary with canaryPercent 150 threw.
+ * building a canary with CanarySplit.percent(150) threw.
  */
 public final class Main {
     private Main() {
@@ -89,7 +90,7 @@ public final class Main {
                 .metadata(name("task-api-canary"))
                 .stable(backend("task-api-stable", 8000))
                 .canary(backend("task-api-canary", 8000))
-                .canaryPercent(10)
+                .split(CanarySplit.percent(10))
                 .build();
         return app;
     }
@@ -173,7 +174,7 @@ public final class Main {
                 .match(HttpRouteMatchProps.builder().path(PathMatch.pathPrefix("/tasks")).build())
                 .stable(backend.apply("task-api-stable", 8000))
                 .canary(backend.apply("task-api-canary", 8000))
-                .canaryPercent(5)
+                .split(CanarySplit.percent(5))
                 .build();
         HeaderVersionRoute.Builder.create(chart, "Api")
                 .metadata(name("api"))
@@ -231,7 +232,7 @@ public final class Main {
             CanaryRoute.Builder.create(chart, "Canary")
                     .stable(backend("task-api-stable", 8000))
                     .canary(backend("task-api-canary", 8000))
-                    .canaryPercent(150)
+                    .split(CanarySplit.percent(150))
                     .build();
         } catch (RuntimeException error) {
             return "{\"type\": " + json(error.getClass().getName()) + ", \"message\": " + json(error.getMessage()) + "}";
