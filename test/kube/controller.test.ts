@@ -4,8 +4,8 @@
  * watches broke, and fails at once with a clear error when the API server cannot be reached.
  */
 import { apply, Kube, refOf, startKube } from './harness';
-import { Controller } from '../../src/dataplane/controller/controller';
 import { GATEWAY_CONTROLLER_NAME, SUPPORTED_FEATURES } from '../../src/dataplane/controller/constants';
+import { Controller } from '../../src/dataplane/controller/controller';
 import type { CompiledTable } from '../../src/dataplane/engine/model';
 import { KubeClient, KubeObject } from '../../src/dataplane/kube/client';
 

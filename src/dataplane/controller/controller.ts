@@ -11,17 +11,17 @@
  *   lets the status pass check that what is written is still what this controller wants.
  * - EndpointSlice (and Service) events go to `endpoints` when given, for the data plane's endpoint balancing.
  */
-import { timeSlices } from '../config/reader';
-import { ConfigError, SourceDocument } from '../config/load';
-import { compileInSteps } from '../engine/compile';
-import type { CompiledTable } from '../engine/model';
-import { Informer, InformerOptions } from '../kube/informer';
-import { KubeApiError, KubeClient, KubeObject } from '../kube/client';
-import type { Logger } from '../proxy/log';
 import { apiVersionOf, GATEWAY_CONTROLLER_NAME, RESOURCES, WatchedKind } from './constants';
 import { LeaderElector } from './leader';
 import { computeStatus, desiredStatus, GatewayAddress, objectKey, StatusInput, StatusKind } from './status';
 import { StatusWriter } from './writer';
+import { ConfigError, SourceDocument } from '../config/load';
+import { timeSlices } from '../config/reader';
+import { compileInSteps } from '../engine/compile';
+import type { CompiledTable } from '../engine/model';
+import { KubeApiError, KubeClient, KubeObject } from '../kube/client';
+import { Informer, InformerOptions } from '../kube/informer';
+import type { Logger } from '../proxy/log';
 
 /** Where EndpointSlice and Service events go (the data plane's endpoint registry). */
 export interface EndpointSink {

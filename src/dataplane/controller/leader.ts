@@ -11,8 +11,8 @@
  *
  * Only the status writer follows leadership; every replica serves traffic.
  */
-import { KubeApiError, KubeClient, KubeObject, ResourceRef } from '../kube/client';
 import { RESOURCES } from './constants';
+import { KubeApiError, KubeClient, KubeObject, ResourceRef } from '../kube/client';
 
 export interface LeaderElectionOptions {
   readonly client: KubeClient;

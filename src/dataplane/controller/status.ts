@@ -9,8 +9,8 @@
  *   conditions that kept their status (those are kept anyway), so an unchanged world yields no write.
  */
 import { SUPPORTED_FEATURES } from './constants';
-import type { KubeObject } from '../kube/client';
 import type { ConditionFact, StatusFacts } from '../engine/model';
+import type { KubeObject } from '../kube/client';
 
 const G = 'gateway.networking.k8s.io';
 /** The API server refuses longer condition messages. */
@@ -62,7 +62,9 @@ export const objectKey = (kind: string, o: KubeObject): string =>
 const trim = (message: string): string => (message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 3)}...` : message);
 
 /** The conditions with generation and transition times: a condition whose status is unchanged keeps its time. */
-export function stampConditions(facts: readonly ConditionFact[], previous: readonly Condition[] | undefined, generation: number | undefined, now: string): Condition[] {
+export function stampConditions(
+  facts: readonly ConditionFact[], previous: readonly Condition[] | undefined, generation: number | undefined, now: string,
+): Condition[] {
   return facts.map((f) => {
     const before = previous?.find((c) => c.type === f.type);
     return {
@@ -80,7 +82,9 @@ export function stampConditions(facts: readonly ConditionFact[], previous: reado
 export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
@@ -141,7 +145,8 @@ export function desiredStatus(kind: StatusKind, object: KubeObject, input: Statu
   const ours = livePar.filter((p) => p?.controllerName === input.controllerName);
   const ns = object.metadata.namespace;
   const facts = input.facts.routes.find((r) => r.kind === kind && r.namespace === ns && r.name === object.metadata.name);
-  let parents: Array<{ parentRef: Record<string, unknown>; conditions: readonly ConditionFact[] }> = facts?.parents.map((p) => ({ parentRef: { ...p.parentRef }, conditions: p.conditions })) ?? [];
+  let parents: Array<{ parentRef: Record<string, unknown>; conditions: readonly ConditionFact[] }> =
+    facts?.parents.map((p) => ({ parentRef: { ...p.parentRef }, conditions: p.conditions })) ?? [];
   if (rejected !== undefined) {
     parents = servedParentRefs(object, input).map((parentRef) => ({
       parentRef,

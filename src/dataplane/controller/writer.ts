@@ -2,9 +2,9 @@
  * The status writer: a PUT on the status subresource carrying the resourceVersion read; on 409 Conflict the object is
  * read again, its desired status computed again from the fresh copy, and written only if it still differs.
  */
-import { KubeApiError, KubeClient, KubeObject } from '../kube/client';
 import { apiVersionOf, RESOURCES } from './constants';
 import { StatusKind, StatusUpdate, statusChanged } from './status';
+import { KubeApiError, KubeClient, KubeObject } from '../kube/client';
 
 export interface WriterStats {
   /** Status PUTs sent. */

@@ -22,7 +22,8 @@
 import {
   AttachedRoute, BackendRefKey, CompiledBackend, CompiledFilter, CompiledGateway, CompiledListener, CompiledMatch,
   CompiledPort, CompiledRule, CompiledTable, ConditionFact, ConfigWarning, GatewayFacts, GrpcBucket, HeaderModifier, HostBuckets, HttpBucket,
-  Condition, IndexEntry, ListenerFacts, ListenerIndex, ParentRefFact, PathModifier, RegexGroup, RouteFacts, RouteParentFacts, SniCertificate, SocketSpec,
+  Condition, IndexEntry, ListenerFacts, ListenerIndex, ParentRefFact, PathModifier, RegexGroup, RouteFacts, RouteParentFacts,
+  SniCertificate, SocketSpec,
   StatusFacts, TlsCertificate, ValueMatch,
 } from './model';
 import { unnormalizedPathValue } from './path-policy';
@@ -65,6 +66,12 @@ const condition = (type: string, ok: boolean, reason: string, message = ''): Con
   ({ type, status: ok ? 'True' : 'False', reason, message });
 
 /** A listener's facts while compiling: the conditions known when it is read, and its draft when it is served. */
+/** A ResolvedRefs problem: the spec's reason and a message naming the reference. */
+interface RefProblem {
+  readonly reason: string;
+  readonly message: string;
+}
+
 interface ListenerFactDraft {
   readonly name: string;
   readonly supportedKinds: { group: string; kind: string }[];
@@ -539,7 +546,7 @@ class Compiler {
    * The valid entries of a listener's `allowedRoutes.kinds` (the protocol's kinds when absent); entries this gateway
    * cannot serve are `InvalidRouteKinds` problems.
    */
-  private supportedKinds(gw: Obj, at: FieldPath, l: any, protocol: string, name: string, problems: { reason: string; message: string }[]): { group: string; kind: string }[] {
+  private supportedKinds(gw: Obj, at: FieldPath, l: any, protocol: string, name: string, problems: RefProblem[]): { group: string; kind: string }[] {
     const served = protocol === 'HTTP' || protocol === 'HTTPS' ? LISTENER_ROUTE_KINDS : [];
     const raw = l.allowedRoutes?.kinds;
     if (raw === undefined || raw === null) return served.map((kind) => ({ group: GATEWAY_GROUP, kind }));
@@ -558,7 +565,7 @@ class Compiler {
     return out;
   }
 
-  private readCertificates(gw: Obj, at: FieldPath, refs: unknown, listener: string, problems: { reason: string; message: string }[]): TlsCertificate[] {
+  private readCertificates(gw: Obj, at: FieldPath, refs: unknown, listener: string, problems: RefProblem[]): TlsCertificate[] {
     const out: TlsCertificate[] = [];
     const problem = (doc: SourceDocument, field: FieldPath, reason: string, message: string): void => {
       this.warn(doc, field, message);
@@ -941,11 +948,17 @@ class Compiler {
       const port = this.int(obj, [...at, 'port'], p.port, false);
       let attachedAny = false;
       const parentRef: ParentRefFact = {
-        group: GATEWAY_GROUP, kind: 'Gateway', namespace: ns, name,
-        ...(sectionName !== undefined ? { sectionName } : {}), ...(port !== undefined ? { port } : {}),
+        group: GATEWAY_GROUP,
+        kind: 'Gateway',
+        namespace: ns,
+        name,
+        ...(sectionName !== undefined ? { sectionName } : {}),
+        ...(port !== undefined ? { port } : {}),
       };
       const attempt: ParentAttempt = {
-        route, ref: parentRef, listeners: [],
+        route,
+        ref: parentRef,
+        listeners: [],
         why: { reason: 'NoMatchingParent', message: `no listener of Gateway ${ns}/${name} matches${sectionName !== undefined ? ` sectionName "${sectionName}"` : ''}${port !== undefined ? ` port ${port}` : ''}` },
       };
       this.parentAttempts.push(attempt);
