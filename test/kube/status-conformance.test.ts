@@ -59,6 +59,8 @@ describe('status conformance through the controller', () => {
     })),
   };
   const results: CaseResult[] = [];
+  /** The controller's warnings and errors, shown with a case's failures. */
+  const problems: string[] = [];
   const started = Date.now();
 
   /** Creates or updates the object (placeholders filled, upstream's rewrites made); a Deployment also gets Ready Pods. */
@@ -132,6 +134,9 @@ describe('status conformance through the controller', () => {
       client: new KubeClient(kube.connection),
       leaderElection: false,
       service: { namespace: 'cdk8s-gateway-system', name: 'cdk8s-gateway' },
+      log: (level, msg, fields) => {
+        if (level !== 'info') problems.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`);
+      },
     });
     await controller.start();
     const setup: CaseResult = { name: '(setup)', expectations: 0, passed: 0, failures: [] };
@@ -150,6 +155,7 @@ describe('status conformance through the controller', () => {
     const result: CaseResult = { name: c.name, expectations: 0, passed: 0, failures: [] };
     results.push(result);
     const applied: KubeObject[] = [];
+    problems.length = 0;
     try {
       for (const o of c.objects) applied.push(await applyObject(o as KubeObject, c.name));
 
@@ -158,7 +164,7 @@ describe('status conformance through the controller', () => {
     } finally {
       for (const o of [...applied].reverse()) if (c.objects.some((x) => x.kind === o.kind && x.metadata.name === o.metadata.name)) await remove(o);
     }
-    expect(result.failures).toStrictEqual([]);
+    expect([...result.failures, ...(result.failures.length ? problems : [])]).toStrictEqual([]);
     expect(result.passed).toBe(c.steps.reduce((n, s) => n + s.expect.length, 0));
   }, 30 * 60_000);
 });
