@@ -281,6 +281,7 @@ class Compiler {
     });
 
     const byRoute = new Map<RouteDraft, RouteParentFacts[]>();
+    const conditionsOf = new Map<RouteDraft, ConditionFact[]>();
     for (const a of this.parentAttempts) {
       const attachedOn = a.listeners.filter((l) => !this.rejectedOn.get(l)?.has(a.route));
       let accepted: ConditionFact;
@@ -294,9 +295,11 @@ class Compiler {
       }
       const list = byRoute.get(a.route) ?? [];
       byRoute.set(a.route, list);
-      const same = list.find((p) => JSON.stringify(p.parentRef) === JSON.stringify(a.ref));
+      const same = list.find((p) => (['namespace', 'name', 'sectionName', 'port'] as const).every((k) => p.parentRef[k] === a.ref[k]));
       if (same) continue;
-      list.push({ parentRef: a.ref, conditions: [accepted, ...this.routeConditions(a.route)] });
+      let shared = conditionsOf.get(a.route);
+      if (!shared) conditionsOf.set(a.route, shared = this.routeConditions(a.route));
+      list.push({ parentRef: a.ref, conditions: [accepted, ...shared] });
     }
     const routeFacts: RouteFacts[] = routes.filter((r) => byRoute.has(r)).map((r) => ({
       kind: r.kind, namespace: r.obj.namespace, name: r.obj.name, parents: byRoute.get(r)!,
