@@ -28,11 +28,23 @@ const skipped = suite.cases.filter((c) => !runnable.includes(c));
 
 /** apiVersion of the kinds a step patches or deletes by reference. */
 const API_VERSIONS: Record<string, string> = {
-  GatewayClass: `${G}/v1`, Gateway: `${G}/v1`, HTTPRoute: `${G}/v1`, GRPCRoute: `${G}/v1`, ReferenceGrant: `${G}/v1beta1`,
-  Service: 'v1', Secret: 'v1', ConfigMap: 'v1', Namespace: 'v1', Deployment: 'apps/v1', EndpointSlice: 'discovery.k8s.io/v1', Pod: 'v1',
+  GatewayClass: `${G}/v1`,
+  Gateway: `${G}/v1`,
+  HTTPRoute: `${G}/v1`,
+  GRPCRoute: `${G}/v1`,
+  ReferenceGrant: `${G}/v1beta1`,
+  Service: 'v1',
+  Secret: 'v1',
+  ConfigMap: 'v1',
+  Namespace: 'v1',
+  Deployment: 'apps/v1',
+  EndpointSlice: 'discovery.k8s.io/v1',
+  Pod: 'v1',
 };
 
-const refObject = (r: ObjectRef): KubeObject => ({ apiVersion: API_VERSIONS[r.kind], kind: r.kind, metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) } });
+const refObject = (r: ObjectRef): KubeObject => ({
+  apiVersion: API_VERSIONS[r.kind], kind: r.kind, metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) },
+});
 
 interface CaseResult {
   readonly name: string;
@@ -111,12 +123,12 @@ describe('status conformance through the controller', () => {
     for (const d of step.delete ?? []) await remove(refObject(d));
     for (const e of expects) {
       result.expectations++;
-      const problems = await waitForExpectation(kube.client, e, { generationBefore: generationBefore.get(`${e.kind}/${e.namespace}/${e.name}`) });
-      if (problems.length === 0) {
+      const unmet = await waitForExpectation(kube.client, e, { generationBefore: generationBefore.get(`${e.kind}/${e.namespace}/${e.name}`) });
+      if (unmet.length === 0) {
         result.passed++;
         continue;
       }
-      result.failures.push(`${step.name}: ${e.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name} (${e.source}): ${problems.join('; ')}`);
+      result.failures.push(`${step.name}: ${e.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name} (${e.source}): ${unmet.join('; ')}`);
       if (e.failure !== 'error') return false;
     }
     return true;
@@ -126,7 +138,9 @@ describe('status conformance through the controller', () => {
     kube = await startKube({ crdChannel: 'experimental' });
     await apply(kube.client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cdk8s-gateway-system' } });
     await apply(kube.client, {
-      apiVersion: 'v1', kind: 'Service', metadata: { name: 'cdk8s-gateway', namespace: 'cdk8s-gateway-system' },
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'cdk8s-gateway', namespace: 'cdk8s-gateway-system' },
       spec: { selector: { app: 'cdk8s-gateway' }, ports: [{ name: 'http', port: 80 }] },
     });
     await apply(kube.client, { apiVersion: `${G}/v1`, kind: 'GatewayClass', metadata: { name: env.gatewayClassName }, spec: { controllerName: env.controllerName } });

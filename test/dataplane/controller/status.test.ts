@@ -146,7 +146,9 @@ describe('computeStatus', () => {
     const withStatus = (o: KubeObject): KubeObject => ({ ...o, status: JSON.parse(JSON.stringify(written.find((u) => u.object === o)!.status)) });
 
     // WHEN
-    const again = computeStatus(input({ gatewayClasses: [withStatus(cls), other], gateways: [withStatus(gw)], routes: [withStatus(route)], now: T1 }));
+    const again = computeStatus(input({
+      gatewayClasses: [withStatus(cls), other], gateways: [withStatus(gw)], routes: [withStatus(route)], now: T1,
+    }));
 
     // THEN
     expect(again).toStrictEqual([]);
