@@ -13,11 +13,11 @@
  */
 import { apiVersionOf, GATEWAY_CONTROLLER_NAME, RESOURCES, WatchedKind } from './constants';
 import { LeaderElector } from './leader';
-import { computeStatus, desiredStatus, GatewayAddress, objectKey, StatusInput, StatusKind } from './status';
+import { computeStatusInSteps, desiredStatus, GatewayAddress, objectKey, StatusInput, StatusKind } from './status';
 import { StatusWriter } from './writer';
 import { ConfigError, SourceDocument } from '../config/load';
 import { timeSlices } from '../config/reader';
-import { compileInSteps } from '../engine/compile';
+import { compileInSteps, RouteCache } from '../engine/compile';
 import type { CompiledTable } from '../engine/model';
 import { KubeApiError, KubeClient, KubeObject } from '../kube/client';
 import { Informer, InformerOptions } from '../kube/informer';
@@ -100,6 +100,8 @@ export class Controller {
   private lastError?: Error;
   /** Objects of the last compile: the Gateways served. */
   private served: KubeObject[] = [];
+  /** Routes read by earlier compiles, reused while unchanged. */
+  private readonly routeCache = new RouteCache();
 
   constructor(private readonly options: ControllerOptions) {
     this.controllerName = options.controllerName ?? GATEWAY_CONTROLLER_NAME;
@@ -273,11 +275,14 @@ export class Controller {
     }
     if (this.statusNeeded && this.isLeader && !this.stopped) {
       this.statusNeeded = false;
+      // requests waiting for the new table go first: the status pass reads every route
+      await new Promise((resolve) => setImmediate(resolve));
       await this.writeStatus();
     }
   }
 
   private async compile(): Promise<void> {
+    const began = performance.now();
     this.served = this.selectGateways();
     const docs: SourceDocument[] = [];
     const add = (kind: WatchedKind, o: KubeObject): void => {
@@ -294,7 +299,7 @@ export class Controller {
     const pause = timeSlices();
     for (;;) {
       try {
-        this.table = await compileInSteps(docs, { generation: ++this.generation, servicesComplete: true }, pause);
+        this.table = await compileInSteps(docs, { generation: ++this.generation, servicesComplete: true, routeCache: this.routeCache }, pause);
         break;
       } catch (e) {
         const at = e instanceof ConfigError ? docs.findIndex((d) => d.file === e.file) : -1;
@@ -306,7 +311,14 @@ export class Controller {
     }
     this.rejected = rejected;
     this.stats.rebuilds++;
+    const compiled = performance.now();
     await this.options.onTable?.(this.table);
+    this.log('info', 'compiled', {
+      generation: this.table.generation,
+      objects: docs.length,
+      compileMs: Math.round(compiled - began),
+      swapMs: Math.round(performance.now() - compiled),
+    });
   }
 
   /** The Gateways' addresses from `--service`: load balancer ingress, else cluster IPs. */
@@ -341,7 +353,7 @@ export class Controller {
       rejected: this.rejected,
       now: new Date((this.options.clock ?? Date.now)()).toISOString().replace(/\.\d+Z$/, 'Z'),
     };
-    const updates = computeStatus(input);
+    const updates = await computeStatusInSteps(input, timeSlices());
     const queue = [...updates];
     const worker = async (): Promise<void> => {
       for (let u = queue.shift(); u && this.isLeader && !this.stopped; u = queue.shift()) {

@@ -144,7 +144,7 @@ export function desiredStatus(kind: StatusKind, object: KubeObject, input: Statu
   const others = livePar.filter((p) => p?.controllerName !== input.controllerName);
   const ours = livePar.filter((p) => p?.controllerName === input.controllerName);
   const ns = object.metadata.namespace;
-  const facts = input.facts.routes.find((r) => r.kind === kind && r.namespace === ns && r.name === object.metadata.name);
+  const facts = routeFactsIndex(input.facts).get(`${kind} ${ns}/${object.metadata.name}`);
   let parents: Array<{ parentRef: Record<string, unknown>; conditions: readonly ConditionFact[] }> =
     facts?.parents.map((p) => ({ parentRef: { ...p.parentRef }, conditions: p.conditions })) ?? [];
   if (rejected !== undefined) {
@@ -162,6 +162,18 @@ export function desiredStatus(kind: StatusKind, object: KubeObject, input: Statu
     conditions: stamp(p.conditions, ours.find((o) => sameRef(p.parentRef, o.parentRef))?.conditions),
   }));
   return { ...live, parents: [...others, ...mine] };
+}
+
+const indexes = new WeakMap<StatusFacts, Map<string, StatusFacts['routes'][number]>>();
+
+/** The route facts by `Kind namespace/name`, built once per facts. */
+function routeFactsIndex(facts: StatusFacts): Map<string, StatusFacts['routes'][number]> {
+  let index = indexes.get(facts);
+  if (!index) {
+    index = new Map(facts.routes.map((r) => [`${r.kind} ${r.namespace}/${r.name}`, r]));
+    indexes.set(facts, index);
+  }
+  return index;
 }
 
 /** The parentRefs of a route that name a Gateway this controller serves, as status writes them. */
@@ -183,15 +195,39 @@ export function statusChanged(live: unknown, next: unknown): boolean {
   return canonical(live ?? {}) !== canonical(next ?? {});
 }
 
-/** Every status that must be written: one per object whose desired status differs from what it has. */
-export function computeStatus(input: StatusInput): StatusUpdate[] {
+function* statusSteps(input: StatusInput): Generator<void, StatusUpdate[]> {
   const out: StatusUpdate[] = [];
-  const consider = (kind: StatusKind, object: KubeObject): void => {
+  const objects: Array<[StatusKind, KubeObject]> = [
+    ...input.gatewayClasses.map((c): [StatusKind, KubeObject] => ['GatewayClass', c]),
+    ...input.gateways.map((g): [StatusKind, KubeObject] => ['Gateway', g]),
+    ...input.routes.map((r): [StatusKind, KubeObject] => [r.kind as StatusKind, r]),
+  ];
+  for (const [i, [kind, object]] of objects.entries()) {
     const status = desiredStatus(kind, object, input);
     if (status !== undefined && statusChanged(object.status, status)) out.push({ kind, object, status });
-  };
-  for (const c of input.gatewayClasses) consider('GatewayClass', c);
-  for (const g of input.gateways) consider('Gateway', g);
-  for (const r of input.routes) consider(r.kind as StatusKind, r);
+    if (i % 16 === 15) yield;
+  }
   return out;
+}
+
+/** Every status that must be written: one per object whose desired status differs from what it has. */
+export function computeStatus(input: StatusInput): StatusUpdate[] {
+  const steps = statusSteps(input);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * `computeStatus` in steps of a few objects: `pause` is called between steps and may return a promise to wait for (a
+ * turn of the event loop, so that requests are served while thousands of routes are checked). Same result.
+ */
+export async function computeStatusInSteps(input: StatusInput, pause: () => Promise<void> | undefined): Promise<StatusUpdate[]> {
+  const steps = statusSteps(input);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await pause();
+  }
 }

@@ -51,6 +51,43 @@ export interface CompileOptions {
    * input without any Service assumes every Service exists).
    */
   readonly servicesComplete?: boolean;
+  /**
+   * Routes read by an earlier compile with the same cache, reused when the route object is the same object (by
+   * identity: an informer replaces an object that changed) and the Services, ReferenceGrants and options are too.
+   */
+  readonly routeCache?: RouteCache;
+}
+
+interface CachedRoute {
+  readonly hostnames: readonly string[];
+  readonly created?: number;
+  readonly rules: CompiledRule[];
+  readonly unsupportedFields: readonly string[];
+  readonly warnings: readonly ConfigWarning[];
+}
+
+/**
+ * What reading a route gave, kept across compiles (controller mode: a change of one route out of thousands re-reads
+ * that one). Everything a route's rules depend on besides the route (Services, ReferenceGrants, backend options) is
+ * compared by identity at each compile; any difference empties the cache.
+ */
+export class RouteCache {
+  private entries = new WeakMap<object, CachedRoute>();
+  private context: readonly unknown[] = [];
+
+  /** Keeps the entries when `context` has the same elements as the last one, else drops them all. */
+  public use(context: readonly unknown[]): void {
+    if (context.length !== this.context.length || context.some((c, i) => c !== this.context[i])) this.entries = new WeakMap();
+    this.context = context;
+  }
+
+  public get(object: object): CachedRoute | undefined {
+    return this.entries.get(object);
+  }
+
+  public set(object: object, route: CachedRoute): void {
+    this.entries.set(object, route);
+  }
 }
 
 /** The route kinds an HTTP or HTTPS listener admits. */
@@ -203,6 +240,10 @@ class Compiler {
       if (!this.grants.has(g.namespace)) this.grants.set(g.namespace, []);
       this.grants.get(g.namespace)!.push(g);
     }
+    this.options.routeCache?.use([
+      this.options.backends, this.options.resolveByDns, this.options.servicesComplete,
+      ...this.objects('Service').map((o) => o.object), '|', ...this.objects('ReferenceGrant').map((o) => o.object),
+    ]);
 
     const gatewayObjs = this.selectGateways();
     const listenersByGateway = new Map<string, ListenerDraft[]>();
@@ -642,6 +683,25 @@ class Compiler {
   // ---------------------------------------------------------------- routes
 
   private readRoute(obj: Obj, kind: 'HTTPRoute' | 'GRPCRoute'): RouteDraft {
+    const cache = this.options.routeCache;
+    const hit = cache?.get(obj.object);
+    if (hit) {
+      this.warnings.push(...hit.warnings);
+      return { obj, kind, hostnames: [...hit.hostnames], created: hit.created, rules: hit.rules, unsupportedFields: [...hit.unsupportedFields] };
+    }
+    const before = this.warnings.length;
+    const draft = this.readRouteOnce(obj, kind);
+    cache?.set(obj.object, {
+      hostnames: [...draft.hostnames],
+      created: draft.created,
+      rules: draft.rules,
+      unsupportedFields: [...draft.unsupportedFields],
+      warnings: this.warnings.slice(before),
+    });
+    return draft;
+  }
+
+  private readRouteOnce(obj: Obj, kind: 'HTTPRoute' | 'GRPCRoute'): RouteDraft {
     const hostnames = this.array(obj, ['spec', 'hostnames']).map((h, i) => this.str(obj, ['spec', 'hostnames', i], h, true)!.toLowerCase());
     const ts = obj.object.metadata?.creationTimestamp;
     let created: number | undefined;
