@@ -204,6 +204,29 @@ describe('controller against a real API server', () => {
     expect(gw.status.listeners[0].attachedRoutes).toBe(2);
   });
 
+  test('GIVEN a route the engine cannot read WHEN it is created THEN it is left out, its status says why, and the others are still served', async () => {
+    // GIVEN a regular expression RE2 refuses (lookbehind), which the CRD's schema does not check
+    const bad: KubeObject = {
+      ...route('bad-regex', 'gw', 'backend'),
+      spec: { parentRefs: [{ name: 'gw' }], rules: [{ matches: [{ path: { type: 'RegularExpression', value: '/(?<=a)b' } }], backendRefs: [{ name: 'backend', port: 8080 }] }] },
+    };
+
+    // WHEN
+    await apply(kube.client, bad);
+
+    // THEN
+    const r = await until('bad route refused', async () => {
+      const x = await get(bad);
+      return cond(x.status?.parents?.[0]?.conditions, 'Accepted')?.status === 'False' ? x : undefined;
+    });
+    const accepted = cond(r.status.parents[0].conditions, 'Accepted');
+    expect(accepted.reason).toBe('UnsupportedValue');
+    expect(accepted.message).toMatch(/^HTTPRoute ctl\/bad-regex:spec\.rules\[0\]\.matches\[0\]\.path\.value: invalid regular expression "\/\(\?<=a\)b" \(RE2 syntax\)/);
+    const table = tables[tables.length - 1];
+    expect(table.gateways[0].ports[0].listeners[0].routes.map((x) => x.name)).not.toContain('bad-regex');
+    expect(table.gateways[0].ports[0].listeners[0].routes.map((x) => x.name)).toContain('web');
+  });
+
   test('fails at once with the server and the cause when the API server cannot be reached', async () => {
     // GIVEN a server address nothing listens on
     const client = new KubeClient({ server: 'https://127.0.0.1:1', source: 'test settings' });

@@ -37,7 +37,7 @@ describe('serve --kubernetes against a real API server', () => {
     ] as KubeObject[]) await apply(kube.client, o);
     const options = parseServeArgs([
       '--kubernetes', '--kubeconfig', kube.kubeconfig, '--lease', `${NS}/gateway-leader`, '--identity', 'replica-1',
-      '--listen', '80=127.0.0.1:0', '--admin', '127.0.0.1:0', '--no-access-log',
+      '--listen', '80=127.0.0.1:0', '--listen', '8080=127.0.0.1:0', '--admin', '127.0.0.1:0', '--no-access-log',
     ]) as ServeOptions;
     const log = (level: string, msg: string, fields?: Record<string, unknown>): void => {
       logs.push({ level, msg, ...fields });
@@ -76,6 +76,26 @@ describe('serve --kubernetes against a real API server', () => {
     expect(logs.filter((l) => l.msg === 'reloaded').length).toBeGreaterThan(reloads);
     expect((await request(port(), { path: '/second/b', host: 'x.example.com' })).headers.location).toBe('http://second.example.com/second/b');
     expect((await request(port(), { path: '/first/b', host: 'x.example.com' })).headers.location).toBe('http://first.example.com/first/b');
+  });
+
+  test('GIVEN the running gateway WHEN a second Gateway of the class is created THEN its listener is bound and serves its route', async () => {
+    // WHEN
+    await apply(kube.client, {
+      apiVersion: `${G}/v1`,
+      kind: 'Gateway',
+      metadata: { name: 'gw2', namespace: NS },
+      spec: { gatewayClassName: 'cdk8s', listeners: [{ name: 'alt', port: 8080, protocol: 'HTTP' }] },
+    });
+    await apply(kube.client, { ...redirectRoute('third', '/third', 'third.example.com'), spec: { ...redirectRoute('third', '/third', 'third.example.com').spec, parentRefs: [{ name: 'gw2' }] } });
+    for (let i = 0; i < 400 && !server.current.gateways.find((g) => g.name === 'gw2')?.ports[0]?.listeners[0]?.routes.length; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+
+    // THEN
+    const bound = server.sockets.get(`${NS}/gw2:8080`);
+    expect(bound).toBeDefined();
+    expect((await request(bound!.port, { path: '/third/c', host: 'y.example.com' })).headers.location).toBe('http://third.example.com:8080/third/c');
+    expect((await request(bound!.port, { path: '/first/c', host: 'y.example.com' })).status).toBe(404);
   });
 
   test('GIVEN the only replica WHEN it has started THEN it holds the Lease named by --lease and writes status', async () => {
