@@ -227,6 +227,24 @@ describe('controller against a real API server', () => {
     expect(table.gateways[0].ports[0].listeners[0].routes.map((x) => x.name)).toContain('web');
   });
 
+  test('GIVEN a TLS Secret and an Opaque one WHEN both exist THEN only the TLS Secret is read', async () => {
+    // WHEN
+    const secret = (name: string, type: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, namespace: NS },
+      type,
+      data: { 'tls.crt': Buffer.from('x').toString('base64'), 'tls.key': Buffer.from('y').toString('base64') },
+    });
+    await apply(kube.client, secret('opaque', 'Opaque'));
+    await apply(kube.client, secret('cert', 'kubernetes.io/tls'));
+
+    // THEN
+    await until('TLS Secret seen', async () => (controller.informer('Secret').get(NS, 'cert') ? true : undefined));
+    expect(controller.informer('Secret').get(NS, 'opaque')).toBeUndefined();
+    expect(controller.informer('Secret').list().every((x) => x.type === 'kubernetes.io/tls')).toBe(true);
+  });
+
   test('fails at once with the server and the cause when the API server cannot be reached', async () => {
     // GIVEN a server address nothing listens on
     const client = new KubeClient({ server: 'https://127.0.0.1:1', source: 'test settings' });

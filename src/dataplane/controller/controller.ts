@@ -351,6 +351,7 @@ export class Controller {
       facts: table.facts,
       addresses: this.addresses(),
       rejected: this.rejected,
+      ...(this.options.gateways && this.options.gateways.length > 0 ? { gatewayFilter: this.options.gateways } : {}),
       now: new Date((this.options.clock ?? Date.now)()).toISOString().replace(/\.\d+Z$/, 'Z'),
     };
     const updates = await computeStatusInSteps(input, timeSlices());

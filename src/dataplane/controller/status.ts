@@ -43,6 +43,12 @@ export interface StatusInput {
   readonly facts: StatusFacts;
   /** The Gateways' addresses (from `--service`); undefined = no Service configured (no addresses, still Programmed). */
   readonly addresses?: readonly GatewayAddress[];
+  /**
+   * `namespace/name` of the Gateways this replica reports on when `--gateway` names them: route parents of our
+   * controller naming other Gateways are left to the replicas serving those. Undefined = every Gateway of ours (a
+   * parent entry of ours naming a Gateway no longer served is removed).
+   */
+  readonly gatewayFilter?: readonly string[];
   /** Objects the compile could not read, by `Kind namespace/name`, with the reason (their status says it). */
   readonly rejected?: ReadonlyMap<string, string>;
   /** RFC 3339 time stamped on conditions that changed. */
@@ -141,9 +147,12 @@ export function desiredStatus(kind: StatusKind, object: KubeObject, input: Statu
 
   // HTTPRoute, GRPCRoute: our parents replaced, other controllers' kept.
   const livePar: any[] = Array.isArray(live.parents) ? live.parents : [];
-  const others = livePar.filter((p) => p?.controllerName !== input.controllerName);
-  const ours = livePar.filter((p) => p?.controllerName === input.controllerName);
   const ns = object.metadata.namespace;
+  const filter = input.gatewayFilter;
+  const managed = (p: any): boolean => p?.controllerName === input.controllerName
+    && (!filter || filter.includes(`${p.parentRef?.namespace ?? ns}/${p.parentRef?.name}`));
+  const others = livePar.filter((p) => !managed(p));
+  const ours = livePar.filter(managed);
   const facts = routeFactsIndex(input.facts).get(`${kind} ${ns}/${object.metadata.name}`);
   let parents: Array<{ parentRef: Record<string, unknown>; conditions: readonly ConditionFact[] }> =
     facts?.parents.map((p) => ({ parentRef: { ...p.parentRef }, conditions: p.conditions })) ?? [];

@@ -184,6 +184,20 @@ describe('computeStatus', () => {
     expect(parents.map((p: any) => p.parentRef.name)).toStrictEqual(['x', 'gw']);
   });
 
+  test('GIVEN --gateway naming one Gateway WHEN computed THEN our parent entries for other Gateways are left to the replicas serving them', () => {
+    // GIVEN an entry of ours for a Gateway another replica serves
+    const elsewhere = { parentRef: { group: G, kind: 'Gateway', namespace: 'default', name: 'other' }, controllerName: ME, conditions: [] };
+    const live = { ...route, status: { parents: [elsewhere] } };
+
+    // WHEN
+    const [filtered] = computeStatus(input({ gatewayClasses: [], gateways: [], routes: [live], gatewayFilter: ['default/gw'] }));
+    const [unfiltered] = computeStatus(input({ gatewayClasses: [], gateways: [], routes: [live] }));
+
+    // THEN
+    expect((filtered.status as any).parents.map((p: any) => p.parentRef.name)).toStrictEqual(['other', 'gw']);
+    expect((unfiltered.status as any).parents.map((p: any) => p.parentRef.name)).toStrictEqual(['gw']);
+  });
+
   test('GIVEN a Service without address, then with one WHEN computed THEN the Gateway is not Programmed (AddressNotAssigned), then Programmed with the address', () => {
     // WHEN
     const none = computeStatus(input({ gatewayClasses: [], routes: [], addresses: [] }))[0].status as any;
