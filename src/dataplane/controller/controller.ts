@@ -57,7 +57,7 @@ export interface ControllerOptions {
   /** Called with each new table (the first one is returned by `start`); the next waits for it. */
   readonly onTable?: (table: CompiledTable) => Promise<void> | void;
   readonly endpoints?: EndpointSink;
-  /** Quiet time after a change before rebuilding; default 5 ms. */
+  /** Time from the first change of a burst to the rebuild that takes it in; default 5 ms. */
   readonly debounceMs?: number;
   /** Bound on `start` (every collection listed once); default 30 s. */
   readonly startTimeoutMs?: number;
@@ -243,10 +243,14 @@ export class Controller {
     };
   }
 
+  /**
+   * A rebuild `debounceMs` after the first change of a burst (later changes of the burst join it; the timer is not
+   * pushed back, so a steady stream of changes cannot hold rebuilds off).
+   */
   private schedule(): void {
     if (!this.synced || this.stopped) return;
     this.pending = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.running = this.running.then(() => this.rebuild()).catch((e) => this.log('error', 'rebuild failed', { error: (e as Error).message }));
