@@ -92,4 +92,17 @@ describe('leader election between two controllers', () => {
     expect(lease.spec.holderIdentity).toBe(follower === controllers[0] ? 'a' : 'b');
     expect(lease.spec.leaseTransitions).toBe(1);
   });
+
+  test('GIVEN the new leader WHEN it stops THEN it releases the Lease for the next replica at once', async () => {
+    // GIVEN
+    const leader = controllers.find((c) => c.isLeader)!;
+
+    // WHEN
+    await leader.stop();
+
+    // THEN
+    const lease = await kube.client.get({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: NS, name: 'gateway' });
+    expect(lease.spec).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1, leaseTransitions: 1 });
+    expect(leader.isLeader).toBe(false);
+  });
 });

@@ -132,11 +132,11 @@ export class LeaderElector {
     });
   }
 
-  private spec(now: number, holder: string, previous: any, durationSeconds = this.leaseMs / 1000): Record<string, unknown> {
-    const kept = previous?.holderIdentity === holder && holder !== '';
+  private spec(now: number, holder: string, previous: any): Record<string, unknown> {
+    const kept = previous?.holderIdentity === holder;
     return {
       holderIdentity: holder,
-      leaseDurationSeconds: durationSeconds,
+      leaseDurationSeconds: this.leaseMs / 1000,
       acquireTime: kept ? previous.acquireTime : microTime(now),
       renewTime: microTime(now),
       leaseTransitions: kept ? previous.leaseTransitions ?? 0 : (previous?.leaseTransitions ?? -1) + 1,
@@ -192,6 +192,8 @@ export class LeaderElector {
   private async release(): Promise<void> {
     const lease = await this.options.client.get(this.ref);
     if (lease.spec?.holderIdentity !== this.options.identity) return;
-    await this.options.client.replace(this.ref, { ...lease, spec: { ...lease.spec, ...this.spec(this.clock(), '', lease.spec, 1) } });
+    // as client-go's ReleaseOnCancel: no holder, one second left, the transition count kept
+    const now = microTime(this.clock());
+    await this.options.client.replace(this.ref, { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now } });
   }
 }
