@@ -6,7 +6,8 @@
 const USAGE = `usage: cdk8s-gateway <command> [options]
 
 commands:
-  serve      route real traffic by Gateway API YAML (Gateway, HTTPRoute, GRPCRoute, ReferenceGrant)
+  serve      route real traffic by Gateway API YAML (Gateway, HTTPRoute, GRPCRoute, ReferenceGrant),
+             or with --kubernetes by the Gateway API objects of a cluster, writing their status
   explain    say which listener, route, rule and backends a request would get, and why
   validate   check YAML against the Gateway API v1.6.1 CRD schemas and CEL rules
   graph      draw the route table as a Mermaid flowchart

@@ -7,13 +7,17 @@ import cluster from 'cluster';
 import * as path from 'path';
 import { ConfigError } from './config/load';
 import { InputReader, InputRequest, InputSnapshot, readInput, timeSlices, toSourceDocuments } from './config/reader';
-import type { EndpointRegistry } from './endpoints/registry';
+import { GATEWAY_CONTROLLER_NAME } from './controller/constants';
+import { Controller, EndpointSink, NamespacedName } from './controller/controller';
+import { defaultIdentity, defaultLease, parseNamespacedName, resolveConnection } from './controller/settings';
+import { EndpointRegistry } from './endpoints/registry';
 import { pickBackend } from './engine/balancer';
 import { compileInSteps } from './engine/compile';
 import type { CompiledBackend, CompiledTable, SocketSpec } from './engine/model';
 import { TABLE_ARGS_USAGE, emptyTableArgs, parseTableArg } from './engine/options';
 import { route } from './engine/router';
 import { setRegexGuard } from './engine/util';
+import { KubeClient } from './kube/client';
 import { AccessLog, AccessLogEntry, jsonAccessLog, noAccessLog } from './proxy/access-log';
 import { AdminServer, startAdmin } from './proxy/admin';
 import type { CertificateProblem } from './proxy/certificates';
@@ -29,8 +33,21 @@ import { AddressTranslation, UpstreamPools, endpointKey } from './proxy/upstream
 import { WORKER_DRAIN, WORKER_READY, reportMetricsToPrimary, runPrimary, workerCount } from './workers';
 
 export const SERVE_USAGE = `usage: cdk8s-gateway serve --routes PATH [options]
+       cdk8s-gateway serve --kubernetes [options]
 
 ${TABLE_ARGS_USAGE}
+  --kubernetes         read GatewayClasses, Gateways, routes, ReferenceGrants, Namespaces, Services and TLS
+                       Secrets from the Kubernetes API instead of --routes, and write their status.
+  --kubeconfig PATH    with --kubernetes: the API server's settings; default the in-cluster service account
+                       when KUBERNETES_SERVICE_HOST is set, else $KUBECONFIG, else ~/.kube/config.
+  --controller-name NAME
+                       with --kubernetes: serve GatewayClasses with this controllerName;
+                       default ${GATEWAY_CONTROLLER_NAME}.
+  --lease NS/NAME      with --kubernetes: the Lease electing the replica that writes status;
+                       default <pod namespace>/cdk8s-gateway.
+  --identity NAME      with --kubernetes: this replica's name in the Lease; default $POD_NAME, else the host name.
+  --service NS/NAME    with --kubernetes: the gateway's own Service; Gateway status.addresses come from its
+                       load balancer ingress, else its cluster IPs.
   --listen [NS/NAME:]PORT=HOST:PORT
                        repeatable; serve listener port PORT (of that Gateway, or of every served Gateway)
                        on HOST:PORT instead of 0.0.0.0:PORT. Port 0 picks a free port.
@@ -72,8 +89,27 @@ export interface ListenOverride {
   readonly bind: HostPort;
 }
 
+/** `serve --kubernetes`: controller mode. */
+export interface KubernetesServeOptions {
+  readonly kubeconfig?: string;
+  readonly controllerName: string;
+  readonly lease?: NamespacedName;
+  readonly identity?: string;
+  readonly service?: NamespacedName;
+}
+
+/** Where the tables come from when not from `--routes` files: a source that pushes each new table. */
+export interface TableSource {
+  /** Starts the source; resolves with the first table; each later one is handed to `apply`, one at a time. */
+  start(apply: (table: CompiledTable) => Promise<void>): Promise<CompiledTable>;
+  stop(): Promise<void>;
+}
+
 export interface ServeOptions {
+  /** `--routes` files and directories; empty in controller mode. */
   readonly routes: readonly string[];
+  /** Controller mode (`--kubernetes`): the API server is the input. */
+  readonly kubernetes?: KubernetesServeOptions;
   readonly gateways: readonly string[];
   readonly listen: readonly ListenOverride[];
   readonly backendsFile?: string;
@@ -138,6 +174,16 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
   let shutdownDelayMs = 0;
   const limits: { -readonly [K in keyof ConnectionLimits]?: number } = {};
   let connectTimeoutMs = 10_000;
+  let kubernetes = false;
+  const kube: { -readonly [K in keyof KubernetesServeOptions]?: KubernetesServeOptions[K] } = {};
+  const kubeFlags: string[] = [];
+  const namespaced = (text: string, flag: string): NamespacedName => {
+    try {
+      return parseNamespacedName(text, flag);
+    } catch (err: any) {
+      throw new UsageError(err.message);
+    }
+  };
   for (let i = 0; i < argv.length;) {
     let used: number;
     try {
@@ -189,6 +235,35 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
       case '--shutdown-delay':
         shutdownDelayMs = parseDurationFlag(value(), '--shutdown-delay');
         break;
+      case '--kubernetes':
+        kubernetes = true;
+        break;
+      case '--kubeconfig':
+        kube.kubeconfig = value();
+        kubeFlags.push(flag);
+        break;
+      case '--controller-name': {
+        const v = value();
+        if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9\/\-._~%!$&'()*+,;=:]+$/.test(v)) {
+          throw new UsageError(`--controller-name: '${v}' must be DOMAIN/PATH (e.g. ${GATEWAY_CONTROLLER_NAME})`);
+        }
+        kube.controllerName = v;
+        kubeFlags.push(flag);
+        break;
+      }
+      case '--lease':
+        kube.lease = namespaced(value(), '--lease');
+        kubeFlags.push(flag);
+        break;
+      case '--identity':
+        kube.identity = value();
+        if (kube.identity === '') throw new UsageError('--identity must not be empty');
+        kubeFlags.push(flag);
+        break;
+      case '--service':
+        kube.service = namespaced(value(), '--service');
+        kubeFlags.push(flag);
+        break;
       case '--connect-timeout':
         connectTimeoutMs = parseDurationFlag(value(), '--connect-timeout');
         if (connectTimeoutMs <= 0) throw new UsageError('--connect-timeout must be more than 0');
@@ -203,9 +278,20 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
     }
     i++;
   }
-  if (table.routes.length === 0) throw new UsageError('--routes is required (a file or directory of Gateway API YAML)');
+  if (kubernetes) {
+    if (table.routes.length > 0) throw new UsageError('--routes and --kubernetes are exclusive: the input is either files or the Kubernetes API');
+    if (table.backends !== undefined || table.tlsSecrets.length > 0) {
+      throw new UsageError('--backends and --tls-secret are file-mode options; with --kubernetes, Services and TLS Secrets are read from the API');
+    }
+    if (workers !== 1) throw new UsageError('--workers is not supported with --kubernetes: run more replicas instead (each one serves, one writes status)');
+    for (const g of table.gateways) namespaced(g, '--gateway');
+  } else {
+    if (kubeFlags.length > 0) throw new UsageError(`${kubeFlags[0]} needs --kubernetes`);
+    if (table.routes.length === 0) throw new UsageError('--routes is required (a file or directory of Gateway API YAML), or --kubernetes');
+  }
   return {
     routes: table.routes,
+    ...(kubernetes ? { kubernetes: { ...kube, controllerName: kube.controllerName ?? GATEWAY_CONTROLLER_NAME } } : {}),
     gateways: table.gateways,
     listen: listenOverrides,
     backendsFile: table.backends,
@@ -239,6 +325,8 @@ export interface GatewayServerOptions extends ServeOptions {
   readonly endpoints?: EndpointRegistry;
   /** Where to connect for an endpoint (tests reach local servers through TEST-NET addresses); default none. */
   readonly translateAddress?: AddressTranslation;
+  /** Tables pushed by a source (controller mode) instead of compiled from `routes`. */
+  readonly tableSource?: TableSource;
 }
 
 /** One running gateway process: listeners, admin, reload. Also used in-process by tests. */
@@ -309,10 +397,29 @@ export class GatewayServer {
 
   /** Compiles the input (throws ConfigError), binds every listener and the admin socket. */
   async start(): Promise<void> {
-    // At start nothing is served yet: the input is read on this thread.
-    const first = await this.compileInput(readInput(this.inputRequest()));
-    this.table = first.table;
-    this.appliedInput = first.hash;
+    let begun!: () => void;
+    const started = new Promise<void>((resolve) => (begun = resolve));
+    const source = this.options.tableSource;
+    if (source) {
+      // Tables pushed before the sockets are bound wait for them.
+      this.table = await source.start((t) => {
+        this.reloading = this.reloading.then(() => started).then(() => this.swapTable(t));
+        return this.reloading;
+      });
+    } else {
+      // At start nothing is served yet: the input is read on this thread.
+      const first = await this.compileInput(readInput(this.inputRequest()));
+      this.table = first.table;
+      this.appliedInput = first.hash;
+    }
+    try {
+      await this.bindAll();
+    } finally {
+      begun();
+    }
+  }
+
+  private async bindAll(): Promise<void> {
     this.generation = this.table.generation;
     const plan = this.bindPlan(this.table.sockets);
     try {
@@ -336,7 +443,7 @@ export class GatewayServer {
         this.log('warn', `--listen ${o.gateway ? `${o.gateway}:` : ''}${o.listenerPort}=${o.bind.host}:${o.bind.port} matches no served listener port`);
       }
     }
-    if (this.options.watch) {
+    if (this.options.watch && !this.options.tableSource) {
       const watched = [
         ...this.options.routes,
         ...(this.options.backendsFile ? [this.options.backendsFile] : []),
@@ -359,13 +466,24 @@ export class GatewayServer {
     if (this.draining) return;
     let next: CompiledTable;
     let hash: string;
-    let plan: Map<string, { spec: SocketSpec; bind: HostPort }>;
     try {
       // Read and parsed in the worker thread; compiled here in steps between which requests are served.
       const snapshot = await this.reader.read(this.inputRequest());
       if (snapshot.hash === this.appliedInput) return;
       ({ table: next, hash } = await this.compileInput(snapshot));
-      if (this.draining) return;
+    } catch (err: any) {
+      this.metrics.reloads.inc({ result: 'rejected' });
+      this.log('error', 'reload rejected', { error: err.message });
+      return;
+    }
+    await this.swapTable(next, hash);
+  }
+
+  /** Binds the new table's new sockets, swaps the table in, closes the sockets it no longer has (the current table stays on failure). */
+  private async swapTable(next: CompiledTable, hash?: string): Promise<void> {
+    if (this.draining) return;
+    let plan: Map<string, { spec: SocketSpec; bind: HostPort }>;
+    try {
       plan = this.bindPlan(next.sockets);
     } catch (err: any) {
       this.metrics.reloads.inc({ result: 'rejected' });
@@ -402,14 +520,18 @@ export class GatewayServer {
       const l = this.listeners.get(key);
       if (l && !added.includes(key)) this.logCertificateProblems(spec, l.updateSpec(spec));
     }
+    const previousWarnings = new Set(this.table.warnings.map((w) => `${w.where}\0${w.message}`));
     this.table = next;
-    this.appliedInput = hash;
+    if (hash !== undefined) this.appliedInput = hash;
     this.generation = next.generation;
     const removed = [...this.listeners.entries()].filter(([key]) => !plan.has(key));
     for (const [key] of removed) this.listeners.delete(key);
     this.pools.retain(endpointKeys(next));
     this.metrics.reloads.inc({ result: 'applied' });
-    for (const w of next.warnings) this.log('warn', 'configuration warning', { where: w.where, warning: w.message });
+    // a table pushed by a source repeats the warnings it keeps: only new ones are logged
+    for (const w of next.warnings) {
+      if (!this.options.tableSource || !previousWarnings.has(`${w.where}\0${w.message}`)) this.log('warn', 'configuration warning', { where: w.where, warning: w.message });
+    }
     this.log('info', 'reloaded', { generation: this.generation });
     await Promise.all(removed.map(async ([, l]) => {
       await l.close(this.options.drainTimeoutMs);
@@ -421,6 +543,7 @@ export class GatewayServer {
   async stop(drainTimeoutMs = this.options.drainTimeoutMs): Promise<void> {
     this.draining = true;
     this.watcher?.close();
+    await this.options.tableSource?.stop();
     await this.reloading.catch(() => undefined);
     await this.reader.close();
     await Promise.all([...this.listeners.values()].map((l) => l.close(drainTimeoutMs)));
@@ -563,8 +686,49 @@ export function endpointKeys(table: CompiledTable): Set<string> {
   return keys;
 }
 
+/**
+ * Controller mode's table source: a `Controller` on the API server of `kubernetes` (connection, Lease and identity
+ * defaults as `serve --help` says), pushing each table it compiles. `endpoints` receives EndpointSlice and Service
+ * events for endpoint balancing.
+ */
+export function controllerTableSource(
+  kubernetes: KubernetesServeOptions, gateways: readonly string[], log: Logger, endpoints?: EndpointSink,
+): TableSource {
+  let controller: Controller | undefined;
+  let started = false;
+  return {
+    async start(apply) {
+      const connection = resolveConnection(kubernetes.kubeconfig);
+      controller = new Controller({
+        client: new KubeClient(connection),
+        controllerName: kubernetes.controllerName,
+        gateways,
+        ...(kubernetes.service ? { service: kubernetes.service } : {}),
+        leaderElection: { lease: kubernetes.lease ?? defaultLease(connection), identity: kubernetes.identity ?? defaultIdentity() },
+        onTable: (t) => (started ? apply(t) : undefined),
+        ...(endpoints ? { endpoints } : {}),
+        log,
+      });
+      log('info', 'reading the Kubernetes API', { server: connection.server, from: connection.source, controllerName: controller.controllerName });
+      const first = await controller.start();
+      started = true;
+      return first;
+    },
+    async stop() {
+      await controller?.stop();
+    },
+  };
+}
+
+/**
+ * What an embedding program may add to the options `serve`'s flags give: the transport's address translation, which
+ * no flag sets (tests reach local servers through the documentation addresses the API server accepts in
+ * EndpointSlices).
+ */
+export type ServeOverrides = Pick<GatewayServerOptions, 'translateAddress'>;
+
 /** Runs `cdk8s-gateway serve`; resolves with the exit code after SIGTERM/SIGINT. */
-export async function runServe(argv: readonly string[]): Promise<number> {
+export async function runServe(argv: readonly string[], overrides: ServeOverrides = {}): Promise<number> {
   let options: ServeOptions | 'help';
   try {
     options = parseServeArgs(argv);
@@ -585,9 +749,13 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   const access = options.accessLog ? jsonAccessLog() : noAccessLog;
   const drainTimeoutMs = options.drainTimeoutMs;
   const shutdownDelayMs = options.shutdownDelayMs ?? 0;
+  // Controller mode: the EndpointSlices the controller watches feed the registry the proxy balances over.
+  const endpoints = options.kubernetes ? new EndpointRegistry({ onProblem: (problem) => log('warn', 'endpoint slice', { problem }) }) : undefined;
   const server = new GatewayServer({
     ...options,
+    ...overrides,
     logger: log,
+    ...(options.kubernetes ? { tableSource: controllerTableSource(options.kubernetes, options.gateways, log, endpoints), endpoints } : {}),
     ...(worker ? { serveAdmin: false, accessLogSink: (e: AccessLogEntry) => access({ ...e, worker: worker.id } as AccessLogEntry) } : {}),
   });
   try {

@@ -21,9 +21,10 @@
  */
 import {
   AttachedRoute, BackendRefKey, CompiledBackend, CompiledFilter, CompiledGateway, CompiledListener, CompiledMatch,
-  CompiledPort, CompiledRule, CompiledTable, ConfigWarning, GrpcBucket, HeaderModifier, HostBuckets, HttpBucket,
-  Condition, IndexEntry, ListenerIndex, PathModifier, RegexGroup, SniCertificate, SocketSpec,
-  TlsCertificate, ValueMatch,
+  CompiledPort, CompiledRule, CompiledTable, ConditionFact, ConfigWarning, GatewayFacts, GrpcBucket, HeaderModifier, HostBuckets, HttpBucket,
+  Condition, IndexEntry, ListenerFacts, ListenerIndex, ParentRefFact, PathModifier, RegexGroup, RouteFacts, RouteParentFacts,
+  SniCertificate, SocketSpec,
+  StatusFacts, TlsCertificate, ValueMatch,
 } from './model';
 import { unnormalizedPathValue } from './path-policy';
 import { compileRegex, labelCount, literalPrefix, parseDuration, requiredSegments } from './util';
@@ -44,6 +45,86 @@ export interface CompileOptions {
   readonly resolveByDns?: boolean;
   /** Generation number to stamp on the table; default a per-process counter. */
   readonly generation?: number;
+  /**
+   * The input's Services are the complete set, even when there is none (the controller reads them all from the API
+   * server): a backendRef to a Service not in the input is then `BackendNotFound`. Default false (file mode: an
+   * input without any Service assumes every Service exists).
+   */
+  readonly servicesComplete?: boolean;
+  /**
+   * Routes read by an earlier compile with the same cache, reused when the route object is the same object (by
+   * identity: an informer replaces an object that changed) and the Services, ReferenceGrants and options are too.
+   */
+  readonly routeCache?: RouteCache;
+}
+
+interface CachedRoute {
+  readonly hostnames: readonly string[];
+  readonly created?: number;
+  readonly rules: CompiledRule[];
+  readonly unsupportedFields: readonly string[];
+  readonly warnings: readonly ConfigWarning[];
+}
+
+/**
+ * What reading a route gave, kept across compiles (controller mode: a change of one route out of thousands re-reads
+ * that one). Everything a route's rules depend on besides the route (Services, ReferenceGrants, backend options) is
+ * compared by identity at each compile; any difference empties the cache.
+ */
+export class RouteCache {
+  private entries = new WeakMap<object, CachedRoute>();
+  private context: readonly unknown[] = [];
+
+  /** Keeps the entries when `context` has the same elements as the last one, else drops them all. */
+  public use(context: readonly unknown[]): void {
+    if (context.length !== this.context.length || context.some((c, i) => c !== this.context[i])) this.entries = new WeakMap();
+    this.context = context;
+  }
+
+  public get(object: object): CachedRoute | undefined {
+    return this.entries.get(object);
+  }
+
+  public set(object: object, route: CachedRoute): void {
+    this.entries.set(object, route);
+  }
+}
+
+/** The route kinds an HTTP or HTTPS listener admits. */
+const LISTENER_ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute'];
+
+/** Fields of a route rule this gateway implements; any other field set on a rule is reported as unsupported. */
+const RULE_FIELDS: Record<'HTTPRoute' | 'GRPCRoute', readonly string[]> = {
+  HTTPRoute: ['name', 'matches', 'filters', 'backendRefs', 'timeouts', 'retry'],
+  GRPCRoute: ['name', 'matches', 'filters', 'backendRefs'],
+};
+
+const condition = (type: string, ok: boolean, reason: string, message = ''): ConditionFact =>
+  ({ type, status: ok ? 'True' : 'False', reason, message });
+
+/** A listener's facts while compiling: the conditions known when it is read, and its draft when it is served. */
+/** A ResolvedRefs problem: the spec's reason and a message naming the reference. */
+interface RefProblem {
+  readonly reason: string;
+  readonly message: string;
+}
+
+interface ListenerFactDraft {
+  readonly name: string;
+  readonly supportedKinds: { group: string; kind: string }[];
+  readonly accepted: ConditionFact;
+  readonly conflicted?: ConditionFact;
+  /** ResolvedRefs problems (certificate refs, route kinds), first one reported. */
+  readonly refProblems: { reason: string; message: string }[];
+  draft?: ListenerDraft;
+}
+
+/** What one parentRef of a route naming a served Gateway came to. */
+interface ParentAttempt {
+  readonly route: RouteDraft;
+  readonly ref: ParentRefFact;
+  readonly listeners: ListenerDraft[];
+  why: { reason: string; message: string };
 }
 
 const ACCEPTED_VERSIONS: Record<string, string[]> = {
@@ -96,6 +177,8 @@ interface RouteDraft {
   readonly hostnames: string[];
   readonly created?: number;
   readonly rules: CompiledRule[];
+  /** Rule fields set that this gateway does not implement (`spec.rules[0].sessionPersistence`). */
+  readonly unsupportedFields: string[];
 }
 
 /** Builds the compiled table. Throws ConfigError on structural errors (see the file comment). */
@@ -137,6 +220,11 @@ class Compiler {
   /** Equal backend refs and targets of the table, one object each (see `shared`). */
   private readonly refs = new Map<string, BackendRefKey>();
   private readonly targets = new Map<string, NonNullable<CompiledBackend['target']>>();
+  /** Status facts: Gateway acceptance and listener facts by Gateway key, parentRef outcomes, per-listener rejections. */
+  private readonly gatewayAccepted = new Map<string, ConditionFact>();
+  private readonly listenerFacts = new Map<string, ListenerFactDraft[]>();
+  private readonly parentAttempts: ParentAttempt[] = [];
+  private readonly rejectedOn = new Map<ListenerDraft, Map<RouteDraft, string>>();
 
   constructor(private readonly docs: readonly SourceDocument[], private readonly options: CompileOptions) {}
 
@@ -152,6 +240,10 @@ class Compiler {
       if (!this.grants.has(g.namespace)) this.grants.set(g.namespace, []);
       this.grants.get(g.namespace)!.push(g);
     }
+    this.options.routeCache?.use([
+      this.options.backends, this.options.resolveByDns, this.options.servicesComplete,
+      ...this.objects('Service').map((o) => o.object), '|', ...this.objects('ReferenceGrant').map((o) => o.object),
+    ]);
 
     const gatewayObjs = this.selectGateways();
     const listenersByGateway = new Map<string, ListenerDraft[]>();
@@ -200,7 +292,106 @@ class Compiler {
       gateways.push({ namespace: gw.namespace, name: gw.name, key, ports });
     }
     const generation = this.options.generation ?? ++generationCounter;
-    return { generation, gateways, sockets, warnings: this.warnings };
+    return { generation, gateways, sockets, warnings: this.warnings, facts: this.facts(gatewayObjs, routes) };
+  }
+
+  // ---------------------------------------------------------------- status facts
+
+  private facts(gatewayObjs: readonly Obj[], routes: readonly RouteDraft[]): StatusFacts {
+    const gateways: GatewayFacts[] = gatewayObjs.map((gw) => {
+      const key = `${gw.namespace}/${gw.name}`;
+      const accepted = this.gatewayAccepted.get(key)!;
+      const listeners = (this.listenerFacts.get(key) ?? []).map((f): ListenerFacts => {
+        const served = accepted.status === 'True' && f.accepted.status === 'True' ? f.draft : undefined;
+        const attachedRoutes = served ? served.attached.filter((a) => !this.rejectedOn.get(served)?.has(a.route)).length : 0;
+        const problem = f.refProblems[0];
+        const resolved = problem ? condition('ResolvedRefs', false, problem.reason, problem.message) : condition('ResolvedRefs', true, 'ResolvedRefs');
+        const programmed = !served
+          ? condition('Programmed', false, 'Invalid', accepted.status === 'True' ? `the listener is not accepted: ${f.accepted.message}` : 'the Gateway is not accepted')
+          : problem
+            ? condition('Programmed', false, 'Invalid', `the listener's references do not resolve: ${problem.message}`)
+            : condition('Programmed', true, 'Programmed');
+        return {
+          name: f.name,
+          supportedKinds: f.supportedKinds,
+          attachedRoutes,
+          conditions: [f.accepted, f.conflicted ?? condition('Conflicted', false, 'NoConflicts'), resolved, programmed],
+        };
+      });
+      return { namespace: gw.namespace, name: gw.name, accepted, listeners };
+    });
+
+    const byRoute = new Map<RouteDraft, RouteParentFacts[]>();
+    const conditionsOf = new Map<RouteDraft, ConditionFact[]>();
+    for (const a of this.parentAttempts) {
+      const attachedOn = a.listeners.filter((l) => !this.rejectedOn.get(l)?.has(a.route));
+      let accepted: ConditionFact;
+      if (attachedOn.length > 0) {
+        accepted = condition('Accepted', true, 'Accepted');
+      } else if (a.listeners.length > 0) {
+        const why = this.rejectedOn.get(a.listeners[0])!.get(a.route)!;
+        accepted = condition('Accepted', false, 'NotAllowedByListeners', why);
+      } else {
+        accepted = condition('Accepted', false, a.why.reason, a.why.message);
+      }
+      const list = byRoute.get(a.route) ?? [];
+      byRoute.set(a.route, list);
+      const same = list.find((p) => (['namespace', 'name', 'sectionName', 'port'] as const).every((k) => p.parentRef[k] === a.ref[k]));
+      if (same) continue;
+      let shared = conditionsOf.get(a.route);
+      if (!shared) conditionsOf.set(a.route, shared = this.routeConditions(a.route));
+      list.push({ parentRef: a.ref, conditions: [accepted, ...shared] });
+    }
+    const routeFacts: RouteFacts[] = routes.filter((r) => byRoute.has(r)).map((r) => ({
+      kind: r.kind, namespace: r.obj.namespace, name: r.obj.name, parents: byRoute.get(r)!,
+    }));
+    return { gateways, routes: routeFacts };
+  }
+
+  /** ResolvedRefs (the first backend that cannot be used), and PartiallyInvalid when a rule uses what is not supported. */
+  private routeConditions(route: RouteDraft): ConditionFact[] {
+    let unresolved: NonNullable<CompiledBackend['invalid']> | undefined;
+    const unsupported: string[] = [...route.unsupportedFields];
+    const visit = (b: CompiledBackend): void => {
+      if (b.invalid && !unresolved) unresolved = b.invalid;
+      for (const f of b.filters) visitFilter(f);
+    };
+    const visitFilter = (f: CompiledFilter): void => {
+      if (f.type === 'RequestMirror') visit(f.backend);
+      if (f.type === 'Unsupported') unsupported.push(`${f.reason}: requests matching its rule get 500`);
+    };
+    for (const rule of route.rules) {
+      for (const b of rule.backends) visit(b);
+      for (const f of rule.filters) visitFilter(f);
+    }
+    const out = [unresolved
+      ? condition('ResolvedRefs', false, unresolved.reason === 'UnresolvedBackend' ? 'BackendNotFound' : unresolved.reason, unresolved.message)
+      : condition('ResolvedRefs', true, 'ResolvedRefs')];
+    if (unsupported.length > 0) {
+      out.push(condition('PartiallyInvalid', true, 'UnsupportedValue', [...new Set(unsupported)].join('; ')));
+    }
+    return out;
+  }
+
+  /** `Accepted` of a Gateway: refused for what this gateway cannot honour rather than served without it. */
+  private gatewayAcceptance(gw: Obj): ConditionFact {
+    const spec = gw.object.spec ?? {};
+    const ref = spec.infrastructure?.parametersRef;
+    if (ref !== undefined && ref !== null) {
+      return condition('Accepted', false, 'InvalidParameters',
+        `spec.infrastructure.parametersRef ${ref.group ?? ''}/${ref.kind ?? ''} ${ref.name ?? ''}: this gateway takes no parameters; remove the reference`);
+    }
+    if (Array.isArray(spec.addresses) && spec.addresses.length > 0) {
+      return condition('Accepted', false, 'UnsupportedAddress',
+        `spec.addresses ${JSON.stringify(spec.addresses.map((a: any) => a?.value ?? a?.type))}: static addresses are not supported; the address comes from the gateway's Service`);
+    }
+    for (const field of ['frontend', 'backend']) {
+      if (spec.tls?.[field] !== undefined && spec.tls?.[field] !== null) {
+        return condition('Accepted', false, 'UnsupportedValue',
+          `spec.tls.${field}: ${field === 'frontend' ? 'client certificate validation' : 'a client certificate towards backends'} is not supported; the Gateway is not served rather than served without it`);
+      }
+    }
+    return condition('Accepted', true, 'Accepted');
   }
 
   // ---------------------------------------------------------------- input
@@ -302,6 +493,11 @@ class Compiler {
 
   private readListeners(gw: Obj): ListenerDraft[] {
     const gwKey = `${gw.namespace}/${gw.name}`;
+    const accepted = this.gatewayAcceptance(gw);
+    this.gatewayAccepted.set(gwKey, accepted);
+    if (accepted.status === 'False') this.warn(gw.doc, ['spec'], `Gateway ${gwKey} is not served (${accepted.reason}): ${accepted.message}`);
+    const facts: ListenerFactDraft[] = [];
+    this.listenerFacts.set(gwKey, facts);
     const out: ListenerDraft[] = [];
     const seenNames = new Set<string>();
     const portProtocol = new Map<number, string>();
@@ -316,18 +512,29 @@ class Compiler {
       const hostname = hostnameRaw === undefined || hostnameRaw === '' ? undefined : hostnameRaw.toLowerCase();
       if (seenNames.has(name)) throw this.error(gw.doc, [...at, 'name'], `duplicate listener name "${name}"`);
       seenNames.add(name);
+      const refProblems: { reason: string; message: string }[] = [];
+      const supportedKinds = this.supportedKinds(gw, at, l, protocol, name, refProblems);
+      const fact = (ok: ConditionFact, conflicted?: ConditionFact): ListenerFactDraft => {
+        const f: ListenerFactDraft = { name, supportedKinds, accepted: ok, refProblems, ...(conflicted ? { conflicted } : {}) };
+        facts.push(f);
+        return f;
+      };
+      const refuse = (field: string, reason: string, message: string, conflict = false): void => {
+        this.warn(gw.doc, [...at, field], message);
+        fact(condition('Accepted', false, reason, message), conflict ? condition('Conflicted', true, reason, message) : undefined);
+      };
       if (protocol !== 'HTTP' && protocol !== 'HTTPS') {
-        this.warn(gw.doc, [...at, 'protocol'], `listener "${name}": protocol ${protocol} is not supported (HTTP, HTTPS); the listener is not served`);
+        refuse('protocol', 'UnsupportedProtocol', `listener "${name}": protocol ${protocol} is not supported (HTTP, HTTPS); the listener is not served`);
         return;
       }
       const prevProtocol = portProtocol.get(port);
       if (prevProtocol !== undefined && prevProtocol !== protocol) {
-        this.warn(gw.doc, [...at, 'protocol'], `listener "${name}": port ${port} already serves ${prevProtocol} (ProtocolConflict); the listener is not served`);
+        refuse('protocol', 'ProtocolConflict', `listener "${name}": port ${port} already serves ${prevProtocol} (ProtocolConflict); the listener is not served`, true);
         return;
       }
       const hostKey = hostname ?? '';
       if (portHostnames.get(port)?.has(hostKey)) {
-        this.warn(gw.doc, [...at, 'hostname'], `listener "${name}": another listener on port ${port} has the same hostname (HostnameConflict); the listener is not served`);
+        refuse('hostname', 'HostnameConflict', `listener "${name}": another listener on port ${port} has the same hostname (HostnameConflict); the listener is not served`, true);
         return;
       }
       portProtocol.set(port, protocol);
@@ -338,13 +545,15 @@ class Compiler {
       if (protocol === 'HTTPS') {
         const t = this.map(gw, [...at, 'tls'], l.tls);
         if (t.mode !== undefined && t.mode !== 'Terminate') {
-          this.warn(gw.doc, [...at, 'tls', 'mode'], `listener "${name}": tls mode ${t.mode} is not supported for HTTPS; the listener is not served`);
           portHostnames.get(port)!.delete(hostKey);
+          refuse('tls', 'UnsupportedValue', `listener "${name}": tls mode ${t.mode} is not supported for HTTPS; the listener is not served`);
           return;
         }
-        tls = { certificates: this.readCertificates(gw, [...at, 'tls', 'certificateRefs'], t.certificateRefs, name) };
+        tls = { certificates: this.readCertificates(gw, [...at, 'tls', 'certificateRefs'], t.certificateRefs, name, refProblems) };
         if (this.array(gw, [...at, 'tls', 'certificateRefs'], t.certificateRefs).length === 0) {
-          this.warn(gw.doc, [...at, 'tls'], `listener "${name}": HTTPS needs tls.certificateRefs; without a certificate no handshake can complete`);
+          const message = `listener "${name}": HTTPS needs tls.certificateRefs; without a certificate no handshake can complete`;
+          this.warn(gw.doc, [...at, 'tls'], message);
+          refProblems.push({ reason: 'InvalidCertificateRef', message });
         }
       }
 
@@ -357,7 +566,8 @@ class Compiler {
         });
       const namespaces = this.namespacePolicy(gw, [...at, 'allowedRoutes', 'namespaces'], this.map(gw, [...at, 'allowedRoutes', 'namespaces'], allowedRaw.namespaces));
       const allowedRoutes: AllowedRoutesSpec = { ...namespaces, ...(kinds !== undefined ? { kinds } : {}) };
-      out.push({
+      const served = fact(condition('Accepted', true, 'Accepted'));
+      served.draft = {
         gateway: gwKey,
         gatewayNamespace: gw.namespace,
         name,
@@ -369,13 +579,42 @@ class Compiler {
         attached: [],
         attachedByRoute: new Map(),
         where: formatLocation(gw.doc.file, gw.doc.document, formatFieldPath(at)),
-      });
+      };
+      out.push(served.draft);
+    });
+    // A Gateway that is not accepted is not served: its listeners keep their facts, none opens.
+    return accepted.status === 'True' ? out : [];
+  }
+
+  /**
+   * The valid entries of a listener's `allowedRoutes.kinds` (the protocol's kinds when absent); entries this gateway
+   * cannot serve are `InvalidRouteKinds` problems.
+   */
+  private supportedKinds(gw: Obj, at: FieldPath, l: any, protocol: string, name: string, problems: RefProblem[]): { group: string; kind: string }[] {
+    const served = protocol === 'HTTP' || protocol === 'HTTPS' ? LISTENER_ROUTE_KINDS : [];
+    const raw = l.allowedRoutes?.kinds;
+    if (raw === undefined || raw === null) return served.map((kind) => ({ group: GATEWAY_GROUP, kind }));
+    const out: { group: string; kind: string }[] = [];
+    this.array(gw, [...at, 'allowedRoutes', 'kinds'], raw).forEach((k: any) => {
+      const group = typeof k?.group === 'string' ? k.group : GATEWAY_GROUP;
+      const kind = String(k?.kind);
+      if (group === GATEWAY_GROUP && served.includes(kind)) {
+        if (!out.some((o) => o.kind === kind)) out.push({ group, kind });
+        return;
+      }
+      const message = `listener "${name}": allowedRoutes.kinds ${group ? `${group}/` : ''}${kind} is not a route kind this gateway serves on ${protocol} (${served.join(', ') || 'none'})`;
+      this.warn(gw.doc, [...at, 'allowedRoutes', 'kinds'], message);
+      problems.push({ reason: 'InvalidRouteKinds', message });
     });
     return out;
   }
 
-  private readCertificates(gw: Obj, at: FieldPath, refs: unknown, listener: string): TlsCertificate[] {
+  private readCertificates(gw: Obj, at: FieldPath, refs: unknown, listener: string, problems: RefProblem[]): TlsCertificate[] {
     const out: TlsCertificate[] = [];
+    const problem = (doc: SourceDocument, field: FieldPath, reason: string, message: string): void => {
+      this.warn(doc, field, message);
+      problems.push({ reason, message });
+    };
     this.array(gw, at, refs).forEach((raw, i) => {
       const rat = [...at, i];
       const ref = this.map(gw, rat, raw);
@@ -384,16 +623,16 @@ class Compiler {
       const name = this.str(gw, [...rat, 'name'], ref?.name, true)!;
       const ns = this.str(gw, [...rat, 'namespace'], ref?.namespace, false) ?? gw.namespace;
       if (group !== '' || kind !== 'Secret') {
-        this.warn(gw.doc, rat, `listener "${listener}": certificateRef of kind ${group ? `${group}/` : ''}${kind} is not supported (InvalidCertificateRef)`);
+        problem(gw.doc, rat, 'InvalidCertificateRef', `listener "${listener}": certificateRef of kind ${group ? `${group}/` : ''}${kind} is not supported (InvalidCertificateRef)`);
         return;
       }
       if (ns !== gw.namespace && !this.granted(GATEWAY_GROUP, 'Gateway', gw.namespace, '', 'Secret', ns, name)) {
-        this.warn(gw.doc, rat, `listener "${listener}": Secret ${ns}/${name} is in another namespace and no ReferenceGrant permits it (RefNotPermitted)`);
+        problem(gw.doc, rat, 'RefNotPermitted', `listener "${listener}": Secret ${ns}/${name} is in another namespace and no ReferenceGrant permits it (RefNotPermitted)`);
         return;
       }
       const secret = this.byKind.get('Secret')?.get(`${ns}/${name}`);
       if (!secret) {
-        this.warn(gw.doc, rat, `listener "${listener}": Secret ${ns}/${name} is not in the input (InvalidCertificateRef)`);
+        problem(gw.doc, rat, 'InvalidCertificateRef', `listener "${listener}": Secret ${ns}/${name} is not in the input (InvalidCertificateRef)`);
         return;
       }
       const read = (key: string): string | undefined => {
@@ -406,7 +645,7 @@ class Compiler {
       const certPem = read('tls.crt');
       const keyPem = read('tls.key');
       if (!certPem || !keyPem || !certPem.includes('-----BEGIN') || !keyPem.includes('-----BEGIN')) {
-        this.warn(secret.doc, ['data'], `Secret ${ns}/${name} has no PEM tls.crt and tls.key (InvalidCertificateRef for listener "${listener}")`);
+        problem(secret.doc, ['data'], 'InvalidCertificateRef', `Secret ${ns}/${name} has no PEM tls.crt and tls.key (InvalidCertificateRef for listener "${listener}")`);
         return;
       }
       out.push({ secret: `${ns}/${name}`, certPem, keyPem });
@@ -444,6 +683,25 @@ class Compiler {
   // ---------------------------------------------------------------- routes
 
   private readRoute(obj: Obj, kind: 'HTTPRoute' | 'GRPCRoute'): RouteDraft {
+    const cache = this.options.routeCache;
+    const hit = cache?.get(obj.object);
+    if (hit) {
+      this.warnings.push(...hit.warnings);
+      return { obj, kind, hostnames: [...hit.hostnames], created: hit.created, rules: hit.rules, unsupportedFields: [...hit.unsupportedFields] };
+    }
+    const before = this.warnings.length;
+    const draft = this.readRouteOnce(obj, kind);
+    cache?.set(obj.object, {
+      hostnames: [...draft.hostnames],
+      created: draft.created,
+      rules: draft.rules,
+      unsupportedFields: [...draft.unsupportedFields],
+      warnings: this.warnings.slice(before),
+    });
+    return draft;
+  }
+
+  private readRouteOnce(obj: Obj, kind: 'HTTPRoute' | 'GRPCRoute'): RouteDraft {
     const hostnames = this.array(obj, ['spec', 'hostnames']).map((h, i) => this.str(obj, ['spec', 'hostnames', i], h, true)!.toLowerCase());
     const ts = obj.object.metadata?.creationTimestamp;
     let created: number | undefined;
@@ -454,7 +712,16 @@ class Compiler {
     const rulesRaw = this.array(obj, ['spec', 'rules']);
     const source = formatLocation(obj.doc.file, obj.doc.document);
     const rules = (rulesRaw.length === 0 ? [{}] : rulesRaw).map((r, i) => this.readRule(obj, kind, r, i, created, source));
-    return { obj, kind, hostnames, created, rules };
+    const unsupportedFields: string[] = [];
+    rulesRaw.forEach((r, i) => {
+      for (const field of Object.keys(r ?? {})) {
+        if (RULE_FIELDS[kind].includes(field)) continue;
+        const message = `spec.rules[${i}].${field} is not supported by this gateway and is not applied`;
+        this.warn(obj.doc, ['spec', 'rules', i, field], `${kind} ${obj.namespace}/${obj.name}: ${message}`);
+        unsupportedFields.push(message);
+      }
+    });
+    return { obj, kind, hostnames, created, rules, unsupportedFields };
   }
 
   private readRule(obj: Obj, kind: 'HTTPRoute' | 'GRPCRoute', r: any, index: number, created: number | undefined, source: string): CompiledRule {
@@ -704,7 +971,7 @@ class Compiler {
     const mapped = map?.get(`${ref.namespace}/${ref.name}:${ref.port}`);
     if (mapped && mapped.length > 0) return valid({ endpoints: mapped.map((e) => ({ host: e.host, port: e.port })), protocol });
     const dns = this.options.resolveByDns ?? map === undefined;
-    if (!svc && (map !== undefined || this.services.size > 0)) {
+    if (!svc && (map !== undefined || this.services.size > 0 || this.options.servicesComplete)) {
       return invalid('BackendNotFound', `backendRef to Service ${refText}: the Service is not in the input${map ? ' and not in --backends' : ''} (BackendNotFound)`);
     }
     if (svc && !svcPort) {
@@ -743,21 +1010,44 @@ class Compiler {
       const sectionName = this.str(obj, [...at, 'sectionName'], p.sectionName, false);
       const port = this.int(obj, [...at, 'port'], p.port, false);
       let attachedAny = false;
-      let why = 'no listener matches sectionName/port';
+      const parentRef: ParentRefFact = {
+        group: GATEWAY_GROUP,
+        kind: 'Gateway',
+        namespace: ns,
+        name,
+        ...(sectionName !== undefined ? { sectionName } : {}),
+        ...(port !== undefined ? { port } : {}),
+      };
+      const attempt: ParentAttempt = {
+        route,
+        ref: parentRef,
+        listeners: [],
+        why: { reason: 'NoMatchingParent', message: `no listener of Gateway ${ns}/${name} matches${sectionName !== undefined ? ` sectionName "${sectionName}"` : ''}${port !== undefined ? ` port ${port}` : ''}` },
+      };
+      this.parentAttempts.push(attempt);
+      let why = attempt.why.message;
+      const refuse = (reason: string, message: string): void => {
+        why = message;
+        attempt.why = { reason, message };
+      };
       for (const l of listeners) {
         if (sectionName !== undefined && l.name !== sectionName) continue;
         if (port !== undefined && l.port !== port) continue;
-        if (!kindAllowed(l.allowedRoutes, route.kind)) { why = `listener "${l.name}" does not allow ${route.kind} (NotAllowedByListeners)`; continue; }
+        if (!kindAllowed(l.allowedRoutes, route.kind)) { refuse('NotAllowedByListeners', `listener "${l.name}" does not allow ${route.kind} (NotAllowedByListeners)`); continue; }
         // Kubernetes labels every namespace with kubernetes.io/metadata.name; a namespace not declared in the input
         // has only that label.
         const labels = namespaceLabels(obj.namespace, this.namespaceLabels.get(obj.namespace));
         if (!namespaceAllowed(l.allowedRoutes, l.gatewayNamespace, obj.namespace, labels)) {
-          why = `listener "${l.name}" does not allow routes from namespace ${obj.namespace} (NotAllowedByListeners)`;
+          refuse('NotAllowedByListeners', `listener "${l.name}" does not allow routes from namespace ${obj.namespace} (NotAllowedByListeners)`);
           continue;
         }
         const hostnames = hostnamesOnListener(route.hostnames, l.hostname);
-        if (hostnames === undefined) { why = `no hostname of the route intersects listener "${l.name}" hostname ${l.hostname} (NoMatchingListenerHostname)`; continue; }
+        if (hostnames === undefined) {
+          refuse('NoMatchingListenerHostname', `no hostname of the route intersects listener "${l.name}" hostname ${l.hostname} (NoMatchingListenerHostname)`);
+          continue;
+        }
         attachedAny = true;
+        if (!attempt.listeners.includes(l)) attempt.listeners.push(l);
         const existing = l.attachedByRoute.get(route);
         if (existing) {
           for (const h of hostnames) if (!existing.hostnames.includes(h)) existing.hostnames.push(h);
@@ -786,7 +1076,10 @@ class Compiler {
           const loser = compareRouteAge(g.route, h.route) < 0 ? h.route : g.route;
           const winner = loser === g.route ? h.route : g.route;
           rejected.add(loser);
-          this.warn(loser.obj.doc, ['spec', 'hostnames'], `${loser.kind} ${loser.obj.namespace}/${loser.obj.name} is not attached to listener "${d.name}" of ${d.gateway}: its hostnames intersect those of ${winner.kind} ${winner.obj.namespace}/${winner.obj.name}, which is older or first alphabetically`);
+          const message = `${loser.kind} ${loser.obj.namespace}/${loser.obj.name} is not attached to listener "${d.name}" of ${d.gateway}: its hostnames intersect those of ${winner.kind} ${winner.obj.namespace}/${winner.obj.name}, which is older or first alphabetically`;
+          this.warn(loser.obj.doc, ['spec', 'hostnames'], message);
+          if (!this.rejectedOn.has(d)) this.rejectedOn.set(d, new Map());
+          this.rejectedOn.get(d)!.set(loser, message);
         }
       }
     }

@@ -31,6 +31,70 @@ export interface CompiledTable {
   readonly sockets: readonly SocketSpec[];
   /** Everything that was left out, and why. */
   readonly warnings: readonly ConfigWarning[];
+  /**
+   * What the Gateway API status of each served Gateway and of each route attaching to one would say, as decided by
+   * this compile (`compile` always sets it; the controller writes it, file mode only logs the warnings).
+   */
+  readonly facts?: StatusFacts;
+}
+
+/** A condition as the Gateway API defines it, without the bookkeeping (generation, transition time). */
+export interface ConditionFact {
+  readonly type: string;
+  readonly status: 'True' | 'False';
+  /** One of the spec's reasons (`Accepted`, `NotAllowedByListeners`, `InvalidCertificateRef`, ...). */
+  readonly reason: string;
+  /** Human-readable detail naming the offending field and value (empty when all is well). */
+  readonly message: string;
+}
+
+/** The status facts of one compile: every served Gateway, and every route with a parentRef to one. */
+export interface StatusFacts {
+  /** In `namespace/name` order. */
+  readonly gateways: readonly GatewayFacts[];
+  /** Routes with at least one parentRef naming a served Gateway, in kind then `namespace/name` order. */
+  readonly routes: readonly RouteFacts[];
+}
+
+export interface GatewayFacts {
+  readonly namespace: string;
+  readonly name: string;
+  /** `Accepted` only: `Programmed` also depends on the Gateway's addresses, which the controller knows. */
+  readonly accepted: ConditionFact;
+  /** Every listener of the spec, in spec order, served or not. */
+  readonly listeners: readonly ListenerFacts[];
+}
+
+export interface ListenerFacts {
+  readonly name: string;
+  /** The route kinds this listener admits (the valid entries of `allowedRoutes.kinds`, or the protocol's kinds). */
+  readonly supportedKinds: readonly { readonly group: string; readonly kind: string }[];
+  readonly attachedRoutes: number;
+  /** `Accepted`, `Conflicted`, `ResolvedRefs`, `Programmed`, in that order. */
+  readonly conditions: readonly ConditionFact[];
+}
+
+export interface RouteFacts {
+  readonly kind: 'HTTPRoute' | 'GRPCRoute';
+  readonly namespace: string;
+  readonly name: string;
+  /** One entry per parentRef that names a served Gateway, in spec order (duplicates merged). */
+  readonly parents: readonly RouteParentFacts[];
+}
+
+export interface ParentRefFact {
+  readonly group: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly sectionName?: string;
+  readonly port?: number;
+}
+
+export interface RouteParentFacts {
+  readonly parentRef: ParentRefFact;
+  /** `Accepted`, `ResolvedRefs`, and `PartiallyInvalid` when a rule uses something this gateway does not support. */
+  readonly conditions: readonly ConditionFact[];
 }
 
 /** What the proxy must open for one (Gateway, port). */

@@ -1,0 +1,378 @@
+/**
+ * The controller: informers for every kind the gateway reads, a short debounced rebuild that compiles the route
+ * table with the same engine as file mode and pushes it to the data plane, and (on the elected replica only) the
+ * status writes that follow from the same compile.
+ *
+ * - GatewayClasses with our `controllerName` select the Gateways served (all of them, or those named by
+ *   `gateways`); routes, ReferenceGrants, Namespaces, Services and TLS Secrets are the rest of the compile's input.
+ * - An object the compile cannot read (a regular expression RE2 refuses, ...) is left out of the table and its
+ *   status says why; the rest is served.
+ * - A change that touches only an object's status (its `metadata.generation` unchanged) does not recompile: it only
+ *   lets the status pass check that what is written is still what this controller wants.
+ * - EndpointSlice (and Service) events go to `endpoints` when given, for the data plane's endpoint balancing.
+ */
+import { apiVersionOf, GATEWAY_CONTROLLER_NAME, RESOURCES, WatchedKind } from './constants';
+import { LeaderElector } from './leader';
+import { computeStatusInSteps, desiredStatus, GatewayAddress, objectKey, StatusInput, StatusKind } from './status';
+import { StatusWriter } from './writer';
+import { ConfigError, SourceDocument } from '../config/load';
+import { timeSlices } from '../config/reader';
+import { compileInSteps, RouteCache } from '../engine/compile';
+import type { CompiledTable } from '../engine/model';
+import { KubeApiError, KubeClient, KubeObject } from '../kube/client';
+import { Informer, InformerOptions } from '../kube/informer';
+import type { Logger } from '../proxy/log';
+
+/** Where EndpointSlice and Service events go (the data plane's endpoint registry). */
+export interface EndpointSink {
+  upsertSlice(slice: KubeObject): void;
+  deleteSlice(slice: KubeObject): void;
+  upsertService?(service: KubeObject): void;
+  deleteService?(service: KubeObject): void;
+}
+
+export interface NamespacedName {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export interface LeaderElectionConfig {
+  readonly lease: NamespacedName;
+  readonly identity: string;
+  readonly leaseDurationMs?: number;
+  readonly renewDeadlineMs?: number;
+  readonly retryPeriodMs?: number;
+}
+
+export interface ControllerOptions {
+  readonly client: KubeClient;
+  /** Default `GATEWAY_CONTROLLER_NAME`. */
+  readonly controllerName?: string;
+  /** `namespace/name` of the Gateways to serve and report; default every Gateway of our GatewayClasses. */
+  readonly gateways?: readonly string[];
+  /** The gateway's own Service: Gateway `status.addresses` come from it. */
+  readonly service?: NamespacedName;
+  /** Leader election for the status writer; `false` = this replica always writes (tests, a single replica). */
+  readonly leaderElection: LeaderElectionConfig | false;
+  /** Called with each new table (the first one is returned by `start`); the next waits for it. */
+  readonly onTable?: (table: CompiledTable) => Promise<void> | void;
+  readonly endpoints?: EndpointSink;
+  /** Time from the first change of a burst to the rebuild that takes it in; default 5 ms. */
+  readonly debounceMs?: number;
+  /** Bound on `start` (every collection listed once); default 30 s. */
+  readonly startTimeoutMs?: number;
+  /** Passed to every informer (watch timeouts, backoff, seeded random in tests). */
+  readonly informer?: Omit<InformerOptions, 'onError' | 'labelSelector' | 'fieldSelector'>;
+  readonly log?: Logger;
+  /** Milliseconds clock for condition times; default Date.now. */
+  readonly clock?: () => number;
+}
+
+export interface ControllerStats {
+  /** Tables compiled. */
+  rebuilds: number;
+  /** Status passes run (as leader). */
+  statusPasses: number;
+}
+
+const COMPILED_KINDS: readonly WatchedKind[] = ['Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'Namespace', 'Service', 'Secret'];
+
+/** A TLS Secret only: the listeners' certificates (other Secrets are never read). */
+const TLS_SECRETS = 'type=kubernetes.io/tls';
+
+export class Controller {
+  public readonly stats: ControllerStats = { rebuilds: 0, statusPasses: 0 };
+  public readonly writer: StatusWriter;
+  public readonly controllerName: string;
+  private readonly informers = new Map<WatchedKind, Informer>();
+  private readonly elector?: LeaderElector;
+  private readonly log: Logger;
+  private timer?: NodeJS.Timeout;
+  private compileNeeded = true;
+  private statusNeeded = true;
+  private running: Promise<void> = Promise.resolve();
+  private pending = false;
+  private stopped = false;
+  private synced = false;
+  private table?: CompiledTable;
+  private generation = 0;
+  private rejected = new Map<string, string>();
+  private lastError?: Error;
+  /** Objects of the last compile: the Gateways served. */
+  private served: KubeObject[] = [];
+  /** Routes read by earlier compiles, reused while unchanged. */
+  private readonly routeCache = new RouteCache();
+
+  constructor(private readonly options: ControllerOptions) {
+    this.controllerName = options.controllerName ?? GATEWAY_CONTROLLER_NAME;
+    this.log = options.log ?? (() => undefined);
+    this.writer = new StatusWriter(options.client);
+    if (options.leaderElection) {
+      const le = options.leaderElection;
+      this.elector = new LeaderElector({
+        client: options.client,
+        namespace: le.lease.namespace,
+        name: le.lease.name,
+        identity: le.identity,
+        leaseDurationMs: le.leaseDurationMs,
+        renewDeadlineMs: le.renewDeadlineMs,
+        retryPeriodMs: le.retryPeriodMs,
+        onStartedLeading: () => {
+          this.log('info', 'leading: this replica writes status', { lease: `${le.lease.namespace}/${le.lease.name}`, identity: le.identity });
+          this.statusNeeded = true;
+          this.schedule();
+        },
+        onStoppedLeading: () => this.log('warn', 'no longer leading: status is written by another replica', { identity: le.identity }),
+        onError: (e) => this.log('warn', 'leader election', { error: e.message }),
+      });
+    }
+    const onError = (e: Error): void => {
+      this.lastError = e;
+      this.log('warn', 'kubernetes watch', { error: e.message });
+    };
+    for (const kind of Object.keys(RESOURCES) as WatchedKind[]) {
+      if (kind === 'Lease') continue;
+      const spec = kind === 'Secret' ? { fieldSelector: TLS_SECRETS } : {};
+      this.informers.set(kind, new Informer(options.client, RESOURCES[kind], this.handler(kind), { ...options.informer, ...spec, onError }));
+    }
+  }
+
+  /** Whether this replica writes status (always true without leader election). */
+  public get isLeader(): boolean {
+    return this.elector ? this.elector.isLeader : true;
+  }
+
+  /** The informer of a kind (tests read its stats). */
+  public informer(kind: WatchedKind): Informer {
+    return this.informers.get(kind)!;
+  }
+
+  /**
+   * Checks that every collection can be read (a clear error when the API server is unreachable, a kind is not
+   * served or RBAC forbids it), lists them all, compiles the first table and starts the leader election.
+   * Resolves with the first table; rejects after `startTimeoutMs` at the latest.
+   */
+  public async start(): Promise<CompiledTable> {
+    const timeoutMs = this.options.startTimeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(
+        `kubernetes: not every collection could be listed within ${timeoutMs} ms from ${this.options.client.connection.server}`
+        + `${this.lastError ? ` (last error: ${this.lastError.message})` : ''}`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.preflight(timeoutMs), deadline]);
+      await Promise.race([Promise.all([...this.informers.values()].map((i) => i.start())), deadline]);
+    } catch (e) {
+      clearTimeout(timer);
+      await this.stop();
+      throw e;
+    }
+    clearTimeout(timer);
+    this.synced = true;
+    await this.rebuild();
+    this.elector?.start();
+    return this.table!;
+  }
+
+  /** Stops watching and electing; the Lease is released unless `releaseLease` is false (as when a replica dies). */
+  public async stop(releaseLease = true): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.elector?.stop(releaseLease);
+    await Promise.all([...this.informers.values()].map((i) => i.stop()));
+    await this.running.catch(() => undefined);
+  }
+
+  /** Resolves once every change seen so far has been compiled and (as leader) written. */
+  public async settled(): Promise<void> {
+    while (this.pending || this.timer) {
+      await this.running;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await this.running;
+  }
+
+  private async preflight(timeoutMs: number): Promise<void> {
+    const client = this.options.client;
+    for (const kind of this.informers.keys()) {
+      const r = RESOURCES[kind];
+      try {
+        await client.request('GET', `${r.group === '' ? `/api/${r.version}` : `/apis/${r.group}/${r.version}`}/${r.plural}`, { query: { limit: 1 }, timeoutMs });
+      } catch (e) {
+        const what = `${r.plural}${r.group ? `.${r.group}` : ''}`;
+        if (e instanceof KubeApiError && e.code === 404) {
+          throw new Error(`kubernetes: the API server ${client.connection.server} does not serve ${what} ${r.version}: install the Gateway API CRDs (standard channel)`);
+        }
+        if (e instanceof KubeApiError && (e.code === 401 || e.code === 403)) {
+          throw new Error(`kubernetes: ${e.code === 401 ? 'not authenticated' : 'forbidden'} to list ${what} (${e.status.message ?? e.reason}); grant get, list and watch on it to the gateway's service account`);
+        }
+        throw new Error(`kubernetes: cannot list ${what} from ${client.connection.server} (${client.connection.source}): ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private handler(kind: WatchedKind): { onAdd(o: KubeObject): void; onUpdate(o: KubeObject, prev: KubeObject): void; onDelete(o: KubeObject): void } {
+    const sink = this.options.endpoints;
+    const changed = (o: KubeObject, prev?: KubeObject): void => {
+      if (kind === 'EndpointSlice') return;
+      // Status-only changes of Gateway API objects (generation unchanged) need no compile, only a status check.
+      const statusOnly = prev !== undefined && o.metadata.generation !== undefined && o.metadata.generation === prev.metadata.generation
+        && JSON.stringify(o.metadata.labels ?? {}) === JSON.stringify(prev.metadata.labels ?? {})
+        && (kind !== 'GatewayClass' || o.spec?.controllerName === prev.spec?.controllerName);
+      if (!statusOnly) this.compileNeeded = true;
+      this.statusNeeded = true;
+      this.schedule();
+    };
+    return {
+      onAdd: (o) => {
+        if (kind === 'EndpointSlice') sink?.upsertSlice(o);
+        if (kind === 'Service') sink?.upsertService?.(o);
+        changed(o);
+      },
+      onUpdate: (o, prev) => {
+        if (kind === 'EndpointSlice') sink?.upsertSlice(o);
+        if (kind === 'Service') sink?.upsertService?.(o);
+        changed(o, prev);
+      },
+      onDelete: (o) => {
+        if (kind === 'EndpointSlice') sink?.deleteSlice(o);
+        if (kind === 'Service') sink?.deleteService?.(o);
+        changed(o);
+      },
+    };
+  }
+
+  /**
+   * A rebuild `debounceMs` after the first change of a burst (later changes of the burst join it; the timer is not
+   * pushed back, so a steady stream of changes cannot hold rebuilds off).
+   */
+  private schedule(): void {
+    if (!this.synced || this.stopped) return;
+    this.pending = true;
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.running.then(() => this.rebuild()).catch((e) => this.log('error', 'rebuild failed', { error: (e as Error).message }));
+    }, this.options.debounceMs ?? 5);
+  }
+
+  private list(kind: WatchedKind): KubeObject[] {
+    return this.informers.get(kind)!.list();
+  }
+
+  /** GatewayClasses of this controller, and the Gateways served. */
+  private selectGateways(): KubeObject[] {
+    const classes = new Set(this.list('GatewayClass').filter((c) => c.spec?.controllerName === this.controllerName).map((c) => c.metadata.name));
+    const wanted = this.options.gateways;
+    return this.list('Gateway')
+      .filter((g) => classes.has(g.spec?.gatewayClassName))
+      .filter((g) => !wanted || wanted.length === 0 || wanted.includes(`${g.metadata.namespace}/${g.metadata.name}`));
+  }
+
+  private async rebuild(): Promise<void> {
+    this.pending = false;
+    if (this.stopped) return;
+    if (this.compileNeeded || !this.table) {
+      this.compileNeeded = false;
+      await this.compile();
+    }
+    if (this.statusNeeded && this.isLeader && !this.stopped) {
+      this.statusNeeded = false;
+      // requests waiting for the new table go first: the status pass reads every route
+      await new Promise((resolve) => setImmediate(resolve));
+      await this.writeStatus();
+    }
+  }
+
+  private async compile(): Promise<void> {
+    const began = performance.now();
+    this.served = this.selectGateways();
+    const docs: SourceDocument[] = [];
+    const add = (kind: WatchedKind, o: KubeObject): void => {
+      docs.push({
+        file: objectKey(kind, o),
+        document: undefined as unknown as number,
+        object: o.kind ? o : { ...o, apiVersion: apiVersionOf(kind), kind },
+        lineOf: () => undefined,
+      });
+    };
+    for (const g of this.served) add('Gateway', g);
+    for (const kind of COMPILED_KINDS) if (kind !== 'Gateway') for (const o of this.list(kind)) add(kind, o);
+    const rejected = new Map<string, string>();
+    const pause = timeSlices();
+    for (;;) {
+      try {
+        this.table = await compileInSteps(docs, { generation: ++this.generation, servicesComplete: true, routeCache: this.routeCache }, pause);
+        break;
+      } catch (e) {
+        const at = e instanceof ConfigError ? docs.findIndex((d) => d.file === e.file) : -1;
+        if (at < 0) throw e;
+        rejected.set(docs[at].file, (e as Error).message);
+        this.log('error', 'object left out of the configuration', { object: docs[at].file, error: (e as Error).message });
+        docs.splice(at, 1);
+      }
+    }
+    this.rejected = rejected;
+    this.stats.rebuilds++;
+    const compiled = performance.now();
+    await this.options.onTable?.(this.table);
+    this.log('info', 'compiled', {
+      generation: this.table.generation,
+      objects: docs.length,
+      compileMs: Math.round(compiled - began),
+      swapMs: Math.round(performance.now() - compiled),
+    });
+  }
+
+  /** The Gateways' addresses from `--service`: load balancer ingress, else cluster IPs. */
+  private addresses(): GatewayAddress[] | undefined {
+    const ref = this.options.service;
+    if (!ref) return undefined;
+    const svc = this.informers.get('Service')!.get(ref.namespace, ref.name);
+    if (!svc) return [];
+    const ingress: any[] = svc.status?.loadBalancer?.ingress ?? [];
+    const fromLb = ingress.flatMap((i): GatewayAddress[] => (i?.ip ? [{ type: 'IPAddress', value: i.ip }] : i?.hostname ? [{ type: 'Hostname', value: i.hostname }] : []));
+    if (fromLb.length > 0) return fromLb;
+    const ips: string[] = svc.spec?.clusterIPs ?? (svc.spec?.clusterIP ? [svc.spec.clusterIP] : []);
+    return ips.filter((ip) => ip && ip !== 'None').map((value) => ({ type: 'IPAddress', value }));
+  }
+
+  private async writeStatus(): Promise<void> {
+    const table = this.table;
+    if (!table?.facts) return;
+    this.stats.statusPasses++;
+    const served = new Set(this.served.map((g) => `${g.metadata.namespace}/${g.metadata.name}`));
+    const input: StatusInput = {
+      controllerName: this.controllerName,
+      gatewayClasses: this.list('GatewayClass'),
+      // the copies as read now (a status-only change since the compile carries a newer resourceVersion)
+      gateways: this.list('Gateway').filter((g) => served.has(`${g.metadata.namespace}/${g.metadata.name}`)),
+      routes: [
+        ...this.list('HTTPRoute').map((r) => (r.kind ? r : { ...r, kind: 'HTTPRoute' })),
+        ...this.list('GRPCRoute').map((r) => (r.kind ? r : { ...r, kind: 'GRPCRoute' })),
+      ],
+      facts: table.facts,
+      addresses: this.addresses(),
+      rejected: this.rejected,
+      ...(this.options.gateways && this.options.gateways.length > 0 ? { gatewayFilter: this.options.gateways } : {}),
+      now: new Date((this.options.clock ?? Date.now)()).toISOString().replace(/\.\d+Z$/, 'Z'),
+    };
+    const updates = await computeStatusInSteps(input, timeSlices());
+    const queue = [...updates];
+    const worker = async (): Promise<void> => {
+      for (let u = queue.shift(); u && this.isLeader && !this.stopped; u = queue.shift()) {
+        const update = u;
+        try {
+          await this.writer.write(update, (fresh) => desiredStatus(update.kind as StatusKind, fresh, input));
+        } catch (e) {
+          this.statusNeeded = true; // tried again at the next rebuild
+          this.log('error', 'status write failed', { object: objectKey(update.kind, update.object), error: (e as Error).message });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
+    // a failed write is tried again a second later, changes or not
+    if (this.statusNeeded && !this.stopped) setTimeout(() => this.schedule(), 1000).unref();
+  }
+}
