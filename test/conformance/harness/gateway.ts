@@ -105,9 +105,21 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
+/** Controller mode: the gateway reads the API server instead of files. */
+export interface KubernetesInput {
+  readonly kubeconfig: string;
+  /** The Gateways to serve (`--gateway`). */
+  readonly gateways: readonly string[];
+  /** Pod address -> the local host it is reached on (harness/kube-objects.ts). */
+  readonly addresses: ReadonlyMap<string, string>;
+}
+
 export interface GatewayOptions {
-  routesDir: string;
-  backendsFile: string;
+  /** File mode: `--routes` and `--backends`. */
+  routesDir?: string;
+  backendsFile?: string;
+  /** Controller mode instead of files. */
+  kubernetes?: KubernetesInput;
   listen: readonly string[];
   launcher: Launcher;
   readyTimeoutMs?: number;
@@ -120,10 +132,21 @@ process.once('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
+/** `serve` for controller mode through harness/kube-serve.ts (the address translation has no flag). */
+function kubeServeCommand(launcher: Launcher, args: readonly string[]): { command: string; args: string[] } {
+  const register = launcher === 'ts' ? 'ts-node/register/transpile-only' : path.join(__dirname, 'esbuild-register.js');
+  return { command: process.execPath, args: ['-r', register, path.join(__dirname, 'kube-serve.ts'), ...args] };
+}
+
 export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
-  const args = ['--routes', o.routesDir, '--backends', o.backendsFile, '--admin', '127.0.0.1:0', ...o.listen.flatMap((l) => ['--listen', l]), ...(o.extraArgs ?? [])];
-  const cmd = serveCommand(o.launcher, args);
-  const child = spawn(cmd.command, cmd.args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+  const k = o.kubernetes;
+  const input = k
+    ? ['--kubernetes', '--kubeconfig', k.kubeconfig, ...k.gateways.flatMap((g) => ['--gateway', g]), '--lease', 'default/conformance-gateway', '--identity', 'conformance']
+    : ['--routes', o.routesDir!, '--backends', o.backendsFile!];
+  const args = [...input, '--admin', '127.0.0.1:0', ...o.listen.flatMap((l) => ['--listen', l]), ...(o.extraArgs ?? [])];
+  const cmd = k ? kubeServeCommand(o.launcher, args) : serveCommand(o.launcher, args);
+  const env = { ...process.env, NODE_ENV: 'production', ...(k ? { CONFORMANCE_POD_ADDRESSES: JSON.stringify(Object.fromEntries(k.addresses)) } : {}) };
+  const child = spawn(cmd.command, cmd.args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
   live.add(child);
   const lines: LogLine[] = [];
   const raw: string[] = [];

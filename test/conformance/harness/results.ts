@@ -26,13 +26,16 @@ export function embedTable(doc: string, table: string): string {
   return `${doc.slice(0, a)}${table}${doc.slice(b + TABLE_END.length)}`;
 }
 
-export function renderResults(files: readonly CaseFile[], results: ReadonlyMap<string, readonly CaseResult[]>, launcher: string): string {
+export function renderResults(
+  files: readonly CaseFile[], results: ReadonlyMap<string, readonly CaseResult[]>, launcher: string,
+  run: { readonly testFile: string; readonly input: string } = { testFile: 'test/conformance/conformance.test.ts', input: 'its input from files' },
+): string {
   const { table, problems, notes } = renderParts(files, results);
   return [
     '# Conformance results',
     '',
-    'Written by `test/conformance/conformance.test.ts` at the end of a full run (`npx jest test/conformance/conformance.test.ts`):',
-    `the transcribed Gateway API v1.6.1 conformance cases sent through \`cdk8s-gateway serve\` (launched via ${launcher}).`,
+    `Written by \`${run.testFile}\` at the end of a full run (\`npx jest ${run.testFile}\`):`,
+    `the transcribed Gateway API v1.6.1 conformance cases sent through \`cdk8s-gateway serve\` (launched via ${launcher}), ${run.input}.`,
     '',
     table,
     '',

@@ -11,12 +11,13 @@ import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { startBackends, type StartedBackends } from './backends';
-import { caseTitle, type BackendsFile, type CaseExpect, type CaseFile, type ConformanceCase } from './cases';
+import { caseTitle, type BackendsFile, type CaseExpect, type CaseFile, type ConformanceCase, type K8sObject, type Mutation } from './cases';
 import type { ConformanceCertificate } from './certs';
 import { backendOfPod, checkGrpc, checkHttp, echoOf } from './check';
 import { callGrpc, exchangeWebSocket, sendHttp, type HttpCall } from './client';
 import { startGateway, type Launcher, type RunningGateway } from './gateway';
 import { inputParts, listenArgs, writeInput, type InputDirectory } from './input';
+import { kubeCaseObjects } from './kube-objects';
 import type { Skip } from '../skips';
 
 export const REQUIRED_CONSECUTIVE_SUCCESSES = 3;
@@ -50,14 +51,82 @@ export interface SuiteContext {
   /** A directory of this run under os.tmpdir(); each file gets a subdirectory. */
   readonly tmpRoot: string;
   readonly skipOf: (test: string, index: number) => Skip | undefined;
+  /** Through a real API server: every object created there, the gateway in controller mode (default: files). */
+  readonly kube?: KubeSuite;
+}
+
+/** The API server a run through the API uses. */
+export interface KubeSuite {
+  readonly kubeconfig: string;
+  readonly controllerName: string;
+  /** Creates or replaces an object. */
+  apply(object: K8sObject): Promise<void>;
+  /** Deletes an object (absent is fine). */
+  remove(object: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<void>;
+}
+
+/** Where one case file's objects live while its cases run: a directory of files, or the API server. */
+interface Deployment {
+  readonly gateway: RunningGateway;
+  /** Applies a `before` mutation. */
+  mutate(m: Mutation): Promise<void>;
+  close(): Promise<void>;
 }
 
 interface FileEnv {
   readonly file: CaseFile;
   readonly started: StartedBackends;
-  readonly input: InputDirectory;
+  readonly deployment: Deployment;
   readonly gateway: RunningGateway;
   readonly ctx: SuiteContext;
+}
+
+/** The file-mode deployment: an input directory and `serve --routes`. */
+async function fileDeployment(file: CaseFile, ctx: SuiteContext, started: StartedBackends, dir: string): Promise<Deployment> {
+  const parts = inputParts(file, { namespaces: started.namespaces, services: started.services, secrets: [ctx.cert.secret] });
+  const input: InputDirectory = writeInput(dir, parts, started.map);
+  const gateway = await startGateway({
+    routesDir: input.routesDir, backendsFile: input.backendsFile, listen: listenArgs(file), launcher: ctx.launcher,
+  });
+  return {
+    gateway,
+    mutate: async (m) => input.apply(m),
+    close: () => gateway.stop(),
+  };
+}
+
+/** The controller-mode deployment: the file's objects created in the API server, `serve --kubernetes`; removed after. */
+async function kubeDeployment(file: CaseFile, ctx: SuiteContext, kube: KubeSuite, started: StartedBackends): Promise<Deployment> {
+  const { objects, addresses } = kubeCaseObjects(file, ctx.backends, started, { secrets: [ctx.cert.secret], controllerName: kube.controllerName });
+  // Namespaces, Services, Secrets and slices stay for the next file (which replaces them); the rest is this file's.
+  const own = objects.filter((o) => !['Namespace', 'Service', 'Secret', 'EndpointSlice', 'GatewayClass'].includes(o.kind));
+  const removeOwn = async () => {
+    for (const o of [...own].reverse()) await kube.remove(o);
+  };
+  for (const o of objects) await kube.apply(o);
+  let gateway: RunningGateway;
+  try {
+    gateway = await startGateway({
+      kubernetes: { kubeconfig: kube.kubeconfig, gateways: file.gateways.map((g) => `${g.metadata.namespace ?? 'default'}/${g.metadata.name}`), addresses },
+      listen: listenArgs(file),
+      launcher: ctx.launcher,
+    });
+  } catch (e) {
+    await removeOwn();
+    throw e;
+  }
+  return {
+    gateway,
+    mutate: async (m) => {
+      for (const d of m.delete ?? []) {
+        await kube.remove({ apiVersion: d.apiVersion, kind: d.kind, metadata: { namespace: d.namespace, name: d.name } });
+      }
+    },
+    close: async () => {
+      await gateway.stop();
+      await removeOwn();
+    },
+  };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -93,13 +162,11 @@ export async function runCaseFile(file: CaseFile, ctx: SuiteContext, caseConcurr
 
   const dir = path.join(ctx.tmpRoot, file.name);
   let started: StartedBackends | undefined;
-  let gateway: RunningGateway | undefined;
+  let deployment: Deployment | undefined;
   try {
     started = await startBackends(file, ctx.backends);
-    const parts = inputParts(file, { namespaces: started.namespaces, services: started.services, secrets: [ctx.cert.secret] });
-    const input = writeInput(dir, parts, started.map);
-    gateway = await startGateway({ routesDir: input.routesDir, backendsFile: input.backendsFile, listen: listenArgs(file), launcher: ctx.launcher });
-    const env: FileEnv = { file, started, input, gateway, ctx };
+    deployment = ctx.kube ? await kubeDeployment(file, ctx, ctx.kube, started) : await fileDeployment(file, ctx, started, dir);
+    const env: FileEnv = { file, started, deployment, gateway: deployment.gateway, ctx };
     const sequential = file.cases.some((c) => c.before);
     const special = (i: number) => file.cases[i].check !== undefined;
     const run = async (i: number) => {
@@ -117,7 +184,7 @@ export async function runCaseFile(file: CaseFile, ctx: SuiteContext, caseConcurr
       if (results[i].status === 'skipped') results[i] = { ...results[i], status: 'failed', errors: [message] };
     }
   } finally {
-    if (gateway) await gateway.stop();
+    if (deployment) await deployment.close();
     if (started) await started.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -125,7 +192,7 @@ export async function runCaseFile(file: CaseFile, ctx: SuiteContext, caseConcurr
 }
 
 async function runCase(env: FileEnv, index: number): Promise<CaseResult> {
-  const { file, gateway, input } = env;
+  const { file, gateway, deployment } = env;
   const c = file.cases[index];
   const t0 = Date.now();
   const base = { test: file.name, index, title: caseTitle(file, index) };
@@ -140,7 +207,7 @@ async function runCase(env: FileEnv, index: number): Promise<CaseResult> {
   try {
     if (c.before) {
       const seen = gateway.reloads();
-      input.apply(c.before);
+      await deployment.mutate(c.before);
       if (!(await gateway.waitForReload(seen, RELOAD_TIMEOUT_MS))) {
         return done([`no "reloaded" log line within ${RELOAD_TIMEOUT_MS} ms after applying ${JSON.stringify(c.before)}\n${gateway.tail(10)}`], 0);
       }
