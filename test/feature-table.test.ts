@@ -2,23 +2,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as lib from '../src';
+import { SUPPORTED_FEATURES } from '../src/dataplane/controller/constants';
 
-/**
- * The features the gateway claims. The truth is to come from the gateway itself: the `supportedFeatures` its
- * GatewayClass status reports (written by the controller); until that list exists, this one is the claim, and it
- * must be backed by the transcribed conformance cases (test/conformance/cases/*.json) that `npm test` runs.
- */
-const GATEWAY_CLAIMED_FEATURES: readonly string[] = [
-  'Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant',
-  'GatewayHTTPListenerIsolation', 'GatewayHTTPSListenerDetectMisdirectedRequests',
-  'GRPCRouteNamedRouteRule', 'HTTPRouteNamedRouteRule',
-  'HTTPRouteQueryParamMatching', 'HTTPRouteMethodMatching', 'HTTPRouteResponseHeaderModification', 'HTTPRouteBackendRequestHeaderModification',
-  'HTTPRoutePortRedirect', 'HTTPRouteSchemeRedirect', 'HTTPRoutePathRedirect',
-  'HTTPRoute303RedirectStatusCode', 'HTTPRoute307RedirectStatusCode', 'HTTPRoute308RedirectStatusCode',
-  'HTTPRouteHostRewrite', 'HTTPRoutePathRewrite', 'HTTPRouteRequestMirror', 'HTTPRouteRequestPercentageMirror',
-  'HTTPRouteRequestTimeout', 'HTTPRouteBackendTimeout', 'HTTPRouteParentRefPort', 'HTTPRouteCORS',
-  'HTTPRouteBackendProtocolH2C', 'HTTPRouteBackendProtocolWebSocket',
-];
+/** The features the gateway claims: the `supportedFeatures` its GatewayClass status reports. */
+const GATEWAY_CLAIMED_FEATURES: readonly string[] = SUPPORTED_FEATURES;
 
 const REPO = path.join(__dirname, '..');
 
