@@ -28,6 +28,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
+import { writeResultsSection } from './sections';
 import { parsePlainDocuments } from '../src/dataplane/config/load';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -384,15 +385,7 @@ async function main(): Promise<void> {
   }
   const section = `${md.join('\n')}\n`;
   console.log(`\n${section}`);
-  const existing = fs.existsSync(o.out) ? fs.readFileSync(o.out, 'utf8') : '';
-  const start = existing.indexOf('## Reloads under load');
-  let next = start >= 0 ? existing.indexOf('\n## ', start + 1) : -1;
-  if (next >= 0) next += 1;
-  const updated = start < 0
-    ? `${existing.trimEnd()}\n\n${section}`
-    : `${existing.slice(0, start)}${section}${next >= 0 ? `\n${existing.slice(next)}` : ''}`;
-  fs.writeFileSync(o.out, updated);
-  console.log(`wrote ${path.relative(process.cwd(), o.out)}`);
+  writeResultsSection(o.out, '## Reloads under load', section);
 }
 
 main().then(() => process.exit(0), (err) => {

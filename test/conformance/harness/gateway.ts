@@ -90,6 +90,8 @@ export interface LogLine {
 
 export interface RunningGateway {
   readonly adminPort: number;
+  /** The process id (for its memory). */
+  readonly pid: number;
   /** The command line it was started with. */
   readonly command: string;
   /** Bound port for a Gateway listener port (`ns/name:port`). */
@@ -240,6 +242,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
       return any && any.length === 1 ? any[0] : undefined;
     },
     adminPort,
+    pid: child.pid!,
     lines: () => lines.slice(),
     reloads: () => reloads,
     waitForReload: (seen, timeoutMs) => waitFor(() => reloads > seen, timeoutMs),
