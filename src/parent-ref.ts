@@ -117,10 +117,11 @@ export class ParentRef {
     public readonly kind: string = 'Gateway',
   ) {
     this._problem = problemOf(() => {
-      validateObjectName('parent gateway name', name);
-      if (explicitNamespace !== undefined) validateNamespace(`parent gateway ${q(name)} namespace`, explicitNamespace);
-      if (sectionName !== undefined) validateDnsSubdomain(`parent gateway ${q(name)} sectionName`, sectionName);
-      if (port !== undefined) validatePort(`parent gateway ${q(name)} port`, port);
+      const parent = `parent ${parentNoun(kind)}`;
+      validateObjectName(`${parent} name`, name);
+      if (explicitNamespace !== undefined) validateNamespace(`${parent} ${q(name)} namespace`, explicitNamespace);
+      if (sectionName !== undefined) validateDnsSubdomain(`${parent} ${q(name)} sectionName`, sectionName);
+      if (port !== undefined) validatePort(`${parent} ${q(name)} port`, port);
     });
   }
 
@@ -172,7 +173,12 @@ export class ParentRef {
 
   /** A key identifying the parent (not the section) with the namespace resolved against the route's. @internal */
   public _parentKey(routeNamespace: string | undefined): string {
-    return `${this.kind === 'Gateway' ? '' : `${this.kind} `}${this.namespace ?? routeNamespace ?? ''}/${this.name}`;
+    return `${this.kind === 'Gateway' ? '' : `${this.kind} `}${this._parentName(routeNamespace)}`;
+  }
+
+  /** `namespace/name` of the parent, with the namespace resolved against the route's. @internal */
+  public _parentName(routeNamespace: string | undefined): string {
+    return `${this.namespace ?? routeNamespace ?? ''}/${this.name}`;
   }
 
   /**
@@ -184,15 +190,15 @@ export class ParentRef {
     if (gateway === undefined) return [];
     const errors: string[] = [];
     const listeners = gateway.listeners;
-    const gw = `${this.kind === 'Gateway' ? '' : '(ListenerSet) '}${q(gateway.node.path)}`;
+    const gw = `parent ${parentNoun(this.kind)} ${q(gateway.node.path)}`;
     if (this.sectionName !== undefined && !listeners.some((l) => l.name === this.sectionName)) {
-      errors.push(`parent gateway ${gw} has no listener named ${q(this.sectionName)}; use one of ${listeners.map((l) => q(l.name)).join(', ') || '(none)'} or add the listener`);
+      errors.push(`${gw} has no listener named ${q(this.sectionName)}; use one of ${listeners.map((l) => q(l.name)).join(', ') || '(none)'} or add the listener`);
       return errors;
     }
     const selected = listeners.filter((l) =>
       (this.sectionName === undefined || l.name === this.sectionName) && (this.port === undefined || l.port === this.port));
     if (this.port !== undefined && selected.length === 0) {
-      errors.push(`parent gateway ${gw} has no listener${this.sectionName ? ` named ${q(this.sectionName)}` : ''} on port ${this.port}; use one of its ports (${[...new Set(listeners.map((l) => l.port))].join(', ')})`);
+      errors.push(`${gw} has no listener${this.sectionName ? ` named ${q(this.sectionName)}` : ''} on port ${this.port}; use one of its ports (${[...new Set(listeners.map((l) => l.port))].join(', ')})`);
       return errors;
     }
     if (selected.length === 0) return errors;
@@ -202,9 +208,14 @@ export class ParentRef {
       if (reason === undefined) return errors;
       reasons.push(`listener ${q(l.name)} ${reason}`);
     }
-    errors.push(`no listener of parent gateway ${gw} accepts this route: ${reasons.join('; ')}`);
+    errors.push(`no listener of ${gw} accepts this route: ${reasons.join('; ')}`);
     return errors;
   }
+}
+
+/** How messages name a parent of `kind` (`Gateway` or `ListenerSet`): `gateway` or `listener set`. @internal */
+export function parentNoun(kind: string): string {
+  return kind === 'ListenerSet' ? 'listener set' : 'gateway';
 }
 
 /** What routes attach to in the app: a Gateway or a ListenerSet, with its listeners. @internal */

@@ -8,6 +8,7 @@ import { RouteBase, RouteBaseProps } from './route-base';
 import { validateRouteCommon } from './route-validation';
 import { allConstructs, treeChanged } from './tree-index';
 import { q, validateDnsSubdomain } from './validation';
+import { checkValue } from './value-problem';
 
 /**
  * Properties of a `TlsRoute`.
@@ -67,6 +68,7 @@ export class TlsRoute extends RouteBase {
    * Adds a backend.
    */
   public addBackendRef(backendRef: BackendRef): void {
+    checkValue(`${this.node.path}: backendRef ${this._backendRefs.length + 1}`, backendRef);
     if (backendRef.filters.length > 0) {
       throw new Error(`${this.node.path}: backend ${q(backendRef.name)} has filters; a TLSRoute backend cannot have filters (the gateway does not read the stream), so remove them`);
     }
