@@ -77,8 +77,10 @@ export class BackendTlsPolicyTarget {
  */
 export class BackendCaCertificates {
   /**
-   * CA bundles in ConfigMaps or Secrets of the policy's namespace (1 to 8; a single ConfigMap has core support),
-   * e.g. `BackendCaCertificates.fromRefs([CaCertificateRef.fromConfigMapName('api-ca')])`.
+   * CA bundles in 1 to 8 ConfigMaps or Secrets of the policy's namespace.
+   *
+   * A single ConfigMap has core support, e.g.
+   * `BackendCaCertificates.fromRefs([CaCertificateRef.fromConfigMapName('api-ca')])`.
    */
   public static fromRefs(refs: CaCertificateRef[]): BackendCaCertificates {
     return new BackendCaCertificates([...refs], undefined, problemOf(() => {
@@ -160,7 +162,9 @@ export class SubjectAltName {
  */
 export interface BackendTlsPolicyProps extends ResourceProps {
   /**
-   * The Services the policy applies to (1 to 16; more can be added with `addTarget`).
+   * The Services the policy applies to (1 to 16).
+   *
+   * More can be added with `addTarget`.
    *
    * @default - none; add at least one with `addTarget` before synth
    */
@@ -178,8 +182,9 @@ export interface BackendTlsPolicyProps extends ResourceProps {
   readonly caCertificates: BackendCaCertificates;
 
   /**
-   * Names the backend's certificate must carry, any of which suffices (at most 5); when given, the hostname is not
-   * checked against the certificate.
+   * Names the backend's certificate must carry, any of which suffices (at most 5).
+   *
+   * When they are given, the hostname is not checked against the certificate.
    *
    * @default - the certificate must carry the hostname
    */

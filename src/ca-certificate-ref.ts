@@ -79,7 +79,7 @@ export class CaCertificateRef {
 export enum ClientCertificateMode {
   /** Only clients with a certificate that verifies against the CAs may connect (the default). */
   ALLOW_VALID_ONLY = 'AllowValidOnly',
-  /** Clients without a valid certificate connect too; the certificate is verified when presented. */
+  /** Clients without a valid certificate connect too, and a certificate is verified when presented. */
   ALLOW_INSECURE_FALLBACK = 'AllowInsecureFallback',
 }
 

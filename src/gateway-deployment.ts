@@ -39,11 +39,12 @@ const CONTROLLER_CLUSTER_RULES = [
  * Whether a Service keeps the client's source IP (`spec.externalTrafficPolicy`).
  */
 export enum ExternalTrafficPolicy {
-  /** Every node forwards to every ready pod; the source IP the gateway sees is a node's (SNAT). */
+  /** Every node forwards to every ready pod, so the source IP the gateway sees is a node's (SNAT). */
   CLUSTER = 'Cluster',
   /**
-   * Nodes forward only to pods on themselves; the client's IP reaches the gateway, and the load balancer's health
-   * check skips nodes without a gateway pod.
+   * Nodes forward only to pods on themselves, so the client's IP reaches the gateway.
+   *
+   * The load balancer's health check skips nodes without a gateway pod.
    */
   LOCAL = 'Local',
 }

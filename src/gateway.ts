@@ -33,7 +33,9 @@ export interface GatewayProps extends ResourceProps {
   readonly gatewayClass?: GatewayClass;
 
   /**
-   * The listeners (1 to 64; more can be added with `addListener`).
+   * The listeners (1 to 64).
+   *
+   * More can be added with `addListener`.
    *
    * @default - none; add at least one with `addListener` before synth
    */

@@ -148,12 +148,14 @@ export class ListenerSetParent {
  */
 export interface ListenerSetProps extends ResourceProps {
   /**
-   * The Gateway the listeners are added to; it must allow them (`allowedListeners`).
+   * The Gateway the listeners are added to, which must allow them (`allowedListeners`).
    */
   readonly parent: ListenerSetParent;
 
   /**
-   * The listeners (1 to 64; more can be added with `addListener`).
+   * The listeners (1 to 64).
+   *
+   * More can be added with `addListener`.
    *
    * @default - none; add at least one with `addListener` before synth
    */

@@ -30,7 +30,7 @@ export enum TlsMode {
  */
 export interface HttpListenerProps {
   /**
-   * The listener name, unique in the Gateway; routes attach to it with `sectionName`.
+   * The listener name, unique in the Gateway, that routes attach to with `sectionName`.
    */
   readonly name: string;
 
@@ -61,7 +61,7 @@ export interface HttpListenerProps {
  */
 export interface HttpsListenerProps {
   /**
-   * The listener name, unique in the Gateway; routes attach to it with `sectionName`.
+   * The listener name, unique in the Gateway, that routes attach to with `sectionName`.
    */
   readonly name: string;
 
@@ -80,7 +80,7 @@ export interface HttpsListenerProps {
   readonly hostname?: string;
 
   /**
-   * The certificates the listener presents (1 to 64); TLS is terminated at the Gateway.
+   * The certificates the listener presents (1 to 64), terminating TLS at the Gateway.
    */
   readonly certificateRefs: CertificateRef[];
 
@@ -97,7 +97,7 @@ export interface HttpsListenerProps {
  */
 export interface TlsPassthroughListenerProps {
   /**
-   * The listener name, unique in the Gateway; routes attach to it with `sectionName`.
+   * The listener name, unique in the Gateway, that routes attach to with `sectionName`.
    */
   readonly name: string;
 
@@ -193,7 +193,7 @@ export class Listener {
     public readonly allowedRoutes: AllowedRoutes | undefined,
     private readonly certificateRefs: CertificateRef[] | undefined,
     /**
-     * What the listener does with TLS (HTTPS listeners terminate; TLS listeners terminate or pass through).
+     * What the listener does with TLS: HTTPS listeners terminate it, TLS listeners terminate it or pass it through.
      *
      * @default - no TLS (an HTTP listener)
      */

@@ -15,8 +15,9 @@ import { checkValue } from './value-problem';
  */
 export interface TlsRouteProps extends RouteBaseProps {
   /**
-   * The backends the TLS connections are sent to, split by their weights (1 to 16; more can be added with
-   * `addBackendRef`). Backend filters are not allowed.
+   * The backends the TLS connections are sent to, split by their weights (1 to 16, without filters).
+   *
+   * More can be added with `addBackendRef`.
    *
    * @default - none; add at least one with `addBackendRef` before synth
    */
