@@ -133,7 +133,7 @@ describe('BackendTlsPolicy', () => {
     expect(policy(SubjectAltName.uri('not a uri')))
       .toThrow(new Error('test/tls: subjectAltName 2: subject alt name uri "not a uri" must be an absolute URI with an authority (e.g. "spiffe://cluster.local/ns/api/sa/api")'));
     expect(policy(SubjectAltName.hostname('Bad.example.com')))
-      .toThrow(/^test\/tls: subjectAltName 2: subject alt name hostname "Bad.example.com" must be a lowercase rfc 1123 hostname of at most 253 characters/);
+      .toThrow(new Error('test/tls: subjectAltName 2: subject alt name hostname "Bad.example.com" must be a lowercase rfc 1123 hostname of at most 253 characters (e.g. "app.example.com"); a wildcard is only allowed as the whole first label (e.g. "*.example.com")'));
   });
 
   test('fails where the policy takes a target with a bad sectionName or name', () => {
@@ -142,7 +142,7 @@ describe('BackendTlsPolicy', () => {
     policy.addTarget(BackendTlsPolicyTarget.fromServiceName('web'));
     // WHEN / THEN the target's place is named, and the bad target is not added
     expect(() => policy.addTarget(BackendTlsPolicyTarget.fromServiceName('api', { sectionName: 'HTTPS' })))
-      .toThrow(/^test\/tls: target 2: service "api" sectionName "HTTPS" must be a lowercase rfc 1123 subdomain/);
+      .toThrow(new Error('test/tls: target 2: service "api" sectionName "HTTPS" must be a lowercase rfc 1123 subdomain of at most 253 characters: lowercase letters, digits, \'-\' and \'.\', starting and ending with a letter or digit (e.g. "my-name")'));
     expect(() => policy.addTarget(BackendTlsPolicyTarget.fromServiceName('')))
       .toThrow(new Error('test/tls: target 2: service name "" must be 1 to 253 characters long'));
     expect(policy.targets.map((t) => t.name)).toEqual(['web']);

@@ -263,7 +263,7 @@ describe('GatewayDeployment in controller mode: errors', () => {
     const mode = GatewayDeploymentMode.kubernetes({ leaseName: 'Leader_1' });
     // WHEN / THEN
     expect(() => new GatewayDeployment(chart, 'Runtime', { gateways: [gateway], mode }))
-      .toThrow(/^edge\/Runtime: mode: controller mode leaseName "Leader_1" must be a lowercase rfc 1123 subdomain/);
+      .toThrow(new Error('edge/Runtime: mode: controller mode leaseName "Leader_1" must be a lowercase rfc 1123 subdomain of at most 253 characters: lowercase letters, digits, \'-\' and \'.\', starting and ending with a letter or digit (e.g. "my-name")'));
   });
 
   test('fails synth when the Gateway\'s class construct names another controller', () => {

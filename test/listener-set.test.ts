@@ -258,7 +258,7 @@ describe('ListenerSet', () => {
     // GIVEN / WHEN / THEN
     const route = new HttpRoute(Testing.chart(), 'r');
     expect(() => route.addParentRef(ParentRef.namedListenerSet('team', { sectionName: 'HTTP' })))
-      .toThrow(/^test\/r: parentRef 1: parent listener set "team" sectionName "HTTP" must be a lowercase rfc 1123 subdomain/);
+      .toThrow(new Error('test/r: parentRef 1: parent listener set "team" sectionName "HTTP" must be a lowercase rfc 1123 subdomain of at most 253 characters: lowercase letters, digits, \'-\' and \'.\', starting and ending with a letter or digit (e.g. "my-name")'));
   });
 
   test.each([
