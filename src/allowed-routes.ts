@@ -177,7 +177,7 @@ export class AllowedRoutes {
     this.kinds = kinds === undefined ? undefined : [...kinds];
     this._problem = selectorProblem ?? problemOf(() => {
       if (kinds !== undefined && kinds.length > 8) {
-        throw new Error(`allowed routes lists ${kinds.length} kinds; at most 8 are allowed; list only the kinds the listener must accept`);
+        throw new Error(`allowed routes lists ${kinds.length} kinds; at most 8 are allowed, so list only the kinds the listener must accept`);
       }
       checkValues('allowed routes kind', kinds);
     });

@@ -158,7 +158,7 @@ describe('Gateway validation', () => {
     // WHEN a listener allowing them is added THEN
     const gw = new Gateway(Testing.chart(), 'gw', { gatewayClassName: 'c' });
     expect(() => gw.addListener(Listener.http({ name: 'web', allowedRoutes: AllowedRoutes.all({ kinds }) })))
-      .toThrow(new Error('test/gw: listener 1: http listener "web" allowedRoutes: allowed routes lists 9 kinds; at most 8 are allowed; list only the kinds the listener must accept'));
+      .toThrow(new Error('test/gw: listener 1: http listener "web" allowedRoutes: allowed routes lists 9 kinds; at most 8 are allowed, so list only the kinds the listener must accept'));
   });
 
   test('fails where a listener is added when a route kind or group is invalid', () => {
