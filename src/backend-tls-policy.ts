@@ -83,12 +83,13 @@ export class BackendCaCertificates {
    * `BackendCaCertificates.fromRefs([CaCertificateRef.fromConfigMapName('api-ca')])`.
    */
   public static fromRefs(refs: CaCertificateRef[]): BackendCaCertificates {
-    return new BackendCaCertificates([...refs], undefined, problemOf(() => {
-      if (refs.length < 1 || refs.length > 8) {
-        throw new Error(`backend ca certificates list ${refs.length} refs; give 1 to 8 (e.g. [CaCertificateRef.fromConfigMapName('api-ca')])`);
+    const list = [...refs ?? []];
+    return new BackendCaCertificates(list, undefined, problemOf(() => {
+      if (list.length < 1 || list.length > 8) {
+        throw new Error(`backend ca certificates list ${list.length} refs; give 1 to 8 (e.g. [CaCertificateRef.fromConfigMapName('api-ca')])`);
       }
-      checkValues('caCertificateRef', refs);
-      refs.forEach((r, i) => {
+      checkValues('caCertificateRef', list);
+      list.forEach((r, i) => {
         if (r.namespace !== undefined) {
           throw new Error(`caCertificateRef ${i + 1}: ca certificate ${q(r.name)} names namespace ${q(r.namespace)}; a BackendTLSPolicy reads CA certificates from its own namespace only, so create the ${r.kind} there and drop the namespace`);
         }

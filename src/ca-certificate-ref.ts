@@ -110,7 +110,7 @@ export class ClientCertificateValidation {
    * `ClientCertificateValidation.of({ caCertificateRefs: [CaCertificateRef.fromConfigMapName('clients-ca')] })`.
    */
   public static of(options: ClientCertificateValidationOptions): ClientCertificateValidation {
-    return new ClientCertificateValidation([...options.caCertificateRefs], options.mode ?? ClientCertificateMode.ALLOW_VALID_ONLY);
+    return new ClientCertificateValidation([...options.caCertificateRefs ?? []], options.mode ?? ClientCertificateMode.ALLOW_VALID_ONLY);
   }
 
   /** @internal */

@@ -149,7 +149,7 @@ export class Listener {
    * `Listener.https({ name: 'https', certificateRefs: [CertificateRef.fromSecretName('example-com-tls')] })`.
    */
   public static https(props: HttpsListenerProps): Listener {
-    return new Listener(props.name, ListenerProtocol.HTTPS, props.port ?? 443, props.hostname, props.allowedRoutes, [...props.certificateRefs]);
+    return new Listener(props.name, ListenerProtocol.HTTPS, props.port ?? 443, props.hostname, props.allowedRoutes, [...props.certificateRefs ?? []]);
   }
 
   /**
@@ -165,7 +165,7 @@ export class Listener {
    * TLSRoute's backends, e.g. `Listener.tlsTerminate({ name: 'tls', certificateRefs: [CertificateRef.fromSecretName('db-tls')] })`.
    */
   public static tlsTerminate(props: TlsTerminateListenerProps): Listener {
-    const certificateRefs = [...props.certificateRefs];
+    const certificateRefs = [...props.certificateRefs ?? []];
     return new Listener(props.name, ListenerProtocol.TLS, props.port ?? 443, props.hostname, props.allowedRoutes, certificateRefs, TlsMode.TERMINATE);
   }
 

@@ -126,6 +126,15 @@ describe('Gateway validation', () => {
       .toThrow(new Error('test/gw: listener 1: https listener "https" has 0 certificateRefs; give 1 to 64 (e.g. [CertificateRef.fromSecretName(\'example-com-tls\')])'));
   });
 
+  test('fails where a listener is added when JavaScript gives an https listener no certificateRefs at all', () => {
+    // GIVEN a gateway, and props without the required certificateRefs (possible from JavaScript)
+    const gw = new Gateway(Testing.chart(), 'gw', { gatewayClassName: 'c' });
+    const props: any = { name: 'https' };
+    // WHEN / THEN the same message as for an empty list, not a TypeError
+    expect(() => gw.addListener(Listener.https(props)))
+      .toThrow(new Error('test/gw: listener 1: https listener "https" has 0 certificateRefs; give 1 to 64 (e.g. [CertificateRef.fromSecretName(\'example-com-tls\')])'));
+  });
+
   test('fails where a listener is given when its name, port or hostname is invalid', () => {
     // GIVEN listeners with a bad name, port and hostname (the factories do not throw)
     const badName = Listener.http({ name: 'Web' });
