@@ -9,13 +9,13 @@ import { q, validateDnsSubdomain, validateNamespace, validateObjectName, validat
 import { problemOf } from './value-problem';
 
 /**
- * Options of `ParentRef.fromGateway`.
+ * Options of `ParentRef.fromGateway` and `ParentRef.fromListenerSet`.
  */
 export interface ParentRefOptions {
   /**
    * The name of the listener to attach to.
    *
-   * @default - every listener of the Gateway that allows the route
+   * @default - every listener of the parent that allows the route
    */
   readonly sectionName?: string;
 
@@ -28,11 +28,11 @@ export interface ParentRefOptions {
 }
 
 /**
- * Options of `ParentRef.named`.
+ * Options of `ParentRef.named` and `ParentRef.namedListenerSet`.
  */
 export interface NamedParentRefOptions {
   /**
-   * The namespace of the Gateway.
+   * The namespace of the parent (the Gateway or ListenerSet).
    *
    * @default - the route's namespace
    */
@@ -41,7 +41,7 @@ export interface NamedParentRefOptions {
   /**
    * The name of the listener to attach to.
    *
-   * @default - every listener of the Gateway that allows the route
+   * @default - every listener of the parent that allows the route
    */
   readonly sectionName?: string;
 
@@ -54,7 +54,7 @@ export interface NamedParentRefOptions {
 }
 
 /**
- * A Gateway (or one of its listeners) that a route attaches to.
+ * A Gateway or ListenerSet (or one of its listeners) that a route attaches to.
  */
 export class ParentRef {
   /**
@@ -93,7 +93,7 @@ export class ParentRef {
   public readonly _problem?: string;
 
   private constructor(
-    /** The name of the Gateway. */
+    /** The name of the parent (the Gateway or ListenerSet). */
     public readonly name: string,
     private readonly explicitNamespace: string | undefined,
     /**
@@ -126,7 +126,7 @@ export class ParentRef {
   }
 
   /**
-   * The namespace of the Gateway.
+   * The namespace of the parent (the Gateway or ListenerSet).
    *
    * @default - the route's namespace
    */
