@@ -1,5 +1,6 @@
 import type { AllowedRoutesSpec } from './model';
 import { q, validateGroup, validateKind } from './validation';
+import { checkValues, problemOf } from './value-problem';
 
 /**
  * A kind of route a listener accepts.
@@ -19,14 +20,19 @@ export class RouteKind {
     return new RouteKind(group, kind);
   }
 
+  /** @internal */
+  public readonly _problem?: string;
+
   private constructor(
     /** The API group of the route kind. */
     public readonly group: string,
     /** The route kind. */
     public readonly kind: string,
   ) {
-    validateGroup('route kind group', group);
-    validateKind('route kind', kind);
+    this._problem = problemOf(() => {
+      validateGroup('route kind group', group);
+      validateKind('route kind', kind);
+    });
   }
 }
 
@@ -146,8 +152,9 @@ export class AllowedRoutes {
    * `AllowedRoutes.fromSelector({ matchLabels: { 'shared-gateway-access': 'true' } })`.
    */
   public static fromSelector(options: AllowedRoutesSelectorOptions): AllowedRoutes {
-    const selector = labelSelector('allowed routes', 'AllowedRoutes.all()', options);
-    return new AllowedRoutes('Selector', selector, options.kinds);
+    let selector: any;
+    const problem = problemOf(() => { selector = labelSelector('allowed routes', 'AllowedRoutes.all()', options); });
+    return new AllowedRoutes('Selector', selector, options.kinds, problem);
   }
 
   /**
@@ -157,16 +164,23 @@ export class AllowedRoutes {
    */
   public readonly kinds?: RouteKind[];
 
+  /** @internal */
+  public readonly _problem?: string;
+
   private constructor(
     /** Where routes may come from (`allowedRoutes.namespaces.from`): `Same`, `All` or `Selector`. */
     public readonly namespacesFrom: string,
     private readonly selector: any,
     kinds: RouteKind[] | undefined,
+    selectorProblem?: string,
   ) {
-    if (kinds !== undefined && kinds.length > 8) {
-      throw new Error(`allowed routes lists ${kinds.length} kinds; at most 8 are allowed`);
-    }
     this.kinds = kinds === undefined ? undefined : [...kinds];
+    this._problem = selectorProblem ?? problemOf(() => {
+      if (kinds !== undefined && kinds.length > 8) {
+        throw new Error(`allowed routes lists ${kinds.length} kinds; at most 8 are allowed, so list only the kinds the listener must accept`);
+      }
+      checkValues('allowed routes kind', kinds);
+    });
   }
 
   /** The policy as the shared model reads it. @internal */

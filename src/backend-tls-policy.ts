@@ -6,6 +6,7 @@ import * as l1 from './imports/gateway.networking.k8s.io';
 import { Resource, ResourceProps } from './resource';
 import { allConstructs, treeChanged } from './tree-index';
 import { q, validateDnsSubdomain, validateHostname, validateLength, validateObjectName } from './validation';
+import { checkValue, checkValues, problemOf } from './value-problem';
 
 /**
  * Options of the `BackendTlsPolicyTarget` factories.
@@ -28,10 +29,12 @@ export class BackendTlsPolicyTarget {
    */
   public static fromService(service: kplus.Service, options: BackendTlsPolicyTargetOptions = {}): BackendTlsPolicyTarget {
     const names = service.ports.map((p) => p.name).filter((n): n is string => n !== undefined);
-    if (options.sectionName !== undefined && !names.includes(options.sectionName)) {
-      throw new Error(`backend tls policy target service ${q(service.name)} has no port named ${q(options.sectionName)}; use one of its port names (${names.map(q).join(', ') || 'none: name the port'})`);
-    }
-    return new BackendTlsPolicyTarget(service.name, options.sectionName, service.metadata.namespace);
+    const problem = problemOf(() => {
+      if (options.sectionName !== undefined && !names.includes(options.sectionName)) {
+        throw new Error(`service ${q(service.name)} has no port named ${q(options.sectionName)}; use one of its port names (${names.map(q).join(', ') || 'none: name the port'})`);
+      }
+    });
+    return new BackendTlsPolicyTarget(service.name, options.sectionName, service.metadata.namespace, problem);
   }
 
   /**
@@ -40,6 +43,9 @@ export class BackendTlsPolicyTarget {
   public static fromServiceName(name: string, options: BackendTlsPolicyTargetOptions = {}): BackendTlsPolicyTarget {
     return new BackendTlsPolicyTarget(name, options.sectionName);
   }
+
+  /** @internal */
+  public readonly _problem?: string;
 
   private constructor(
     /** The name of the Service. */
@@ -52,9 +58,12 @@ export class BackendTlsPolicyTarget {
     public readonly sectionName: string | undefined,
     /** The namespace of a cdk8s-plus Service. @internal */
     public readonly _namespace?: string,
+    factoryProblem?: string,
   ) {
-    validateObjectName('backend tls policy target service name', name);
-    if (sectionName !== undefined) validateDnsSubdomain(`backend tls policy target ${q(name)} sectionName`, sectionName);
+    this._problem = factoryProblem ?? problemOf(() => {
+      validateObjectName('service name', name);
+      if (sectionName !== undefined) validateDnsSubdomain(`service ${q(name)} sectionName`, sectionName);
+    });
   }
 
   /** @internal */
@@ -68,19 +77,24 @@ export class BackendTlsPolicyTarget {
  */
 export class BackendCaCertificates {
   /**
-   * CA bundles in ConfigMaps or Secrets of the policy's namespace (1 to 8; a single ConfigMap has core support),
-   * e.g. `BackendCaCertificates.fromRefs([CaCertificateRef.fromConfigMapName('api-ca')])`.
+   * CA bundles in 1 to 8 ConfigMaps or Secrets of the policy's namespace.
+   *
+   * A single ConfigMap has core support, e.g.
+   * `BackendCaCertificates.fromRefs([CaCertificateRef.fromConfigMapName('api-ca')])`.
    */
   public static fromRefs(refs: CaCertificateRef[]): BackendCaCertificates {
-    if (refs.length < 1 || refs.length > 8) {
-      throw new Error(`backend ca certificates list ${refs.length} refs; give 1 to 8 (e.g. [CaCertificateRef.fromConfigMapName('api-ca')])`);
-    }
-    for (const r of refs) {
-      if (r.namespace !== undefined) {
-        throw new Error(`backend ca certificate ${q(r.name)} names namespace ${q(r.namespace)}; a BackendTLSPolicy reads CA certificates from its own namespace only, so create the ${r.kind} there and drop the namespace`);
+    const list = [...refs ?? []];
+    return new BackendCaCertificates(list, undefined, problemOf(() => {
+      if (list.length < 1 || list.length > 8) {
+        throw new Error(`backend ca certificates list ${list.length} refs; give 1 to 8 (e.g. [CaCertificateRef.fromConfigMapName('api-ca')])`);
       }
-    }
-    return new BackendCaCertificates([...refs], undefined);
+      checkValues('caCertificateRef', list);
+      list.forEach((r, i) => {
+        if (r.namespace !== undefined) {
+          throw new Error(`caCertificateRef ${i + 1}: ca certificate ${q(r.name)} names namespace ${q(r.namespace)}; a BackendTLSPolicy reads CA certificates from its own namespace only, so create the ${r.kind} there and drop the namespace`);
+        }
+      });
+    }));
   }
 
   /**
@@ -99,6 +113,8 @@ export class BackendCaCertificates {
      * @default - the CAs are given by `refs`
      */
     public readonly wellKnown: string | undefined,
+    /** @internal */
+    public readonly _problem?: string,
   ) {}
 }
 
@@ -110,19 +126,19 @@ export class SubjectAltName {
    * A DNS name (a wildcard is allowed as the whole first label).
    */
   public static hostname(hostname: string): SubjectAltName {
-    validateHostname('subject alt name hostname', hostname);
-    return new SubjectAltName('Hostname', hostname);
+    return new SubjectAltName('Hostname', hostname, problemOf(() => validateHostname('subject alt name hostname', hostname)));
   }
 
   /**
    * A URI, e.g. a SPIFFE ID `spiffe://cluster.local/ns/api/sa/api`.
    */
   public static uri(uri: string): SubjectAltName {
-    validateLength('subject alt name uri', uri, 1, 253);
-    if (!/^(([^:/?#]+):)(\/\/([^/?#]*))([^?#]*)(\?([^#]*))?(#(.*))?/.test(uri)) {
-      throw new Error(`subject alt name uri ${q(uri)} must be an absolute URI with an authority (e.g. "spiffe://cluster.local/ns/api/sa/api")`);
-    }
-    return new SubjectAltName('URI', uri);
+    return new SubjectAltName('URI', uri, problemOf(() => {
+      validateLength('subject alt name uri', uri, 1, 253);
+      if (!/^(([^:/?#]+):)(\/\/([^/?#]*))([^?#]*)(\?([^#]*))?(#(.*))?/.test(uri)) {
+        throw new Error(`subject alt name uri ${q(uri)} must be an absolute URI with an authority (e.g. "spiffe://cluster.local/ns/api/sa/api")`);
+      }
+    }));
   }
 
   private constructor(
@@ -130,6 +146,8 @@ export class SubjectAltName {
     public readonly type: string,
     /** The name. */
     public readonly value: string,
+    /** @internal */
+    public readonly _problem?: string,
   ) {}
 
   /** @internal */
@@ -145,7 +163,9 @@ export class SubjectAltName {
  */
 export interface BackendTlsPolicyProps extends ResourceProps {
   /**
-   * The Services the policy applies to (1 to 16; more can be added with `addTarget`).
+   * The Services the policy applies to (1 to 16).
+   *
+   * More can be added with `addTarget`.
    *
    * @default - none; add at least one with `addTarget` before synth
    */
@@ -163,8 +183,9 @@ export interface BackendTlsPolicyProps extends ResourceProps {
   readonly caCertificates: BackendCaCertificates;
 
   /**
-   * Names the backend's certificate must carry, any of which suffices (at most 5); when given, the hostname is not
-   * checked against the certificate.
+   * Names the backend's certificate must carry, any of which suffices (at most 5).
+   *
+   * When they are given, the hostname is not checked against the certificate.
    *
    * @default - the certificate must carry the hostname
    */
@@ -192,7 +213,9 @@ export class BackendTlsPolicy extends Resource {
   constructor(scope: Construct, id: string, props: BackendTlsPolicyProps) {
     super(scope, id, props);
     validateHostname(`${this.node.path}: hostname`, props.hostname, false);
+    checkValue(`${this.node.path}: caCertificates`, props.caCertificates);
     const sans = props.subjectAltNames ?? [];
+    checkValues(`${this.node.path}: subjectAltName`, sans);
     if (sans.length > 5) {
       throw new Error(`${this.node.path}: the policy lists ${sans.length} subjectAltNames; at most 5 are allowed`);
     }
@@ -216,6 +239,7 @@ export class BackendTlsPolicy extends Resource {
    * Applies the policy to another Service (or port of one).
    */
   public addTarget(target: BackendTlsPolicyTarget): void {
+    checkValue(`${this.node.path}: target ${this._targets.length + 1}`, target);
     const same = this._targets.find((t) => t.name === target.name);
     if (same !== undefined && (same.sectionName === undefined || target.sectionName === undefined || same.sectionName === target.sectionName)) {
       throw new Error(`${this.node.path}: service ${q(target.name)} is targeted twice${same.sectionName === target.sectionName ? '' : ', once without a sectionName'}; target each port once by its sectionName, or the whole Service once`);

@@ -1,5 +1,6 @@
 import * as kplus from 'cdk8s-plus-28';
 import { q, validateGroup, validateKind, validateNamespace, validateObjectName } from './validation';
+import { checkValues, problemOf } from './value-problem';
 
 /**
  * A CA certificate bundle (PEM, under the key `ca.crt`) that certificates are verified against: a ConfigMap
@@ -32,10 +33,11 @@ export class CaCertificateRef {
    * An object of any kind that an implementation reads CA certificates from.
    */
   public static of(group: string, kind: string, name: string, objectNamespace?: string): CaCertificateRef {
-    validateGroup('ca certificate group', group);
-    validateKind('ca certificate kind', kind);
     return new CaCertificateRef(group, kind, name, objectNamespace);
   }
+
+  /** @internal */
+  public readonly _problem?: string;
 
   private constructor(
     /** The API group ('' for core). */
@@ -51,8 +53,12 @@ export class CaCertificateRef {
      */
     public readonly namespace?: string,
   ) {
-    validateObjectName('ca certificate name', name);
-    if (namespace !== undefined) validateNamespace(`ca certificate ${q(name)} namespace`, namespace);
+    this._problem = problemOf(() => {
+      validateGroup('ca certificate group', group);
+      validateKind('ca certificate kind', kind);
+      validateObjectName('ca certificate name', name);
+      if (namespace !== undefined) validateNamespace(`ca certificate ${q(name)} namespace`, namespace);
+    });
   }
 
   /** @internal */
@@ -73,7 +79,7 @@ export class CaCertificateRef {
 export enum ClientCertificateMode {
   /** Only clients with a certificate that verifies against the CAs may connect (the default). */
   ALLOW_VALID_ONLY = 'AllowValidOnly',
-  /** Clients without a valid certificate connect too; the certificate is verified when presented. */
+  /** Clients without a valid certificate connect too, and a certificate is verified when presented. */
   ALLOW_INSECURE_FALLBACK = 'AllowInsecureFallback',
 }
 
@@ -104,19 +110,26 @@ export class ClientCertificateValidation {
    * `ClientCertificateValidation.of({ caCertificateRefs: [CaCertificateRef.fromConfigMapName('clients-ca')] })`.
    */
   public static of(options: ClientCertificateValidationOptions): ClientCertificateValidation {
-    const n = options.caCertificateRefs.length;
-    if (n < 1 || n > 16) {
-      throw new Error(`client certificate validation has ${n} caCertificateRefs; give 1 to 16 (e.g. [CaCertificateRef.fromConfigMapName('clients-ca')])`);
-    }
-    return new ClientCertificateValidation([...options.caCertificateRefs], options.mode ?? ClientCertificateMode.ALLOW_VALID_ONLY);
+    return new ClientCertificateValidation([...options.caCertificateRefs ?? []], options.mode ?? ClientCertificateMode.ALLOW_VALID_ONLY);
   }
+
+  /** @internal */
+  public readonly _problem?: string;
 
   private constructor(
     /** The CA certificates. */
     public readonly caCertificateRefs: CaCertificateRef[],
     /** What happens to clients without a valid certificate. */
     public readonly mode: ClientCertificateMode,
-  ) {}
+  ) {
+    this._problem = problemOf(() => {
+      const n = caCertificateRefs.length;
+      if (n < 1 || n > 16) {
+        throw new Error(`client certificate validation has ${n} caCertificateRefs; give 1 to 16 (e.g. [CaCertificateRef.fromConfigMapName('clients-ca')])`);
+      }
+      checkValues('caCertificateRef', caCertificateRefs);
+    });
+  }
 
   /** @internal */
   public _render(gatewayNamespace: string | undefined): any {

@@ -1,5 +1,6 @@
 import * as kplus from 'cdk8s-plus-28';
-import { validateNamespace, validateObjectName } from './validation';
+import { q, validateNamespace, validateObjectName } from './validation';
+import { problemOf } from './value-problem';
 
 /**
  * A TLS certificate (a `kubernetes.io/tls` Secret) that an HTTPS listener presents.
@@ -20,6 +21,9 @@ export class CertificateRef {
     return new CertificateRef(secret.name, secret.metadata.namespace);
   }
 
+  /** @internal */
+  public readonly _problem?: string;
+
   private constructor(
     /** The name of the Secret. */
     public readonly name: string,
@@ -30,8 +34,10 @@ export class CertificateRef {
      */
     public readonly namespace?: string,
   ) {
-    validateObjectName('certificate secret name', name);
-    if (namespace !== undefined) validateNamespace('certificate secret namespace', namespace);
+    this._problem = problemOf(() => {
+      validateObjectName('certificate secret name', name);
+      if (namespace !== undefined) validateNamespace(`certificate secret ${q(name)} namespace`, namespace);
+    });
   }
 
   /** @internal */

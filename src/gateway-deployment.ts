@@ -6,6 +6,7 @@ import { Gateway } from './gateway';
 import { GatewayClass } from './gateway-class';
 import { ListenerProtocol } from './listener';
 import { q, validateDnsSubdomain } from './validation';
+import { checkValue, problemOf } from './value-problem';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const PACKAGE_VERSION: string = require('../package.json').version;
@@ -38,11 +39,12 @@ const CONTROLLER_CLUSTER_RULES = [
  * Whether a Service keeps the client's source IP (`spec.externalTrafficPolicy`).
  */
 export enum ExternalTrafficPolicy {
-  /** Every node forwards to every ready pod; the source IP the gateway sees is a node's (SNAT). */
+  /** Every node forwards to every ready pod, so the source IP the gateway sees is a node's (SNAT). */
   CLUSTER = 'Cluster',
   /**
-   * Nodes forward only to pods on themselves; the client's IP reaches the gateway, and the load balancer's health
-   * check skips nodes without a gateway pod.
+   * Nodes forward only to pods on themselves, so the client's IP reaches the gateway.
+   *
+   * The load balancer's health check skips nodes without a gateway pod.
    */
   LOCAL = 'Local',
 }
@@ -108,11 +110,12 @@ export class GatewayDeploymentMode {
    * changes do not roll the pods.
    */
   public static kubernetes(options: KubernetesModeOptions = {}): GatewayDeploymentMode {
-    if (options.controllerName !== undefined) {
-      GatewayClass._validateControllerName('GatewayDeploymentMode.kubernetes: controllerName', options.controllerName);
-    }
-    if (options.leaseName !== undefined) validateDnsSubdomain('GatewayDeploymentMode.kubernetes: leaseName', options.leaseName);
-    return new GatewayDeploymentMode({ ...options });
+    return new GatewayDeploymentMode({ ...options }, problemOf(() => {
+      if (options.controllerName !== undefined) {
+        GatewayClass._validateControllerName('controller mode controllerName', options.controllerName);
+      }
+      if (options.leaseName !== undefined) validateDnsSubdomain('controller mode leaseName', options.leaseName);
+    }));
   }
 
   /**
@@ -122,8 +125,12 @@ export class GatewayDeploymentMode {
    */
   public readonly _kubernetes?: KubernetesModeOptions;
 
-  private constructor(kubernetes: KubernetesModeOptions | undefined) {
+  /** @internal */
+  public readonly _problem?: string;
+
+  private constructor(kubernetes: KubernetesModeOptions | undefined, problem?: string) {
     this._kubernetes = kubernetes;
+    this._problem = problem;
   }
 
   /** Whether the pods read the Kubernetes API (controller mode) rather than a ConfigMap. */
@@ -410,6 +417,7 @@ export class GatewayDeployment extends Construct {
     if (dup) throw new Error(`${path}: the Gateway ${q(dup)} is given twice in \`gateways\`; list each Gateway once`);
     this.image = props.image ?? `${GATEWAY_IMAGE_REPOSITORY}:${PACKAGE_VERSION}`;
     this.sockets = planSockets(path, this.gateways, adminPort);
+    checkValue(`${path}: mode`, props.mode);
     this.mode = props.mode ?? GatewayDeploymentMode.configMap();
     const kube = this.mode._kubernetes;
     this.kubernetes = kube;

@@ -1,8 +1,8 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { GatewayClass } from './gateway-class';
 import { ClientCertificateValidation, PerPortClientCertificateValidation } from './ca-certificate-ref';
 import { CertificateRef } from './certificate-ref';
+import { GatewayClass } from './gateway-class';
 import * as l1 from './imports/gateway.networking.k8s.io';
 import { Listener, ListenerProtocol, TlsMode } from './listener';
 import { AllowedListeners } from './listener-set';
@@ -11,6 +11,7 @@ import { CrossNamespaceReference, warnUngrantedReferences } from './reference-gr
 import { Resource, ResourceProps } from './resource';
 import { allConstructs, treeChanged } from './tree-index';
 import { q, validateObjectName, validatePort } from './validation';
+import { checkValue } from './value-problem';
 
 /**
  * Properties of a `Gateway`.
@@ -32,7 +33,9 @@ export interface GatewayProps extends ResourceProps {
   readonly gatewayClass?: GatewayClass;
 
   /**
-   * The listeners (1 to 64; more can be added with `addListener`).
+   * The listeners (1 to 64).
+   *
+   * More can be added with `addListener`.
    *
    * @default - none; add at least one with `addListener` before synth
    */
@@ -124,6 +127,9 @@ export class Gateway extends Resource {
     } else {
       throw new Error(`${path}: no GatewayClass given; name it with gatewayClassName (e.g. 'cdk8s-gateway') or pass the construct as gatewayClass (e.g. new GatewayClass(chart, 'Class'))`);
     }
+    checkValue(`${path}: allowedListeners`, props.allowedListeners);
+    checkValue(`${path}: clientCertificateValidation`, props.clientCertificateValidation);
+    checkValue(`${path}: backendClientCertificate`, props.backendClientCertificate);
     this.allowedListeners = props.allowedListeners;
     this.clientCertificateValidation = props.clientCertificateValidation;
     this.backendClientCertificate = props.backendClientCertificate;
@@ -147,6 +153,7 @@ export class Gateway extends Resource {
    * Adds a listener.
    */
   public addListener(listener: Listener): void {
+    checkValue(`${this.node.path}: listener ${this._listeners.length + 1}`, listener);
     treeChanged();
     this._listeners.push(listener);
   }
@@ -156,6 +163,7 @@ export class Gateway extends Resource {
    */
   public addClientCertificateValidation(port: number, validation: ClientCertificateValidation): void {
     checkPerPortValidation(this.node.path, this._perPort, port);
+    checkValue(`${this.node.path}: client certificate validation of port ${port}`, validation);
     treeChanged();
     this._perPort.push({ port, validation });
   }

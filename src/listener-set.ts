@@ -11,6 +11,7 @@ import { warnUngrantedReferences } from './reference-grant-check';
 import { Resource, ResourceProps } from './resource';
 import { allConstructs, treeChanged } from './tree-index';
 import { q, validateNamespace, validateObjectName } from './validation';
+import { checkValue, problemOf } from './value-problem';
 
 /**
  * Options of `AllowedListeners.fromSelector`.
@@ -55,13 +56,17 @@ export class AllowedListeners {
    * `AllowedListeners.fromSelector({ matchLabels: { 'shared-gateway-access': 'true' } })`.
    */
   public static fromSelector(options: AllowedListenersSelectorOptions): AllowedListeners {
-    return new AllowedListeners('Selector', labelSelector('allowed listeners', 'AllowedListeners.all()', options));
+    let selector: any;
+    const problem = problemOf(() => { selector = labelSelector('allowed listeners', 'AllowedListeners.all()', options); });
+    return new AllowedListeners('Selector', selector, problem);
   }
 
   private constructor(
     /** Where ListenerSets may come from (`allowedListeners.namespaces.from`): `None`, `Same`, `All` or `Selector`. */
     public readonly namespacesFrom: string,
     private readonly selector: any,
+    /** @internal */
+    public readonly _problem?: string,
   ) {}
 
   /** The policy as the shared model reads it. @internal */
@@ -103,10 +108,11 @@ export class ListenerSetParent {
    * A Gateway by name, e.g. one managed outside this app: `ListenerSetParent.named('shared-gw', { namespace: 'infra' })`.
    */
   public static named(name: string, options: NamedListenerSetParentOptions = {}): ListenerSetParent {
-    validateObjectName('listener set parent gateway name', name);
-    if (options.namespace !== undefined) validateNamespace(`listener set parent gateway ${q(name)} namespace`, options.namespace);
     return new ListenerSetParent(name, options.namespace, undefined);
   }
+
+  /** @internal */
+  public readonly _problem?: string;
 
   private constructor(
     /** The name of the Gateway. */
@@ -114,7 +120,12 @@ export class ListenerSetParent {
     private readonly explicitNamespace: string | undefined,
     /** @internal */
     public readonly _gateway: Gateway | undefined,
-  ) {}
+  ) {
+    this._problem = problemOf(() => {
+      validateObjectName('gateway name', name);
+      if (explicitNamespace !== undefined) validateNamespace(`gateway ${q(name)} namespace`, explicitNamespace);
+    });
+  }
 
   /**
    * The namespace of the Gateway.
@@ -137,12 +148,14 @@ export class ListenerSetParent {
  */
 export interface ListenerSetProps extends ResourceProps {
   /**
-   * The Gateway the listeners are added to; it must allow them (`allowedListeners`).
+   * The Gateway the listeners are added to, which must allow them (`allowedListeners`).
    */
   readonly parent: ListenerSetParent;
 
   /**
-   * The listeners (1 to 64; more can be added with `addListener`).
+   * The listeners (1 to 64).
+   *
+   * More can be added with `addListener`.
    *
    * @default - none; add at least one with `addListener` before synth
    */
@@ -163,6 +176,7 @@ export class ListenerSet extends Resource {
 
   constructor(scope: Construct, id: string, props: ListenerSetProps) {
     super(scope, id, props);
+    checkValue(`${this.node.path}: parent`, props.parent);
     this.parent = props.parent;
     this.apiObject = new l1.ListenerSet(this, 'Resource', {
       metadata: props.metadata,
@@ -183,6 +197,7 @@ export class ListenerSet extends Resource {
    * Adds a listener.
    */
   public addListener(listener: Listener): void {
+    checkValue(`${this.node.path}: listener ${this._listeners.length + 1}`, listener);
     treeChanged();
     this._listeners.push(listener);
   }

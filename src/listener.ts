@@ -1,6 +1,7 @@
 import { AllowedRoutes } from './allowed-routes';
 import { CertificateRef } from './certificate-ref';
 import { validateDnsSubdomain, validateHostname, validatePort } from './validation';
+import { checkValue, checkValues, problemOf } from './value-problem';
 
 /**
  * The protocol of a listener.
@@ -29,7 +30,7 @@ export enum TlsMode {
  */
 export interface HttpListenerProps {
   /**
-   * The listener name, unique in the Gateway; routes attach to it with `sectionName`.
+   * The listener name, unique in the Gateway, that routes attach to with `sectionName`.
    */
   readonly name: string;
 
@@ -60,7 +61,7 @@ export interface HttpListenerProps {
  */
 export interface HttpsListenerProps {
   /**
-   * The listener name, unique in the Gateway; routes attach to it with `sectionName`.
+   * The listener name, unique in the Gateway, that routes attach to with `sectionName`.
    */
   readonly name: string;
 
@@ -79,7 +80,7 @@ export interface HttpsListenerProps {
   readonly hostname?: string;
 
   /**
-   * The certificates the listener presents (1 to 64); TLS is terminated at the Gateway.
+   * The certificates the listener presents (1 to 64), terminating TLS at the Gateway.
    */
   readonly certificateRefs: CertificateRef[];
 
@@ -96,7 +97,7 @@ export interface HttpsListenerProps {
  */
 export interface TlsPassthroughListenerProps {
   /**
-   * The listener name, unique in the Gateway; routes attach to it with `sectionName`.
+   * The listener name, unique in the Gateway, that routes attach to with `sectionName`.
    */
   readonly name: string;
 
@@ -148,8 +149,7 @@ export class Listener {
    * `Listener.https({ name: 'https', certificateRefs: [CertificateRef.fromSecretName('example-com-tls')] })`.
    */
   public static https(props: HttpsListenerProps): Listener {
-    checkCertificateCount('https', props.name, props.certificateRefs);
-    return new Listener(props.name, ListenerProtocol.HTTPS, props.port ?? 443, props.hostname, props.allowedRoutes, [...props.certificateRefs]);
+    return new Listener(props.name, ListenerProtocol.HTTPS, props.port ?? 443, props.hostname, props.allowedRoutes, [...props.certificateRefs ?? []]);
   }
 
   /**
@@ -165,10 +165,12 @@ export class Listener {
    * TLSRoute's backends, e.g. `Listener.tlsTerminate({ name: 'tls', certificateRefs: [CertificateRef.fromSecretName('db-tls')] })`.
    */
   public static tlsTerminate(props: TlsTerminateListenerProps): Listener {
-    checkCertificateCount('tls', props.name, props.certificateRefs);
-    const certificateRefs = [...props.certificateRefs];
+    const certificateRefs = [...props.certificateRefs ?? []];
     return new Listener(props.name, ListenerProtocol.TLS, props.port ?? 443, props.hostname, props.allowedRoutes, certificateRefs, TlsMode.TERMINATE);
   }
+
+  /** @internal */
+  public readonly _problem?: string;
 
   private constructor(
     /** The listener name. */
@@ -191,15 +193,25 @@ export class Listener {
     public readonly allowedRoutes: AllowedRoutes | undefined,
     private readonly certificateRefs: CertificateRef[] | undefined,
     /**
-     * What the listener does with TLS (HTTPS listeners terminate; TLS listeners terminate or pass through).
+     * What the listener does with TLS: HTTPS listeners terminate it, TLS listeners terminate it or pass it through.
      *
      * @default - no TLS (an HTTP listener)
      */
     public readonly tlsMode: TlsMode | undefined = certificateRefs === undefined ? undefined : TlsMode.TERMINATE,
   ) {
-    validateDnsSubdomain('listener name', name);
-    validatePort(`listener "${name}" port`, port);
-    if (hostname !== undefined) validateHostname(`listener "${name}" hostname`, hostname);
+    this._problem = problemOf(() => {
+      validateDnsSubdomain('listener name', name);
+      const what = `${protocol === ListenerProtocol.HTTP ? 'http' : protocol === ListenerProtocol.HTTPS ? 'https' : 'tls'} listener "${name}"`;
+      validatePort(`${what} port`, port);
+      if (hostname !== undefined) validateHostname(`${what} hostname`, hostname);
+      checkValue(`${what} allowedRoutes`, allowedRoutes);
+      if (certificateRefs !== undefined) {
+        if (certificateRefs.length < 1 || certificateRefs.length > 64) {
+          throw new Error(`${what} has ${certificateRefs.length} certificateRefs; give 1 to 64 (e.g. [CertificateRef.fromSecretName('example-com-tls')])`);
+        }
+        checkValues(`${what} certificateRef`, certificateRefs);
+      }
+    });
   }
 
   /** The listener as the shared model reads it. @internal */
@@ -225,11 +237,5 @@ export class Listener {
       },
       allowedRoutes: this.allowedRoutes?._render(),
     };
-  }
-}
-
-function checkCertificateCount(kind: string, name: string, certificateRefs: CertificateRef[]): void {
-  if (certificateRefs.length < 1 || certificateRefs.length > 64) {
-    throw new Error(`${kind} listener "${name}" has ${certificateRefs.length} certificateRefs; give 1 to 64 (e.g. [CertificateRef.fromSecretName('example-com-tls')])`);
   }
 }

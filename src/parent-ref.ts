@@ -9,13 +9,13 @@ import { q, validateDnsSubdomain, validateNamespace, validateObjectName, validat
 import { problemOf } from './value-problem';
 
 /**
- * Options of `ParentRef.fromGateway`.
+ * Options of `ParentRef.fromGateway` and `ParentRef.fromListenerSet`.
  */
 export interface ParentRefOptions {
   /**
    * The name of the listener to attach to.
    *
-   * @default - every listener of the Gateway that allows the route
+   * @default - every listener of the parent that allows the route
    */
   readonly sectionName?: string;
 
@@ -28,11 +28,11 @@ export interface ParentRefOptions {
 }
 
 /**
- * Options of `ParentRef.named`.
+ * Options of `ParentRef.named` and `ParentRef.namedListenerSet`.
  */
 export interface NamedParentRefOptions {
   /**
-   * The namespace of the Gateway.
+   * The namespace of the parent (the Gateway or ListenerSet).
    *
    * @default - the route's namespace
    */
@@ -41,7 +41,7 @@ export interface NamedParentRefOptions {
   /**
    * The name of the listener to attach to.
    *
-   * @default - every listener of the Gateway that allows the route
+   * @default - every listener of the parent that allows the route
    */
   readonly sectionName?: string;
 
@@ -54,7 +54,7 @@ export interface NamedParentRefOptions {
 }
 
 /**
- * A Gateway (or one of its listeners) that a route attaches to.
+ * A Gateway or ListenerSet (or one of its listeners) that a route attaches to.
  */
 export class ParentRef {
   /**
@@ -93,7 +93,7 @@ export class ParentRef {
   public readonly _problem?: string;
 
   private constructor(
-    /** The name of the Gateway. */
+    /** The name of the parent (the Gateway or ListenerSet). */
     public readonly name: string,
     private readonly explicitNamespace: string | undefined,
     /**
@@ -117,15 +117,16 @@ export class ParentRef {
     public readonly kind: string = 'Gateway',
   ) {
     this._problem = problemOf(() => {
-      validateObjectName('parent gateway name', name);
-      if (explicitNamespace !== undefined) validateNamespace(`parent gateway ${q(name)} namespace`, explicitNamespace);
-      if (sectionName !== undefined) validateDnsSubdomain(`parent gateway ${q(name)} sectionName`, sectionName);
-      if (port !== undefined) validatePort(`parent gateway ${q(name)} port`, port);
+      const parent = `parent ${parentNoun(kind)}`;
+      validateObjectName(`${parent} name`, name);
+      if (explicitNamespace !== undefined) validateNamespace(`${parent} ${q(name)} namespace`, explicitNamespace);
+      if (sectionName !== undefined) validateDnsSubdomain(`${parent} ${q(name)} sectionName`, sectionName);
+      if (port !== undefined) validatePort(`${parent} ${q(name)} port`, port);
     });
   }
 
   /**
-   * The namespace of the Gateway.
+   * The namespace of the parent (the Gateway or ListenerSet).
    *
    * @default - the route's namespace
    */
@@ -172,7 +173,12 @@ export class ParentRef {
 
   /** A key identifying the parent (not the section) with the namespace resolved against the route's. @internal */
   public _parentKey(routeNamespace: string | undefined): string {
-    return `${this.kind === 'Gateway' ? '' : `${this.kind} `}${this.namespace ?? routeNamespace ?? ''}/${this.name}`;
+    return `${this.kind === 'Gateway' ? '' : `${this.kind} `}${this._parentName(routeNamespace)}`;
+  }
+
+  /** `namespace/name` of the parent, with the namespace resolved against the route's. @internal */
+  public _parentName(routeNamespace: string | undefined): string {
+    return `${this.namespace ?? routeNamespace ?? ''}/${this.name}`;
   }
 
   /**
@@ -184,15 +190,15 @@ export class ParentRef {
     if (gateway === undefined) return [];
     const errors: string[] = [];
     const listeners = gateway.listeners;
-    const gw = `${this.kind === 'Gateway' ? '' : '(ListenerSet) '}${q(gateway.node.path)}`;
+    const gw = `parent ${parentNoun(this.kind)} ${q(gateway.node.path)}`;
     if (this.sectionName !== undefined && !listeners.some((l) => l.name === this.sectionName)) {
-      errors.push(`parent gateway ${gw} has no listener named ${q(this.sectionName)}; use one of ${listeners.map((l) => q(l.name)).join(', ') || '(none)'} or add the listener`);
+      errors.push(`${gw} has no listener named ${q(this.sectionName)}; use one of ${listeners.map((l) => q(l.name)).join(', ') || '(none)'} or add the listener`);
       return errors;
     }
     const selected = listeners.filter((l) =>
       (this.sectionName === undefined || l.name === this.sectionName) && (this.port === undefined || l.port === this.port));
     if (this.port !== undefined && selected.length === 0) {
-      errors.push(`parent gateway ${gw} has no listener${this.sectionName ? ` named ${q(this.sectionName)}` : ''} on port ${this.port}; use one of its ports (${[...new Set(listeners.map((l) => l.port))].join(', ')})`);
+      errors.push(`${gw} has no listener${this.sectionName ? ` named ${q(this.sectionName)}` : ''} on port ${this.port}; use one of its ports (${[...new Set(listeners.map((l) => l.port))].join(', ')})`);
       return errors;
     }
     if (selected.length === 0) return errors;
@@ -202,9 +208,14 @@ export class ParentRef {
       if (reason === undefined) return errors;
       reasons.push(`listener ${q(l.name)} ${reason}`);
     }
-    errors.push(`no listener of parent gateway ${gw} accepts this route: ${reasons.join('; ')}`);
+    errors.push(`no listener of ${gw} accepts this route: ${reasons.join('; ')}`);
     return errors;
   }
+}
+
+/** How messages name a parent of `kind` (`Gateway` or `ListenerSet`): `gateway` or `listener set`. @internal */
+export function parentNoun(kind: string): string {
+  return kind === 'ListenerSet' ? 'listener set' : 'gateway';
 }
 
 /** What routes attach to in the app: a Gateway or a ListenerSet, with its listeners. @internal */

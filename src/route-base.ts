@@ -31,6 +31,13 @@ export abstract class RouteBase extends Resource {
   private readonly _parentRefs: ParentRef[] = [];
   private readonly _hostnames: string[] = [];
 
+  /**
+   * @param scope The parent construct.
+   * @param id The construct id.
+   * @param routeKind The kind of the route (`HTTPRoute`, `GRPCRoute`, `TLSRoute`), which listeners' allowedRoutes are
+   *   checked against.
+   * @param props The parent references and hostnames.
+   */
   protected constructor(scope: Construct, id: string, private readonly routeKind: string, props: RouteBaseProps = {}) {
     super(scope, id, props);
     for (const p of props.parentRefs ?? []) this.addParentRef(p);

@@ -7,7 +7,7 @@
 // (an in-app Gateway, a listener whose allowedRoutes admit the route for sure), so there are no false alarms.
 import { IConstruct } from 'constructs';
 import { compareRouteAge, comparePrecedence, describeMatch, LocatedMatch, matchContains, matchEquivalent, intersectHostnames } from './model';
-import { AttachingRoute, ParentRef } from './parent-ref';
+import { AttachingRoute, ParentRef, parentNoun } from './parent-ref';
 import { allConstructs, memoized } from './tree-index';
 import { q } from './validation';
 
@@ -45,7 +45,7 @@ export function mixedKindConflicts(self: AttachedRoute, isOtherKind: (c: IConstr
       const b = theirs.find((t) => t.listener === a.listener && intersects(a.hostnames, t.hostnames) !== undefined);
       if (b === undefined) continue;
       const host = intersects(a.hostnames, b.hostnames)!;
-      errors.push(`${self.node.path}: this ${self._attachingRoute.kind} and ${other._attachingRoute.kind} ${q(other.node.path)} both attach to listener ${q(a.listener.name)} of gateway ${q(a.gateway.node.path)} with hostname ${host === '*' ? '(any)' : q(host)} in common; the gateway accepts only the older of the two, so give them different hostnames or listeners`);
+      errors.push(`${self.node.path}: this ${self._attachingRoute.kind} and ${other._attachingRoute.kind} ${q(other.node.path)} both attach to listener ${q(a.listener.name)} of ${parentNoun(a.gateway.apiObject.kind)} ${q(a.gateway.node.path)} with hostname ${host === '*' ? '(any)' : q(host)} in common; the gateway accepts only the older of the two, so give them different hostnames or listeners`);
       return;
     }
   });
@@ -108,7 +108,7 @@ function computeAttachments(route: AttachedRoute): Attachment[] {
         // The hostnames the route serves there: a route without hostnames serves the listener's hostname, as the
         // gateway buckets it (a route naming that same hostname meets it there).
         for (const h of c.hostnames.map((x) => (x === '*' ? '' : x))) {
-          out.push({ key: `listener#${c.gateway.node.path}#${c.listener.name}#${h}`, where: `listener ${q(c.listener.name)} of gateway ${q(c.gateway.node.path)}${hostText(h)}` });
+          out.push({ key: `listener#${c.gateway.node.path}#${c.listener.name}#${h}`, where: `listener ${q(c.listener.name)} of ${parentNoun(c.gateway.apiObject.kind)} ${q(c.gateway.node.path)}${hostText(h)}` });
         }
       }
     } else {
@@ -116,7 +116,7 @@ function computeAttachments(route: AttachedRoute): Attachment[] {
         const parent = p._parentKey(r.namespace);
         out.push({
           key: `parent#${parent}#${p.sectionName ?? ''}#${p.port ?? ''}#${h}`,
-          where: `parent ${q(parent)}${p.sectionName ? ` listener ${q(p.sectionName)}` : ''}${p.port ? ` port ${p.port}` : ''}${hostText(h)}`,
+          where: `parent ${p.kind === 'Gateway' ? '' : `${parentNoun(p.kind)} `}${q(p._parentName(r.namespace))}${p.sectionName ? ` listener ${q(p.sectionName)}` : ''}${p.port ? ` port ${p.port}` : ''}${hostText(h)}`,
         });
       }
     }

@@ -1,6 +1,6 @@
 // Checks shared by HttpRoute and GrpcRoute. Internal: not exported from index.ts.
 import { MatchType } from './header-match';
-import { ParentRef } from './parent-ref';
+import { ParentRef, parentNoun } from './parent-ref';
 import { q } from './validation';
 
 /** @internal */
@@ -28,16 +28,18 @@ export function validateRouteCommon(
     const key = p._parentKey(namespace);
     byParent.set(key, [...(byParent.get(key) ?? []), p]);
   }
-  for (const [key, refs] of byParent) {
+  for (const refs of byParent.values()) {
     if (refs.length < 2) continue;
+    const noun = parentNoun(refs[0].kind);
+    const parent = `${noun} ${q(refs[0]._parentName(namespace))}`;
     if (refs.some((r) => r.sectionName === undefined)) {
-      errors.push(`${path}: parentRefs reference gateway ${q(key)} ${refs.length} times, not all with a sectionName; give every reference to the same gateway a distinct sectionName (or reference it once)`);
+      errors.push(`${path}: parentRefs reference ${parent} ${refs.length} times, not all with a sectionName; give every reference to the same ${noun} a distinct sectionName (or reference it once)`);
       continue;
     }
     const seen = new Set<string>();
     for (const r of refs) {
       if (seen.has(r.sectionName!)) {
-        errors.push(`${path}: parentRefs reference listener ${q(r.sectionName)} of gateway ${q(key)} twice; sectionName must be unique per gateway, remove the repeat`);
+        errors.push(`${path}: parentRefs reference listener ${q(r.sectionName)} of ${parent} twice; sectionName must be unique per ${noun}, remove the repeat`);
       }
       seen.add(r.sectionName!);
     }

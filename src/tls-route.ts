@@ -8,14 +8,16 @@ import { RouteBase, RouteBaseProps } from './route-base';
 import { validateRouteCommon } from './route-validation';
 import { allConstructs, treeChanged } from './tree-index';
 import { q, validateDnsSubdomain } from './validation';
+import { checkValue } from './value-problem';
 
 /**
  * Properties of a `TlsRoute`.
  */
 export interface TlsRouteProps extends RouteBaseProps {
   /**
-   * The backends the TLS connections are sent to, split by their weights (1 to 16; more can be added with
-   * `addBackendRef`). Backend filters are not allowed.
+   * The backends the TLS connections are sent to, split by their weights (1 to 16, without filters).
+   *
+   * More can be added with `addBackendRef`.
    *
    * @default - none; add at least one with `addBackendRef` before synth
    */
@@ -67,6 +69,7 @@ export class TlsRoute extends RouteBase {
    * Adds a backend.
    */
   public addBackendRef(backendRef: BackendRef): void {
+    checkValue(`${this.node.path}: backendRef ${this._backendRefs.length + 1}`, backendRef);
     if (backendRef.filters.length > 0) {
       throw new Error(`${this.node.path}: backend ${q(backendRef.name)} has filters; a TLSRoute backend cannot have filters (the gateway does not read the stream), so remove them`);
     }

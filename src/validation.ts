@@ -72,7 +72,7 @@
  * | Gateway listeners: port, protocol and hostname combination unique                  | validate: Gateway                                   |
  * | Gateway listeners: tls must not be set for HTTP                                    | type: `Listener.http` has no tls                    |
  * | Gateway listeners: tls mode must be Terminate for HTTPS                            | type: `Listener.https` always terminates            |
- * | Gateway listeners[].tls: certificateRefs must be set when mode is Terminate        | eager: `Listener.https` (1..64 certificateRefs)     |
+ * | Gateway listeners[].tls: certificateRefs must be set when mode is Terminate        | eager: `Listener` (https, tlsTerminate: 1..64 refs) |
  * | Gateway listeners[].name DNS-1123 subdomain, port 1..65535, hostname RFC 1123      | eager: `Listener`                                   |
  * | Gateway listeners[].allowedRoutes.kinds: maxItems 8, kind pattern                  | eager: `AllowedRoutes`                              |
  * | ReferenceGrant from/to: minItems 1, maxItems 16                                    | validate: ReferenceGrant                            |

@@ -70,7 +70,9 @@ describe('BackendTlsPolicy', () => {
     const chart = Testing.chart();
     const api = new kplus.Service(chart, 'api', { metadata: { name: 'api', namespace: 'api' }, ports: [{ name: 'https', port: 443 }] });
     // WHEN / THEN
-    expect(() => BackendTlsPolicyTarget.fromService(api, { sectionName: 'http' })).toThrow(/backend tls policy target service "api" has no port named "http"; use one of its port names \("https"\)/);
+    const policy = new BackendTlsPolicy(chart, 'named', { metadata: { namespace: 'api' }, hostname: 'api.example.com', caCertificates: BackendCaCertificates.system() });
+    expect(() => policy.addTarget(BackendTlsPolicyTarget.fromService(api, { sectionName: 'http' })))
+      .toThrow(new Error('test/named: target 1: service "api" has no port named "http"; use one of its port names ("https")'));
     new BackendTlsPolicy(chart, 'tls', {
       metadata: { namespace: 'edge' }, hostname: 'api.example.com', caCertificates: BackendCaCertificates.system(), targets: [BackendTlsPolicyTarget.fromService(api)],
     });
@@ -99,19 +101,50 @@ describe('BackendTlsPolicy', () => {
     expect(() => Testing.synth(chart)).not.toThrow(/test\/first:/);
   });
 
-  test('fails bad hostnames, CA lists, SANs and targets eagerly', () => {
+  test('fails bad hostnames and too many SANs eagerly', () => {
     const system = BackendCaCertificates.system();
     expect(() => new BackendTlsPolicy(Testing.chart(), 'tls', { hostname: '*.example.com', caCertificates: system }))
       .toThrow(/test\/tls: hostname "\*.example.com" must be a lowercase rfc 1123 hostname of at most 253 characters.*wildcards are not allowed here/);
     expect(() => new BackendTlsPolicy(Testing.chart(), 'tls', {
       hostname: 'a.example.com', caCertificates: system, subjectAltNames: Array.from({ length: 6 }, (_, i) => SubjectAltName.hostname(`s${i}.example.com`)),
     })).toThrow(/test\/tls: the policy lists 6 subjectAltNames; at most 5 are allowed/);
-    expect(() => BackendCaCertificates.fromRefs([])).toThrow(/backend ca certificates list 0 refs; give 1 to 8/);
-    expect(() => BackendCaCertificates.fromRefs(Array.from({ length: 9 }, (_, i) => CaCertificateRef.fromConfigMapName(`ca${i}`)))).toThrow(/backend ca certificates list 9 refs; give 1 to 8/);
-    expect(() => BackendCaCertificates.fromRefs([CaCertificateRef.fromConfigMapName('ca', 'other')]))
-      .toThrow(/backend ca certificate "ca" names namespace "other"; a BackendTLSPolicy reads CA certificates from its own namespace only/);
-    expect(() => SubjectAltName.uri('not a uri')).toThrow(/subject alt name uri "not a uri" must be an absolute URI with an authority/);
-    expect(() => SubjectAltName.hostname('Bad.example.com')).toThrow(/subject alt name hostname "Bad.example.com" must be a lowercase rfc 1123 hostname/);
-    expect(() => BackendTlsPolicyTarget.fromServiceName('api', { sectionName: 'HTTPS' })).toThrow(/backend tls policy target "api" sectionName "HTTPS" must be a lowercase rfc 1123 subdomain/);
+  });
+
+  test('fails where the policy takes CA certificates that list too few or too many refs, a bad ref or a namespace', () => {
+    // GIVEN CA lists with problems (the factory does not throw)
+    const policy = (caCertificates: BackendCaCertificates) => () => new BackendTlsPolicy(Testing.chart(), 'tls', { hostname: 'a.example.com', caCertificates });
+    // WHEN each is given to a policy THEN the policy path, the prop and the fix are named
+    expect(policy(BackendCaCertificates.fromRefs([])))
+      .toThrow(new Error('test/tls: caCertificates: backend ca certificates list 0 refs; give 1 to 8 (e.g. [CaCertificateRef.fromConfigMapName(\'api-ca\')])'));
+    expect(policy(BackendCaCertificates.fromRefs(Array.from({ length: 9 }, (_, i) => CaCertificateRef.fromConfigMapName(`ca${i}`)))))
+      .toThrow(new Error('test/tls: caCertificates: backend ca certificates list 9 refs; give 1 to 8 (e.g. [CaCertificateRef.fromConfigMapName(\'api-ca\')])'));
+    expect(policy(BackendCaCertificates.fromRefs([CaCertificateRef.fromConfigMapName('ok'), CaCertificateRef.fromConfigMapName('ca', 'other')])))
+      .toThrow(new Error('test/tls: caCertificates: caCertificateRef 2: ca certificate "ca" names namespace "other"; a BackendTLSPolicy reads CA certificates from its own namespace only, so create the ConfigMap there and drop the namespace'));
+    expect(policy(BackendCaCertificates.fromRefs([CaCertificateRef.of('', '1x', 'ca')])))
+      .toThrow(new Error('test/tls: caCertificates: caCertificateRef 1: ca certificate kind "1x" must be a kubernetes kind of at most 63 characters: a letter followed by letters, digits and \'-\' (e.g. "Service")'));
+  });
+
+  test('fails where the policy takes a subject alt name that is not a URI or hostname', () => {
+    // GIVEN
+    const policy = (san: SubjectAltName) => () => new BackendTlsPolicy(Testing.chart(), 'tls', {
+      hostname: 'a.example.com', caCertificates: BackendCaCertificates.system(), subjectAltNames: [SubjectAltName.hostname('ok.example.com'), san],
+    });
+    // WHEN / THEN the SAN's place in the list is named
+    expect(policy(SubjectAltName.uri('not a uri')))
+      .toThrow(new Error('test/tls: subjectAltName 2: subject alt name uri "not a uri" must be an absolute URI with an authority (e.g. "spiffe://cluster.local/ns/api/sa/api")'));
+    expect(policy(SubjectAltName.hostname('Bad.example.com')))
+      .toThrow(new Error('test/tls: subjectAltName 2: subject alt name hostname "Bad.example.com" must be a lowercase rfc 1123 hostname of at most 253 characters (e.g. "app.example.com"); a wildcard is only allowed as the whole first label (e.g. "*.example.com")'));
+  });
+
+  test('fails where the policy takes a target with a bad sectionName or name', () => {
+    // GIVEN a policy
+    const policy = new BackendTlsPolicy(Testing.chart(), 'tls', { hostname: 'a.example.com', caCertificates: BackendCaCertificates.system() });
+    policy.addTarget(BackendTlsPolicyTarget.fromServiceName('web'));
+    // WHEN / THEN the target's place is named, and the bad target is not added
+    expect(() => policy.addTarget(BackendTlsPolicyTarget.fromServiceName('api', { sectionName: 'HTTPS' })))
+      .toThrow(new Error('test/tls: target 2: service "api" sectionName "HTTPS" must be a lowercase rfc 1123 subdomain of at most 253 characters: lowercase letters, digits, \'-\' and \'.\', starting and ending with a letter or digit (e.g. "my-name")'));
+    expect(() => policy.addTarget(BackendTlsPolicyTarget.fromServiceName('')))
+      .toThrow(new Error('test/tls: target 2: service name "" must be 1 to 253 characters long'));
+    expect(policy.targets.map((t) => t.name)).toEqual(['web']);
   });
 });

@@ -248,16 +248,22 @@ describe('GatewayDeployment in controller mode: errors', () => {
       .toThrow('edge/Runtime: 2 Gateways ("edge/public", "edge/internal") are given in controller mode, but a Gateway\'s status.addresses come from the one Service the pods are told of (`serve --service`); create one GatewayDeployment per Gateway');
   });
 
-  test('fails on a controller name that is not a domain-prefixed path', () => {
-    // WHEN / THEN
-    expect(() => GatewayDeploymentMode.kubernetes({ controllerName: 'cdk8s-gateway' }))
-      .toThrow('GatewayDeploymentMode.kubernetes: controllerName "cdk8s-gateway" must be a domain-prefixed path');
+  test('fails where the mode is given on a controller name that is not a domain-prefixed path', () => {
+    // GIVEN a mode with a bad controller name (the factory does not throw)
+    const { chart, gateway } = edgeApp();
+    const mode = GatewayDeploymentMode.kubernetes({ controllerName: 'cdk8s-gateway' });
+    // WHEN / THEN the deployment's path and the prop are named
+    expect(() => new GatewayDeployment(chart, 'Runtime', { gateways: [gateway], mode }))
+      .toThrow(new Error('edge/Runtime: mode: controller mode controllerName "cdk8s-gateway" must be a domain-prefixed path: a lowercase dns subdomain, \'/\', then a path (e.g. "cdk8s-gateway.dev/gateway-controller")'));
   });
 
-  test('fails on a Lease name that is not an object name', () => {
+  test('fails where the mode is given on a Lease name that is not an object name', () => {
+    // GIVEN
+    const { chart, gateway } = edgeApp();
+    const mode = GatewayDeploymentMode.kubernetes({ leaseName: 'Leader_1' });
     // WHEN / THEN
-    expect(() => GatewayDeploymentMode.kubernetes({ leaseName: 'Leader_1' }))
-      .toThrow('GatewayDeploymentMode.kubernetes: leaseName "Leader_1" must be a lowercase rfc 1123 subdomain');
+    expect(() => new GatewayDeployment(chart, 'Runtime', { gateways: [gateway], mode }))
+      .toThrow(new Error('edge/Runtime: mode: controller mode leaseName "Leader_1" must be a lowercase rfc 1123 subdomain of at most 253 characters: lowercase letters, digits, \'-\' and \'.\', starting and ending with a letter or digit (e.g. "my-name")'));
   });
 
   test('fails synth when the Gateway\'s class construct names another controller', () => {

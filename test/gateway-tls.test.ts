@@ -65,13 +65,29 @@ describe('Gateway client certificates', () => {
     // WHEN / THEN
     expect(() => gw.addClientCertificateValidation(443, v)).toThrow(/test\/gw: client certificate validation for port 443 is set twice; set it once per port/);
     expect(() => gw.addClientCertificateValidation(0, v)).toThrow(/test\/gw: client certificate validation port 0 must be an integer from 1 to 65535/);
-    expect(() => ClientCertificateValidation.of({ caCertificateRefs: [] })).toThrow(/client certificate validation has 0 caCertificateRefs; give 1 to 16/);
-    expect(() => CaCertificateRef.of('Bad', 'X', 'n')).toThrow(/ca certificate group "Bad" must be an api group/);
-    expect(() => CaCertificateRef.of('', '1x', 'n')).toThrow(/ca certificate kind "1x" must be a kubernetes kind/);
-    expect(() => CaCertificateRef.fromConfigMapName('')).toThrow(/ca certificate name "" must be 1 to 253 characters long/);
-    expect(() => CaCertificateRef.fromSecretName('ca', 'Pki')).toThrow(/ca certificate "ca" namespace "Pki" must be a kubernetes namespace name/);
+  });
+
+  test('fails where the gateway takes a client certificate validation without CAs, with too many, or with a bad CA ref', () => {
+    // GIVEN validations with problems (the factories do not throw)
     const seventeen = Array.from({ length: 17 }, (_, i) => CaCertificateRef.fromConfigMapName(`ca${i}`));
-    expect(() => ClientCertificateValidation.of({ caCertificateRefs: seventeen })).toThrow(/client certificate validation has 17 caCertificateRefs; give 1 to 16/);
+    const of = (...caCertificateRefs: CaCertificateRef[]) => ClientCertificateValidation.of({ caCertificateRefs });
+    const asDefault = (v: ClientCertificateValidation) => () => new Gateway(Testing.chart(), 'gw', { gatewayClassName: 'c', clientCertificateValidation: v });
+    const onPort = (v: ClientCertificateValidation) => () => new Gateway(Testing.chart(), 'gw', { gatewayClassName: 'c' }).addClientCertificateValidation(443, v);
+    // WHEN / THEN the gateway path and where the validation was given are named
+    expect(asDefault(of()))
+      .toThrow(new Error('test/gw: clientCertificateValidation: client certificate validation has 0 caCertificateRefs; give 1 to 16 (e.g. [CaCertificateRef.fromConfigMapName(\'clients-ca\')])'));
+    expect(onPort(of(...seventeen)))
+      .toThrow(new Error('test/gw: client certificate validation of port 443: client certificate validation has 17 caCertificateRefs; give 1 to 16 (e.g. [CaCertificateRef.fromConfigMapName(\'clients-ca\')])'));
+    expect(asDefault(of(CaCertificateRef.of('Bad', 'X', 'n'))))
+      .toThrow(new Error('test/gw: clientCertificateValidation: caCertificateRef 1: ca certificate group "Bad" must be an api group: "" for the core group or a lowercase dns subdomain (e.g. "gateway.networking.k8s.io")'));
+    expect(asDefault(of(CaCertificateRef.fromConfigMapName('ok'), CaCertificateRef.of('', '1x', 'n'))))
+      .toThrow(new Error('test/gw: clientCertificateValidation: caCertificateRef 2: ca certificate kind "1x" must be a kubernetes kind of at most 63 characters: a letter followed by letters, digits and \'-\' (e.g. "Service")'));
+    expect(onPort(of(CaCertificateRef.fromConfigMapName(''))))
+      .toThrow(new Error('test/gw: client certificate validation of port 443: caCertificateRef 1: ca certificate name "" must be 1 to 253 characters long'));
+    expect(asDefault(of(CaCertificateRef.fromSecretName('ca', 'Pki'))))
+      .toThrow(new Error('test/gw: clientCertificateValidation: caCertificateRef 1: ca certificate "ca" namespace "Pki" must be a kubernetes namespace name: at most 63 lowercase letters, digits and \'-\', starting and ending with a letter or digit (e.g. "team-a")'));
+    expect(() => new Gateway(Testing.chart(), 'gw', { gatewayClassName: 'c', perPortClientCertificateValidation: [{ port: 8443, validation: of() }] }))
+      .toThrow(new Error('test/gw: client certificate validation of port 8443: client certificate validation has 0 caCertificateRefs; give 1 to 16 (e.g. [CaCertificateRef.fromConfigMapName(\'clients-ca\')])'));
   });
 
   test('fails more than 64 per-port validations', () => {

@@ -118,14 +118,91 @@ describe('Gateway validation', () => {
     expect(gateways(chart)[0].spec.listeners.length).toBe(3);
   });
 
-  test('fails when an https listener has no certificates', () => {
-    expect(() => Listener.https({ name: 'https', certificateRefs: [] })).toThrow(/https listener "https" has 0 certificateRefs; give 1 to 64/);
+  test('fails where a listener is added when an https listener has no certificates', () => {
+    // GIVEN a gateway
+    const gw = new Gateway(Testing.chart(), 'gw', { gatewayClassName: 'c' });
+    // WHEN an https listener without certificates is added THEN the gateway names its path and the listener's place
+    expect(() => gw.addListener(Listener.https({ name: 'https', certificateRefs: [] })))
+      .toThrow(new Error('test/gw: listener 1: https listener "https" has 0 certificateRefs; give 1 to 64 (e.g. [CertificateRef.fromSecretName(\'example-com-tls\')])'));
   });
 
-  test('fails on an invalid listener name, port or hostname', () => {
-    expect(() => Listener.http({ name: 'Web' })).toThrow(/listener name "Web" must be a lowercase rfc 1123 subdomain/);
-    expect(() => Listener.http({ name: 'web', port: 0 })).toThrow(/listener "web" port 0 must be an integer from 1 to 65535/);
-    expect(() => Listener.http({ name: 'web', hostname: 'a.*.com' })).toThrow(/listener "web" hostname "a.\*.com" must be a lowercase rfc 1123 hostname/);
+  test('fails where a listener is added when JavaScript gives an https listener no certificateRefs at all', () => {
+    // GIVEN a gateway, and props without the required certificateRefs (possible from JavaScript)
+    const gw = new Gateway(Testing.chart(), 'gw', { gatewayClassName: 'c' });
+    const props: any = { name: 'https' };
+    // WHEN / THEN the same message as for an empty list, not a TypeError
+    expect(() => gw.addListener(Listener.https(props)))
+      .toThrow(new Error('test/gw: listener 1: https listener "https" has 0 certificateRefs; give 1 to 64 (e.g. [CertificateRef.fromSecretName(\'example-com-tls\')])'));
+  });
+
+  test('fails where a listener is given when its name, port or hostname is invalid', () => {
+    // GIVEN listeners with a bad name, port and hostname (the factories do not throw)
+    const badName = Listener.http({ name: 'Web' });
+    const badPort = Listener.http({ name: 'web', port: 0 });
+    const badHost = Listener.tlsPassthrough({ name: 'tls', hostname: 'a.*.com' });
+    // WHEN each is given to a gateway THEN the gateway path, the listener's place and the fix are named
+    const gateway = (listener: Listener) => () => new Gateway(Testing.chart(), 'gw', { gatewayClassName: 'c', listeners: [Listener.http({ name: 'ok' }), listener] });
+    expect(gateway(badName)).toThrow(new Error('test/gw: listener 2: listener name "Web" must be a lowercase rfc 1123 subdomain of at most 253 characters: lowercase letters, digits, \'-\' and \'.\', starting and ending with a letter or digit (e.g. "my-name")'));
+    expect(gateway(badPort)).toThrow(new Error('test/gw: listener 2: http listener "web" port 0 must be an integer from 1 to 65535 (a tcp port number)'));
+    expect(gateway(badHost)).toThrow(new Error('test/gw: listener 2: tls listener "tls" hostname "a.*.com" must be a lowercase rfc 1123 hostname of at most 253 characters (e.g. "app.example.com"); a wildcard is only allowed as the whole first label (e.g. "*.example.com")'));
+  });
+
+  test('fails where a listener is added when its allowed routes selector is empty or has bad requirements', () => {
+    // GIVEN a gateway
+    const gw = new Gateway(Testing.chart(), 'gw', { gatewayClassName: 'c' });
+    const add = (allowedRoutes: AllowedRoutes) => () => gw.addListener(Listener.http({ name: 'web', allowedRoutes }));
+    // WHEN / THEN
+    expect(add(AllowedRoutes.fromSelector({})))
+      .toThrow(new Error('test/gw: listener 1: http listener "web" allowedRoutes: allowed routes selector is empty; give matchLabels or matchExpressions (or use AllowedRoutes.all())'));
+    expect(add(AllowedRoutes.fromSelector({ matchExpressions: [{ key: 'team', operator: LabelSelectorOperator.IN }] })))
+      .toThrow(new Error('test/gw: listener 1: http listener "web" allowedRoutes: allowed routes selector requirement on "team" with operator In needs at least one value'));
+    expect(add(AllowedRoutes.fromSelector({ matchExpressions: [{ key: 'team', operator: LabelSelectorOperator.EXISTS, values: ['a'] }] })))
+      .toThrow(new Error('test/gw: listener 1: http listener "web" allowedRoutes: allowed routes selector requirement on "team" with operator Exists must not have values'));
+    expect(gw.listeners).toEqual([]);
+  });
+
+  test('fails where a listener is added when its allowed routes list more than 8 kinds', () => {
+    // GIVEN nine route kinds
+    const kinds = Array.from({ length: 9 }, (_, i) => RouteKind.of('example.com', `K${i}`));
+    // WHEN a listener allowing them is added THEN
+    const gw = new Gateway(Testing.chart(), 'gw', { gatewayClassName: 'c' });
+    expect(() => gw.addListener(Listener.http({ name: 'web', allowedRoutes: AllowedRoutes.all({ kinds }) })))
+      .toThrow(new Error('test/gw: listener 1: http listener "web" allowedRoutes: allowed routes lists 9 kinds; at most 8 are allowed, so list only the kinds the listener must accept'));
+  });
+
+  test('fails where a listener is added when a route kind or group is invalid', () => {
+    // GIVEN a gateway
+    const gw = new Gateway(Testing.chart(), 'gw', { gatewayClassName: 'c' });
+    const add = (kind: RouteKind) => () => gw.addListener(Listener.http({ name: 'web', allowedRoutes: AllowedRoutes.same({ kinds: [RouteKind.HTTP_ROUTE, kind] }) }));
+    // WHEN / THEN the kind's place in the list is named
+    expect(add(RouteKind.of('Example.com', 'X')))
+      .toThrow(new Error('test/gw: listener 1: http listener "web" allowedRoutes: allowed routes kind 2: route kind group "Example.com" must be an api group: "" for the core group or a lowercase dns subdomain (e.g. "gateway.networking.k8s.io")'));
+    expect(add(RouteKind.of('example.com', '1x')))
+      .toThrow(new Error('test/gw: listener 1: http listener "web" allowedRoutes: allowed routes kind 2: route kind "1x" must be a kubernetes kind of at most 63 characters: a letter followed by letters, digits and \'-\' (e.g. "Service")'));
+  });
+
+  test('fails where a listener is added when a certificate secret name or namespace is invalid', () => {
+    // GIVEN a gateway
+    const gw = new Gateway(Testing.chart(), 'gw', { gatewayClassName: 'c' });
+    const add = (ref: CertificateRef) => () => gw.addListener(Listener.https({ name: 'https', certificateRefs: [CertificateRef.fromSecretName('ok'), ref] }));
+    // WHEN / THEN
+    expect(add(CertificateRef.fromSecretName('')))
+      .toThrow(new Error('test/gw: listener 1: https listener "https" certificateRef 2: certificate secret name "" must be 1 to 253 characters long'));
+    expect(add(CertificateRef.fromSecretName('tls', 'Certs')))
+      .toThrow(new Error('test/gw: listener 1: https listener "https" certificateRef 2: certificate secret "tls" namespace "Certs" must be a kubernetes namespace name: at most 63 lowercase letters, digits and \'-\', starting and ending with a letter or digit (e.g. "team-a")'));
+  });
+
+  test('fails where the backend client certificate is given when its secret name is invalid', () => {
+    // GIVEN / WHEN / THEN
+    expect(() => new Gateway(Testing.chart(), 'gw', { gatewayClassName: 'c', backendClientCertificate: CertificateRef.fromSecretName('') }))
+      .toThrow(new Error('test/gw: backendClientCertificate: certificate secret name "" must be 1 to 253 characters long'));
+  });
+
+  test('values with a problem are usable until a construct takes them', () => {
+    // GIVEN / WHEN a listener with a bad port is made and never used
+    const listener = Listener.http({ name: 'web', port: 0 });
+    // THEN the factory did not throw, and the value still shows what it was given
+    expect(listener.port).toBe(0);
   });
 
   test('fails on an empty gatewayClassName', () => {
@@ -135,22 +212,5 @@ describe('Gateway validation', () => {
   test('fails on an invalid metadata name or namespace', () => {
     expect(() => new Gateway(Testing.chart(), 'gw', { metadata: { name: 'Edge_GW' }, gatewayClassName: 'c' })).toThrow(/test\/gw: metadata.name "Edge_GW" must be a lowercase rfc 1123 subdomain/);
     expect(() => new Gateway(Testing.chart(), 'gw', { metadata: { namespace: 'a.b' }, gatewayClassName: 'c' })).toThrow(/test\/gw: metadata.namespace "a.b" must be a kubernetes namespace name/);
-  });
-
-  test('fails on an invalid allowed routes selector or too many kinds', () => {
-    expect(() => AllowedRoutes.fromSelector({})).toThrow(/allowed routes selector is empty; give matchLabels or matchExpressions/);
-    expect(() => AllowedRoutes.fromSelector({ matchExpressions: [{ key: 'team', operator: LabelSelectorOperator.IN }] })).toThrow(/requirement on "team" with operator In needs at least one value/);
-    expect(() => AllowedRoutes.fromSelector({ matchExpressions: [{ key: 'team', operator: LabelSelectorOperator.EXISTS, values: ['a'] }] })).toThrow(/requirement on "team" with operator Exists must not have values/);
-    expect(() => AllowedRoutes.all({ kinds: Array.from({ length: 9 }, (_, i) => RouteKind.of('example.com', `K${i}`)) })).toThrow(/allowed routes lists 9 kinds; at most 8 are allowed/);
-  });
-
-  test('fails on an invalid route kind or group', () => {
-    expect(() => RouteKind.of('Example.com', 'X')).toThrow(/route kind group "Example.com" must be an api group/);
-    expect(() => RouteKind.of('example.com', '1x')).toThrow(/route kind "1x" must be a kubernetes kind/);
-  });
-
-  test('fails on an invalid certificate secret name or namespace', () => {
-    expect(() => CertificateRef.fromSecretName('')).toThrow(/certificate secret name "" must be 1 to 253 characters long/);
-    expect(() => CertificateRef.fromSecretName('tls', 'Certs')).toThrow(/certificate secret namespace "Certs" must be a kubernetes namespace name/);
   });
 });

@@ -17,6 +17,17 @@ function sharedGateway(chart: any, allowedListeners?: AllowedListeners): Gateway
   });
 }
 
+/** A shared Gateway, a ListenerSet "team" with listener "team-http" and a route "r" in infra attached to it by `parentRefs`. */
+function routeOnTeamListenerSet(parentRefs: (ls: ListenerSet) => ParentRef[]): any {
+  const chart = Testing.chart();
+  const gw = sharedGateway(chart, AllowedListeners.same());
+  const ls = new ListenerSet(chart, 'ls', {
+    metadata: { name: 'team', namespace: 'infra' }, parent: ListenerSetParent.fromGateway(gw), listeners: [Listener.http({ name: 'team-http', port: 8080 })],
+  });
+  new HttpRoute(chart, 'r', { metadata: { name: 'r', namespace: 'infra' }, parentRefs: parentRefs(ls), rules: [{ backendRefs: [BackendRef.fromName('web', { port: 80 })] }] });
+  return chart;
+}
+
 describe('ListenerSet', () => {
   test('synthesizes a v1 ListenerSet with its parent Gateway and listeners; the Gateway renders allowedListeners', () => {
     // GIVEN a Gateway that allows ListenerSets from every namespace
@@ -107,25 +118,15 @@ describe('ListenerSet', () => {
     new HttpRoute(chart, 'ok', { metadata: { namespace: 'team-a' }, parentRefs: [ParentRef.fromListenerSet(ls)], rules });
     new HttpRoute(chart, 'infra', { metadata: { namespace: 'infra' }, parentRefs: [ParentRef.fromListenerSet(ls, { sectionName: 'team-http' })], rules });
     // THEN only the one from the Gateway's namespace fails
-    expect(() => Testing.synth(chart)).toThrow(/test\/infra: no listener of parent gateway \(ListenerSet\) "test\/ls" accepts this route: listener "team-http" only accepts routes from its own namespace "team-a", not "infra"/);
+    expect(() => Testing.synth(chart)).toThrow(/test\/infra: no listener of parent listener set "test\/ls" accepts this route: listener "team-http" only accepts routes from its own namespace "team-a", not "infra"/);
     expect(() => Testing.synth(chart)).not.toThrow(/test\/ok:/);
   });
 
   test('fails when a route names a listener the ListenerSet does not have', () => {
-    // GIVEN
-    const chart = Testing.chart();
-    const gw = sharedGateway(chart, AllowedListeners.same());
-    const ls = new ListenerSet(chart, 'ls', {
-      metadata: { name: 'team', namespace: 'infra' }, parent: ListenerSetParent.fromGateway(gw), listeners: [Listener.http({ name: 'team-http', port: 8080 })],
-    });
-    // WHEN
-    new HttpRoute(chart, 'r', {
-      metadata: { name: 'r', namespace: 'infra' },
-      parentRefs: [ParentRef.fromListenerSet(ls, { sectionName: 'nope' })],
-      rules: [{ backendRefs: [BackendRef.fromName('web', { port: 80 })] }],
-    });
+    // GIVEN / WHEN a route names listener "nope" of a ListenerSet
+    const chart = routeOnTeamListenerSet((ls) => [ParentRef.fromListenerSet(ls, { sectionName: 'nope' })]);
     // THEN
-    expect(() => Testing.synth(chart)).toThrow(/test\/r: parent gateway \(ListenerSet\) "test\/ls" has no listener named "nope"; use one of "team-http"/);
+    expect(() => Testing.synth(chart)).toThrow(/test\/r: parent listener set "test\/ls" has no listener named "nope"; use one of "team-http"/);
   });
 
   test('fails when the parent Gateway does not allow ListenerSets (allowedListeners unset means None)', () => {
@@ -216,12 +217,48 @@ describe('ListenerSet', () => {
     expect(() => Testing.synth(chart)).toThrow(/test\/many: the listener set has 65 listeners; at most 64 are allowed \(split them across listener sets\)/);
   });
 
-  test('fails an empty allowed-listeners selector and a bad parent name', () => {
-    expect(() => AllowedListeners.fromSelector({})).toThrow(/allowed listeners selector is empty; give matchLabels or matchExpressions \(or use AllowedListeners.all\(\)\)/);
-    expect(() => AllowedListeners.fromSelector({ matchExpressions: [{ key: 'team', operator: LabelSelectorOperator.IN }] }))
-      .toThrow(/allowed listeners selector requirement on "team" with operator In needs at least one value/);
-    expect(() => ListenerSetParent.named('')).toThrow(/listener set parent gateway name "" must be 1 to 253 characters long/);
-    expect(() => ListenerSetParent.named('shared', { namespace: 'a.b' })).toThrow(/listener set parent gateway "shared" namespace "a.b" must be a kubernetes namespace name/);
+  test('fails where the gateway is created when its allowed-listeners selector is empty or has a bad requirement', () => {
+    // GIVEN selectors with problems (the factory does not throw)
+    const empty = AllowedListeners.fromSelector({});
+    const noValues = AllowedListeners.fromSelector({ matchExpressions: [{ key: 'team', operator: LabelSelectorOperator.IN }] });
+    // WHEN each is given to a gateway THEN the gateway path, the prop and the fix are named
+    const gateway = (allowedListeners: AllowedListeners) => () => new Gateway(Testing.chart(), 'gw', { gatewayClassName: 'c', allowedListeners });
+    expect(gateway(empty))
+      .toThrow(new Error('test/gw: allowedListeners: allowed listeners selector is empty; give matchLabels or matchExpressions (or use AllowedListeners.all())'));
+    expect(gateway(noValues))
+      .toThrow(new Error('test/gw: allowedListeners: allowed listeners selector requirement on "team" with operator In needs at least one value'));
+  });
+
+  test('fails where the listener set is created when its parent name or namespace is invalid', () => {
+    // GIVEN / WHEN / THEN
+    const listenerSet = (parent: ListenerSetParent) => () => new ListenerSet(Testing.chart(), 'ls', { parent });
+    expect(listenerSet(ListenerSetParent.named('')))
+      .toThrow(new Error('test/ls: parent: gateway name "" must be 1 to 253 characters long'));
+    expect(listenerSet(ListenerSetParent.named('shared', { namespace: 'a.b' })))
+      .toThrow(new Error('test/ls: parent: gateway "shared" namespace "a.b" must be a kubernetes namespace name: at most 63 lowercase letters, digits and \'-\', starting and ending with a letter or digit (e.g. "team-a")'));
+  });
+
+  test('fails where a listener is added to a listener set when the listener has a problem', () => {
+    // GIVEN a listener set
+    const ls = new ListenerSet(Testing.chart(), 'ls', { parent: ListenerSetParent.named('gw'), listeners: [Listener.http({ name: 'a' })] });
+    // WHEN a TLS terminate listener without certificates is added THEN its place in the set is named
+    expect(() => ls.addListener(Listener.tlsTerminate({ name: 'db', certificateRefs: [] })))
+      .toThrow(new Error('test/ls: listener 2: tls listener "db" has 0 certificateRefs; give 1 to 64 (e.g. [CertificateRef.fromSecretName(\'example-com-tls\')])'));
+    expect(ls.listeners.map((l) => l.name)).toEqual(['a']);
+  });
+
+  test('fails naming a listener set, not a gateway, when a route references it twice without sectionNames', () => {
+    // GIVEN / WHEN
+    const chart = routeOnTeamListenerSet((ls) => [ParentRef.fromListenerSet(ls), ParentRef.fromListenerSet(ls, { port: 8080 })]);
+    // THEN
+    expect(() => Testing.synth(chart)).toThrow(/test\/r: parentRefs reference listener set "infra\/team" 2 times, not all with a sectionName; give every reference to the same listener set a distinct sectionName \(or reference it once\)/);
+  });
+
+  test('fails where a route takes a listener set reference with a bad sectionName, naming the kind', () => {
+    // GIVEN / WHEN / THEN
+    const route = new HttpRoute(Testing.chart(), 'r');
+    expect(() => route.addParentRef(ParentRef.namedListenerSet('team', { sectionName: 'HTTP' })))
+      .toThrow(new Error('test/r: parentRef 1: parent listener set "team" sectionName "HTTP" must be a lowercase rfc 1123 subdomain of at most 253 characters: lowercase letters, digits, \'-\' and \'.\', starting and ending with a letter or digit (e.g. "my-name")'));
   });
 
   test.each([

@@ -161,8 +161,18 @@ describe('TlsRoute', () => {
   });
 
   test('fails a TLS terminate listener without certificates and a bad rule name', () => {
-    expect(() => Listener.tlsTerminate({ name: 'tls', certificateRefs: [] })).toThrow(/tls listener "tls" has 0 certificateRefs; give 1 to 64/);
+    expect(() => new Gateway(Testing.chart(), 'gw', { gatewayClassName: 'c', listeners: [Listener.tlsTerminate({ name: 'tls', certificateRefs: [] })] }))
+      .toThrow(new Error('test/gw: listener 1: tls listener "tls" has 0 certificateRefs; give 1 to 64 (e.g. [CertificateRef.fromSecretName(\'example-com-tls\')])'));
     expect(() => new TlsRoute(Testing.chart(), 'r', { ruleName: 'Bad_Name' })).toThrow(/test\/r: ruleName "Bad_Name" must be a lowercase rfc 1123 subdomain/);
+  });
+
+  test('fails where a backend with a problem is added', () => {
+    // GIVEN a route
+    const route = new TlsRoute(Testing.chart(), 'r', { hostnames: ['db.example.com'], backendRefs: [BackendRef.fromName('db', { port: 5432 })] });
+    // WHEN a backend with port 0 is added THEN the route path and the backend's place are named
+    expect(() => route.addBackendRef(BackendRef.fromName('replica', { port: 0 })))
+      .toThrow(new Error('test/r: backendRef 2: backend "replica" port 0 must be an integer from 1 to 65535 (a tcp port number)'));
+    expect(route.backendRefs.map((b) => b.name)).toEqual(['db']);
   });
 
   test.each([

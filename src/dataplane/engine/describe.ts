@@ -15,18 +15,32 @@ import { compareRouteAge, precedenceReason } from '../../model/match';
 import { ruleLabel } from '../../model/rule-label';
 import { modifyPath, redirectLocation } from '../proxy/filters';
 
+/** One backendRef of a rule as `explain` and `/config` show it: the object it names, its weight and share, and where it sends. */
 export interface DescribedBackend {
+  /** The API group of the referenced object (`""` for a core Service). */
   readonly group: string;
+  /** The kind of the referenced object, `Service` unless the backendRef names another kind. */
   readonly kind: string;
+  /** The namespace of the referenced object (the route's own unless the backendRef names another). */
   readonly namespace: string;
+  /** The name of the referenced object. */
   readonly name: string;
+  /** The port of the Service the backendRef names; absent for kinds without a port. */
   readonly port?: number;
+  /** The backendRef's weight (1 when not given; 0 is never picked). */
   readonly weight: number;
-  /** weight / total weight of the rule (0..1). */
+  /** The share of the rule's requests this backend gets: its weight over the rule's total weight, from 0 to 1. */
   readonly probability: number;
+  /** How the gateway speaks to it, from the Service port's appProtocol: `http1`, `h2c` or `ws`; absent when invalid. */
   readonly protocol?: string;
+  /** The endpoints the gateway sends to, as `HOST:PORT` (an IPv6 host in brackets); absent when invalid. */
   readonly endpoints?: string[];
+  /** The backendRef's own filters, applied only when this backend is picked, as JSON; absent when it has none. */
   readonly filters?: unknown[];
+  /**
+   * Why the backend cannot be used, when it cannot: `reason` is `InvalidKind`, `BackendNotFound`, `RefNotPermitted`
+   * or `UnresolvedBackend`, and `message` says what is wrong. Requests that pick it get 500.
+   */
   readonly invalid?: { reason: string; message: string };
 }
 
@@ -129,7 +143,13 @@ export function describeTable(table: CompiledTable): unknown {
   };
 }
 
+/** What the gateway does with one request, and why: the answer of `explain` and of `RouteTester.request`. */
 export interface ExplainResult {
+  /**
+   * The request as the gateway routes it, after the request-target is normalized: `gateway` (`NAMESPACE/NAME`),
+   * `port`, `sni` (TLS only), `host`, `method`, `path`, `query` (without `?`) and, for a gRPC call, its `service`
+   * and `method`.
+   */
   readonly request: {
     gateway: string;
     port: number;
@@ -140,18 +160,44 @@ export interface ExplainResult {
     query: string;
     grpc?: { service: string; method: string };
   };
-  /** 'refused': the request-target or host is refused (or `OPTIONS *` answered) before routing. */
+  /**
+   * What happened to the request: `routed` (a rule took it), `not-found` (no rule matches: 404, gRPC
+   * UNIMPLEMENTED), `misdirected` (421: the Host belongs to another listener than the TLS SNI), `overloaded` (503:
+   * the regular-expression budget was spent) or `refused` (the request-target or host is refused, or `OPTIONS *`
+   * answered, before routing).
+   */
   readonly outcome: Decision['outcome'] | 'refused';
   /** The status the gateway answers before contacting a backend (200 = forwarded to a backend). */
   readonly status: number;
+  /** Why, in a sentence that names the route and rule (`HTTPRoute shop/web rule "read" forwards to a backend`). */
   readonly reason: string;
+  /**
+   * The listener that took the request: its Gateway (`NAMESPACE/NAME`), `name`, `port`, `protocol` and `hostname`;
+   * absent when no listener was selected.
+   */
   readonly listener?: { gateway: string; name: string; port: number; protocol: string; hostname?: string };
+  /** Routed only: the route (`kind`, `namespace`, `name`) and the route hostname that matched the request's host. */
   readonly route?: { kind: string; namespace: string; name: string; hostname?: string };
+  /**
+   * Routed only: the rule, by its 0-based `index` in the emitted `spec.rules` and its `name` when it has one, and the
+   * `source` (`file:document`) of its route.
+   */
   readonly rule?: { index: number; name?: string; source: string };
+  /** Routed only: the match that selected the request, by its 0-based `index` in the rule, as a `summary` line and as JSON. */
   readonly matches?: { index: number; summary: string; match: unknown };
+  /** Routed only: the rule's backends with their shares (empty otherwise). */
   readonly backends: DescribedBackend[];
+  /** Routed only: the rule-level filters, in order, as JSON (empty otherwise). */
   readonly filters: unknown[];
+  /**
+   * Routed only: the rule's timeouts, `requestMs` (the whole request) and `backendRequestMs` (each attempt), 0 when
+   * disabled; absent when none is set.
+   */
   readonly timeouts?: unknown;
+  /**
+   * Routed only: the rule's retry (experimental channel), the status `codes` retried, the `attempts` and the
+   * `backoffMs` between them; absent when none is set.
+   */
   readonly retry?: unknown;
   /** Routed only: what the request becomes (the redirect's Location, or the host and path the backend sees). */
   readonly effect?: ExplainEffect;
@@ -164,6 +210,7 @@ export interface ExplainResult {
   readonly nearMisses?: NearMiss[];
 }
 
+/** What a routed request becomes: a redirect, or the request the backend receives. */
 export interface ExplainEffect {
   /** A RequestRedirect: the status and the Location the client gets. */
   readonly redirect?: { readonly status: number; readonly location: string };
@@ -171,22 +218,35 @@ export interface ExplainEffect {
   readonly upstream?: { readonly host: string; readonly path: string };
 }
 
+/** Another match that the request meets, and why the selected one beat it. */
 export interface AlsoMatched {
+  /** The route, as `KIND NAMESPACE/NAME`. */
   readonly route: string;
+  /** The 0-based position of the rule in the route's `spec.rules`. */
   readonly rule: number;
+  /** The rule's name, when it has one. */
   readonly ruleName?: string;
+  /** The 0-based position of the match in the rule. */
   readonly match: number;
+  /** The match in one line, e.g. `PathPrefix /api, method GET, header version=2`. */
   readonly summary: string;
   /** Why the selected match beat this one, e.g. "Exact path beats PathPrefix", "2 header matches beat 1". */
   readonly lostBecause: string;
 }
 
+/** A match of the selected listener that the request does not meet, and the first condition it fails. */
 export interface NearMiss {
+  /** The route, as `KIND NAMESPACE/NAME`. */
   readonly route: string;
+  /** The 0-based position of the rule in the route's `spec.rules`. */
   readonly rule: number;
+  /** The rule's name, when it has one. */
   readonly ruleName?: string;
+  /** The 0-based position of the match in the rule. */
   readonly match: number;
+  /** The match in one line, e.g. `PathPrefix /api, method GET, header version=2`. */
   readonly summary: string;
+  /** The first condition the request fails, with what was wanted and what came, e.g. `header version (want 2, got none)`. */
   readonly failed: string;
 }
 
