@@ -77,6 +77,12 @@ export interface ControllerStats {
 
 const COMPILED_KINDS: readonly WatchedKind[] = ['Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'Namespace', 'Service', 'Secret'];
 
+/**
+ * The compile gives the event loop back after this long: requests wait at most that much, and a compile of a
+ * thousand routes (a few ms) is not stretched by turns of a busy loop.
+ */
+const COMPILE_SLICE_MS = 10;
+
 /** A TLS Secret only: the listeners' certificates (other Secrets are never read). */
 const TLS_SECRETS = 'type=kubernetes.io/tls';
 
@@ -102,6 +108,8 @@ export class Controller {
   private served: KubeObject[] = [];
   /** Routes read by earlier compiles, reused while unchanged. */
   private readonly routeCache = new RouteCache();
+  /** The compile's document of each informer object. */
+  private readonly documents = new WeakMap<KubeObject, SourceDocument>();
 
   constructor(private readonly options: ControllerOptions) {
     this.controllerName = options.controllerName ?? GATEWAY_CONTROLLER_NAME;
@@ -290,17 +298,23 @@ export class Controller {
     this.served = this.selectGateways();
     const docs: SourceDocument[] = [];
     const add = (kind: WatchedKind, o: KubeObject): void => {
-      docs.push({
-        file: objectKey(kind, o),
-        document: undefined as unknown as number,
-        object: o.kind ? o : { ...o, apiVersion: apiVersionOf(kind), kind },
-        lineOf: () => undefined,
-      });
+      // one document per informer object, the same while the object is: the route cache compares them by identity
+      let doc = this.documents.get(o);
+      if (!doc) {
+        doc = {
+          file: objectKey(kind, o),
+          document: undefined as unknown as number,
+          object: o.kind ? o : { ...o, apiVersion: apiVersionOf(kind), kind },
+          lineOf: () => undefined,
+        };
+        this.documents.set(o, doc);
+      }
+      docs.push(doc);
     };
     for (const g of this.served) add('Gateway', g);
     for (const kind of COMPILED_KINDS) if (kind !== 'Gateway') for (const o of this.list(kind)) add(kind, o);
     const rejected = new Map<string, string>();
-    const pause = timeSlices();
+    const pause = timeSlices(COMPILE_SLICE_MS);
     for (;;) {
       try {
         this.table = await compileInSteps(docs, { generation: ++this.generation, servicesComplete: true, routeCache: this.routeCache }, pause);
