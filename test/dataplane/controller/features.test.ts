@@ -26,7 +26,8 @@ describe('supportedFeatures', () => {
     const suite = loadStatusSuite();
 
     // WHEN
-    const passing = suite.cases.filter((c) => c.dataPlaneCase !== null && results.get(c.name)?.cases === results.get(c.name)?.passed && results.has(c.name));
+    const fullyPassed = (name: string): boolean => results.has(name) && results.get(name)!.cases === results.get(name)!.passed;
+    const passing = suite.cases.filter((c) => c.dataPlaneCase !== null && fullyPassed(c.name));
     const failing = suite.cases.filter((c) => c.dataPlaneCase !== null && !passing.includes(c));
     const proven = new Set(passing.flatMap((c) => c.features));
 
