@@ -140,6 +140,24 @@ describe('controller against a real API server', () => {
     expect(after[1]).toBe(before[1]);
   });
 
+  test('GIVEN status written by one controller WHEN another starts on the same objects (a restart) THEN it writes nothing', async () => {
+    // GIVEN
+    await controller.settled();
+
+    // WHEN
+    const restarted = new Controller({ client: new KubeClient(kube.connection), leaderElection: false, informer: { random: () => 0.5 } });
+    try {
+      await restarted.start();
+      await restarted.settled();
+
+      // THEN
+      expect(restarted.stats.statusPasses).toBeGreaterThan(0);
+      expect(restarted.writer.stats.puts).toBe(0);
+    } finally {
+      await restarted.stop();
+    }
+  });
+
   test('GIVEN the route WHEN its backend is changed to a missing Service THEN ResolvedRefs turns False/BackendNotFound at the new generation, keeping Accepted\'s transition time', async () => {
     // GIVEN
     const web = await get(route('web', 'gw', 'backend'));
