@@ -385,11 +385,14 @@ class Compiler {
       return condition('Accepted', false, 'UnsupportedAddress',
         `spec.addresses ${JSON.stringify(spec.addresses.map((a: any) => a?.value ?? a?.type))}: static addresses are not supported; the address comes from the gateway's Service`);
     }
-    for (const field of ['frontend', 'backend']) {
-      if (spec.tls?.[field] !== undefined && spec.tls?.[field] !== null) {
-        return condition('Accepted', false, 'UnsupportedValue',
-          `spec.tls.${field}: ${field === 'frontend' ? 'client certificate validation' : 'a client certificate towards backends'} is not supported; the Gateway is not served rather than served without it`);
-      }
+    if (spec.tls?.frontend !== undefined && spec.tls?.frontend !== null) {
+      return condition('Accepted', false, 'UnsupportedValue',
+        'spec.tls.frontend: client certificate validation is not supported; the Gateway is not served rather than served without it');
+    }
+    if (spec.tls?.backend !== undefined && spec.tls?.backend !== null) {
+      const message = 'spec.tls.backend: a client certificate towards backends is not supported and is not presented (backends are reached without TLS)';
+      this.warn(gw.doc, ['spec', 'tls', 'backend'], `Gateway ${gw.namespace}/${gw.name}: ${message}`);
+      return condition('Accepted', true, 'Accepted', message);
     }
     return condition('Accepted', true, 'Accepted');
   }
