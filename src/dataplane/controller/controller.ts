@@ -95,7 +95,10 @@ export class Controller {
   private readonly log: Logger;
   private timer?: NodeJS.Timeout;
   private compileNeeded = true;
-  private statusNeeded = true;
+  /** Every object's status is to be checked (after a compile, on taking the lead, after a failed write). */
+  private statusAll = true;
+  /** Objects whose status alone changed since the last pass (`Kind namespace/name`): only they are checked again. */
+  private readonly statusDirty = new Set<string>();
   private running: Promise<void> = Promise.resolve();
   private pending = false;
   private stopped = false;
@@ -127,7 +130,7 @@ export class Controller {
         retryPeriodMs: le.retryPeriodMs,
         onStartedLeading: () => {
           this.log('info', 'leading: this replica writes status', { lease: `${le.lease.namespace}/${le.lease.name}`, identity: le.identity });
-          this.statusNeeded = true;
+          this.statusAll = true;
           this.schedule();
         },
         onStoppedLeading: () => this.log('warn', 'no longer leading: status is written by another replica', { identity: le.identity }),
@@ -228,8 +231,8 @@ export class Controller {
       const statusOnly = prev !== undefined && o.metadata.generation !== undefined && o.metadata.generation === prev.metadata.generation
         && JSON.stringify(o.metadata.labels ?? {}) === JSON.stringify(prev.metadata.labels ?? {})
         && (kind !== 'GatewayClass' || o.spec?.controllerName === prev.spec?.controllerName);
-      if (!statusOnly) this.compileNeeded = true;
-      this.statusNeeded = true;
+      if (statusOnly) this.statusDirty.add(objectKey(kind, o));
+      else this.compileNeeded = true;
       this.schedule();
     };
     return {
@@ -284,12 +287,15 @@ export class Controller {
     if (this.compileNeeded || !this.table) {
       this.compileNeeded = false;
       await this.compile();
+      this.statusAll = true;
     }
-    if (this.statusNeeded && this.isLeader && !this.stopped) {
-      this.statusNeeded = false;
+    if ((this.statusAll || this.statusDirty.size > 0) && this.isLeader && !this.stopped) {
+      const only = this.statusAll ? undefined : new Set(this.statusDirty);
+      this.statusAll = false;
+      this.statusDirty.clear();
       // requests waiting for the new table go first: the status pass reads every route
       await new Promise((resolve) => setImmediate(resolve));
-      await this.writeStatus();
+      await this.writeStatus(only);
     }
   }
 
@@ -352,7 +358,8 @@ export class Controller {
     return ips.filter((ip) => ip && ip !== 'None').map((value) => ({ type: 'IPAddress', value }));
   }
 
-  private async writeStatus(): Promise<void> {
+  /** One status pass over every object, or over `only` (objects whose status alone changed). */
+  private async writeStatus(only?: ReadonlySet<string>): Promise<void> {
     const table = this.table;
     if (!table?.facts) return;
     this.stats.statusPasses++;
@@ -371,6 +378,7 @@ export class Controller {
       rejected: this.rejected,
       ...(this.options.gateways && this.options.gateways.length > 0 ? { gatewayFilter: this.options.gateways } : {}),
       now: new Date((this.options.clock ?? Date.now)()).toISOString().replace(/\.\d+Z$/, 'Z'),
+      ...(only ? { only } : {}),
     };
     const updates = await computeStatusInSteps(input, timeSlices());
     const queue = [...updates];
@@ -380,13 +388,13 @@ export class Controller {
         try {
           await this.writer.write(update, (fresh) => desiredStatus(update.kind as StatusKind, fresh, input));
         } catch (e) {
-          this.statusNeeded = true; // tried again at the next rebuild
+          this.statusAll = true; // tried again at the next rebuild
           this.log('error', 'status write failed', { object: objectKey(update.kind, update.object), error: (e as Error).message });
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
     // a failed write is tried again a second later, changes or not
-    if (this.statusNeeded && !this.stopped) setTimeout(() => this.schedule(), 1000).unref();
+    if (this.statusAll && !this.stopped) setTimeout(() => this.schedule(), 1000).unref();
   }
 }

@@ -55,6 +55,8 @@ export interface StatusInput {
   readonly rejected?: ReadonlyMap<string, string>;
   /** RFC 3339 time stamped on conditions that changed. */
   readonly now: string;
+  /** Only these objects (`Kind namespace/name`) are checked; default all. */
+  readonly only?: ReadonlySet<string>;
 }
 
 /** A status to write: the object as read and its new status. */
@@ -215,6 +217,7 @@ function* statusSteps(input: StatusInput): Generator<void, StatusUpdate[]> {
     ...input.routes.map((r): [StatusKind, KubeObject] => [r.kind as StatusKind, r]),
   ];
   for (const [i, [kind, object]] of objects.entries()) {
+    if (input.only && !input.only.has(objectKey(kind, object))) continue;
     const status = desiredStatus(kind, object, input);
     if (status !== undefined && statusChanged(object.status, status)) out.push({ kind, object, status });
     if (i % 16 === 15) yield;

@@ -155,6 +155,14 @@ describe('computeStatus', () => {
     }]);
   });
 
+  test('GIVEN objects without status WHEN computed for one object only THEN only that one is returned', () => {
+    // WHEN
+    const updates = computeStatus(input({ only: new Set(['HTTPRoute default/r']) }));
+
+    // THEN
+    expect(updates.map((u) => `${u.kind} ${u.object.metadata.name}`)).toStrictEqual(['HTTPRoute r']);
+  });
+
   test('GIVEN the status written WHEN computed again later THEN nothing is to be written', () => {
     // GIVEN
     const written = computeStatus(input());
