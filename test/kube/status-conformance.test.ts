@@ -71,6 +71,7 @@ describe('status conformance through the controller', () => {
     })),
   };
   const results: CaseResult[] = [];
+  const setup: CaseResult = { name: 'setup.json', expectations: 0, passed: 0, failures: [] };
   /** The controller's warnings and errors, shown with a case's failures. */
   const problems: string[] = [];
 
@@ -152,7 +153,6 @@ describe('status conformance through the controller', () => {
       },
     });
     await controller.start();
-    const setup: CaseResult = { name: '(setup)', expectations: 0, passed: 0, failures: [] };
     for (const step of suite.setup.steps) if (!(await runStep(step, 'setup.json', [], setup))) break;
     if (setup.failures.length > 0) throw new Error(`status conformance setup failed: ${setup.failures.join('\n')}`);
   }, 600_000);
@@ -160,7 +160,7 @@ describe('status conformance through the controller', () => {
   afterAll(async () => {
     await controller?.stop();
     await kube?.stop();
-    writeResults(results, skipped);
+    writeResults(setup, results, skipped);
   }, 60_000);
 
   test.each(runnable.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
@@ -183,7 +183,7 @@ describe('status conformance through the controller', () => {
 });
 
 /** Writes RESULTS.md: what ran, what passed, what was skipped and why. */
-function writeResults(results: readonly CaseResult[], skippedCases: readonly StatusCase[]): void {
+function writeResults(setup: CaseResult, results: readonly CaseResult[], skippedCases: readonly StatusCase[]): void {
   if (results.length < runnable.length) return; // a partial run (one case selected) does not overwrite the record
   const lines = [
     '# Status conformance results',
@@ -191,6 +191,8 @@ function writeResults(results: readonly CaseResult[], skippedCases: readonly Sta
     'Written by `test/kube/status-conformance.test.ts`: the vendored upstream status cases run through the controller',
     '(`src/dataplane/controller/`) against a real kube-apiserver and etcd. A case runs when every feature it needs is in',
     'the GatewayClass\'s `supportedFeatures`; every one of its expectations is polled with the suite\'s timeouts.',
+    '',
+    `Setup (setup.json: the class Accepted, base.json applied, its namespaces ready): ${setup.passed} of ${setup.expectations} expectations held.`,
     '',
     `Run: ${results.length} cases, ${results.reduce((n, r) => n + r.expectations, 0)} expectations checked, `
       + `${results.filter((r) => r.failures.length === 0).length} cases passed; ${skippedCases.length} cases skipped.`,
