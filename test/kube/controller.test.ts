@@ -263,6 +263,41 @@ describe('controller against a real API server', () => {
     expect(controller.informer('Secret').list().every((x) => x.type === 'kubernetes.io/tls')).toBe(true);
   });
 
+  test('GIVEN an endpoint sink WHEN EndpointSlices and Services come and go THEN the sink is told each, as the informer hands them', async () => {
+    // GIVEN
+    const seen: string[] = [];
+    const sink = {
+      upsertSlice: (o: KubeObject) => seen.push(`upsert slice ${o.metadata.name} ${o.endpoints?.[0]?.addresses?.[0]}`),
+      deleteSlice: (o: KubeObject) => seen.push(`delete slice ${o.metadata.name}`),
+      upsertService: (o: KubeObject) => o.metadata.name === 'svc-eps' && seen.push(`upsert service ${o.metadata.name}`),
+      deleteService: (o: KubeObject) => o.metadata.name === 'svc-eps' && seen.push(`delete service ${o.metadata.name}`),
+    };
+    const withSink = new Controller({ client: new KubeClient(kube.connection), leaderElection: false, endpoints: sink, informer: { random: () => 0.5 } });
+    await withSink.start();
+    const slice: KubeObject = {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'svc-eps-1', namespace: NS, labels: { 'kubernetes.io/service-name': 'svc-eps' } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['10.244.0.7'], conditions: { ready: true } }],
+      ports: [{ port: 8080 }],
+    };
+    try {
+      // WHEN
+      await apply(kube.client, service('svc-eps'));
+      await apply(kube.client, slice);
+      await until('slice seen', async () => (seen.some((x) => x.startsWith('upsert slice')) ? true : undefined));
+      await kube.client.delete(refOf(slice));
+      await kube.client.delete(refOf(service('svc-eps')));
+      await until('deletes seen', async () => (seen.includes('delete service svc-eps') && seen.includes('delete slice svc-eps-1') ? true : undefined));
+
+      // THEN
+      expect(seen).toStrictEqual(['upsert service svc-eps', 'upsert slice svc-eps-1 10.244.0.7', 'delete slice svc-eps-1', 'delete service svc-eps']);
+    } finally {
+      await withSink.stop();
+    }
+  });
+
   test('fails at once with the server and the cause when the API server cannot be reached', async () => {
     // GIVEN a server address nothing listens on
     const client = new KubeClient({ server: 'https://127.0.0.1:1', source: 'test settings' });
