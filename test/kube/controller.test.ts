@@ -272,7 +272,9 @@ describe('controller against a real API server', () => {
       upsertService: (o: KubeObject) => o.metadata.name === 'svc-eps' && seen.push(`upsert service ${o.metadata.name}`),
       deleteService: (o: KubeObject) => o.metadata.name === 'svc-eps' && seen.push(`delete service ${o.metadata.name}`),
     };
-    const withSink = new Controller({ client: new KubeClient(kube.connection), leaderElection: false, endpoints: sink, informer: { random: () => 0.5 } });
+    const withSink = new Controller({
+      client: new KubeClient(kube.connection), leaderElection: false, endpoints: sink, informer: { random: () => 0.5 },
+    });
     await withSink.start();
     const slice: KubeObject = {
       apiVersion: 'discovery.k8s.io/v1',
