@@ -102,20 +102,20 @@ const RULE_FIELDS: Record<'HTTPRoute' | 'GRPCRoute', readonly string[]> = {
 const condition = (type: string, ok: boolean, reason: string, message = ''): ConditionFact =>
   ({ type, status: ok ? 'True' : 'False', reason, message });
 
-/** A listener's facts while compiling: the conditions known when it is read, and its draft when it is served. */
-/** A ResolvedRefs problem: the spec's reason and a message naming the reference. */
+/** A condition's reason and message (a ResolvedRefs problem, why a parentRef did not attach). */
 interface RefProblem {
   readonly reason: string;
   readonly message: string;
 }
 
+/** A listener's facts while compiling: the conditions known when it is read, and its draft when it is served. */
 interface ListenerFactDraft {
   readonly name: string;
   readonly supportedKinds: { group: string; kind: string }[];
   readonly accepted: ConditionFact;
   readonly conflicted?: ConditionFact;
   /** ResolvedRefs problems (certificate refs, route kinds), first one reported. */
-  readonly refProblems: { reason: string; message: string }[];
+  readonly refProblems: RefProblem[];
   draft?: ListenerDraft;
 }
 
@@ -124,7 +124,7 @@ interface ParentAttempt {
   readonly route: RouteDraft;
   readonly ref: ParentRefFact;
   readonly listeners: ListenerDraft[];
-  why: { reason: string; message: string };
+  why: RefProblem;
 }
 
 const ACCEPTED_VERSIONS: Record<string, string[]> = {
@@ -515,7 +515,7 @@ class Compiler {
       const hostname = hostnameRaw === undefined || hostnameRaw === '' ? undefined : hostnameRaw.toLowerCase();
       if (seenNames.has(name)) throw this.error(gw.doc, [...at, 'name'], `duplicate listener name "${name}"`);
       seenNames.add(name);
-      const refProblems: { reason: string; message: string }[] = [];
+      const refProblems: RefProblem[] = [];
       const supportedKinds = this.supportedKinds(gw, at, l, protocol, name, refProblems);
       const fact = (ok: ConditionFact, conflicted?: ConditionFact): ListenerFactDraft => {
         const f: ListenerFactDraft = { name, supportedKinds, accepted: ok, refProblems, ...(conflicted ? { conflicted } : {}) };
