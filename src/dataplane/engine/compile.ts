@@ -1028,9 +1028,7 @@ class Compiler {
         why: { reason: 'NoMatchingParent', message: `no listener of Gateway ${ns}/${name} matches${sectionName !== undefined ? ` sectionName "${sectionName}"` : ''}${port !== undefined ? ` port ${port}` : ''}` },
       };
       this.parentAttempts.push(attempt);
-      let why = attempt.why.message;
       const refuse = (reason: string, message: string): void => {
-        why = message;
         attempt.why = { reason, message };
       };
       for (const l of listeners) {
@@ -1061,7 +1059,7 @@ class Compiler {
           l.attachedByRoute.set(route, entry);
         }
       }
-      if (!attachedAny) this.warn(obj.doc, at, `${route.kind} ${obj.namespace}/${obj.name} does not attach to Gateway ${ns}/${name}: ${why}`);
+      if (!attachedAny) this.warn(obj.doc, at, `${route.kind} ${obj.namespace}/${obj.name} does not attach to Gateway ${ns}/${name}: ${attempt.why.message}`);
     });
   }
 
