@@ -300,6 +300,35 @@ describe('controller against a real API server', () => {
     }
   });
 
+  test('GIVEN status writes that fail WHEN passes run THEN each pass logs one line and the next waits twice as long', async () => {
+    // GIVEN a client whose status PUTs are refused by the network, and an object whose status must change
+    const client = new KubeClient(kube.connection);
+    const original = client.request.bind(client);
+    (client as any).request = (method: string, path: string, options: any) =>
+      (method === 'PUT' && path.endsWith('/status') ? Promise.reject(new Error('connect ECONNRESET (injected)')) : original(method, path, options));
+    const lines: any[] = [];
+    const failing = new Controller({
+      client,
+      leaderElection: false,
+      informer: { random: () => 0.5 },
+      controllerName: 'example.com/failing',
+      log: (level, msg, fields) => lines.push({ level, msg, ...fields }),
+    });
+    await apply(kube.client, gatewayClass('failing', 'example.com/failing'));
+    try {
+      // WHEN
+      await failing.start();
+      await until('two failed passes', async () => (lines.filter((l) => l.msg === 'status writes failed').length >= 2 ? true : undefined), 15_000);
+
+      // THEN
+      const failed = lines.filter((l) => l.msg === 'status writes failed');
+      expect(failed.slice(0, 2).map((l) => l.retryInMs)).toStrictEqual([1000, 2000]);
+      expect(failed[0]).toMatchObject({ level: 'error', failed: 1, of: 1, first: { object: 'GatewayClass failing', error: expect.stringMatching(/ECONNRESET \(injected\)/) } });
+    } finally {
+      await failing.stop();
+    }
+  });
+
   test('fails at once with the server and the cause when the API server cannot be reached', async () => {
     // GIVEN a server address nothing listens on
     const client = new KubeClient({ server: 'https://127.0.0.1:1', source: 'test settings' });

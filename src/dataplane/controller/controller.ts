@@ -99,6 +99,8 @@ export class Controller {
   private statusAll = true;
   /** Objects whose status alone changed since the last pass (`Kind namespace/name`): only they are checked again. */
   private readonly statusDirty = new Set<string>();
+  /** Pause before the next pass after failed status writes (0: the last pass wrote all). */
+  private retryMs = 0;
   private running: Promise<void> = Promise.resolve();
   private pending = false;
   private stopped = false;
@@ -382,19 +384,26 @@ export class Controller {
     };
     const updates = await computeStatusInSteps(input, timeSlices());
     const queue = [...updates];
+    const failed: Array<{ object: string; error: string }> = [];
     const worker = async (): Promise<void> => {
       for (let u = queue.shift(); u && this.isLeader && !this.stopped; u = queue.shift()) {
         const update = u;
         try {
           await this.writer.write(update, (fresh) => desiredStatus(update.kind as StatusKind, fresh, input));
         } catch (e) {
-          this.statusAll = true; // tried again at the next rebuild
-          this.log('error', 'status write failed', { object: objectKey(update.kind, update.object), error: (e as Error).message });
+          failed.push({ object: objectKey(update.kind, update.object), error: (e as Error).message });
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
-    // a failed write is tried again a second later, changes or not
-    if (this.statusAll && !this.stopped) setTimeout(() => this.schedule(), 1000).unref();
+    if (failed.length === 0) {
+      this.retryMs = 0;
+      return;
+    }
+    // one line per pass, and a pass again after a pause that doubles while writes keep failing (changes or not)
+    this.retryMs = Math.min(this.retryMs === 0 ? 1000 : this.retryMs * 2, 30_000);
+    this.log('error', 'status writes failed', { failed: failed.length, of: updates.length, first: failed[0], retryInMs: this.retryMs });
+    this.statusAll = true;
+    if (!this.stopped) setTimeout(() => this.schedule(), this.retryMs).unref();
   }
 }
