@@ -162,8 +162,8 @@ export class Controller {
 
   /**
    * Checks that every collection can be read (a clear error when the API server is unreachable, a kind is not
-   * served or RBAC forbids it), lists them all, compiles the first table and starts the leader election.
-   * Resolves with the first table; rejects after `startTimeoutMs` at the latest.
+   * served or RBAC forbids it), lists them all, compiles the first table and starts the leader election; the first
+   * status pass follows. Resolves with the first table; rejects after `startTimeoutMs` at the latest.
    */
   public async start(): Promise<CompiledTable> {
     const timeoutMs = this.options.startTimeoutMs ?? 30_000;
@@ -183,7 +183,11 @@ export class Controller {
     }
     clearTimeout(timer);
     this.synced = true;
-    await this.rebuild();
+    // the first table at once; the first status pass (thousands of writes on a first start) follows, not waited for
+    this.compileNeeded = false;
+    await this.compile();
+    this.statusAll = true;
+    this.schedule();
     this.elector?.start();
     return this.table!;
   }
