@@ -695,12 +695,14 @@ export function controllerTableSource(
   kubernetes: KubernetesServeOptions, gateways: readonly string[], log: Logger, endpoints?: EndpointSink,
 ): TableSource {
   let controller: Controller | undefined;
+  let client: KubeClient | undefined;
   let started = false;
   return {
     async start(apply) {
       const connection = resolveConnection(kubernetes.kubeconfig);
+      client = new KubeClient(connection);
       controller = new Controller({
-        client: new KubeClient(connection),
+        client,
         controllerName: kubernetes.controllerName,
         gateways,
         ...(kubernetes.service ? { service: kubernetes.service } : {}),
@@ -716,6 +718,7 @@ export function controllerTableSource(
     },
     async stop() {
       await controller?.stop();
+      client?.close();
     },
   };
 }

@@ -140,6 +140,24 @@ describe('controller against a real API server', () => {
     expect(after[1]).toBe(before[1]);
   });
 
+  test('GIVEN status written by one controller WHEN another starts on the same objects (a restart) THEN it writes nothing', async () => {
+    // GIVEN
+    await controller.settled();
+
+    // WHEN
+    const restarted = new Controller({ client: new KubeClient(kube.connection), leaderElection: false, informer: { random: () => 0.5 } });
+    try {
+      await restarted.start();
+      await restarted.settled();
+
+      // THEN
+      expect(restarted.stats.statusPasses).toBeGreaterThan(0);
+      expect(restarted.writer.stats.puts).toBe(0);
+    } finally {
+      await restarted.stop();
+    }
+  });
+
   test('GIVEN the route WHEN its backend is changed to a missing Service THEN ResolvedRefs turns False/BackendNotFound at the new generation, keeping Accepted\'s transition time', async () => {
     // GIVEN
     const web = await get(route('web', 'gw', 'backend'));
@@ -243,6 +261,72 @@ describe('controller against a real API server', () => {
     await until('TLS Secret seen', async () => (controller.informer('Secret').get(NS, 'cert') ? true : undefined));
     expect(controller.informer('Secret').get(NS, 'opaque')).toBeUndefined();
     expect(controller.informer('Secret').list().every((x) => x.type === 'kubernetes.io/tls')).toBe(true);
+  });
+
+  test('GIVEN an endpoint sink WHEN EndpointSlices and Services come and go THEN the sink is told each, as the informer hands them', async () => {
+    // GIVEN
+    const seen: string[] = [];
+    const sink = {
+      upsertSlice: (o: KubeObject) => seen.push(`upsert slice ${o.metadata.name} ${o.endpoints?.[0]?.addresses?.[0]}`),
+      deleteSlice: (o: KubeObject) => seen.push(`delete slice ${o.metadata.name}`),
+      upsertService: (o: KubeObject) => o.metadata.name === 'svc-eps' && seen.push(`upsert service ${o.metadata.name}`),
+      deleteService: (o: KubeObject) => o.metadata.name === 'svc-eps' && seen.push(`delete service ${o.metadata.name}`),
+    };
+    const withSink = new Controller({
+      client: new KubeClient(kube.connection), leaderElection: false, endpoints: sink, informer: { random: () => 0.5 },
+    });
+    await withSink.start();
+    const slice: KubeObject = {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'svc-eps-1', namespace: NS, labels: { 'kubernetes.io/service-name': 'svc-eps' } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['10.244.0.7'], conditions: { ready: true } }],
+      ports: [{ port: 8080 }],
+    };
+    try {
+      // WHEN
+      await apply(kube.client, service('svc-eps'));
+      await apply(kube.client, slice);
+      await until('slice seen', async () => (seen.some((x) => x.startsWith('upsert slice')) ? true : undefined));
+      await kube.client.delete(refOf(slice));
+      await kube.client.delete(refOf(service('svc-eps')));
+      await until('deletes seen', async () => (seen.includes('delete service svc-eps') && seen.includes('delete slice svc-eps-1') ? true : undefined));
+
+      // THEN
+      expect(seen).toStrictEqual(['upsert service svc-eps', 'upsert slice svc-eps-1 10.244.0.7', 'delete slice svc-eps-1', 'delete service svc-eps']);
+    } finally {
+      await withSink.stop();
+    }
+  });
+
+  test('GIVEN status writes that fail WHEN passes run THEN each pass logs one line and the next waits twice as long', async () => {
+    // GIVEN a client whose status PUTs are refused by the network, and an object whose status must change
+    const client = new KubeClient(kube.connection);
+    const original = client.request.bind(client);
+    (client as any).request = (method: string, path: string, options: any) =>
+      (method === 'PUT' && path.endsWith('/status') ? Promise.reject(new Error('connect ECONNRESET (injected)')) : original(method, path, options));
+    const lines: any[] = [];
+    const failing = new Controller({
+      client,
+      leaderElection: false,
+      informer: { random: () => 0.5 },
+      controllerName: 'example.com/failing',
+      log: (level, msg, fields) => lines.push({ level, msg, ...fields }),
+    });
+    await apply(kube.client, gatewayClass('failing', 'example.com/failing'));
+    try {
+      // WHEN
+      await failing.start();
+      await until('two failed passes', async () => (lines.filter((l) => l.msg === 'status writes failed').length >= 2 ? true : undefined), 15_000);
+
+      // THEN
+      const failed = lines.filter((l) => l.msg === 'status writes failed');
+      expect(failed.slice(0, 2).map((l) => l.retryInMs)).toStrictEqual([1000, 2000]);
+      expect(failed[0]).toMatchObject({ level: 'error', failed: 1, of: 1, first: { object: 'GatewayClass failing', error: expect.stringMatching(/ECONNRESET \(injected\)/) } });
+    } finally {
+      await failing.stop();
+    }
   });
 
   test('fails at once with the server and the cause when the API server cannot be reached', async () => {

@@ -8,6 +8,7 @@ import { GATEWAY_CONTROLLER_NAME } from '../../src/dataplane/controller/constant
 import type { KubeObject } from '../../src/dataplane/kube/client';
 import { controllerTableSource, GatewayServer, parseServeArgs, ServeOptions } from '../../src/dataplane/serve';
 import { request } from '../dataplane/proxy/helpers';
+import { spawnServeProcess } from '../dataplane/serve-process';
 
 const G = 'gateway.networking.k8s.io';
 const NS = 'web';
@@ -97,6 +98,30 @@ describe('serve --kubernetes against a real API server', () => {
     expect((await request(bound!.port, { path: '/third/c', host: 'y.example.com' })).headers.location).toBe('http://third.example.com:8080/third/c');
     expect((await request(bound!.port, { path: '/first/c', host: 'y.example.com' })).status).toBe(404);
   });
+
+  test('GIVEN serve --kubernetes as a process WHEN it gets SIGTERM after it leads THEN it releases the Lease and exits 0', async () => {
+    // GIVEN
+    const p = spawnServeProcess([
+      '--kubernetes', '--kubeconfig', kube.kubeconfig, '--lease', `${NS}/process-leader`, '--identity', 'process-1',
+      '--listen', '80=127.0.0.1:0', '--listen', '8080=127.0.0.1:0', '--admin', '127.0.0.1:0', '--no-access-log',
+    ]);
+    try {
+      for (let i = 0; i < 600 && !p.lines.some((l) => l.msg === 'leading: this replica writes status') && p.child.exitCode === null; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(p.lines.map((l) => l.msg)).toContain('ready');
+
+      // WHEN
+      p.child.kill('SIGTERM');
+
+      // THEN
+      expect(await p.exited).toBe(0);
+      const lease = await kube.client.get({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: NS, name: 'process-leader' });
+      expect(lease.spec).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
+    } finally {
+      if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    }
+  }, 60_000);
 
   test('GIVEN the only replica WHEN it has started THEN it holds the Lease named by --lease and writes status', async () => {
     // THEN

@@ -77,6 +77,12 @@ export interface ControllerStats {
 
 const COMPILED_KINDS: readonly WatchedKind[] = ['Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'Namespace', 'Service', 'Secret'];
 
+/**
+ * The compile gives the event loop back after this long: requests wait at most that much, and a compile of a
+ * thousand routes (a few ms) is not stretched by turns of a busy loop.
+ */
+const COMPILE_SLICE_MS = 10;
+
 /** A TLS Secret only: the listeners' certificates (other Secrets are never read). */
 const TLS_SECRETS = 'type=kubernetes.io/tls';
 
@@ -89,7 +95,12 @@ export class Controller {
   private readonly log: Logger;
   private timer?: NodeJS.Timeout;
   private compileNeeded = true;
-  private statusNeeded = true;
+  /** Every object's status is to be checked (after a compile, on taking the lead, after a failed write). */
+  private statusAll = true;
+  /** Objects whose status alone changed since the last pass (`Kind namespace/name`): only they are checked again. */
+  private readonly statusDirty = new Set<string>();
+  /** Pause before the next pass after failed status writes (0: the last pass wrote all). */
+  private retryMs = 0;
   private running: Promise<void> = Promise.resolve();
   private pending = false;
   private stopped = false;
@@ -102,6 +113,8 @@ export class Controller {
   private served: KubeObject[] = [];
   /** Routes read by earlier compiles, reused while unchanged. */
   private readonly routeCache = new RouteCache();
+  /** The compile's document of each informer object. */
+  private readonly documents = new WeakMap<KubeObject, SourceDocument>();
 
   constructor(private readonly options: ControllerOptions) {
     this.controllerName = options.controllerName ?? GATEWAY_CONTROLLER_NAME;
@@ -119,7 +132,7 @@ export class Controller {
         retryPeriodMs: le.retryPeriodMs,
         onStartedLeading: () => {
           this.log('info', 'leading: this replica writes status', { lease: `${le.lease.namespace}/${le.lease.name}`, identity: le.identity });
-          this.statusNeeded = true;
+          this.statusAll = true;
           this.schedule();
         },
         onStoppedLeading: () => this.log('warn', 'no longer leading: status is written by another replica', { identity: le.identity }),
@@ -149,8 +162,8 @@ export class Controller {
 
   /**
    * Checks that every collection can be read (a clear error when the API server is unreachable, a kind is not
-   * served or RBAC forbids it), lists them all, compiles the first table and starts the leader election.
-   * Resolves with the first table; rejects after `startTimeoutMs` at the latest.
+   * served or RBAC forbids it), lists them all, compiles the first table and starts the leader election; the first
+   * status pass follows. Resolves with the first table; rejects after `startTimeoutMs` at the latest.
    */
   public async start(): Promise<CompiledTable> {
     const timeoutMs = this.options.startTimeoutMs ?? 30_000;
@@ -170,7 +183,11 @@ export class Controller {
     }
     clearTimeout(timer);
     this.synced = true;
-    await this.rebuild();
+    // the first table at once; the first status pass (thousands of writes on a first start) follows, not waited for
+    this.compileNeeded = false;
+    await this.compile();
+    this.statusAll = true;
+    this.schedule();
     this.elector?.start();
     return this.table!;
   }
@@ -220,8 +237,8 @@ export class Controller {
       const statusOnly = prev !== undefined && o.metadata.generation !== undefined && o.metadata.generation === prev.metadata.generation
         && JSON.stringify(o.metadata.labels ?? {}) === JSON.stringify(prev.metadata.labels ?? {})
         && (kind !== 'GatewayClass' || o.spec?.controllerName === prev.spec?.controllerName);
-      if (!statusOnly) this.compileNeeded = true;
-      this.statusNeeded = true;
+      if (statusOnly) this.statusDirty.add(objectKey(kind, o));
+      else this.compileNeeded = true;
       this.schedule();
     };
     return {
@@ -276,12 +293,15 @@ export class Controller {
     if (this.compileNeeded || !this.table) {
       this.compileNeeded = false;
       await this.compile();
+      this.statusAll = true;
     }
-    if (this.statusNeeded && this.isLeader && !this.stopped) {
-      this.statusNeeded = false;
+    if ((this.statusAll || this.statusDirty.size > 0) && this.isLeader && !this.stopped) {
+      const only = this.statusAll ? undefined : new Set(this.statusDirty);
+      this.statusAll = false;
+      this.statusDirty.clear();
       // requests waiting for the new table go first: the status pass reads every route
       await new Promise((resolve) => setImmediate(resolve));
-      await this.writeStatus();
+      await this.writeStatus(only);
     }
   }
 
@@ -290,17 +310,23 @@ export class Controller {
     this.served = this.selectGateways();
     const docs: SourceDocument[] = [];
     const add = (kind: WatchedKind, o: KubeObject): void => {
-      docs.push({
-        file: objectKey(kind, o),
-        document: undefined as unknown as number,
-        object: o.kind ? o : { ...o, apiVersion: apiVersionOf(kind), kind },
-        lineOf: () => undefined,
-      });
+      // one document per informer object, the same while the object is: the route cache compares them by identity
+      let doc = this.documents.get(o);
+      if (!doc) {
+        doc = {
+          file: objectKey(kind, o),
+          document: undefined as unknown as number,
+          object: o.kind ? o : { ...o, apiVersion: apiVersionOf(kind), kind },
+          lineOf: () => undefined,
+        };
+        this.documents.set(o, doc);
+      }
+      docs.push(doc);
     };
     for (const g of this.served) add('Gateway', g);
     for (const kind of COMPILED_KINDS) if (kind !== 'Gateway') for (const o of this.list(kind)) add(kind, o);
     const rejected = new Map<string, string>();
-    const pause = timeSlices();
+    const pause = timeSlices(COMPILE_SLICE_MS);
     for (;;) {
       try {
         this.table = await compileInSteps(docs, { generation: ++this.generation, servicesComplete: true, routeCache: this.routeCache }, pause);
@@ -338,7 +364,8 @@ export class Controller {
     return ips.filter((ip) => ip && ip !== 'None').map((value) => ({ type: 'IPAddress', value }));
   }
 
-  private async writeStatus(): Promise<void> {
+  /** One status pass over every object, or over `only` (objects whose status alone changed). */
+  private async writeStatus(only?: ReadonlySet<string>): Promise<void> {
     const table = this.table;
     if (!table?.facts) return;
     this.stats.statusPasses++;
@@ -357,22 +384,30 @@ export class Controller {
       rejected: this.rejected,
       ...(this.options.gateways && this.options.gateways.length > 0 ? { gatewayFilter: this.options.gateways } : {}),
       now: new Date((this.options.clock ?? Date.now)()).toISOString().replace(/\.\d+Z$/, 'Z'),
+      ...(only ? { only } : {}),
     };
     const updates = await computeStatusInSteps(input, timeSlices());
     const queue = [...updates];
+    const failed: Array<{ object: string; error: string }> = [];
     const worker = async (): Promise<void> => {
       for (let u = queue.shift(); u && this.isLeader && !this.stopped; u = queue.shift()) {
         const update = u;
         try {
           await this.writer.write(update, (fresh) => desiredStatus(update.kind as StatusKind, fresh, input));
         } catch (e) {
-          this.statusNeeded = true; // tried again at the next rebuild
-          this.log('error', 'status write failed', { object: objectKey(update.kind, update.object), error: (e as Error).message });
+          failed.push({ object: objectKey(update.kind, update.object), error: (e as Error).message });
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
-    // a failed write is tried again a second later, changes or not
-    if (this.statusNeeded && !this.stopped) setTimeout(() => this.schedule(), 1000).unref();
+    if (failed.length === 0) {
+      this.retryMs = 0;
+      return;
+    }
+    // one line per pass, and a pass again after a pause that doubles while writes keep failing (changes or not)
+    this.retryMs = Math.min(this.retryMs === 0 ? 1000 : this.retryMs * 2, 30_000);
+    this.log('error', 'status writes failed', { failed: failed.length, of: updates.length, first: failed[0], retryInMs: this.retryMs });
+    this.statusAll = true;
+    if (!this.stopped) setTimeout(() => this.schedule(), this.retryMs).unref();
   }
 }

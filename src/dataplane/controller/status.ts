@@ -15,6 +15,8 @@ import type { KubeObject } from '../kube/client';
 const G = 'gateway.networking.k8s.io';
 /** The API server refuses longer condition messages. */
 const MAX_MESSAGE = 1024;
+/** `status.parents` of a route holds at most this many entries. */
+const MAX_PARENTS = 32;
 
 export interface Condition {
   readonly type: string;
@@ -53,6 +55,8 @@ export interface StatusInput {
   readonly rejected?: ReadonlyMap<string, string>;
   /** RFC 3339 time stamped on conditions that changed. */
   readonly now: string;
+  /** Only these objects (`Kind namespace/name`) are checked; default all. */
+  readonly only?: ReadonlySet<string>;
 }
 
 /** A status to write: the object as read and its new status. */
@@ -159,7 +163,7 @@ export function desiredStatus(kind: StatusKind, object: KubeObject, input: Statu
   if (rejected !== undefined) {
     parents = servedParentRefs(object, input).map((parentRef) => ({
       parentRef,
-      conditions: [cond('Accepted', false, 'UnsupportedValue', rejected), cond('ResolvedRefs', false, 'UnsupportedValue', rejected)],
+      conditions: [cond('Accepted', false, 'UnsupportedValue', rejected)],
     }));
   }
   if (parents.length === 0 && ours.length === 0) return undefined;
@@ -170,7 +174,8 @@ export function desiredStatus(kind: StatusKind, object: KubeObject, input: Statu
     controllerName: input.controllerName,
     conditions: stamp(p.conditions, ours.find((o) => sameRef(p.parentRef, o.parentRef))?.conditions),
   }));
-  return { ...live, parents: [...others, ...mine] };
+  // the API holds at most 32 parents; other controllers' entries are kept first
+  return { ...live, parents: [...others, ...mine].slice(0, Math.max(MAX_PARENTS, others.length)) };
 }
 
 const indexes = new WeakMap<StatusFacts, Map<string, StatusFacts['routes'][number]>>();
@@ -212,6 +217,7 @@ function* statusSteps(input: StatusInput): Generator<void, StatusUpdate[]> {
     ...input.routes.map((r): [StatusKind, KubeObject] => [r.kind as StatusKind, r]),
   ];
   for (const [i, [kind, object]] of objects.entries()) {
+    if (input.only && !input.only.has(objectKey(kind, object))) continue;
     const status = desiredStatus(kind, object, input);
     if (status !== undefined && statusChanged(object.status, status)) out.push({ kind, object, status });
     if (i % 16 === 15) yield;

@@ -102,20 +102,20 @@ const RULE_FIELDS: Record<'HTTPRoute' | 'GRPCRoute', readonly string[]> = {
 const condition = (type: string, ok: boolean, reason: string, message = ''): ConditionFact =>
   ({ type, status: ok ? 'True' : 'False', reason, message });
 
-/** A listener's facts while compiling: the conditions known when it is read, and its draft when it is served. */
-/** A ResolvedRefs problem: the spec's reason and a message naming the reference. */
+/** A condition's reason and message (a ResolvedRefs problem, why a parentRef did not attach). */
 interface RefProblem {
   readonly reason: string;
   readonly message: string;
 }
 
+/** A listener's facts while compiling: the conditions known when it is read, and its draft when it is served. */
 interface ListenerFactDraft {
   readonly name: string;
   readonly supportedKinds: { group: string; kind: string }[];
   readonly accepted: ConditionFact;
   readonly conflicted?: ConditionFact;
   /** ResolvedRefs problems (certificate refs, route kinds), first one reported. */
-  readonly refProblems: { reason: string; message: string }[];
+  readonly refProblems: RefProblem[];
   draft?: ListenerDraft;
 }
 
@@ -124,7 +124,7 @@ interface ParentAttempt {
   readonly route: RouteDraft;
   readonly ref: ParentRefFact;
   readonly listeners: ListenerDraft[];
-  why: { reason: string; message: string };
+  why: RefProblem;
 }
 
 const ACCEPTED_VERSIONS: Record<string, string[]> = {
@@ -385,11 +385,14 @@ class Compiler {
       return condition('Accepted', false, 'UnsupportedAddress',
         `spec.addresses ${JSON.stringify(spec.addresses.map((a: any) => a?.value ?? a?.type))}: static addresses are not supported; the address comes from the gateway's Service`);
     }
-    for (const field of ['frontend', 'backend']) {
-      if (spec.tls?.[field] !== undefined && spec.tls?.[field] !== null) {
-        return condition('Accepted', false, 'UnsupportedValue',
-          `spec.tls.${field}: ${field === 'frontend' ? 'client certificate validation' : 'a client certificate towards backends'} is not supported; the Gateway is not served rather than served without it`);
-      }
+    if (spec.tls?.frontend !== undefined && spec.tls?.frontend !== null) {
+      return condition('Accepted', false, 'UnsupportedValue',
+        'spec.tls.frontend: client certificate validation is not supported; the Gateway is not served rather than served without it');
+    }
+    if (spec.tls?.backend !== undefined && spec.tls?.backend !== null) {
+      const message = 'spec.tls.backend: a client certificate towards backends is not supported and is not presented (backends are reached without TLS)';
+      this.warn(gw.doc, ['spec', 'tls', 'backend'], `Gateway ${gw.namespace}/${gw.name}: ${message}`);
+      return condition('Accepted', true, 'Accepted', message);
     }
     return condition('Accepted', true, 'Accepted');
   }
@@ -512,7 +515,7 @@ class Compiler {
       const hostname = hostnameRaw === undefined || hostnameRaw === '' ? undefined : hostnameRaw.toLowerCase();
       if (seenNames.has(name)) throw this.error(gw.doc, [...at, 'name'], `duplicate listener name "${name}"`);
       seenNames.add(name);
-      const refProblems: { reason: string; message: string }[] = [];
+      const refProblems: RefProblem[] = [];
       const supportedKinds = this.supportedKinds(gw, at, l, protocol, name, refProblems);
       const fact = (ok: ConditionFact, conflicted?: ConditionFact): ListenerFactDraft => {
         const f: ListenerFactDraft = { name, supportedKinds, accepted: ok, refProblems, ...(conflicted ? { conflicted } : {}) };
@@ -1025,9 +1028,7 @@ class Compiler {
         why: { reason: 'NoMatchingParent', message: `no listener of Gateway ${ns}/${name} matches${sectionName !== undefined ? ` sectionName "${sectionName}"` : ''}${port !== undefined ? ` port ${port}` : ''}` },
       };
       this.parentAttempts.push(attempt);
-      let why = attempt.why.message;
       const refuse = (reason: string, message: string): void => {
-        why = message;
         attempt.why = { reason, message };
       };
       for (const l of listeners) {
@@ -1058,7 +1059,7 @@ class Compiler {
           l.attachedByRoute.set(route, entry);
         }
       }
-      if (!attachedAny) this.warn(obj.doc, at, `${route.kind} ${obj.namespace}/${obj.name} does not attach to Gateway ${ns}/${name}: ${why}`);
+      if (!attachedAny) this.warn(obj.doc, at, `${route.kind} ${obj.namespace}/${obj.name} does not attach to Gateway ${ns}/${name}: ${attempt.why.message}`);
     });
   }
 

@@ -103,6 +103,21 @@ describe('status facts of compile', () => {
     expect(table.warnings.map((w) => w.message)).toContainEqual(expect.stringMatching(/^Gateway default\/params is not served \(InvalidParameters\): spec\.infrastructure\.parametersRef x\.io\/P p/));
     expect(brief(table.facts!.gateways[1].listeners[0].conditions)[3]).toBe('Programmed=False/Invalid');
   });
+
+  test('GIVEN client certificate validation, then a client certificate towards backends WHEN compiled THEN the first is refused, the second served and named as not applied', () => {
+    // GIVEN
+    const frontend = { ...gateway(undefined, 'front'), spec: { ...gateway().spec, tls: { frontend: { default: { validation: { caCertificateRefs: [{ name: 'ca' }] } } } } } };
+    const backend = { ...gateway(undefined, 'back'), spec: { ...gateway().spec, tls: { backend: { clientCertificateRef: { name: 'client' } } } } };
+
+    // WHEN
+    const table = compile(docs([frontend, backend]));
+
+    // THEN
+    const [back, front] = table.facts!.gateways;
+    expect(front.accepted).toMatchObject({ status: 'False', reason: 'UnsupportedValue' });
+    expect(back.accepted).toMatchObject({ status: 'True', reason: 'Accepted', message: expect.stringMatching(/^spec\.tls\.backend: .* not presented/) });
+    expect(table.sockets.map((s) => s.gateway)).toStrictEqual(['default/back']);
+  });
 });
 
 describe('computeStatus', () => {
@@ -138,6 +153,14 @@ describe('computeStatus', () => {
         { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: '', observedGeneration: 7, lastTransitionTime: T0 },
       ],
     }]);
+  });
+
+  test('GIVEN objects without status WHEN computed for one object only THEN only that one is returned', () => {
+    // WHEN
+    const updates = computeStatus(input({ only: new Set(['HTTPRoute default/r']) }));
+
+    // THEN
+    expect(updates.map((u) => `${u.kind} ${u.object.metadata.name}`)).toStrictEqual(['HTTPRoute r']);
   });
 
   test('GIVEN the status written WHEN computed again later THEN nothing is to be written', () => {
