@@ -102,6 +102,9 @@ export class Controller {
   /** Pause before the next pass after failed status writes (0: the last pass wrote all). */
   private retryMs = 0;
   private running: Promise<void> = Promise.resolve();
+  /** Status passes, one after another, apart from the compiles (a table is never held back by status writes). */
+  private statusRunning: Promise<void> = Promise.resolve();
+  private statusQueued = false;
   private pending = false;
   private stopped = false;
   private synced = false;
@@ -199,15 +202,18 @@ export class Controller {
     await this.elector?.stop(releaseLease);
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
     await this.running.catch(() => undefined);
+    await this.statusRunning;
   }
 
   /** Resolves once every change seen so far has been compiled and (as leader) written. */
   public async settled(): Promise<void> {
-    while (this.pending || this.timer) {
+    while (this.pending || this.timer || this.statusQueued) {
       await this.running;
+      await this.statusRunning;
       await new Promise((r) => setTimeout(r, 1));
     }
     await this.running;
+    await this.statusRunning;
   }
 
   private async preflight(timeoutMs: number): Promise<void> {
@@ -295,14 +301,31 @@ export class Controller {
       await this.compile();
       this.statusAll = true;
     }
-    if ((this.statusAll || this.statusDirty.size > 0) && this.isLeader && !this.stopped) {
+    this.scheduleStatus();
+  }
+
+  private statusWanted(): boolean {
+    return (this.statusAll || this.statusDirty.size > 0) && this.isLeader && !this.stopped;
+  }
+
+  /**
+   * A status pass after the one running, if any. Passes run apart from the compiles: a route change is served as soon
+   * as its table is compiled, not after the writes of the pass before it (on a first start, thousands of them); a pass
+   * over a table that a newer one replaced stops early, and the newer table's pass follows.
+   */
+  private scheduleStatus(): void {
+    if (this.statusQueued || !this.statusWanted()) return;
+    this.statusQueued = true;
+    this.statusRunning = this.statusRunning.then(async () => {
+      this.statusQueued = false;
+      if (!this.statusWanted()) return;
       const only = this.statusAll ? undefined : new Set(this.statusDirty);
       this.statusAll = false;
       this.statusDirty.clear();
       // requests waiting for the new table go first: the status pass reads every route
       await new Promise((resolve) => setImmediate(resolve));
       await this.writeStatus(only);
-    }
+    }).catch((e) => this.log('error', 'status pass failed', { error: (e as Error).message }));
   }
 
   private async compile(): Promise<void> {
@@ -390,7 +413,8 @@ export class Controller {
     const queue = [...updates];
     const failed: Array<{ object: string; error: string }> = [];
     const worker = async (): Promise<void> => {
-      for (let u = queue.shift(); u && this.isLeader && !this.stopped; u = queue.shift()) {
+      // (a newer table's pass follows this one: what is left of this one would be written again)
+      for (let u = queue.shift(); u && this.isLeader && !this.stopped && this.table === table; u = queue.shift()) {
         const update = u;
         try {
           await this.writer.write(update, (fresh) => desiredStatus(update.kind as StatusKind, fresh, input));

@@ -53,6 +53,15 @@ export interface InformerStats {
 
 const key = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
+/**
+ * The copy kept: without `metadata.managedFields` (as controller-runtime's caches drop it), which nothing here reads and
+ * which is often the larger part of a small object. An update sent without the field leaves the server's as it is.
+ */
+function kept<T extends KubeObject>(o: T): T {
+  if (o.metadata?.managedFields !== undefined) delete o.metadata.managedFields;
+  return o;
+}
+
 export class Informer<T extends KubeObject = KubeObject> {
   public readonly stats: InformerStats = { lists: 0, watches: 0, stalls: 0, failures: 0 };
   private readonly store = new Map<string, T>();
@@ -170,7 +179,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         labelSelector: this.options.labelSelector,
         fieldSelector: this.options.fieldSelector,
       });
-      for (const item of page.items) fresh.set(key(item), item);
+      for (const item of page.items) fresh.set(key(item), kept(item));
       cont = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion;
     } while (cont);
@@ -220,6 +229,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       delivered = true;
       if (event.object?.metadata?.resourceVersion) rv = event.object.metadata.resourceVersion;
       if (event.type === 'BOOKMARK') return;
+      kept(event.object);
       const k = key(event.object);
       const old = this.store.get(k);
       if (event.type === 'DELETED') {

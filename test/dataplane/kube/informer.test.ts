@@ -177,6 +177,28 @@ describe('informer', () => {
     expect(errors).toStrictEqual(['informer things: watch from resourceVersion 10 silent for 2100 ms; listing again']);
   });
 
+  test('GIVEN objects with managedFields WHEN listed and watched THEN the copy keeps everything else of them, without managedFields', async () => {
+    // GIVEN
+    const managed = (name: string, rv: string): KubeObject => ({
+      metadata: { ...obj(name, rv).metadata, labels: { team: 'a' }, managedFields: [{ manager: 'kubectl', operation: 'Apply', fieldsV1: { 'f:spec': {} } }] },
+      spec: { x: 1 },
+    });
+    script = { lists: [listOf('10', [managed('a', '1')])], watches: [watchOf([{ type: 'ADDED', object: managed('b', '11') }], 'hold')] };
+    const { log, handler } = record();
+    const informer = new Informer(client, { group: 'g', version: 'v1', plural: 'things' }, handler, {});
+
+    // WHEN
+    await informer.start();
+    await until(() => log.includes('add b@11'));
+    await informer.stop();
+
+    // THEN
+    expect(informer.list().map((o) => [o.metadata.name, o.metadata.managedFields, o.metadata.labels, o.spec])).toStrictEqual([
+      ['a', undefined, { team: 'a' }, { x: 1 }],
+      ['b', undefined, { team: 'a' }, { x: 1 }],
+    ]);
+  });
+
   test('fails to build an informer for one object, or with a fractional timeout', () => {
     expect(() => new Informer(client, { group: 'g', version: 'v1', plural: 'things', name: 'a' }, {})).toThrow(
       /^informer things: watches a collection; name "a" \/ subresource undefined must not be set$/,
