@@ -18,8 +18,8 @@
  * - churn under load: `--clients` keep-alive clients send `GET /r<random>` one after another (routes that never
  *   change) while `--churn` HTTPRoutes are added, changed (their path) and removed one API call after another;
  *   every answer to the clients must be 200 (the goal: zero failed requests);
- * - memory: routes are added up to `--rss-routes`; once the last is served and 3 s have passed, the gateway's
- *   VmRSS (and the V8 heap from its /metrics).
+ * - memory: routes are added up to `--rss-routes`; once the last is served, its status written and 3 s have passed,
+ *   the gateway's VmRSS (and the V8 heap from its /metrics).
  * Every process it starts is stopped on exit.
  */
 import * as fs from 'fs';
@@ -221,6 +221,13 @@ async function main(): Promise<void> {
     if (o.rssRoutes > o.routes) {
       await each(o.rssRoutes - o.routes, 16, (i) => apply(kube.client, route(`r${o.routes + i}`, `/r${o.routes + i}`)).then(() => undefined));
       await firstOk(agent, port, `/r${o.rssRoutes - 1}`, 300_000);
+      // then the status pass that follows: the last route's status written
+      const last = refOf(route(`r${o.rssRoutes - 1}`, ''));
+      const deadline = Date.now() + 300_000;
+      while (!((await kube.client.get(last)) as any).status?.parents?.length) {
+        if (Date.now() > deadline) throw new Error('the last route got no status within 300 s');
+        await new Promise((r) => setTimeout(r, 200));
+      }
       await new Promise((r) => setTimeout(r, 3_000));
       rss = { routes: o.rssRoutes + o.writes, rss: rssMb(gateway.pid), heap: await heapMb(gateway.adminPort) };
       console.log(`memory: ${rss.routes} routes, RSS ${rss.rss.toFixed(0)} MB, V8 heap used ${rss.heap.toFixed(0)} MB`);
@@ -261,6 +268,9 @@ async function main(): Promise<void> {
     await kube.stop();
   }
 }
+
+// A signal ends the run through process.exit, whose handlers stop the API server, etcd and the gateway.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
 main().then(() => process.exit(0), (err) => {
   console.error(err);
