@@ -19,8 +19,9 @@
  *   assumed to exist.
  * - A Service object in the input always supplies the port's appProtocol (h2c / ws).
  */
+import { BackendTlsIndex, TlsCompiler } from './compile-tls';
 import {
-  AttachedRoute, BackendRefKey, CompiledBackend, CompiledFilter, CompiledGateway, CompiledListener, CompiledMatch,
+  AttachedRoute, BackendRefKey, ClientValidation, CompiledBackend, CompiledFilter, CompiledGateway, CompiledListener, CompiledMatch,
   CompiledPort, CompiledRule, CompiledTable, ConfigWarning, GrpcBucket, HeaderModifier, HostBuckets, HttpBucket,
   Condition, IndexEntry, ListenerIndex, PathModifier, RegexGroup, SniCertificate, SocketSpec,
   TlsCertificate, ValueMatch,
@@ -54,12 +55,14 @@ const ACCEPTED_VERSIONS: Record<string, string[]> = {
   Service: ['v1'],
   Namespace: ['v1'],
   Secret: ['v1'],
+  ConfigMap: ['v1'],
+  BackendTLSPolicy: [`${GATEWAY_GROUP}/v1`, `${GATEWAY_GROUP}/v1alpha3`],
 };
 
 /** Gateway API route kinds this gateway does not serve (a warning names them). */
 const UNSERVED_ROUTE_KINDS = ['TCPRoute', 'TLSRoute', 'UDPRoute'];
 /** Gateway API kinds that carry nothing this gateway uses. */
-const IGNORED_GATEWAY_KINDS = ['GatewayClass', 'BackendTLSPolicy', 'BackendLBPolicy', 'BackendTrafficPolicy', 'ListenerSet'];
+const IGNORED_GATEWAY_KINDS = ['GatewayClass', 'BackendLBPolicy', 'BackendTrafficPolicy', 'ListenerSet'];
 
 let generationCounter = 0;
 
@@ -137,6 +140,14 @@ class Compiler {
   /** Equal backend refs and targets of the table, one object each (see `shared`). */
   private readonly refs = new Map<string, BackendRefKey>();
   private readonly targets = new Map<string, NonNullable<CompiledBackend['target']>>();
+  /** BackendTLSPolicies, client certificates (compile-tls.ts). */
+  private readonly tls = new TlsCompiler({
+    objects: (kind) => this.objects(kind),
+    find: (kind, key) => this.byKind.get(kind)?.get(key),
+    warn: (doc, field, message) => this.warn(doc, field, message),
+    granted: (fromKind, fromNs, toKind, toNs, name) => this.granted(GATEWAY_GROUP, fromKind, fromNs, '', toKind, toNs, name),
+  });
+  private backendTls?: BackendTlsIndex;
 
   constructor(private readonly docs: readonly SourceDocument[], private readonly options: CompileOptions) {}
 
@@ -152,6 +163,7 @@ class Compiler {
       if (!this.grants.has(g.namespace)) this.grants.set(g.namespace, []);
       this.grants.get(g.namespace)!.push(g);
     }
+    this.backendTls = this.tls.backendPolicies();
 
     const gatewayObjs = this.selectGateways();
     const listenersByGateway = new Map<string, ListenerDraft[]>();
@@ -180,6 +192,7 @@ class Compiler {
         byPort.get(l.port)!.push(l);
       }
       const ports: CompiledPort[] = [];
+      const clientValidation = this.tls.frontendValidation(gw);
       for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
         const listeners: CompiledListener[] = [];
         for (const d of byPort.get(port)!.sort(compareListenerSpecificity)) {
@@ -193,14 +206,17 @@ class Compiler {
             port,
             protocol,
             certificates: listeners.map((l): SniCertificate => ({ listener: l.name, hostname: l.hostname, certificates: l.tls?.certificates ?? [] })),
+            ...withClientValidation(clientValidation(port)),
           }
           : { gateway: key, port, protocol };
         sockets.push(socket);
       }
-      gateways.push({ namespace: gw.namespace, name: gw.name, key, ports });
+      const backendClientCertificate = this.tls.backendClientCertificate(gw);
+      gateways.push({ namespace: gw.namespace, name: gw.name, key, ports, ...(backendClientCertificate ? { backendClientCertificate } : {}) });
     }
     const generation = this.options.generation ?? ++generationCounter;
-    return { generation, gateways, sockets, warnings: this.warnings };
+    const tlsFacts = this.tls.facts;
+    return { generation, gateways, sockets, warnings: this.warnings, ...(tlsFacts.length > 0 ? { tlsFacts } : {}) };
   }
 
   // ---------------------------------------------------------------- input
@@ -700,9 +716,12 @@ class Compiler {
     const svc = this.services.get(`${ref.namespace}/${ref.name}`);
     const svcPort = svc?.ports.find((p) => p.port === ref.port);
     const protocol = svcPort?.appProtocol === 'kubernetes.io/h2c' ? 'h2c' : svcPort?.appProtocol === 'kubernetes.io/ws' ? 'ws' : 'http1';
+    const tls = this.backendTls?.lookup(ref.namespace, ref.name, svcPort?.name);
     const map = this.options.backends;
     const mapped = map?.get(`${ref.namespace}/${ref.name}:${ref.port}`);
-    if (mapped && mapped.length > 0) return valid({ endpoints: mapped.map((e) => ({ host: e.host, port: e.port })), protocol });
+    if (mapped && mapped.length > 0) {
+      return valid({ endpoints: mapped.map((e) => ({ host: e.host, port: e.port })), protocol, ...(tls ? { tls } : {}) });
+    }
     const dns = this.options.resolveByDns ?? map === undefined;
     if (!svc && (map !== undefined || this.services.size > 0)) {
       return invalid('BackendNotFound', `backendRef to Service ${refText}: the Service is not in the input${map ? ' and not in --backends' : ''} (BackendNotFound)`);
@@ -711,7 +730,7 @@ class Compiler {
       return invalid('UnresolvedBackend', `backendRef to Service ${refText}: the Service has no port ${ref.port} (UnresolvedBackend)`);
     }
     if (!dns) return invalid('UnresolvedBackend', `backendRef to Service ${refText} has no endpoints in --backends (UnresolvedBackend)`);
-    return valid({ endpoints: [{ host: `${ref.name}.${ref.namespace}.svc`, port: ref.port }], protocol });
+    return valid({ endpoints: [{ host: `${ref.name}.${ref.namespace}.svc`, port: ref.port }], protocol, ...(tls ? { tls } : {}) });
   }
 
   /** Whether a ReferenceGrant in `toNs` permits (fromGroup, fromKind, fromNs) -> (toGroup, toKind, name). */
@@ -908,6 +927,11 @@ class Compiler {
     for (const [k, val] of Object.entries(v as object)) out[k] = String(val);
     return out;
   }
+}
+
+/** The socket field for a port's client-certificate validation (none: no field). */
+function withClientValidation(v: ClientValidation | undefined): { clientValidation?: ClientValidation } {
+  return v ? { clientValidation: v } : {};
 }
 
 /** Empty lists of the table share one frozen array. */

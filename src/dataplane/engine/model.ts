@@ -31,6 +31,52 @@ export interface CompiledTable {
   readonly sockets: readonly SocketSpec[];
   /** Everything that was left out, and why. */
   readonly warnings: readonly ConfigWarning[];
+  /**
+   * Whether each BackendTLSPolicy, and each TLS reference of a Gateway (`spec.tls`), was accepted, and why not:
+   * facts for status conditions (compile-tls.ts). Absent when the input has none.
+   */
+  readonly tlsFacts?: readonly TlsFact[];
+}
+
+/** The outcome of one TLS-related object or reference, in the Gateway API's condition words. */
+export interface TlsFact {
+  /** `BackendTLSPolicy` or `Gateway`. */
+  readonly kind: 'BackendTLSPolicy' | 'Gateway';
+  /** `namespace/name`. */
+  readonly object: ObjectKey;
+  /** The condition type the fact sets (`Accepted` or `ResolvedRefs`). */
+  readonly condition: 'Accepted' | 'ResolvedRefs';
+  readonly status: boolean;
+  /** The Gateway API reason, e.g. `Conflicted`, `InvalidCACertificateRef`, `NoValidCACertificate`, `InvalidKind`. */
+  readonly reason: string;
+  readonly message: string;
+}
+
+/**
+ * How the gateway connects to a backend over TLS (a BackendTLSPolicy targeting its Service port): SNI,
+ * trust anchors and the names the server certificate must carry.
+ */
+export interface UpstreamTls {
+  /** `namespace/name` of the BackendTLSPolicy. */
+  readonly policy: ObjectKey;
+  /** `validation.hostname`: the SNI sent, and the name verified when `subjectAltNames` is empty. */
+  readonly hostname: string;
+  /** PEM CA bundle from `caCertificateRefs`; undefined = the system's well-known CAs (`wellKnownCACertificates: System`). */
+  readonly ca?: string;
+  /** `validation.subjectAltNames`: the certificate must carry one of them. Empty = `hostname`. */
+  readonly subjectAltNames: readonly { readonly type: 'Hostname' | 'URI'; readonly value: string }[];
+  /**
+   * Set when the policy cannot be used (a CA reference that does not resolve): requests to the backend fail
+   * with a 5xx, never in plaintext.
+   */
+  readonly invalid?: string;
+}
+
+/** Client-certificate validation of an HTTPS socket (Gateway `spec.tls.frontend`, GEP-91). */
+export interface ClientValidation {
+  /** PEM CA bundle the client certificate must chain to; empty when no reference resolved (no client is valid). */
+  readonly ca: string;
+  readonly mode: 'AllowValidOnly' | 'AllowInsecureFallback';
 }
 
 /** What the proxy must open for one (Gateway, port). */
@@ -47,6 +93,8 @@ export interface SocketSpec {
    * entry without hostname if any, else the first entry.
    */
   readonly certificates?: readonly SniCertificate[];
+  /** HTTPS only: the client certificates asked for and checked (Gateway `spec.tls.frontend`); absent = none asked. */
+  readonly clientValidation?: ClientValidation;
 }
 
 /** One listener's certificates for SNI selection. */
@@ -73,6 +121,8 @@ export interface CompiledGateway {
   readonly key: ObjectKey;
   /** One entry per distinct listener port, ascending. */
   readonly ports: readonly CompiledPort[];
+  /** `spec.tls.backend.clientCertificateRef`: presented to backends reached over TLS (BackendTLSPolicy). */
+  readonly backendClientCertificate?: TlsCertificate;
 }
 
 export interface CompiledPort {
@@ -195,6 +245,8 @@ export interface CompiledBackend {
     readonly endpoints: readonly { readonly host: string; readonly port: number }[];
     /** From the Service port's appProtocol: `kubernetes.io/h2c` -> h2c, `kubernetes.io/ws` -> ws, else http1. */
     readonly protocol: 'http1' | 'h2c' | 'ws';
+    /** The Service port is targeted by a BackendTLSPolicy: connections are TLS (HTTP/2 backends: h2 over TLS). */
+    readonly tls?: UpstreamTls;
   };
   /** The backend cannot be used; requests that pick it get 500 (it keeps its share of the weight). */
   readonly invalid?: { readonly reason: 'InvalidKind' | 'BackendNotFound' | 'RefNotPermitted' | 'UnresolvedBackend'; readonly message: string };
