@@ -375,7 +375,7 @@ export class GatewayServer {
     // Sockets whose protocol changed are closed first (the new one needs the same address).
     for (const [key, l] of this.listeners) {
       const wanted = plan.get(key);
-      if (wanted && (wanted.spec.protocol === 'HTTPS') !== l.binding.tls) {
+      if (wanted && ((wanted.spec.protocol === 'HTTPS') !== l.binding.tls || (wanted.spec.clientValidation !== undefined) !== l.asksClientCertificates)) {
         this.listeners.delete(key);
         await l.close(this.options.drainTimeoutMs);
       }

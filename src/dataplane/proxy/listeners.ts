@@ -9,7 +9,7 @@ import * as http from 'http';
 import * as http2 from 'http2';
 import * as net from 'net';
 import * as tls from 'tls';
-import { CertificateProblem, SocketCertificates, secureContextOptions } from './certificates';
+import { CertificateProblem, SocketCertificates, clientCertificateRefused } from './certificates';
 import { SocketBinding } from './handler';
 import {
   ConnectionLimiter, ConnectionLimits, DEFAULT_LIMITS, Http1Pipeline, answerClientError, answerConnect, applyH1Properties, applyH1Timeouts,
@@ -35,6 +35,11 @@ export interface BoundListener {
   readonly inFlight: number;
   /** HTTPS: the listeners whose certificates could not be used when the socket was bound. */
   readonly certificateProblems: readonly CertificateProblem[];
+  /**
+   * HTTPS: the socket asks clients for a certificate (bound with `clientValidation`). Asking is fixed when a socket
+   * is bound: a spec that adds or removes `clientValidation` needs a new socket.
+   */
+  readonly asksClientCertificates: boolean;
   /**
    * HTTPS: replace the certificates offered (a reload). A listener whose new certificates cannot be used keeps
    * the ones it had (or stays not programmed); the returned problems say which and why. Never throws.
@@ -213,6 +218,7 @@ async function listenCleartext(options: ListenOptions): Promise<BoundListener> {
       return tracker.inFlight;
     },
     certificateProblems: [],
+    asksClientCertificates: false,
     updateSpec: () => [],
     goAway: () => tracker.goAway(),
     close: (timeoutMs) => tracker.drain(server, timeoutMs, stopHeaderTimeouts),
@@ -248,8 +254,12 @@ async function listenTls(options: ListenOptions): Promise<BoundListener> {
   const handlers = tracker.wrap(binding, options.handlers);
   const limits = options.limits ?? DEFAULT_LIMITS;
   const certificates = new SocketCertificates();
-  const initialProblems = certificates.apply(options.spec.certificates ?? []);
+  let validation = options.spec.clientValidation;
+  const initialProblems = certificates.apply(options.spec.certificates ?? [], validation?.ca || undefined);
+  const asksClientCertificates = validation !== undefined;
   const server = http2.createSecureServer({
+    // Client certificates are checked after the handshake (clientCertificateRefused): the mode can change on a reload.
+    ...(asksClientCertificates ? { requestCert: true, rejectUnauthorized: false } : {}),
     ...h2ServerOptions(limits),
     handshakeTimeout: limits.headerTimeoutMs,
     allowHTTP1: true,
@@ -263,7 +273,7 @@ async function listenTls(options: ListenOptions): Promise<BoundListener> {
   // Clients that send no SNI get the default listener's certificate (checked by `certificates.apply`).
   const setDefault = () => {
     // None programmed: a context without certificate, so that those handshakes fail rather than offer an old one.
-    server.setSecureContext(secureContextOptions(certificates.defaultCertificates() ?? []));
+    server.setSecureContext(certificates.defaultContextOptions());
   };
   setDefault();
   applyH1Timeouts(server, limits);
@@ -273,6 +283,11 @@ async function listenTls(options: ListenOptions): Promise<BoundListener> {
   server.on('clientError', (err: any, socket: net.Socket) => answerClientError(err, socket, limits, tracker.pipeline));
   server.on('connect', (_req: http.IncomingMessage, socket: net.Socket) => answerConnect(socket));
   server.on('secureConnection', (socket: tls.TLSSocket) => {
+    // Synchronously, before any request on the connection is read.
+    if (clientCertificateRefused(validation, socket.authorized)) {
+      socket.destroy();
+      return;
+    }
     tracker.track(socket);
     socket.on('error', () => socket.destroy());
   });
@@ -292,8 +307,10 @@ async function listenTls(options: ListenOptions): Promise<BoundListener> {
       return tracker.inFlight;
     },
     certificateProblems: initialProblems,
+    asksClientCertificates,
     updateSpec: (next) => {
-      const problems = certificates.apply(next.certificates ?? []);
+      validation = next.clientValidation;
+      const problems = certificates.apply(next.certificates ?? [], validation?.ca || undefined);
       setDefault();
       return problems;
     },
