@@ -375,7 +375,7 @@ export class GatewayServer {
     // Sockets whose protocol changed are closed first (the new one needs the same address).
     for (const [key, l] of this.listeners) {
       const wanted = plan.get(key);
-      if (wanted && ((wanted.spec.protocol === 'HTTPS') !== l.binding.tls || (wanted.spec.clientValidation !== undefined) !== l.asksClientCertificates)) {
+      if (wanted && (wanted.spec.protocol !== l.protocol || (wanted.spec.clientValidation !== undefined) !== l.asksClientCertificates)) {
         this.listeners.delete(key);
         await l.close(this.options.drainTimeoutMs);
       }
@@ -511,6 +511,7 @@ export class GatewayServer {
         handlers: {
           request: (b, req, res) => this.handler.handle(b, req, res),
           upgrade: (b, req, socket, head) => this.handler.upgrade(b, req, socket, head),
+          stream: (b, tlsRoute, client, head, terminated) => this.handler.stream(b, tlsRoute, client, head, terminated),
         },
       });
     } catch (err: any) {

@@ -43,7 +43,8 @@ function readKey(obj: TlsInputObject, key: string): string | undefined {
   return obj.kind === 'ConfigMap' ? d : Buffer.from(d, 'base64').toString('utf8');
 }
 
-function creation(o: TlsInputObject): number | undefined {
+/** `metadata.creationTimestamp` as epoch ms (undefined when absent or not a time): the age that breaks ties. */
+export function creation(o: TlsInputObject): number | undefined {
   const ts = o.object.metadata?.creationTimestamp;
   const ms = typeof ts === 'string' ? Date.parse(ts) : NaN;
   return Number.isNaN(ms) ? undefined : ms;

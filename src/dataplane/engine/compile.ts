@@ -20,6 +20,7 @@
  * - A Service object in the input always supplies the port's appProtocol (h2c / ws).
  */
 import { BackendTlsIndex, TlsCompiler } from './compile-tls';
+import { TlsListenerDraft, compileTlsRoutes } from './compile-tls-route';
 import {
   AttachedRoute, BackendRefKey, ClientValidation, CompiledBackend, CompiledFilter, CompiledGateway, CompiledListener, CompiledMatch,
   CompiledPort, CompiledRule, CompiledTable, ConfigWarning, GrpcBucket, HeaderModifier, HostBuckets, HttpBucket,
@@ -57,10 +58,11 @@ const ACCEPTED_VERSIONS: Record<string, string[]> = {
   Secret: ['v1'],
   ConfigMap: ['v1'],
   BackendTLSPolicy: [`${GATEWAY_GROUP}/v1`, `${GATEWAY_GROUP}/v1alpha3`],
+  TLSRoute: [`${GATEWAY_GROUP}/v1`, `${GATEWAY_GROUP}/v1alpha3`, `${GATEWAY_GROUP}/v1alpha2`],
 };
 
 /** Gateway API route kinds this gateway does not serve (a warning names them). */
-const UNSERVED_ROUTE_KINDS = ['TCPRoute', 'TLSRoute', 'UDPRoute'];
+const UNSERVED_ROUTE_KINDS = ['TCPRoute', 'UDPRoute'];
 /** Gateway API kinds that carry nothing this gateway uses. */
 const IGNORED_GATEWAY_KINDS = ['GatewayClass', 'BackendLBPolicy', 'BackendTrafficPolicy', 'ListenerSet'];
 
@@ -148,6 +150,8 @@ class Compiler {
     granted: (fromKind, fromNs, toKind, toNs, name) => this.granted(GATEWAY_GROUP, fromKind, fromNs, '', toKind, toNs, name),
   });
   private backendTls?: BackendTlsIndex;
+  /** Listeners of protocol TLS (compile-tls-route.ts). */
+  private readonly tlsListeners: TlsListenerDraft[] = [];
 
   constructor(private readonly docs: readonly SourceDocument[], private readonly options: CompileOptions) {}
 
@@ -214,6 +218,12 @@ class Compiler {
       const backendClientCertificate = this.tls.backendClientCertificate(gw);
       gateways.push({ namespace: gw.namespace, name: gw.name, key, ports, ...(backendClientCertificate ? { backendClientCertificate } : {}) });
     }
+    sockets.push(...compileTlsRoutes({
+      warn: (doc, field, message) => this.warn(doc, field, message),
+      certificates: (gw, at, refs, listener) => this.readCertificates(gw, at, refs, listener),
+      backend: (route, at, raw) => this.readBackend(route, 'TLSRoute', at, raw, true),
+      namespaceLabels: (ns) => this.namespaceLabels.get(ns),
+    }, this.tlsListeners, this.objects('TLSRoute')));
     const generation = this.options.generation ?? ++generationCounter;
     const tlsFacts = this.tls.facts;
     return { generation, gateways, sockets, warnings: this.warnings, ...(tlsFacts.length > 0 ? { tlsFacts } : {}) };
@@ -332,8 +342,8 @@ class Compiler {
       const hostname = hostnameRaw === undefined || hostnameRaw === '' ? undefined : hostnameRaw.toLowerCase();
       if (seenNames.has(name)) throw this.error(gw.doc, [...at, 'name'], `duplicate listener name "${name}"`);
       seenNames.add(name);
-      if (protocol !== 'HTTP' && protocol !== 'HTTPS') {
-        this.warn(gw.doc, [...at, 'protocol'], `listener "${name}": protocol ${protocol} is not supported (HTTP, HTTPS); the listener is not served`);
+      if (protocol !== 'HTTP' && protocol !== 'HTTPS' && protocol !== 'TLS') {
+        this.warn(gw.doc, [...at, 'protocol'], `listener "${name}": protocol ${protocol} is not supported (HTTP, HTTPS, TLS); the listener is not served`);
         return;
       }
       const prevProtocol = portProtocol.get(port);
@@ -373,6 +383,10 @@ class Compiler {
         });
       const namespaces = this.namespacePolicy(gw, [...at, 'allowedRoutes', 'namespaces'], this.map(gw, [...at, 'allowedRoutes', 'namespaces'], allowedRaw.namespaces));
       const allowedRoutes: AllowedRoutesSpec = { ...namespaces, ...(kinds !== undefined ? { kinds } : {}) };
+      if (protocol === 'TLS') {
+        this.tlsListeners.push({ gw, at, name, port, hostname, allowedRoutes, raw: l });
+        return;
+      }
       out.push({
         gateway: gwKey,
         gatewayNamespace: gw.namespace,

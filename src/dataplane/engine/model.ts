@@ -85,8 +85,11 @@ export interface SocketSpec {
   readonly gateway: ObjectKey;
   /** The listener port (the proxy may map it to another local port, but `RouteRequest.port` is this value). */
   readonly port: number;
-  /** HTTP = cleartext HTTP/1.1 and h2c (prior knowledge); HTTPS = TLS with ALPN h2/http1.1. */
-  readonly protocol: 'HTTP' | 'HTTPS';
+  /**
+   * HTTP = cleartext HTTP/1.1 and h2c (prior knowledge); HTTPS = TLS with ALPN h2/http1.1; TLS = TLSRoutes by SNI
+   * (`tlsListeners`), the TLS passed through or terminated and the stream forwarded.
+   */
+  readonly protocol: 'HTTP' | 'HTTPS' | 'TLS';
   /**
    * HTTPS only: the certificates to offer, per listener, most specific hostname first. The SNI picks
    * the first entry whose hostname matches (exact, or wildcard suffix); no SNI or no match picks the
@@ -95,6 +98,33 @@ export interface SocketSpec {
   readonly certificates?: readonly SniCertificate[];
   /** HTTPS only: the client certificates asked for and checked (Gateway `spec.tls.frontend`); absent = none asked. */
   readonly clientValidation?: ClientValidation;
+  /** TLS only: the listeners of protocol TLS on this port, most specific hostname first, with their TLSRoutes. */
+  readonly tlsListeners?: readonly CompiledTlsListener[];
+}
+
+/** A listener of protocol TLS (GEP-2643): routes connections by SNI. */
+export interface CompiledTlsListener {
+  /** Listener name. */
+  readonly name: string;
+  /** Lowercase; `*.example.com` allowed; undefined = any SNI. */
+  readonly hostname?: string;
+  /** Passthrough: the TLS bytes go to the backend as they are; Terminate: the gateway terminates TLS and forwards the stream. */
+  readonly mode: 'Passthrough' | 'Terminate';
+  /** Terminate only: the listener's certificates (empty = its handshakes fail). */
+  readonly certificates: readonly TlsCertificate[];
+  /** The TLSRoutes attached, oldest first (then `namespace/name`): the order that breaks hostname ties. */
+  readonly routes: readonly CompiledTlsRoute[];
+}
+
+/** A TLSRoute attached to one TLS listener. */
+export interface CompiledTlsRoute {
+  readonly namespace: string;
+  readonly name: string;
+  /** Route hostnames intersected with the listener hostname; empty = any SNI the listener accepts. */
+  readonly hostnames: readonly string[];
+  /** The rule's backends (weighted), as for HTTPRoute. */
+  readonly backends: readonly CompiledBackend[];
+  readonly totalWeight: number;
 }
 
 /** One listener's certificates for SNI selection. */

@@ -8,7 +8,8 @@ import * as http from 'http';
 import * as http2 from 'http2';
 import * as https from 'https';
 import * as net from 'net';
-import { Readable } from 'stream';
+import { Duplex, Readable } from 'stream';
+import { connect as tlsConnect } from 'tls';
 import { AccessLog, noAccessLog } from './access-log';
 import { UpstreamTlsOptions, upstreamTlsOptions } from './backend-tls';
 import { FailureKind, UpstreamError, classifyUpstreamError, failureStatus, grpcStatusForHttp } from './errors';
@@ -20,16 +21,19 @@ import {
 } from './headers';
 import { GatewayMetrics } from './metrics';
 import { Mirror } from './mirror';
+import { pipeBoth } from './passthrough';
 import { Refusal, answerRefusal, screenRequest } from './request-guard';
 import { AttemptResponse, H1Exchange, H1Sink, ResponseHead, UpstreamPools } from './upstream';
 import { EndpointChoice, EndpointRotation, NONE_TRIED, keyed } from '../endpoints/choice';
 import type { EndpointResolver } from '../endpoints/registry';
-import type { CompiledBackend, CompiledFilter, CompiledRule, CompiledTable, Decision, HeaderModifier, RouteRequest } from '../engine/model';
+import type {
+  CompiledBackend, CompiledFilter, CompiledRule, CompiledTable, CompiledTlsRoute, Decision, HeaderModifier, RouteRequest,
+} from '../engine/model';
 
 /** What the proxy needs from the engine (the router and the balancer). */
 export interface RoutingEngine {
   route(table: CompiledTable, request: RouteRequest): Decision;
-  pickBackend(rule: CompiledRule, random: () => number): CompiledBackend | undefined;
+  pickBackend(rule: Pick<CompiledRule, 'backends' | 'totalWeight'>, random: () => number): CompiledBackend | undefined;
 }
 
 /** The (Gateway, listener port) a socket serves. */
@@ -617,6 +621,30 @@ export class ProxyHandler {
    * so nothing after that request is read). Such a request with a body is refused (400): its body bytes
    * were not parsed.
    */
+  /**
+   * A TLSRoute connection: `client` is the raw connection (Passthrough, `head` the bytes already read) or the
+   * terminated TLS stream (Terminate), sent to one backend of the route picked by weight and piped both ways. A
+   * backend that cannot be used closes the connection (TLS has no error answer to give). With Terminate, a
+   * BackendTLSPolicy on the backend makes the connection to it TLS again.
+   */
+  stream(binding: SocketBinding, route: CompiledTlsRoute, client: Duplex, head: Buffer, terminated: boolean): void {
+    const backend = this.deps.engine.pickBackend(route, this.deps.random);
+    const endpoints = backend && !backend.invalid ? this.endpointsOf(backend) : undefined;
+    const ep = endpoints === undefined || typeof endpoints === 'string' ? undefined : endpoints.next(NONE_TRIED, this.deps.pools.inFlight);
+    const upstreamTls = backend && terminated ? this.tlsOf(binding, backend) : undefined;
+    if (!ep || upstreamTls === 'backend-tls-invalid') {
+      client.destroy();
+      return;
+    }
+    const to = this.deps.pools.connectAddress(ep);
+    const address = { host: to.host, port: to.port };
+    const upstream = upstreamTls ? tlsConnect({ ...upstreamTls.connect, ...address }) : net.connect(address);
+    this.active++;
+    upstream.once('close', () => this.active--);
+    if (head.length > 0) upstream.write(head);
+    pipeBoth(client, upstream);
+  }
+
   upgrade(binding: SocketBinding, req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
     if (!isWebSocketUpgrade(req.headers.upgrade)) {
       const res = new http.ServerResponse(req);

@@ -15,12 +15,15 @@ import {
   ConnectionLimiter, ConnectionLimits, DEFAULT_LIMITS, Http1Pipeline, answerClientError, answerConnect, applyH1Properties, applyH1Timeouts,
   firstBytesDeadline, guardH2Session, h1ServerOptions, h2ServerOptions, startHeaderTimeouts,
 } from './limits';
+import { TlsStreamHandler, listenTlsRoutes } from './passthrough';
 import type { SniCertificate, SocketSpec } from '../engine/model';
 import { hostnameMatches } from '../engine/util';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
 export interface ListenerHandlers {
+  /** A routed TLSRoute connection (sockets of protocol TLS); without it those sockets close every connection. */
+  readonly stream?: TlsStreamHandler;
   request(binding: SocketBinding, req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse): void;
   upgrade(binding: SocketBinding, req: http.IncomingMessage, socket: net.Socket, head: Buffer): void;
 }
@@ -28,6 +31,8 @@ export interface ListenerHandlers {
 /** A bound listener socket. */
 export interface BoundListener {
   readonly binding: SocketBinding;
+  /** The protocol the socket was bound for: another one needs a new socket. */
+  readonly protocol: SocketSpec['protocol'];
   /** The address actually bound (port resolved when 0 was asked). */
   readonly address: string;
   readonly port: number;
@@ -69,6 +74,7 @@ export interface ListenOptions {
 
 /** Binds a listener socket for one (Gateway, port). */
 export async function listen(options: ListenOptions): Promise<BoundListener> {
+  if (options.spec.protocol === 'TLS') return listenTlsRoutes(options, options.handlers.stream ?? ((_b, _r, client) => client.destroy()));
   return options.spec.protocol === 'HTTPS' ? listenTls(options) : listenCleartext(options);
 }
 
@@ -212,6 +218,7 @@ async function listenCleartext(options: ListenOptions): Promise<BoundListener> {
   const bound = await bind(server, options.host, options.port);
   return {
     binding,
+    protocol: 'HTTP',
     address: bound.address,
     port: bound.port,
     get inFlight() {
@@ -301,6 +308,7 @@ async function listenTls(options: ListenOptions): Promise<BoundListener> {
   const bound = await bind(server, options.host, options.port);
   return {
     binding,
+    protocol: 'HTTPS',
     address: bound.address,
     port: bound.port,
     get inFlight() {
