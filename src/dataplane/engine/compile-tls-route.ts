@@ -10,7 +10,12 @@ import type { FieldPath, SourceDocument } from '../config/load';
 
 /** A listener of protocol TLS as `compile` read it (its conflicts with other listeners already checked). */
 export interface TlsListenerDraft {
+  /** The Gateway, or the ListenerSet the listener comes from (its namespace reads certificateRefs). */
   readonly gw: TlsInputObject;
+  /** `namespace/name` of the Gateway whose socket serves it. */
+  readonly gateway: string;
+  /** `namespace/name` of the ListenerSet it comes from; undefined for the Gateway's own. */
+  readonly owner?: string;
   readonly at: FieldPath;
   readonly name: string;
   readonly port: number;
@@ -69,7 +74,7 @@ export function compileTlsRoutes(input: TlsRouteInput, listeners: readonly TlsLi
 
   const byGatewayPort = new Map<string, Draft[]>();
   for (const d of drafts) {
-    const key = `${d.spec.gw.namespace}/${d.spec.gw.name}:${d.spec.port}`;
+    const key = `${d.spec.gateway}:${d.spec.port}`;
     if (!byGatewayPort.has(key)) byGatewayPort.set(key, []);
     byGatewayPort.get(key)!.push(d);
   }
@@ -77,13 +82,13 @@ export function compileTlsRoutes(input: TlsRouteInput, listeners: readonly TlsLi
   for (const group of byGatewayPort.values()) {
     const first = group[0].spec;
     const tlsListeners = [...group].sort((a, b) => specificity(b.spec.hostname) - specificity(a.spec.hostname)).map((d): CompiledTlsListener => ({
-      name: d.spec.name,
+      name: d.spec.owner ? `${d.spec.owner}/${d.spec.name}` : d.spec.name,
       ...(d.spec.hostname !== undefined ? { hostname: d.spec.hostname } : {}),
       mode: d.mode,
       certificates: d.certificates,
       routes: d.routes,
     }));
-    sockets.push({ gateway: `${first.gw.namespace}/${first.gw.name}`, port: first.port, protocol: 'TLS', tlsListeners });
+    sockets.push({ gateway: first.gateway, port: first.port, protocol: 'TLS', tlsListeners });
   }
   return sockets.sort((a, b) => (a.gateway < b.gateway ? -1 : a.gateway > b.gateway ? 1 : a.port - b.port));
 }
@@ -99,9 +104,12 @@ function attach(input: TlsRouteInput, route: TlsInputObject, drafts: readonly Dr
   if (rules.length > 1) input.warn(route.doc, ['spec', 'rules'], `TLSRoute ${key} has ${rules.length} rules; a TLSRoute has one, the others are ignored`);
   const parents = Array.isArray(spec.parentRefs) ? spec.parentRefs : [];
   parents.forEach((p: any, i: number) => {
-    if ((p?.group ?? 'gateway.networking.k8s.io') !== 'gateway.networking.k8s.io' || (p?.kind ?? 'Gateway') !== 'Gateway') return;
+    const kind = p?.kind ?? 'Gateway';
+    if ((p?.group ?? 'gateway.networking.k8s.io') !== 'gateway.networking.k8s.io' || (kind !== 'Gateway' && kind !== 'ListenerSet')) return;
     const ns = typeof p.namespace === 'string' ? p.namespace : route.namespace;
-    const candidates = drafts.filter((d) => d.spec.gw.namespace === ns && d.spec.gw.name === p.name);
+    const parent = `${ns}/${p.name}`;
+    // A ListenerSet parent: its own listeners; a Gateway parent: the Gateway's own listeners.
+    const candidates = drafts.filter((d) => (kind === 'ListenerSet' ? d.spec.owner === parent : d.spec.owner === undefined && d.spec.gateway === parent));
     if (candidates.length === 0) return; // not a Gateway served, or one without TLS listeners (compile warns for HTTP parents)
     let why = 'no TLS listener matches sectionName/port';
     let attached = false;
@@ -128,6 +136,6 @@ function attach(input: TlsRouteInput, route: TlsInputObject, drafts: readonly Dr
         d.routes.push({ namespace: route.namespace, name: route.name, hostnames: effective, backends, totalWeight });
       }
     }
-    if (!attached) input.warn(route.doc, ['spec', 'parentRefs', i], `TLSRoute ${key} does not attach to Gateway ${ns}/${p.name}: ${why}`);
+    if (!attached) input.warn(route.doc, ['spec', 'parentRefs', i], `TLSRoute ${key} does not attach to ${kind} ${parent}: ${why}`);
   });
 }

@@ -19,6 +19,7 @@
  *   assumed to exist.
  * - A Service object in the input always supplies the port's appProtocol (h2c / ws).
  */
+import { listenerSources, parentGatewayOf } from './compile-listener-set';
 import { BackendTlsIndex, TlsCompiler } from './compile-tls';
 import { TlsListenerDraft, compileTlsRoutes } from './compile-tls-route';
 import {
@@ -57,6 +58,7 @@ const ACCEPTED_VERSIONS: Record<string, string[]> = {
   Namespace: ['v1'],
   Secret: ['v1'],
   ConfigMap: ['v1'],
+  ListenerSet: [`${GATEWAY_GROUP}/v1`],
   BackendTLSPolicy: [`${GATEWAY_GROUP}/v1`, `${GATEWAY_GROUP}/v1alpha3`],
   TLSRoute: [`${GATEWAY_GROUP}/v1`, `${GATEWAY_GROUP}/v1alpha3`, `${GATEWAY_GROUP}/v1alpha2`],
 };
@@ -64,7 +66,7 @@ const ACCEPTED_VERSIONS: Record<string, string[]> = {
 /** Gateway API route kinds this gateway does not serve (a warning names them). */
 const UNSERVED_ROUTE_KINDS = ['TCPRoute', 'UDPRoute'];
 /** Gateway API kinds that carry nothing this gateway uses. */
-const IGNORED_GATEWAY_KINDS = ['GatewayClass', 'BackendLBPolicy', 'BackendTrafficPolicy', 'ListenerSet'];
+const IGNORED_GATEWAY_KINDS = ['GatewayClass', 'BackendLBPolicy', 'BackendTrafficPolicy'];
 
 let generationCounter = 0;
 
@@ -82,8 +84,13 @@ interface ServiceInfo {
 
 interface ListenerDraft {
   readonly gateway: string;
+  /** The namespace of the Gateway, or of the ListenerSet the listener comes from (allowedRoutes `Same`). */
   readonly gatewayNamespace: string;
   readonly name: string;
+  /** The listener's own name: what a parentRef's sectionName names. */
+  readonly section: string;
+  /** `namespace/name` of the ListenerSet the listener comes from; undefined for the Gateway's own. */
+  readonly owner?: string;
   readonly port: number;
   readonly protocol: 'HTTP' | 'HTTPS';
   readonly hostname?: string;
@@ -329,78 +336,95 @@ class Compiler {
   private readListeners(gw: Obj): ListenerDraft[] {
     const gwKey = `${gw.namespace}/${gw.name}`;
     const out: ListenerDraft[] = [];
-    const seenNames = new Set<string>();
     const portProtocol = new Map<number, string>();
     const portHostnames = new Map<number, Set<string>>();
-    this.array(gw, ['spec', 'listeners']).forEach((l, i) => {
-      const at: FieldPath = ['spec', 'listeners', i];
-      if (l === null || typeof l !== 'object') throw this.error(gw.doc, at, 'a listener must be an object');
-      const name = this.str(gw, [...at, 'name'], l.name, true)!;
-      const port = this.int(gw, [...at, 'port'], l.port, true)!;
-      const protocol = this.str(gw, [...at, 'protocol'], l.protocol, true)!;
-      const hostnameRaw = this.str(gw, [...at, 'hostname'], l.hostname, false);
-      const hostname = hostnameRaw === undefined || hostnameRaw === '' ? undefined : hostnameRaw.toLowerCase();
-      if (seenNames.has(name)) throw this.error(gw.doc, [...at, 'name'], `duplicate listener name "${name}"`);
-      seenNames.add(name);
-      if (protocol !== 'HTTP' && protocol !== 'HTTPS' && protocol !== 'TLS') {
-        this.warn(gw.doc, [...at, 'protocol'], `listener "${name}": protocol ${protocol} is not supported (HTTP, HTTPS, TLS); the listener is not served`);
-        return;
-      }
-      const prevProtocol = portProtocol.get(port);
-      if (prevProtocol !== undefined && prevProtocol !== protocol) {
-        this.warn(gw.doc, [...at, 'protocol'], `listener "${name}": port ${port} already serves ${prevProtocol} (ProtocolConflict); the listener is not served`);
-        return;
-      }
-      const hostKey = hostname ?? '';
-      if (portHostnames.get(port)?.has(hostKey)) {
-        this.warn(gw.doc, [...at, 'hostname'], `listener "${name}": another listener on port ${port} has the same hostname (HostnameConflict); the listener is not served`);
-        return;
-      }
-      portProtocol.set(port, protocol);
-      if (!portHostnames.has(port)) portHostnames.set(port, new Set());
-      portHostnames.get(port)!.add(hostKey);
-
-      let tls: { certificates: TlsCertificate[] } | undefined;
-      if (protocol === 'HTTPS') {
-        const t = this.map(gw, [...at, 'tls'], l.tls);
-        if (t.mode !== undefined && t.mode !== 'Terminate') {
-          this.warn(gw.doc, [...at, 'tls', 'mode'], `listener "${name}": tls mode ${t.mode} is not supported for HTTPS; the listener is not served`);
-          portHostnames.get(port)!.delete(hostKey);
+    // The Gateway's listeners, then those of the ListenerSets it admits (compile-listener-set.ts).
+    const sources = listenerSources({
+      warn: (doc, field, message) => this.warn(doc, field, message),
+      namespaceLabels: (ns) => this.namespaceLabels.get(ns),
+    }, gw, this.objects('ListenerSet'));
+    for (const source of sources) {
+      const src = source.obj as Obj;
+      const owner = source.owner;
+      const seenNames = new Set<string>();
+      this.array(src, ['spec', 'listeners']).forEach((l, i) => {
+        const at: FieldPath = ['spec', 'listeners', i];
+        if (l === null || typeof l !== 'object') throw this.error(src.doc, at, 'a listener must be an object');
+        const name = this.str(src, [...at, 'name'], l.name, true)!;
+        const port = this.int(src, [...at, 'port'], l.port, true)!;
+        const protocol = this.str(src, [...at, 'protocol'], l.protocol, true)!;
+        const hostnameRaw = this.str(src, [...at, 'hostname'], l.hostname, false);
+        const hostname = hostnameRaw === undefined || hostnameRaw === '' ? undefined : hostnameRaw.toLowerCase();
+        if (seenNames.has(name)) throw this.error(src.doc, [...at, 'name'], `duplicate listener name "${name}"`);
+        seenNames.add(name);
+        const conflict = source.conflicted.get(name);
+        if (conflict !== undefined) {
+          this.warn(src.doc, at, owner ? `ListenerSet ${owner}: ${conflict}` : conflict);
           return;
         }
-        tls = { certificates: this.readCertificates(gw, [...at, 'tls', 'certificateRefs'], t.certificateRefs, name) };
-        if (this.array(gw, [...at, 'tls', 'certificateRefs'], t.certificateRefs).length === 0) {
-          this.warn(gw.doc, [...at, 'tls'], `listener "${name}": HTTPS needs tls.certificateRefs; without a certificate no handshake can complete`);
+        if (protocol !== 'HTTP' && protocol !== 'HTTPS' && protocol !== 'TLS') {
+          this.warn(src.doc, [...at, 'protocol'], `listener "${name}": protocol ${protocol} is not supported (HTTP, HTTPS, TLS); the listener is not served`);
+          return;
         }
-      }
+        const prevProtocol = portProtocol.get(port);
+        if (prevProtocol !== undefined && prevProtocol !== protocol) {
+          this.warn(src.doc, [...at, 'protocol'], `listener "${name}": port ${port} already serves ${prevProtocol} (ProtocolConflict); the listener is not served`);
+          return;
+        }
+        const hostKey = hostname ?? '';
+        if (portHostnames.get(port)?.has(hostKey)) {
+          this.warn(src.doc, [...at, 'hostname'], `listener "${name}": another listener on port ${port} has the same hostname (HostnameConflict); the listener is not served`);
+          return;
+        }
+        portProtocol.set(port, protocol);
+        if (!portHostnames.has(port)) portHostnames.set(port, new Set());
+        portHostnames.get(port)!.add(hostKey);
 
-      const allowedRaw = this.map(gw, [...at, 'allowedRoutes'], l.allowedRoutes);
-      const kinds = allowedRaw.kinds === undefined || allowedRaw.kinds === null
-        ? undefined
-        : this.array(gw, [...at, 'allowedRoutes', 'kinds'], allowedRaw.kinds).map((raw, k2) => {
-          const k = this.map(gw, [...at, 'allowedRoutes', 'kinds', k2], raw);
-          return { group: this.str(gw, [...at, 'allowedRoutes', 'kinds', k2, 'group'], k.group, false) ?? GATEWAY_GROUP, kind: this.str(gw, [...at, 'allowedRoutes', 'kinds', k2, 'kind'], k.kind, true)! };
+        let tls: { certificates: TlsCertificate[] } | undefined;
+        if (protocol === 'HTTPS') {
+          const t = this.map(src, [...at, 'tls'], l.tls);
+          if (t.mode !== undefined && t.mode !== 'Terminate') {
+            this.warn(src.doc, [...at, 'tls', 'mode'], `listener "${name}": tls mode ${t.mode} is not supported for HTTPS; the listener is not served`);
+            portHostnames.get(port)!.delete(hostKey);
+            return;
+          }
+          tls = { certificates: this.readCertificates(src, [...at, 'tls', 'certificateRefs'], t.certificateRefs, name) };
+          if (this.array(src, [...at, 'tls', 'certificateRefs'], t.certificateRefs).length === 0) {
+            this.warn(src.doc, [...at, 'tls'], `listener "${name}": HTTPS needs tls.certificateRefs; without a certificate no handshake can complete`);
+          }
+        }
+
+        const allowedRaw = this.map(src, [...at, 'allowedRoutes'], l.allowedRoutes);
+        const kinds = allowedRaw.kinds === undefined || allowedRaw.kinds === null
+          ? undefined
+          : this.array(src, [...at, 'allowedRoutes', 'kinds'], allowedRaw.kinds).map((raw, k2) => {
+            const k = this.map(src, [...at, 'allowedRoutes', 'kinds', k2], raw);
+            return { group: this.str(src, [...at, 'allowedRoutes', 'kinds', k2, 'group'], k.group, false) ?? GATEWAY_GROUP, kind: this.str(src, [...at, 'allowedRoutes', 'kinds', k2, 'kind'], k.kind, true)! };
+          });
+        const namespaces = this.namespacePolicy(src, [...at, 'allowedRoutes', 'namespaces'], this.map(src, [...at, 'allowedRoutes', 'namespaces'], allowedRaw.namespaces));
+        const allowedRoutes: AllowedRoutesSpec = { ...namespaces, ...(kinds !== undefined ? { kinds } : {}) };
+        if (protocol === 'TLS') {
+          this.tlsListeners.push({ gw: src, gateway: gwKey, ...(owner ? { owner } : {}), at, name, port, hostname, allowedRoutes, raw: l });
+          return;
+        }
+        out.push({
+          gateway: gwKey,
+          gatewayNamespace: src.namespace,
+          // A ListenerSet's listener: named after its ListenerSet too (names are unique per Gateway or ListenerSet only).
+          name: owner ? `${owner}/${name}` : name,
+          section: name,
+          ...(owner ? { owner } : {}),
+          port,
+          protocol,
+          hostname,
+          tls,
+          allowedRoutes,
+          attached: [],
+          attachedByRoute: new Map(),
+          where: formatLocation(src.doc.file, src.doc.document, formatFieldPath(at)),
         });
-      const namespaces = this.namespacePolicy(gw, [...at, 'allowedRoutes', 'namespaces'], this.map(gw, [...at, 'allowedRoutes', 'namespaces'], allowedRaw.namespaces));
-      const allowedRoutes: AllowedRoutesSpec = { ...namespaces, ...(kinds !== undefined ? { kinds } : {}) };
-      if (protocol === 'TLS') {
-        this.tlsListeners.push({ gw, at, name, port, hostname, allowedRoutes, raw: l });
-        return;
-      }
-      out.push({
-        gateway: gwKey,
-        gatewayNamespace: gw.namespace,
-        name,
-        port,
-        protocol,
-        hostname,
-        tls,
-        allowedRoutes,
-        attached: [],
-        attachedByRoute: new Map(),
-        where: formatLocation(gw.doc.file, gw.doc.document, formatFieldPath(at)),
       });
-    });
+    }
     return out;
   }
 
@@ -417,7 +441,7 @@ class Compiler {
         this.warn(gw.doc, rat, `listener "${listener}": certificateRef of kind ${group ? `${group}/` : ''}${kind} is not supported (InvalidCertificateRef)`);
         return;
       }
-      if (ns !== gw.namespace && !this.granted(GATEWAY_GROUP, 'Gateway', gw.namespace, '', 'Secret', ns, name)) {
+      if (ns !== gw.namespace && !this.granted(GATEWAY_GROUP, gw.kind, gw.namespace, '', 'Secret', ns, name)) {
         this.warn(gw.doc, rat, `listener "${listener}": Secret ${ns}/${name} is in another namespace and no ReferenceGrant permits it (RefNotPermitted)`);
         return;
       }
@@ -764,11 +788,21 @@ class Compiler {
     this.array(obj, ['spec', 'parentRefs']).forEach((item, i) => {
       const at: FieldPath = ['spec', 'parentRefs', i];
       const p = this.map(obj, at, item);
-      if ((p?.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (p?.kind ?? 'Gateway') !== 'Gateway') return;
+      const parentKind = p?.kind ?? 'Gateway';
+      if ((p?.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (parentKind !== 'Gateway' && parentKind !== 'ListenerSet')) return;
       const ns = this.str(obj, [...at, 'namespace'], p.namespace, false) ?? obj.namespace;
       const name = this.str(obj, [...at, 'name'], p.name, true)!;
-      const listeners = listenersByGateway.get(`${ns}/${name}`);
+      // A ListenerSet parent: the listeners it brought to its Gateway; a Gateway parent: the Gateway's own listeners.
+      const owner = parentKind === 'ListenerSet' ? `${ns}/${name}` : undefined;
+      const set = owner === undefined ? undefined : this.byKind.get('ListenerSet')?.get(owner);
+      if (owner !== undefined && !set) {
+        this.warn(obj.doc, at, `${route.kind} ${obj.namespace}/${obj.name}: parent ListenerSet ${owner} is not in the input`);
+        return;
+      }
+      const gatewayKey = set ? parentGatewayOf(set) ?? '' : `${ns}/${name}`;
+      const listeners = listenersByGateway.get(gatewayKey)?.filter((l) => l.owner === owner);
       if (!listeners) {
+        if (owner !== undefined) return; // its Gateway is not served (--gateway) or not in the input
         // Not served: either filtered out by --gateway (silently) or not in the input at all.
         if (!this.byKind.get('Gateway')?.has(`${ns}/${name}`)) this.warn(obj.doc, at, `${route.kind} ${obj.namespace}/${obj.name}: parent Gateway ${ns}/${name} is not in the input`);
         return;
@@ -778,7 +812,7 @@ class Compiler {
       let attachedAny = false;
       let why = 'no listener matches sectionName/port';
       for (const l of listeners) {
-        if (sectionName !== undefined && l.name !== sectionName) continue;
+        if (sectionName !== undefined && l.section !== sectionName) continue;
         if (port !== undefined && l.port !== port) continue;
         if (!kindAllowed(l.allowedRoutes, route.kind)) { why = `listener "${l.name}" does not allow ${route.kind} (NotAllowedByListeners)`; continue; }
         // Kubernetes labels every namespace with kubernetes.io/metadata.name; a namespace not declared in the input
@@ -801,7 +835,7 @@ class Compiler {
           l.attachedByRoute.set(route, entry);
         }
       }
-      if (!attachedAny) this.warn(obj.doc, at, `${route.kind} ${obj.namespace}/${obj.name} does not attach to Gateway ${ns}/${name}: ${why}`);
+      if (!attachedAny) this.warn(obj.doc, at, `${route.kind} ${obj.namespace}/${obj.name} does not attach to ${parentKind} ${ns}/${name}: ${why}`);
     });
   }
 
