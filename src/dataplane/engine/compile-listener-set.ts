@@ -14,6 +14,8 @@ export interface ListenerSetInput {
   warn(doc: SourceDocument, field: FieldPath, message: string): void;
   /** Labels of a namespace declared in the input. */
   namespaceLabels(namespace: string): Record<string, string> | undefined;
+  /** Records a fact for status. */
+  fact(kind: 'ListenerSet', object: string, condition: 'Accepted' | 'Conflicted', status: boolean, reason: string, message: string, listener?: string): void;
 }
 
 /** A source of listeners of one Gateway: the Gateway itself, or an admitted ListenerSet. */
@@ -66,7 +68,9 @@ export function listenerSources(input: ListenerSetInput, gw: TlsInputObject, set
     if (admits(input, gw, set.namespace)) {
       admitted.push(set);
     } else {
-      input.warn(set.doc, ['spec', 'parentRef'], `ListenerSet ${set.namespace}/${set.name} is not attached to Gateway ${gwKey}: its spec.allowedListeners does not admit ListenerSets from namespace ${set.namespace} (NotAllowed); its listeners are not served`);
+      const message = `Gateway ${gwKey} spec.allowedListeners does not admit ListenerSets from namespace ${set.namespace}`;
+      input.warn(set.doc, ['spec', 'parentRef'], `ListenerSet ${set.namespace}/${set.name} is not attached to Gateway ${gwKey}: ${message} (NotAllowed); its listeners are not served`);
+      input.fact('ListenerSet', `${set.namespace}/${set.name}`, 'Accepted', false, 'NotAllowed', message);
     }
   }
   const byKey = new Map(admitted.map((s) => [`${s.namespace}/${s.name}`, s]));
@@ -79,7 +83,9 @@ export function listenerSources(input: ListenerSetInput, gw: TlsInputObject, set
       if (c.source !== source) continue;
       const winner = `${c.winnerSource.kind} ${c.winnerSource.namespace}/${c.winnerSource.name} listener "${c.winner.name}"`;
       conflicted.set(c.listener.name, `listener "${c.listener.name}" conflicts with ${winner}, which comes first (${c.reason}); the listener is not served`);
+      if (source.kind === 'ListenerSet') input.fact('ListenerSet', key, 'Conflicted', true, c.reason, `conflicts with ${winner}`, c.listener.name);
     }
+    if (source.kind === 'ListenerSet') input.fact('ListenerSet', key, 'Accepted', true, 'Accepted', `attached to Gateway ${gwKey}`);
     return source.kind === 'Gateway' ? { obj: gw, conflicted } : { obj: byKey.get(key)!, owner: key, conflicted };
   });
 }

@@ -4,7 +4,7 @@
  * (`spec.tls.frontend`, GEP-91). Pure: reads the input objects `compile` collected, returns what the table
  * needs, warns through the compile's warnings and returns one fact per decision for status conditions.
  */
-import type { ClientValidation, TlsCertificate, TlsFact, UpstreamTls } from './model';
+import type { ClientValidation, TlsCertificate, StatusFact, UpstreamTls } from './model';
 import { compareRouteAge } from '../../model';
 import type { FieldPath, SourceDocument } from '../config/load';
 
@@ -52,7 +52,7 @@ export function creation(o: TlsInputObject): number | undefined {
 
 /** Builds the table's TLS parts; `facts` say what was accepted and why not. */
 export class TlsCompiler {
-  readonly facts: TlsFact[] = [];
+  readonly facts: StatusFact[] = [];
 
   constructor(private readonly input: TlsInput) {}
 
@@ -234,7 +234,8 @@ export class TlsCompiler {
     return (port) => (perPort.has(port) ? perPort.get(port) : fallback);
   }
 
-  private fact(kind: TlsFact['kind'], object: string, condition: TlsFact['condition'], status: boolean, reason: string, message: string): void {
-    this.facts.push({ kind, object, condition, status, reason, message });
+  /** Records a fact for status (also the other compile modules' facts). */
+  fact(kind: StatusFact['kind'], object: string, condition: StatusFact['condition'], status: boolean, reason: string, message: string, listener?: string): void {
+    this.facts.push({ kind, object, ...(listener !== undefined ? { listener } : {}), condition, status, reason, message });
   }
 }

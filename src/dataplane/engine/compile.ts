@@ -232,8 +232,8 @@ class Compiler {
       namespaceLabels: (ns) => this.namespaceLabels.get(ns),
     }, this.tlsListeners, this.objects('TLSRoute')));
     const generation = this.options.generation ?? ++generationCounter;
-    const tlsFacts = this.tls.facts;
-    return { generation, gateways, sockets, warnings: this.warnings, ...(tlsFacts.length > 0 ? { tlsFacts } : {}) };
+    const statusFacts = this.tls.facts;
+    return { generation, gateways, sockets, warnings: this.warnings, ...(statusFacts.length > 0 ? { statusFacts } : {}) };
   }
 
   // ---------------------------------------------------------------- input
@@ -342,6 +342,7 @@ class Compiler {
     const sources = listenerSources({
       warn: (doc, field, message) => this.warn(doc, field, message),
       namespaceLabels: (ns) => this.namespaceLabels.get(ns),
+      fact: (...f) => this.tls.fact(...f),
     }, gw, this.objects('ListenerSet'));
     for (const source of sources) {
       const src = source.obj as Obj;

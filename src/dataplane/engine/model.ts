@@ -32,20 +32,21 @@ export interface CompiledTable {
   /** Everything that was left out, and why. */
   readonly warnings: readonly ConfigWarning[];
   /**
-   * Whether each BackendTLSPolicy, and each TLS reference of a Gateway (`spec.tls`), was accepted, and why not:
-   * facts for status conditions (compile-tls.ts). Absent when the input has none.
+   * Whether each BackendTLSPolicy and ListenerSet, and each TLS reference of a Gateway (`spec.tls`), was accepted,
+   * and why not: facts for status conditions (compile-tls.ts, compile-listener-set.ts). Absent when there is none.
    */
-  readonly tlsFacts?: readonly TlsFact[];
+  readonly statusFacts?: readonly StatusFact[];
 }
 
-/** The outcome of one TLS-related object or reference, in the Gateway API's condition words. */
-export interface TlsFact {
-  /** `BackendTLSPolicy` or `Gateway`. */
-  readonly kind: 'BackendTLSPolicy' | 'Gateway';
+/** The outcome of one object or reference, in the Gateway API's condition words. */
+export interface StatusFact {
+  readonly kind: 'BackendTLSPolicy' | 'Gateway' | 'ListenerSet';
   /** `namespace/name`. */
   readonly object: ObjectKey;
-  /** The condition type the fact sets (`Accepted` or `ResolvedRefs`). */
-  readonly condition: 'Accepted' | 'ResolvedRefs';
+  /** ListenerSet only: the listener the fact is about (`Conflicted`); undefined = the object itself. */
+  readonly listener?: string;
+  /** The condition type the fact sets. */
+  readonly condition: 'Accepted' | 'ResolvedRefs' | 'Conflicted';
   readonly status: boolean;
   /** The Gateway API reason, e.g. `Conflicted`, `InvalidCACertificateRef`, `NoValidCACertificate`, `InvalidKind`. */
   readonly reason: string;
