@@ -4,8 +4,12 @@
  * system CAs and against `subjectAltNames`; the Gateway's backend client certificate is presented. A policy that
  * cannot be used fails the requests (5xx), never falls back to plaintext.
  */
-import { Backend, NS, StartedGateway, backendRef, gatewayDoc, request, startBackend, startGateway } from './helpers';
+import * as http2 from 'http2';
+import * as net from 'net';
+import { Backend, NS, StartedGateway, backendRef, gatewayDoc, grpcRouteDoc, request, requestH2, routeDoc, startBackend, startGateway } from './helpers';
 import { Pair, TlsBackend, backendTlsPolicy, caConfigMap, certificate, startTlsBackend, tlsSecret } from './tls-helpers';
+import { EndpointRegistry } from '../../../src/dataplane/endpoints/registry';
+import { endpointSlice, serviceObject } from '../endpoints/fixtures';
 
 const SPIFFE = 'spiffe://cluster.example.com/ns/shop/sa/orders';
 
@@ -176,5 +180,76 @@ describe('BackendTLSPolicy', () => {
     expect(tlsPort.json().servername).toBe('backend.example.com');
     expect(plainPort.status).toBe(200);
     expect(plainPort.json().backend).toBe('plain');
+  });
+});
+
+describe('BackendTLSPolicy with EndpointSlice endpoints and HTTP/2 backends', () => {
+  let pair: Pair;
+  let backend: TlsBackend;
+  let h2: http2.Http2SecureServer;
+  let h2Port = 0;
+  let gw: StartedGateway;
+  const seenH2: { path: string; servername: string | false }[] = [];
+
+  beforeAll(async () => {
+    pair = await certificate('pods.example.com');
+    backend = await startTlsBackend(pair);
+    // An HTTP/2-over-TLS backend answering gRPC calls with an empty OK.
+    h2 = http2.createSecureServer({ cert: pair.cert, key: pair.key });
+    h2.on('stream', (stream, headers) => {
+      seenH2.push({ path: String(headers[':path']), servername: (stream.session?.socket as any)?.servername ?? false });
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end();
+    });
+    await new Promise<void>((r) => h2.listen(0, '127.0.0.1', r));
+    h2Port = (h2.address() as net.AddressInfo).port;
+    // The slices publish TEST-NET-1 addresses; the address translation sends them to the local servers.
+    const local: Record<string, number> = { '192.0.2.10:8443': backend.port, '192.0.2.11:8443': h2Port };
+    const registry = new EndpointRegistry();
+    for (const name of ['pods', 'grpc-pods']) {
+      expect(registry.upsertService(serviceObject(name, [{ name: 'https', port: 443 }], { namespace: NS }))).toEqual([]);
+    }
+    expect(registry.upsertSlice(endpointSlice('pods-a', 'pods', [{ ip: '192.0.2.10' }], { namespace: NS, ports: [{ name: 'https', port: 8443 }] }))).toEqual([]);
+    expect(registry.upsertSlice(endpointSlice('grpc-pods-a', 'grpc-pods', [{ ip: '192.0.2.11' }], { namespace: NS, ports: [{ name: 'https', port: 8443 }] }))).toEqual([]);
+    const validation = { hostname: 'pods.example.com', caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'pods-ca' }] };
+    gw = await startGateway([
+      gatewayDoc(),
+      ...['pods', 'grpc-pods'].map((name) => ({
+        apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: NS }, spec: { ports: [{ name: 'https', port: 443 }] },
+      })),
+      caConfigMap('pods-ca', pair.cert),
+      backendTlsPolicy('pods', 'pods', validation),
+      backendTlsPolicy('grpc-pods', 'grpc-pods', validation),
+      routeDoc('pods', [{ backendRefs: [{ name: 'pods', port: 443 }] }], { hostnames: ['www.example.com'] }),
+      grpcRouteDoc('grpc', [{ backendRefs: [{ name: 'grpc-pods', port: 443 }] }], { hostnames: ['grpc.example.com'] }),
+    ], {}, {
+      backendsFile: undefined,
+      endpoints: registry,
+      translateAddress: (host, port) => (local[`${host}:${port}`] !== undefined ? { host: '127.0.0.1', port: local[`${host}:${port}`] } : { host, port }),
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await gw?.close();
+    await backend?.close();
+    await new Promise<void>((r) => (h2 ? h2.close(() => r()) : r()));
+  });
+
+  test('reaches the ready endpoints of an EndpointSlice over TLS', async () => {
+    // GIVEN a policy on a Service whose endpoint comes from an EndpointSlice
+    const res = await request(gw.port(), { path: '/slice', host: 'www.example.com' });
+    // THEN the pod answers over TLS with the policy's SNI
+    expect(res.status).toBe(200);
+    expect(res.json()).toStrictEqual({ path: '/slice', servername: 'pods.example.com' });
+  });
+
+  test('sends a GRPCRoute call as HTTP/2 over TLS to a backend with a policy', async () => {
+    // GIVEN a GRPCRoute to a Service with a policy, whose endpoint speaks HTTP/2 over TLS only
+    const res = await requestH2(gw.port(), { method: 'POST', path: '/echo.Echo/Call', authority: 'grpc.example.com', headers: { 'content-type': 'application/grpc' } });
+    // THEN the call succeeds and the backend saw the policy's SNI
+    expect(res.status).toBe(200);
+    expect(res.trailers['grpc-status']).toBe('0');
+    expect(seenH2).toStrictEqual([{ path: '/echo.Echo/Call', servername: 'pods.example.com' }]);
   });
 });
