@@ -4,7 +4,9 @@
  * ListenerSets by creation time); routes whose parentRef is a ListenerSet are served on its listeners only, and
  * routes of the Gateway on the Gateway's own listeners only.
  */
+import * as https from 'https';
 import { Backend, NS, StartedGateway, backendRef, gatewayDoc, request, startBackend, startGateway } from './helpers';
+import { Pair, certificate, tlsSecret } from './tls-helpers';
 
 function listenerSet(name: string, created: string, listeners: any[], namespace = NS): any {
   return {
@@ -29,8 +31,10 @@ describe('ListenerSet', () => {
   let b: Backend;
   let main: Backend;
   let gw: StartedGateway;
+  let teamCert: Pair;
 
   beforeAll(async () => {
+    teamCert = await certificate('b.example.com');
     [a, b, main] = await Promise.all([startBackend('a'), startBackend('b'), startBackend('main')]);
     const gateway = gatewayDoc();
     gateway.spec.allowedListeners = { namespaces: { from: 'Same' } };
@@ -38,13 +42,17 @@ describe('ListenerSet', () => {
     gw = await startGateway([
       gateway,
       listenerSet('team-a', '2026-01-01T00:00:00Z', [http('web', 8080, 'a.example.com'), http('clash', 80)]),
-      listenerSet('team-b', '2026-02-01T00:00:00Z', [http('web', 8080, 'a.example.com'), http('web2', 8080, 'b.example.com')]),
+      listenerSet('team-b', '2026-02-01T00:00:00Z', [
+        http('web', 8080, 'a.example.com'), http('web2', 8080, 'b.example.com'),
+        { name: 'secure', port: 8443, protocol: 'HTTPS', hostname: 'b.example.com', tls: { certificateRefs: [{ name: 'team-b-cert' }] } },
+      ]),
+      tlsSecret('team-b-cert', teamCert),
       listenerSet('outsider', '2025-01-01T00:00:00Z', [http('web', 8080, 'c.example.com')], 'elsewhere'),
       route('route-a', { kind: 'ListenerSet', name: 'team-a' }, ['a.example.com'], 'a'),
-      route('route-b', { kind: 'ListenerSet', name: 'team-b', sectionName: 'web2' }, ['b.example.com'], 'b'),
+      route('route-b', { kind: 'ListenerSet', name: 'team-b' }, ['b.example.com'], 'b'),
       route('gateway-route', { name: 'same-namespace' }, [], 'main'),
     ], { [`${NS}/a:8080`]: a.address, [`${NS}/b:8080`]: b.address, [`${NS}/main:8080`]: main.address }, {
-      listen: [80, 8080].map((p) => ({ listenerPort: p, bind: { host: '127.0.0.1', port: 0 } })),
+      listen: [80, 8080, 8443].map((p) => ({ listenerPort: p, bind: { host: '127.0.0.1', port: 0 } })),
     });
   }, 60_000);
 
@@ -62,6 +70,24 @@ describe('ListenerSet', () => {
     expect(viaA.json().backend).toBe('a');
     expect(viaB.status).toBe(200);
     expect(viaB.json().backend).toBe('b');
+  });
+
+  test('serves a ListenerSet HTTPS listener with the team certificate', async () => {
+    // GIVEN team-b's HTTPS listener for b.example.com with its own certificate
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = https.request({ host: '127.0.0.1', port: gw.port(8443), path: '/', servername: 'b.example.com', headers: { host: 'b.example.com' }, ca: teamCert.cert, agent: false });
+      req.setTimeout(5_000, () => req.destroy(new Error('client timeout')));
+      req.on('error', reject);
+      req.on('response', (r) => {
+        let body = '';
+        r.on('data', (c) => (body += c));
+        r.on('end', () => resolve({ status: r.statusCode!, body }));
+      });
+      req.end();
+    });
+    // THEN the client verified the team's certificate and team-b's route answered
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body).backend).toBe('b');
   });
 
   test('a route of the Gateway is served on the Gateway listeners only, not on those of its ListenerSets', async () => {

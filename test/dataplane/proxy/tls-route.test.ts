@@ -6,8 +6,9 @@
  */
 import * as https from 'https';
 import * as net from 'net';
+import * as path from 'path';
 import * as tls from 'tls';
-import { Backend, NS, StartedGateway, gatewayDoc, startBackend, startGateway } from './helpers';
+import { Backend, NS, StartedGateway, gatewayDoc, startBackend, startGateway, writeYaml } from './helpers';
 import { Pair, TlsBackend, certificate, startTlsBackend, tlsSecret } from './tls-helpers';
 import { parseClientHello } from '../../../src/dataplane/proxy/client-hello';
 import { seeded } from '../engine/helpers';
@@ -168,4 +169,32 @@ describe('TLSRoute', () => {
     expect(parseClientHello(hello.subarray(0, 40))).toStrictEqual({ kind: 'incomplete' });
     expect(parseClientHello(Buffer.from('GET / HTTP/1.1\r\n'))).toMatchObject({ kind: 'not-tls' });
   });
+});
+
+describe('TLSRoute reload', () => {
+  test('a reload that moves a hostname to another backend applies to new connections on the same socket', async () => {
+    // GIVEN a Passthrough listener whose TLSRoute sends moving.test to backend one
+    const pair = await certificate('*.test');
+    const [one, two] = await Promise.all([startTlsBackend(pair), startTlsBackend(pair)]);
+    const docs = (target: string) => [
+      gatewayDoc([{ name: 'passthrough', port: 443, protocol: 'TLS', tls: { mode: 'Passthrough' } }]),
+      tlsRoute('moving', ['moving.test'], [{ name: target }]),
+    ];
+    const backends = { [`${NS}/one:8443`]: `127.0.0.1:${one.port}`, [`${NS}/two:8443`]: `127.0.0.1:${two.port}` };
+    const gw = await startGateway(docs('one'), backends);
+    try {
+      const before = gw.port(443);
+      expect((await get(before, 'moving.test')).status).toBe(200);
+      // WHEN the route is changed to backend two and the gateway reloads
+      writeYaml(path.join(gw.dir, 'routes.yaml'), docs('two'));
+      await gw.server.reload();
+      expect((await get(gw.port(443), 'moving.test')).status).toBe(200);
+      // THEN the socket was kept and the second connection went to backend two
+      expect(gw.port(443)).toBe(before);
+      expect([one.seen.length, two.seen.length]).toStrictEqual([1, 1]);
+    } finally {
+      await gw.close();
+      await Promise.all([one.close(), two.close()]);
+    }
+  }, 30_000);
 });
