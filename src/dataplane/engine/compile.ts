@@ -19,7 +19,7 @@
  *   assumed to exist.
  * - A Service object in the input always supplies the port's appProtocol (h2c / ws).
  */
-import { listenerSources, parentGatewayOf } from './compile-listener-set';
+import { ListenerSource, listenerSources, parentGatewayOf } from './compile-listener-set';
 import { BackendTlsIndex, TlsCompiler } from './compile-tls';
 import { TlsListenerDraft, compileTlsRoutes } from './compile-tls-route';
 import {
@@ -333,99 +333,104 @@ class Compiler {
 
   // ---------------------------------------------------------------- gateways and listeners
 
-  private readListeners(gw: Obj): ListenerDraft[] {
-    const gwKey = `${gw.namespace}/${gw.name}`;
+  private readListeners(gateway: Obj): ListenerDraft[] {
+    const gwKey = `${gateway.namespace}/${gateway.name}`;
     const out: ListenerDraft[] = [];
     const portProtocol = new Map<number, string>();
     const portHostnames = new Map<number, Set<string>>();
-    // The Gateway's listeners, then those of the ListenerSets it admits (compile-listener-set.ts).
+    // The Gateway's listeners, then those of the ListenerSets it admits (compile-listener-set.ts), in the spec's order.
     const sources = listenerSources({
       warn: (doc, field, message) => this.warn(doc, field, message),
       namespaceLabels: (ns) => this.namespaceLabels.get(ns),
       fact: (...f) => this.tls.fact(...f),
-    }, gw, this.objects('ListenerSet'));
-    for (const source of sources) {
-      const src = source.obj as Obj;
+    }, gateway, this.objects('ListenerSet'));
+    const names = new Map<ListenerSource, Set<string>>(sources.map((source) => [source, new Set<string>()]));
+    const entries = sources.flatMap((source) => this.array(source.obj as Obj, ['spec', 'listeners']).map((l, i) => ({ source, l, i })));
+    entries.forEach(({ source, l, i }) => {
+      // `gw`: the object the listener is written in (the Gateway, or a ListenerSet).
+      const gw = source.obj as Obj;
       const owner = source.owner;
-      const seenNames = new Set<string>();
-      this.array(src, ['spec', 'listeners']).forEach((l, i) => {
-        const at: FieldPath = ['spec', 'listeners', i];
-        if (l === null || typeof l !== 'object') throw this.error(src.doc, at, 'a listener must be an object');
-        const name = this.str(src, [...at, 'name'], l.name, true)!;
-        const port = this.int(src, [...at, 'port'], l.port, true)!;
-        const protocol = this.str(src, [...at, 'protocol'], l.protocol, true)!;
-        const hostnameRaw = this.str(src, [...at, 'hostname'], l.hostname, false);
-        const hostname = hostnameRaw === undefined || hostnameRaw === '' ? undefined : hostnameRaw.toLowerCase();
-        if (seenNames.has(name)) throw this.error(src.doc, [...at, 'name'], `duplicate listener name "${name}"`);
-        seenNames.add(name);
-        const conflict = source.conflicted.get(name);
-        if (conflict !== undefined) {
-          this.warn(src.doc, at, owner ? `ListenerSet ${owner}: ${conflict}` : conflict);
-          return;
-        }
-        if (protocol !== 'HTTP' && protocol !== 'HTTPS' && protocol !== 'TLS') {
-          this.warn(src.doc, [...at, 'protocol'], `listener "${name}": protocol ${protocol} is not supported (HTTP, HTTPS, TLS); the listener is not served`);
-          return;
-        }
-        const prevProtocol = portProtocol.get(port);
-        if (prevProtocol !== undefined && prevProtocol !== protocol) {
-          this.warn(src.doc, [...at, 'protocol'], `listener "${name}": port ${port} already serves ${prevProtocol} (ProtocolConflict); the listener is not served`);
-          return;
-        }
-        const hostKey = hostname ?? '';
-        if (portHostnames.get(port)?.has(hostKey)) {
-          this.warn(src.doc, [...at, 'hostname'], `listener "${name}": another listener on port ${port} has the same hostname (HostnameConflict); the listener is not served`);
-          return;
-        }
-        portProtocol.set(port, protocol);
-        if (!portHostnames.has(port)) portHostnames.set(port, new Set());
-        portHostnames.get(port)!.add(hostKey);
+      const seenNames = names.get(source)!;
+      const at: FieldPath = ['spec', 'listeners', i];
+      if (l === null || typeof l !== 'object') throw this.error(gw.doc, at, 'a listener must be an object');
+      const name = this.str(gw, [...at, 'name'], l.name, true)!;
+      const port = this.int(gw, [...at, 'port'], l.port, true)!;
+      const protocol = this.str(gw, [...at, 'protocol'], l.protocol, true)!;
+      const hostnameRaw = this.str(gw, [...at, 'hostname'], l.hostname, false);
+      const hostname = hostnameRaw === undefined || hostnameRaw === '' ? undefined : hostnameRaw.toLowerCase();
+      if (seenNames.has(name)) throw this.error(gw.doc, [...at, 'name'], `duplicate listener name "${name}"`);
+      seenNames.add(name);
+      const conflict = source.conflicted.get(name);
+      if (conflict !== undefined) {
+        this.warn(gw.doc, at, owner ? `ListenerSet ${owner}: ${conflict}` : conflict);
+        return;
+      }
+      if (protocol !== 'HTTP' && protocol !== 'HTTPS' && protocol !== 'TLS') {
+        this.warn(gw.doc, [...at, 'protocol'], `listener "${name}": protocol ${protocol} is not supported (HTTP, HTTPS, TLS); the listener is not served`);
+        return;
+      }
+      const prevProtocol = portProtocol.get(port);
+      if (prevProtocol !== undefined && prevProtocol !== protocol) {
+        // HTTPS and TLS may share a port in the spec (both read the SNI); this gateway gives each its own socket.
+        const sharable = [prevProtocol, protocol].every((p) => p === 'HTTPS' || p === 'TLS');
+        this.warn(gw.doc, [...at, 'protocol'], `listener "${name}": port ${port} already serves ${prevProtocol} (${sharable
+          ? 'this gateway does not serve HTTPS and TLS listeners on one port: put them on different ports'
+          : 'ProtocolConflict'}); the listener is not served`);
+        return;
+      }
+      const hostKey = hostname ?? '';
+      if (portHostnames.get(port)?.has(hostKey)) {
+        this.warn(gw.doc, [...at, 'hostname'], `listener "${name}": another listener on port ${port} has the same hostname (HostnameConflict); the listener is not served`);
+        return;
+      }
+      portProtocol.set(port, protocol);
+      if (!portHostnames.has(port)) portHostnames.set(port, new Set());
+      portHostnames.get(port)!.add(hostKey);
 
-        let tls: { certificates: TlsCertificate[] } | undefined;
-        if (protocol === 'HTTPS') {
-          const t = this.map(src, [...at, 'tls'], l.tls);
-          if (t.mode !== undefined && t.mode !== 'Terminate') {
-            this.warn(src.doc, [...at, 'tls', 'mode'], `listener "${name}": tls mode ${t.mode} is not supported for HTTPS; the listener is not served`);
-            portHostnames.get(port)!.delete(hostKey);
-            return;
-          }
-          tls = { certificates: this.readCertificates(src, [...at, 'tls', 'certificateRefs'], t.certificateRefs, name) };
-          if (this.array(src, [...at, 'tls', 'certificateRefs'], t.certificateRefs).length === 0) {
-            this.warn(src.doc, [...at, 'tls'], `listener "${name}": HTTPS needs tls.certificateRefs; without a certificate no handshake can complete`);
-          }
-        }
-
-        const allowedRaw = this.map(src, [...at, 'allowedRoutes'], l.allowedRoutes);
-        const kinds = allowedRaw.kinds === undefined || allowedRaw.kinds === null
-          ? undefined
-          : this.array(src, [...at, 'allowedRoutes', 'kinds'], allowedRaw.kinds).map((raw, k2) => {
-            const k = this.map(src, [...at, 'allowedRoutes', 'kinds', k2], raw);
-            return { group: this.str(src, [...at, 'allowedRoutes', 'kinds', k2, 'group'], k.group, false) ?? GATEWAY_GROUP, kind: this.str(src, [...at, 'allowedRoutes', 'kinds', k2, 'kind'], k.kind, true)! };
-          });
-        const namespaces = this.namespacePolicy(src, [...at, 'allowedRoutes', 'namespaces'], this.map(src, [...at, 'allowedRoutes', 'namespaces'], allowedRaw.namespaces));
-        const allowedRoutes: AllowedRoutesSpec = { ...namespaces, ...(kinds !== undefined ? { kinds } : {}) };
-        if (protocol === 'TLS') {
-          this.tlsListeners.push({ gw: src, gateway: gwKey, ...(owner ? { owner } : {}), at, name, port, hostname, allowedRoutes, raw: l });
+      let tls: { certificates: TlsCertificate[] } | undefined;
+      if (protocol === 'HTTPS') {
+        const t = this.map(gw, [...at, 'tls'], l.tls);
+        if (t.mode !== undefined && t.mode !== 'Terminate') {
+          this.warn(gw.doc, [...at, 'tls', 'mode'], `listener "${name}": tls mode ${t.mode} is not supported for HTTPS; the listener is not served`);
+          portHostnames.get(port)!.delete(hostKey);
           return;
         }
-        out.push({
-          gateway: gwKey,
-          gatewayNamespace: src.namespace,
-          // A ListenerSet's listener: named after its ListenerSet too (names are unique per Gateway or ListenerSet only).
-          name: owner ? `${owner}/${name}` : name,
-          section: name,
-          ...(owner ? { owner } : {}),
-          port,
-          protocol,
-          hostname,
-          tls,
-          allowedRoutes,
-          attached: [],
-          attachedByRoute: new Map(),
-          where: formatLocation(src.doc.file, src.doc.document, formatFieldPath(at)),
+        tls = { certificates: this.readCertificates(gw, [...at, 'tls', 'certificateRefs'], t.certificateRefs, name) };
+        if (this.array(gw, [...at, 'tls', 'certificateRefs'], t.certificateRefs).length === 0) {
+          this.warn(gw.doc, [...at, 'tls'], `listener "${name}": HTTPS needs tls.certificateRefs; without a certificate no handshake can complete`);
+        }
+      }
+
+      const allowedRaw = this.map(gw, [...at, 'allowedRoutes'], l.allowedRoutes);
+      const kinds = allowedRaw.kinds === undefined || allowedRaw.kinds === null
+        ? undefined
+        : this.array(gw, [...at, 'allowedRoutes', 'kinds'], allowedRaw.kinds).map((raw, k2) => {
+          const k = this.map(gw, [...at, 'allowedRoutes', 'kinds', k2], raw);
+          return { group: this.str(gw, [...at, 'allowedRoutes', 'kinds', k2, 'group'], k.group, false) ?? GATEWAY_GROUP, kind: this.str(gw, [...at, 'allowedRoutes', 'kinds', k2, 'kind'], k.kind, true)! };
         });
+      const namespaces = this.namespacePolicy(gw, [...at, 'allowedRoutes', 'namespaces'], this.map(gw, [...at, 'allowedRoutes', 'namespaces'], allowedRaw.namespaces));
+      const allowedRoutes: AllowedRoutesSpec = { ...namespaces, ...(kinds !== undefined ? { kinds } : {}) };
+      if (protocol === 'TLS') {
+        this.tlsListeners.push({ gw, gateway: gwKey, ...(owner ? { owner } : {}), at, name, port, hostname, allowedRoutes, raw: l });
+        return;
+      }
+      out.push({
+        gateway: gwKey,
+        gatewayNamespace: gw.namespace,
+        // A ListenerSet's listener: named after its ListenerSet too (names are unique per Gateway or ListenerSet only).
+        name: owner ? `${owner}/${name}` : name,
+        section: name,
+        ...(owner ? { owner } : {}),
+        port,
+        protocol,
+        hostname,
+        tls,
+        allowedRoutes,
+        attached: [],
+        attachedByRoute: new Map(),
+        where: formatLocation(gw.doc.file, gw.doc.document, formatFieldPath(at)),
       });
-    }
+    });
     return out;
   }
 
