@@ -282,7 +282,7 @@ export class UpstreamPools {
 
   /** Exchanges in flight to the endpoint `host:port` (HTTP/1.1 and HTTP/2, mirrors included). */
   readonly inFlight = (key: string): number =>
-    (this.h1Pools.get(key)?.active ?? 0) + (this.tlsPools.get(key)?.active ?? 0) + (this.h2Active.get(key) ?? 0);
+    (this.h1Pools.get(key)?.active ?? 0) + (this.tlsInUse ? this.tlsPools.get(key)?.active ?? 0 : 0) + (this.h2Active.get(key) ?? 0);
 
   /** Where the transport connects for `ep` (the address translation applied). */
   connectAddress(ep: Endpoint): Endpoint {
@@ -325,7 +325,7 @@ export class UpstreamPools {
     const client = pool.acquire();
     const handler = new SinkHandler(sink, address, pool, client);
     try {
-      client.dispatch({
+      const options: Dispatcher.DispatchOptions & { servername?: string } = {
         path: req.path,
         method: req.method as Dispatcher.HttpMethod,
         headers: undiciHeaders(req.authority, req.headers),
@@ -334,9 +334,10 @@ export class UpstreamPools {
         idempotent: false,
         blocking: req.method !== 'HEAD',
         upgrade: null,
-        // undici would take the SNI from the Host header; the policy names it.
-        ...(req.tls ? { servername: req.tls.connect.servername } : {}),
-      }, handler);
+      };
+      // Over TLS undici would take the SNI from the Host header (its `servername` request option); the policy names it.
+      if (req.tls) options.servername = req.tls.connect.servername;
+      client.dispatch(options, handler);
     } catch (err: any) {
       handler.onResponseError(undefined, err);
     }
