@@ -9,7 +9,7 @@ import * as net from 'net';
 import * as path from 'path';
 import * as tls from 'tls';
 import { Backend, NS, StartedGateway, gatewayDoc, startBackend, startGateway, writeYaml } from './helpers';
-import { Pair, TlsBackend, certificate, startTlsBackend, tlsSecret } from './tls-helpers';
+import { Pair, TlsBackend, backendTlsPolicy, caConfigMap, certificate, startTlsBackend, tlsSecret } from './tls-helpers';
 import { parseClientHello } from '../../../src/dataplane/proxy/client-hello';
 import { seeded } from '../engine/helpers';
 
@@ -83,7 +83,11 @@ describe('TLSRoute', () => {
       gatewayDoc([
         { name: 'passthrough', port: 443, protocol: 'TLS', tls: { mode: 'Passthrough' } },
         { name: 'terminate', port: 443, protocol: 'TLS', hostname: 'secure.example.com', tls: { mode: 'Terminate', certificateRefs: [{ name: 'listener-cert' }] } },
+        { name: 'reencrypt', port: 443, protocol: 'TLS', hostname: 'reencrypt.example.com', tls: { mode: 'Terminate', certificateRefs: [{ name: 'listener-cert' }] } },
       ]),
+      caConfigMap('exact-ca', exactPair.cert),
+      backendTlsPolicy('exact-tls', 'exact-again', { hostname: 'a.example.com', caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'exact-ca' }] }),
+      tlsRoute('reencrypted', ['reencrypt.example.com'], [{ name: 'exact-again' }], 'reencrypt'),
       tlsSecret('listener-cert', listenerPair),
       tlsRoute('exact', ['a.example.com'], [{ name: 'exact' }], 'passthrough'),
       tlsRoute('wildcard', ['*.example.com'], [{ name: 'wildcard' }], 'passthrough'),
@@ -91,6 +95,7 @@ describe('TLSRoute', () => {
       tlsRoute('terminated', ['secure.example.com'], [{ name: 'plain' }], 'terminate'),
     ], {
       [`${NS}/exact:8443`]: at(exact),
+      [`${NS}/exact-again:8443`]: at(exact),
       [`${NS}/wildcard:8443`]: at(wildcard),
       [`${NS}/one:8443`]: at(one),
       [`${NS}/two:8443`]: at(two),
@@ -122,6 +127,14 @@ describe('TLSRoute', () => {
     // THEN the client verified the listener's certificate and the cleartext backend answered the request
     expect(res).toMatchObject({ status: 200, cn: 'secure.example.com' });
     expect(JSON.parse(res.body!).backend).toBe('plain');
+  });
+
+  test('Terminate with a BackendTLSPolicy on the backend: the stream is encrypted again with the policy SNI', async () => {
+    // GIVEN a Terminate listener whose TLSRoute targets a Service with a BackendTLSPolicy
+    const res = await get(gw.port(443), 'reencrypt.example.com');
+    // THEN the client's handshake was with the listener (its certificate), and the TLS backend saw the policy's SNI
+    expect(res).toMatchObject({ status: 200, cn: 'secure.example.com' });
+    expect(JSON.parse(res.body!).servername).toBe('a.example.com');
   });
 
   test('splits connections over weighted backendRefs; a weight-0 backend gets none', async () => {
