@@ -5,7 +5,10 @@
  * cannot be used fails the requests (5xx), never falls back to plaintext.
  */
 import * as http2 from 'http2';
+import * as https from 'https';
 import * as net from 'net';
+import * as tls from 'tls';
+import WebSocket, { WebSocketServer } from 'ws';
 import { Backend, NS, StartedGateway, backendRef, gatewayDoc, grpcRouteDoc, request, requestH2, routeDoc, startBackend, startGateway } from './helpers';
 import { Pair, TlsBackend, backendTlsPolicy, caConfigMap, certificate, startTlsBackend, tlsSecret } from './tls-helpers';
 import { EndpointRegistry } from '../../../src/dataplane/endpoints/registry';
@@ -36,6 +39,7 @@ describe('BackendTLSPolicy', () => {
   let uriBackend: TlsBackend;
   let mtlsBackend: TlsBackend;
   let plain: Backend;
+  let wsBackend: https.Server;
   let gw: StartedGateway;
   const ok = { hostname: 'backend.example.com', caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'backend-ca' }] };
 
@@ -49,6 +53,10 @@ describe('BackendTLSPolicy', () => {
     uriBackend = await startTlsBackend(uriServer);
     mtlsBackend = await startTlsBackend(server, client.cert);
     plain = await startBackend('plain');
+    // A WebSocket backend over TLS that greets with the SNI it was reached by.
+    wsBackend = https.createServer({ cert: server.cert, key: server.key });
+    new WebSocketServer({ server: wsBackend }).on('connection', (ws, req) => ws.send(`sni ${(req.socket as tls.TLSSocket).servername}`));
+    await new Promise<void>((r) => wsBackend.listen(0, '127.0.0.1', r));
     const paths: Record<string, { service: string; port?: number }> = {
       '/configmap': { service: 'configmap' },
       '/secret': { service: 'secret' },
@@ -61,6 +69,7 @@ describe('BackendTLSPolicy', () => {
       '/mtls': { service: 'mtls' },
       '/section-tls': { service: 'sectioned', port: 8443 },
       '/section-plain': { service: 'sectioned', port: 8080 },
+      '/ws': { service: 'ws' },
     };
     const docs = [
       { ...gatewayDoc(), spec: { ...gatewayDoc().spec, tls: { backend: { clientCertificateRef: { name: 'gateway-client' } } } } },
@@ -88,6 +97,7 @@ describe('BackendTLSPolicy', () => {
       backendTlsPolicy('plaintext', 'plaintext', ok),
       backendTlsPolicy('mtls', 'mtls', ok),
       backendTlsPolicy('sectioned', 'sectioned', ok, { sectionName: 'https' }),
+      backendTlsPolicy('ws', 'ws', ok),
     ];
     const at = (b: { port: number }) => `127.0.0.1:${b.port}`;
     gw = await startGateway(docs, {
@@ -102,12 +112,15 @@ describe('BackendTLSPolicy', () => {
       [`${NS}/mtls:8080`]: at(mtlsBackend),
       [`${NS}/sectioned:8443`]: at(tlsBackend),
       [`${NS}/sectioned:8080`]: at(plain),
+      [`${NS}/ws:8080`]: at(wsBackend.address() as net.AddressInfo),
     });
   }, 60_000);
 
   afterAll(async () => {
     await gw?.close();
     await Promise.all([tlsBackend?.close(), uriBackend?.close(), mtlsBackend?.close(), plain?.close()]);
+    wsBackend?.closeAllConnections();
+    await new Promise<void>((r) => (wsBackend ? wsBackend.close(() => r()) : r()));
   });
 
   test('reaches the backend over TLS with the policy hostname as SNI, the CA from a ConfigMap or a Secret', async () => {
@@ -169,6 +182,22 @@ describe('BackendTLSPolicy', () => {
     expect(withCert.status).toBe(200);
     expect(withCert.json().clientCn).toBe('gateway-client');
     expect(without.status).toBe(502);
+  });
+
+  test('a WebSocket upgrade reaches the backend over TLS', async () => {
+    // GIVEN a policy on a Service whose backend serves WebSockets over TLS
+    const greeting = await new Promise<string>((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${gw.port()}/ws`, { headers: { host: 'www.example.com' } });
+      const timer = setTimeout(() => reject(new Error('no greeting')), 5_000);
+      ws.on('message', (m) => {
+        clearTimeout(timer);
+        ws.close();
+        resolve(String(m));
+      });
+      ws.on('error', reject);
+    });
+    // THEN the backend greeted over the tunnel, reached with the policy's SNI
+    expect(greeting).toBe('sni backend.example.com');
   });
 
   test('a policy with sectionName applies to that Service port only', async () => {
