@@ -639,6 +639,7 @@ export class ProxyHandler {
     const to = this.deps.pools.connectAddress(ep);
     const address = { host: to.host, port: to.port };
     const upstream = upstreamTls ? tlsConnect({ ...upstreamTls.connect, ...address }) : net.connect(address);
+    this.deps.pools.guardSocket(upstream, upstreamTls ? 'secureConnect' : 'connect');
     this.active++;
     upstream.once('close', () => this.active--);
     if (head.length > 0) upstream.write(head);

@@ -15,6 +15,7 @@
  */
 import * as http from 'http';
 import * as http2 from 'http2';
+import type * as net from 'net';
 import { Readable } from 'stream';
 import { Client, Dispatcher } from 'undici';
 import type { UpstreamTlsOptions } from './backend-tls';
@@ -373,6 +374,17 @@ export class UpstreamPools {
     session.unref();
     this.sessions.set(key, session);
     return session;
+  }
+
+  /**
+   * Destroys `socket` (a TCP or TLS connection to a backend, a TLSRoute's stream) when it is not connected, TLS
+   * handshake included, within the connect timeout.
+   */
+  guardSocket(socket: net.Socket, connectedEvent: 'connect' | 'secureConnect'): void {
+    const ms = this.options.connectTimeoutMs;
+    const timer = setTimeout(() => socket.destroy(connectTimeout(socket.remoteAddress ?? 'the backend', ms)), ms);
+    socket.once(connectedEvent, () => clearTimeout(timer));
+    socket.once('close', () => clearTimeout(timer));
   }
 
   /** Destroys `request` with ECONNTIMEOUT when its new connection is not established within the connect timeout. */
