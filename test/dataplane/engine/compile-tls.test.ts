@@ -130,4 +130,28 @@ describe('compile: TLS and ListenerSets', () => {
     expect(table.sockets.map((s) => s.port)).toStrictEqual([80]);
     expect(table.statusFacts).toStrictEqual([expect.objectContaining({ kind: 'ListenerSet', object: 'default/team', condition: 'Accepted', status: false, reason: 'NotAllowed' })]);
   });
+
+  test('a TLSRoute whose parent is a ListenerSet attaches to that ListenerSet\'s TLS listener only', () => {
+    // GIVEN a Gateway admitting ListenerSets of its namespace, its own TLS listener on 443, and a ListenerSet's on 8443
+    const table = compile(docs([
+      gateway({ allowedListeners: { namespaces: { from: 'Same' } } }, [{ name: 'pass', port: 443, protocol: 'TLS', tls: { mode: 'Passthrough' } }]),
+      {
+        apiVersion: G,
+        kind: 'ListenerSet',
+        metadata: { name: 'team', namespace: 'default' },
+        spec: { parentRef: { name: 'gw' }, listeners: [{ name: 'pass', port: 8443, protocol: 'TLS', tls: { mode: 'Passthrough' } }] },
+      },
+      {
+        apiVersion: G,
+        kind: 'TLSRoute',
+        metadata: { name: 'team-route', namespace: 'default' },
+        spec: { parentRefs: [{ kind: 'ListenerSet', name: 'team', sectionName: 'pass' }], rules: [{ backendRefs: [{ name: 'web', port: 443 }] }] },
+      },
+    ]));
+    // THEN the ListenerSet's listener (named after its ListenerSet) carries the route, the Gateway's does not
+    expect(table.sockets.map((s) => [s.port, s.tlsListeners?.map((l) => [l.name, l.routes.map((r) => r.name)])])).toStrictEqual([
+      [443, [['pass', []]]], [8443, [['default/team/pass', ['team-route']]]],
+    ]);
+    expect(table.statusFacts).toContainEqual(expect.objectContaining({ kind: 'ListenerSet', object: 'default/team', condition: 'Accepted', status: true }));
+  });
 });

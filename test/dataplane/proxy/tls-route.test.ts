@@ -45,7 +45,7 @@ function get(port: number, servername: string | undefined, ca?: string): Promise
   });
 }
 
-function tlsRoute(name: string, hostnames: string[], backends: { name: string; weight?: number }[], sectionName?: string): any {
+function tlsRoute(name: string, hostnames: string[], backends: { name: string; weight?: number; namespace?: string }[], sectionName?: string): any {
   return {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'TLSRoute',
@@ -53,7 +53,7 @@ function tlsRoute(name: string, hostnames: string[], backends: { name: string; w
     spec: {
       parentRefs: [{ name: 'same-namespace', ...(sectionName ? { sectionName } : {}) }],
       hostnames,
-      rules: [{ backendRefs: backends.map((b) => ({ name: b.name, port: 8443, ...(b.weight !== undefined ? { weight: b.weight } : {}) })) }],
+      rules: [{ backendRefs: backends.map((b) => ({ port: 8443, ...b })) }],
     },
   };
 }
@@ -88,6 +88,8 @@ describe('TLSRoute', () => {
       caConfigMap('exact-ca', exactPair.cert),
       backendTlsPolicy('exact-tls', 'exact-again', { hostname: 'a.example.com', caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'exact-ca' }] }),
       tlsRoute('reencrypted', ['reencrypt.example.com'], [{ name: 'exact-again' }], 'reencrypt'),
+      // A backend in another namespace without a ReferenceGrant: not permitted.
+      tlsRoute('elsewhere', ['elsewhere.test'], [{ name: 'exact', namespace: 'other' }]),
       tlsSecret('listener-cert', listenerPair),
       tlsRoute('exact', ['a.example.com'], [{ name: 'exact' }], 'passthrough'),
       tlsRoute('wildcard', ['*.example.com'], [{ name: 'wildcard' }], 'passthrough'),
@@ -147,10 +149,11 @@ describe('TLSRoute', () => {
     expect(never.seen).toHaveLength(0);
   });
 
-  test('fails (closes the connection) without SNI, for a name no route has, and for bytes that are not TLS', async () => {
+  test('fails (closes the connection) without SNI, for a name no route has, a backend not permitted, and bytes that are not TLS', async () => {
     // GIVEN the same listeners
     const noSni = await get(gw.port(443), undefined);
     const unknown = await get(gw.port(443), 'other.org');
+    const notPermitted = await get(gw.port(443), 'elsewhere.test');
     const cleartext = await new Promise<string>((resolve) => {
       const socket = net.connect(gw.port(443), '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nhost: a.example.com\r\n\r\n'));
       let got = '';
@@ -161,6 +164,10 @@ describe('TLSRoute', () => {
     // THEN each connection is closed without an answer
     expect(noSni.error).toBeDefined();
     expect(unknown.error).toBeDefined();
+    expect(notPermitted.error).toBeDefined();
+    expect(exact.seen.filter((r) => r.servername === 'elsewhere.test')).toStrictEqual([]);
+    expect(gw.logs.filter((l) => l.msg === 'configuration warning').map((l) => l.warning))
+      .toContainEqual(expect.stringContaining('backendRef to Service other/exact:8443 in another namespace is not permitted by any ReferenceGrant (RefNotPermitted)'));
     expect(cleartext).toBe('');
   });
 
