@@ -4,7 +4,8 @@
  * the configured CA, AllowInsecureFallback lets every client through.
  */
 import * as https from 'https';
-import { Backend, NS, StartedGateway, backendRef, gatewayDoc, startBackend, startGateway } from './helpers';
+import * as path from 'path';
+import { Backend, NS, StartedGateway, backendRef, gatewayDoc, startBackend, startGateway, writeYaml } from './helpers';
 import { Pair, caConfigMap, certificate, tlsSecret } from './tls-helpers';
 import { clientCertificateRefused } from '../../../src/dataplane/proxy/certificates';
 
@@ -108,4 +109,35 @@ describe('client certificates', () => {
     expect(clientCertificateRefused({ ca: 'pem', mode: 'AllowValidOnly' }, false)).toBe(true);
     expect(clientCertificateRefused({ ca: '', mode: 'AllowValidOnly' }, true)).toBe(true);
   });
+});
+
+describe('client certificates on reload', () => {
+  test('a reload that adds validation to a port starts asking clients for certificates there', async () => {
+    // GIVEN an HTTPS port without client validation
+    const [serving, trusted] = await Promise.all([certificate('www.example.com'), certificate('trusted-client')]);
+    const backend = await startBackend('app');
+    const docs = (frontend?: any) => {
+      const gateway = gatewayDoc([{ name: 'secure', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'serving' }] } }]);
+      if (frontend) gateway.spec.tls = { frontend };
+      return [gateway, tlsSecret('serving', serving), caConfigMap('client-ca', trusted.cert), {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: 'app', namespace: NS },
+        spec: { parentRefs: [{ name: 'same-namespace' }], rules: [{ backendRefs: [backendRef('app')] }] },
+      }];
+    };
+    const gw = await startGateway(docs(), { [`${NS}/app:8080`]: backend.address });
+    try {
+      expect(await get(gw.port(443))).toStrictEqual({ status: 200 });
+      // WHEN validation (AllowValidOnly) is added and the gateway reloads
+      writeYaml(path.join(gw.dir, 'routes.yaml'), docs({ default: { validation: { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'client-ca' }] } } }));
+      await gw.server.reload();
+      // THEN a client without a certificate is refused and one with the trusted certificate is served
+      expect((await get(gw.port(443))).error).toBeDefined();
+      expect(await get(gw.port(443), trusted)).toStrictEqual({ status: 200 });
+    } finally {
+      await gw.close();
+      await backend.close();
+    }
+  }, 30_000);
 });
