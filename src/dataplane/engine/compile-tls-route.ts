@@ -34,6 +34,8 @@ export interface TlsRouteInput {
   backend(route: TlsInputObject, at: FieldPath, raw: unknown): CompiledBackend;
   /** Labels of a namespace declared in the input. */
   namespaceLabels(namespace: string): Record<string, string> | undefined;
+  /** Whether the Gateway `namespace/name` is served, left out by `--gateway`, or not in the input. */
+  gateway(key: string): 'served' | 'left out' | 'missing';
 }
 
 interface Draft {
@@ -110,7 +112,13 @@ function attach(input: TlsRouteInput, route: TlsInputObject, drafts: readonly Dr
     const parent = `${ns}/${p.name}`;
     // A ListenerSet parent: its own listeners; a Gateway parent: the Gateway's own listeners.
     const candidates = drafts.filter((d) => (kind === 'ListenerSet' ? d.spec.owner === parent : d.spec.owner === undefined && d.spec.gateway === parent));
-    if (candidates.length === 0) return; // not a Gateway served, or one without TLS listeners (compile warns for HTTP parents)
+    if (candidates.length === 0) {
+      // As for HTTP routes: a Gateway left out by --gateway is not warned about.
+      const state = kind === 'Gateway' ? input.gateway(parent) : 'left out';
+      if (state === 'served') input.warn(route.doc, ['spec', 'parentRefs', i], `TLSRoute ${key} does not attach to Gateway ${parent}: it has no listener of protocol TLS`);
+      if (state === 'missing') input.warn(route.doc, ['spec', 'parentRefs', i], `TLSRoute ${key}: parent Gateway ${parent} is not in the input`);
+      return;
+    }
     let why = 'no TLS listener matches sectionName/port';
     let attached = false;
     for (const d of candidates) {

@@ -154,4 +154,17 @@ describe('compile: TLS and ListenerSets', () => {
     ]);
     expect(table.statusFacts).toContainEqual(expect.objectContaining({ kind: 'ListenerSet', object: 'default/team', condition: 'Accepted', status: true }));
   });
+
+  test('fails a TLSRoute whose parent Gateway has no TLS listener, with a warning', () => {
+    // GIVEN a Gateway with an HTTP listener only and a TLSRoute naming it
+    const table = compile(docs([gateway(), {
+      apiVersion: G,
+      kind: 'TLSRoute',
+      metadata: { name: 'lost', namespace: 'default' },
+      spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ name: 'web', port: 443 }] }] },
+    }]));
+    // THEN no TLS socket exists and the warning says why
+    expect(table.sockets.map((s) => s.protocol)).toStrictEqual(['HTTP']);
+    expect(table.warnings.map((w) => w.message)).toStrictEqual(['TLSRoute default/lost does not attach to Gateway default/gw: it has no listener of protocol TLS']);
+  });
 });
