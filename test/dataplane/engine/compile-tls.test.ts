@@ -167,4 +167,35 @@ describe('compile: TLS and ListenerSets', () => {
     expect(table.sockets.map((s) => s.protocol)).toStrictEqual(['HTTP']);
     expect(table.warnings.map((w) => w.message)).toStrictEqual(['TLSRoute default/lost does not attach to Gateway default/gw: it has no listener of protocol TLS']);
   });
+
+  test('a ListenerSet in another namespace: Same means its namespace, and its certificates are read from it', () => {
+    // GIVEN a Gateway admitting ListenerSets from every namespace, a ListenerSet in "team" with an HTTPS listener whose
+    // Secret is in "team", and routes from "team" and from "default" naming the ListenerSet
+    const key = '-----BEGIN PRIVATE KEY-----\nk\n-----END PRIVATE KEY-----\n';
+    const fromNs = (ns: string) => ({
+      apiVersion: G,
+      kind: 'HTTPRoute',
+      metadata: { name: `from-${ns}`, namespace: ns },
+      spec: { parentRefs: [{ kind: 'ListenerSet', name: 'team-set', namespace: 'team' }], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] },
+    });
+    const table = compile(docs([
+      gateway({ allowedListeners: { namespaces: { from: 'All' } } }),
+      {
+        apiVersion: G,
+        kind: 'ListenerSet',
+        metadata: { name: 'team-set', namespace: 'team' },
+        spec: {
+          parentRef: { name: 'gw', namespace: 'default' },
+          listeners: [{ name: 'secure', port: 443, protocol: 'HTTPS', hostname: 'team.example.com', tls: { certificateRefs: [{ name: 'team-cert' }] } }],
+        },
+      },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'team-cert', namespace: 'team' }, stringData: { 'tls.crt': PEM, 'tls.key': key } },
+      fromNs('team'), fromNs('default'),
+    ]));
+    // THEN the listener serves the route from "team" only, with the Secret of "team"
+    const listener = table.gateways[0].ports.find((p) => p.port === 443)!.listeners[0];
+    expect([listener.name, listener.routes.map((r) => `${r.namespace}/${r.name}`), listener.tls?.certificates.map((c) => c.secret)])
+      .toStrictEqual(['team/team-set/secure', ['team/from-team'], ['team/team-cert']]);
+    expect(table.warnings.map((w) => w.message)).toContainEqual(expect.stringContaining('HTTPRoute default/from-default does not attach to ListenerSet team/team-set: listener "team/team-set/secure" does not allow routes from namespace default'));
+  });
 });
