@@ -15,7 +15,8 @@ export interface ListenerSetInput {
   /** Labels of a namespace declared in the input. */
   namespaceLabels(namespace: string): Record<string, string> | undefined;
   /** Records a fact for status. */
-  fact(kind: 'ListenerSet', object: string, condition: 'Accepted' | 'Conflicted', status: boolean, reason: string, message: string, listener?: string): void;
+  fact(kind: 'ListenerSet', object: string, condition: 'Accepted' | 'Conflicted', status: boolean, reason: string, message: string,
+    about?: { listener: string }): void;
 }
 
 /** A source of listeners of one Gateway: the Gateway itself, or an admitted ListenerSet. */
@@ -83,7 +84,7 @@ export function listenerSources(input: ListenerSetInput, gw: TlsInputObject, set
       if (c.source !== source) continue;
       const winner = `${c.winnerSource.kind} ${c.winnerSource.namespace}/${c.winnerSource.name} listener "${c.winner.name}"`;
       conflicted.set(c.listener.name, `listener "${c.listener.name}" conflicts with ${winner}, which comes first (${c.reason}); the listener is not served`);
-      if (source.kind === 'ListenerSet') input.fact('ListenerSet', key, 'Conflicted', true, c.reason, `conflicts with ${winner}`, c.listener.name);
+      if (source.kind === 'ListenerSet') input.fact('ListenerSet', key, 'Conflicted', true, c.reason, `conflicts with ${winner}`, { listener: c.listener.name });
     }
     if (source.kind === 'ListenerSet') input.fact('ListenerSet', key, 'Accepted', true, 'Accepted', `attached to Gateway ${gwKey}`);
     return source.kind === 'Gateway' ? { obj: gw, conflicted } : { obj: byKey.get(key)!, owner: key, conflicted };

@@ -34,6 +34,8 @@ export interface TlsRouteInput {
   backend(route: TlsInputObject, at: FieldPath, raw: unknown): CompiledBackend;
   /** Labels of a namespace declared in the input. */
   namespaceLabels(namespace: string): Record<string, string> | undefined;
+  /** Records a fact for status: the route's `Accepted` condition for one parent. */
+  fact(kind: 'TLSRoute', object: string, condition: 'Accepted', status: boolean, reason: string, message: string, about: { parentRef: number }): void;
   /** Whether the Gateway `namespace/name` is served, left out by `--gateway`, or not in the input. */
   gateway(key: string): 'served' | 'left out' | 'missing';
 }
@@ -115,7 +117,10 @@ function attach(input: TlsRouteInput, route: TlsInputObject, drafts: readonly Dr
     if (candidates.length === 0) {
       // As for HTTP routes: a Gateway left out by --gateway is not warned about.
       const state = kind === 'Gateway' ? input.gateway(parent) : 'left out';
-      if (state === 'served') input.warn(route.doc, ['spec', 'parentRefs', i], `TLSRoute ${key} does not attach to Gateway ${parent}: it has no listener of protocol TLS`);
+      if (state === 'served') {
+        input.warn(route.doc, ['spec', 'parentRefs', i], `TLSRoute ${key} does not attach to Gateway ${parent}: it has no listener of protocol TLS`);
+        input.fact('TLSRoute', key, 'Accepted', false, 'NoMatchingParent', 'the Gateway has no listener of protocol TLS', { parentRef: i });
+      }
       if (state === 'missing') input.warn(route.doc, ['spec', 'parentRefs', i], `TLSRoute ${key}: parent Gateway ${parent} is not in the input`);
       return;
     }
@@ -145,5 +150,7 @@ function attach(input: TlsRouteInput, route: TlsInputObject, drafts: readonly Dr
       }
     }
     if (!attached) input.warn(route.doc, ['spec', 'parentRefs', i], `TLSRoute ${key} does not attach to ${kind} ${parent}: ${why}`);
+    const reason = attached ? 'Accepted' : /\((\w+)\)$/.exec(why)?.[1] ?? 'NoMatchingParent';
+    input.fact('TLSRoute', key, 'Accepted', attached, reason, attached ? `attached to ${kind} ${parent}` : why, { parentRef: i });
   });
 }

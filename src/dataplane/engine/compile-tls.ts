@@ -235,7 +235,8 @@ export class TlsCompiler {
   }
 
   /** Records a fact for status (also the other compile modules' facts). */
-  fact(kind: StatusFact['kind'], object: string, condition: StatusFact['condition'], status: boolean, reason: string, message: string, listener?: string): void {
-    this.facts.push({ kind, object, ...(listener !== undefined ? { listener } : {}), condition, status, reason, message });
+  fact(kind: StatusFact['kind'], object: string, condition: StatusFact['condition'], status: boolean, reason: string, message: string,
+    about: { listener?: string; parentRef?: number } = {}): void {
+    this.facts.push({ kind, object, ...about, condition, status, reason, message });
   }
 }

@@ -230,6 +230,7 @@ class Compiler {
       certificates: (gw, at, refs, listener) => this.readCertificates(gw, at, refs, listener),
       backend: (route, at, raw) => this.readBackend(route, 'TLSRoute', at, raw, true),
       namespaceLabels: (ns) => this.namespaceLabels.get(ns),
+      fact: (...f) => this.tls.fact(...f),
       gateway: (key) => (listenersByGateway.has(key) ? 'served' : this.byKind.get('Gateway')?.has(key) ? 'left out' : 'missing'),
     }, this.tlsListeners, this.objects('TLSRoute')));
     const generation = this.options.generation ?? ++generationCounter;

@@ -32,19 +32,22 @@ export interface CompiledTable {
   /** Everything that was left out, and why. */
   readonly warnings: readonly ConfigWarning[];
   /**
-   * Whether each BackendTLSPolicy and ListenerSet, and each TLS reference of a Gateway (`spec.tls`), was accepted,
-   * and why not: facts for status conditions (compile-tls.ts, compile-listener-set.ts). Absent when there is none.
+   * Whether each BackendTLSPolicy, ListenerSet and TLSRoute (per parent), and each TLS reference of a Gateway
+   * (`spec.tls`), was accepted, and why not: facts for status conditions (compile-tls.ts, compile-listener-set.ts,
+   * compile-tls-route.ts). Absent when there is none.
    */
   readonly statusFacts?: readonly StatusFact[];
 }
 
 /** The outcome of one object or reference, in the Gateway API's condition words. */
 export interface StatusFact {
-  readonly kind: 'BackendTLSPolicy' | 'Gateway' | 'ListenerSet';
+  readonly kind: 'BackendTLSPolicy' | 'Gateway' | 'ListenerSet' | 'TLSRoute';
   /** `namespace/name`. */
   readonly object: ObjectKey;
   /** ListenerSet only: the listener the fact is about (`Conflicted`); undefined = the object itself. */
   readonly listener?: string;
+  /** TLSRoute only: the position in `spec.parentRefs` of the parentRef the fact is about (a route's status is per parent). */
+  readonly parentRef?: number;
   /** The condition type the fact sets. */
   readonly condition: 'Accepted' | 'ResolvedRefs' | 'Conflicted';
   readonly status: boolean;

@@ -116,6 +116,9 @@ describe('compile: TLS and ListenerSets', () => {
       [443, 'TLS', [['pass', 1]]], [8443, 'TLS', [['strict', 0]]],
     ]);
     expect(table.warnings.map((w) => w.message)).toContainEqual('TLSRoute default/tls does not attach to Gateway default/gw: listener "strict" does not allow TLSRoute (NotAllowedByListeners)');
+    expect(table.statusFacts!.map((f) => [f.kind, f.object, f.parentRef, f.condition, f.status, f.reason])).toStrictEqual([
+      ['TLSRoute', 'default/tls', 0, 'Accepted', false, 'NotAllowedByListeners'], ['TLSRoute', 'default/tls', 1, 'Accepted', true, 'Accepted'],
+    ]);
   });
 
   test('fails a ListenerSet the Gateway does not admit (allowedListeners default None), with a NotAllowed fact', () => {
