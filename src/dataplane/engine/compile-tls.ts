@@ -131,11 +131,12 @@ export class TlsCompiler {
     }
     const pems: string[] = [];
     const problems: string[] = [];
-    refs.forEach((r, i) => {
-      const problem = this.caProblem(p, [...at, 'caCertificateRefs', i], r, p.namespace, pems, false);
-      if (problem) problems.push(problem.message);
-      if (problem) this.fact('BackendTLSPolicy', key, 'ResolvedRefs', false, problem.reason, problem.message);
-    });
+    for (const r of refs) {
+      const problem = this.caProblem(p, r, p.namespace, pems, false);
+      if (!problem) continue;
+      problems.push(problem.message);
+      this.fact('BackendTLSPolicy', key, 'ResolvedRefs', false, problem.reason, problem.message);
+    }
     if (pems.length === 0) {
       const message = `no CA certificate could be read: ${problems.join('; ')}`;
       this.input.warn(p.doc, [...at, 'caCertificateRefs'], `BackendTLSPolicy ${key}: ${message}; requests to its targets fail with 5xx, never in plaintext`);
@@ -157,7 +158,7 @@ export class TlsCompiler {
    * `crossNamespace`: a namespace other than `ownNs` is allowed when a ReferenceGrant permits it (Gateways);
    * BackendTLSPolicy references are always local.
    */
-  private caProblem(from: TlsInputObject, at: FieldPath, r: any, ownNs: string, pems: string[], crossNamespace: boolean):
+  private caProblem(from: TlsInputObject, r: any, ownNs: string, pems: string[], crossNamespace: boolean):
   { reason: string; message: string } | undefined {
     const group = r?.group ?? '';
     const kind = r?.kind;
@@ -173,7 +174,6 @@ export class TlsCompiler {
     if (!obj) return { reason: 'InvalidCACertificateRef', message: `${kind} ${ns}/${name} is not in the input` };
     const pem = readKey(obj, 'ca.crt');
     if (!pem || !pem.includes('-----BEGIN CERTIFICATE-----')) {
-      this.input.warn(from.doc, at, `${kind} ${ns}/${name} has no PEM certificate under ca.crt`);
       return { reason: 'InvalidCACertificateRef', message: `${kind} ${ns}/${name} has no PEM certificate under the key ca.crt` };
     }
     pems.push(pem);
@@ -219,7 +219,7 @@ export class TlsCompiler {
       const mode = validation.mode ?? 'AllowValidOnly';
       const pems: string[] = [];
       (Array.isArray(validation.caCertificateRefs) ? validation.caCertificateRefs : []).forEach((r: any, i: number) => {
-        const problem = this.caProblem(gw, [...vat, 'caCertificateRefs', i], r, gw.namespace, pems, true);
+        const problem = this.caProblem(gw, r, gw.namespace, pems, true);
         if (!problem) return;
         this.input.warn(gw.doc, [...vat, 'caCertificateRefs', i], `Gateway ${gw.namespace}/${gw.name}: ${problem.message} (${problem.reason === 'InvalidKind' ? 'InvalidCACertificateKind' : problem.reason}); ${mode === 'AllowValidOnly' ? 'clients whose certificate only that CA signed are refused' : 'its clients are let through without a valid certificate'}`);
         this.fact('Gateway', `${gw.namespace}/${gw.name}`, 'ResolvedRefs', false, problem.reason === 'InvalidKind' ? 'InvalidCACertificateKind' : problem.reason, problem.message);
