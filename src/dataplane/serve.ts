@@ -372,10 +372,10 @@ export class GatewayServer {
       this.log('error', 'reload rejected', { error: err.message });
       return;
     }
-    // Sockets whose protocol changed are closed first (the new one needs the same address).
+    // Sockets that cannot take their new spec (another protocol, ...) are closed first (the new one needs the same address).
     for (const [key, l] of this.listeners) {
       const wanted = plan.get(key);
-      if (wanted && (wanted.spec.protocol !== l.protocol || (wanted.spec.clientValidation !== undefined) !== l.asksClientCertificates)) {
+      if (wanted && !l.fits(wanted.spec)) {
         this.listeners.delete(key);
         await l.close(this.options.drainTimeoutMs);
       }

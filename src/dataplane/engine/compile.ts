@@ -225,14 +225,19 @@ class Compiler {
       const backendClientCertificate = this.tls.backendClientCertificate(gw);
       gateways.push({ namespace: gw.namespace, name: gw.name, key, ports, ...(backendClientCertificate ? { backendClientCertificate } : {}) });
     }
-    sockets.push(...compileTlsRoutes({
+    // A port with HTTPS and TLS listeners is one socket: the HTTPS one, routing the TLS listeners too.
+    for (const tlsSocket of compileTlsRoutes({
       warn: (doc, field, message) => this.warn(doc, field, message),
       certificates: (gw, at, refs, listener) => this.readCertificates(gw, at, refs, listener),
       backend: (route, at, raw) => this.readBackend(route, 'TLSRoute', at, raw, true),
       namespaceLabels: (ns) => this.namespaceLabels.get(ns),
       fact: (...f) => this.tls.fact(...f),
       gateway: (key) => (listenersByGateway.has(key) ? 'served' : this.byKind.get('Gateway')?.has(key) ? 'left out' : 'missing'),
-    }, this.tlsListeners, this.objects('TLSRoute')));
+    }, this.tlsListeners, this.objects('TLSRoute'))) {
+      const i = sockets.findIndex((s) => s.gateway === tlsSocket.gateway && s.port === tlsSocket.port);
+      if (i < 0) sockets.push(tlsSocket);
+      else sockets[i] = { ...sockets[i], tlsListeners: tlsSocket.tlsListeners };
+    }
     const generation = this.options.generation ?? ++generationCounter;
     const statusFacts = this.tls.facts;
     return { generation, gateways, sockets, warnings: this.warnings, ...(statusFacts.length > 0 ? { statusFacts } : {}) };
@@ -372,12 +377,10 @@ class Compiler {
         return;
       }
       const prevProtocol = portProtocol.get(port);
-      if (prevProtocol !== undefined && prevProtocol !== protocol) {
-        // HTTPS and TLS may share a port in the spec (both read the SNI); this gateway gives each its own socket.
-        const sharable = [prevProtocol, protocol].every((p) => p === 'HTTPS' || p === 'TLS');
-        this.warn(gw.doc, [...at, 'protocol'], `listener "${name}": port ${port} already serves ${prevProtocol} (${sharable
-          ? 'this gateway does not serve HTTPS and TLS listeners on one port: put them on different ports'
-          : 'ProtocolConflict'}); the listener is not served`);
+      // HTTPS and TLS listeners share a port (both are told apart by the SNI).
+      const sharable = [prevProtocol, protocol].every((p) => p === 'HTTPS' || p === 'TLS');
+      if (prevProtocol !== undefined && prevProtocol !== protocol && !sharable) {
+        this.warn(gw.doc, [...at, 'protocol'], `listener "${name}": port ${port} already serves ${prevProtocol} (ProtocolConflict); the listener is not served`);
         return;
       }
       const hostKey = hostname ?? '';

@@ -102,7 +102,10 @@ export interface SocketSpec {
   readonly certificates?: readonly SniCertificate[];
   /** HTTPS only: the client certificates asked for and checked (Gateway `spec.tls.frontend`); absent = none asked. */
   readonly clientValidation?: ClientValidation;
-  /** TLS only: the listeners of protocol TLS on this port, most specific hostname first, with their TLSRoutes. */
+  /**
+   * The listeners of protocol TLS on this port, most specific hostname first, with their TLSRoutes: on a TLS socket,
+   * and on an HTTPS socket whose port has TLS listeners too (the most specific hostname match takes a connection).
+   */
   readonly tlsListeners?: readonly CompiledTlsListener[];
 }
 

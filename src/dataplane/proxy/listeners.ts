@@ -15,7 +15,7 @@ import {
   ConnectionLimiter, ConnectionLimits, DEFAULT_LIMITS, Http1Pipeline, answerClientError, answerConnect, applyH1Properties, applyH1Timeouts,
   firstBytesDeadline, guardH2Session, h1ServerOptions, h2ServerOptions, startHeaderTimeouts,
 } from './limits';
-import { TlsStreamHandler, listenTlsRoutes } from './passthrough';
+import { TlsRouting, TlsStreamHandler, listenTlsRoutes, readClientHello, replaying } from './passthrough';
 import type { SniCertificate, SocketSpec } from '../engine/model';
 import { hostnameMatches } from '../engine/util';
 
@@ -31,8 +31,6 @@ export interface ListenerHandlers {
 /** A bound listener socket. */
 export interface BoundListener {
   readonly binding: SocketBinding;
-  /** The protocol the socket was bound for: another one needs a new socket. */
-  readonly protocol: SocketSpec['protocol'];
   /** The address actually bound (port resolved when 0 was asked). */
   readonly address: string;
   readonly port: number;
@@ -41,10 +39,10 @@ export interface BoundListener {
   /** HTTPS: the listeners whose certificates could not be used when the socket was bound. */
   readonly certificateProblems: readonly CertificateProblem[];
   /**
-   * HTTPS: the socket asks clients for a certificate (bound with `clientValidation`). Asking is fixed when a socket
-   * is bound: a spec that adds or removes `clientValidation` needs a new socket.
+   * Whether `updateSpec` can take this spec, or a new socket is needed: another protocol; on HTTPS, starting or
+   * stopping to ask clients for certificates, or to route TLS listeners too (both fixed when a socket is bound).
    */
-  readonly asksClientCertificates: boolean;
+  fits(spec: SocketSpec): boolean;
   /**
    * HTTPS: replace the certificates offered (a reload). A listener whose new certificates cannot be used keeps
    * the ones it had (or stays not programmed); the returned problems say which and why. Never throws.
@@ -72,9 +70,12 @@ export interface ListenOptions {
   readonly connections?: ConnectionLimiter;
 }
 
+/** Without a stream handler, a routed TLS connection is closed. */
+const closeStream: TlsStreamHandler = (_binding, _route, client) => client.destroy();
+
 /** Binds a listener socket for one (Gateway, port). */
 export async function listen(options: ListenOptions): Promise<BoundListener> {
-  if (options.spec.protocol === 'TLS') return listenTlsRoutes(options, options.handlers.stream ?? ((_b, _r, client) => client.destroy()));
+  if (options.spec.protocol === 'TLS') return listenTlsRoutes(options, options.handlers.stream ?? closeStream);
   return options.spec.protocol === 'HTTPS' ? listenTls(options) : listenCleartext(options);
 }
 
@@ -218,14 +219,13 @@ async function listenCleartext(options: ListenOptions): Promise<BoundListener> {
   const bound = await bind(server, options.host, options.port);
   return {
     binding,
-    protocol: 'HTTP',
     address: bound.address,
     port: bound.port,
     get inFlight() {
       return tracker.inFlight;
     },
     certificateProblems: [],
-    asksClientCertificates: false,
+    fits: (next) => next.protocol === 'HTTP',
     updateSpec: () => [],
     goAway: () => tracker.goAway(),
     close: (timeoutMs) => tracker.drain(server, timeoutMs, stopHeaderTimeouts),
@@ -285,7 +285,8 @@ async function listenTls(options: ListenOptions): Promise<BoundListener> {
   setDefault();
   applyH1Timeouts(server, limits);
   server.on('connection', (socket: net.Socket) => {
-    options.connections?.admit(socket);
+    // Through `front`, the connection was admitted there.
+    if (!front) options.connections?.admit(socket);
   });
   server.on('clientError', (err: any, socket: net.Socket) => answerClientError(err, socket, limits, tracker.pipeline));
   server.on('connect', (_req: http.IncomingMessage, socket: net.Socket) => answerConnect(socket));
@@ -305,24 +306,49 @@ async function listenTls(options: ListenOptions): Promise<BoundListener> {
   });
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => handlers.upgrade(binding, req, socket, head));
   server.on('tlsClientError', () => undefined);
-  const bound = await bind(server, options.host, options.port);
+  // TLS listeners on the port too (TLSRoutes): a front socket reads each ClientHello and hands the connection to the
+  // listener whose hostname is the most specific match, a TLS one (TlsRouting) or an HTTPS one (`server`).
+  let spec = options.spec;
+  const routing = spec.tlsListeners ? new TlsRouting(binding, spec, options.handlers.stream ?? closeStream, limits) : undefined;
+  const frontSockets = new Set<net.Socket>();
+  const front = routing && net.createServer((socket) => {
+    if (options.connections && !options.connections.admit(socket)) return;
+    frontSockets.add(socket);
+    socket.once('close', () => frontSockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    readClientHello(socket, limits, (head, serverName) => {
+      if (routing.wants(serverName, spec.certificates ?? [])) routing.handle(socket, head, serverName);
+      else server.emit('connection', replaying(socket, head));
+    });
+  });
+  const bound = await bind(front ?? server, options.host, options.port);
   return {
     binding,
-    protocol: 'HTTPS',
     address: bound.address,
     port: bound.port,
     get inFlight() {
-      return tracker.inFlight;
+      return tracker.inFlight + (routing?.routed ?? 0);
     },
-    certificateProblems: initialProblems,
-    asksClientCertificates,
+    certificateProblems: [...initialProblems, ...routing?.initialProblems ?? []],
+    fits: (next) => next.protocol === 'HTTPS' && (next.clientValidation !== undefined) === asksClientCertificates
+      && (next.tlsListeners !== undefined) === (routing !== undefined),
     updateSpec: (next) => {
       validation = next.clientValidation;
+      spec = next;
       const problems = certificates.apply(next.certificates ?? [], validation?.ca || undefined);
       setDefault();
-      return problems;
+      return [...problems, ...routing?.update(next) ?? []];
     },
     goAway: () => tracker.goAway(),
-    close: (timeoutMs) => tracker.drain(server, timeoutMs),
+    close: async (timeoutMs) => {
+      // With TLS listeners, `front` accepts; connections it hands to `server` are tracked there.
+      if (!front) return tracker.drain(server, timeoutMs);
+      const frontClosed = new Promise<void>((resolve) => front.close(() => resolve()));
+      const deadline = Date.now() + timeoutMs;
+      await tracker.drain(server, timeoutMs);
+      while (routing!.routed > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      for (const s of frontSockets) s.destroy();
+      await frontClosed;
+    },
   };
 }

@@ -218,3 +218,39 @@ describe('TLSRoute reload', () => {
     }
   }, 30_000);
 });
+
+describe('HTTPS and TLS listeners on one port', () => {
+  test('the most specific listener hostname takes the connection: TLS passthrough for its name, HTTPS for the others', async () => {
+    // GIVEN port 443 with an HTTPS listener for any name (an HTTPRoute to a cleartext backend) and a Passthrough
+    // listener for db.example.com (a TLSRoute to a TLS backend)
+    const [serving, db] = await Promise.all([certificate('www.example.com'), certificate('db.example.com')]);
+    const dbBackend = await startTlsBackend(db);
+    const web = await startBackend('web');
+    const gw = await startGateway([
+      gatewayDoc([
+        { name: 'web', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'serving' }] } },
+        { name: 'db', port: 443, protocol: 'TLS', hostname: 'db.example.com', tls: { mode: 'Passthrough' } },
+      ]),
+      tlsSecret('serving', serving),
+      tlsRoute('db', [], [{ name: 'db' }], 'db'),
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: 'web', namespace: NS },
+        spec: { parentRefs: [{ name: 'same-namespace', sectionName: 'web' }], rules: [{ backendRefs: [{ name: 'web', port: 8080 }] }] },
+      },
+    ], { [`${NS}/db:8443`]: `127.0.0.1:${dbBackend.port}`, [`${NS}/web:8080`]: web.address });
+    try {
+      // WHEN clients connect with each name, verifying the certificate they expect
+      const viaTls = await get(gw.port(443), 'db.example.com', db.cert);
+      const viaHttps = await get(gw.port(443), 'www.example.com', serving.cert);
+      // THEN db.example.com reached the TLS backend untouched, www.example.com the gateway's HTTPS listener
+      expect(viaTls).toMatchObject({ status: 200, cn: 'db.example.com' });
+      expect(viaHttps).toMatchObject({ status: 200, cn: 'www.example.com' });
+      expect(JSON.parse(viaHttps.body!).backend).toBe('web');
+    } finally {
+      await gw.close();
+      await Promise.all([dbBackend.close(), web.close()]);
+    }
+  }, 30_000);
+});
