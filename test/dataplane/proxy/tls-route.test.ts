@@ -4,6 +4,7 @@
  * Terminate listener terminates with its certificate and forwards the decrypted stream; weighted backendRefs split
  * connections; no server name, no matching route or bytes that are not TLS close the connection.
  */
+import * as http2 from 'http2';
 import * as https from 'https';
 import * as net from 'net';
 import * as path from 'path';
@@ -248,6 +249,22 @@ describe('HTTPS and TLS listeners on one port', () => {
       expect(viaTls).toMatchObject({ status: 200, cn: 'db.example.com' });
       expect(viaHttps).toMatchObject({ status: 200, cn: 'www.example.com' });
       expect(JSON.parse(viaHttps.body!).backend).toBe('web');
+      // AND HTTP/2 (ALPN h2) is served through the same front socket
+      const h2Status = await new Promise<number>((resolve, reject) => {
+        const session = http2.connect(`https://127.0.0.1:${gw.port(443)}`, { servername: 'www.example.com', ca: serving.cert });
+        session.on('error', reject);
+        const stream = session.request({ ':path': '/', ':authority': 'www.example.com' });
+        stream.on('response', (h) => {
+          stream.resume();
+          stream.on('end', () => {
+            session.close();
+            resolve(Number(h[':status']));
+          });
+        });
+        stream.on('error', reject);
+        stream.end();
+      });
+      expect(h2Status).toBe(200);
     } finally {
       await gw.close();
       await Promise.all([dbBackend.close(), web.close()]);
