@@ -490,10 +490,10 @@ export class GatewayServer {
       this.log('error', 'reload rejected', { error: err.message });
       return;
     }
-    // Sockets whose protocol changed are closed first (the new one needs the same address).
+    // Sockets that cannot take their new spec (another protocol, ...) are closed first (the new one needs the same address).
     for (const [key, l] of this.listeners) {
       const wanted = plan.get(key);
-      if (wanted && (wanted.spec.protocol === 'HTTPS') !== l.binding.tls) {
+      if (wanted && !l.fits(wanted.spec)) {
         this.listeners.delete(key);
         await l.close(this.options.drainTimeoutMs);
       }
@@ -634,6 +634,7 @@ export class GatewayServer {
         handlers: {
           request: (b, req, res) => this.handler.handle(b, req, res),
           upgrade: (b, req, socket, head) => this.handler.upgrade(b, req, socket, head),
+          stream: (b, tlsRoute, client, head, terminated) => this.handler.stream(b, tlsRoute, client, head, terminated),
         },
       });
     } catch (err: any) {

@@ -19,8 +19,11 @@
  *   assumed to exist.
  * - A Service object in the input always supplies the port's appProtocol (h2c / ws).
  */
+import { ListenerSource, listenerSources, parentGatewayOf } from './compile-listener-set';
+import { BackendTlsIndex, TlsCompiler } from './compile-tls';
+import { TlsListenerDraft, compileTlsRoutes } from './compile-tls-route';
 import {
-  AttachedRoute, BackendRefKey, CompiledBackend, CompiledFilter, CompiledGateway, CompiledListener, CompiledMatch,
+  AttachedRoute, BackendRefKey, ClientValidation, CompiledBackend, CompiledFilter, CompiledGateway, CompiledListener, CompiledMatch,
   CompiledPort, CompiledRule, CompiledTable, ConditionFact, ConfigWarning, GatewayFacts, GrpcBucket, HeaderModifier, HostBuckets, HttpBucket,
   Condition, IndexEntry, ListenerFacts, ListenerIndex, ParentRefFact, PathModifier, RegexGroup, RouteFacts, RouteParentFacts,
   SniCertificate, SocketSpec,
@@ -117,6 +120,8 @@ interface ListenerFactDraft {
   /** ResolvedRefs problems (certificate refs, route kinds), first one reported. */
   readonly refProblems: RefProblem[];
   draft?: ListenerDraft;
+  /** A TLS listener: programmed without an HTTP listener draft (its TLSRoutes are not counted in attachedRoutes). */
+  programmedWithoutRoutes?: boolean;
 }
 
 /** What one parentRef of a route naming a served Gateway came to. */
@@ -135,12 +140,16 @@ const ACCEPTED_VERSIONS: Record<string, string[]> = {
   Service: ['v1'],
   Namespace: ['v1'],
   Secret: ['v1'],
+  ConfigMap: ['v1'],
+  ListenerSet: [`${GATEWAY_GROUP}/v1`],
+  BackendTLSPolicy: [`${GATEWAY_GROUP}/v1`, `${GATEWAY_GROUP}/v1alpha3`],
+  TLSRoute: [`${GATEWAY_GROUP}/v1`, `${GATEWAY_GROUP}/v1alpha3`, `${GATEWAY_GROUP}/v1alpha2`],
 };
 
 /** Gateway API route kinds this gateway does not serve (a warning names them). */
-const UNSERVED_ROUTE_KINDS = ['TCPRoute', 'TLSRoute', 'UDPRoute'];
+const UNSERVED_ROUTE_KINDS = ['TCPRoute', 'UDPRoute'];
 /** Gateway API kinds that carry nothing this gateway uses. */
-const IGNORED_GATEWAY_KINDS = ['GatewayClass', 'BackendTLSPolicy', 'BackendLBPolicy', 'BackendTrafficPolicy', 'ListenerSet'];
+const IGNORED_GATEWAY_KINDS = ['GatewayClass', 'BackendLBPolicy', 'BackendTrafficPolicy'];
 
 let generationCounter = 0;
 
@@ -158,8 +167,13 @@ interface ServiceInfo {
 
 interface ListenerDraft {
   readonly gateway: string;
+  /** The namespace of the Gateway, or of the ListenerSet the listener comes from (allowedRoutes `Same`). */
   readonly gatewayNamespace: string;
   readonly name: string;
+  /** The listener's own name: what a parentRef's sectionName names. */
+  readonly section: string;
+  /** `namespace/name` of the ListenerSet the listener comes from; undefined for the Gateway's own. */
+  readonly owner?: string;
   readonly port: number;
   readonly protocol: 'HTTP' | 'HTTPS';
   readonly hostname?: string;
@@ -225,6 +239,16 @@ class Compiler {
   private readonly listenerFacts = new Map<string, ListenerFactDraft[]>();
   private readonly parentAttempts: ParentAttempt[] = [];
   private readonly rejectedOn = new Map<ListenerDraft, Map<RouteDraft, string>>();
+  /** BackendTLSPolicies, client certificates (compile-tls.ts). */
+  private readonly tls = new TlsCompiler({
+    objects: (kind) => this.objects(kind),
+    find: (kind, key) => this.byKind.get(kind)?.get(key),
+    warn: (doc, field, message) => this.warn(doc, field, message),
+    granted: (fromKind, fromNs, toKind, toNs, name) => this.granted(GATEWAY_GROUP, fromKind, fromNs, '', toKind, toNs, name),
+  });
+  private backendTls?: BackendTlsIndex;
+  /** Listeners of protocol TLS (compile-tls-route.ts). */
+  private readonly tlsListeners: TlsListenerDraft[] = [];
 
   constructor(private readonly docs: readonly SourceDocument[], private readonly options: CompileOptions) {}
 
@@ -240,9 +264,12 @@ class Compiler {
       if (!this.grants.has(g.namespace)) this.grants.set(g.namespace, []);
       this.grants.get(g.namespace)!.push(g);
     }
+    this.backendTls = this.tls.backendPolicies();
+    // (a route's backends carry the BackendTLSPolicy of their Service port: a policy or CA change recompiles routes)
     this.options.routeCache?.use([
       this.options.backends, this.options.resolveByDns, this.options.servicesComplete,
       ...this.objects('Service').map((o) => o.object), '|', ...this.objects('ReferenceGrant').map((o) => o.object),
+      '|', ...this.objects('BackendTLSPolicy').map((o) => o.object), '|', ...this.objects('ConfigMap').map((o) => o.object),
     ]);
 
     const gatewayObjs = this.selectGateways();
@@ -272,6 +299,7 @@ class Compiler {
         byPort.get(l.port)!.push(l);
       }
       const ports: CompiledPort[] = [];
+      const clientValidation = this.tls.frontendValidation(gw);
       for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
         const listeners: CompiledListener[] = [];
         for (const d of byPort.get(port)!.sort(compareListenerSpecificity)) {
@@ -285,14 +313,34 @@ class Compiler {
             port,
             protocol,
             certificates: listeners.map((l): SniCertificate => ({ listener: l.name, hostname: l.hostname, certificates: l.tls?.certificates ?? [] })),
+            ...withClientValidation(clientValidation(port)),
           }
           : { gateway: key, port, protocol };
         sockets.push(socket);
       }
-      gateways.push({ namespace: gw.namespace, name: gw.name, key, ports });
+      const backendClientCertificate = this.tls.backendClientCertificate(gw);
+      gateways.push({ namespace: gw.namespace, name: gw.name, key, ports, ...(backendClientCertificate ? { backendClientCertificate } : {}) });
+    }
+    // A port with HTTPS and TLS listeners is one socket: the HTTPS one, routing the TLS listeners too.
+    for (const tlsSocket of compileTlsRoutes({
+      warn: (doc, field, message) => this.warn(doc, field, message),
+      // (TLS listeners' certificate problems are warnings; their listener status is not claimed yet)
+      certificates: (gw, at, refs, listener) => this.readCertificates(gw, at, refs, listener, []),
+      backend: (route, at, raw) => this.readBackend(route, 'TLSRoute', at, raw, true),
+      namespaceLabels: (ns) => this.namespaceLabels.get(ns),
+      fact: (...f) => this.tls.fact(...f),
+      gateway: (key) => (listenersByGateway.has(key) ? 'served' : this.byKind.get('Gateway')?.has(key) ? 'left out' : 'missing'),
+    }, this.tlsListeners, this.objects('TLSRoute'))) {
+      const i = sockets.findIndex((s) => s.gateway === tlsSocket.gateway && s.port === tlsSocket.port);
+      if (i < 0) sockets.push(tlsSocket);
+      else sockets[i] = { ...sockets[i], tlsListeners: tlsSocket.tlsListeners };
     }
     const generation = this.options.generation ?? ++generationCounter;
-    return { generation, gateways, sockets, warnings: this.warnings, facts: this.facts(gatewayObjs, routes) };
+    const statusFacts = this.tls.facts;
+    return {
+      generation, gateways, sockets, warnings: this.warnings, facts: this.facts(gatewayObjs, routes),
+      ...(statusFacts.length > 0 ? { statusFacts } : {}),
+    };
   }
 
   // ---------------------------------------------------------------- status facts
@@ -306,7 +354,8 @@ class Compiler {
         const attachedRoutes = served ? served.attached.filter((a) => !this.rejectedOn.get(served)?.has(a.route)).length : 0;
         const problem = f.refProblems[0];
         const resolved = problem ? condition('ResolvedRefs', false, problem.reason, problem.message) : condition('ResolvedRefs', true, 'ResolvedRefs');
-        const programmed = !served
+        const open = served !== undefined || (accepted.status === 'True' && f.accepted.status === 'True' && f.programmedWithoutRoutes === true);
+        const programmed = !open
           ? condition('Programmed', false, 'Invalid', accepted.status === 'True' ? `the listener is not accepted: ${f.accepted.message}` : 'the Gateway is not accepted')
           : problem
             ? condition('Programmed', false, 'Invalid', `the listener's references do not resolve: ${problem.message}`)
@@ -384,15 +433,6 @@ class Compiler {
     if (Array.isArray(spec.addresses) && spec.addresses.length > 0) {
       return condition('Accepted', false, 'UnsupportedAddress',
         `spec.addresses ${JSON.stringify(spec.addresses.map((a: any) => a?.value ?? a?.type))}: static addresses are not supported; the address comes from the gateway's Service`);
-    }
-    if (spec.tls?.frontend !== undefined && spec.tls?.frontend !== null) {
-      return condition('Accepted', false, 'UnsupportedValue',
-        'spec.tls.frontend: client certificate validation is not supported; the Gateway is not served rather than served without it');
-    }
-    if (spec.tls?.backend !== undefined && spec.tls?.backend !== null) {
-      const message = 'spec.tls.backend: a client certificate towards backends is not supported and is not presented (backends are reached without TLS)';
-      this.warn(gw.doc, ['spec', 'tls', 'backend'], `Gateway ${gw.namespace}/${gw.name}: ${message}`);
-      return condition('Accepted', true, 'Accepted', message);
     }
     return condition('Accepted', true, 'Accepted');
   }
@@ -494,18 +534,29 @@ class Compiler {
 
   // ---------------------------------------------------------------- gateways and listeners
 
-  private readListeners(gw: Obj): ListenerDraft[] {
-    const gwKey = `${gw.namespace}/${gw.name}`;
-    const accepted = this.gatewayAcceptance(gw);
+  private readListeners(gateway: Obj): ListenerDraft[] {
+    const gwKey = `${gateway.namespace}/${gateway.name}`;
+    const accepted = this.gatewayAcceptance(gateway);
     this.gatewayAccepted.set(gwKey, accepted);
-    if (accepted.status === 'False') this.warn(gw.doc, ['spec'], `Gateway ${gwKey} is not served (${accepted.reason}): ${accepted.message}`);
+    if (accepted.status === 'False') this.warn(gateway.doc, ['spec'], `Gateway ${gwKey} is not served (${accepted.reason}): ${accepted.message}`);
     const facts: ListenerFactDraft[] = [];
     this.listenerFacts.set(gwKey, facts);
     const out: ListenerDraft[] = [];
-    const seenNames = new Set<string>();
     const portProtocol = new Map<number, string>();
     const portHostnames = new Map<number, Set<string>>();
-    this.array(gw, ['spec', 'listeners']).forEach((l, i) => {
+    // The Gateway's listeners, then those of the ListenerSets it admits (compile-listener-set.ts), in the spec's order.
+    const sources = listenerSources({
+      warn: (doc, field, message) => this.warn(doc, field, message),
+      namespaceLabels: (ns) => this.namespaceLabels.get(ns),
+      fact: (...f) => this.tls.fact(...f),
+    }, gateway, this.objects('ListenerSet'));
+    const names = new Map<ListenerSource, Set<string>>(sources.map((source) => [source, new Set<string>()]));
+    const entries = sources.flatMap((source) => this.array(source.obj as Obj, ['spec', 'listeners']).map((l, i) => ({ source, l, i })));
+    entries.forEach(({ source, l, i }) => {
+      // `gw`: the object the listener is written in (the Gateway, or a ListenerSet).
+      const gw = source.obj as Obj;
+      const owner = source.owner;
+      const seenNames = names.get(source)!;
       const at: FieldPath = ['spec', 'listeners', i];
       if (l === null || typeof l !== 'object') throw this.error(gw.doc, at, 'a listener must be an object');
       const name = this.str(gw, [...at, 'name'], l.name, true)!;
@@ -517,21 +568,30 @@ class Compiler {
       seenNames.add(name);
       const refProblems: RefProblem[] = [];
       const supportedKinds = this.supportedKinds(gw, at, l, protocol, name, refProblems);
+      // The facts of the Gateway's own listeners (its status); a ListenerSet's listeners have their own (statusFacts).
       const fact = (ok: ConditionFact, conflicted?: ConditionFact): ListenerFactDraft => {
         const f: ListenerFactDraft = { name, supportedKinds, accepted: ok, refProblems, ...(conflicted ? { conflicted } : {}) };
-        facts.push(f);
+        if (!owner) facts.push(f);
         return f;
       };
       const refuse = (field: string, reason: string, message: string, conflict = false): void => {
         this.warn(gw.doc, [...at, field], message);
         fact(condition('Accepted', false, reason, message), conflict ? condition('Conflicted', true, reason, message) : undefined);
       };
-      if (protocol !== 'HTTP' && protocol !== 'HTTPS') {
-        refuse('protocol', 'UnsupportedProtocol', `listener "${name}": protocol ${protocol} is not supported (HTTP, HTTPS); the listener is not served`);
+      const conflict = source.conflicted.get(name);
+      if (conflict !== undefined) {
+        if (owner) this.warn(gw.doc, at, `ListenerSet ${owner}: ${conflict}`);
+        else refuse('name', 'HostnameConflict', conflict, true);
+        return;
+      }
+      if (protocol !== 'HTTP' && protocol !== 'HTTPS' && protocol !== 'TLS') {
+        refuse('protocol', 'UnsupportedProtocol', `listener "${name}": protocol ${protocol} is not supported (HTTP, HTTPS, TLS); the listener is not served`);
         return;
       }
       const prevProtocol = portProtocol.get(port);
-      if (prevProtocol !== undefined && prevProtocol !== protocol) {
+      // HTTPS and TLS listeners share a port (both are told apart by the SNI).
+      const sharable = [prevProtocol, protocol].every((p) => p === 'HTTPS' || p === 'TLS');
+      if (prevProtocol !== undefined && prevProtocol !== protocol && !sharable) {
         refuse('protocol', 'ProtocolConflict', `listener "${name}": port ${port} already serves ${prevProtocol} (ProtocolConflict); the listener is not served`, true);
         return;
       }
@@ -570,10 +630,18 @@ class Compiler {
       const namespaces = this.namespacePolicy(gw, [...at, 'allowedRoutes', 'namespaces'], this.map(gw, [...at, 'allowedRoutes', 'namespaces'], allowedRaw.namespaces));
       const allowedRoutes: AllowedRoutesSpec = { ...namespaces, ...(kinds !== undefined ? { kinds } : {}) };
       const served = fact(condition('Accepted', true, 'Accepted'));
+      if (protocol === 'TLS') {
+        served.programmedWithoutRoutes = true;
+        this.tlsListeners.push({ gw, gateway: gwKey, ...(owner ? { owner } : {}), at, name, port, hostname, allowedRoutes, raw: l });
+        return;
+      }
       served.draft = {
         gateway: gwKey,
         gatewayNamespace: gw.namespace,
-        name,
+        // A ListenerSet's listener: named after its ListenerSet too (names are unique per Gateway or ListenerSet only).
+        name: owner ? `${owner}/${name}` : name,
+        section: name,
+        ...(owner ? { owner } : {}),
         port,
         protocol,
         hostname,
@@ -594,7 +662,7 @@ class Compiler {
    * cannot serve are `InvalidRouteKinds` problems.
    */
   private supportedKinds(gw: Obj, at: FieldPath, l: any, protocol: string, name: string, problems: RefProblem[]): { group: string; kind: string }[] {
-    const served = protocol === 'HTTP' || protocol === 'HTTPS' ? LISTENER_ROUTE_KINDS : [];
+    const served = protocol === 'HTTP' || protocol === 'HTTPS' ? LISTENER_ROUTE_KINDS : protocol === 'TLS' ? ['TLSRoute'] : [];
     const raw = l.allowedRoutes?.kinds;
     if (raw === undefined || raw === null) return served.map((kind) => ({ group: GATEWAY_GROUP, kind }));
     const out: { group: string; kind: string }[] = [];
@@ -629,7 +697,7 @@ class Compiler {
         problem(gw.doc, rat, 'InvalidCertificateRef', `listener "${listener}": certificateRef of kind ${group ? `${group}/` : ''}${kind} is not supported (InvalidCertificateRef)`);
         return;
       }
-      if (ns !== gw.namespace && !this.granted(GATEWAY_GROUP, 'Gateway', gw.namespace, '', 'Secret', ns, name)) {
+      if (ns !== gw.namespace && !this.granted(GATEWAY_GROUP, gw.kind, gw.namespace, '', 'Secret', ns, name)) {
         problem(gw.doc, rat, 'RefNotPermitted', `listener "${listener}": Secret ${ns}/${name} is in another namespace and no ReferenceGrant permits it (RefNotPermitted)`);
         return;
       }
@@ -970,9 +1038,12 @@ class Compiler {
     const svc = this.services.get(`${ref.namespace}/${ref.name}`);
     const svcPort = svc?.ports.find((p) => p.port === ref.port);
     const protocol = svcPort?.appProtocol === 'kubernetes.io/h2c' ? 'h2c' : svcPort?.appProtocol === 'kubernetes.io/ws' ? 'ws' : 'http1';
+    const tls = this.backendTls?.lookup(ref.namespace, ref.name, svcPort?.name);
     const map = this.options.backends;
     const mapped = map?.get(`${ref.namespace}/${ref.name}:${ref.port}`);
-    if (mapped && mapped.length > 0) return valid({ endpoints: mapped.map((e) => ({ host: e.host, port: e.port })), protocol });
+    if (mapped && mapped.length > 0) {
+      return valid({ endpoints: mapped.map((e) => ({ host: e.host, port: e.port })), protocol, ...(tls ? { tls } : {}) });
+    }
     const dns = this.options.resolveByDns ?? map === undefined;
     if (!svc && (map !== undefined || this.services.size > 0 || this.options.servicesComplete)) {
       return invalid('BackendNotFound', `backendRef to Service ${refText}: the Service is not in the input${map ? ' and not in --backends' : ''} (BackendNotFound)`);
@@ -981,7 +1052,7 @@ class Compiler {
       return invalid('UnresolvedBackend', `backendRef to Service ${refText}: the Service has no port ${ref.port} (UnresolvedBackend)`);
     }
     if (!dns) return invalid('UnresolvedBackend', `backendRef to Service ${refText} has no endpoints in --backends (UnresolvedBackend)`);
-    return valid({ endpoints: [{ host: `${ref.name}.${ref.namespace}.svc`, port: ref.port }], protocol });
+    return valid({ endpoints: [{ host: `${ref.name}.${ref.namespace}.svc`, port: ref.port }], protocol, ...(tls ? { tls } : {}) });
   }
 
   /** Whether a ReferenceGrant in `toNs` permits (fromGroup, fromKind, fromNs) -> (toGroup, toKind, name). */
@@ -1001,11 +1072,21 @@ class Compiler {
     this.array(obj, ['spec', 'parentRefs']).forEach((item, i) => {
       const at: FieldPath = ['spec', 'parentRefs', i];
       const p = this.map(obj, at, item);
-      if ((p?.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (p?.kind ?? 'Gateway') !== 'Gateway') return;
+      const parentKind = p?.kind ?? 'Gateway';
+      if ((p?.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (parentKind !== 'Gateway' && parentKind !== 'ListenerSet')) return;
       const ns = this.str(obj, [...at, 'namespace'], p.namespace, false) ?? obj.namespace;
       const name = this.str(obj, [...at, 'name'], p.name, true)!;
-      const listeners = listenersByGateway.get(`${ns}/${name}`);
+      // A ListenerSet parent: the listeners it brought to its Gateway; a Gateway parent: the Gateway's own listeners.
+      const owner = parentKind === 'ListenerSet' ? `${ns}/${name}` : undefined;
+      const set = owner === undefined ? undefined : this.byKind.get('ListenerSet')?.get(owner);
+      if (owner !== undefined && !set) {
+        this.warn(obj.doc, at, `${route.kind} ${obj.namespace}/${obj.name}: parent ListenerSet ${owner} is not in the input`);
+        return;
+      }
+      const gatewayKey = set ? parentGatewayOf(set) ?? '' : `${ns}/${name}`;
+      const listeners = listenersByGateway.get(gatewayKey)?.filter((l) => l.owner === owner);
       if (!listeners) {
+        if (owner !== undefined) return; // its Gateway is not served (--gateway) or not in the input
         // Not served: either filtered out by --gateway (silently) or not in the input at all.
         if (!this.byKind.get('Gateway')?.has(`${ns}/${name}`)) this.warn(obj.doc, at, `${route.kind} ${obj.namespace}/${obj.name}: parent Gateway ${ns}/${name} is not in the input`);
         return;
@@ -1015,7 +1096,7 @@ class Compiler {
       let attachedAny = false;
       const parentRef: ParentRefFact = {
         group: GATEWAY_GROUP,
-        kind: 'Gateway',
+        kind: parentKind,
         namespace: ns,
         name,
         ...(sectionName !== undefined ? { sectionName } : {}),
@@ -1025,14 +1106,14 @@ class Compiler {
         route,
         ref: parentRef,
         listeners: [],
-        why: { reason: 'NoMatchingParent', message: `no listener of Gateway ${ns}/${name} matches${sectionName !== undefined ? ` sectionName "${sectionName}"` : ''}${port !== undefined ? ` port ${port}` : ''}` },
+        why: { reason: 'NoMatchingParent', message: `no listener of ${parentKind} ${ns}/${name} matches${sectionName !== undefined ? ` sectionName "${sectionName}"` : ''}${port !== undefined ? ` port ${port}` : ''}` },
       };
       this.parentAttempts.push(attempt);
       const refuse = (reason: string, message: string): void => {
         attempt.why = { reason, message };
       };
       for (const l of listeners) {
-        if (sectionName !== undefined && l.name !== sectionName) continue;
+        if (sectionName !== undefined && l.section !== sectionName) continue;
         if (port !== undefined && l.port !== port) continue;
         if (!kindAllowed(l.allowedRoutes, route.kind)) { refuse('NotAllowedByListeners', `listener "${l.name}" does not allow ${route.kind} (NotAllowedByListeners)`); continue; }
         // Kubernetes labels every namespace with kubernetes.io/metadata.name; a namespace not declared in the input
@@ -1059,7 +1140,7 @@ class Compiler {
           l.attachedByRoute.set(route, entry);
         }
       }
-      if (!attachedAny) this.warn(obj.doc, at, `${route.kind} ${obj.namespace}/${obj.name} does not attach to Gateway ${ns}/${name}: ${attempt.why.message}`);
+      if (!attachedAny) this.warn(obj.doc, at, `${route.kind} ${obj.namespace}/${obj.name} does not attach to ${parentKind} ${ns}/${name}: ${attempt.why.message}`);
     });
   }
 
@@ -1202,6 +1283,11 @@ class Compiler {
     for (const [k, val] of Object.entries(v as object)) out[k] = String(val);
     return out;
   }
+}
+
+/** The socket field for a port's client-certificate validation (none: no field). */
+function withClientValidation(v: ClientValidation | undefined): { clientValidation?: ClientValidation } {
+  return v ? { clientValidation: v } : {};
 }
 
 /** Empty lists of the table share one frozen array. */

@@ -6,7 +6,8 @@
 import { backendProbabilities, pickBackend } from './balancer';
 import { prefixKey } from './compile';
 import {
-  AttachedRoute, CompiledBackend, CompiledFilter, CompiledListener, CompiledMatch, CompiledRule, CompiledTable, Decision, RouteRequest,
+  AttachedRoute, CompiledBackend, CompiledFilter, CompiledListener, CompiledMatch, CompiledRule, CompiledTable, CompiledTlsListener, Decision,
+  RouteRequest, UpstreamTls,
 } from './model';
 import { checkAuthority, checkRequestTarget } from './path-policy';
 import { headerValue, route } from './router';
@@ -54,8 +55,37 @@ export function describeBackend(b: CompiledBackend, probability: number): Descri
     weight: b.weight,
     probability,
     ...(b.target ? { protocol: b.target.protocol, endpoints: b.target.endpoints.map((e) => `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`) } : {}),
+    ...(b.target?.tls ? { tls: describeUpstreamTls(b.target.tls) } : {}),
     ...(b.filters.length > 0 ? { filters: b.filters.map(describeFilter) } : {}),
     ...(b.invalid ? { invalid: { ...b.invalid } } : {}),
+  };
+}
+
+/** A backend's BackendTLSPolicy as plain data: names only, no certificate material. */
+function describeUpstreamTls(t: UpstreamTls): unknown {
+  return {
+    policy: t.policy,
+    hostname: t.hostname,
+    ca: t.ca === undefined ? 'System' : 'caCertificateRefs',
+    ...(t.subjectAltNames.length > 0 ? { subjectAltNames: t.subjectAltNames.map((s) => `${s.type}:${s.value}`) } : {}),
+    ...(t.invalid !== undefined ? { invalid: t.invalid } : {}),
+  };
+}
+
+/** A TLS socket's listeners and TLSRoutes as plain data (certificates named by their Secret only). */
+function describeTlsListener(l: CompiledTlsListener): unknown {
+  return {
+    name: l.name,
+    ...(l.hostname !== undefined ? { hostname: l.hostname } : {}),
+    mode: l.mode,
+    ...(l.mode === 'Terminate' ? { secrets: l.certificates.map((c) => c.secret) } : {}),
+    routes: l.routes.map((r) => ({
+      kind: 'TLSRoute',
+      namespace: r.namespace,
+      name: r.name,
+      hostnames: [...r.hostnames],
+      backends: r.backends.map((b) => describeBackend(b, r.totalWeight > 0 ? b.weight / r.totalWeight : 0)),
+    })),
   };
 }
 
@@ -138,6 +168,8 @@ export function describeTable(table: CompiledTable): unknown {
           secrets: c.certificates.map((x) => x.secret),
         })),
       } : {}),
+      ...(s.clientValidation ? { clientValidation: { mode: s.clientValidation.mode } } : {}),
+      ...(s.tlsListeners ? { tlsListeners: s.tlsListeners.map(describeTlsListener) } : {}),
     })),
     warnings: table.warnings.map((w) => ({ ...w })),
   };

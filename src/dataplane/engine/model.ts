@@ -36,6 +36,12 @@ export interface CompiledTable {
    * this compile (`compile` always sets it; the controller writes it, file mode only logs the warnings).
    */
   readonly facts?: StatusFacts;
+  /**
+   * Whether each BackendTLSPolicy, ListenerSet and TLSRoute (per parent), and each TLS reference of a Gateway
+   * (`spec.tls`), was accepted, and why not: facts for status conditions (compile-tls.ts, compile-listener-set.ts,
+   * compile-tls-route.ts). Absent when there is none.
+   */
+  readonly statusFacts?: readonly StatusFact[];
 }
 
 /** A condition as the Gateway API defines it, without the bookkeeping (generation, transition time). */
@@ -97,20 +103,99 @@ export interface RouteParentFacts {
   readonly conditions: readonly ConditionFact[];
 }
 
+/** The outcome of one object or reference, in the Gateway API's condition words. */
+export interface StatusFact {
+  readonly kind: 'BackendTLSPolicy' | 'Gateway' | 'ListenerSet' | 'TLSRoute';
+  /** `namespace/name`. */
+  readonly object: ObjectKey;
+  /** ListenerSet only: the listener the fact is about (`Conflicted`); undefined = the object itself. */
+  readonly listener?: string;
+  /** TLSRoute only: the position in `spec.parentRefs` of the parentRef the fact is about (a route's status is per parent). */
+  readonly parentRef?: number;
+  /** The condition type the fact sets. */
+  readonly condition: 'Accepted' | 'ResolvedRefs' | 'Conflicted';
+  readonly status: boolean;
+  /** The Gateway API reason, e.g. `Conflicted`, `InvalidCACertificateRef`, `NoValidCACertificate`, `InvalidKind`. */
+  readonly reason: string;
+  readonly message: string;
+}
+
+/**
+ * How the gateway connects to a backend over TLS (a BackendTLSPolicy targeting its Service port): SNI,
+ * trust anchors and the names the server certificate must carry.
+ */
+export interface UpstreamTls {
+  /** `namespace/name` of the BackendTLSPolicy. */
+  readonly policy: ObjectKey;
+  /** `validation.hostname`: the SNI sent, and the name verified when `subjectAltNames` is empty. */
+  readonly hostname: string;
+  /** PEM CA bundle from `caCertificateRefs`; undefined = the system's well-known CAs (`wellKnownCACertificates: System`). */
+  readonly ca?: string;
+  /** `validation.subjectAltNames`: the certificate must carry one of them. Empty = `hostname`. */
+  readonly subjectAltNames: readonly { readonly type: 'Hostname' | 'URI'; readonly value: string }[];
+  /**
+   * Set when the policy cannot be used (a CA reference that does not resolve): requests to the backend fail
+   * with a 5xx, never in plaintext.
+   */
+  readonly invalid?: string;
+}
+
+/** Client-certificate validation of an HTTPS socket (Gateway `spec.tls.frontend`, GEP-91). */
+export interface ClientValidation {
+  /** PEM CA bundle the client certificate must chain to; empty when no reference resolved (no client is valid). */
+  readonly ca: string;
+  readonly mode: 'AllowValidOnly' | 'AllowInsecureFallback';
+}
+
 /** What the proxy must open for one (Gateway, port). */
 export interface SocketSpec {
   /** `namespace/name` of the Gateway. */
   readonly gateway: ObjectKey;
   /** The listener port (the proxy may map it to another local port, but `RouteRequest.port` is this value). */
   readonly port: number;
-  /** HTTP = cleartext HTTP/1.1 and h2c (prior knowledge); HTTPS = TLS with ALPN h2/http1.1. */
-  readonly protocol: 'HTTP' | 'HTTPS';
+  /**
+   * HTTP = cleartext HTTP/1.1 and h2c (prior knowledge); HTTPS = TLS with ALPN h2/http1.1; TLS = TLSRoutes by SNI
+   * (`tlsListeners`), the TLS passed through or terminated and the stream forwarded.
+   */
+  readonly protocol: 'HTTP' | 'HTTPS' | 'TLS';
   /**
    * HTTPS only: the certificates to offer, per listener, most specific hostname first. The SNI picks
    * the first entry whose hostname matches (exact, or wildcard suffix); no SNI or no match picks the
    * entry without hostname if any, else the first entry.
    */
   readonly certificates?: readonly SniCertificate[];
+  /** HTTPS only: the client certificates asked for and checked (Gateway `spec.tls.frontend`); absent = none asked. */
+  readonly clientValidation?: ClientValidation;
+  /**
+   * The listeners of protocol TLS on this port, most specific hostname first, with their TLSRoutes: on a TLS socket,
+   * and on an HTTPS socket whose port has TLS listeners too (the most specific hostname match takes a connection).
+   */
+  readonly tlsListeners?: readonly CompiledTlsListener[];
+}
+
+/** A listener of protocol TLS (GEP-2643): routes connections by SNI. */
+export interface CompiledTlsListener {
+  /** Listener name. */
+  readonly name: string;
+  /** Lowercase; `*.example.com` allowed; undefined = any SNI. */
+  readonly hostname?: string;
+  /** Passthrough: the TLS bytes go to the backend as they are; Terminate: the gateway terminates TLS and forwards the stream. */
+  readonly mode: 'Passthrough' | 'Terminate';
+  /** Terminate only: the listener's certificates (empty = its handshakes fail). */
+  readonly certificates: readonly TlsCertificate[];
+  /** The TLSRoutes attached, oldest first (then `namespace/name`): the order that breaks hostname ties. */
+  readonly routes: readonly CompiledTlsRoute[];
+}
+
+/** A TLSRoute attached to one TLS listener. */
+export interface CompiledTlsRoute {
+  readonly namespace: string;
+  readonly name: string;
+  /** Route hostnames intersected with the listener hostname; empty = any SNI the listener accepts. */
+  readonly hostnames: readonly string[];
+  /** The rule's backends (weighted), as for HTTPRoute. */
+  readonly backends: readonly CompiledBackend[];
+  readonly totalWeight: number;
 }
 
 /** One listener's certificates for SNI selection. */
@@ -137,6 +222,8 @@ export interface CompiledGateway {
   readonly key: ObjectKey;
   /** One entry per distinct listener port, ascending. */
   readonly ports: readonly CompiledPort[];
+  /** `spec.tls.backend.clientCertificateRef`: presented to backends reached over TLS (BackendTLSPolicy). */
+  readonly backendClientCertificate?: TlsCertificate;
 }
 
 export interface CompiledPort {
@@ -259,6 +346,8 @@ export interface CompiledBackend {
     readonly endpoints: readonly { readonly host: string; readonly port: number }[];
     /** From the Service port's appProtocol: `kubernetes.io/h2c` -> h2c, `kubernetes.io/ws` -> ws, else http1. */
     readonly protocol: 'http1' | 'h2c' | 'ws';
+    /** The Service port is targeted by a BackendTLSPolicy: connections are TLS (HTTP/2 backends: h2 over TLS). */
+    readonly tls?: UpstreamTls;
   };
   /** The backend cannot be used; requests that pick it get 500 (it keeps its share of the weight). */
   readonly invalid?: { readonly reason: 'InvalidKind' | 'BackendNotFound' | 'RefNotPermitted' | 'UnresolvedBackend'; readonly message: string };

@@ -13,7 +13,7 @@
  */
 import { X509Certificate, createPrivateKey } from 'crypto';
 import * as tls from 'tls';
-import type { SniCertificate, TlsCertificate } from '../engine/model';
+import type { ClientValidation, SniCertificate, TlsCertificate } from '../engine/model';
 import { hostnameMatches } from '../engine/util';
 
 /** A listener whose new certificates could not be used. */
@@ -75,8 +75,16 @@ export class SocketCertificates {
   /** In selection order (the spec's order). */
   private listeners: { readonly name: string; readonly state: Programmed }[] = [];
 
-  /** Programs the socket's listeners from a (new) spec; returns what could not be used. Never throws. */
-  apply(entries: readonly SniCertificate[]): CertificateProblem[] {
+  /** The CA bundle client certificates are verified against (`SocketSpec.clientValidation`); none = no client certificate asked. */
+  private ca: string | undefined;
+
+  /**
+   * Programs the socket's listeners from a (new) spec; returns what could not be used. Never throws. `ca`: the
+   * CA bundle client certificates are verified against, when the socket validates them.
+   */
+  apply(entries: readonly SniCertificate[], ca?: string): CertificateProblem[] {
+    const caChanged = ca !== this.ca;
+    this.ca = ca;
     const previous = new Map(this.listeners.map((l) => [l.name, l.state]));
     const problems: CertificateProblem[] = [];
     this.listeners = entries.map((entry) => {
@@ -85,11 +93,11 @@ export class SocketCertificates {
         ? { reason: 'no usable certificate: its certificateRefs name no Secret with a PEM tls.crt and tls.key (see the configuration warnings)' }
         : firstFault(entry.certificates);
       if (!fault) {
-        if (before?.certificates && before.context && samePems(before.certificates, entry.certificates)) {
+        if (!caChanged && before?.certificates && before.context && samePems(before.certificates, entry.certificates)) {
           return { name: entry.listener, state: { hostname: entry.hostname, certificates: before.certificates, context: before.context } };
         }
         try {
-          const context = tls.createSecureContext(secureContextOptions(entry.certificates));
+          const context = tls.createSecureContext(secureContextOptions(entry.certificates, ca));
           return { name: entry.listener, state: { hostname: entry.hostname, certificates: entry.certificates, context } };
         } catch (err: any) {
           fault = { reason: `TLS cannot use these certificates together (${opensslReason(err)})` };
@@ -117,9 +125,9 @@ export class SocketCertificates {
     return this.selectState(servername)?.context;
   }
 
-  /** The certificates a client without SNI gets (for `server.setSecureContext`), if any. */
-  defaultCertificates(): readonly TlsCertificate[] | undefined {
-    return this.selectState(undefined)?.certificates;
+  /** The context options a client without SNI gets (for `server.setSecureContext`): none programmed = no certificate. */
+  defaultContextOptions(): tls.SecureContextOptions {
+    return secureContextOptions(this.selectState(undefined)?.certificates ?? [], this.ca);
   }
 
   /** Names of the listeners not programmed. */
@@ -138,6 +146,16 @@ export class SocketCertificates {
   }
 }
 
+/**
+ * Whether a client connection is refused for its certificate (GEP-91): with `AllowValidOnly`, a client without a
+ * certificate that chains to the configured CAs (none configured: no client is valid); `AllowInsecureFallback` and
+ * sockets without validation accept every client.
+ */
+export function clientCertificateRefused(validation: ClientValidation | undefined, authorized: boolean): boolean {
+  if (!validation || validation.mode === 'AllowInsecureFallback') return false;
+  return validation.ca === '' || !authorized;
+}
+
 function firstFault(certificates: readonly TlsCertificate[]): { secret: string; keys: ('tls.crt' | 'tls.key')[]; reason: string } | undefined {
   for (const c of certificates) {
     const f = certificateFault(c);
@@ -150,7 +168,10 @@ function samePems(a: readonly TlsCertificate[], b: readonly TlsCertificate[]): b
   return a.length === b.length && a.every((c, i) => c.certPem === b[i].certPem && c.keyPem === b[i].keyPem);
 }
 
-/** Options of `tls.createSecureContext` / `server.setSecureContext` for a listener's certificates. */
-export function secureContextOptions(certificates: readonly TlsCertificate[]): tls.SecureContextOptions {
-  return { cert: certificates.map((c) => c.certPem), key: certificates.map((c) => ({ pem: c.keyPem })) };
+/**
+ * Options of `tls.createSecureContext` / `server.setSecureContext` for a listener's certificates, with the CA bundle
+ * client certificates are verified against (only it: never the system CAs).
+ */
+export function secureContextOptions(certificates: readonly TlsCertificate[], ca?: string): tls.SecureContextOptions {
+  return { cert: certificates.map((c) => c.certPem), key: certificates.map((c) => ({ pem: c.keyPem })), ...(ca ? { ca } : {}) };
 }

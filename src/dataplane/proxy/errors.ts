@@ -15,6 +15,8 @@ export type FailureKind =
   | 'upstream-refused' // connection refused / host unreachable / DNS failure
   | 'upstream-reset' // the backend closed or reset the connection before or during the response
   | 'upstream-protocol' // the backend answered something that is not HTTP
+  | 'upstream-tls' // the TLS handshake with the backend failed (its certificate does not verify against the BackendTLSPolicy)
+  | 'backend-tls-invalid' // the backend's BackendTLSPolicy cannot be used (a CA reference that does not resolve): never sent in plaintext
   | 'backend-timeout' // timeouts.backendRequest elapsed for one attempt
   | 'request-timeout' // timeouts.request elapsed for the whole request (including retries)
   | 'grpc-deadline' // the client's grpc-timeout elapsed
@@ -45,6 +47,8 @@ const CATALOG: Record<FailureKind, FailureStatus> = {
   'upstream-refused': { http: 503, grpc: 14, message: 'the backend is unreachable' },
   'upstream-reset': { http: 502, grpc: 14, message: 'the backend closed the connection' },
   'upstream-protocol': { http: 502, grpc: 14, message: 'the backend sent an invalid response' },
+  'upstream-tls': { http: 502, grpc: 14, message: 'the backend failed TLS verification' },
+  'backend-tls-invalid': { http: 500, grpc: 13, message: 'the backend TLS policy is invalid' },
   'backend-timeout': { http: 504, grpc: 4, message: 'the backend did not answer in time' },
   'request-timeout': { http: 504, grpc: 4, message: 'the request did not complete in time' },
   'grpc-deadline': { http: 504, grpc: 4, message: 'deadline exceeded' },
@@ -77,11 +81,19 @@ const PROTOCOL_CODES = new Set([
   'HPE_CR_EXPECTED', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_HEADERS_OVERFLOW', 'UND_ERR_RES_EXCEEDED_MAX_SIZE', 'ERR_HTTP2_ERROR', 'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_INVALID_HEADER_VALUE', 'ERR_INVALID_HTTP_RESPONSE',
 ]);
 
+/** Certificate verification failures (OpenSSL's X509 verify codes as Node reports them). */
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED', 'CERT_REJECTED',
+  'HOSTNAME_MISMATCH', 'INVALID_CA', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 /** Classifies a socket/HTTP error raised while talking to a backend. */
 export function classifyUpstreamError(err: any): FailureKind {
   if (err instanceof UpstreamError) return err.kind;
   const code: string | undefined = err?.code;
   if (code && REFUSED_CODES.has(code)) return 'upstream-refused';
+  if (code && (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))) return 'upstream-tls';
   if (code && (PROTOCOL_CODES.has(code) || code.startsWith('HPE_'))) return 'upstream-protocol';
   if (err?.name === 'HTTPParserError') return 'upstream-protocol'; // undici's llhttp: a response that is not HTTP/1.1
   return 'upstream-reset';

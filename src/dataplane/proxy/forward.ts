@@ -3,6 +3,7 @@
  * timeout, and stops as soon as the caller's signal aborts (client gone, request timeout, gRPC deadline).
  */
 import { Readable } from 'stream';
+import type { UpstreamTlsOptions } from './backend-tls';
 import { UpstreamError } from './errors';
 import { HeaderList } from './headers';
 import { AttemptResponse, Endpoint, UpstreamPools } from './upstream';
@@ -27,6 +28,8 @@ export interface ForwardPlan {
   readonly retry?: RetryPolicy;
   /** timeouts.backendRequest per attempt, until the response head arrives; 0/undefined = none. */
   readonly backendTimeoutMs?: number;
+  /** The backend is reached over TLS (BackendTLSPolicy). */
+  readonly tls?: UpstreamTlsOptions;
 }
 
 export interface ForwardObserver {
@@ -84,6 +87,7 @@ function attemptOnce(pools: UpstreamPools, plan: ForwardPlan, endpoint: Endpoint
     authority: plan.authority,
     headers: plan.headers,
     body: plan.body,
+    tls: plan.tls,
   });
   return new Promise<AttemptResponse>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;

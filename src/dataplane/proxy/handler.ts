@@ -6,9 +6,12 @@
  */
 import * as http from 'http';
 import * as http2 from 'http2';
+import * as https from 'https';
 import * as net from 'net';
-import { Readable } from 'stream';
+import { Duplex, Readable } from 'stream';
+import { connect as tlsConnect } from 'tls';
 import { AccessLog, noAccessLog } from './access-log';
+import { UpstreamTlsOptions, upstreamTlsOptions } from './backend-tls';
 import { FailureKind, UpstreamError, classifyUpstreamError, failureStatus, grpcStatusForHttp } from './errors';
 import { CorsConfig, corsPreflightHeaders, corsResponseHeaders, isPreflight, modifyPath, redirectLocation, splitHostPort } from './filters';
 import { forward } from './forward';
@@ -18,16 +21,19 @@ import {
 } from './headers';
 import { GatewayMetrics } from './metrics';
 import { Mirror } from './mirror';
+import { pipeBoth } from './passthrough';
 import { Refusal, answerRefusal, screenRequest } from './request-guard';
 import { AttemptResponse, H1Exchange, H1Sink, ResponseHead, UpstreamPools } from './upstream';
 import { EndpointChoice, EndpointRotation, NONE_TRIED, keyed } from '../endpoints/choice';
 import type { EndpointResolver } from '../endpoints/registry';
-import type { CompiledBackend, CompiledFilter, CompiledRule, CompiledTable, Decision, HeaderModifier, RouteRequest } from '../engine/model';
+import type {
+  CompiledBackend, CompiledFilter, CompiledRule, CompiledTable, CompiledTlsRoute, Decision, HeaderModifier, RouteRequest,
+} from '../engine/model';
 
 /** What the proxy needs from the engine (the router and the balancer). */
 export interface RoutingEngine {
   route(table: CompiledTable, request: RouteRequest): Decision;
-  pickBackend(rule: CompiledRule, random: () => number): CompiledBackend | undefined;
+  pickBackend(rule: Pick<CompiledRule, 'backends' | 'totalWeight'>, random: () => number): CompiledBackend | undefined;
 }
 
 /** The (Gateway, listener port) a socket serves. */
@@ -266,6 +272,8 @@ export class ProxyHandler {
     if (late) return this.direct(req, res, ex, late);
     const endpoints = this.endpointsOf(backend);
     if (typeof endpoints === 'string') return this.failure(req, res, ex, endpoints);
+    const tls = this.tlsOf(binding, backend);
+    if (tls === 'backend-tls-invalid') return this.failure(req, res, ex, tls);
 
     setForwarded(plan.headers, { clientAddress: req.socket?.remoteAddress, proto: scheme, host: ex.host });
     const fullPath = routeReq.query ? `${plan.path}?${routeReq.query}` : plan.path;
@@ -275,9 +283,21 @@ export class ProxyHandler {
 
     // The common exchange (an HTTP/1.1 backend, no retry, mirror or timeout) goes straight to the pool.
     if (protocol === 'http1' && !ex.grpc && rule.retry === undefined && plan.mirrors.length === 0 && rule.timeouts === undefined) {
-      return this.directForward(req, res, ex, plan, endpoints, fullPath);
+      return this.directForward(req, res, ex, plan, endpoints, fullPath, tls);
     }
-    return this.forwardGeneral(binding, req, res, ex, rule, plan, endpoints, protocol, fullPath);
+    return this.forwardGeneral(binding, req, res, ex, rule, plan, endpoints, protocol, fullPath, tls);
+  }
+
+  /**
+   * The TLS settings of connections to a backend (a BackendTLSPolicy on its Service port, with the Gateway's
+   * backend client certificate); undefined = cleartext; `backend-tls-invalid` = the policy cannot be used.
+   */
+  private tlsOf(binding: SocketBinding, backend: CompiledBackend): UpstreamTlsOptions | undefined | 'backend-tls-invalid' {
+    const policy = backend.target?.tls;
+    if (!policy) return undefined;
+    if (policy.invalid !== undefined) return 'backend-tls-invalid';
+    const gateway = this.deps.table().gateways.find((g) => g.key === binding.gateway);
+    return upstreamTlsOptions(policy, gateway?.backendClientCertificate);
   }
 
   /**
@@ -300,7 +320,7 @@ export class ProxyHandler {
 
   /** The general pipeline: deadlines, request bodies (buffered for retries and mirrors), mirrors, retries, HTTP/2 backends. */
   private async forwardGeneral(binding: SocketBinding, req: ClientRequest, res: ClientResponse, ex: Exchange, rule: CompiledRule, plan: Plan,
-    endpoints: EndpointChoice, protocol: 'h2c' | 'http1', fullPath: string): Promise<void> {
+    endpoints: EndpointChoice, protocol: 'h2c' | 'http1', fullPath: string, tls: UpstreamTlsOptions | undefined): Promise<void> {
     const grpcRoute = rule.routeKind === 'GRPCRoute';
     // Deadlines: timeouts.request for the whole exchange, grpc-timeout from the client.
     const controller = new AbortController();
@@ -358,7 +378,8 @@ export class ProxyHandler {
     for (const m of plan.mirrors) {
       if (m.fraction < 1 && this.deps.random() >= m.fraction) continue;
       const t = m.backend.invalid ? undefined : this.endpointsOf(m.backend);
-      if (t === undefined || typeof t === 'string') {
+      const mirrorTls = this.tlsOf(binding, m.backend);
+      if (t === undefined || typeof t === 'string' || mirrorTls === 'backend-tls-invalid') {
         this.deps.metrics.mirrors.inc({ result: 'skipped' });
         continue;
       }
@@ -370,6 +391,7 @@ export class ProxyHandler {
         authority: plan.authority,
         headers: cloneHeaders(plan.headers),
         body: body === undefined || Buffer.isBuffer(body) ? body : null,
+        tls: mirrorTls,
       });
     }
 
@@ -384,6 +406,7 @@ export class ProxyHandler {
         body,
         retry: rule.retry,
         backendTimeoutMs: rule.timeouts?.backendRequestMs,
+        tls,
       }, controller.signal, {
         onAttemptError: (e) => this.deps.metrics.upstreamErrors.inc({ kind: e.kind }),
         onRetry: () => this.deps.metrics.retries.inc({ gateway: binding.gateway, route: ex.route! }),
@@ -405,7 +428,7 @@ export class ProxyHandler {
    * received, else chunked).
    */
   private directForward(req: ClientRequest, res: ClientResponse, ex: Exchange, plan: Plan,
-    endpoints: EndpointChoice, path: string): void {
+    endpoints: EndpointChoice, path: string, tls: UpstreamTlsOptions | undefined): void {
     const ep = endpoints.next(NONE_TRIED, this.deps.pools.inFlight);
     if (!ep) return this.failure(req, res, ex, 'no-ready-endpoints');
     const sink = new DirectSink(this, req, res, ex, plan, ep.key);
@@ -416,6 +439,7 @@ export class ProxyHandler {
       authority: plan.authority,
       headers: plan.headers,
       body: ex.noBody ? undefined : req,
+      tls,
     }, sink);
   }
 
@@ -597,6 +621,31 @@ export class ProxyHandler {
    * so nothing after that request is read). Such a request with a body is refused (400): its body bytes
    * were not parsed.
    */
+  /**
+   * A TLSRoute connection: `client` is the raw connection (Passthrough, `head` the bytes already read) or the
+   * terminated TLS stream (Terminate), sent to one backend of the route picked by weight and piped both ways. A
+   * backend that cannot be used closes the connection (TLS has no error answer to give). With Terminate, a
+   * BackendTLSPolicy on the backend makes the connection to it TLS again.
+   */
+  stream(binding: SocketBinding, route: CompiledTlsRoute, client: Duplex, head: Buffer, terminated: boolean): void {
+    const backend = this.deps.engine.pickBackend(route, this.deps.random);
+    const endpoints = backend && !backend.invalid ? this.endpointsOf(backend) : undefined;
+    const ep = endpoints === undefined || typeof endpoints === 'string' ? undefined : endpoints.next(NONE_TRIED, this.deps.pools.inFlight);
+    const upstreamTls = backend && terminated ? this.tlsOf(binding, backend) : undefined;
+    if (!ep || upstreamTls === 'backend-tls-invalid') {
+      client.destroy();
+      return;
+    }
+    const to = this.deps.pools.connectAddress(ep);
+    const address = { host: to.host, port: to.port };
+    const upstream = upstreamTls ? tlsConnect({ ...upstreamTls.connect, ...address }) : net.connect(address);
+    this.deps.pools.guardSocket(upstream, upstreamTls ? 'secureConnect' : 'connect');
+    this.active++;
+    upstream.once('close', () => this.active--);
+    if (head.length > 0) upstream.write(head);
+    pipeBoth(client, upstream);
+  }
+
   upgrade(binding: SocketBinding, req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
     if (!isWebSocketUpgrade(req.headers.upgrade)) {
       const res = new http.ServerResponse(req);
@@ -673,12 +722,15 @@ export class ProxyHandler {
     const endpoints = this.endpointsOf(backend);
     const endpoint = typeof endpoints === 'string' ? endpoints : endpoints.next(NONE_TRIED, this.deps.pools.inFlight) ?? 'no-ready-endpoints';
     if (typeof endpoint === 'string') return reject(failureStatus(endpoint).http, endpoint);
+    const tls = this.tlsOf(binding, backend);
+    if (tls === 'backend-tls-invalid') return reject(failureStatus(tls).http, tls);
     setForwarded(plan.headers, { clientAddress: req.socket.remoteAddress, proto: scheme, host: ex.host });
     ex.upstream = endpoint.key;
     const headers = toOutgoing(plan.headers);
     headers.host = plan.authority;
     const connectTo = this.deps.pools.connectAddress(endpoint);
-    const upReq = http.request({
+    const upReq = (tls ? https : http).request({
+      ...tls?.connect,
       host: connectTo.host,
       port: connectTo.port,
       method: req.method,

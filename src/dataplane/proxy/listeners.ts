@@ -9,18 +9,21 @@ import * as http from 'http';
 import * as http2 from 'http2';
 import * as net from 'net';
 import * as tls from 'tls';
-import { CertificateProblem, SocketCertificates, secureContextOptions } from './certificates';
+import { CertificateProblem, SocketCertificates, clientCertificateRefused } from './certificates';
 import { SocketBinding } from './handler';
 import {
   ConnectionLimiter, ConnectionLimits, DEFAULT_LIMITS, Http1Pipeline, answerClientError, answerConnect, applyH1Properties, applyH1Timeouts,
   firstBytesDeadline, guardH2Session, h1ServerOptions, h2ServerOptions, startHeaderTimeouts,
 } from './limits';
+import { TlsRouting, TlsStreamHandler, listenTlsRoutes, readClientHello, replaying } from './passthrough';
 import type { SniCertificate, SocketSpec } from '../engine/model';
 import { hostnameMatches } from '../engine/util';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
 export interface ListenerHandlers {
+  /** A routed TLSRoute connection (sockets of protocol TLS); without it those sockets close every connection. */
+  readonly stream?: TlsStreamHandler;
   request(binding: SocketBinding, req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse): void;
   upgrade(binding: SocketBinding, req: http.IncomingMessage, socket: net.Socket, head: Buffer): void;
 }
@@ -35,6 +38,11 @@ export interface BoundListener {
   readonly inFlight: number;
   /** HTTPS: the listeners whose certificates could not be used when the socket was bound. */
   readonly certificateProblems: readonly CertificateProblem[];
+  /**
+   * Whether `updateSpec` can take this spec, or a new socket is needed: another protocol; on HTTPS, starting or
+   * stopping to ask clients for certificates, or to route TLS listeners too (both fixed when a socket is bound).
+   */
+  fits(spec: SocketSpec): boolean;
   /**
    * HTTPS: replace the certificates offered (a reload). A listener whose new certificates cannot be used keeps
    * the ones it had (or stays not programmed); the returned problems say which and why. Never throws.
@@ -62,8 +70,12 @@ export interface ListenOptions {
   readonly connections?: ConnectionLimiter;
 }
 
+/** Without a stream handler, a routed TLS connection is closed. */
+const closeStream: TlsStreamHandler = (_binding, _route, client) => client.destroy();
+
 /** Binds a listener socket for one (Gateway, port). */
 export async function listen(options: ListenOptions): Promise<BoundListener> {
+  if (options.spec.protocol === 'TLS') return listenTlsRoutes(options, options.handlers.stream ?? closeStream);
   return options.spec.protocol === 'HTTPS' ? listenTls(options) : listenCleartext(options);
 }
 
@@ -213,6 +225,7 @@ async function listenCleartext(options: ListenOptions): Promise<BoundListener> {
       return tracker.inFlight;
     },
     certificateProblems: [],
+    fits: (next) => next.protocol === 'HTTP',
     updateSpec: () => [],
     goAway: () => tracker.goAway(),
     close: (timeoutMs) => tracker.drain(server, timeoutMs, stopHeaderTimeouts),
@@ -248,8 +261,12 @@ async function listenTls(options: ListenOptions): Promise<BoundListener> {
   const handlers = tracker.wrap(binding, options.handlers);
   const limits = options.limits ?? DEFAULT_LIMITS;
   const certificates = new SocketCertificates();
-  const initialProblems = certificates.apply(options.spec.certificates ?? []);
+  let validation = options.spec.clientValidation;
+  const initialProblems = certificates.apply(options.spec.certificates ?? [], validation?.ca || undefined);
+  const asksClientCertificates = validation !== undefined;
   const server = http2.createSecureServer({
+    // Client certificates are checked after the handshake (clientCertificateRefused): the mode can change on a reload.
+    ...(asksClientCertificates ? { requestCert: true, rejectUnauthorized: false } : {}),
     ...h2ServerOptions(limits),
     handshakeTimeout: limits.headerTimeoutMs,
     allowHTTP1: true,
@@ -263,16 +280,22 @@ async function listenTls(options: ListenOptions): Promise<BoundListener> {
   // Clients that send no SNI get the default listener's certificate (checked by `certificates.apply`).
   const setDefault = () => {
     // None programmed: a context without certificate, so that those handshakes fail rather than offer an old one.
-    server.setSecureContext(secureContextOptions(certificates.defaultCertificates() ?? []));
+    server.setSecureContext(certificates.defaultContextOptions());
   };
   setDefault();
   applyH1Timeouts(server, limits);
   server.on('connection', (socket: net.Socket) => {
-    options.connections?.admit(socket);
+    // Through `front`, the connection was admitted there.
+    if (!front) options.connections?.admit(socket);
   });
   server.on('clientError', (err: any, socket: net.Socket) => answerClientError(err, socket, limits, tracker.pipeline));
   server.on('connect', (_req: http.IncomingMessage, socket: net.Socket) => answerConnect(socket));
   server.on('secureConnection', (socket: tls.TLSSocket) => {
+    // Synchronously, before any request on the connection is read.
+    if (clientCertificateRefused(validation, socket.authorized)) {
+      socket.destroy();
+      return;
+    }
     tracker.track(socket);
     socket.on('error', () => socket.destroy());
   });
@@ -283,21 +306,49 @@ async function listenTls(options: ListenOptions): Promise<BoundListener> {
   });
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => handlers.upgrade(binding, req, socket, head));
   server.on('tlsClientError', () => undefined);
-  const bound = await bind(server, options.host, options.port);
+  // TLS listeners on the port too (TLSRoutes): a front socket reads each ClientHello and hands the connection to the
+  // listener whose hostname is the most specific match, a TLS one (TlsRouting) or an HTTPS one (`server`).
+  let spec = options.spec;
+  const routing = spec.tlsListeners ? new TlsRouting(binding, spec, options.handlers.stream ?? closeStream, limits) : undefined;
+  const frontSockets = new Set<net.Socket>();
+  const front = routing && net.createServer((socket) => {
+    if (options.connections && !options.connections.admit(socket)) return;
+    frontSockets.add(socket);
+    socket.once('close', () => frontSockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    readClientHello(socket, limits, (head, serverName) => {
+      if (routing.wants(serverName, spec.certificates ?? [])) routing.handle(socket, head, serverName);
+      else server.emit('connection', replaying(socket, head));
+    });
+  });
+  const bound = await bind(front ?? server, options.host, options.port);
   return {
     binding,
     address: bound.address,
     port: bound.port,
     get inFlight() {
-      return tracker.inFlight;
+      return tracker.inFlight + (routing?.routed ?? 0);
     },
-    certificateProblems: initialProblems,
+    certificateProblems: [...initialProblems, ...routing?.initialProblems ?? []],
+    fits: (next) => next.protocol === 'HTTPS' && (next.clientValidation !== undefined) === asksClientCertificates
+      && (next.tlsListeners !== undefined) === (routing !== undefined),
     updateSpec: (next) => {
-      const problems = certificates.apply(next.certificates ?? []);
+      validation = next.clientValidation;
+      spec = next;
+      const problems = certificates.apply(next.certificates ?? [], validation?.ca || undefined);
       setDefault();
-      return problems;
+      return [...problems, ...routing?.update(next) ?? []];
     },
     goAway: () => tracker.goAway(),
-    close: (timeoutMs) => tracker.drain(server, timeoutMs),
+    close: async (timeoutMs) => {
+      // With TLS listeners, `front` accepts; connections it hands to `server` are tracked there.
+      if (!front) return tracker.drain(server, timeoutMs);
+      const frontClosed = new Promise<void>((resolve) => front.close(() => resolve()));
+      const deadline = Date.now() + timeoutMs;
+      await tracker.drain(server, timeoutMs);
+      while (routing!.routed > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      for (const s of frontSockets) s.destroy();
+      await frontClosed;
+    },
   };
 }

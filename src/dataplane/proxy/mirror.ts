@@ -3,6 +3,7 @@
  * response: copies are only sent for buffered bodies, the number in flight is bounded, each copy has
  * a deadline, and every outcome is only counted.
  */
+import type { UpstreamTlsOptions } from './backend-tls';
 import { HeaderList, cloneHeaders } from './headers';
 import { UpstreamPools } from './upstream';
 import { EndpointChoice, NONE_TRIED } from '../endpoints/choice';
@@ -26,6 +27,8 @@ export interface MirrorCopy {
   readonly headers: HeaderList;
   /** undefined = no body; null = a body that was not buffered (the copy is skipped). */
   readonly body: Buffer | undefined | null;
+  /** The mirror backend is reached over TLS (BackendTLSPolicy). */
+  readonly tls?: UpstreamTlsOptions;
 }
 
 export class Mirror {
@@ -69,6 +72,7 @@ export class Mirror {
         authority: copy.authority,
         headers: cloneHeaders(copy.headers),
         body: copy.body,
+        tls: copy.tls,
       });
     } catch {
       this.inFlight--;

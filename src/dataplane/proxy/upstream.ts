@@ -15,8 +15,10 @@
  */
 import * as http from 'http';
 import * as http2 from 'http2';
+import type * as net from 'net';
 import { Readable } from 'stream';
 import { Client, Dispatcher } from 'undici';
+import type { UpstreamTlsOptions } from './backend-tls';
 import { UpstreamError, classifyUpstreamError } from './errors';
 import { HeaderList, headerList, toOutgoing } from './headers';
 
@@ -50,6 +52,8 @@ export interface AttemptRequest {
   readonly headers: HeaderList;
   /** A buffered body (replayable), a stream (single use), or none. */
   readonly body: Buffer | Readable | undefined;
+  /** Connect over TLS with these settings (BackendTLSPolicy); absent = cleartext. */
+  readonly tls?: UpstreamTlsOptions;
 }
 
 /** The backend's response head; `body` streams the rest, `trailers` resolves at its end. */
@@ -124,6 +128,8 @@ export interface H1Request {
   readonly headers: HeaderList;
   /** A buffered body, a stream (sent chunked unless `headers` has its Content-Length), or none. */
   readonly body: Buffer | Readable | undefined;
+  /** Connect over TLS with these settings (BackendTLSPolicy); absent = cleartext. */
+  readonly tls?: UpstreamTlsOptions;
 }
 
 /** undici's handler of one exchange, forwarding to an H1Sink: one object per request, no stream, no promise. */
@@ -261,6 +267,10 @@ export class UpstreamPools {
   private readonly retained: ((key: string) => boolean) | undefined;
   /** HTTP/2 streams in flight per endpoint. */
   private readonly h2Active = new Map<string, number>();
+  /** The TLS pool of an endpoint reached over TLS (BackendTLSPolicy), for `inFlight`. */
+  private readonly tlsPools = new Map<string, EndpointPool>();
+  /** A pool or session over TLS was ever made. */
+  private tlsInUse = false;
 
   constructor(options: PoolOptions = {}) {
     this.options = {
@@ -272,19 +282,22 @@ export class UpstreamPools {
   }
 
   /** Exchanges in flight to the endpoint `host:port` (HTTP/1.1 and HTTP/2, mirrors included). */
-  readonly inFlight = (key: string): number => (this.h1Pools.get(key)?.active ?? 0) + (this.h2Active.get(key) ?? 0);
+  readonly inFlight = (key: string): number =>
+    (this.h1Pools.get(key)?.active ?? 0) + (this.tlsInUse ? this.tlsPools.get(key)?.active ?? 0 : 0) + (this.h2Active.get(key) ?? 0);
 
   /** Where the transport connects for `ep` (the address translation applied). */
   connectAddress(ep: Endpoint): Endpoint {
     return this.translate ? this.translate(ep.host, ep.port) : ep;
   }
 
-  /** The HTTP/1.1 pool of an endpoint (created on first use). */
-  private h1Pool(ep: Endpoint): EndpointPool {
-    const key = endpointKey(ep);
+  /** The HTTP/1.1 pool of an endpoint (created on first use); over TLS, one pool per endpoint and TLS settings. */
+  private h1Pool(ep: Endpoint, tls: UpstreamTlsOptions | undefined): EndpointPool {
+    const address = endpointKey(ep);
+    const key = poolKey(address, tls);
     let pool = this.h1Pools.get(key);
     if (!pool) {
-      pool = new EndpointPool(`http://${endpointKey(this.connectAddress(ep))}`, {
+      pool = new EndpointPool(`${tls ? 'https' : 'http'}://${endpointKey(this.connectAddress(ep))}`, {
+        ...(tls ? { connect: tls.connect } : {}),
         // One request at a time per connection: a request is never queued behind another.
         pipelining: 1,
         keepAliveTimeout: this.options.idleTimeoutMs,
@@ -295,6 +308,10 @@ export class UpstreamPools {
         bodyTimeout: 0,
       });
       this.h1Pools.set(key, pool);
+      if (tls) {
+        this.tlsPools.set(address, pool);
+        this.tlsInUse = true;
+      }
     }
     return pool;
   }
@@ -305,11 +322,11 @@ export class UpstreamPools {
    */
   dispatch(ep: Endpoint, req: H1Request, sink: H1Sink): H1Exchange {
     const address = endpointKey(ep);
-    const pool = this.h1Pool(ep);
+    const pool = this.h1Pool(ep, req.tls);
     const client = pool.acquire();
     const handler = new SinkHandler(sink, address, pool, client);
     try {
-      client.dispatch({
+      const options: Dispatcher.DispatchOptions & { servername?: string } = {
         path: req.path,
         method: req.method as Dispatcher.HttpMethod,
         headers: undiciHeaders(req.authority, req.headers),
@@ -318,19 +335,26 @@ export class UpstreamPools {
         idempotent: false,
         blocking: req.method !== 'HEAD',
         upgrade: null,
-      }, handler);
+      };
+      // Over TLS undici would take the SNI from the Host header (its `servername` request option); the policy names it.
+      if (req.tls) options.servername = req.tls.connect.servername;
+      client.dispatch(options, handler);
     } catch (err: any) {
       handler.onResponseError(undefined, err);
     }
     return handler;
   }
 
-  /** The HTTP/2 session of an endpoint; a closed or failed session is replaced. */
-  session(ep: Endpoint): http2.ClientHttp2Session {
-    const key = endpointKey(ep);
+  /** The HTTP/2 session of an endpoint (h2 over TLS with `tls`); a closed or failed session is replaced. */
+  session(ep: Endpoint, tls?: UpstreamTlsOptions): http2.ClientHttp2Session {
+    const key = poolKey(endpointKey(ep), tls);
     const existing = this.sessions.get(key);
     if (existing && !existing.closed && !existing.destroyed) return existing;
-    const session = http2.connect(`http://${endpointKey(this.connectAddress(ep))}`);
+    const target = endpointKey(this.connectAddress(ep));
+    if (tls) this.tlsInUse = true;
+    const session = tls
+      ? http2.connect(`https://${target}`, { ...tls.connect, ALPNProtocols: ['h2'] })
+      : http2.connect(`http://${target}`);
     const forget = () => {
       if (this.sessions.get(key) === session) this.sessions.delete(key);
     };
@@ -350,6 +374,17 @@ export class UpstreamPools {
     session.unref();
     this.sessions.set(key, session);
     return session;
+  }
+
+  /**
+   * Destroys `socket` (a TCP or TLS connection to a backend, a TLSRoute's stream) when it is not connected, TLS
+   * handshake included, within the connect timeout.
+   */
+  guardSocket(socket: net.Socket, connectedEvent: 'connect' | 'secureConnect'): void {
+    const ms = this.options.connectTimeoutMs;
+    const timer = setTimeout(() => socket.destroy(connectTimeout(socket.remoteAddress ?? 'the backend', ms)), ms);
+    socket.once(connectedEvent, () => clearTimeout(timer));
+    socket.once('close', () => clearTimeout(timer));
   }
 
   /** Destroys `request` with ECONNTIMEOUT when its new connection is not established within the connect timeout. */
@@ -379,7 +414,8 @@ export class UpstreamPools {
     const response = new Promise<AttemptResponse>((resolve, reject) => {
       let body: Readable | undefined;
       let trailers: HeaderList = new Map();
-      exchange = this.dispatch(req.endpoint, { method: req.method, path: req.path, authority: req.authority, headers, body: req.body }, {
+      const h1: H1Request = { method: req.method, path: req.path, authority: req.authority, headers, body: req.body, tls: req.tls };
+      exchange = this.dispatch(req.endpoint, h1, {
         head: (status, h) => {
           body = new Readable({ read: () => exchange?.resume() });
           const abort = () => exchange?.abort();
@@ -403,7 +439,7 @@ export class UpstreamPools {
     const address = endpointKey(req.endpoint);
     let stream: http2.ClientHttp2Stream;
     try {
-      const session = this.session(req.endpoint);
+      const session = this.session(req.endpoint, req.tls);
       const outgoing = toOutgoing(req.headers);
       delete outgoing.host; // :authority carries it
       const headers: http2.OutgoingHttpHeaders = {
@@ -411,7 +447,7 @@ export class UpstreamPools {
         ':method': req.method,
         ':path': req.path,
         ':authority': req.authority,
-        ':scheme': 'http',
+        ':scheme': req.tls ? 'https' : 'http',
       };
       if (Buffer.isBuffer(req.body)) headers['content-length'] = String(req.body.length);
       stream = session.request(headers, { endStream: req.body === undefined || (Buffer.isBuffer(req.body) && req.body.length === 0) });
@@ -472,7 +508,7 @@ export class UpstreamPools {
    * finish: HTTP/1.1 pools and HTTP/2 sessions close once their requests are answered.
    */
   retain(keep: ReadonlySet<string>): void {
-    for (const key of new Set([...this.h1Pools.keys(), ...this.sessions.keys()])) {
+    for (const key of new Set([...this.h1Pools.keys(), ...this.sessions.keys()].map(endpointOfPool))) {
       if (!keep.has(key) && !this.retained?.(key)) this.drain(key);
     }
   }
@@ -482,25 +518,42 @@ export class UpstreamPools {
    * on its connections finish, then the connections close; a later request to it opens new ones.
    */
   drain(key: string): void {
-    const pool = this.h1Pools.get(key);
-    if (pool) {
-      this.h1Pools.delete(key);
-      pool.close(true);
+    // Pools over TLS have keys of their own (poolKey): looked for only when there are any.
+    const keys = this.tlsInUse ? [...this.h1Pools.keys(), ...this.sessions.keys()].filter((k) => endpointOfPool(k) === key) : [key];
+    for (const k of keys) {
+      const pool = this.h1Pools.get(k);
+      if (pool) {
+        this.h1Pools.delete(k);
+        pool.close(true);
+      }
+      const session = this.sessions.get(k);
+      if (session) {
+        this.sessions.delete(k);
+        session.close();
+      }
     }
-    const session = this.sessions.get(key);
-    if (session) {
-      this.sessions.delete(key);
-      session.close();
-    }
+    this.tlsPools.delete(key);
   }
 
   /** Closes every pooled connection. */
   close(): void {
     for (const pool of this.h1Pools.values()) pool.close(false);
     this.h1Pools.clear();
+    this.tlsPools.clear();
     for (const session of this.sessions.values()) session.destroy();
     this.sessions.clear();
   }
+}
+
+/** A pool's key: the endpoint, and the TLS settings' id when it is reached over TLS. */
+function poolKey(address: string, tls: UpstreamTlsOptions | undefined): string {
+  return tls ? `${address} ${tls.id}` : address;
+}
+
+/** The endpoint `host:port` of a pool key. */
+function endpointOfPool(key: string): string {
+  const space = key.indexOf(' ');
+  return space < 0 ? key : key.slice(0, space);
 }
 
 function connectTimeout(address: string, ms: number): Error {

@@ -36,7 +36,8 @@ export function httpsHostnames(files: readonly CaseFile[]): string[] {
   return [...names].sort();
 }
 
-export async function generateCertificate(hostnames: readonly string[]): Promise<ConformanceCertificate> {
+/** A self-signed certificate (its own CA) for `hostnames` (the first is the CN), plus `uris` as URI subject alternative names. */
+export async function generateCertificate(hostnames: readonly string[], uris: readonly string[] = []): Promise<ConformanceCertificate> {
   if (hostnames.length === 0) throw new Error('a certificate needs at least one hostname');
   const now = Date.now();
   const pems = await selfsigned.generate([{ name: 'commonName', value: hostnames[0] }], {
@@ -48,8 +49,8 @@ export async function generateCertificate(hostnames: readonly string[]): Promise
     extensions: [
       { name: 'basicConstraints', cA: true },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, keyCertSign: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: hostnames.map((value) => ({ type: 2 as const, value })) },
+      { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
+      { name: 'subjectAltName', altNames: [...hostnames.map((value) => ({ type: 2 as const, value })), ...uris.map((value) => ({ type: 6 as const, value }))] },
     ],
   });
   const secret: K8sObject = {
