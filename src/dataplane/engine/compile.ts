@@ -338,7 +338,11 @@ class Compiler {
     const generation = this.options.generation ?? ++generationCounter;
     const statusFacts = this.tls.facts;
     return {
-      generation, gateways, sockets, warnings: this.warnings, facts: this.facts(gatewayObjs, routes),
+      generation,
+      gateways,
+      sockets,
+      warnings: this.warnings,
+      facts: this.facts(gatewayObjs, routes),
       ...(statusFacts.length > 0 ? { statusFacts } : {}),
     };
   }
