@@ -105,6 +105,10 @@ export class Controller {
   /** Status passes, one after another, apart from the compiles (a table is never held back by status writes). */
   private statusRunning: Promise<void> = Promise.resolve();
   private statusQueued = false;
+  /** A rebuild is running. */
+  private rebuilding = false;
+  /** Status steps waiting for the compiles ahead of them. */
+  private readonly statusWaiters: Array<() => void> = [];
   private pending = false;
   private stopped = false;
   private synced = false;
@@ -199,6 +203,7 @@ export class Controller {
   public async stop(releaseLease = true): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.releaseStatus();
     await this.elector?.stop(releaseLease);
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
     await this.running.catch(() => undefined);
@@ -295,13 +300,35 @@ export class Controller {
 
   private async rebuild(): Promise<void> {
     this.pending = false;
-    if (this.stopped) return;
-    if (this.compileNeeded || !this.table) {
-      this.compileNeeded = false;
-      await this.compile();
-      this.statusAll = true;
+    this.rebuilding = true;
+    try {
+      if (this.stopped) return;
+      if (this.compileNeeded || !this.table) {
+        this.compileNeeded = false;
+        await this.compile();
+        this.statusAll = true;
+      }
+      this.scheduleStatus();
+    } finally {
+      this.rebuilding = false;
+      this.releaseStatus();
     }
-    this.scheduleStatus();
+  }
+
+  /** Whether a change waits to be compiled or is being compiled (status passes wait for it). */
+  private get compileAhead(): boolean {
+    return !this.stopped && (this.timer !== undefined || this.pending || this.rebuilding);
+  }
+
+  /** Resolves when no compile is ahead any more. */
+  private afterCompiles(): Promise<void> {
+    if (!this.compileAhead) return Promise.resolve();
+    return new Promise<void>((resolve) => this.statusWaiters.push(resolve)).then(() => this.afterCompiles());
+  }
+
+  private releaseStatus(): void {
+    const waiters = this.statusWaiters.splice(0);
+    for (const w of waiters) w();
   }
 
   private statusWanted(): boolean {
@@ -387,6 +414,15 @@ export class Controller {
     return ips.filter((ip) => ip && ip !== 'None').map((value) => ({ type: 'IPAddress', value }));
   }
 
+  /**
+   * The pause between steps of a status pass: a turn of the event loop every few ms, and, when a change is waiting to
+   * be compiled, until that compile is done (compiles go first: they decide what requests get).
+   */
+  private statusPause(): () => Promise<void> | undefined {
+    const slices = timeSlices();
+    return () => (this.compileAhead ? this.afterCompiles() : slices());
+  }
+
   /** One status pass over every object, or over `only` (objects whose status alone changed). */
   private async writeStatus(only?: ReadonlySet<string>): Promise<void> {
     const table = this.table;
@@ -409,13 +445,16 @@ export class Controller {
       now: new Date((this.options.clock ?? Date.now)()).toISOString().replace(/\.\d+Z$/, 'Z'),
       ...(only ? { only } : {}),
     };
-    const updates = await computeStatusInSteps(input, timeSlices());
+    const updates = await computeStatusInSteps(input, this.statusPause());
     const queue = [...updates];
     const failed: Array<{ object: string; error: string }> = [];
     const worker = async (): Promise<void> => {
       // (a newer table's pass follows this one: what is left of this one would be written again)
       for (let u = queue.shift(); u && this.isLeader && !this.stopped && this.table === table; u = queue.shift()) {
         const update = u;
+        // a change waiting to be compiled goes first
+        if (this.compileAhead) await this.afterCompiles();
+        if (this.table !== table) break;
         try {
           await this.writer.write(update, (fresh) => desiredStatus(update.kind as StatusKind, fresh, input));
         } catch (e) {
