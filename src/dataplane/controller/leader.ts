@@ -13,6 +13,7 @@
  */
 import { RESOURCES } from './constants';
 import { KubeApiError, KubeClient, KubeObject, ResourceRef } from '../kube/client';
+import { wakeablePause } from '../kube/pause';
 
 export interface LeaderElectionOptions {
   readonly client: KubeClient;
@@ -122,14 +123,7 @@ export class LeaderElector {
   }
 
   private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
+    return wakeablePause(ms, (wake) => (this.wake = wake));
   }
 
   private spec(now: number, holder: string, previous: any): Record<string, unknown> {

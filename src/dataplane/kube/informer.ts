@@ -13,6 +13,7 @@
  *   collection listed again. `stats.stalls` counts these.
  */
 import { KubeApiError, KubeClient, KubeObject, ResourceRef, Watch, WatchEnd, WatchEvent } from './client';
+import { wakeablePause } from './pause';
 
 export interface InformerHandler<T extends KubeObject> {
   /** An object appeared (in a watch, or in a list that did not have it before). */
@@ -124,14 +125,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
+    return wakeablePause(ms, (wake) => (this.wake = wake));
   }
 
   private async run(): Promise<void> {
