@@ -75,7 +75,7 @@ export interface ControllerStats {
   statusPasses: number;
 }
 
-const COMPILED_KINDS: readonly WatchedKind[] = ['Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'Namespace', 'Service', 'Secret'];
+const COMPILED_KINDS: readonly WatchedKind[] = ['Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'Namespace', 'Service', 'Secret', 'TLSRoute', 'ListenerSet'];
 
 /**
  * The compile gives the event loop back after this long: requests wait at most that much, and a compile of a
@@ -437,7 +437,9 @@ export class Controller {
       routes: [
         ...this.list('HTTPRoute').map((r) => (r.kind ? r : { ...r, kind: 'HTTPRoute' })),
         ...this.list('GRPCRoute').map((r) => (r.kind ? r : { ...r, kind: 'GRPCRoute' })),
+        ...this.list('TLSRoute').map((r) => (r.kind ? r : { ...r, kind: 'TLSRoute' })),
       ],
+      listenerSets: this.list('ListenerSet'),
       facts: table.facts,
       addresses: this.addresses(),
       rejected: this.rejected,

@@ -9,6 +9,7 @@
  *   conditions that kept their status (those are kept anyway), so an unchanged world yields no write.
  */
 import { SUPPORTED_FEATURES } from './constants';
+import { desiredListenerSetStatus, listenerStatuses } from './status-listener-set';
 import type { ConditionFact, StatusFacts } from '../engine/model';
 import type { KubeObject } from '../kube/client';
 
@@ -32,7 +33,7 @@ export interface GatewayAddress {
   readonly value: string;
 }
 
-export type StatusKind = 'GatewayClass' | 'Gateway' | 'HTTPRoute' | 'GRPCRoute';
+export type StatusKind = 'GatewayClass' | 'Gateway' | 'HTTPRoute' | 'GRPCRoute' | 'TLSRoute' | 'ListenerSet';
 
 export interface StatusInput {
   readonly controllerName: string;
@@ -40,8 +41,10 @@ export interface StatusInput {
   readonly gatewayClasses: readonly KubeObject[];
   /** The Gateways this controller serves (of its classes, and named by `--gateway` if given). */
   readonly gateways: readonly KubeObject[];
-  /** Every HTTPRoute and GRPCRoute read, `kind` set. */
+  /** Every HTTPRoute, GRPCRoute and TLSRoute read, `kind` set. */
   readonly routes: readonly KubeObject[];
+  /** Every ListenerSet read (those whose parent Gateway is not served are left alone). */
+  readonly listenerSets?: readonly KubeObject[];
   readonly facts: StatusFacts;
   /** The Gateways' addresses (from `--service`); undefined = no Service configured (no addresses, still Programmed). */
   readonly addresses?: readonly GatewayAddress[];
@@ -136,20 +139,18 @@ export function desiredStatus(kind: StatusKind, object: KubeObject, input: Statu
       : addresses !== undefined && addresses.length === 0
         ? cond('Programmed', false, 'AddressNotAssigned', "the gateway's Service has no address yet")
         : cond('Programmed', true, 'Programmed');
-    const liveListeners: Array<{ name: string; conditions?: Condition[] }> = live.listeners ?? [];
-    const listeners = (rejected !== undefined ? [] : facts?.listeners ?? []).map((l) => ({
-      name: l.name,
-      supportedKinds: l.supportedKinds.map((k) => ({ group: k.group, kind: k.kind })),
-      attachedRoutes: l.attachedRoutes,
-      conditions: stamp(l.conditions, liveListeners.find((x) => x.name === l.name)?.conditions),
-    }));
+    const listeners = listenerStatuses(rejected !== undefined ? [] : facts?.listeners ?? [], live.listeners, stamp);
     const out: Record<string, unknown> = { ...live, conditions: stamp([accepted, programmed], live.conditions), listeners };
+    if (facts?.attachedListenerSets !== undefined && rejected === undefined) out.attachedListenerSets = facts.attachedListenerSets;
+    else delete out.attachedListenerSets;
     if (addresses && addresses.length > 0 && accepted.status === 'True') out.addresses = addresses.map((a) => ({ type: a.type, value: a.value }));
     else delete out.addresses;
     return out;
   }
 
-  // HTTPRoute, GRPCRoute: our parents replaced, other controllers' kept.
+  if (kind === 'ListenerSet') return desiredListenerSetStatus(object, input.facts, stamp);
+
+  // HTTPRoute, GRPCRoute, TLSRoute: our parents replaced, other controllers' kept.
   const livePar: any[] = Array.isArray(live.parents) ? live.parents : [];
   const ns = object.metadata.namespace;
   const filter = input.gatewayFilter;
@@ -214,6 +215,7 @@ function* statusSteps(input: StatusInput): Generator<void, StatusUpdate[]> {
   const objects: Array<[StatusKind, KubeObject]> = [
     ...input.gatewayClasses.map((c): [StatusKind, KubeObject] => ['GatewayClass', c]),
     ...input.gateways.map((g): [StatusKind, KubeObject] => ['Gateway', g]),
+    ...(input.listenerSets ?? []).map((s): [StatusKind, KubeObject] => ['ListenerSet', s]),
     ...input.routes.map((r): [StatusKind, KubeObject] => [r.kind as StatusKind, r]),
   ];
   for (const [i, [kind, object]] of objects.entries()) {

@@ -24,8 +24,14 @@ export interface ListenerSource {
   readonly obj: TlsInputObject;
   /** `namespace/name` of the ListenerSet; undefined for the Gateway's own listeners. */
   readonly owner?: string;
-  /** Listener names (of this source) that conflict with an earlier listener, with the warning to give. */
-  readonly conflicted: ReadonlyMap<string, string>;
+  /** Listener names (of this source) that conflict with an earlier listener: the spec's reason and the warning to give. */
+  readonly conflicted: ReadonlyMap<string, ListenerConflictNote>;
+}
+
+/** Why a listener is not served: it conflicts with an earlier one. */
+export interface ListenerConflictNote {
+  readonly reason: 'HostnameConflict' | 'ProtocolConflict';
+  readonly message: string;
 }
 
 /** `namespace/name` of the Gateway a ListenerSet's parentRef names (undefined when it names no Gateway). */
@@ -79,11 +85,11 @@ export function listenerSources(input: ListenerSetInput, gw: TlsInputObject, set
   const conflicts = listenerConflicts(ordered);
   return ordered.map((source) => {
     const key = `${source.namespace}/${source.name}`;
-    const conflicted = new Map<string, string>();
+    const conflicted = new Map<string, ListenerConflictNote>();
     for (const c of conflicts) {
       if (c.source !== source) continue;
       const winner = `${c.winnerSource.kind} ${c.winnerSource.namespace}/${c.winnerSource.name} listener "${c.winner.name}"`;
-      conflicted.set(c.listener.name, `listener "${c.listener.name}" conflicts with ${winner}, which comes first (${c.reason}); the listener is not served`);
+      conflicted.set(c.listener.name, { reason: c.reason, message: `listener "${c.listener.name}" conflicts with ${winner}, which comes first (${c.reason}); the listener is not served` });
       if (source.kind === 'ListenerSet') input.fact('ListenerSet', key, 'Conflicted', true, c.reason, `conflicts with ${winner}`, { listener: c.listener.name });
     }
     if (source.kind === 'ListenerSet') input.fact('ListenerSet', key, 'Accepted', true, 'Accepted', `attached to Gateway ${gwKey}`);

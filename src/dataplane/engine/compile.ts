@@ -25,7 +25,7 @@ import { TlsListenerDraft, compileTlsRoutes } from './compile-tls-route';
 import {
   AttachedRoute, BackendRefKey, ClientValidation, CompiledBackend, CompiledFilter, CompiledGateway, CompiledListener, CompiledMatch,
   CompiledPort, CompiledRule, CompiledTable, ConditionFact, ConfigWarning, GatewayFacts, GrpcBucket, HeaderModifier, HostBuckets, HttpBucket,
-  Condition, IndexEntry, ListenerFacts, ListenerIndex, ParentRefFact, PathModifier, RegexGroup, RouteFacts, RouteParentFacts,
+  Condition, IndexEntry, ListenerFacts, ListenerIndex, ListenerSetFacts, ParentRefFact, PathModifier, RegexGroup, RouteFacts, RouteParentFacts,
   SniCertificate, SocketSpec,
   StatusFacts, TlsCertificate, ValueMatch,
 } from './model';
@@ -120,8 +120,10 @@ interface ListenerFactDraft {
   /** ResolvedRefs problems (certificate refs, route kinds), first one reported. */
   readonly refProblems: RefProblem[];
   draft?: ListenerDraft;
-  /** A TLS listener: programmed without an HTTP listener draft (its TLSRoutes are not counted in attachedRoutes). */
+  /** A TLS listener: programmed without an HTTP listener draft (its TLSRoutes are counted from its TLS socket). */
   programmedWithoutRoutes?: boolean;
+  /** A TLS listener: `gateway|listener` as its TLS socket names it (the TLSRoutes attached). */
+  tlsKey?: string;
 }
 
 /** What one parentRef of a route naming a served Gateway came to. */
@@ -237,6 +239,11 @@ class Compiler {
   /** Status facts: Gateway acceptance and listener facts by Gateway key, parentRef outcomes, per-listener rejections. */
   private readonly gatewayAccepted = new Map<string, ConditionFact>();
   private readonly listenerFacts = new Map<string, ListenerFactDraft[]>();
+  /** The listener facts of each admitted ListenerSet, by its `namespace/name`. */
+  private readonly listenerSetFacts = new Map<string, ListenerFactDraft[]>();
+  /** TLSRoutes attached per TLS listener (`gateway|listener`), and each TLSRoute's backends (ResolvedRefs). */
+  private readonly tlsAttached = new Map<string, number>();
+  private readonly tlsRouteBackends = new Map<string, CompiledBackend[]>();
   private readonly parentAttempts: ParentAttempt[] = [];
   private readonly rejectedOn = new Map<ListenerDraft, Map<RouteDraft, string>>();
   /** BackendTLSPolicies, client certificates (compile-tls.ts). */
@@ -326,11 +333,17 @@ class Compiler {
       warn: (doc, field, message) => this.warn(doc, field, message),
       // (TLS listeners' certificate problems are warnings; their listener status is not claimed yet)
       certificates: (gw, at, refs, listener) => this.readCertificates(gw, at, refs, listener, []),
-      backend: (route, at, raw) => this.readBackend(route, 'TLSRoute', at, raw, true),
+      backend: (route, at, raw) => {
+        const b = this.readBackend(route, 'TLSRoute', at, raw, true);
+        const key = `${route.namespace}/${route.name}`;
+        this.tlsRouteBackends.set(key, [...(this.tlsRouteBackends.get(key) ?? []), b]);
+        return b;
+      },
       namespaceLabels: (ns) => this.namespaceLabels.get(ns),
       fact: (...f) => this.tls.fact(...f),
       gateway: (key) => (listenersByGateway.has(key) ? 'served' : this.byKind.get('Gateway')?.has(key) ? 'left out' : 'missing'),
     }, this.tlsListeners, this.objects('TLSRoute'))) {
+      for (const l of tlsSocket.tlsListeners ?? []) this.tlsAttached.set(`${tlsSocket.gateway}|${l.name}`, l.routes.length);
       const i = sockets.findIndex((s) => s.gateway === tlsSocket.gateway && s.port === tlsSocket.port);
       if (i < 0) sockets.push(tlsSocket);
       else sockets[i] = { ...sockets[i], tlsListeners: tlsSocket.tlsListeners };
@@ -350,28 +363,13 @@ class Compiler {
   // ---------------------------------------------------------------- status facts
 
   private facts(gatewayObjs: readonly Obj[], routes: readonly RouteDraft[]): StatusFacts {
+    const listenerSets = this.listenerSetStatus(gatewayObjs);
     const gateways: GatewayFacts[] = gatewayObjs.map((gw) => {
       const key = `${gw.namespace}/${gw.name}`;
       const accepted = this.gatewayAccepted.get(key)!;
-      const listeners = (this.listenerFacts.get(key) ?? []).map((f): ListenerFacts => {
-        const served = accepted.status === 'True' && f.accepted.status === 'True' ? f.draft : undefined;
-        const attachedRoutes = served ? served.attached.filter((a) => !this.rejectedOn.get(served)?.has(a.route)).length : 0;
-        const problem = f.refProblems[0];
-        const resolved = problem ? condition('ResolvedRefs', false, problem.reason, problem.message) : condition('ResolvedRefs', true, 'ResolvedRefs');
-        const open = served !== undefined || (accepted.status === 'True' && f.accepted.status === 'True' && f.programmedWithoutRoutes === true);
-        const programmed = !open
-          ? condition('Programmed', false, 'Invalid', accepted.status === 'True' ? `the listener is not accepted: ${f.accepted.message}` : 'the Gateway is not accepted')
-          : problem
-            ? condition('Programmed', false, 'Invalid', `the listener's references do not resolve: ${problem.message}`)
-            : condition('Programmed', true, 'Programmed');
-        return {
-          name: f.name,
-          supportedKinds: f.supportedKinds,
-          attachedRoutes,
-          conditions: [f.accepted, f.conflicted ?? condition('Conflicted', false, 'NoConflicts'), resolved, programmed],
-        };
-      });
-      return { namespace: gw.namespace, name: gw.name, accepted, listeners };
+      const listeners = (this.listenerFacts.get(key) ?? []).map((f) => this.listenerStatus(accepted, f, false));
+      const attachedListenerSets = listenerSets.filter((s) => s.gateway === key && s.conditions[0].status === 'True').length;
+      return { namespace: gw.namespace, name: gw.name, accepted, attachedListenerSets, listeners };
     });
 
     const byRoute = new Map<RouteDraft, RouteParentFacts[]>();
@@ -398,7 +396,89 @@ class Compiler {
     const routeFacts: RouteFacts[] = routes.filter((r) => byRoute.has(r)).map((r) => ({
       kind: r.kind, namespace: r.obj.namespace, name: r.obj.name, parents: byRoute.get(r)!,
     }));
-    return { gateways, routes: routeFacts };
+    return { gateways, routes: [...routeFacts, ...this.tlsRouteFacts()], listenerSets };
+  }
+
+  /**
+   * A listener's status. `ofListenerSet`: a listener that is not accepted is not Programmed for the same reason (the
+   * ListenerSet conformance cases ask for it); a Gateway's says `Invalid`.
+   */
+  private listenerStatus(gatewayAccepted: ConditionFact, f: ListenerFactDraft, ofListenerSet: boolean): ListenerFacts {
+    const served = gatewayAccepted.status === 'True' && f.accepted.status === 'True' ? f.draft : undefined;
+    const tlsRoutes = f.tlsKey !== undefined && gatewayAccepted.status === 'True' && f.accepted.status === 'True' ? this.tlsAttached.get(f.tlsKey) ?? 0 : 0;
+    const attachedRoutes = served ? served.attached.filter((a) => !this.rejectedOn.get(served)?.has(a.route)).length : tlsRoutes;
+    const problem = f.refProblems[0];
+    const resolved = problem ? condition('ResolvedRefs', false, problem.reason, problem.message) : condition('ResolvedRefs', true, 'ResolvedRefs');
+    const open = served !== undefined || (gatewayAccepted.status === 'True' && f.accepted.status === 'True' && f.programmedWithoutRoutes === true);
+    const notOpen = gatewayAccepted.status === 'True' ? `the listener is not accepted: ${f.accepted.message}` : 'the Gateway is not accepted';
+    const programmed = !open
+      ? condition('Programmed', false, ofListenerSet && gatewayAccepted.status === 'True' ? f.accepted.reason : 'Invalid', notOpen)
+      : problem
+        ? condition('Programmed', false, 'Invalid', `the listener's references do not resolve: ${problem.message}`)
+        : condition('Programmed', true, 'Programmed');
+    return {
+      name: f.name,
+      supportedKinds: f.supportedKinds,
+      attachedRoutes,
+      conditions: [f.accepted, f.conflicted ?? condition('Conflicted', false, 'NoConflicts'), resolved, programmed],
+    };
+  }
+
+  /**
+   * The status of every ListenerSet naming a served Gateway: NotAllowed when the Gateway's `allowedListeners` does
+   * not admit it, ParentNotAccepted when the Gateway is not accepted, ListenersNotValid when none of its listeners is
+   * programmed, else Accepted and Programmed.
+   */
+  private listenerSetStatus(gatewayObjs: readonly Obj[]): ListenerSetFacts[] {
+    const served = new Map(gatewayObjs.map((gw) => [`${gw.namespace}/${gw.name}`, gw]));
+    const out: ListenerSetFacts[] = [];
+    for (const set of this.objects('ListenerSet')) {
+      const gateway = parentGatewayOf(set);
+      if (gateway === undefined || !served.has(gateway)) continue;
+      const key = `${set.namespace}/${set.name}`;
+      const both = (ok: boolean, reason: string, message: string): ConditionFact[] =>
+        [condition('Accepted', ok, reason === 'Programmed' ? 'Accepted' : reason, message), condition('Programmed', ok, reason, message)];
+      const gwAccepted = this.gatewayAccepted.get(gateway)!;
+      const drafts = this.listenerSetFacts.get(key);
+      if (drafts === undefined) {
+        out.push({ namespace: set.namespace, name: set.name, gateway, listeners: [], conditions: both(false, 'NotAllowed', `Gateway ${gateway} spec.allowedListeners does not admit ListenerSets from namespace ${set.namespace}; allow it there`) });
+        continue;
+      }
+      const listeners = drafts.map((f) => this.listenerStatus(gwAccepted, f, true));
+      const programmed = listeners.filter((l) => l.conditions[3].status === 'True').length;
+      const conditions = gwAccepted.status !== 'True'
+        ? both(false, 'ParentNotAccepted', `the parent Gateway ${gateway} is not accepted: ${gwAccepted.message}`)
+        : programmed === 0
+          ? both(false, 'ListenersNotValid', `none of the ${listeners.length} listeners can be served: ${listeners.map((l) => `"${l.name}" ${l.conditions.find((c) => c.status === 'False' && c.type !== 'Conflicted')?.reason ?? 'Invalid'}`).join(', ')}`)
+          : both(true, 'Programmed', `attached to Gateway ${gateway}: ${programmed} of ${listeners.length} listeners programmed`);
+      out.push({ namespace: set.namespace, name: set.name, gateway, listeners, conditions });
+    }
+    return out;
+  }
+
+  /** Each TLSRoute's parents (compile-tls-route.ts facts) with its ResolvedRefs (the first backend that cannot be used). */
+  private tlsRouteFacts(): RouteFacts[] {
+    const byRoute = new Map<string, RouteParentFacts[]>();
+    for (const f of this.tls.facts) {
+      if (f.kind !== 'TLSRoute' || f.parentRef === undefined) continue;
+      const route = this.byKind.get('TLSRoute')?.get(f.object);
+      const p = route?.object.spec?.parentRefs?.[f.parentRef];
+      if (!route || !p) continue;
+      const parentRef: ParentRefFact = {
+        group: GATEWAY_GROUP,
+        kind: p.kind ?? 'Gateway',
+        namespace: typeof p.namespace === 'string' ? p.namespace : route.namespace,
+        name: p.name,
+        ...(typeof p.sectionName === 'string' ? { sectionName: p.sectionName } : {}),
+        ...(typeof p.port === 'number' ? { port: p.port } : {}),
+      };
+      const invalid = (this.tlsRouteBackends.get(f.object) ?? []).find((b) => b.invalid)?.invalid;
+      const resolved = invalid ? condition('ResolvedRefs', false, invalid.reason, invalid.message) : condition('ResolvedRefs', true, 'ResolvedRefs');
+      const list = byRoute.get(f.object) ?? [];
+      byRoute.set(f.object, list);
+      list.push({ parentRef, conditions: [condition(f.condition, f.status, f.reason, f.message), resolved] });
+    }
+    return [...byRoute].map(([key, parents]) => ({ kind: 'TLSRoute', namespace: key.split('/')[0], name: key.split('/')[1], parents }));
   }
 
   /** ResolvedRefs (the first backend that cannot be used), and PartiallyInvalid when a rule uses what is not supported. */
@@ -554,6 +634,7 @@ class Compiler {
       namespaceLabels: (ns) => this.namespaceLabels.get(ns),
       fact: (...f) => this.tls.fact(...f),
     }, gateway, this.objects('ListenerSet'));
+    for (const source of sources) if (source.owner) this.listenerSetFacts.set(source.owner, []);
     const names = new Map<ListenerSource, Set<string>>(sources.map((source) => [source, new Set<string>()]));
     const entries = sources.flatMap((source) => this.array(source.obj as Obj, ['spec', 'listeners']).map((l, i) => ({ source, l, i })));
     entries.forEach(({ source, l, i }) => {
@@ -576,6 +657,7 @@ class Compiler {
       const fact = (ok: ConditionFact, conflicted?: ConditionFact): ListenerFactDraft => {
         const f: ListenerFactDraft = { name, supportedKinds, accepted: ok, refProblems, ...(conflicted ? { conflicted } : {}) };
         if (!owner) facts.push(f);
+        else this.listenerSetFacts.set(owner, [...(this.listenerSetFacts.get(owner) ?? []), f]);
         return f;
       };
       const refuse = (field: string, reason: string, message: string, conflict = false): void => {
@@ -584,8 +666,7 @@ class Compiler {
       };
       const conflict = source.conflicted.get(name);
       if (conflict !== undefined) {
-        if (owner) this.warn(gw.doc, at, `ListenerSet ${owner}: ${conflict}`);
-        else refuse('name', 'HostnameConflict', conflict, true);
+        refuse('name', conflict.reason, owner ? `ListenerSet ${owner}: ${conflict.message}` : conflict.message, true);
         return;
       }
       if (protocol !== 'HTTP' && protocol !== 'HTTPS' && protocol !== 'TLS') {
@@ -636,6 +717,7 @@ class Compiler {
       const served = fact(condition('Accepted', true, 'Accepted'));
       if (protocol === 'TLS') {
         served.programmedWithoutRoutes = true;
+        served.tlsKey = `${gwKey}|${owner ? `${owner}/${name}` : name}`;
         this.tlsListeners.push({ gw, gateway: gwKey, ...(owner ? { owner } : {}), at, name, port, hostname, allowedRoutes, raw: l });
         return;
       }
@@ -1143,6 +1225,12 @@ class Compiler {
           l.attached.push(entry);
           l.attachedByRoute.set(route, entry);
         }
+      }
+      if (!attachedAny && attempt.why.reason === 'NoMatchingParent') {
+        // a listener of protocol TLS that the parentRef selects takes TLSRoutes only
+        const tls = this.tlsListeners.find((l) => l.gateway === gatewayKey && l.owner === owner
+          && (sectionName === undefined || l.name === sectionName) && (port === undefined || l.port === port));
+        if (tls) refuse('NotAllowedByListeners', `listener "${tls.name}" is of protocol TLS and does not allow ${route.kind} (NotAllowedByListeners)`);
       }
       if (!attachedAny) this.warn(obj.doc, at, `${route.kind} ${obj.namespace}/${obj.name} does not attach to ${parentKind} ${ns}/${name}: ${attempt.why.message}`);
     });

@@ -60,6 +60,20 @@ export interface StatusFacts {
   readonly gateways: readonly GatewayFacts[];
   /** Routes with at least one parentRef naming a served Gateway, in kind then `namespace/name` order. */
   readonly routes: readonly RouteFacts[];
+  /** ListenerSets whose parentRef names a served Gateway, in `namespace/name` order (status.ts writes them). */
+  readonly listenerSets?: readonly ListenerSetFacts[];
+}
+
+/** The status of one ListenerSet (GEP-1713): `Accepted` and `Programmed`, and its listeners. */
+export interface ListenerSetFacts {
+  readonly namespace: string;
+  readonly name: string;
+  /** `namespace/name` of the parent Gateway. */
+  readonly gateway: string;
+  /** `Accepted`, `Programmed` (NotAllowed, ParentNotAccepted, ListenersNotValid, or True). */
+  readonly conditions: readonly ConditionFact[];
+  /** Every listener of the spec, in spec order (empty when the ListenerSet is not attached). */
+  readonly listeners: readonly ListenerFacts[];
 }
 
 export interface GatewayFacts {
@@ -67,6 +81,8 @@ export interface GatewayFacts {
   readonly name: string;
   /** `Accepted` only: `Programmed` also depends on the Gateway's addresses, which the controller knows. */
   readonly accepted: ConditionFact;
+  /** ListenerSets attached (admitted, and Accepted): `status.attachedListenerSets`. */
+  readonly attachedListenerSets?: number;
   /** Every listener of the spec, in spec order, served or not. */
   readonly listeners: readonly ListenerFacts[];
 }
@@ -81,7 +97,7 @@ export interface ListenerFacts {
 }
 
 export interface RouteFacts {
-  readonly kind: 'HTTPRoute' | 'GRPCRoute';
+  readonly kind: 'HTTPRoute' | 'GRPCRoute' | 'TLSRoute';
   readonly namespace: string;
   readonly name: string;
   /** One entry per parentRef that names a served Gateway, in spec order (duplicates merged). */
