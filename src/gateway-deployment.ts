@@ -18,7 +18,7 @@ const ROUTES_DIR = '/etc/cdk8s-gateway/routes';
 const TLS_DIR = '/etc/cdk8s-gateway/tls';
 const ROUTES_FILE = 'routes.yaml';
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
-const ROUTING_KINDS = new Set(['Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant']);
+const ROUTING_KINDS = new Set(['Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'ListenerSet', 'TLSRoute']);
 /** The API server refuses a ConfigMap or Secret whose data is larger (`MaxSecretSize`, 1 MiB). */
 export const CONFIG_MAP_DATA_LIMIT_BYTES = 1024 * 1024;
 /** The API server's (etcd's) limit of one request, so of any one object: 1.5 MiB. */
@@ -33,6 +33,9 @@ const CONTROLLER_CLUSTER_RULES = [
   { apiGroups: [''], resources: ['namespaces', 'services', 'secrets'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [GATEWAY_GROUP], resources: ['gatewayclasses/status', 'gateways/status', 'httproutes/status', 'grpcroutes/status'], verbs: ['update'] },
+  // ListenerSets (their listeners join their Gateway's) and TLSRoutes: read, and their status written
+  { apiGroups: [GATEWAY_GROUP], resources: ['listenersets', 'tlsroutes'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [GATEWAY_GROUP], resources: ['listenersets/status', 'tlsroutes/status'], verbs: ['update'] },
 ];
 
 /**
@@ -658,8 +661,8 @@ export class GatewayDeployment extends Construct {
   }
 
   /**
-   * The multi-document YAML the pods serve in ConfigMap mode: every Gateway, HTTPRoute, GRPCRoute and ReferenceGrant
-   * of the app, plus the Services their backendRefs name and the Namespaces they live in, each exactly as synthesized.
+   * The multi-document YAML the pods serve in ConfigMap mode: every Gateway, ListenerSet, HTTPRoute, GRPCRoute,
+   * TLSRoute and ReferenceGrant of the app, plus the Services their backendRefs name and the Namespaces they live in, each exactly as synthesized.
    * (In controller mode no ConfigMap holds it: the pods read these objects, and those of other apps, from the API.)
    */
   public renderConfig(): string {

@@ -30,7 +30,7 @@ const label = (c: Call): string => `${c.verb} ${c.group || 'core'}/${c.resource}
 /** The calls CONTRACT.md lists for `serve --kubernetes`, cluster-wide and in a namespace of another team. */
 const CONTROLLER_CALLS: Call[] = [
   ...[[G, 'gatewayclasses'], [G, 'gateways'], [G, 'httproutes'], [G, 'grpcroutes'], [G, 'referencegrants'],
-    ['', 'namespaces'], ['', 'services'], ['', 'secrets'], ['discovery.k8s.io', 'endpointslices']]
+    [G, 'listenersets'], [G, 'tlsroutes'], ['', 'namespaces'], ['', 'services'], ['', 'secrets'], ['discovery.k8s.io', 'endpointslices']]
     .flatMap(([group, resource]) => ['get', 'list', 'watch'].flatMap((verb) => [
       { verb, group, resource },
       ...(resource === 'gatewayclasses' || resource === 'namespaces' ? [] : [{ verb, group, resource, namespace: 'other-team' }]),
@@ -39,6 +39,8 @@ const CONTROLLER_CALLS: Call[] = [
   { verb: 'update', group: G, resource: 'gateways/status', namespace: NS, name: 'task-api-gateway' },
   { verb: 'update', group: G, resource: 'httproutes/status', namespace: 'other-team', name: 'orders' },
   { verb: 'update', group: G, resource: 'grpcroutes/status', namespace: 'other-team', name: 'orders-grpc' },
+  { verb: 'update', group: G, resource: 'listenersets/status', namespace: 'other-team', name: 'orders-listeners' },
+  { verb: 'update', group: G, resource: 'tlsroutes/status', namespace: 'other-team', name: 'orders-tls' },
   { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: NS },
   { verb: 'get', group: 'coordination.k8s.io', resource: 'leases', namespace: NS, name: LEASE },
   { verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: NS, name: LEASE },
@@ -54,7 +56,10 @@ const NEARBY_CALLS: Call[] = [
   { verb: 'update', group: G, resource: 'gateways', namespace: NS, name: 'task-api-gateway' },
   { verb: 'update', group: G, resource: 'gatewayclasses', name: 'cdk8s-gateway' },
   { verb: 'update', group: G, resource: 'referencegrants/status', namespace: NS, name: 'grant' },
-  { verb: 'list', group: G, resource: 'tlsroutes' },
+  { verb: 'update', group: G, resource: 'listenersets', namespace: 'other-team', name: 'orders-listeners' },
+  { verb: 'patch', group: G, resource: 'listenersets/status', namespace: 'other-team', name: 'orders-listeners' },
+  { verb: 'delete', group: G, resource: 'tlsroutes', namespace: 'other-team', name: 'orders-tls' },
+  { verb: 'list', group: G, resource: 'tcproutes' },
   { verb: 'list', group: '', resource: 'configmaps' },
   { verb: 'get', group: '', resource: 'configmaps', namespace: NS, name: 'kube-root-ca.crt' },
   { verb: 'update', group: '', resource: 'secrets', namespace: NS, name: 'tasks-example-com-tls' },
@@ -187,8 +192,9 @@ describe('the RBAC of a controller-mode GatewayDeployment against a real API ser
       const cluster = [
         ...['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants'].map((r) => `${G}/${r}`),
         'core/namespaces', 'core/services', 'core/secrets', 'discovery.k8s.io/endpointslices',
+        ...['listenersets', 'tlsroutes'].map((r) => `${G}/${r}`),
       ].flatMap((r) => ['get', 'list', 'watch'].map((v) => `${v} ${r}`))
-        .concat(['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes'].map((r) => `update ${G}/${r}/status`));
+        .concat(['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'listenersets', 'tlsroutes'].map((r) => `update ${G}/${r}/status`));
       expect(await added('other-team')).toStrictEqual([...cluster].sort());
       expect(await added(NS)).toStrictEqual([
         ...cluster,
