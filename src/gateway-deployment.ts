@@ -4,7 +4,8 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { Gateway } from './gateway';
 import { GatewayClass } from './gateway-class';
-import { ListenerProtocol } from './listener';
+import { Listener, ListenerProtocol } from './listener';
+import { ListenerSet } from './listener-set';
 import { q, validateDnsSubdomain } from './validation';
 import { checkValue, problemOf } from './value-problem';
 
@@ -419,7 +420,7 @@ export class GatewayDeployment extends Construct {
     const dup = keys.find((k, i) => keys.indexOf(k) !== i);
     if (dup) throw new Error(`${path}: the Gateway ${q(dup)} is given twice in \`gateways\`; list each Gateway once`);
     this.image = props.image ?? `${GATEWAY_IMAGE_REPOSITORY}:${PACKAGE_VERSION}`;
-    this.sockets = planSockets(path, this.gateways, adminPort);
+    this.sockets = planSockets(path, this.gateways, adminPort, (g) => this.listenerSetsOf(g));
     checkValue(`${path}: mode`, props.mode);
     this.mode = props.mode ?? GatewayDeploymentMode.configMap();
     const kube = this.mode._kubernetes;
@@ -461,14 +462,16 @@ export class GatewayDeployment extends Construct {
     // a missing Secret leaves its directory empty (the gateway then does not serve the listeners that need it)
     // instead of holding every new pod in ContainerCreating. In controller mode the gateway reads the Secrets from
     // the API (any namespace a ReferenceGrant allows), so there are no Secret volumes.
+    // (the listeners of the app's ListenerSets on these Gateways too: their certificates are read from their namespace)
     const tlsSecrets = new Map<string, string>();
-    for (const gateway of kube ? [] : this.gateways) {
-      const gatewayNamespace = gateway.namespace ?? 'default';
-      for (const listener of gateway.listeners) {
+    const listenerOwners = (kube ? [] : this.gateways).flatMap((g): Array<Gateway | ListenerSet> => [g, ...this.listenerSetsOf(g)]);
+    for (const owner of listenerOwners) {
+      const ownerNamespace = owner.namespace ?? 'default';
+      for (const listener of owner.listeners) {
         for (const ref of listener._certificates) {
-          const namespace = ref.namespace ?? gatewayNamespace;
+          const namespace = ref.namespace ?? ownerNamespace;
           if (namespace !== podNamespace) {
-            throw new Error(`${path}: listener ${q(listener.name)} of ${gateway.node.path} uses the certificate Secret ${q(`${namespace}/${ref.name}`)}, but the gateway pods run in namespace ${q(podNamespace)} and can mount Secrets of their own namespace only; put the Secret (or a copy) in ${q(podNamespace)}`);
+            throw new Error(`${path}: listener ${q(listener.name)} of ${owner.node.path} uses the certificate Secret ${q(`${namespace}/${ref.name}`)}, but the gateway pods run in namespace ${q(podNamespace)} and can mount Secrets of their own namespace only; put the Secret (or a copy) in ${q(podNamespace)}`);
           }
           tlsSecrets.set(ref.name, `${TLS_DIR}/${namespace}/${ref.name}`);
         }
@@ -702,13 +705,18 @@ export class GatewayDeployment extends Construct {
     ];
   }
 
+  /** The ListenerSets of this app whose parent is `gateway`: their listeners are served on its sockets. */
+  private listenerSetsOf(gateway: Gateway): ListenerSet[] {
+    return this.node.root.node.findAll().filter((c): c is ListenerSet => c instanceof ListenerSet && c.parent._gateway === gateway);
+  }
+
   private validateListeners(): string[] {
     const errors: string[] = [];
     const planned = new Set(this.sockets.map((s) => `${s.key}:${s.listenerPort}`));
-    const missing = this.gateways.flatMap((g) => [...new Set(g.listeners.map((l) => l.port))]
+    const missing = this.gateways.flatMap((g) => [...new Set(listenersOf(g, this.listenerSetsOf(g)).map((l) => l.port))]
       .filter((p) => !planned.has(`${gatewayKey(g)}:${p}`)).map((p) => `${p} (${gatewayKey(g)})`));
     if (missing.length > 0) {
-      errors.push(`${this.node.path}: listener port(s) ${missing.join(', ')} were added to the gateways after the GatewayDeployment was created, so its Service does not expose them; create the GatewayDeployment after adding every listener`);
+      errors.push(`${this.node.path}: listener port(s) ${missing.join(', ')} were added to the gateways after the GatewayDeployment was created (directly or by a ListenerSet), so its Service does not expose them; create the GatewayDeployment after adding every listener and ListenerSet`);
     }
     for (const g of this.gateways) {
       const conflict = protocolConflict(g);
@@ -780,9 +788,14 @@ function gatewayKey(gateway: Gateway): string {
  * (below 1024, which a non-root container cannot bind) start at port + 8000 (80 -> 8080, 443 -> 8443), and a port
  * already taken (by another socket or the admin port) moves up to the next free one.
  */
-function planSockets(path: string, gateways: readonly Gateway[], adminPort: number): SocketPlan[] {
+/** A Gateway's listeners and those its ListenerSets add. */
+function listenersOf(gateway: Gateway, sets: readonly ListenerSet[]): Listener[] {
+  return [...gateway.listeners, ...sets.flatMap((s) => s.listeners)];
+}
+
+function planSockets(path: string, gateways: readonly Gateway[], adminPort: number, setsOf: (g: Gateway) => ListenerSet[]): SocketPlan[] {
   const sockets: SocketPlan[] = gateways.flatMap((gateway, index) => {
-    const ports = [...new Set(gateway.listeners.map((l) => l.port))].sort((a, b) => a - b);
+    const ports = [...new Set(listenersOf(gateway, setsOf(gateway)).map((l) => l.port))].sort((a, b) => a - b);
     return ports.map((listenerPort) => ({ gateway, key: gatewayKey(gateway), index, listenerPort, containerPort: 0 }));
   });
   for (const gateway of gateways) {

@@ -42,7 +42,11 @@ const CLUSTER_RULES = [
   { apiGroups: [''], resources: ['namespaces', 'services', 'secrets'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses/status', 'gateways/status', 'httproutes/status', 'grpcroutes/status'], verbs: ['update'] },
+  { apiGroups: ['gateway.networking.k8s.io'], resources: ['listenersets', 'tlsroutes'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['gateway.networking.k8s.io'], resources: ['listenersets/status', 'tlsroutes/status'], verbs: ['update'] },
 ];
+/** The status subresources the controller updates. */
+const STATUS_RESOURCES = CLUSTER_RULES.filter((r) => r.verbs.includes('update')).flatMap((r) => r.resources);
 
 describe('GatewayDeployment in controller mode', () => {
   test('runs serve --kubernetes for its Gateway, with its Lease and its Service, and POD_NAME as the identity', () => {
@@ -135,7 +139,8 @@ describe('GatewayDeployment in controller mode', () => {
     });
     // AND nothing in it writes a spec or touches anything else
     const verbs = role.rules.flatMap((r: any) => r.resources.flatMap((res: string) => r.verbs.map((v: string) => `${v} ${res}`)));
-    expect(verbs.filter((v: string) => !/^(get|list|watch) /.test(v))).toStrictEqual(CLUSTER_RULES[3].resources.map((r) => `update ${r}`));
+    expect(verbs.filter((v: string) => !/^(get|list|watch) /.test(v))).toStrictEqual(STATUS_RESOURCES.map((r) => `update ${r}`));
+    expect(STATUS_RESOURCES.every((r) => r.endsWith('/status'))).toBe(true);
   });
 
   test('the Role in the deployment\'s namespace creates Leases and reads and updates only its own', () => {

@@ -2,7 +2,8 @@ import { ApiObject, Duration, Testing, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { parseAllDocuments } from 'yaml';
 import {
-  BackendRef, CertificateRef, ExternalTrafficPolicy, Gateway, GatewayDeployment, HeaderMatch, HttpRoute, Listener, ParentRef, PathMatch,
+  AllowedListeners, BackendRef, CertificateRef, ExternalTrafficPolicy, Gateway, GatewayDeployment, HeaderMatch, HttpRoute, Listener,
+  ListenerSet, ListenerSetParent, ParentRef, PathMatch, TlsRoute,
 } from '../src';
 import { LAYOUTS, Layout } from './util/gateway-layouts';
 import { restrictedViolations } from './util/pod-security';
@@ -498,5 +499,74 @@ describe('GatewayDeployment size limits', () => {
     const errors = runtime.node.validate();
     expect(errors).toHaveLength(2);
     expect(errors[1]).toMatch(/^test\/Runtime: the HTTPRoute "big-0" \(test\/Big0\/Resource\) is 1\.\d\d MiB \(\d+ bytes\) as JSON, over the API server's request limit of 1\.50 MiB \(1572864 bytes\), so applying it would fail; make it smaller \(a route's rules can be split over several routes\), split the routes over several GatewayDeployments/);
+  });
+});
+
+describe('GatewayDeployment with ListenerSets and TLSRoutes (ConfigMap mode)', () => {
+  /** A Gateway on port 80 admitting ListenerSets of its namespace, a team's ListenerSet on 443 (TLS passthrough and HTTPS) and a TLSRoute. */
+  function teamApp(certificateNamespace?: string) {
+    const chart = Testing.chart();
+    const gateway = new Gateway(chart, 'Gateway', {
+      metadata: { name: 'shared', namespace: 'edge' },
+      gatewayClassName: 'cdk8s-gateway',
+      allowedListeners: AllowedListeners.same(),
+      listeners: [Listener.http({ name: 'http', port: 80 })],
+    });
+    const set = new ListenerSet(chart, 'Team', {
+      metadata: { name: 'team', namespace: 'edge' },
+      parent: ListenerSetParent.fromGateway(gateway),
+      listeners: [
+        Listener.tlsPassthrough({ name: 'db', port: 443, hostname: 'db.example.com' }),
+        Listener.https({ name: 'web', port: 443, hostname: 'web.example.com', certificateRefs: [CertificateRef.fromSecretName('team-tls', certificateNamespace)] }),
+      ],
+    });
+    const db = new kplus.Service(chart, 'Db', { metadata: { name: 'db', namespace: 'edge' }, ports: [{ port: 5432 }] });
+    new TlsRoute(chart, 'DbRoute', {
+      metadata: { name: 'db', namespace: 'edge' },
+      parentRefs: [ParentRef.fromListenerSet(set, { sectionName: 'db' })],
+      hostnames: ['db.example.com'],
+      backendRefs: [BackendRef.fromService(db, { port: 5432 })],
+    });
+    return { chart, gateway, set };
+  }
+
+  test('the routes ConfigMap carries the ListenerSet, the TLSRoute and the Service it names; the ListenerSet\'s port is exposed and its Secret mounted', () => {
+    // GIVEN
+    const { chart, gateway } = teamApp();
+    // WHEN
+    const runtime = new GatewayDeployment(chart, 'Runtime', { gateways: [gateway], metadata: { namespace: 'edge' } });
+    const manifests = Testing.synth(chart);
+    // THEN the served objects include the ListenerSet, the TLSRoute and the db Service
+    const served = parseAllDocuments(runtime.renderConfig()).map((d) => d.toJS());
+    expect(served.map((o) => `${o.kind} ${o.metadata.name}`)).toStrictEqual(['Service db', 'Gateway shared', 'ListenerSet team', 'TLSRoute db']);
+    // AND the Service exposes the ListenerSet's port 443 next to the Gateway's 80
+    const lb = byKind(manifests, 'Service').find((s) => s.spec.type === 'LoadBalancer');
+    expect(lb.spec.ports.map((p: any) => p.port)).toStrictEqual([80, 443]);
+    // AND the ListenerSet's certificate Secret is mounted and served
+    const container = byKind(manifests, 'Deployment')[0].spec.template.spec.containers[0];
+    expect(flagValues(container.args, '--tls-secret')).toStrictEqual(['edge/team-tls=/etc/cdk8s-gateway/tls/edge/team-tls']);
+    expect(flagValues(container.args, '--listen')).toStrictEqual(['80=0.0.0.0:8080', '443=0.0.0.0:8443']);
+  });
+
+  test('fails when a ListenerSet adds a port after the GatewayDeployment was created', () => {
+    // GIVEN
+    const { chart, gateway } = teamApp();
+    const runtime = new GatewayDeployment(chart, 'Runtime', { gateways: [gateway], metadata: { namespace: 'edge' } });
+    // WHEN
+    new ListenerSet(chart, 'Late', {
+      metadata: { name: 'late', namespace: 'edge' },
+      parent: ListenerSetParent.fromGateway(gateway),
+      listeners: [Listener.http({ name: 'late', port: 8081, hostname: 'late.example.com' })],
+    });
+    // THEN
+    expect(runtime.node.validate()).toStrictEqual([
+      expect.stringMatching(/listener port\(s\) 8081 \(edge\/shared\) were added to the gateways after the GatewayDeployment was created \(directly or by a ListenerSet\)/),
+    ]);
+  });
+
+  test('fails when a ListenerSet\'s certificate Secret is in another namespace than the pods', () => {
+    const { chart, gateway } = teamApp('certs');
+    expect(() => new GatewayDeployment(chart, 'Runtime', { gateways: [gateway], metadata: { namespace: 'edge' } }))
+      .toThrow(/listener "web" of test\/Team uses the certificate Secret "certs\/team-tls", but the gateway pods run in namespace "edge"/);
   });
 });
