@@ -12,8 +12,6 @@ const GATEWAY_CLAIMED_FEATURES: readonly string[] = SUPPORTED_FEATURES;
  * their status), with the test over real sockets that shows each one served. The table says "files only" for them.
  */
 const SERVED_FROM_FILES: Readonly<Record<string, string>> = {
-  ListenerSet: 'test/dataplane/proxy/listener-set.test.ts',
-  TLSRoute: 'test/dataplane/proxy/tls-route.test.ts',
   BackendTLSPolicy: 'test/dataplane/proxy/backend-tls.test.ts',
   BackendTLSPolicySANValidation: 'test/dataplane/proxy/backend-tls.test.ts',
   GatewayBackendClientCertificate: 'test/dataplane/proxy/backend-tls.test.ts',
