@@ -42,9 +42,12 @@ function featureTable(): Row[] {
 
 /** Every feature of the transcribed conformance cases. */
 function conformanceFeatures(): Set<string> {
-  const dir = path.join(REPO, 'test/conformance/cases');
-  return new Set(fs.readdirSync(dir).filter((f) => f.endsWith('.json'))
-    .flatMap((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).features ?? []));
+  // the data-plane cases, and the status cases (ListenerSet's have no data-plane counterpart)
+  return new Set(['test/conformance/cases', 'test/conformance/status/cases'].flatMap((d) => {
+    const dir = path.join(REPO, d);
+    return fs.readdirSync(dir).filter((f) => f.endsWith('.json'))
+      .flatMap((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).features ?? []);
+  }));
 }
 
 describe('README feature table', () => {

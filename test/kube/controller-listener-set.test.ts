@@ -5,6 +5,7 @@
  * ListenerSets of other controllers' Gateways alone, and writes nothing on a restart.
  */
 import { apply, Kube, refOf, startKube } from './harness';
+import { until } from './until';
 import { GATEWAY_CONTROLLER_NAME } from '../../src/dataplane/controller/constants';
 import { Controller } from '../../src/dataplane/controller/controller';
 import type { CompiledTable } from '../../src/dataplane/engine/model';
@@ -46,21 +47,6 @@ const tlsRoute = (name: string): KubeObject => ({
   metadata: { name, namespace: NS },
   spec: { parentRefs: [{ name: 'gw', sectionName: 'tls' }], hostnames: ['pass.example.com'], rules: [{ backendRefs: [{ name: 'backend', port: 8443 }] }] },
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not so within ${timeoutMs} ms${last ? ` (${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const cond = (list: any[] | undefined, type: string): any => (list ?? []).find((c) => c.type === type);
 const brief = (list: any[] | undefined): string[] => (list ?? []).map((c) => `${c.type}=${c.status}/${c.reason}`);

@@ -4,6 +4,7 @@
  * watches broke, and fails at once with a clear error when the API server cannot be reached.
  */
 import { apply, Kube, refOf, startKube } from './harness';
+import { until } from './until';
 import { GATEWAY_CONTROLLER_NAME, SUPPORTED_FEATURES } from '../../src/dataplane/controller/constants';
 import { Controller } from '../../src/dataplane/controller/controller';
 import type { CompiledTable } from '../../src/dataplane/engine/model';
@@ -27,21 +28,6 @@ const route = (name: string, parent: string, backend: string): KubeObject => ({
   metadata: { name, namespace: NS },
   spec: { parentRefs: [{ name: parent }], rules: [{ backendRefs: [{ name: backend, port: 8080 }] }] },
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not so within ${timeoutMs} ms${last ? ` (${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const cond = (list: any[] | undefined, type: string): any => (list ?? []).find((c) => c.type === type);
 

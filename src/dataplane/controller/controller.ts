@@ -4,7 +4,8 @@
  * status writes that follow from the same compile.
  *
  * - GatewayClasses with our `controllerName` select the Gateways served (all of them, or those named by
- *   `gateways`); routes, ReferenceGrants, Namespaces, Services and TLS Secrets are the rest of the compile's input.
+ *   `gateways`); ListenerSets (those naming a served Gateway add their listeners to it), routes (HTTPRoute, GRPCRoute,
+ *   TLSRoute), ReferenceGrants, Namespaces, Services and TLS Secrets are the rest of the compile's input.
  * - An object the compile cannot read (a regular expression RE2 refuses, ...) is left out of the table and its
  *   status says why; the rest is served.
  * - A change that touches only an object's status (its `metadata.generation` unchanged) does not recompile: it only

@@ -446,12 +446,12 @@ class Compiler {
       }
       const listeners = drafts.map((f) => this.listenerStatus(gwAccepted, f, true));
       const programmed = listeners.filter((l) => l.conditions[3].status === 'True').length;
-      const conditions = gwAccepted.status !== 'True'
+      const setConditions = gwAccepted.status !== 'True'
         ? both(false, 'ParentNotAccepted', `the parent Gateway ${gateway} is not accepted: ${gwAccepted.message}`)
         : programmed === 0
           ? both(false, 'ListenersNotValid', `none of the ${listeners.length} listeners can be served: ${listeners.map((l) => `"${l.name}" ${l.conditions.find((c) => c.status === 'False' && c.type !== 'Conflicted')?.reason ?? 'Invalid'}`).join(', ')}`)
           : both(true, 'Programmed', `attached to Gateway ${gateway}: ${programmed} of ${listeners.length} listeners programmed`);
-      out.push({ namespace: set.namespace, name: set.name, gateway, listeners, conditions });
+      out.push({ namespace: set.namespace, name: set.name, gateway, listeners, conditions: setConditions });
     }
     return out;
   }
