@@ -128,12 +128,15 @@ describe('controller: ListenerSets and TLSRoutes against a real API server', () 
     expect(brief(stranger.status?.conditions)).toStrictEqual(['Accepted=Unknown/Pending', 'Programmed=Unknown/Pending']);
   });
 
-  test('GIVEN the status written WHEN another controller starts on the same objects (a restart) THEN it writes nothing', async () => {
+  test.each([
+    ['every Gateway of the class', undefined],
+    ['the Gateway named as with --gateway', [`${NS}/gw`]],
+  ])('GIVEN the status written WHEN another controller serving %s starts on the same objects (a restart) THEN it writes nothing', async (_what, gateways) => {
     // GIVEN
     await controller.settled();
 
     // WHEN
-    const restarted = new Controller({ client: new KubeClient(kube.connection), leaderElection: false, informer: { random: () => 0.5 } });
+    const restarted = new Controller({ client: new KubeClient(kube.connection), leaderElection: false, gateways, informer: { random: () => 0.5 } });
     try {
       await restarted.start();
       await restarted.settled();

@@ -32,6 +32,15 @@ export function listenerSetFacts(facts: StatusFacts, key: string): NonNullable<S
 }
 
 /**
+ * `namespace/name` of the Gateway a route's parentRef (as status holds it) stands for: the Gateway it names, or the
+ * parent Gateway of the ListenerSet it names (undefined when that ListenerSet is not one of a served Gateway).
+ */
+export function parentGatewayKey(parentRef: any, routeNamespace: string | undefined, facts: StatusFacts): string | undefined {
+  const key = `${parentRef?.namespace ?? routeNamespace}/${parentRef?.name}`;
+  return parentRef?.kind === 'ListenerSet' ? listenerSetFacts(facts, key)?.gateway : key;
+}
+
+/**
  * The status a ListenerSet should have: `conditions` (Accepted, Programmed) and `listeners`; undefined when this
  * controller does not serve its parent Gateway (another controller's, or none).
  */

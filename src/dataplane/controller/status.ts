@@ -9,7 +9,7 @@
  *   conditions that kept their status (those are kept anyway), so an unchanged world yields no write.
  */
 import { SUPPORTED_FEATURES } from './constants';
-import { desiredListenerSetStatus, listenerStatuses } from './status-listener-set';
+import { desiredListenerSetStatus, listenerStatuses, parentGatewayKey } from './status-listener-set';
 import type { ConditionFact, StatusFacts } from '../engine/model';
 import type { KubeObject } from '../kube/client';
 
@@ -155,7 +155,7 @@ export function desiredStatus(kind: StatusKind, object: KubeObject, input: Statu
   const ns = object.metadata.namespace;
   const filter = input.gatewayFilter;
   const managed = (p: any): boolean => p?.controllerName === input.controllerName
-    && (!filter || filter.includes(`${p.parentRef?.namespace ?? ns}/${p.parentRef?.name}`));
+    && (!filter || filter.includes(parentGatewayKey(p.parentRef, ns, input.facts) ?? ''));
   const others = livePar.filter((p) => !managed(p));
   const ours = livePar.filter(managed);
   const facts = routeFactsIndex(input.facts).get(`${kind} ${ns}/${object.metadata.name}`);

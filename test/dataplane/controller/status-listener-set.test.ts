@@ -256,4 +256,26 @@ describe('computeStatus for ListenerSets, the Gateway and TLSRoutes', () => {
     expect(resolved).toMatchObject({ status: 'True', observedGeneration: 3, lastTransitionTime: T0 });
     expect((updates.find((u) => u.kind === 'Gateway')!.status as any).attachedListenerSets).toBe(0);
   });
+
+  test('GIVEN --gateway names the served Gateway WHEN a route with a ListenerSet parent is computed again THEN its one parent entry is replaced, not repeated', () => {
+    // GIVEN an HTTPRoute naming the ListenerSet, its status written once by a replica serving only default/gw
+    const objects = { gw: gwObject(), set, route };
+    const viaSet: KubeObject = {
+      ...httpRoute('via-set', { parentRefs: [{ kind: 'ListenerSet', group: G, name: 'team' }], rules: [ruleTo('svc')] }),
+      metadata: { name: 'via-set', namespace: 'default', generation: 1 },
+    };
+    const facts = factsOf([objects.gw, set, stranger, viaSet, service('svc')]);
+    const filtered = (r: KubeObject): StatusInput => ({ ...input(objects), routes: [r], facts, gatewayFilter: ['default/gw'] });
+    const first = computeStatus(filtered(viaSet)).find((u) => u.kind === 'HTTPRoute')!;
+    expect((first.status as any).parents).toHaveLength(1);
+
+    // WHEN the route carries that status and the pass runs again, then after a change of the route
+    const written: KubeObject = { ...viaSet, status: first.status };
+    const again = computeStatus(filtered(written)).find((u) => u.kind === 'HTTPRoute');
+    const bumped = computeStatus(filtered({ ...written, metadata: { ...written.metadata, generation: 2 } })).find((u) => u.kind === 'HTTPRoute')!;
+
+    // THEN nothing is written when nothing changed, and a change keeps one entry for the ListenerSet
+    expect(again).toBeUndefined();
+    expect((bumped.status as any).parents.map((p: any) => `${p.parentRef.kind} ${p.parentRef.name} ${p.conditions[0].observedGeneration}`)).toStrictEqual(['ListenerSet team 2']);
+  });
 });
