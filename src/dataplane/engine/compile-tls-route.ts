@@ -38,6 +38,8 @@ export interface TlsRouteInput {
   fact(kind: 'TLSRoute', object: string, condition: 'Accepted', status: boolean, reason: string, message: string, about: { parentRef: number }): void;
   /** Whether the Gateway `namespace/name` is served, left out by `--gateway`, or not in the input. */
   gateway(key: string): 'served' | 'left out' | 'missing';
+  /** The same of the ListenerSet `namespace/name`: served when it is in the input and its parent Gateway is served. */
+  listenerSet(key: string): 'served' | 'left out' | 'missing';
 }
 
 interface Draft {
@@ -116,12 +118,13 @@ function attach(input: TlsRouteInput, route: TlsInputObject, drafts: readonly Dr
     const candidates = drafts.filter((d) => (kind === 'ListenerSet' ? d.spec.owner === parent : d.spec.owner === undefined && d.spec.gateway === parent));
     if (candidates.length === 0) {
       // As for HTTP routes: a Gateway left out by --gateway is not warned about.
-      const state = kind === 'Gateway' ? input.gateway(parent) : 'left out';
+      const state = kind === 'Gateway' ? input.gateway(parent) : input.listenerSet(parent);
       if (state === 'served') {
-        input.warn(route.doc, ['spec', 'parentRefs', i], `TLSRoute ${key} does not attach to Gateway ${parent}: it has no listener of protocol TLS`);
-        input.fact('TLSRoute', key, 'Accepted', false, 'NoMatchingParent', 'the Gateway has no listener of protocol TLS', { parentRef: i });
+        const none = `no ${kind === 'ListenerSet' ? 'attached ' : ''}listener of protocol TLS`;
+        input.warn(route.doc, ['spec', 'parentRefs', i], `TLSRoute ${key} does not attach to ${kind} ${parent}: it has ${none}`);
+        input.fact('TLSRoute', key, 'Accepted', false, 'NoMatchingParent', `the ${kind} has ${none}`, { parentRef: i });
       }
-      if (state === 'missing') input.warn(route.doc, ['spec', 'parentRefs', i], `TLSRoute ${key}: parent Gateway ${parent} is not in the input`);
+      if (state === 'missing') input.warn(route.doc, ['spec', 'parentRefs', i], `TLSRoute ${key}: parent ${kind} ${parent} is not in the input`);
       return;
     }
     let why = 'no TLS listener matches sectionName/port';

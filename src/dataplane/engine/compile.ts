@@ -342,6 +342,10 @@ class Compiler {
       namespaceLabels: (ns) => this.namespaceLabels.get(ns),
       fact: (...f) => this.tls.fact(...f),
       gateway: (key) => (listenersByGateway.has(key) ? 'served' : this.byKind.get('Gateway')?.has(key) ? 'left out' : 'missing'),
+      listenerSet: (key) => {
+        const set = this.byKind.get('ListenerSet')?.get(key);
+        return !set ? 'missing' : listenersByGateway.has(parentGatewayOf(set) ?? '') ? 'served' : 'left out';
+      },
     }, this.tlsListeners, this.objects('TLSRoute'))) {
       for (const l of tlsSocket.tlsListeners ?? []) this.tlsAttached.set(`${tlsSocket.gateway}|${l.name}`, l.routes.length);
       const i = sockets.findIndex((s) => s.gateway === tlsSocket.gateway && s.port === tlsSocket.port);

@@ -158,6 +158,30 @@ describe('TLSRoute status facts of compile', () => {
     expect(facts.gateways[0].listeners[0]).toMatchObject({ name: 'tls', attachedRoutes: 2, supportedKinds: [{ group: G, kind: 'TLSRoute' }] });
   });
 
+  test('a TLSRoute naming a ListenerSet: attached to its TLS listener, which counts it; fails with NoMatchingParent on one the Gateway does not admit', () => {
+    // GIVEN a Gateway admitting ListenerSets of its namespace, one there with a TLS listener, one in "other" (not
+    // admitted), and a TLSRoute naming each
+    const g = tlsGateway();
+    const objects = [
+      { ...g, spec: { ...g.spec, allowedListeners: { namespaces: { from: 'Same' } } } }, service('svc'),
+      listenerSet('team', [{ name: 'pass', port: 8443, protocol: 'TLS', tls: { mode: 'Passthrough' } }]),
+      listenerSet('outsider', [{ name: 'pass', port: 9443, protocol: 'TLS', tls: { mode: 'Passthrough' } }], { namespace: 'other' }),
+      tlsRoute('via-set', { parentRefs: [{ kind: 'ListenerSet', name: 'team' }, { kind: 'ListenerSet', name: 'outsider', namespace: 'other' }], rules: [{ backendRefs: [{ name: 'svc', port: 443 }] }] }),
+    ];
+
+    // WHEN
+    const facts = factsOf(objects);
+
+    // THEN the parent naming the admitted ListenerSet is accepted and its listener counts the route
+    const parents = facts.routes.find((r) => r.name === 'via-set')!.parents;
+    expect(parents.map((p) => `${p.parentRef.kind} ${p.parentRef.namespace}/${p.parentRef.name} ${brief(p.conditions)[0]}`)).toStrictEqual([
+      'ListenerSet default/team Accepted=True/Accepted',
+      'ListenerSet other/outsider Accepted=False/NoMatchingParent',
+    ]);
+    expect(parents[1].conditions[0].message).toBe('the ListenerSet has no attached listener of protocol TLS');
+    expect(setOf(facts, 'team').listeners[0]).toMatchObject({ name: 'pass', attachedRoutes: 1, supportedKinds: [{ group: G, kind: 'TLSRoute' }] });
+  });
+
   test('fails an HTTPRoute naming a Gateway whose only listener is of protocol TLS: NotAllowedByListeners', () => {
     // GIVEN
     const objects = [tlsGateway(), service('svc'), httpRoute('web', { rules: [ruleTo('svc')] })];
