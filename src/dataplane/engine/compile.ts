@@ -1202,6 +1202,9 @@ class Compiler {
       const refuse = (reason: string, message: string): void => {
         attempt.why = { reason, message };
       };
+      if (owner !== undefined && !this.listenerSetFacts.has(owner)) {
+        refuse('NoMatchingParent', `ListenerSet ${owner} is not attached to Gateway ${gatewayKey}: the Gateway's spec.allowedListeners does not admit its namespace`);
+      }
       for (const l of listeners) {
         if (sectionName !== undefined && l.section !== sectionName) continue;
         if (port !== undefined && l.port !== port) continue;

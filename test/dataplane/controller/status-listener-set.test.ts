@@ -74,9 +74,13 @@ describe('ListenerSet status facts of compile', () => {
     expect(brief(parent.conditions)[0]).toBe('Accepted=True/Accepted');
   });
 
-  test('fails a ListenerSet in a namespace the Gateway does not admit: NotAllowed, no listeners, not counted', () => {
+  test('fails a ListenerSet in a namespace the Gateway does not admit: NotAllowed, no listeners, not counted, its routes told why', () => {
     // GIVEN a ListenerSet in namespace "other" (the Gateway admits its own namespace only)
-    const objects = [gw(), listenerSet('outsider', [{ name: 'x', port: 80, protocol: 'HTTP', hostname: 'x.example.com' }], { namespace: 'other' })];
+    const objects = [
+      gw(), service('svc', 'other'),
+      listenerSet('outsider', [{ name: 'x', port: 80, protocol: 'HTTP', hostname: 'x.example.com' }], { namespace: 'other' }),
+      httpRoute('lost', { parentRefs: [{ kind: 'ListenerSet', group: G, name: 'outsider' }], rules: [ruleTo('svc')] }, { namespace: 'other' }),
+    ];
 
     // WHEN
     const facts = factsOf(objects);
@@ -84,6 +88,10 @@ describe('ListenerSet status facts of compile', () => {
     // THEN
     const set = setOf(facts, 'outsider');
     expect(brief(set.conditions)).toStrictEqual(['Accepted=False/NotAllowed', 'Programmed=False/NotAllowed']);
+    // AND a route naming it is told why it does not attach
+    const parent = facts.routes.find((r) => r.name === 'lost')!.parents[0];
+    expect(brief(parent.conditions)[0]).toBe('Accepted=False/NoMatchingParent');
+    expect(parent.conditions[0].message).toBe("ListenerSet other/outsider is not attached to Gateway default/gw: the Gateway's spec.allowedListeners does not admit its namespace");
     expect(set.conditions[0].message).toMatch(/Gateway default\/gw spec.allowedListeners does not admit ListenerSets from namespace other/);
     expect(set.listeners).toStrictEqual([]);
     expect(facts.gateways[0].attachedListenerSets).toBe(0);
