@@ -480,6 +480,8 @@ class Compiler {
       const resolved = invalid ? condition('ResolvedRefs', false, invalid.reason, invalid.message) : condition('ResolvedRefs', true, 'ResolvedRefs');
       const list = byRoute.get(f.object) ?? [];
       byRoute.set(f.object, list);
+      // (a parentRef written twice is one parent)
+      if (list.some((x) => JSON.stringify(x.parentRef) === JSON.stringify(parentRef))) continue;
       list.push({ parentRef, conditions: [condition(f.condition, f.status, f.reason, f.message), resolved] });
     }
     return [...byRoute].map(([key, parents]) => ({ kind: 'TLSRoute', namespace: key.split('/')[0], name: key.split('/')[1], parents }));

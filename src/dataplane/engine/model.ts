@@ -58,7 +58,10 @@ export interface ConditionFact {
 export interface StatusFacts {
   /** In `namespace/name` order. */
   readonly gateways: readonly GatewayFacts[];
-  /** Routes with at least one parentRef naming a served Gateway, in kind then `namespace/name` order. */
+  /**
+   * Routes with at least one parentRef naming a served Gateway or a ListenerSet of one: HTTPRoutes and GRPCRoutes in
+   * kind then `namespace/name` order, then TLSRoutes (their parents from compile-tls-route.ts).
+   */
   readonly routes: readonly RouteFacts[];
   /** ListenerSets whose parentRef names a served Gateway, in `namespace/name` order (status.ts writes them). */
   readonly listenerSets?: readonly ListenerSetFacts[];
@@ -100,7 +103,7 @@ export interface RouteFacts {
   readonly kind: 'HTTPRoute' | 'GRPCRoute' | 'TLSRoute';
   readonly namespace: string;
   readonly name: string;
-  /** One entry per parentRef that names a served Gateway, in spec order (duplicates merged). */
+  /** One entry per parentRef that names a served Gateway or a ListenerSet of one, in spec order (duplicates merged). */
   readonly parents: readonly RouteParentFacts[];
 }
 

@@ -147,10 +147,10 @@ describe('TLSRoute status facts of compile', () => {
   const tlsGateway = (): any => gateway([{ name: 'tls', port: 443, protocol: 'TLS', tls: { mode: 'Passthrough' }, allowedRoutes: { namespaces: { from: 'Same' } } }]);
 
   test('a TLSRoute attached to a TLS listener: its parent Accepted, ResolvedRefs from its backends, the listener counts it', () => {
-    // GIVEN two TLSRoutes on the Gateway's TLS listener, one with a backend that does not exist
+    // GIVEN two TLSRoutes on the Gateway's TLS listener, one naming it twice, one with a backend that does not exist
     const objects = [
       tlsGateway(), service('svc'),
-      tlsRoute('good', { parentRefs: [{ name: 'gw', sectionName: 'tls' }], hostnames: ['a.example.com'], rules: [{ backendRefs: [{ name: 'svc', port: 443 }] }] }),
+      tlsRoute('good', { parentRefs: [{ name: 'gw', sectionName: 'tls' }, { name: 'gw', sectionName: 'tls' }], hostnames: ['a.example.com'], rules: [{ backendRefs: [{ name: 'svc', port: 443 }] }] }),
       tlsRoute('missing', { parentRefs: [{ name: 'gw' }], hostnames: ['b.example.com'], rules: [{ backendRefs: [{ name: 'absent', port: 443 }] }] }),
     ];
 
