@@ -244,6 +244,8 @@ class Compiler {
   /** TLSRoutes attached per TLS listener (`gateway|listener`), and each TLSRoute's backends (ResolvedRefs). */
   private readonly tlsAttached = new Map<string, number>();
   private readonly tlsRouteBackends = new Map<string, CompiledBackend[]>();
+  /** The ResolvedRefs problems of each TLS listener, by `Kind namespace/name|listener` of the object it is written in. */
+  private readonly tlsListenerProblems = new Map<string, RefProblem[]>();
   private readonly parentAttempts: ParentAttempt[] = [];
   private readonly rejectedOn = new Map<ListenerDraft, Map<RouteDraft, string>>();
   /** BackendTLSPolicies, client certificates (compile-tls.ts). */
@@ -331,8 +333,8 @@ class Compiler {
     // A port with HTTPS and TLS listeners is one socket: the HTTPS one, routing the TLS listeners too.
     for (const tlsSocket of compileTlsRoutes({
       warn: (doc, field, message) => this.warn(doc, field, message),
-      // (TLS listeners' certificate problems are warnings; their listener status is not claimed yet)
-      certificates: (gw, at, refs, listener) => this.readCertificates(gw, at, refs, listener, []),
+      // (a Terminate listener's certificate problems are its ResolvedRefs, as for HTTPS)
+      certificates: (gw, at, refs, listener) => this.readCertificates(gw, at, refs, listener, this.tlsListenerProblems.get(`${gw.kind} ${gw.namespace}/${gw.name}|${listener}`) ?? []),
       backend: (route, at, raw) => {
         const b = this.readBackend(route, 'TLSRoute', at, raw, true);
         const key = `${route.namespace}/${route.name}`;
@@ -724,6 +726,7 @@ class Compiler {
       if (protocol === 'TLS') {
         served.programmedWithoutRoutes = true;
         served.tlsKey = `${gwKey}|${owner ? `${owner}/${name}` : name}`;
+        this.tlsListenerProblems.set(`${gw.kind} ${gw.namespace}/${gw.name}|${name}`, refProblems);
         this.tlsListeners.push({ gw, gateway: gwKey, ...(owner ? { owner } : {}), at, name, port, hostname, allowedRoutes, raw: l });
         return;
       }

@@ -190,6 +190,19 @@ describe('TLSRoute status facts of compile', () => {
     expect(setOf(facts, 'team').listeners[0]).toMatchObject({ name: 'pass', attachedRoutes: 1, supportedKinds: [{ group: G, kind: 'TLSRoute' }] });
   });
 
+  test('fails a Terminate TLS listener whose certificate Secret is not there: ResolvedRefs False, not Programmed', () => {
+    // GIVEN a TLS listener terminating with a Secret that is not in the input
+    const objects = [gateway([{ name: 'term', port: 443, protocol: 'TLS', tls: { mode: 'Terminate', certificateRefs: [{ name: 'absent' }] } }])];
+
+    // WHEN
+    const facts = factsOf(objects);
+
+    // THEN
+    const [term] = facts.gateways[0].listeners;
+    expect(brief(term.conditions)).toStrictEqual(['Accepted=True/Accepted', 'Conflicted=False/NoConflicts', 'ResolvedRefs=False/InvalidCertificateRef', 'Programmed=False/Invalid']);
+    expect(term.conditions[2].message).toMatch(/Secret default\/absent is not in the input/);
+  });
+
   test('fails an HTTPRoute naming a Gateway whose only listener is of protocol TLS: NotAllowedByListeners', () => {
     // GIVEN
     const objects = [tlsGateway(), service('svc'), httpRoute('web', { rules: [ruleTo('svc')] })];
