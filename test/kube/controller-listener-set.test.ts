@@ -188,6 +188,6 @@ describe('controller: ListenerSets and TLSRoutes against a real API server', () 
     const error: Error = await c.start().then(() => new Error('started'), (e) => e);
 
     // THEN
-    expect(error.message).toMatch(/does not serve listenersets\.gateway\.networking\.k8s\.io v1: install the Gateway API CRDs/);
+    expect(error.message).toMatch(/does not serve listenersets\.gateway\.networking\.k8s\.io v1: install the Gateway API CRDs \(standard channel\) of v1\.6\.1 or later/);
   });
 });

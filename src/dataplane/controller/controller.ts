@@ -231,7 +231,7 @@ export class Controller {
       } catch (e) {
         const what = `${r.plural}${r.group ? `.${r.group}` : ''}`;
         if (e instanceof KubeApiError && e.code === 404) {
-          throw new Error(`kubernetes: the API server ${client.connection.server} does not serve ${what} ${r.version}: install the Gateway API CRDs (standard channel)`);
+          throw new Error(`kubernetes: the API server ${client.connection.server} does not serve ${what} ${r.version}: install the Gateway API CRDs (standard channel) of v1.6.1 or later`);
         }
         if (e instanceof KubeApiError && (e.code === 401 || e.code === 403)) {
           throw new Error(`kubernetes: ${e.code === 401 ? 'not authenticated' : 'forbidden'} to list ${what} (${e.status.message ?? e.reason}); grant get, list and watch on it to the gateway's service account`);
