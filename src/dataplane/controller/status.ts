@@ -9,6 +9,7 @@
  *   conditions that kept their status (those are kept anyway), so an unchanged world yields no write.
  */
 import { SUPPORTED_FEATURES } from './constants';
+import { desiredPolicyStatus } from './status-policy';
 import type { ConditionFact, StatusFacts } from '../engine/model';
 import type { KubeObject } from '../kube/client';
 
@@ -32,7 +33,7 @@ export interface GatewayAddress {
   readonly value: string;
 }
 
-export type StatusKind = 'GatewayClass' | 'Gateway' | 'HTTPRoute' | 'GRPCRoute';
+export type StatusKind = 'GatewayClass' | 'Gateway' | 'HTTPRoute' | 'GRPCRoute' | 'BackendTLSPolicy';
 
 export interface StatusInput {
   readonly controllerName: string;
@@ -42,6 +43,8 @@ export interface StatusInput {
   readonly gateways: readonly KubeObject[];
   /** Every HTTPRoute and GRPCRoute read, `kind` set. */
   readonly routes: readonly KubeObject[];
+  /** Every BackendTLSPolicy read (status-policy.ts); default none. */
+  readonly backendTlsPolicies?: readonly KubeObject[];
   readonly facts: StatusFacts;
   /** The Gateways' addresses (from `--service`); undefined = no Service configured (no addresses, still Programmed). */
   readonly addresses?: readonly GatewayAddress[];
@@ -143,20 +146,18 @@ export function desiredStatus(kind: StatusKind, object: KubeObject, input: Statu
       attachedRoutes: l.attachedRoutes,
       conditions: stamp(l.conditions, liveListeners.find((x) => x.name === l.name)?.conditions),
     }));
-    const out: Record<string, unknown> = { ...live, conditions: stamp([accepted, programmed], live.conditions), listeners };
+    const extra = rejected !== undefined ? [] : facts?.conditions ?? [];
+    const out: Record<string, unknown> = { ...live, conditions: stamp([accepted, programmed, ...extra], live.conditions), listeners };
     if (addresses && addresses.length > 0 && accepted.status === 'True') out.addresses = addresses.map((a) => ({ type: a.type, value: a.value }));
     else delete out.addresses;
     return out;
   }
 
+  if (kind === 'BackendTLSPolicy') return desiredPolicyStatus(object, input, stamp);
+
   // HTTPRoute, GRPCRoute: our parents replaced, other controllers' kept.
-  const livePar: any[] = Array.isArray(live.parents) ? live.parents : [];
   const ns = object.metadata.namespace;
-  const filter = input.gatewayFilter;
-  const managed = (p: any): boolean => p?.controllerName === input.controllerName
-    && (!filter || filter.includes(`${p.parentRef?.namespace ?? ns}/${p.parentRef?.name}`));
-  const others = livePar.filter((p) => !managed(p));
-  const ours = livePar.filter(managed);
+  const { ours, others } = splitEntries(live.parents, 'parentRef', ns, input);
   const facts = routeFactsIndex(input.facts).get(`${kind} ${ns}/${object.metadata.name}`);
   let parents: Array<{ parentRef: Record<string, unknown>; conditions: readonly ConditionFact[] }> =
     facts?.parents.map((p) => ({ parentRef: { ...p.parentRef }, conditions: p.conditions })) ?? [];
@@ -176,6 +177,18 @@ export function desiredStatus(kind: StatusKind, object: KubeObject, input: Statu
   }));
   // the API holds at most 32 parents; other controllers' entries are kept first
   return { ...live, parents: [...others, ...mine].slice(0, Math.max(MAX_PARENTS, others.length)) };
+}
+
+/**
+ * The entries of a status list (route `parents`, policy `ancestors`): this controller's, about the Gateways this
+ * replica reports on (they are replaced), and the others (kept as they are). A reference without namespace is in `ns`.
+ */
+export function splitEntries(entries: unknown, ref: 'parentRef' | 'ancestorRef', ns: string | undefined, input: StatusInput): { ours: any[]; others: any[] } {
+  const list: any[] = Array.isArray(entries) ? entries : [];
+  const filter = input.gatewayFilter;
+  const managed = (e: any): boolean => e?.controllerName === input.controllerName
+    && (!filter || filter.includes(`${e[ref]?.namespace ?? ns}/${e[ref]?.name}`));
+  return { ours: list.filter(managed), others: list.filter((e) => !managed(e)) };
 }
 
 const indexes = new WeakMap<StatusFacts, Map<string, StatusFacts['routes'][number]>>();
@@ -215,6 +228,7 @@ function* statusSteps(input: StatusInput): Generator<void, StatusUpdate[]> {
     ...input.gatewayClasses.map((c): [StatusKind, KubeObject] => ['GatewayClass', c]),
     ...input.gateways.map((g): [StatusKind, KubeObject] => ['Gateway', g]),
     ...input.routes.map((r): [StatusKind, KubeObject] => [r.kind as StatusKind, r]),
+    ...(input.backendTlsPolicies ?? []).map((p): [StatusKind, KubeObject] => ['BackendTLSPolicy', p]),
   ];
   for (const [i, [kind, object]] of objects.entries()) {
     if (input.only && !input.only.has(objectKey(kind, object))) continue;

@@ -20,7 +20,7 @@
  * - A Service object in the input always supplies the port's appProtocol (h2c / ws).
  */
 import { ListenerSource, listenerSources, parentGatewayOf } from './compile-listener-set';
-import { BackendTlsIndex, TlsCompiler } from './compile-tls';
+import { BackendTlsIndex, FrontendValidation, TlsCompiler } from './compile-tls';
 import { TlsListenerDraft, compileTlsRoutes } from './compile-tls-route';
 import {
   AttachedRoute, BackendRefKey, ClientValidation, CompiledBackend, CompiledFilter, CompiledGateway, CompiledListener, CompiledMatch,
@@ -247,6 +247,9 @@ class Compiler {
     granted: (fromKind, fromNs, toKind, toNs, name) => this.granted(GATEWAY_GROUP, fromKind, fromNs, '', toKind, toNs, name),
   });
   private backendTls?: BackendTlsIndex;
+  /** Per Gateway key: its frontend client-certificate validation, and its TLS conditions (compile-tls.ts). */
+  private readonly frontend = new Map<string, FrontendValidation>();
+  private readonly gatewayTlsConditions = new Map<string, ConditionFact[]>();
   /** Listeners of protocol TLS (compile-tls-route.ts). */
   private readonly tlsListeners: TlsListenerDraft[] = [];
 
@@ -300,6 +303,7 @@ class Compiler {
       }
       const ports: CompiledPort[] = [];
       const clientValidation = this.tls.frontendValidation(gw);
+      this.frontend.set(key, clientValidation);
       for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
         const listeners: CompiledListener[] = [];
         for (const d of byPort.get(port)!.sort(compareListenerSpecificity)) {
@@ -313,12 +317,13 @@ class Compiler {
             port,
             protocol,
             certificates: listeners.map((l): SniCertificate => ({ listener: l.name, hostname: l.hostname, certificates: l.tls?.certificates ?? [] })),
-            ...withClientValidation(clientValidation(port)),
+            ...withClientValidation(clientValidation.at(port)),
           }
           : { gateway: key, port, protocol };
         sockets.push(socket);
       }
       const backendClientCertificate = this.tls.backendClientCertificate(gw);
+      this.gatewayTlsConditions.set(key, this.tls.gatewayConditions(gw, clientValidation));
       gateways.push({ namespace: gw.namespace, name: gw.name, key, ports, ...(backendClientCertificate ? { backendClientCertificate } : {}) });
     }
     // A port with HTTPS and TLS listeners is one socket: the HTTPS one, routing the TLS listeners too.
@@ -354,13 +359,18 @@ class Compiler {
       const key = `${gw.namespace}/${gw.name}`;
       const accepted = this.gatewayAccepted.get(key)!;
       const listeners = (this.listenerFacts.get(key) ?? []).map((f): ListenerFacts => {
-        const served = accepted.status === 'True' && f.accepted.status === 'True' ? f.draft : undefined;
+        // an HTTPS listener whose port's client-certificate validation has no valid CA is not accepted (GEP-91)
+        const frontend = f.draft?.protocol === 'HTTPS' ? this.frontend.get(key)?.problem(f.draft.port) : undefined;
+        const listenerAccepted = frontend?.noValidCa && f.accepted.status === 'True'
+          ? condition('Accepted', false, 'NoValidCACertificate', `no CA certificate of the client-certificate validation of port ${f.draft!.port} resolves (${frontend.message})`)
+          : f.accepted;
+        const served = accepted.status === 'True' && listenerAccepted.status === 'True' ? f.draft : undefined;
         const attachedRoutes = served ? served.attached.filter((a) => !this.rejectedOn.get(served)?.has(a.route)).length : 0;
-        const problem = f.refProblems[0];
+        const problem = f.refProblems[0] ?? frontend;
         const resolved = problem ? condition('ResolvedRefs', false, problem.reason, problem.message) : condition('ResolvedRefs', true, 'ResolvedRefs');
-        const open = served !== undefined || (accepted.status === 'True' && f.accepted.status === 'True' && f.programmedWithoutRoutes === true);
+        const open = served !== undefined || (accepted.status === 'True' && listenerAccepted.status === 'True' && f.programmedWithoutRoutes === true);
         const programmed = !open
-          ? condition('Programmed', false, 'Invalid', accepted.status === 'True' ? `the listener is not accepted: ${f.accepted.message}` : 'the Gateway is not accepted')
+          ? condition('Programmed', false, 'Invalid', accepted.status === 'True' ? `the listener is not accepted: ${listenerAccepted.message}` : 'the Gateway is not accepted')
           : problem
             ? condition('Programmed', false, 'Invalid', `the listener's references do not resolve: ${problem.message}`)
             : condition('Programmed', true, 'Programmed');
@@ -368,10 +378,11 @@ class Compiler {
           name: f.name,
           supportedKinds: f.supportedKinds,
           attachedRoutes,
-          conditions: [f.accepted, f.conflicted ?? condition('Conflicted', false, 'NoConflicts'), resolved, programmed],
+          conditions: [listenerAccepted, f.conflicted ?? condition('Conflicted', false, 'NoConflicts'), resolved, programmed],
         };
       });
-      return { namespace: gw.namespace, name: gw.name, accepted, listeners };
+      const tlsConditions = this.gatewayTlsConditions.get(key) ?? [];
+      return { namespace: gw.namespace, name: gw.name, accepted, ...(tlsConditions.length > 0 ? { conditions: tlsConditions } : {}), listeners };
     });
 
     const byRoute = new Map<RouteDraft, RouteParentFacts[]>();
@@ -398,7 +409,30 @@ class Compiler {
     const routeFacts: RouteFacts[] = routes.filter((r) => byRoute.has(r)).map((r) => ({
       kind: r.kind, namespace: r.obj.namespace, name: r.obj.name, parents: byRoute.get(r)!,
     }));
-    return { gateways, routes: routeFacts };
+    const backendTlsPolicies = this.tls.policyFacts(this.servicesReached());
+    return { gateways, routes: routeFacts, ...(backendTlsPolicies.length > 0 ? { backendTlsPolicies } : {}) };
+  }
+
+  /** The Gateways each Service (`namespace/name`) is reached from: a route attached to one sends to it (BackendTLSPolicy ancestors). */
+  private servicesReached(): Map<string, Set<string>> {
+    const out = new Map<string, Set<string>>();
+    const visit = (b: CompiledBackend, gateways: readonly string[]): void => {
+      if (b.ref.group === '' && b.ref.kind === 'Service') {
+        const key = `${b.ref.namespace}/${b.ref.name}`;
+        if (!out.has(key)) out.set(key, new Set());
+        for (const g of gateways) out.get(key)!.add(g);
+      }
+      for (const f of b.filters) if (f.type === 'RequestMirror') visit(f.backend, gateways);
+    };
+    for (const a of this.parentAttempts) {
+      const gateways = a.listeners.filter((l) => !this.rejectedOn.get(l)?.has(a.route)).map((l) => l.gateway);
+      if (gateways.length === 0) continue;
+      for (const rule of a.route.rules) {
+        for (const b of rule.backends) visit(b, gateways);
+        for (const f of rule.filters) if (f.type === 'RequestMirror') visit(f.backend, gateways);
+      }
+    }
+    return out;
   }
 
   /** ResolvedRefs (the first backend that cannot be used), and PartiallyInvalid when a rule uses what is not supported. */

@@ -60,6 +60,18 @@ export interface StatusFacts {
   readonly gateways: readonly GatewayFacts[];
   /** Routes with at least one parentRef naming a served Gateway, in kind then `namespace/name` order. */
   readonly routes: readonly RouteFacts[];
+  /** Every BackendTLSPolicy read, in `namespace/name` order (absent when there is none). */
+  readonly backendTlsPolicies?: readonly PolicyFacts[];
+}
+
+/** A BackendTLSPolicy's status: the same conditions for each ancestor (served Gateway) whose routes reach a target. */
+export interface PolicyFacts {
+  readonly namespace: string;
+  readonly name: string;
+  /** The served Gateways with a route attached that sends to a Service the policy targets, in `namespace/name` order. */
+  readonly ancestors: readonly { readonly namespace: string; readonly name: string }[];
+  /** `Accepted`, `ResolvedRefs`. */
+  readonly conditions: readonly ConditionFact[];
 }
 
 export interface GatewayFacts {
@@ -67,6 +79,11 @@ export interface GatewayFacts {
   readonly name: string;
   /** `Accepted` only: `Programmed` also depends on the Gateway's addresses, which the controller knows. */
   readonly accepted: ConditionFact;
+  /**
+   * Gateway conditions besides `Accepted` and `Programmed`: `ResolvedRefs` when `spec.tls.backend` names a client
+   * certificate, `InsecureFrontendValidationMode` when a port lets clients in without a valid certificate.
+   */
+  readonly conditions?: readonly ConditionFact[];
   /** Every listener of the spec, in spec order, served or not. */
   readonly listeners: readonly ListenerFacts[];
 }
