@@ -14,11 +14,6 @@ const GATEWAY_CLAIMED_FEATURES: readonly string[] = SUPPORTED_FEATURES;
 const SERVED_FROM_FILES: Readonly<Record<string, string>> = {
   ListenerSet: 'test/dataplane/proxy/listener-set.test.ts',
   TLSRoute: 'test/dataplane/proxy/tls-route.test.ts',
-  BackendTLSPolicy: 'test/dataplane/proxy/backend-tls.test.ts',
-  BackendTLSPolicySANValidation: 'test/dataplane/proxy/backend-tls.test.ts',
-  GatewayBackendClientCertificate: 'test/dataplane/proxy/backend-tls.test.ts',
-  GatewayFrontendClientCertificateValidation: 'test/dataplane/proxy/client-certificates.test.ts',
-  GatewayFrontendClientCertificateValidationInsecureFallback: 'test/dataplane/proxy/client-certificates.test.ts',
 };
 
 const REPO = path.join(__dirname, '..');
@@ -42,11 +37,13 @@ function featureTable(): Row[] {
   });
 }
 
-/** Every feature of the transcribed conformance cases. */
+/** Every feature of the transcribed conformance cases: data-plane cases and status cases (run through the controller). */
 function conformanceFeatures(): Set<string> {
-  const dir = path.join(REPO, 'test/conformance/cases');
-  return new Set(fs.readdirSync(dir).filter((f) => f.endsWith('.json'))
-    .flatMap((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).features ?? []));
+  return new Set(['test/conformance/cases', 'test/conformance/status/cases'].flatMap((folder) => {
+    const dir = path.join(REPO, folder);
+    return fs.readdirSync(dir).filter((f) => f.endsWith('.json'))
+      .flatMap((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).features ?? []);
+  }));
 }
 
 describe('README feature table', () => {
