@@ -29,10 +29,15 @@ export const OBJECT_SIZE_LIMIT_BYTES = 1536 * 1024;
  * what they refer to, and writes only the status subresources (PUT with the resourceVersion it read).
  */
 const CONTROLLER_CLUSTER_RULES = [
-  { apiGroups: [GATEWAY_GROUP], resources: ['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: [''], resources: ['namespaces', 'services', 'secrets'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [GATEWAY_GROUP], resources: ['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants', 'backendtlspolicies'], verbs: ['get', 'list', 'watch'] },
+  // configmaps: the CA certificates of BackendTLSPolicies and frontend validation (only `ca.crt` is kept)
+  { apiGroups: [''], resources: ['namespaces', 'services', 'secrets', 'configmaps'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: [GATEWAY_GROUP], resources: ['gatewayclasses/status', 'gateways/status', 'httproutes/status', 'grpcroutes/status'], verbs: ['update'] },
+  {
+    apiGroups: [GATEWAY_GROUP],
+    resources: ['gatewayclasses/status', 'gateways/status', 'httproutes/status', 'grpcroutes/status', 'backendtlspolicies/status'],
+    verbs: ['update'],
+  },
 ];
 
 /**
@@ -104,10 +109,10 @@ export class GatewayDeploymentMode {
   }
 
   /**
-   * Controller mode: the pods watch the Kubernetes API (`serve --kubernetes`) for the served Gateways, the routes
-   * and ReferenceGrants of every namespace, Services, EndpointSlices and certificate Secrets, and one elected replica
-   * writes status. A ServiceAccount with least-privilege RBAC is synthesized; there is no routes ConfigMap, and route
-   * changes do not roll the pods.
+   * Controller mode: the pods watch the Kubernetes API (`serve --kubernetes`) for the served Gateways, the routes,
+   * ReferenceGrants and BackendTLSPolicies of every namespace, Services, EndpointSlices, certificate Secrets and the
+   * CA certificates of ConfigMaps, and one elected replica writes status. A ServiceAccount with least-privilege RBAC is
+   * synthesized; there is no routes ConfigMap, and route changes do not roll the pods.
    */
   public static kubernetes(options: KubernetesModeOptions = {}): GatewayDeploymentMode {
     return new GatewayDeploymentMode({ ...options }, problemOf(() => {
@@ -344,8 +349,8 @@ export class GatewayDeployment extends Construct {
    */
   public readonly serviceAccount?: kplus.ServiceAccount;
   /**
-   * Controller mode: reads the Gateway API objects, Namespaces, Services, Secrets and EndpointSlices of the cluster,
-   * and updates the status of GatewayClasses, Gateways, HTTPRoutes and GRPCRoutes.
+   * Controller mode: reads the Gateway API objects, Namespaces, Services, Secrets, ConfigMaps and EndpointSlices of
+   * the cluster, and updates the status of GatewayClasses, Gateways, HTTPRoutes, GRPCRoutes and BackendTLSPolicies.
    *
    * @default - none in ConfigMap mode
    */
