@@ -205,10 +205,14 @@ describe('informer', () => {
     const events = [{ type: 'ADDED', object: big('b', '11') }, { type: 'MODIFIED', object: big('a', '12') }];
     script = { lists: [listOf('10', [big('a', '1')])], watches: [watchOf(events, 'hold')] };
     const handed: KubeObject[] = [];
+    const transform = (o: KubeObject): KubeObject => ({
+      metadata: { name: o.metadata.name, namespace: o.metadata.namespace, resourceVersion: o.metadata.resourceVersion },
+      spec: { keep: o.spec.keep },
+    });
     const informer = new Informer(client, { group: 'g', version: 'v1', plural: 'things' }, {
       onAdd: (o) => handed.push(o),
       onUpdate: (o) => handed.push(o),
-    }, { transform: (o) => ({ metadata: { name: o.metadata.name, namespace: o.metadata.namespace, resourceVersion: o.metadata.resourceVersion }, spec: { keep: o.spec.keep } }) });
+    }, { transform });
 
     // WHEN
     await informer.start();
