@@ -1,7 +1,7 @@
 /**
  * BackendTLSPolicy status from the one compile: `status.ancestors` entries of this controller (one per served Gateway
  * whose routes reach a target), other controllers' entries kept, `observedGeneration` on every condition, nothing
- * written when nothing changed; and what the controller keeps of a ConfigMap (`caOnly`).
+ * written when nothing changed; and the Gateway conditions of `spec.tls`, and what the controller keeps of a ConfigMap (`caOnly`).
  */
 import { caOnly } from '../../../src/dataplane/controller/controller';
 import { computeStatus, StatusInput } from '../../../src/dataplane/controller/status';
@@ -102,6 +102,24 @@ describe('BackendTLSPolicy status', () => {
 
     // THEN
     expect((updates[0].status.ancestors as any[]).map((a) => a.ancestorRef.name)).toStrictEqual(['elsewhere', 'gw']);
+  });
+});
+
+describe('Gateway status of spec.tls', () => {
+  test('GIVEN a Gateway whose backend client certificate does not resolve WHEN computed THEN it stays Accepted and Programmed with ResolvedRefs False', () => {
+    // GIVEN
+    const withClient = { ...gw, metadata: { ...gw.metadata, generation: 2 }, spec: { ...gw.spec, tls: { backend: { clientCertificateRef: { name: 'missing' } } } } };
+    const facts = compile(docs([withClient]), { servicesComplete: true }).facts!;
+
+    // WHEN
+    const updates = computeStatus({ controllerName: ME, gatewayClasses: [], gateways: [withClient], routes: [], facts, now: T0 });
+
+    // THEN
+    const conditions = (updates[0].status.conditions as any[]);
+    expect(conditions.map((c) => [c.type, c.status, c.reason, c.observedGeneration])).toStrictEqual([
+      ['Accepted', 'True', 'Accepted', 2], ['Programmed', 'True', 'Programmed', 2], ['ResolvedRefs', 'False', 'InvalidClientCertificateRef', 2],
+    ]);
+    expect(conditions[2].message).toBe('spec.tls.backend.clientCertificateRef: Secret default/missing is not in the input');
   });
 });
 
