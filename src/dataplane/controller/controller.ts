@@ -120,6 +120,12 @@ export function caOnly(configMap: KubeObject): KubeObject {
 
 const caOf = (o: KubeObject | undefined): string | undefined => o?.data?.[CA_KEY];
 
+/**
+ * ConfigMaps per list page: a page is held whole before `caOnly` trims it, and a ConfigMap may hold up to 1 MiB, so
+ * pages are small (at most 25 MiB in flight where other collections list 500 objects a page).
+ */
+const CONFIG_MAP_PAGE = 25;
+
 export class Controller {
   public readonly stats: ControllerStats = { rebuilds: 0, statusPasses: 0 };
   public readonly writer: StatusWriter;
@@ -186,7 +192,7 @@ export class Controller {
     };
     for (const kind of Object.keys(RESOURCES) as WatchedKind[]) {
       if (kind === 'Lease') continue;
-      const spec = kind === 'Secret' ? { fieldSelector: TLS_SECRETS } : kind === 'ConfigMap' ? { transform: caOnly } : {};
+      const spec = kind === 'Secret' ? { fieldSelector: TLS_SECRETS } : kind === 'ConfigMap' ? { transform: caOnly, pageSize: CONFIG_MAP_PAGE } : {};
       this.informers.set(kind, new Informer(options.client, RESOURCES[kind], this.handler(kind), { ...options.informer, ...spec, onError }));
     }
   }
