@@ -1,6 +1,6 @@
 /**
- * `computeStatus`: what the status of each GatewayClass, Gateway and route should be, from the objects read, the
- * facts of the one compile and the Gateway's addresses. Pure: no I/O; the time is given.
+ * `computeStatus`: what the status of each GatewayClass, Gateway, route and BackendTLSPolicy (status-policy.ts) should
+ * be, from the objects read, the facts of the one compile and the Gateway's addresses. Pure: no I/O; the time is given.
  *
  * - Every condition carries `observedGeneration` (the object's `metadata.generation`); a condition whose status did
  *   not change keeps its `lastTransitionTime`.
