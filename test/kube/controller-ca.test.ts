@@ -3,7 +3,7 @@
  * change that leaves `ca.crt` as it was compiles nothing, and a BackendTLSPolicy's status follows its CA ConfigMap
  * (created, emptied) and names the Gateway whose route reaches its Service.
  */
-import { apply, Kube, refOf, startKube } from './harness';
+import { apply, Kube, refOf, servedGateway, startKube, until } from './harness';
 import { GATEWAY_CONTROLLER_NAME } from '../../src/dataplane/controller/constants';
 import { Controller } from '../../src/dataplane/controller/controller';
 import { KubeClient, KubeObject } from '../../src/dataplane/kube/client';
@@ -28,16 +28,6 @@ const policy: KubeObject = {
   },
 };
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not so within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** `type=status/reason` of the conditions of the policy's ancestor `name`, once at the policy's generation. */
 async function ancestorConditions(kube: Kube, name: string): Promise<string[] | undefined> {
   const live = await kube.client.get(refOf(policy));
@@ -53,9 +43,7 @@ describe('controller: CA ConfigMaps and BackendTLSPolicy status against a real A
   beforeAll(async () => {
     kube = await startKube();
     for (const o of [
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
-      { apiVersion: `${G}/v1`, kind: 'GatewayClass', metadata: { name: 'ours' }, spec: { controllerName: GATEWAY_CONTROLLER_NAME } },
-      { apiVersion: `${G}/v1`, kind: 'Gateway', metadata: { name: 'gw', namespace: NS }, spec: { gatewayClassName: 'ours', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } },
+      ...servedGateway(NS, GATEWAY_CONTROLLER_NAME),
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: NS }, spec: { ports: [{ port: 443 }] } },
       {
         apiVersion: `${G}/v1`,

@@ -343,3 +343,24 @@ export async function apply(client: KubeClient, object: KubeObject): Promise<Kub
     return client.replace(ref, { ...object, metadata: { ...object.metadata, resourceVersion: live.metadata.resourceVersion } });
   }
 }
+
+/** Polls `probe` every 50 ms until it returns something other than undefined; fails naming `what` after `timeoutMs`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not so within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A namespace, a GatewayClass `ours` of `controllerName` and its Gateway `gw` there with one HTTP listener on port 80. */
+export function servedGateway(namespace: string, controllerName: string): KubeObject[] {
+  const G = 'gateway.networking.k8s.io';
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+    { apiVersion: `${G}/v1`, kind: 'GatewayClass', metadata: { name: 'ours' }, spec: { controllerName } },
+    { apiVersion: `${G}/v1`, kind: 'Gateway', metadata: { name: 'gw', namespace }, spec: { gatewayClassName: 'ours', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } },
+  ];
+}
