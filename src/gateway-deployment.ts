@@ -19,7 +19,7 @@ const ROUTES_DIR = '/etc/cdk8s-gateway/routes';
 const TLS_DIR = '/etc/cdk8s-gateway/tls';
 const ROUTES_FILE = 'routes.yaml';
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
-const ROUTING_KINDS = new Set(['Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'ListenerSet', 'TLSRoute']);
+const ROUTING_KINDS = new Set(['Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'ListenerSet', 'TLSRoute', 'BackendTLSPolicy']);
 /** The API server refuses a ConfigMap or Secret whose data is larger (`MaxSecretSize`, 1 MiB). */
 export const CONFIG_MAP_DATA_LIMIT_BYTES = 1024 * 1024;
 /** The API server's (etcd's) limit of one request, so of any one object: 1.5 MiB. */
@@ -30,10 +30,15 @@ export const OBJECT_SIZE_LIMIT_BYTES = 1536 * 1024;
  * what they refer to, and writes only the status subresources (PUT with the resourceVersion it read).
  */
 const CONTROLLER_CLUSTER_RULES = [
-  { apiGroups: [GATEWAY_GROUP], resources: ['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: [''], resources: ['namespaces', 'services', 'secrets'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [GATEWAY_GROUP], resources: ['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants', 'backendtlspolicies'], verbs: ['get', 'list', 'watch'] },
+  // configmaps: the CA certificates of BackendTLSPolicies and frontend validation (only `ca.crt` is kept)
+  { apiGroups: [''], resources: ['namespaces', 'services', 'secrets', 'configmaps'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: [GATEWAY_GROUP], resources: ['gatewayclasses/status', 'gateways/status', 'httproutes/status', 'grpcroutes/status'], verbs: ['update'] },
+  {
+    apiGroups: [GATEWAY_GROUP],
+    resources: ['gatewayclasses/status', 'gateways/status', 'httproutes/status', 'grpcroutes/status', 'backendtlspolicies/status'],
+    verbs: ['update'],
+  },
   // ListenerSets (their listeners join their Gateway's) and TLSRoutes: read, and their status written
   { apiGroups: [GATEWAY_GROUP], resources: ['listenersets', 'tlsroutes'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [GATEWAY_GROUP], resources: ['listenersets/status', 'tlsroutes/status'], verbs: ['update'] },
@@ -108,10 +113,10 @@ export class GatewayDeploymentMode {
   }
 
   /**
-   * Controller mode: the pods watch the Kubernetes API (`serve --kubernetes`) for the served Gateways, the routes
-   * and ReferenceGrants of every namespace, Services, EndpointSlices and certificate Secrets, and one elected replica
-   * writes status. A ServiceAccount with least-privilege RBAC is synthesized; there is no routes ConfigMap, and route
-   * changes do not roll the pods.
+   * Controller mode: the pods watch the Kubernetes API (`serve --kubernetes`) for the served Gateways, the routes,
+   * ReferenceGrants and BackendTLSPolicies of every namespace, Services, EndpointSlices, certificate Secrets and the
+   * CA certificates of ConfigMaps, and one elected replica writes status. A ServiceAccount with least-privilege RBAC is
+   * synthesized; there is no routes ConfigMap, and route changes do not roll the pods.
    */
   public static kubernetes(options: KubernetesModeOptions = {}): GatewayDeploymentMode {
     return new GatewayDeploymentMode({ ...options }, problemOf(() => {
@@ -348,8 +353,8 @@ export class GatewayDeployment extends Construct {
    */
   public readonly serviceAccount?: kplus.ServiceAccount;
   /**
-   * Controller mode: reads the Gateway API objects, Namespaces, Services, Secrets and EndpointSlices of the cluster,
-   * and updates the status of GatewayClasses, Gateways, HTTPRoutes and GRPCRoutes.
+   * Controller mode: reads the Gateway API objects, Namespaces, Services, Secrets, ConfigMaps and EndpointSlices of
+   * the cluster, and updates the status of GatewayClasses, Gateways, HTTPRoutes, GRPCRoutes and BackendTLSPolicies.
    *
    * @default - none in ConfigMap mode
    */
@@ -475,6 +480,15 @@ export class GatewayDeployment extends Construct {
           }
           tlsSecrets.set(ref.name, `${TLS_DIR}/${namespace}/${ref.name}`);
         }
+      }
+      // the client certificate the gateway shows to backends over TLS (`spec.tls.backend`), mounted the same way
+      const client = owner instanceof Gateway ? owner.backendClientCertificate : undefined;
+      if (client !== undefined) {
+        const namespace = client.namespace ?? ownerNamespace;
+        if (namespace !== podNamespace) {
+          throw new Error(`${path}: ${owner.node.path} uses the backend client certificate Secret ${q(`${namespace}/${client.name}`)}, but the gateway pods run in namespace ${q(podNamespace)} and can mount Secrets of their own namespace only; put the Secret (or a copy) in ${q(podNamespace)}`);
+        }
+        tlsSecrets.set(client.name, `${TLS_DIR}/${namespace}/${client.name}`);
       }
     }
     for (const [name, dir] of [...tlsSecrets].sort()) args.push('--tls-secret', `${podNamespace}/${name}=${dir}`);
@@ -651,7 +665,11 @@ export class GatewayDeployment extends Construct {
       });
     }
 
-    this.node.addValidation({ validate: () => [...this.validateListeners(), ...this.validateSizes(), ...this.validateClasses()] });
+    this.node.addValidation({
+      validate: () => [
+        ...this.validateListeners(), ...this.validateSizes(), ...this.validateClasses(), ...(this.config ? this.caCertificates().problems : []),
+      ],
+    });
   }
 
   /**
@@ -665,7 +683,9 @@ export class GatewayDeployment extends Construct {
 
   /**
    * The multi-document YAML the pods serve in ConfigMap mode: every Gateway, ListenerSet, HTTPRoute, GRPCRoute,
-   * TLSRoute and ReferenceGrant of the app, plus the Services their backendRefs name and the Namespaces they live in, each exactly as synthesized.
+   * TLSRoute, ReferenceGrant and BackendTLSPolicy of the app, plus the Services their backendRefs name, the CA
+   * ConfigMaps the policies and the Gateways' client-certificate validation name, and the Namespaces they live in,
+   * each exactly as synthesized.
    * (In controller mode no ConfigMap holds it: the pods read these objects, and those of other apps, from the API.)
    */
   public renderConfig(): string {
@@ -701,6 +721,7 @@ export class GatewayDeployment extends Construct {
     return [
       ...namespaces.values(),
       ...[...named].filter((k) => services.has(k)).sort().map((k) => services.get(k)!),
+      ...this.caCertificates().configMaps,
       ...routing,
     ];
   }
@@ -708,6 +729,43 @@ export class GatewayDeployment extends Construct {
   /** The ListenerSets of this app whose parent is `gateway`: their listeners are served on its sockets. */
   private listenerSetsOf(gateway: Gateway): ListenerSet[] {
     return this.node.root.node.findAll().filter((c): c is ListenerSet => c instanceof ListenerSet && c.parent._gateway === gateway);
+  }
+
+  /**
+   * ConfigMap mode: the ConfigMaps of the app that the app's BackendTLSPolicies (`validation.caCertificateRefs`) and
+   * Gateways (`spec.tls.frontend`) name as CA certificates, and the references the routes ConfigMap cannot carry (a
+   * ConfigMap defined outside the app, a Secret): the gateway reads nothing else, so those would fail at run time.
+   */
+  private caCertificates(): { configMaps: ApiObject[]; problems: string[] } {
+    const all = this.node.root.node.findAll().filter((c: IConstruct): c is ApiObject => c instanceof ApiObject);
+    const routesConfig = this.config ? ApiObject.of(this.config) : undefined;
+    const defined = new Map(all.filter((o) => o.apiVersion === 'v1' && o.kind === 'ConfigMap' && o !== routesConfig)
+      .map((o) => [`${o.metadata.namespace ?? 'default'}/${o.name}`, o]));
+    const found = new Map<string, ApiObject>();
+    const problems: string[] = [];
+    const fix = 'define it in this app, or run the gateway in controller mode (GatewayDeploymentMode.kubernetes()), where it reads CA certificates from the Kubernetes API';
+    for (const obj of all) {
+      if (obj.apiVersion.split('/')[0] !== GATEWAY_GROUP || (obj.kind !== 'BackendTLSPolicy' && obj.kind !== 'Gateway')) continue;
+      const json = obj.toJson();
+      const ns = json.metadata?.namespace ?? 'default';
+      const frontend = json.spec?.tls?.frontend;
+      const validations: any[] = obj.kind === 'BackendTLSPolicy'
+        ? [json.spec?.validation]
+        : [frontend?.default?.validation, ...(frontend?.perPort ?? []).map((p: any) => p?.tls?.validation)];
+      const refs: any[] = validations.flatMap((v) => v?.caCertificateRefs ?? []);
+      for (const ref of refs) {
+        const key = `${ref.namespace ?? ns}/${ref.name}`;
+        const where = `${this.node.path}: the ${obj.kind} ${q(`${ns}/${obj.name}`)} (${constructPath(obj)})`;
+        if ((ref.group ?? '') !== '' || ref.kind !== 'ConfigMap') {
+          problems.push(`${where} names the CA certificate ${ref.kind} ${q(key)}; in ConfigMap mode the gateway reads CA certificates only from ConfigMaps of this app, which the routes ConfigMap carries; use a ConfigMap, or run the gateway in controller mode (GatewayDeploymentMode.kubernetes())`);
+        } else if (defined.has(key)) {
+          found.set(key, defined.get(key)!);
+        } else {
+          problems.push(`${where} names the CA certificate ConfigMap ${q(key)}, which this app does not define; in ConfigMap mode the gateway reads only the objects of this app, so ${fix}`);
+        }
+      }
+    }
+    return { configMaps: [...found.keys()].sort().map((k) => found.get(k)!), problems: [...new Set(problems)] };
   }
 
   private validateListeners(): string[] {
@@ -849,6 +907,11 @@ function portName(s: SocketPlan): string {
 
 function formatBytes(n: number): string {
   return `${(n / (1024 * 1024)).toFixed(2)} MiB (${n} bytes)`;
+}
+
+/** The path of the construct an ApiObject stands for: its L2 when it is one's `Resource` child. */
+function constructPath(obj: ApiObject): string {
+  return obj.node.id === 'Resource' && obj.node.scope ? obj.node.scope.node.path : obj.node.path;
 }
 
 function mirrorRefs(filters: any[] | undefined): any[] {

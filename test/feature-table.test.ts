@@ -7,18 +7,6 @@ import { SUPPORTED_FEATURES } from '../src/dataplane/controller/constants';
 /** The features the gateway claims: the `supportedFeatures` its GatewayClass status reports (controller mode). */
 const GATEWAY_CLAIMED_FEATURES: readonly string[] = SUPPORTED_FEATURES;
 
-/**
- * Features the gateway serves from files but does not claim yet (the controller neither watches these kinds nor writes
- * their status), with the test over real sockets that shows each one served. The table says "files only" for them.
- */
-const SERVED_FROM_FILES: Readonly<Record<string, string>> = {
-  BackendTLSPolicy: 'test/dataplane/proxy/backend-tls.test.ts',
-  BackendTLSPolicySANValidation: 'test/dataplane/proxy/backend-tls.test.ts',
-  GatewayBackendClientCertificate: 'test/dataplane/proxy/backend-tls.test.ts',
-  GatewayFrontendClientCertificateValidation: 'test/dataplane/proxy/client-certificates.test.ts',
-  GatewayFrontendClientCertificateValidationInsecureFallback: 'test/dataplane/proxy/client-certificates.test.ts',
-};
-
 const REPO = path.join(__dirname, '..');
 
 interface Row {
@@ -40,33 +28,28 @@ function featureTable(): Row[] {
   });
 }
 
-/** Every feature of the transcribed conformance cases. */
+/** Every feature of the transcribed conformance cases: data-plane cases and status cases (run through the controller). */
 function conformanceFeatures(): Set<string> {
-  // the data-plane cases, and the status cases (ListenerSet's have no data-plane counterpart)
-  return new Set(['test/conformance/cases', 'test/conformance/status/cases'].flatMap((d) => {
-    const dir = path.join(REPO, d);
+  return new Set(['test/conformance/cases', 'test/conformance/status/cases'].flatMap((folder) => {
+    const dir = path.join(REPO, folder);
     return fs.readdirSync(dir).filter((f) => f.endsWith('.json'))
       .flatMap((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).features ?? []);
   }));
 }
 
 describe('README feature table', () => {
-  test('the gateway column says yes exactly for the features the gateway claims, and files only for those it serves from files', () => {
-    // GIVEN the table WHEN its gateway column is read THEN "yes" is the claimed list, "files only" the list served from files
+  test('the gateway column says yes exactly for the features the gateway claims, and no for the others', () => {
+    // GIVEN the table WHEN its gateway column is read THEN "yes" is the claimed list, every other row "no"
     const rows = featureTable();
-    expect(rows.filter((r) => !['yes', 'files only', 'no'].includes(r.gateway))).toStrictEqual([]);
+    expect(rows.filter((r) => !['yes', 'no'].includes(r.gateway))).toStrictEqual([]);
     expect(rows.filter((r) => r.gateway === 'yes').map((r) => r.feature).sort()).toStrictEqual([...GATEWAY_CLAIMED_FEATURES].sort());
-    expect(rows.filter((r) => r.gateway === 'files only').map((r) => r.feature).sort()).toStrictEqual(Object.keys(SERVED_FROM_FILES).sort());
   });
 
-  test('every feature the gateway claims is exercised by a transcribed conformance case; those served from files by a socket test', () => {
+  test('every feature the gateway claims is exercised by a transcribed conformance case', () => {
     // GIVEN the features of the conformance cases
     const covered = conformanceFeatures();
     // WHEN each claim is looked up THEN it has a case
     expect(GATEWAY_CLAIMED_FEATURES.filter((f) => !covered.has(f))).toStrictEqual([]);
-    // AND each feature served from files names a socket test that exists, and is not also claimed
-    expect(Object.entries(SERVED_FROM_FILES).filter(([, file]) => !fs.existsSync(path.join(REPO, file)))).toStrictEqual([]);
-    expect(Object.keys(SERVED_FROM_FILES).filter((f) => GATEWAY_CLAIMED_FEATURES.includes(f))).toStrictEqual([]);
   });
 
   test('each feature is listed once, and the standard-channel kinds are all there', () => {

@@ -38,10 +38,18 @@ function one(manifests: any[], kind: string): any {
 
 /** The calls of the controller, as the rules that allow them (CONTRACT of `serve --kubernetes`). */
 const CLUSTER_RULES = [
-  { apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: [''], resources: ['namespaces', 'services', 'secrets'], verbs: ['get', 'list', 'watch'] },
+  {
+    apiGroups: ['gateway.networking.k8s.io'],
+    resources: ['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants', 'backendtlspolicies'],
+    verbs: ['get', 'list', 'watch'],
+  },
+  { apiGroups: [''], resources: ['namespaces', 'services', 'secrets', 'configmaps'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses/status', 'gateways/status', 'httproutes/status', 'grpcroutes/status'], verbs: ['update'] },
+  {
+    apiGroups: ['gateway.networking.k8s.io'],
+    resources: ['gatewayclasses/status', 'gateways/status', 'httproutes/status', 'grpcroutes/status', 'backendtlspolicies/status'],
+    verbs: ['update'],
+  },
   { apiGroups: ['gateway.networking.k8s.io'], resources: ['listenersets', 'tlsroutes'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['gateway.networking.k8s.io'], resources: ['listenersets/status', 'tlsroutes/status'], verbs: ['update'] },
 ];

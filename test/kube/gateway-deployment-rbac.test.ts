@@ -29,8 +29,8 @@ const label = (c: Call): string => `${c.verb} ${c.group || 'core'}/${c.resource}
 
 /** The calls CONTRACT.md lists for `serve --kubernetes`, cluster-wide and in a namespace of another team. */
 const CONTROLLER_CALLS: Call[] = [
-  ...[[G, 'gatewayclasses'], [G, 'gateways'], [G, 'httproutes'], [G, 'grpcroutes'], [G, 'referencegrants'],
-    [G, 'listenersets'], [G, 'tlsroutes'], ['', 'namespaces'], ['', 'services'], ['', 'secrets'], ['discovery.k8s.io', 'endpointslices']]
+  ...[[G, 'gatewayclasses'], [G, 'gateways'], [G, 'httproutes'], [G, 'grpcroutes'], [G, 'referencegrants'], [G, 'backendtlspolicies'],
+    [G, 'listenersets'], [G, 'tlsroutes'], ['', 'namespaces'], ['', 'services'], ['', 'secrets'], ['', 'configmaps'], ['discovery.k8s.io', 'endpointslices']]
     .flatMap(([group, resource]) => ['get', 'list', 'watch'].flatMap((verb) => [
       { verb, group, resource },
       ...(resource === 'gatewayclasses' || resource === 'namespaces' ? [] : [{ verb, group, resource, namespace: 'other-team' }]),
@@ -41,6 +41,7 @@ const CONTROLLER_CALLS: Call[] = [
   { verb: 'update', group: G, resource: 'grpcroutes/status', namespace: 'other-team', name: 'orders-grpc' },
   { verb: 'update', group: G, resource: 'listenersets/status', namespace: 'other-team', name: 'orders-listeners' },
   { verb: 'update', group: G, resource: 'tlsroutes/status', namespace: 'other-team', name: 'orders-tls' },
+  { verb: 'update', group: G, resource: 'backendtlspolicies/status', namespace: 'other-team', name: 'orders-tls' },
   { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: NS },
   { verb: 'get', group: 'coordination.k8s.io', resource: 'leases', namespace: NS, name: LEASE },
   { verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: NS, name: LEASE },
@@ -60,8 +61,12 @@ const NEARBY_CALLS: Call[] = [
   { verb: 'patch', group: G, resource: 'listenersets/status', namespace: 'other-team', name: 'orders-listeners' },
   { verb: 'delete', group: G, resource: 'tlsroutes', namespace: 'other-team', name: 'orders-tls' },
   { verb: 'list', group: G, resource: 'tcproutes' },
-  { verb: 'list', group: '', resource: 'configmaps' },
-  { verb: 'get', group: '', resource: 'configmaps', namespace: NS, name: 'kube-root-ca.crt' },
+  { verb: 'update', group: G, resource: 'backendtlspolicies', namespace: NS, name: 'tasks-tls' },
+  { verb: 'patch', group: G, resource: 'backendtlspolicies/status', namespace: NS, name: 'tasks-tls' },
+  { verb: 'create', group: G, resource: 'backendtlspolicies', namespace: NS },
+  { verb: 'update', group: '', resource: 'configmaps', namespace: NS, name: 'kube-root-ca.crt' },
+  { verb: 'create', group: '', resource: 'configmaps', namespace: NS },
+  { verb: 'delete', group: '', resource: 'configmaps', namespace: 'other-team', name: 'ca' },
   { verb: 'update', group: '', resource: 'secrets', namespace: NS, name: 'tasks-example-com-tls' },
   { verb: 'create', group: '', resource: 'secrets', namespace: NS },
   { verb: 'update', group: '', resource: 'services/status', namespace: NS, name: SA },
@@ -190,11 +195,11 @@ describe('the RBAC of a controller-mode GatewayDeployment against a real API ser
       };
       // THEN
       const cluster = [
-        ...['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants'].map((r) => `${G}/${r}`),
-        'core/namespaces', 'core/services', 'core/secrets', 'discovery.k8s.io/endpointslices',
+        ...['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants', 'backendtlspolicies'].map((r) => `${G}/${r}`),
+        'core/namespaces', 'core/services', 'core/secrets', 'core/configmaps', 'discovery.k8s.io/endpointslices',
         ...['listenersets', 'tlsroutes'].map((r) => `${G}/${r}`),
       ].flatMap((r) => ['get', 'list', 'watch'].map((v) => `${v} ${r}`))
-        .concat(['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'listenersets', 'tlsroutes'].map((r) => `update ${G}/${r}/status`));
+        .concat(['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'listenersets', 'tlsroutes', 'backendtlspolicies'].map((r) => `update ${G}/${r}/status`));
       expect(await added('other-team')).toStrictEqual([...cluster].sort());
       expect(await added(NS)).toStrictEqual([
         ...cluster,

@@ -343,3 +343,16 @@ export async function apply(client: KubeClient, object: KubeObject): Promise<Kub
     return client.replace(ref, { ...object, metadata: { ...object.metadata, resourceVersion: live.metadata.resourceVersion } });
   }
 }
+
+/** Polling for a state (test/kube/until.ts). */
+export { until } from './until';
+
+/** A namespace, a GatewayClass `ours` of `controllerName` and its Gateway `gw` there with one HTTP listener on port 80. */
+export function servedGateway(namespace: string, controllerName: string): KubeObject[] {
+  const G = 'gateway.networking.k8s.io';
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+    { apiVersion: `${G}/v1`, kind: 'GatewayClass', metadata: { name: 'ours' }, spec: { controllerName } },
+    { apiVersion: `${G}/v1`, kind: 'Gateway', metadata: { name: 'gw', namespace }, spec: { gatewayClassName: 'ours', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } },
+  ];
+}

@@ -3,7 +3,7 @@
  * writes status; when the leader's renewals stop (it stops without releasing, as a replica that dies), the other
  * takes the Lease over once it has expired and writes from then on.
  */
-import { apply, Kube, refOf, startKube } from './harness';
+import { apply, Kube, refOf, servedGateway, startKube, until } from './harness';
 import { GATEWAY_CONTROLLER_NAME } from '../../src/dataplane/controller/constants';
 import { Controller } from '../../src/dataplane/controller/controller';
 import { KubeClient, KubeObject } from '../../src/dataplane/kube/client';
@@ -18,16 +18,6 @@ const route = (name: string, backend: string): KubeObject => ({
   spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ name: backend, port: 80 }] }] },
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not so within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('leader election between two controllers', () => {
   let kube: Kube;
   const controllers: Controller[] = [];
@@ -35,9 +25,7 @@ describe('leader election between two controllers', () => {
   beforeAll(async () => {
     kube = await startKube();
     for (const o of [
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
-      { apiVersion: `${G}/v1`, kind: 'GatewayClass', metadata: { name: 'ours' }, spec: { controllerName: GATEWAY_CONTROLLER_NAME } },
-      { apiVersion: `${G}/v1`, kind: 'Gateway', metadata: { name: 'gw', namespace: NS }, spec: { gatewayClassName: 'ours', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } },
+      ...servedGateway(NS, GATEWAY_CONTROLLER_NAME),
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc', namespace: NS }, spec: { ports: [{ port: 80 }] } },
       route('r', 'svc'),
     ] as KubeObject[]) await apply(kube.client, o);

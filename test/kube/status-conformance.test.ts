@@ -42,6 +42,7 @@ const API_VERSIONS: Record<string, string> = {
   ReferenceGrant: `${G}/v1beta1`,
   ListenerSet: `${G}/v1`,
   TLSRoute: `${G}/v1`,
+  BackendTLSPolicy: `${G}/v1`,
   Service: 'v1',
   Secret: 'v1',
   ConfigMap: 'v1',
@@ -198,7 +199,7 @@ describe('status conformance through the controller', () => {
 
 /** Writes RESULTS.md: what ran, what passed, what was skipped and why. */
 function writeResults(setup: CaseResult, results: readonly CaseResult[], skippedCases: readonly StatusCase[]): void {
-  if (results.length < runnable.length) return; // a partial run (one case selected) does not overwrite the record
+  if (only || results.length < runnable.length) return; // a partial run (cases selected) does not overwrite the record
   const lines = [
     '# Status conformance results',
     '',

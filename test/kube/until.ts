@@ -4,7 +4,7 @@
  */
 
 /** Resolves with the first value `probe` gives that is not undefined; rejects after `timeoutMs`, naming `what`. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

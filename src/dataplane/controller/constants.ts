@@ -22,6 +22,9 @@ export const RESOURCES = {
   Service: { group: '', version: 'v1', plural: 'services' },
   Secret: { group: '', version: 'v1', plural: 'secrets' },
   EndpointSlice: { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices' },
+  BackendTLSPolicy: { group: G, version: 'v1', plural: 'backendtlspolicies' },
+  /** Only the `ca.crt` of each ConfigMap is kept (controller.ts `caOnly`): CA certificates of BackendTLSPolicies and frontend validation. */
+  ConfigMap: { group: '', version: 'v1', plural: 'configmaps' },
   Lease: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases' },
 } as const satisfies Record<string, ResourceRef>;
 
@@ -39,9 +42,14 @@ export function apiVersionOf(kind: WatchedKind): string {
  * (test/conformance/status/RESULTS.md). Sorted by name, as the API requires.
  */
 export const SUPPORTED_FEATURES: readonly string[] = [
+  'BackendTLSPolicy',
+  'BackendTLSPolicySANValidation',
   'GRPCRoute',
   'GRPCRouteNamedRouteRule',
   'Gateway',
+  'GatewayBackendClientCertificate',
+  'GatewayFrontendClientCertificateValidation',
+  'GatewayFrontendClientCertificateValidationInsecureFallback',
   'GatewayHTTPListenerIsolation',
   'GatewayHTTPSListenerDetectMisdirectedRequests',
   'GatewayPort8080',

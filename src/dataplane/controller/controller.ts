@@ -5,7 +5,8 @@
  *
  * - GatewayClasses with our `controllerName` select the Gateways served (all of them, or those named by
  *   `gateways`); ListenerSets (those naming a served Gateway add their listeners to it), routes (HTTPRoute, GRPCRoute,
- *   TLSRoute), ReferenceGrants, Namespaces, Services and TLS Secrets are the rest of the compile's input.
+ *   TLSRoute), ReferenceGrants, Namespaces, Services, TLS Secrets, BackendTLSPolicies and the `ca.crt` of ConfigMaps
+ *   are the rest of the compile's input.
  * - An object the compile cannot read (a regular expression RE2 refuses, ...) is left out of the table and its
  *   status says why; the rest is served.
  * - A change that touches only an object's status (its `metadata.generation` unchanged) does not recompile: it only
@@ -76,7 +77,9 @@ export interface ControllerStats {
   statusPasses: number;
 }
 
-const COMPILED_KINDS: readonly WatchedKind[] = ['Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'Namespace', 'Service', 'Secret', 'TLSRoute', 'ListenerSet'];
+const COMPILED_KINDS: readonly WatchedKind[] = [
+  'Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'Namespace', 'Service', 'Secret', 'TLSRoute', 'ListenerSet', 'BackendTLSPolicy', 'ConfigMap',
+];
 
 /**
  * The compile gives the event loop back after this long: requests wait at most that much, and a compile of a
@@ -84,8 +87,45 @@ const COMPILED_KINDS: readonly WatchedKind[] = ['Gateway', 'HTTPRoute', 'GRPCRou
  */
 const COMPILE_SLICE_MS = 10;
 
-/** A TLS Secret only: the listeners' certificates (other Secrets are never read). */
+/**
+ * A TLS Secret only: the listeners' certificates, the Gateways' backend client certificates and CA certificates in
+ * Secrets (`ca.crt`, as cert-manager writes it); other Secrets are never read.
+ */
 const TLS_SECRETS = 'type=kubernetes.io/tls';
+
+/** The key of a CA certificate in a ConfigMap or Secret (BackendTLSPolicy, Gateway frontend validation). */
+const CA_KEY = 'ca.crt';
+
+/**
+ * What is kept of a ConfigMap: its name and `ca.crt`, nothing else (no other data, labels or annotations, whose
+ * `last-applied-configuration` would copy the data again). ConfigMaps are many and some are large; only the CA
+ * certificates that BackendTLSPolicies and frontend validation name are read, and which those are can change at any
+ * time, so every ConfigMap's `ca.crt` is kept (most have none).
+ */
+export function caOnly(configMap: KubeObject): KubeObject {
+  const m = configMap.metadata;
+  const ca = configMap.data?.[CA_KEY];
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      resourceVersion: m.resourceVersion,
+      ...(m.uid !== undefined ? { uid: m.uid } : {}),
+      ...(m.creationTimestamp !== undefined ? { creationTimestamp: m.creationTimestamp } : {}),
+    },
+    ...(typeof ca === 'string' ? { data: { [CA_KEY]: ca } } : {}),
+  };
+}
+
+const caOf = (o: KubeObject | undefined): string | undefined => o?.data?.[CA_KEY];
+
+/**
+ * ConfigMaps per list page: a page is held whole before `caOnly` trims it, and a ConfigMap may hold up to 1 MiB, so
+ * pages are small (at most 25 MiB in flight where other collections list 500 objects a page).
+ */
+const CONFIG_MAP_PAGE = 25;
 
 export class Controller {
   public readonly stats: ControllerStats = { rebuilds: 0, statusPasses: 0 };
@@ -153,7 +193,7 @@ export class Controller {
     };
     for (const kind of Object.keys(RESOURCES) as WatchedKind[]) {
       if (kind === 'Lease') continue;
-      const spec = kind === 'Secret' ? { fieldSelector: TLS_SECRETS } : {};
+      const spec = kind === 'Secret' ? { fieldSelector: TLS_SECRETS } : kind === 'ConfigMap' ? { transform: caOnly, pageSize: CONFIG_MAP_PAGE } : {};
       this.informers.set(kind, new Informer(options.client, RESOURCES[kind], this.handler(kind), { ...options.informer, ...spec, onError }));
     }
   }
@@ -245,6 +285,8 @@ export class Controller {
     const sink = this.options.endpoints;
     const changed = (o: KubeObject, prev?: KubeObject): void => {
       if (kind === 'EndpointSlice') return;
+      // a ConfigMap matters only through its ca.crt
+      if (kind === 'ConfigMap' && caOf(o) === caOf(prev)) return;
       // Status-only changes of Gateway API objects (generation unchanged) need no compile, only a status check.
       const statusOnly = prev !== undefined && o.metadata.generation !== undefined && o.metadata.generation === prev.metadata.generation
         && JSON.stringify(o.metadata.labels ?? {}) === JSON.stringify(prev.metadata.labels ?? {})
@@ -375,7 +417,10 @@ export class Controller {
       docs.push(doc);
     };
     for (const g of this.served) add('Gateway', g);
-    for (const kind of COMPILED_KINDS) if (kind !== 'Gateway') for (const o of this.list(kind)) add(kind, o);
+    for (const kind of COMPILED_KINDS) {
+      if (kind === 'Gateway') continue;
+      for (const o of this.list(kind)) if (kind !== 'ConfigMap' || caOf(o) !== undefined) add(kind, o);
+    }
     const rejected = new Map<string, string>();
     const pause = timeSlices(COMPILE_SLICE_MS);
     for (;;) {
@@ -441,6 +486,7 @@ export class Controller {
         ...this.list('TLSRoute').map((r) => (r.kind ? r : { ...r, kind: 'TLSRoute' })),
       ],
       listenerSets: this.list('ListenerSet'),
+      backendTlsPolicies: this.list('BackendTLSPolicy').map((p) => (p.kind ? p : { ...p, kind: 'BackendTLSPolicy' })),
       facts: table.facts,
       addresses: this.addresses(),
       rejected: this.rejected,

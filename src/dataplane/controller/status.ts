@@ -1,5 +1,6 @@
 /**
- * `computeStatus`: what the status of each GatewayClass, Gateway, ListenerSet (status-listener-set.ts) and route should
+ * `computeStatus`: what the status of each GatewayClass, Gateway, ListenerSet (status-listener-set.ts), route and
+ * BackendTLSPolicy (status-policy.ts) should
  * be, from the objects read, the facts of the one compile and the Gateway's addresses. Pure: no I/O; the time is given.
  *
  * - Every condition carries `observedGeneration` (the object's `metadata.generation`); a condition whose status did
@@ -10,6 +11,7 @@
  */
 import { SUPPORTED_FEATURES } from './constants';
 import { desiredListenerSetStatus, listenerStatuses, parentGatewayKey } from './status-listener-set';
+import { desiredPolicyStatus } from './status-policy';
 import type { ConditionFact, StatusFacts } from '../engine/model';
 import type { KubeObject } from '../kube/client';
 
@@ -33,7 +35,7 @@ export interface GatewayAddress {
   readonly value: string;
 }
 
-export type StatusKind = 'GatewayClass' | 'Gateway' | 'HTTPRoute' | 'GRPCRoute' | 'TLSRoute' | 'ListenerSet';
+export type StatusKind = 'GatewayClass' | 'Gateway' | 'HTTPRoute' | 'GRPCRoute' | 'TLSRoute' | 'ListenerSet' | 'BackendTLSPolicy';
 
 export interface StatusInput {
   readonly controllerName: string;
@@ -45,6 +47,8 @@ export interface StatusInput {
   readonly routes: readonly KubeObject[];
   /** Every ListenerSet read (those whose parent Gateway is not served are left alone). */
   readonly listenerSets?: readonly KubeObject[];
+  /** Every BackendTLSPolicy read (status-policy.ts); default none. */
+  readonly backendTlsPolicies?: readonly KubeObject[];
   readonly facts: StatusFacts;
   /** The Gateways' addresses (from `--service`); undefined = no Service configured (no addresses, still Programmed). */
   readonly addresses?: readonly GatewayAddress[];
@@ -140,7 +144,8 @@ export function desiredStatus(kind: StatusKind, object: KubeObject, input: Statu
         ? cond('Programmed', false, 'AddressNotAssigned', "the gateway's Service has no address yet")
         : cond('Programmed', true, 'Programmed');
     const listeners = listenerStatuses(rejected !== undefined ? [] : facts?.listeners ?? [], live.listeners, stamp);
-    const out: Record<string, unknown> = { ...live, conditions: stamp([accepted, programmed], live.conditions), listeners };
+    const extra = rejected !== undefined ? [] : facts?.conditions ?? [];
+    const out: Record<string, unknown> = { ...live, conditions: stamp([accepted, programmed, ...extra], live.conditions), listeners };
     if (facts?.attachedListenerSets !== undefined && rejected === undefined) out.attachedListenerSets = facts.attachedListenerSets;
     else delete out.attachedListenerSets;
     if (addresses && addresses.length > 0 && accepted.status === 'True') out.addresses = addresses.map((a) => ({ type: a.type, value: a.value }));
@@ -149,15 +154,11 @@ export function desiredStatus(kind: StatusKind, object: KubeObject, input: Statu
   }
 
   if (kind === 'ListenerSet') return desiredListenerSetStatus(object, input.facts, stamp);
+  if (kind === 'BackendTLSPolicy') return desiredPolicyStatus(object, input, stamp);
 
   // HTTPRoute, GRPCRoute, TLSRoute: our parents replaced, other controllers' kept.
-  const livePar: any[] = Array.isArray(live.parents) ? live.parents : [];
   const ns = object.metadata.namespace;
-  const filter = input.gatewayFilter;
-  const managed = (p: any): boolean => p?.controllerName === input.controllerName
-    && (!filter || filter.includes(parentGatewayKey(p.parentRef, ns, input.facts) ?? ''));
-  const others = livePar.filter((p) => !managed(p));
-  const ours = livePar.filter(managed);
+  const { ours, others } = splitEntries(live.parents, 'parentRef', ns, input);
   const facts = routeFactsIndex(input.facts).get(`${kind} ${ns}/${object.metadata.name}`);
   let parents: Array<{ parentRef: Record<string, unknown>; conditions: readonly ConditionFact[] }> =
     facts?.parents.map((p) => ({ parentRef: { ...p.parentRef }, conditions: p.conditions })) ?? [];
@@ -177,6 +178,18 @@ export function desiredStatus(kind: StatusKind, object: KubeObject, input: Statu
   }));
   // the API holds at most 32 parents; other controllers' entries are kept first
   return { ...live, parents: [...others, ...mine].slice(0, Math.max(MAX_PARENTS, others.length)) };
+}
+
+/**
+ * The entries of a status list (route `parents`, policy `ancestors`): this controller's, about the Gateways this
+ * replica reports on (they are replaced), and the others (kept as they are). A reference without namespace is in `ns`.
+ */
+export function splitEntries(entries: unknown, ref: 'parentRef' | 'ancestorRef', ns: string | undefined, input: StatusInput): { ours: any[]; others: any[] } {
+  const list: any[] = Array.isArray(entries) ? entries : [];
+  const filter = input.gatewayFilter;
+  const managed = (e: any): boolean => e?.controllerName === input.controllerName
+    && (!filter || filter.includes(parentGatewayKey(e[ref], ns, input.facts) ?? ''));
+  return { ours: list.filter(managed), others: list.filter((e) => !managed(e)) };
 }
 
 const indexes = new WeakMap<StatusFacts, Map<string, StatusFacts['routes'][number]>>();
@@ -217,6 +230,7 @@ function* statusSteps(input: StatusInput): Generator<void, StatusUpdate[]> {
     ...input.gateways.map((g): [StatusKind, KubeObject] => ['Gateway', g]),
     ...(input.listenerSets ?? []).map((s): [StatusKind, KubeObject] => ['ListenerSet', s]),
     ...input.routes.map((r): [StatusKind, KubeObject] => [r.kind as StatusKind, r]),
+    ...(input.backendTlsPolicies ?? []).map((p): [StatusKind, KubeObject] => ['BackendTLSPolicy', p]),
   ];
   for (const [i, [kind, object]] of objects.entries()) {
     if (input.only && !input.only.has(objectKey(kind, object))) continue;

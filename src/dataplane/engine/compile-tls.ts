@@ -4,9 +4,9 @@
  * (`spec.tls.frontend`, GEP-91). Pure: reads the input objects `compile` collected, returns what the table
  * needs, warns through the compile's warnings and returns one fact per decision for status conditions.
  */
-import type { ClientValidation, TlsCertificate, StatusFact, UpstreamTls } from './model';
+import type { ClientValidation, ConditionFact, PolicyFacts, TlsCertificate, StatusFact, UpstreamTls } from './model';
 import { compareRouteAge } from '../../model';
-import type { FieldPath, SourceDocument } from '../config/load';
+import { FieldPath, formatFieldPath, SourceDocument } from '../config/load';
 
 /** An input object as `compile` collected it. */
 export interface TlsInputObject {
@@ -34,6 +34,27 @@ export interface BackendTlsIndex {
   lookup(namespace: string, service: string, portName: string | undefined): UpstreamTls | undefined;
 }
 
+/** A reference problem in the Gateway API's words. */
+export interface TlsRefProblem {
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** The client-certificate validation of a Gateway's HTTPS ports (`spec.tls.frontend`). */
+export interface FrontendValidation {
+  /** A validation in force has mode `AllowInsecureFallback`. */
+  readonly insecure: boolean;
+  /** What the socket of a port asks of clients; undefined: no client certificate asked. */
+  at(port: number): ClientValidation | undefined;
+  /**
+   * The first CA reference of a port's validation that does not resolve, and whether none does (`noValidCa`: the
+   * listeners on that port are not accepted, `NoValidCACertificate`).
+   */
+  problem(port: number): (TlsRefProblem & { readonly noValidCa: boolean }) | undefined;
+}
+
+const NO_FRONTEND: FrontendValidation = { at: () => undefined, problem: () => undefined, insecure: false };
+
 /** A string value of a Secret or ConfigMap (`stringData`, else base64 `data`; ConfigMaps keep text in `data`). */
 function readKey(obj: TlsInputObject, key: string): string | undefined {
   const s = obj.object.stringData?.[key];
@@ -53,6 +74,8 @@ export function creation(o: TlsInputObject): number | undefined {
 /** Builds the table's TLS parts; `facts` say what was accepted and why not. */
 export class TlsCompiler {
   readonly facts: StatusFact[] = [];
+  /** Why a Gateway's backend client certificate (`namespace/name` of the Gateway) is not used. */
+  private readonly clientCertificateProblems = new Map<string, TlsRefProblem>();
 
   constructor(private readonly input: TlsInput) {}
 
@@ -190,6 +213,7 @@ export class TlsCompiler {
     const fail = (reason: string, message: string): undefined => {
       this.input.warn(gw.doc, at, `Gateway ${key}: ${message}; backends reached over TLS get no client certificate`);
       this.fact('Gateway', key, 'ResolvedRefs', false, reason, message);
+      this.clientCertificateProblems.set(key, { reason, message });
       return undefined;
     };
     if ((ref.group ?? '') !== '' || (ref.kind ?? 'Secret') !== 'Secret') return fail('InvalidClientCertificateRef', `clientCertificateRef of kind ${ref.kind} is not supported (Secret)`);
@@ -208,30 +232,94 @@ export class TlsCompiler {
 
   /**
    * The client-certificate validation of each HTTPS port of a Gateway (`spec.tls.frontend`): `perPort`
-   * overrides `default`. Undefined for a port without validation.
+   * overrides `default`.
    */
-  frontendValidation(gw: TlsInputObject): (port: number) => ClientValidation | undefined {
+  frontendValidation(gw: TlsInputObject): FrontendValidation {
     const frontend = gw.object.spec?.tls?.frontend;
-    if (frontend === undefined || frontend === null) return () => undefined;
+    if (frontend === undefined || frontend === null) return NO_FRONTEND;
     const at: FieldPath = ['spec', 'tls', 'frontend'];
-    const read = (validation: any, vat: FieldPath): ClientValidation | undefined => {
+    type Read = { validation: ClientValidation; problem?: TlsRefProblem & { noValidCa: boolean } };
+    const read = (validation: any, vat: FieldPath): Read | undefined => {
       if (validation === undefined || validation === null) return undefined;
       const mode = validation.mode ?? 'AllowValidOnly';
       const pems: string[] = [];
+      let first: TlsRefProblem | undefined;
       (Array.isArray(validation.caCertificateRefs) ? validation.caCertificateRefs : []).forEach((r: any, i: number) => {
         const problem = this.caProblem(gw, r, gw.namespace, pems, true);
         if (!problem) return;
-        this.input.warn(gw.doc, [...vat, 'caCertificateRefs', i], `Gateway ${gw.namespace}/${gw.name}: ${problem.message} (${problem.reason === 'InvalidKind' ? 'InvalidCACertificateKind' : problem.reason}); ${mode === 'AllowValidOnly' ? 'clients whose certificate only that CA signed are refused' : 'its clients are let through without a valid certificate'}`);
-        this.fact('Gateway', `${gw.namespace}/${gw.name}`, 'ResolvedRefs', false, problem.reason === 'InvalidKind' ? 'InvalidCACertificateKind' : problem.reason, problem.message);
+        const reason = problem.reason === 'InvalidKind' ? 'InvalidCACertificateKind' : problem.reason;
+        this.input.warn(gw.doc, [...vat, 'caCertificateRefs', i], `Gateway ${gw.namespace}/${gw.name}: ${problem.message} (${reason}); ${mode === 'AllowValidOnly' ? 'clients whose certificate only that CA signed are refused' : 'its clients are let through without a valid certificate'}`);
+        this.fact('Gateway', `${gw.namespace}/${gw.name}`, 'ResolvedRefs', false, reason, problem.message);
+        first ??= { reason, message: `${formatFieldPath([...vat, 'caCertificateRefs', i])}: ${problem.message}` };
       });
-      return { ca: pems.join('\n'), mode: mode === 'AllowInsecureFallback' ? 'AllowInsecureFallback' : 'AllowValidOnly' };
+      return {
+        validation: { ca: pems.join('\n'), mode: mode === 'AllowInsecureFallback' ? 'AllowInsecureFallback' : 'AllowValidOnly' },
+        ...(first ? { problem: { ...first, noValidCa: pems.length === 0 } } : {}),
+      };
     };
     const fallback = read(frontend.default?.validation, [...at, 'default', 'validation']);
-    const perPort = new Map<number, ClientValidation | undefined>();
+    const perPort = new Map<number, Read | undefined>();
     (Array.isArray(frontend.perPort) ? frontend.perPort : []).forEach((p: any, i: number) => {
       if (typeof p?.port === 'number') perPort.set(p.port, read(p.tls?.validation, [...at, 'perPort', i, 'tls', 'validation']));
     });
-    return (port) => (perPort.has(port) ? perPort.get(port) : fallback);
+    const of = (port: number): Read | undefined => (perPort.has(port) ? perPort.get(port) : fallback);
+    return {
+      at: (port) => of(port)?.validation,
+      problem: (port) => of(port)?.problem,
+      insecure: [fallback, ...perPort.values()].some((r) => r?.validation.mode === 'AllowInsecureFallback'),
+    };
+  }
+
+  /**
+   * The Gateway conditions of its TLS settings: `ResolvedRefs` when `spec.tls.backend.clientCertificateRef` is set
+   * (call `backendClientCertificate` first), `InsecureFrontendValidationMode` when a port allows the insecure fallback.
+   */
+  gatewayConditions(gw: TlsInputObject, frontend: FrontendValidation): ConditionFact[] {
+    const out: ConditionFact[] = [];
+    const ref = gw.object.spec?.tls?.backend?.clientCertificateRef;
+    if (ref !== undefined && ref !== null) {
+      const problem = this.clientCertificateProblems.get(`${gw.namespace}/${gw.name}`);
+      out.push(problem
+        ? { type: 'ResolvedRefs', status: 'False', reason: problem.reason, message: `spec.tls.backend.clientCertificateRef: ${problem.message}` }
+        : { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: '' });
+    }
+    if (frontend.insecure) {
+      out.push({
+        type: 'InsecureFrontendValidationMode',
+        status: 'True',
+        reason: 'ConfigurationChanged',
+        message: 'spec.tls.frontend: a port has validation mode AllowInsecureFallback: clients without a valid certificate are let in',
+      });
+    }
+    return out;
+  }
+
+  /**
+   * The status of every BackendTLSPolicy read: its `Accepted` and `ResolvedRefs` facts (call `backendPolicies`
+   * first) and its ancestors, the Gateways of `reached` (by `namespace/service`) for the Services it targets.
+   */
+  policyFacts(reached: ReadonlyMap<string, ReadonlySet<string>>): PolicyFacts[] {
+    return this.input.objects('BackendTLSPolicy').map((p) => {
+      const key = `${p.namespace}/${p.name}`;
+      const gateways = new Set<string>();
+      for (const t of Array.isArray(p.object.spec?.targetRefs) ? p.object.spec.targetRefs : []) {
+        if ((t?.group ?? '') !== '' || t?.kind !== 'Service') continue;
+        for (const g of reached.get(`${p.namespace}/${t.name}`) ?? []) gateways.add(g);
+      }
+      const mine = this.facts.filter((f) => f.kind === 'BackendTLSPolicy' && f.object === key);
+      const pick = (type: StatusFact['condition'], fallback: string): ConditionFact => {
+        const f = mine.find((x) => x.condition === type && !x.status) ?? mine.find((x) => x.condition === type);
+        return f
+          ? { type, status: f.status ? 'True' : 'False', reason: f.reason, message: f.status ? '' : f.message }
+          : { type, status: 'True', reason: fallback, message: '' };
+      };
+      return {
+        namespace: p.namespace,
+        name: p.name,
+        ancestors: [...gateways].sort().map((g) => ({ namespace: g.slice(0, g.indexOf('/')), name: g.slice(g.indexOf('/') + 1) })),
+        conditions: [pick('Accepted', 'Accepted'), pick('ResolvedRefs', 'ResolvedRefs')],
+      };
+    });
   }
 
   /** Records a fact for status (also the other compile modules' facts). */

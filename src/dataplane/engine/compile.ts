@@ -20,7 +20,7 @@
  * - A Service object in the input always supplies the port's appProtocol (h2c / ws).
  */
 import { ListenerSource, listenerSources, parentGatewayOf } from './compile-listener-set';
-import { BackendTlsIndex, TlsCompiler } from './compile-tls';
+import { BackendTlsIndex, FrontendValidation, TlsCompiler } from './compile-tls';
 import { TlsListenerDraft, compileTlsRoutes } from './compile-tls-route';
 import {
   AttachedRoute, BackendRefKey, ClientValidation, CompiledBackend, CompiledFilter, CompiledGateway, CompiledListener, CompiledMatch,
@@ -256,6 +256,9 @@ class Compiler {
     granted: (fromKind, fromNs, toKind, toNs, name) => this.granted(GATEWAY_GROUP, fromKind, fromNs, '', toKind, toNs, name),
   });
   private backendTls?: BackendTlsIndex;
+  /** Per Gateway key: its frontend client-certificate validation, and its TLS conditions (compile-tls.ts). */
+  private readonly frontend = new Map<string, FrontendValidation>();
+  private readonly gatewayTlsConditions = new Map<string, ConditionFact[]>();
   /** Listeners of protocol TLS (compile-tls-route.ts). */
   private readonly tlsListeners: TlsListenerDraft[] = [];
 
@@ -309,6 +312,7 @@ class Compiler {
       }
       const ports: CompiledPort[] = [];
       const clientValidation = this.tls.frontendValidation(gw);
+      this.frontend.set(key, clientValidation);
       for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
         const listeners: CompiledListener[] = [];
         for (const d of byPort.get(port)!.sort(compareListenerSpecificity)) {
@@ -322,12 +326,13 @@ class Compiler {
             port,
             protocol,
             certificates: listeners.map((l): SniCertificate => ({ listener: l.name, hostname: l.hostname, certificates: l.tls?.certificates ?? [] })),
-            ...withClientValidation(clientValidation(port)),
+            ...withClientValidation(clientValidation.at(port)),
           }
           : { gateway: key, port, protocol };
         sockets.push(socket);
       }
       const backendClientCertificate = this.tls.backendClientCertificate(gw);
+      this.gatewayTlsConditions.set(key, this.tls.gatewayConditions(gw, clientValidation));
       gateways.push({ namespace: gw.namespace, name: gw.name, key, ports, ...(backendClientCertificate ? { backendClientCertificate } : {}) });
     }
     // A port with HTTPS and TLS listeners is one socket: the HTTPS one, routing the TLS listeners too.
@@ -373,9 +378,11 @@ class Compiler {
     const gateways: GatewayFacts[] = gatewayObjs.map((gw) => {
       const key = `${gw.namespace}/${gw.name}`;
       const accepted = this.gatewayAccepted.get(key)!;
-      const listeners = (this.listenerFacts.get(key) ?? []).map((f) => this.listenerStatus(accepted, f, false));
+      const listeners = (this.listenerFacts.get(key) ?? []).map((f) => this.listenerStatus(key, accepted, f, false));
       const attachedListenerSets = listenerSets.filter((s) => s.gateway === key && s.conditions[0].status === 'True').length;
-      return { namespace: gw.namespace, name: gw.name, accepted, attachedListenerSets, listeners };
+      const tlsConditions = this.gatewayTlsConditions.get(key) ?? [];
+      const tls = tlsConditions.length > 0 ? { conditions: tlsConditions } : {};
+      return { namespace: gw.namespace, name: gw.name, accepted, attachedListenerSets, ...tls, listeners };
     });
 
     const byRoute = new Map<RouteDraft, RouteParentFacts[]>();
@@ -402,23 +409,30 @@ class Compiler {
     const routeFacts: RouteFacts[] = routes.filter((r) => byRoute.has(r)).map((r) => ({
       kind: r.kind, namespace: r.obj.namespace, name: r.obj.name, parents: byRoute.get(r)!,
     }));
-    return { gateways, routes: [...routeFacts, ...this.tlsRouteFacts()], listenerSets };
+    const backendTlsPolicies = this.tls.policyFacts(this.servicesReached());
+    const policies = backendTlsPolicies.length > 0 ? { backendTlsPolicies } : {};
+    return { gateways, routes: [...routeFacts, ...this.tlsRouteFacts()], listenerSets, ...policies };
   }
 
   /**
    * A listener's status. `ofListenerSet`: a listener that is not accepted is not Programmed for the same reason (the
-   * ListenerSet conformance cases ask for it); a Gateway's says `Invalid`.
+   * ListenerSet conformance cases ask for it); a Gateway's says `Invalid`. An HTTPS listener whose port's
+   * client-certificate validation has no valid CA is not accepted (GEP-91).
    */
-  private listenerStatus(gatewayAccepted: ConditionFact, f: ListenerFactDraft, ofListenerSet: boolean): ListenerFacts {
-    const served = gatewayAccepted.status === 'True' && f.accepted.status === 'True' ? f.draft : undefined;
-    const tlsRoutes = f.tlsKey !== undefined && gatewayAccepted.status === 'True' && f.accepted.status === 'True' ? this.tlsAttached.get(f.tlsKey) ?? 0 : 0;
+  private listenerStatus(gateway: string, gatewayAccepted: ConditionFact, f: ListenerFactDraft, ofListenerSet: boolean): ListenerFacts {
+    const frontend = f.draft?.protocol === 'HTTPS' ? this.frontend.get(gateway)?.problem(f.draft.port) : undefined;
+    const accepted = frontend?.noValidCa && f.accepted.status === 'True'
+      ? condition('Accepted', false, 'NoValidCACertificate', `no CA certificate of the client-certificate validation of port ${f.draft!.port} resolves (${frontend.message})`)
+      : f.accepted;
+    const served = gatewayAccepted.status === 'True' && accepted.status === 'True' ? f.draft : undefined;
+    const tlsRoutes = f.tlsKey !== undefined && gatewayAccepted.status === 'True' && accepted.status === 'True' ? this.tlsAttached.get(f.tlsKey) ?? 0 : 0;
     const attachedRoutes = served ? served.attached.filter((a) => !this.rejectedOn.get(served)?.has(a.route)).length : tlsRoutes;
-    const problem = f.refProblems[0];
+    const problem = f.refProblems[0] ?? frontend;
     const resolved = problem ? condition('ResolvedRefs', false, problem.reason, problem.message) : condition('ResolvedRefs', true, 'ResolvedRefs');
-    const open = served !== undefined || (gatewayAccepted.status === 'True' && f.accepted.status === 'True' && f.programmedWithoutRoutes === true);
-    const notOpen = gatewayAccepted.status === 'True' ? `the listener is not accepted: ${f.accepted.message}` : 'the Gateway is not accepted';
+    const open = served !== undefined || (gatewayAccepted.status === 'True' && accepted.status === 'True' && f.programmedWithoutRoutes === true);
+    const notOpen = gatewayAccepted.status === 'True' ? `the listener is not accepted: ${accepted.message}` : 'the Gateway is not accepted';
     const programmed = !open
-      ? condition('Programmed', false, ofListenerSet && gatewayAccepted.status === 'True' ? f.accepted.reason : 'Invalid', notOpen)
+      ? condition('Programmed', false, ofListenerSet && gatewayAccepted.status === 'True' ? accepted.reason : 'Invalid', notOpen)
       : problem
         ? condition('Programmed', false, 'Invalid', `the listener's references do not resolve: ${problem.message}`)
         : condition('Programmed', true, 'Programmed');
@@ -426,7 +440,7 @@ class Compiler {
       name: f.name,
       supportedKinds: f.supportedKinds,
       attachedRoutes,
-      conditions: [f.accepted, f.conflicted ?? condition('Conflicted', false, 'NoConflicts'), resolved, programmed],
+      conditions: [accepted, f.conflicted ?? condition('Conflicted', false, 'NoConflicts'), resolved, programmed],
     };
   }
 
@@ -450,7 +464,7 @@ class Compiler {
         out.push({ namespace: set.namespace, name: set.name, gateway, listeners: [], conditions: both(false, 'NotAllowed', `Gateway ${gateway} spec.allowedListeners does not admit ListenerSets from namespace ${set.namespace}; allow it there`) });
         continue;
       }
-      const listeners = drafts.map((f) => this.listenerStatus(gwAccepted, f, true));
+      const listeners = drafts.map((f) => this.listenerStatus(gateway, gwAccepted, f, true));
       const programmed = listeners.filter((l) => l.conditions[3].status === 'True').length;
       const setConditions = gwAccepted.status !== 'True'
         ? both(false, 'ParentNotAccepted', `the parent Gateway ${gateway} is not accepted: ${gwAccepted.message}`)
@@ -487,6 +501,28 @@ class Compiler {
       list.push({ parentRef, conditions: [condition(f.condition, f.status, f.reason, f.message), resolved] });
     }
     return [...byRoute].map(([key, parents]) => ({ kind: 'TLSRoute', namespace: key.split('/')[0], name: key.split('/')[1], parents }));
+  }
+
+  /** The Gateways each Service (`namespace/name`) is reached from: a route attached to one sends to it (BackendTLSPolicy ancestors). */
+  private servicesReached(): Map<string, Set<string>> {
+    const out = new Map<string, Set<string>>();
+    const visit = (b: CompiledBackend, gateways: readonly string[]): void => {
+      if (b.ref.group === '' && b.ref.kind === 'Service') {
+        const key = `${b.ref.namespace}/${b.ref.name}`;
+        if (!out.has(key)) out.set(key, new Set());
+        for (const g of gateways) out.get(key)!.add(g);
+      }
+      for (const f of b.filters) if (f.type === 'RequestMirror') visit(f.backend, gateways);
+    };
+    for (const a of this.parentAttempts) {
+      const gateways = a.listeners.filter((l) => !this.rejectedOn.get(l)?.has(a.route)).map((l) => l.gateway);
+      if (gateways.length === 0) continue;
+      for (const rule of a.route.rules) {
+        for (const b of rule.backends) visit(b, gateways);
+        for (const f of rule.filters) if (f.type === 'RequestMirror') visit(f.backend, gateways);
+      }
+    }
+    return out;
   }
 
   /** ResolvedRefs (the first backend that cannot be used), and PartiallyInvalid when a rule uses what is not supported. */

@@ -65,6 +65,8 @@ export interface StatusFacts {
   readonly routes: readonly RouteFacts[];
   /** ListenerSets whose parentRef names a served Gateway, in `namespace/name` order (status.ts writes them). */
   readonly listenerSets?: readonly ListenerSetFacts[];
+  /** Every BackendTLSPolicy read, in `namespace/name` order (absent when there is none). */
+  readonly backendTlsPolicies?: readonly PolicyFacts[];
 }
 
 /** The status of one ListenerSet (GEP-1713): `Accepted` and `Programmed`, and its listeners. */
@@ -79,6 +81,16 @@ export interface ListenerSetFacts {
   readonly listeners: readonly ListenerFacts[];
 }
 
+/** A BackendTLSPolicy's status: the same conditions for each ancestor (served Gateway) whose routes reach a target. */
+export interface PolicyFacts {
+  readonly namespace: string;
+  readonly name: string;
+  /** The served Gateways with a route attached that sends to a Service the policy targets, in `namespace/name` order. */
+  readonly ancestors: readonly { readonly namespace: string; readonly name: string }[];
+  /** `Accepted`, `ResolvedRefs`. */
+  readonly conditions: readonly ConditionFact[];
+}
+
 export interface GatewayFacts {
   readonly namespace: string;
   readonly name: string;
@@ -86,6 +98,11 @@ export interface GatewayFacts {
   readonly accepted: ConditionFact;
   /** ListenerSets attached (admitted, and Accepted): `status.attachedListenerSets`. */
   readonly attachedListenerSets?: number;
+  /**
+   * Gateway conditions besides `Accepted` and `Programmed`: `ResolvedRefs` when `spec.tls.backend` names a client
+   * certificate, `InsecureFrontendValidationMode` when a port lets clients in without a valid certificate.
+   */
+  readonly conditions?: readonly ConditionFact[];
   /** Every listener of the spec, in spec order, served or not. */
   readonly listeners: readonly ListenerFacts[];
 }

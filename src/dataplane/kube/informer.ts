@@ -43,6 +43,11 @@ export interface InformerOptions {
   readonly random?: () => number;
   /** Told about each failure (the informer goes on after it). */
   readonly onError?: (error: Error) => void;
+  /**
+   * Applied to each object received before it is kept and handed to the handler: drop here what is never read (the
+   * copy of a large collection then holds only what matters). Must keep `metadata.name`, `namespace`, `resourceVersion`.
+   */
+  readonly transform?: (object: KubeObject) => KubeObject;
 }
 
 export interface InformerStats {
@@ -66,7 +71,7 @@ function kept<T extends KubeObject>(o: T): T {
 export class Informer<T extends KubeObject = KubeObject> {
   public readonly stats: InformerStats = { lists: 0, watches: 0, stalls: 0, failures: 0 };
   private readonly store = new Map<string, T>();
-  private readonly options: Required<Omit<InformerOptions, 'labelSelector' | 'fieldSelector' | 'onError'>> & InformerOptions;
+  private readonly options: Required<Omit<InformerOptions, 'labelSelector' | 'fieldSelector' | 'onError' | 'transform'>> & InformerOptions;
   private running = false;
   private watch?: Watch;
   private wake?: () => void;
@@ -124,6 +129,11 @@ export class Informer<T extends KubeObject = KubeObject> {
     await this.loop;
   }
 
+  /** What is kept of an object received: `transform` applied, `managedFields` dropped. */
+  private keep(o: T): T {
+    return kept(this.options.transform ? this.options.transform(o) as T : o);
+  }
+
   private pause(ms: number): Promise<void> {
     return wakeablePause(ms, (wake) => (this.wake = wake));
   }
@@ -173,7 +183,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         labelSelector: this.options.labelSelector,
         fieldSelector: this.options.fieldSelector,
       });
-      for (const item of page.items) fresh.set(key(item), kept(item));
+      for (const item of page.items) fresh.set(key(item), this.keep(item));
       cont = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion;
     } while (cont);
@@ -223,16 +233,16 @@ export class Informer<T extends KubeObject = KubeObject> {
       delivered = true;
       if (event.object?.metadata?.resourceVersion) rv = event.object.metadata.resourceVersion;
       if (event.type === 'BOOKMARK') return;
-      kept(event.object);
-      const k = key(event.object);
+      const object = this.keep(event.object);
+      const k = key(object);
       const old = this.store.get(k);
       if (event.type === 'DELETED') {
         this.store.delete(k);
-        this.handler.onDelete?.(event.object);
+        this.handler.onDelete?.(object);
       } else {
-        this.store.set(k, event.object);
-        if (old) this.handler.onUpdate?.(event.object, old);
-        else this.handler.onAdd?.(event.object);
+        this.store.set(k, object);
+        if (old) this.handler.onUpdate?.(object, old);
+        else this.handler.onAdd?.(object);
       }
     });
     this.watch = watch;

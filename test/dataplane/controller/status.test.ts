@@ -3,6 +3,7 @@
  * and route parent), and `computeStatus` turning them into the status each object must carry (generation,
  * transition times kept, other controllers' parents kept, nothing returned when nothing changed).
  */
+import { SUPPORTED_FEATURES } from '../../../src/dataplane/controller/constants';
 import { computeStatus, Condition, StatusInput } from '../../../src/dataplane/controller/status';
 import { compile } from '../../../src/dataplane/engine/compile';
 import type { StatusFacts } from '../../../src/dataplane/engine/model';
@@ -141,7 +142,7 @@ describe('computeStatus', () => {
     expect(updates.map((u) => `${u.kind} ${u.object.metadata.name}`)).toStrictEqual(['GatewayClass c', 'Gateway gw', 'HTTPRoute r']);
     const [c, g, r] = updates.map((u) => u.status as any);
     expect(c.conditions).toStrictEqual([{ type: 'Accepted', status: 'True', reason: 'Accepted', message: '', observedGeneration: 2, lastTransitionTime: T0 }]);
-    expect(c.supportedFeatures[0]).toStrictEqual({ name: 'GRPCRoute' });
+    expect(c.supportedFeatures).toStrictEqual(SUPPORTED_FEATURES.map((name) => ({ name })));
     expect(brief(g.conditions)).toStrictEqual(['Accepted=True/Accepted', 'Programmed=True/Programmed']);
     expect(g.conditions.every((x: Condition) => x.observedGeneration === 3)).toBe(true);
     expect(g.listeners[0].conditions.every((x: Condition) => x.observedGeneration === 3 && x.lastTransitionTime === T0)).toBe(true);

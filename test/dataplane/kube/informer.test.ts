@@ -199,6 +199,32 @@ describe('informer', () => {
     ]);
   });
 
+  test('GIVEN a transform WHEN objects are listed and watched THEN the copy and the handler get what it returns', async () => {
+    // GIVEN a transform keeping only the name, namespace, resourceVersion and spec.keep
+    const big = (name: string, rv: string): KubeObject => ({ metadata: { ...obj(name, rv).metadata, labels: { a: 'b' } }, spec: { keep: name, drop: 'x'.repeat(100) } });
+    const events = [{ type: 'ADDED', object: big('b', '11') }, { type: 'MODIFIED', object: big('a', '12') }];
+    script = { lists: [listOf('10', [big('a', '1')])], watches: [watchOf(events, 'hold')] };
+    const handed: KubeObject[] = [];
+    const transform = (o: KubeObject): KubeObject => ({
+      metadata: { name: o.metadata.name, namespace: o.metadata.namespace, resourceVersion: o.metadata.resourceVersion },
+      spec: { keep: o.spec.keep },
+    });
+    const informer = new Informer(client, { group: 'g', version: 'v1', plural: 'things' }, {
+      onAdd: (o) => handed.push(o),
+      onUpdate: (o) => handed.push(o),
+    }, { transform });
+
+    // WHEN
+    await informer.start();
+    await until(() => handed.length === 3);
+    await informer.stop();
+
+    // THEN
+    const slim = (name: string, rv: string) => ({ metadata: { name, namespace: 'ns', resourceVersion: rv }, spec: { keep: name } });
+    expect(handed).toStrictEqual([slim('a', '1'), slim('b', '11'), slim('a', '12')]);
+    expect(informer.list()).toStrictEqual([slim('a', '12'), slim('b', '11')]);
+  });
+
   test('fails to build an informer for one object, or with a fractional timeout', () => {
     expect(() => new Informer(client, { group: 'g', version: 'v1', plural: 'things', name: 'a' }, {})).toThrow(
       /^informer things: watches a collection; name "a" \/ subresource undefined must not be set$/,
