@@ -39,9 +39,10 @@ const CONTROLLER_CLUSTER_RULES = [
     resources: ['gatewayclasses/status', 'gateways/status', 'httproutes/status', 'grpcroutes/status', 'backendtlspolicies/status'],
     verbs: ['update'],
   },
-  // ListenerSets (their listeners join their Gateway's) and TLSRoutes: read, and their status written
-  { apiGroups: [GATEWAY_GROUP], resources: ['listenersets', 'tlsroutes'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: [GATEWAY_GROUP], resources: ['listenersets/status', 'tlsroutes/status'], verbs: ['update'] },
+  // ListenerSets (their listeners join their Gateway's) and TLSRoutes: read, and their status written; TCPRoutes and
+  // UDPRoutes are not served, and read only to say so in their status
+  { apiGroups: [GATEWAY_GROUP], resources: ['listenersets', 'tlsroutes', 'tcproutes', 'udproutes'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [GATEWAY_GROUP], resources: ['listenersets/status', 'tlsroutes/status', 'tcproutes/status', 'udproutes/status'], verbs: ['update'] },
 ];
 
 /**

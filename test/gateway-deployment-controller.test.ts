@@ -50,8 +50,8 @@ const CLUSTER_RULES = [
     resources: ['gatewayclasses/status', 'gateways/status', 'httproutes/status', 'grpcroutes/status', 'backendtlspolicies/status'],
     verbs: ['update'],
   },
-  { apiGroups: ['gateway.networking.k8s.io'], resources: ['listenersets', 'tlsroutes'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['gateway.networking.k8s.io'], resources: ['listenersets/status', 'tlsroutes/status'], verbs: ['update'] },
+  { apiGroups: ['gateway.networking.k8s.io'], resources: ['listenersets', 'tlsroutes', 'tcproutes', 'udproutes'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['gateway.networking.k8s.io'], resources: ['listenersets/status', 'tlsroutes/status', 'tcproutes/status', 'udproutes/status'], verbs: ['update'] },
 ];
 /** The status subresources the controller updates. */
 const STATUS_RESOURCES = CLUSTER_RULES.filter((r) => r.verbs.includes('update')).flatMap((r) => r.resources);

@@ -149,6 +149,35 @@ describe('controller: ListenerSets and TLSRoutes against a real API server', () 
     }
   });
 
+  test('GIVEN a TCPRoute and a UDPRoute naming the Gateway WHEN written THEN each is told it is not served, and nothing is served for them', async () => {
+    // GIVEN
+    const route = (kind: string, name: string): KubeObject => ({
+      apiVersion: `${G}/v1`,
+      kind,
+      metadata: { name, namespace: NS },
+      spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ name: 'backend', port: 9000 }] }] },
+    });
+    const before = controller.stats.rebuilds;
+
+    // WHEN
+    for (const r of [route('TCPRoute', 'db'), route('UDPRoute', 'dns')]) await apply(kube.client, r);
+
+    // THEN each has one parent entry of ours, not accepted, at its generation
+    for (const [kind, name, proto] of [['TCPRoute', 'db', 'TCP'], ['UDPRoute', 'dns', 'UDP']]) {
+      const written = await until(`${kind} status`, async () => {
+        const r = await get(route(kind, name));
+        return r.status?.parents?.length ? r : undefined;
+      });
+      expect(written.status.parents).toStrictEqual([expect.objectContaining({ controllerName: GATEWAY_CONTROLLER_NAME, parentRef: { group: G, kind: 'Gateway', namespace: NS, name: 'gw' } })]);
+      const accepted = cond(written.status.parents[0].conditions, 'Accepted');
+      expect(accepted).toMatchObject({ status: 'False', reason: 'NotAllowedByListeners', observedGeneration: written.metadata.generation });
+      expect(accepted.message).toContain(`has no ${proto} listener`);
+    }
+    // AND the table was rebuilt for them, with no socket other than the Gateway's own ports
+    expect(controller.stats.rebuilds).toBeGreaterThan(before);
+    expect(tables[tables.length - 1].sockets.map((s) => s.port).sort((a, b) => a - b)).toStrictEqual([80, 443]);
+  });
+
   test('GIVEN the ListenerSet WHEN its only listener takes the Gateway\'s hostname THEN it is ListenersNotValid at the new generation and no longer counted', async () => {
     // GIVEN
     const before = await get(listenerSet('team-a', 'gw', ''));

@@ -30,7 +30,7 @@ const label = (c: Call): string => `${c.verb} ${c.group || 'core'}/${c.resource}
 /** The calls CONTRACT.md lists for `serve --kubernetes`, cluster-wide and in a namespace of another team. */
 const CONTROLLER_CALLS: Call[] = [
   ...[[G, 'gatewayclasses'], [G, 'gateways'], [G, 'httproutes'], [G, 'grpcroutes'], [G, 'referencegrants'], [G, 'backendtlspolicies'],
-    [G, 'listenersets'], [G, 'tlsroutes'], ['', 'namespaces'], ['', 'services'], ['', 'secrets'], ['', 'configmaps'], ['discovery.k8s.io', 'endpointslices']]
+    [G, 'listenersets'], [G, 'tlsroutes'], [G, 'tcproutes'], [G, 'udproutes'], ['', 'namespaces'], ['', 'services'], ['', 'secrets'], ['', 'configmaps'], ['discovery.k8s.io', 'endpointslices']]
     .flatMap(([group, resource]) => ['get', 'list', 'watch'].flatMap((verb) => [
       { verb, group, resource },
       ...(resource === 'gatewayclasses' || resource === 'namespaces' ? [] : [{ verb, group, resource, namespace: 'other-team' }]),
@@ -41,6 +41,8 @@ const CONTROLLER_CALLS: Call[] = [
   { verb: 'update', group: G, resource: 'grpcroutes/status', namespace: 'other-team', name: 'orders-grpc' },
   { verb: 'update', group: G, resource: 'listenersets/status', namespace: 'other-team', name: 'orders-listeners' },
   { verb: 'update', group: G, resource: 'tlsroutes/status', namespace: 'other-team', name: 'orders-tls' },
+  { verb: 'update', group: G, resource: 'tcproutes/status', namespace: 'other-team', name: 'orders-db' },
+  { verb: 'update', group: G, resource: 'udproutes/status', namespace: 'other-team', name: 'orders-dns' },
   { verb: 'update', group: G, resource: 'backendtlspolicies/status', namespace: 'other-team', name: 'orders-tls' },
   { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: NS },
   { verb: 'get', group: 'coordination.k8s.io', resource: 'leases', namespace: NS, name: LEASE },
@@ -60,7 +62,8 @@ const NEARBY_CALLS: Call[] = [
   { verb: 'update', group: G, resource: 'listenersets', namespace: 'other-team', name: 'orders-listeners' },
   { verb: 'patch', group: G, resource: 'listenersets/status', namespace: 'other-team', name: 'orders-listeners' },
   { verb: 'delete', group: G, resource: 'tlsroutes', namespace: 'other-team', name: 'orders-tls' },
-  { verb: 'list', group: G, resource: 'tcproutes' },
+  { verb: 'update', group: G, resource: 'tcproutes', namespace: 'other-team', name: 'orders-db' },
+  { verb: 'patch', group: G, resource: 'udproutes/status', namespace: 'other-team', name: 'orders-dns' },
   { verb: 'update', group: G, resource: 'backendtlspolicies', namespace: NS, name: 'tasks-tls' },
   { verb: 'patch', group: G, resource: 'backendtlspolicies/status', namespace: NS, name: 'tasks-tls' },
   { verb: 'create', group: G, resource: 'backendtlspolicies', namespace: NS },
@@ -197,9 +200,9 @@ describe('the RBAC of a controller-mode GatewayDeployment against a real API ser
       const cluster = [
         ...['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants', 'backendtlspolicies'].map((r) => `${G}/${r}`),
         'core/namespaces', 'core/services', 'core/secrets', 'core/configmaps', 'discovery.k8s.io/endpointslices',
-        ...['listenersets', 'tlsroutes'].map((r) => `${G}/${r}`),
+        ...['listenersets', 'tlsroutes', 'tcproutes', 'udproutes'].map((r) => `${G}/${r}`),
       ].flatMap((r) => ['get', 'list', 'watch'].map((v) => `${v} ${r}`))
-        .concat(['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'listenersets', 'tlsroutes', 'backendtlspolicies'].map((r) => `update ${G}/${r}/status`));
+        .concat(['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'listenersets', 'tlsroutes', 'tcproutes', 'udproutes', 'backendtlspolicies'].map((r) => `update ${G}/${r}/status`));
       expect(await added('other-team')).toStrictEqual([...cluster].sort());
       expect(await added(NS)).toStrictEqual([
         ...cluster,

@@ -319,6 +319,8 @@ const RESOURCES: Record<string, { plural: string; clusterScoped?: boolean }> = {
   BackendTLSPolicy: { plural: 'backendtlspolicies' },
   ListenerSet: { plural: 'listenersets' },
   TLSRoute: { plural: 'tlsroutes' },
+  TCPRoute: { plural: 'tcproutes' },
+  UDPRoute: { plural: 'udproutes' },
 };
 
 /** Where an object lives in the API: its group and version from `apiVersion`, its plural from its kind. */

@@ -16,6 +16,9 @@ export const RESOURCES = {
   HTTPRoute: { group: G, version: 'v1', plural: 'httproutes' },
   GRPCRoute: { group: G, version: 'v1', plural: 'grpcroutes' },
   TLSRoute: { group: G, version: 'v1', plural: 'tlsroutes' },
+  // not served (no TCP or UDP listeners): read only to tell them so in their status
+  TCPRoute: { group: G, version: 'v1', plural: 'tcproutes' },
+  UDPRoute: { group: G, version: 'v1', plural: 'udproutes' },
   ListenerSet: { group: G, version: 'v1', plural: 'listenersets' },
   ReferenceGrant: { group: G, version: 'v1beta1', plural: 'referencegrants' },
   Namespace: { group: '', version: 'v1', plural: 'namespaces' },

@@ -79,6 +79,7 @@ export interface ControllerStats {
 
 const COMPILED_KINDS: readonly WatchedKind[] = [
   'Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'Namespace', 'Service', 'Secret', 'TLSRoute', 'ListenerSet', 'BackendTLSPolicy', 'ConfigMap',
+  'TCPRoute', 'UDPRoute',
 ];
 
 /**
@@ -484,6 +485,8 @@ export class Controller {
         ...this.list('HTTPRoute').map((r) => (r.kind ? r : { ...r, kind: 'HTTPRoute' })),
         ...this.list('GRPCRoute').map((r) => (r.kind ? r : { ...r, kind: 'GRPCRoute' })),
         ...this.list('TLSRoute').map((r) => (r.kind ? r : { ...r, kind: 'TLSRoute' })),
+        ...this.list('TCPRoute').map((r) => (r.kind ? r : { ...r, kind: 'TCPRoute' })),
+        ...this.list('UDPRoute').map((r) => (r.kind ? r : { ...r, kind: 'UDPRoute' })),
       ],
       listenerSets: this.list('ListenerSet'),
       backendTlsPolicies: this.list('BackendTLSPolicy').map((p) => (p.kind ? p : { ...p, kind: 'BackendTLSPolicy' })),

@@ -35,7 +35,7 @@ export interface GatewayAddress {
   readonly value: string;
 }
 
-export type StatusKind = 'GatewayClass' | 'Gateway' | 'HTTPRoute' | 'GRPCRoute' | 'TLSRoute' | 'ListenerSet' | 'BackendTLSPolicy';
+export type StatusKind = 'GatewayClass' | 'Gateway' | 'HTTPRoute' | 'GRPCRoute' | 'TLSRoute' | 'TCPRoute' | 'UDPRoute' | 'ListenerSet' | 'BackendTLSPolicy';
 
 export interface StatusInput {
   readonly controllerName: string;
@@ -43,7 +43,7 @@ export interface StatusInput {
   readonly gatewayClasses: readonly KubeObject[];
   /** The Gateways this controller serves (of its classes, and named by `--gateway` if given). */
   readonly gateways: readonly KubeObject[];
-  /** Every HTTPRoute, GRPCRoute and TLSRoute read, `kind` set. */
+  /** Every HTTPRoute, GRPCRoute, TLSRoute, TCPRoute and UDPRoute read, `kind` set. */
   readonly routes: readonly KubeObject[];
   /** Every ListenerSet read (those whose parent Gateway is not served are left alone). */
   readonly listenerSets?: readonly KubeObject[];
@@ -156,7 +156,7 @@ export function desiredStatus(kind: StatusKind, object: KubeObject, input: Statu
   if (kind === 'ListenerSet') return desiredListenerSetStatus(object, input.facts, stamp);
   if (kind === 'BackendTLSPolicy') return desiredPolicyStatus(object, input, stamp);
 
-  // HTTPRoute, GRPCRoute, TLSRoute: our parents replaced, other controllers' kept.
+  // HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute: our parents replaced, other controllers' kept.
   const ns = object.metadata.namespace;
   const { ours, others } = splitEntries(live.parents, 'parentRef', ns, input);
   const facts = routeFactsIndex(input.facts).get(`${kind} ${ns}/${object.metadata.name}`);

@@ -227,6 +227,8 @@ const STEP = 16;
 class Compiler {
   private readonly warnings: ConfigWarning[] = [];
   private readonly byKind = new Map<string, Map<string, Obj>>();
+  /** TCPRoutes and UDPRoutes: not served, but their parents on our Gateways are told so (status). */
+  private readonly unservedRoutes: Obj[] = [];
   private readonly namespaceLabels = new Map<string, Record<string, string>>();
   private readonly services = new Map<string, ServiceInfo>();
   /** ReferenceGrants by their namespace (the namespace of the referenced objects). */
@@ -411,7 +413,47 @@ class Compiler {
     }));
     const backendTlsPolicies = this.tls.policyFacts(this.servicesReached());
     const policies = backendTlsPolicies.length > 0 ? { backendTlsPolicies } : {};
-    return { gateways, routes: [...routeFacts, ...this.tlsRouteFacts()], listenerSets, ...policies };
+    const allRoutes = [...routeFacts, ...this.tlsRouteFacts(), ...this.unservedRouteFacts(gatewayObjs, listenerSets)];
+    return { gateways, routes: allRoutes, listenerSets, ...policies };
+  }
+
+  /**
+   * TCPRoutes and UDPRoutes naming a served Gateway (or a ListenerSet of one): one parent entry each, not accepted,
+   * since no listener of this gateway takes them (it has no TCP or UDP listeners).
+   */
+  private unservedRouteFacts(gatewayObjs: readonly Obj[], listenerSets: readonly ListenerSetFacts[]): RouteFacts[] {
+    const served = new Set(gatewayObjs.map((g) => `${g.namespace}/${g.name}`));
+    const setGateway = new Map(listenerSets.map((l) => [`${l.namespace}/${l.name}`, l.gateway]));
+    const out: RouteFacts[] = [];
+    const sorted = [...this.unservedRoutes].sort((a, b) => cmpStr(`${a.kind} ${a.namespace}/${a.name}`, `${b.kind} ${b.namespace}/${b.name}`));
+    for (const route of sorted) {
+      const refs: unknown = route.object.spec?.parentRefs;
+      const parents: RouteParentFacts[] = [];
+      for (const p of Array.isArray(refs) ? refs : []) {
+        if (p === null || typeof p !== 'object' || typeof p.name !== 'string' || (p.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP) continue;
+        const kind = p.kind ?? 'Gateway';
+        const namespace = typeof p.namespace === 'string' ? p.namespace : route.namespace;
+        const key = `${namespace}/${p.name}`;
+        if (kind === 'Gateway' ? !served.has(key) : kind !== 'ListenerSet' || !setGateway.has(key)) continue;
+        const parentRef: ParentRefFact = {
+          group: GATEWAY_GROUP,
+          kind,
+          namespace,
+          name: p.name,
+          ...(typeof p.sectionName === 'string' ? { sectionName: p.sectionName } : {}),
+          ...(typeof p.port === 'number' ? { port: p.port } : {}),
+        };
+        if (parents.some((x) => JSON.stringify(x.parentRef) === JSON.stringify(parentRef))) continue;
+        const gateway = kind === 'Gateway' ? key : setGateway.get(key)!;
+        parents.push({
+          parentRef,
+          conditions: [condition('Accepted', false, 'NotAllowedByListeners',
+            `this gateway does not serve ${route.kind}s: Gateway ${gateway} has no ${route.kind === 'TCPRoute' ? 'TCP' : 'UDP'} listener it could attach to (TLS over TCP can be routed by SNI with a TLS listener and a TLSRoute)`)],
+        });
+      }
+      if (parents.length > 0) out.push({ kind: route.kind as RouteFacts['kind'], namespace: route.namespace, name: route.name, parents });
+    }
+    return out;
   }
 
   /**
@@ -616,6 +658,10 @@ class Compiler {
     if (typeof kind !== 'string' || kind === '') throw this.error(doc, ['kind'], `a ${apiVersion} object needs a kind (Gateway, HTTPRoute, GRPCRoute, ReferenceGrant)`);
     if (UNSERVED_ROUTE_KINDS.includes(kind)) {
       this.warn(doc, ['kind'], `${kind} is not supported by this gateway and is ignored: its traffic is not served`);
+      const meta = o.metadata;
+      if (meta !== null && typeof meta === 'object' && typeof meta.name === 'string' && meta.name !== '') {
+        this.unservedRoutes.push({ doc, kind, namespace: typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : 'default', name: meta.name, object: o });
+      }
       return;
     }
     if (IGNORED_GATEWAY_KINDS.includes(kind)) return;

@@ -117,7 +117,8 @@ export interface ListenerFacts {
 }
 
 export interface RouteFacts {
-  readonly kind: 'HTTPRoute' | 'GRPCRoute' | 'TLSRoute';
+  /** TCPRoute and UDPRoute: never accepted (this gateway has no TCP or UDP listeners). */
+  readonly kind: 'HTTPRoute' | 'GRPCRoute' | 'TLSRoute' | 'TCPRoute' | 'UDPRoute';
   readonly namespace: string;
   readonly name: string;
   /** One entry per parentRef that names a served Gateway or a ListenerSet of one, in spec order (duplicates merged). */
