@@ -79,6 +79,7 @@ export class RouteCache {
   private context: readonly unknown[] = [];
   /** The objects read from each document (a function of the document alone). */
   private readonly objs = new WeakMap<SourceDocument, Obj>();
+  private readonly conditions = new WeakMap<readonly CompiledRule[], ConditionFact[]>();
   /** Each listener's index entries in precedence order, by listener (`gateway listener`), as the last compile sorted them. */
   private sorted = new Map<string, readonly IndexDraft[]>();
 
@@ -106,6 +107,16 @@ export class RouteCache {
     this.objs.set(doc, obj);
   }
 
+  /** @internal A route's ResolvedRefs (and PartiallyInvalid) conditions, by its rules (those of one cache entry). */
+  public conditionsOf(rules: readonly CompiledRule[]): ConditionFact[] | undefined {
+    return this.conditions.get(rules);
+  }
+
+  /** @internal */
+  public setConditions(rules: readonly CompiledRule[], facts: ConditionFact[]): void {
+    this.conditions.set(rules, facts);
+  }
+
   /** @internal The sorted entries of a listener by the last compile. */
   public sortedOf(listener: string): readonly IndexDraft[] | undefined {
     return this.sorted.get(listener);
@@ -128,6 +139,9 @@ const RULE_FIELDS: Record<'HTTPRoute' | 'GRPCRoute', readonly string[]> = {
 
 const condition = (type: string, ok: boolean, reason: string, message = ''): ConditionFact =>
   ({ type, status: ok ? 'True' : 'False', reason, message });
+
+/** A route parent's `Accepted` (the common case), one object for every route. */
+const ROUTE_ACCEPTED = condition('Accepted', true, 'Accepted');
 
 /** A condition's reason and message (a ResolvedRefs problem, why a parentRef did not attach). */
 interface RefProblem {
@@ -407,7 +421,7 @@ class Compiler {
       const attachedOn = a.listeners.filter((l) => !this.rejectedOn.get(l)?.has(a.route));
       let accepted: ConditionFact;
       if (attachedOn.length > 0) {
-        accepted = condition('Accepted', true, 'Accepted');
+        accepted = ROUTE_ACCEPTED;
       } else if (a.listeners.length > 0) {
         const why = this.rejectedOn.get(a.listeners[0])!.get(a.route)!;
         accepted = condition('Accepted', false, 'NotAllowedByListeners', why);
@@ -419,7 +433,16 @@ class Compiler {
       const same = list.find((p) => (['namespace', 'name', 'sectionName', 'port'] as const).every((k) => p.parentRef[k] === a.ref[k]));
       if (same) continue;
       let shared = conditionsOf.get(a.route);
-      if (!shared) conditionsOf.set(a.route, shared = this.routeConditions(a.route));
+      if (!shared) {
+        // a cached route's conditions are those of the compile that read it (the same objects: cheap to compare)
+        const cache = this.options.routeCache;
+        shared = cache?.conditionsOf(a.route.rules);
+        if (!shared) {
+          shared = this.routeConditions(a.route);
+          cache?.setConditions(a.route.rules, shared);
+        }
+        conditionsOf.set(a.route, shared);
+      }
       list.push({ parentRef: a.ref, conditions: [accepted, ...shared] });
     }
     const routeFacts: RouteFacts[] = routes.filter((r) => byRoute.has(r)).map((r) => ({
