@@ -174,6 +174,47 @@ describe('controller against a real API server', () => {
     await until('routes gone from the status', async () => ((await get(gateway('gw', 'ours'))).status?.listeners?.[0]?.attachedRoutes === 1 ? true : undefined));
   });
 
+  test('GIVEN a controller whose status passes wait for 60 s of quiet, at most 3 s WHEN a route is added THEN it is served at once and its status written only after the wait', async () => {
+    // GIVEN a class, Gateway and controller of their own (the main controller leaves them alone)
+    await apply(kube.client, gatewayClass('quiet', 'example.com/quiet'));
+    await apply(kube.client, gateway('quiet-gw', 'quiet'));
+    const served: string[][] = [];
+    const quiet = new Controller({
+      client: new KubeClient(kube.connection),
+      controllerName: 'example.com/quiet',
+      gateways: [`${NS}/quiet-gw`],
+      leaderElection: false,
+      statusQuietMs: 60_000,
+      statusMaxDelayMs: 3_000,
+      onTable: (t) => {
+        served.push(t.gateways.flatMap((g) => g.ports.flatMap((p) => p.listeners.flatMap((l) => l.routes.map((r) => r.name)))));
+      },
+      informer: { random: () => 0.5 },
+    });
+    try {
+      await quiet.start();
+      await quiet.settled();
+
+      // WHEN
+      await apply(kube.client, route('quiet-route', 'quiet-gw', 'backend'));
+
+      // THEN the table serves it as soon as it is compiled
+      await until('route served', async () => (served.some((names) => names.includes('quiet-route')) ? true : undefined));
+      // no status yet half a second later (a pass that did not wait would have written it by then)
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await get(route('quiet-route', 'quiet-gw', 'backend'))).status?.parents ?? []).toStrictEqual([]);
+      // and written once the wait is over
+      const r = await until('status written', async () => {
+        const x = await get(route('quiet-route', 'quiet-gw', 'backend'));
+        return x.status?.parents?.length ? x : undefined;
+      });
+      expect(r.status.parents[0]).toMatchObject({ controllerName: 'example.com/quiet', parentRef: { name: 'quiet-gw' } });
+    } finally {
+      await quiet.stop();
+      await kube.client.delete(refOf(route('quiet-route', 'quiet-gw', 'backend')));
+    }
+  });
+
   test('GIVEN status written by one controller WHEN another starts on the same objects (a restart) THEN it writes nothing', async () => {
     // GIVEN
     await controller.settled();
