@@ -44,6 +44,7 @@ describe('controller: CA ConfigMaps and BackendTLSPolicy status against a real A
     kube = await startKube();
     for (const o of [
       ...servedGateway(NS, GATEWAY_CONTROLLER_NAME),
+      { apiVersion: `${G}/v1`, kind: 'Gateway', metadata: { name: 'gw2', namespace: NS }, spec: { gatewayClassName: 'ours', listeners: [{ name: 'http', port: 8081, protocol: 'HTTP' }] } },
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: NS }, spec: { ports: [{ port: 443 }] } },
       {
         apiVersion: `${G}/v1`,
@@ -101,5 +102,24 @@ describe('controller: CA ConfigMaps and BackendTLSPolicy status against a real A
     expect(await until('NoValidCACertificate', () => ancestorConditions(kube, 'gw').then((c) => (c?.[0] === 'Accepted=False/NoValidCACertificate' ? c : undefined))))
       .toStrictEqual(['Accepted=False/NoValidCACertificate', 'ResolvedRefs=False/InvalidCACertificateRef']);
     expect(controller.stats.rebuilds).toBeGreaterThan(rebuilds);
+  });
+
+  test('GIVEN the policy with one ancestor WHEN a route of another Gateway starts sending to its Service (a change of routes only) THEN that Gateway is an ancestor too', async () => {
+    // GIVEN
+    await controller.settled();
+    const route = {
+      apiVersion: `${G}/v1`,
+      kind: 'HTTPRoute',
+      metadata: { name: 'api-2', namespace: NS },
+      spec: { parentRefs: [{ name: 'gw2' }], rules: [{ backendRefs: [{ name: 'api', port: 443 }] }] },
+    } as KubeObject;
+
+    // WHEN
+    await apply(kube.client, route);
+
+    // THEN
+    expect(await until('gw2 an ancestor', () => ancestorConditions(kube, 'gw2'))).toHaveLength(2);
+    const live = await kube.client.get(refOf(policy));
+    expect(live.status.ancestors.map((a: any) => a.ancestorRef.name).sort()).toStrictEqual(['gw', 'gw2']);
   });
 });

@@ -149,6 +149,26 @@ describe('controller: ListenerSets and TLSRoutes against a real API server', () 
     }
   });
 
+  test('GIVEN the ListenerSet WHEN a second HTTPRoute attaches to it (a change of routes only) THEN its listener counts both', async () => {
+    // GIVEN the status written
+    await controller.settled();
+
+    // WHEN
+    await apply(kube.client, httpRoute('via-set-2', 'team-a'));
+
+    // THEN the ListenerSet's status follows, though only a route changed
+    const set = await until('attachedRoutes 2', async () => {
+      const s = await get(listenerSet('team-a', 'gw', ''));
+      return s.status?.listeners?.[0]?.attachedRoutes === 2 ? s : undefined;
+    });
+    expect(brief(set.status.conditions)).toStrictEqual(['Accepted=True/Accepted', 'Programmed=True/Programmed']);
+    await kube.client.delete(refOf(httpRoute('via-set-2', 'team-a')));
+    await until('attachedRoutes 1', async () => {
+      const s = await get(listenerSet('team-a', 'gw', ''));
+      return s.status?.listeners?.[0]?.attachedRoutes === 1 ? s : undefined;
+    });
+  });
+
   test('GIVEN a TCPRoute and a UDPRoute naming the Gateway WHEN written THEN each is told it is not served, and nothing is served for them', async () => {
     // GIVEN
     const route = (kind: string, name: string): KubeObject => ({

@@ -126,6 +126,81 @@ describe('controller against a real API server', () => {
     expect(after[1]).toBe(before[1]);
   });
 
+  test('GIVEN ten more routes with status written WHEN one route is added THEN its status and the Gateway\'s are written, and not every route is checked again', async () => {
+    // GIVEN
+    for (let i = 0; i < 10; i++) await apply(kube.client, route(`more-${i}`, 'gw', 'backend'));
+    await until('ten routes accepted', async () => ((await get(route('more-9', 'gw', 'backend'))).status?.parents?.length ? true : undefined));
+    await controller.settled();
+    const puts = controller.writer.stats.puts;
+    const checked = controller.stats.statusChecked;
+    const routes = (await kube.client.list({ group: G, version: 'v1', plural: 'httproutes', namespace: NS })).items.length;
+
+    // WHEN
+    await apply(kube.client, route('added', 'gw', 'backend'));
+
+    // THEN the route is Accepted and the listener counts it
+    const added = await until('added accepted', async () => {
+      const r = await get(route('added', 'gw', 'backend'));
+      return r.status?.parents?.length ? r : undefined;
+    });
+    expect(cond(added.status.parents[0].conditions, 'Accepted')).toMatchObject({ status: 'True', observedGeneration: added.metadata.generation });
+    const gw = await until('attachedRoutes counted', async () => {
+      const g = await get(gateway('gw', 'ours'));
+      return g.status?.listeners?.[0]?.attachedRoutes === 12 ? g : undefined;
+    });
+    expect(gw.status.listeners[0].attachedRoutes).toBe(12);
+    await controller.settled();
+    // two writes (the route, the Gateway), and the passes checked fewer objects than there are routes: neither every
+    // route after the compile, nor the objects of our own writes when their watch events came back
+    expect(controller.writer.stats.puts - puts).toBe(2);
+    expect(controller.stats.statusChecked - checked).toBeLessThan(routes);
+
+    // (the routes go again: the tests below count the Gateway's routes)
+    for (const name of ['added', ...Array.from({ length: 10 }, (_, i) => `more-${i}`)]) await kube.client.delete(refOf(route(name, 'gw', 'backend')));
+    await until('routes gone from the status', async () => ((await get(gateway('gw', 'ours'))).status?.listeners?.[0]?.attachedRoutes === 1 ? true : undefined));
+  });
+
+  test('GIVEN a controller whose status passes wait for 60 s of quiet, at most 3 s WHEN a route is added THEN it is served at once and its status written only after the wait', async () => {
+    // GIVEN a class, Gateway and controller of their own (the main controller leaves them alone)
+    await apply(kube.client, gatewayClass('quiet', 'example.com/quiet'));
+    await apply(kube.client, gateway('quiet-gw', 'quiet'));
+    const served: string[][] = [];
+    const quiet = new Controller({
+      client: new KubeClient(kube.connection),
+      controllerName: 'example.com/quiet',
+      gateways: [`${NS}/quiet-gw`],
+      leaderElection: false,
+      statusQuietMs: 60_000,
+      statusMaxDelayMs: 3_000,
+      onTable: (t) => {
+        served.push(t.gateways.flatMap((g) => g.ports.flatMap((p) => p.listeners.flatMap((l) => l.routes.map((r) => r.name)))));
+      },
+      informer: { random: () => 0.5 },
+    });
+    try {
+      await quiet.start();
+      await quiet.settled();
+
+      // WHEN
+      await apply(kube.client, route('quiet-route', 'quiet-gw', 'backend'));
+
+      // THEN the table serves it as soon as it is compiled
+      await until('route served', async () => (served.some((names) => names.includes('quiet-route')) ? true : undefined));
+      // no status yet half a second later (a pass that did not wait would have written it by then)
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await get(route('quiet-route', 'quiet-gw', 'backend'))).status?.parents ?? []).toStrictEqual([]);
+      // and written once the wait is over
+      const r = await until('status written', async () => {
+        const x = await get(route('quiet-route', 'quiet-gw', 'backend'));
+        return x.status?.parents?.length ? x : undefined;
+      });
+      expect(r.status.parents[0]).toMatchObject({ controllerName: 'example.com/quiet', parentRef: { name: 'quiet-gw' } });
+    } finally {
+      await quiet.stop();
+      await kube.client.delete(refOf(route('quiet-route', 'quiet-gw', 'backend')));
+    }
+  });
+
   test('GIVEN status written by one controller WHEN another starts on the same objects (a restart) THEN it writes nothing', async () => {
     // GIVEN
     await controller.settled();

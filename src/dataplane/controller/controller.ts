@@ -23,6 +23,7 @@ import { compileInSteps, RouteCache } from '../engine/compile';
 import type { CompiledTable } from '../engine/model';
 import { KubeApiError, KubeClient, KubeObject } from '../kube/client';
 import { Informer, InformerOptions } from '../kube/informer';
+import { wakeablePause } from '../kube/pause';
 import type { Logger } from '../proxy/log';
 
 /** Where EndpointSlice and Service events go (the data plane's endpoint registry). */
@@ -59,8 +60,14 @@ export interface ControllerOptions {
   /** Called with each new table (the first one is returned by `start`); the next waits for it. */
   readonly onTable?: (table: CompiledTable) => Promise<void> | void;
   readonly endpoints?: EndpointSink;
-  /** Time from the first change of a burst to the rebuild that takes it in; default 5 ms. */
+  /** Time from the first change of a burst to the rebuild that takes it in; default 1 ms. */
   readonly debounceMs?: number;
+  /**
+   * A status pass waits until no table was compiled for this long (default 100 ms), or for `statusMaxDelayMs` at most
+   * (default 1 s): status writes, and the API server's work for them, do not compete with serving a change.
+   */
+  readonly statusQuietMs?: number;
+  readonly statusMaxDelayMs?: number;
   /** Bound on `start` (every collection listed once); default 30 s. */
   readonly startTimeoutMs?: number;
   /** Passed to every informer (watch timeouts, backoff, seeded random in tests). */
@@ -75,6 +82,8 @@ export interface ControllerStats {
   rebuilds: number;
   /** Status passes run (as leader). */
   statusPasses: number;
+  /** Objects whose status the passes checked (every object, or those a change may have touched). */
+  statusChecked: number;
 }
 
 const COMPILED_KINDS: readonly WatchedKind[] = [
@@ -87,6 +96,12 @@ const COMPILED_KINDS: readonly WatchedKind[] = [
  * thousand routes (a few ms) is not stretched by turns of a busy loop.
  */
 const COMPILE_SLICE_MS = 10;
+
+/**
+ * Compiles run at start after the first one, on the same objects, the table thrown away: the compile's code is then
+ * optimized by the time the first change comes (the first changes after a start took 2-5 times longer to compile).
+ */
+const WARM_UP_COMPILES = 5;
 
 /**
  * A TLS Secret only: the listeners' certificates, the Gateways' backend client certificates and CA certificates in
@@ -129,7 +144,7 @@ const caOf = (o: KubeObject | undefined): string | undefined => o?.data?.[CA_KEY
 const CONFIG_MAP_PAGE = 25;
 
 export class Controller {
-  public readonly stats: ControllerStats = { rebuilds: 0, statusPasses: 0 };
+  public readonly stats: ControllerStats = { rebuilds: 0, statusPasses: 0, statusChecked: 0 };
   public readonly writer: StatusWriter;
   public readonly controllerName: string;
   private readonly informers = new Map<WatchedKind, Informer>();
@@ -141,12 +156,23 @@ export class Controller {
   private statusAll = true;
   /** Objects whose status alone changed since the last pass (`Kind namespace/name`): only they are checked again. */
   private readonly statusDirty = new Set<string>();
+  /** The watch events of this replica's own status writes are not checked again (on a first start, a pass over every route). */
+  private readonly ownWrites = new OwnWrites();
+  /** Routes changed (not only their status) since the last compile, by `Kind namespace/name`. */
+  private readonly routesChanged = new Set<string>();
+  /** An object other than a route changed since the last compile: the status of every object is checked after it. */
+  private othersChanged = false;
+  /** The facts of the last compile (routes, ListenerSets, BackendTLSPolicies) by `Kind namespace/name`. */
+  private routeFacts = new Map<string, unknown>();
   /** Pause before the next pass after failed status writes (0: the last pass wrote all). */
   private retryMs = 0;
   private running: Promise<void> = Promise.resolve();
   /** Status passes, one after another, apart from the compiles (a table is never held back by status writes). */
   private statusRunning: Promise<void> = Promise.resolve();
   private statusQueued = false;
+  /** When the last table was pushed (performance.now), and the wake-up of a status pass waiting for quiet. */
+  private lastCompileAt = 0;
+  private wakeStatus?: () => void;
   /** A rebuild is running. */
   private rebuilding = false;
   /** Status steps waiting for the compiles ahead of them. */
@@ -236,6 +262,7 @@ export class Controller {
     this.compileNeeded = false;
     await this.compile();
     this.statusAll = true;
+    this.running = this.running.then(() => this.warmUp());
     this.schedule();
     this.elector?.start();
     return this.table!;
@@ -245,6 +272,7 @@ export class Controller {
   public async stop(releaseLease = true): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.wakeStatus?.();
     this.releaseStatus();
     await this.elector?.stop(releaseLease);
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
@@ -292,8 +320,19 @@ export class Controller {
       const statusOnly = prev !== undefined && o.metadata.generation !== undefined && o.metadata.generation === prev.metadata.generation
         && JSON.stringify(o.metadata.labels ?? {}) === JSON.stringify(prev.metadata.labels ?? {})
         && (kind !== 'GatewayClass' || o.spec?.controllerName === prev.spec?.controllerName);
-      if (statusOnly) this.statusDirty.add(objectKey(kind, o));
-      else this.compileNeeded = true;
+      const key = objectKey(kind, o);
+      if (statusOnly) {
+        // the compile reads no status: the new copy keeps the document of the old one (and the route cache's entry)
+        const doc = this.documents.get(prev!);
+        if (doc) this.documents.set(o, doc);
+        if (this.ownWrites.isEcho(key, o.metadata.resourceVersion)) return;
+        this.statusDirty.add(key);
+      } else {
+        this.ownWrites.forget(key);
+        this.compileNeeded = true;
+        if (kind === 'HTTPRoute' || kind === 'GRPCRoute') this.routesChanged.add(key);
+        else this.othersChanged = true;
+      }
       this.schedule();
     };
     return {
@@ -326,7 +365,7 @@ export class Controller {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.running = this.running.then(() => this.rebuild()).catch((e) => this.log('error', 'rebuild failed', { error: (e as Error).message }));
-    }, this.options.debounceMs ?? 5);
+    }, this.options.debounceMs ?? 1);
   }
 
   private list(kind: WatchedKind): KubeObject[] {
@@ -350,7 +389,6 @@ export class Controller {
       if (this.compileNeeded || !this.table) {
         this.compileNeeded = false;
         await this.compile();
-        this.statusAll = true;
       }
       this.scheduleStatus();
     } finally {
@@ -388,6 +426,7 @@ export class Controller {
     if (this.statusQueued || !this.statusWanted()) return;
     this.statusQueued = true;
     this.statusRunning = this.statusRunning.then(async () => {
+      await this.quietAfterCompiles();
       this.statusQueued = false;
       if (!this.statusWanted()) return;
       const only = this.statusAll ? undefined : new Set(this.statusDirty);
@@ -399,8 +438,54 @@ export class Controller {
     }).catch((e) => this.log('error', 'status pass failed', { error: (e as Error).message }));
   }
 
+  /** Waits until no table was compiled for `statusQuietMs`, or `statusMaxDelayMs` after it began waiting. */
+  private async quietAfterCompiles(): Promise<void> {
+    const quietMs = this.options.statusQuietMs ?? 100;
+    const until = performance.now() + (this.options.statusMaxDelayMs ?? 1000);
+    for (;;) {
+      const waitMs = Math.min(this.lastCompileAt + quietMs, until) - performance.now();
+      if (waitMs <= 0 || this.stopped) return;
+      await wakeablePause(waitMs, (wake) => (this.wakeStatus = wake));
+      this.wakeStatus = undefined;
+    }
+  }
+
+  /**
+   * Compiles the objects as read now and pushes the table. The status pass that follows checks every object, or,
+   * when only routes changed since the last compile, the routes that changed, those whose facts changed (a change of
+   * one route can change another's), those left out or taken back, and the Gateways and GatewayClasses.
+   */
   private async compile(): Promise<void> {
     const began = performance.now();
+    const changed = this.othersChanged ? undefined : new Set(this.routesChanged);
+    this.routesChanged.clear();
+    this.othersChanged = false;
+    let docs: SourceDocument[];
+    try {
+      docs = this.inputDocuments();
+      const { table, rejected } = await this.compileDocuments(docs, ++this.generation);
+      this.table = table;
+      this.checkStatusAfter(changed, rejected);
+      this.rejected = rejected;
+    } catch (e) {
+      // what this compile was to take in is taken in by the next one, whose status pass then checks everything
+      this.othersChanged = true;
+      throw e;
+    }
+    this.stats.rebuilds++;
+    const compiled = performance.now();
+    await this.options.onTable?.(this.table);
+    this.lastCompileAt = performance.now();
+    this.log('info', 'compiled', {
+      generation: this.table.generation,
+      objects: docs.length,
+      compileMs: Math.round(compiled - began),
+      swapMs: Math.round(performance.now() - compiled),
+    });
+  }
+
+  /** The compile's input: the Gateways served and every object of the other compiled kinds. */
+  private inputDocuments(): SourceDocument[] {
     this.served = this.selectGateways();
     const docs: SourceDocument[] = [];
     const add = (kind: WatchedKind, o: KubeObject): void => {
@@ -422,30 +507,66 @@ export class Controller {
       if (kind === 'Gateway') continue;
       for (const o of this.list(kind)) if (kind !== 'ConfigMap' || caOf(o) !== undefined) add(kind, o);
     }
+    return docs;
+  }
+
+  /** The table of `docs` (an object the compile cannot read is left out: `rejected` says why). */
+  private async compileDocuments(
+    input: readonly SourceDocument[], generation: number, quiet = false,
+  ): Promise<{ table: CompiledTable; rejected: Map<string, string> }> {
+    const docs = [...input];
     const rejected = new Map<string, string>();
     const pause = timeSlices(COMPILE_SLICE_MS);
     for (;;) {
       try {
-        this.table = await compileInSteps(docs, { generation: ++this.generation, servicesComplete: true, routeCache: this.routeCache }, pause);
-        break;
+        return { table: await compileInSteps(docs, { generation, servicesComplete: true, routeCache: this.routeCache }, pause), rejected };
       } catch (e) {
         const at = e instanceof ConfigError ? docs.findIndex((d) => d.file === e.file) : -1;
         if (at < 0) throw e;
         rejected.set(docs[at].file, (e as Error).message);
-        this.log('error', 'object left out of the configuration', { object: docs[at].file, error: (e as Error).message });
+        if (!quiet) this.log('error', 'object left out of the configuration', { object: docs[at].file, error: (e as Error).message });
         docs.splice(at, 1);
       }
     }
-    this.rejected = rejected;
-    this.stats.rebuilds++;
-    const compiled = performance.now();
-    await this.options.onTable?.(this.table);
-    this.log('info', 'compiled', {
-      generation: this.table.generation,
-      objects: docs.length,
-      compileMs: Math.round(compiled - began),
-      swapMs: Math.round(performance.now() - compiled),
-    });
+  }
+
+  /**
+   * Runs `WARM_UP_COMPILES` compiles of the objects as read now, their tables thrown away (the route cache makes them
+   * the compile of a change of one route); it stops as soon as a change is waiting.
+   */
+  private async warmUp(): Promise<void> {
+    for (let i = 0; i < WARM_UP_COMPILES && !this.stopped && !this.compileNeeded; i++) {
+      await this.compileDocuments(this.inputDocuments(), this.generation, true).catch(() => undefined);
+    }
+  }
+
+  /**
+   * The scope of the status pass after a compile (see `compile`): `changed` is the routes changed since the last
+   * compile, undefined when other objects changed too; `rejected` the objects this compile left out.
+   */
+  private checkStatusAfter(changed: ReadonlySet<string> | undefined, rejected: ReadonlyMap<string, string>): void {
+    // (route, ListenerSet and BackendTLSPolicy facts alike: a route attaching to a ListenerSet changes its listeners'
+    // attachedRoutes, a route to a Service a policy targets changes the policy's ancestors)
+    const all = this.table?.facts;
+    const facts = new Map<string, unknown>([
+      ...(all?.routes ?? []).map((r): [string, unknown] => [`${r.kind} ${r.namespace}/${r.name}`, r]),
+      ...(all?.listenerSets ?? []).map((l): [string, unknown] => [`ListenerSet ${l.namespace}/${l.name}`, l]),
+      ...(all?.backendTlsPolicies ?? []).map((p): [string, unknown] => [`BackendTLSPolicy ${p.namespace}/${p.name}`, p]),
+    ]);
+    const before = this.routeFacts;
+    this.routeFacts = facts;
+    if (!changed || !this.table?.facts) {
+      this.statusAll = true;
+      return;
+    }
+    const dirty = this.statusDirty;
+    for (const key of changed) dirty.add(key);
+    for (const [key, f] of facts) if (!sameValue(before.get(key), f)) dirty.add(key);
+    for (const key of before.keys()) if (!facts.has(key)) dirty.add(key);
+    for (const [key, why] of rejected) if (this.rejected.get(key) !== why) dirty.add(key);
+    for (const key of this.rejected.keys()) if (!rejected.has(key)) dirty.add(key);
+    for (const g of this.served) dirty.add(objectKey('Gateway', g));
+    for (const c of this.list('GatewayClass')) dirty.add(objectKey('GatewayClass', c));
   }
 
   /** The Gateways' addresses from `--service`: load balancer ingress, else cluster IPs. */
@@ -497,24 +618,38 @@ export class Controller {
       now: new Date((this.options.clock ?? Date.now)()).toISOString().replace(/\.\d+Z$/, 'Z'),
       ...(only ? { only } : {}),
     };
+    this.stats.statusChecked += only?.size ?? input.gatewayClasses.length + input.gateways.length + input.routes.length;
     const updates = await computeStatusInSteps(input, this.statusPause());
     const queue = [...updates];
     const failed: Array<{ object: string; error: string }> = [];
     const worker = async (): Promise<void> => {
-      // (a newer table's pass follows this one: what is left of this one would be written again)
-      for (let u = queue.shift(); u && this.isLeader && !this.stopped && this.table === table; u = queue.shift()) {
-        const update = u;
+      // (a newer table's pass follows this one: what is left of this one is checked again by it)
+      while (this.isLeader && !this.stopped && this.table === table && queue.length > 0) {
         // a change waiting to be compiled goes first
         if (this.compileAhead) await this.afterCompiles();
         if (this.table !== table) break;
+        const update = queue.shift();
+        if (!update) break;
+        const key = objectKey(update.kind, update.object);
+        let left: string | undefined;
+        this.ownWrites.begin(key);
         try {
-          await this.writer.write(update, (fresh) => desiredStatus(update.kind as StatusKind, fresh, input));
+          await this.writer.write(update, (fresh) => desiredStatus(update.kind as StatusKind, fresh, input), (written) => {
+            left = written.metadata?.resourceVersion;
+          });
         } catch (e) {
-          failed.push({ object: objectKey(update.kind, update.object), error: (e as Error).message });
+          failed.push({ object: key, error: (e as Error).message });
+        } finally {
+          if (this.ownWrites.end(key, left)) {
+            this.statusDirty.add(key);
+            this.schedule();
+          }
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
+    // what a pass over a replaced table did not write is checked again by the next pass (which may check less)
+    if (this.table !== table) for (const u of queue) this.statusDirty.add(objectKey(u.kind, u.object));
     if (failed.length === 0) {
       this.retryMs = 0;
       return;
@@ -525,4 +660,60 @@ export class Controller {
     this.statusAll = true;
     if (!this.stopped) setTimeout(() => this.schedule(), this.retryMs).unref();
   }
+}
+
+/**
+ * Tells the watch events of this replica's own status writes from other changes: a status-only event that carries the
+ * resourceVersion a write of ours left is its echo. Events during a write are decided when it ends.
+ */
+export class OwnWrites {
+  private readonly writing = new Set<string>();
+  /** The resourceVersion each finished write left, its event not seen yet. */
+  private readonly left = new Map<string, string>();
+  /** The last status-only event of an object seen while a write of it was under way. */
+  private readonly seen = new Map<string, string | undefined>();
+
+  public begin(key: string): void {
+    this.writing.add(key);
+  }
+
+  /** A write ended, having left `resourceVersion` (undefined: nothing written); true: an event seen meanwhile needs a check. */
+  public end(key: string, resourceVersion: string | undefined): boolean {
+    this.writing.delete(key);
+    const during = this.seen.has(key);
+    const seen = this.seen.get(key);
+    this.seen.delete(key);
+    if (!during) {
+      if (resourceVersion !== undefined) this.left.set(key, resourceVersion);
+      return false;
+    }
+    return seen === undefined || seen !== resourceVersion;
+  }
+
+  /** Whether a status-only event is the echo of a write of ours (or waits for the write under way to tell). */
+  public isEcho(key: string, resourceVersion: string | undefined): boolean {
+    if (this.writing.has(key)) {
+      this.seen.set(key, resourceVersion);
+      return true;
+    }
+    const left = this.left.get(key);
+    this.left.delete(key);
+    return left !== undefined && left === resourceVersion;
+  }
+
+  /** The object changed otherwise (or went away): no echo is expected any more. */
+  public forget(key: string): void {
+    this.left.delete(key);
+  }
+}
+
+/** Deep equality of plain data (facts: objects, arrays, strings, numbers, booleans). */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) if (!sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
 }

@@ -24,8 +24,11 @@ export class StatusWriter {
   /**
    * Writes `update`; `recompute` gives the desired status for a fresh copy (undefined: nothing to write any more).
    * Resolves true when written, false when nothing needed writing (or the object is gone); rejects on other errors.
+   * `written` is told the object as the API server returned it after the write.
    */
-  public async write(update: StatusUpdate, recompute: (fresh: KubeObject) => Record<string, unknown> | undefined): Promise<boolean> {
+  public async write(
+    update: StatusUpdate, recompute: (fresh: KubeObject) => Record<string, unknown> | undefined, written?: (object: KubeObject) => void,
+  ): Promise<boolean> {
     const ref = {
       ...RESOURCES[update.kind as StatusKind],
       namespace: update.object.metadata.namespace,
@@ -36,7 +39,8 @@ export class StatusWriter {
     for (let attempt = 1; ; attempt++) {
       try {
         this.stats.puts++;
-        await this.client.replace({ ...ref, subresource: 'status' }, { ...object, apiVersion: apiVersionOf(update.kind), kind: update.kind, status });
+        const answer = await this.client.replace({ ...ref, subresource: 'status' }, { ...object, apiVersion: apiVersionOf(update.kind), kind: update.kind, status });
+        written?.(answer);
         return true;
       } catch (e) {
         if (e instanceof KubeApiError && e.code === 404) return false;
