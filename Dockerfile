@@ -16,5 +16,7 @@ COPY --from=build /src/dist/gateway/ /app/
 # filesystem, so the gateway writes nothing to disk.
 USER 1000:1000
 EXPOSE 80 443 9901
-ENTRYPOINT ["node", "/app/cdk8s-gateway.js"]
+# --max-semi-space-size bounds V8's young generation (Node 24 grows it to 2 x 64 MB under load): GATEWAY_NODE_FLAGS in
+# src/dataplane/memory.ts, which GatewayDeployment's container command repeats.
+ENTRYPOINT ["node", "--max-semi-space-size=8", "/app/cdk8s-gateway.js"]
 CMD ["serve", "--routes", "/etc/cdk8s-gateway/routes", "--admin", "0.0.0.0:9901"]

@@ -1,0 +1,92 @@
+/**
+ * The gateway's memory settings: the V8 flags every way of starting it passes, and the heap compaction after loading.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as v8 from 'v8';
+import * as vm from 'vm';
+import { Testing } from 'cdk8s';
+import { Gateway, GatewayDeployment, Listener } from '../../src';
+import { GATEWAY_NODE_FLAGS, compactHeap, withGatewayNodeFlags } from '../../src/dataplane/memory';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+function newSpaceBytes(): number {
+  return v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_size;
+}
+
+describe('GATEWAY_NODE_FLAGS', () => {
+  test('bound the young generation', () => {
+    // THEN one flag, a semi-space size in MB
+    expect(GATEWAY_NODE_FLAGS).toStrictEqual([expect.stringMatching(/^--max-semi-space-size=\d+$/)]);
+  });
+
+  test('are added to a worker\'s execArgv, after what is there', () => {
+    // WHEN
+    const argv = withGatewayNodeFlags(['--require', 'x.js']);
+    // THEN
+    expect(argv).toStrictEqual(['--require', 'x.js', ...GATEWAY_NODE_FLAGS]);
+  });
+
+  test('do not override a flag of the same name given on the command line, in either spelling', () => {
+    // GIVEN an operator's own semi-space size
+    for (const own of ['--max-semi-space-size=32', '--max_semi_space_size=32']) {
+      // WHEN
+      const argv = withGatewayNodeFlags([own]);
+      // THEN theirs is kept and ours not added
+      expect(argv).toStrictEqual([own]);
+    }
+  });
+
+  test('are what the image\'s entry point runs with', () => {
+    // GIVEN
+    const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+    // WHEN
+    const entrypoint = JSON.parse(/^ENTRYPOINT (.*)$/m.exec(dockerfile)![1]);
+    // THEN
+    expect(entrypoint).toStrictEqual(['node', ...GATEWAY_NODE_FLAGS, '/app/cdk8s-gateway.js']);
+  });
+
+  test('are what a GatewayDeployment\'s container runs with', () => {
+    // GIVEN
+    const chart = Testing.chart();
+    const gateway = new Gateway(chart, 'Gateway', { gatewayClassName: 'cdk8s-gateway', listeners: [Listener.http({ name: 'http', port: 80 })] });
+    // WHEN
+    new GatewayDeployment(chart, 'Runtime', { gateways: [gateway] });
+    const deployment = Testing.synth(chart).find((o) => o.kind === 'Deployment');
+    // THEN
+    expect(deployment.spec.template.spec.containers[0].command).toStrictEqual(['node', ...GATEWAY_NODE_FLAGS, '/app/cdk8s-gateway.js']);
+  });
+});
+
+/** V8 of Node 22 and later: `gc()` takes the `last-resort` flavor (Node 20, past its end of life, ignores it). */
+const LAST_RESORT_GC = Number(process.versions.node.split('.')[0]) >= 22;
+
+describe('compactHeap', () => {
+  (LAST_RESORT_GC ? test : test.skip)('shrinks a young generation grown by garbage, and says how long it took', () => {
+    // GIVEN a young generation grown by objects that survived a few scavenges and are then dropped
+    let kept: object[] = [];
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 100_000; i++) kept.push({ round, i, text: `object ${i}` });
+      if (kept.length > 400_000) kept = [];
+    }
+    kept = [];
+    const grown = newSpaceBytes();
+    let clock = 1_000;
+    // WHEN
+    const report = compactHeap(() => (clock += 7));
+    // THEN
+    expect(newSpaceBytes()).toBeLessThan(grown);
+    expect(report.ms).toBe(7);
+    expect(report.heapTotalAfter).toBeLessThanOrEqual(report.heapTotalBefore);
+    expect(report.heapUsedAfter).toBeLessThanOrEqual(report.heapTotalAfter);
+    expect(kept).toHaveLength(0);
+  });
+
+  test('leaves no gc function in new contexts', () => {
+    // WHEN
+    compactHeap();
+    // THEN
+    expect(vm.runInNewContext('typeof gc')).toBe('undefined');
+  });
+});
