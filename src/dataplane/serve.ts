@@ -18,7 +18,7 @@ import { TABLE_ARGS_USAGE, emptyTableArgs, parseTableArg } from './engine/option
 import { route } from './engine/router';
 import { setRegexGuard } from './engine/util';
 import { KubeClient } from './kube/client';
-import { compactHeap } from './memory';
+import { CompactionReport, compactHeap } from './memory';
 import { AccessLog, AccessLogEntry, jsonAccessLog, noAccessLog } from './proxy/access-log';
 import { AdminServer, startAdmin } from './proxy/admin';
 import type { CertificateProblem } from './proxy/certificates';
@@ -418,17 +418,18 @@ export class GatewayServer {
       this.table = first.table;
       this.appliedInput = first.hash;
     }
-    if (this.options.compactHeapAfterLoad) this.compactHeap();
+    // Nothing is served yet: the pause of a full collection delays no request.
+    const compaction = this.options.compactHeapAfterLoad ? compactHeap() : undefined;
     try {
       await this.bindAll();
     } finally {
       begun();
     }
+    // (logged after `ready`: the first lines of a start stay `listening`, `admin listening`, `ready`)
+    if (compaction) this.logCompaction(compaction);
   }
 
-  /** Nothing is served yet: the pause of a full collection delays no request. */
-  private compactHeap(): void {
-    const r = compactHeap();
+  private logCompaction(r: CompactionReport): void {
     const mb = (bytes: number) => Math.round(bytes / 1_048_576);
     this.log('info', 'heap compacted', {
       ms: Math.round(r.ms),
