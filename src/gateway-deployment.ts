@@ -15,10 +15,10 @@ const PACKAGE_VERSION: string = require('../package.json').version;
 export const GATEWAY_IMAGE_REPOSITORY = 'ghcr.io/cdk8s-gateway/cdk8s-gateway';
 
 /**
- * Node flags of the gateway container: the young generation bounded as the image's entry point does (the data plane's
+ * Node flags of the gateway container, bounding the V8 heap as the image's entry point does (the data plane's
  * GATEWAY_NODE_FLAGS, src/dataplane/memory.ts, which this library cannot import; a test keeps them equal).
  */
-const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=8'];
+const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=50'];
 const ROUTES_DIR = '/etc/cdk8s-gateway/routes';
 const TLS_DIR = '/etc/cdk8s-gateway/tls';
 const ROUTES_FILE = 'routes.yaml';

@@ -1,6 +1,7 @@
 /**
  * The gateway's memory settings: the V8 flags every way of starting it passes, and the heap compaction after loading.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as v8 from 'v8';
@@ -16,9 +17,24 @@ function newSpaceBytes(): number {
 }
 
 describe('GATEWAY_NODE_FLAGS', () => {
-  test('bound the young generation', () => {
-    // THEN one flag, a semi-space size in MB
-    expect(GATEWAY_NODE_FLAGS).toStrictEqual([expect.stringMatching(/^--max-semi-space-size=\d+$/)]);
+  test('bound the young generation and the old generation\'s growth', () => {
+    // THEN a semi-space size in MB, and a growth factor in percent
+    expect(GATEWAY_NODE_FLAGS).toStrictEqual([expect.stringMatching(/^--max-semi-space-size=\d+$/), expect.stringMatching(/^--heap-growing-percent=\d+$/)]);
+  });
+
+  test('are accepted by this Node', () => {
+    // WHEN a process starts with them
+    const run = spawnSync(process.execPath, [...GATEWAY_NODE_FLAGS, '-e', 'process.stdout.write("started")'], { encoding: 'utf8' });
+    // THEN it runs, and V8 complains of no flag
+    expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toStrictEqual({ status: 0, stdout: 'started', stderr: '' });
+  });
+
+  test('fails to start a process when a flag is not one of V8\'s (what the test above would catch)', () => {
+    // WHEN
+    const run = spawnSync(process.execPath, ['--max-semi-space-sise=4', '-e', '0'], { encoding: 'utf8' });
+    // THEN
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/max-semi-space-sise/);
   });
 
   test('are added to a worker\'s execArgv, after what is there', () => {
@@ -33,8 +49,9 @@ describe('GATEWAY_NODE_FLAGS', () => {
     for (const own of ['--max-semi-space-size=32', '--max_semi_space_size=32']) {
       // WHEN
       const argv = withGatewayNodeFlags([own]);
-      // THEN theirs is kept and ours not added
-      expect(argv).toStrictEqual([own]);
+      // THEN theirs is kept, ours not added; the other flags are
+      expect(argv).toStrictEqual([own, ...GATEWAY_NODE_FLAGS.filter((f) => !f.startsWith('--max-semi-space-size='))]);
+      expect(argv.filter((f) => /^--max.semi.space.size=/.test(f))).toHaveLength(1);
     }
   });
 
