@@ -62,7 +62,8 @@ function gc(): GcFunction {
 
 /**
  * Runs a last-resort major garbage collection (synchronous: the event loop waits for it). Call it only when no
- * request can be waiting, e.g. before the listeners are bound.
+ * request can be waiting, e.g. before the listeners are bound. (The V8 of Node 20, past its end of life, ignores the
+ * `last-resort` flavor: there it is a plain full collection, which does not shrink the young generation.)
  */
 export function compactHeap(now: () => number = () => performance.now()): CompactionReport {
   const collect = gc();
