@@ -119,6 +119,8 @@ const bundleTask = project.addTask('bundle:gateway', {
 });
 bundleTask.exec('rm -rf dist/gateway');
 bundleTask.exec('esbuild src/dataplane/main.ts --bundle --platform=node --target=node22 --outfile=dist/gateway/cdk8s-gateway.js --sourcemap --legal-comments=external --log-level=warning');
+// V8 keeps the bundle's source in the heap: Latin-1 only, it is a one-byte string (2.7 MB instead of 5.5 MB).
+bundleTask.exec('node scripts/one-byte-bundle.js dist/gateway/cdk8s-gateway.js');
 bundleTask.exec('cp -r crds dist/gateway/');
 
 // The newcomer's main job: synthesize the examples, run the gateway on them with echo backends, send the lesson's

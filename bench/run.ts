@@ -259,6 +259,8 @@ function bundle(): void {
   const esbuild = require('esbuild');
   const common = { bundle: true, platform: 'node', target: 'node22', logLevel: 'warning', sourcemap: true };
   esbuild.buildSync({ ...common, entryPoints: [path.join(ROOT, 'src/dataplane/main.ts')], outfile: path.join(WORK, 'gateway.js') });
+  // as the image's bundle task does (.projenrc.ts)
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'one-byte-bundle.js'), path.join(WORK, 'gateway.js')], { stdio: 'inherit' });
   esbuild.buildSync({ ...common, entryPoints: [path.join(ROOT, 'bench/backend.ts')], outfile: path.join(WORK, 'backend.js') });
   esbuild.buildSync({ ...common, packages: 'external', entryPoints: [path.join(ROOT, 'bench/peers.ts')], outfile: path.join(WORK, 'peers.js') });
   esbuild.buildSync({ ...common, packages: 'external', entryPoints: [path.join(ROOT, 'bench/grpc.ts')], outfile: path.join(WORK, 'grpc.js') });

@@ -107,3 +107,48 @@ describe('compactHeap', () => {
     expect(vm.runInNewContext('typeof gc')).toBe('undefined');
   });
 });
+
+describe('one-byte-bundle', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { oneByte } = require('../../scripts/one-byte-bundle.js') as { oneByte(text: string, file?: string): string };
+  const outsideLatin1 = /[^\u0000-\u00ff]/;
+
+  test('replaces characters outside Latin-1 after // on their line, one for one, and keeps Latin-1 ones', () => {
+    // GIVEN a line comment, a comment after code, and a regular expression with a Latin-1 character
+    const text = '// request\u2019s URL\nif (a || // request\u2019s mode\n  b) return /\u00b5s/;\n';
+    // WHEN
+    const out = oneByte(text);
+    // THEN
+    expect(out).toBe('// request?s URL\nif (a || // request?s mode\n  b) return /\u00b5s/;\n');
+    expect(out).toHaveLength(text.length);
+  });
+
+  test('fails on a character outside Latin-1 that is not on a line comment, naming the file, line and character', () => {
+    // GIVEN one in a block comment on line 2
+    const text = 'const a = 1;\n/* request\u2019s URL */\n';
+    // WHEN / THEN
+    expect(() => oneByte(text, 'gateway.js')).toThrow(/^gateway\.js:2: character U\+2019 outside Latin-1 and not on a line comment: .*escape it in the source/);
+  });
+
+  test('makes the gateway\'s bundle (as the image builds it) Latin-1 only', () => {
+    // GIVEN the bundle of the data plane
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const esbuild = require('esbuild');
+    const built = esbuild.buildSync({
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      write: false,
+      logLevel: 'silent',
+      legalComments: 'external',
+      entryPoints: [path.join(ROOT, 'src/dataplane/main.ts')],
+      outfile: path.join(ROOT, 'bench/.work/one-byte-check.js'),
+    });
+    const text: string = built.outputFiles.find((f: { path: string }) => f.path.endsWith('.js')).text;
+    // WHEN
+    const out = oneByte(text);
+    // THEN
+    expect(outsideLatin1.test(out)).toBe(false);
+    expect(out).toHaveLength(text.length);
+  });
+});
