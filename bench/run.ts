@@ -16,8 +16,8 @@
  * What it does:
  * - installs what is missing: nginx and wrk (and h2load for gRPC) from Debian packages (`apt-get install
  *   nginx-light wrk nghttp2-client`, as root), the Node peers with `npm ci` when node_modules lacks them;
- * - bundles the gateway (src/dataplane/main.ts, as the container image does), the echo backends and the
- *   Node peers with esbuild into bench/.work/;
+ * - bundles the gateway (src/dataplane/main.ts, as the container image does; it runs with the image's Node flags,
+ *   GATEWAY_NODE_FLAGS), the echo backends and the Node peers with esbuild into bench/.work/;
  * - starts the echo backends (one process, one port per Service) and, per table size, nginx (one worker,
  *   keep-alive upstreams), fastify + @fastify/reply-from, http-proxy and the gateway (one process,
  *   --no-access-log), all generated from bench/table.ts and all on 127.0.0.1, and the floor
@@ -41,6 +41,7 @@ import { RouterResult, routerMarkdown, runRouterBench } from './router';
 import {
   BenchTable, LISTENER_PORT, backendsMap, gatewayObjects, nginxConfig, scaleTable, wrkScript,
 } from './table';
+import { GATEWAY_NODE_FLAGS } from '../src/dataplane/memory';
 
 const ROOT = path.resolve(__dirname, '..');
 const WORK = path.join(ROOT, 'bench', '.work');
@@ -258,6 +259,8 @@ function bundle(): void {
   const esbuild = require('esbuild');
   const common = { bundle: true, platform: 'node', target: 'node22', logLevel: 'warning', sourcemap: true };
   esbuild.buildSync({ ...common, entryPoints: [path.join(ROOT, 'src/dataplane/main.ts')], outfile: path.join(WORK, 'gateway.js') });
+  // as the image's bundle task does (.projenrc.ts)
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'one-byte-bundle.js'), path.join(WORK, 'gateway.js')], { stdio: 'inherit' });
   esbuild.buildSync({ ...common, entryPoints: [path.join(ROOT, 'bench/backend.ts')], outfile: path.join(WORK, 'backend.js') });
   esbuild.buildSync({ ...common, packages: 'external', entryPoints: [path.join(ROOT, 'bench/peers.ts')], outfile: path.join(WORK, 'peers.js') });
   esbuild.buildSync({ ...common, packages: 'external', entryPoints: [path.join(ROOT, 'bench/grpc.ts')], outfile: path.join(WORK, 'grpc.js') });
@@ -317,7 +320,7 @@ async function startContestants(table: BenchTable, size: number, ports: Map<stri
   fs.writeFileSync(path.join(dir, 'routes.yaml'), gatewayObjects(table).map((o) => YAML.stringify(o)).join('---\n'));
   fs.writeFileSync(path.join(dir, 'backends.json'), JSON.stringify(backendsMap(table, ports)));
   const { proc: gw } = await startPinned('gateway', process.execPath, [
-    path.join(WORK, 'gateway.js'), 'serve',
+    ...GATEWAY_NODE_FLAGS, path.join(WORK, 'gateway.js'), 'serve',
     '--routes', path.join(dir, 'routes.yaml'),
     '--backends', path.join(dir, 'backends.json'),
     '--listen', `${LISTENER_PORT}=127.0.0.1:${gwPort}`,
@@ -344,7 +347,7 @@ async function startContestants(table: BenchTable, size: number, ports: Map<stri
     // req/s, is what compares with one process.
     const port = await freePort();
     const { proc } = await startPinned(`gateway (${n} workers)`, process.execPath, [
-      path.join(WORK, 'gateway.js'), 'serve',
+      ...GATEWAY_NODE_FLAGS, path.join(WORK, 'gateway.js'), 'serve',
       '--routes', path.join(dir, 'routes.yaml'),
       '--backends', path.join(dir, 'backends.json'),
       '--listen', `${LISTENER_PORT}=127.0.0.1:${port}`,
@@ -567,7 +570,7 @@ async function grpcBench(opts: Options): Promise<GrpcRow[]> {
   fs.writeFileSync(path.join(dir, 'routes.yaml'), routes.map((o) => YAML.stringify(o)).join('---\n'));
   fs.writeFileSync(path.join(dir, 'backends.json'), JSON.stringify({ 'bench/echo:9000': `127.0.0.1:${echoPort}`, 'bench/other:9000': `127.0.0.1:${echoPort}` }));
   const { proc: gw } = await startPinned('gateway (gRPC)', process.execPath, [
-    path.join(WORK, 'gateway.js'), 'serve', '--routes', path.join(dir, 'routes.yaml'), '--backends', path.join(dir, 'backends.json'),
+    ...GATEWAY_NODE_FLAGS, path.join(WORK, 'gateway.js'), 'serve', '--routes', path.join(dir, 'routes.yaml'), '--backends', path.join(dir, 'backends.json'),
     '--listen', `50051=127.0.0.1:${gwPort}`, '--admin', '127.0.0.1:0', '--no-access-log', '--no-watch',
   ], (l) => l.includes('"msg":"ready"'));
   // A real gRPC client call through the gateway first.
@@ -719,7 +722,7 @@ async function profileGateway(opts: Options): Promise<void> {
     const port = await freePort();
     const { proc } = await startPinned('gateway', process.execPath, [
       '--cpu-prof', '--cpu-prof-dir', dir,
-      path.join(WORK, 'gateway.js'), 'serve', '--routes', path.join(dir, 'routes.yaml'), '--backends', path.join(dir, 'backends.json'),
+      ...GATEWAY_NODE_FLAGS, path.join(WORK, 'gateway.js'), 'serve', '--routes', path.join(dir, 'routes.yaml'), '--backends', path.join(dir, 'backends.json'),
       '--listen', `${LISTENER_PORT}=127.0.0.1:${port}`, '--admin', '127.0.0.1:0', '--no-access-log', '--no-watch',
     ], (l) => l.includes('"msg":"ready"'));
     await runWrk(port, script, 2, opts.connections);

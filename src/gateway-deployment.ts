@@ -15,6 +15,11 @@ const PACKAGE_VERSION: string = require('../package.json').version;
 /** The image repository the project publishes the gateway runtime to. */
 export const GATEWAY_IMAGE_REPOSITORY = 'ghcr.io/cdk8s-gateway/cdk8s-gateway';
 
+/**
+ * Node flags of the gateway container, bounding the V8 heap as the image's entry point does (the data plane's
+ * GATEWAY_NODE_FLAGS, src/dataplane/memory.ts, which this library cannot import; a test keeps them equal).
+ */
+const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=50'];
 const ROUTES_DIR = '/etc/cdk8s-gateway/routes';
 const TLS_DIR = '/etc/cdk8s-gateway/tls';
 const ROUTES_FILE = 'routes.yaml';
@@ -505,7 +510,7 @@ export class GatewayDeployment extends Construct {
         name: 'gateway',
         image: this.image,
         imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-        command: ['node', '/app/cdk8s-gateway.js'],
+        command: ['node', ...GATEWAY_NODE_FLAGS, '/app/cdk8s-gateway.js'],
         args,
         // `serve --identity` defaults to POD_NAME: the holder of the leader-election Lease
         envVariables: kube ? { POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME) } : undefined,

@@ -67,7 +67,7 @@ describe('GatewayDeployment in controller mode', () => {
     const manifests = Testing.synth(chart);
     // THEN
     const container = one(manifests, 'Deployment').spec.template.spec.containers[0];
-    expect(container.command).toStrictEqual(['node', '/app/cdk8s-gateway.js']);
+    expect(container.command).toStrictEqual(['node', '--max-semi-space-size=4', '--heap-growing-percent=50', '/app/cdk8s-gateway.js']);
     expect(container.args).toStrictEqual([
       'serve', '--kubernetes', '--admin', '0.0.0.0:9901', '--shutdown-delay', '5s', '--drain-timeout', '30s',
       '--gateway', 'edge/public', '--lease', 'edge/gw', '--service', 'edge/gw',

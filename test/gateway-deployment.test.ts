@@ -54,7 +54,7 @@ describe('GatewayDeployment', () => {
     const [deployment] = byKind(manifests, 'Deployment');
     const container = deployment.spec.template.spec.containers[0];
     expect(container.image).toStrictEqual('example.com/gw:1');
-    expect(container.command).toStrictEqual(['node', '/app/cdk8s-gateway.js']);
+    expect(container.command).toStrictEqual(['node', '--max-semi-space-size=4', '--heap-growing-percent=50', '/app/cdk8s-gateway.js']);
     expect(container.args).toStrictEqual([
       'serve', '--routes', '/etc/cdk8s-gateway/routes', '--admin', '0.0.0.0:9901', '--shutdown-delay', '5s', '--drain-timeout', '30s',
       '--gateway', 'task-api/task-api-gateway', '--listen', '80=0.0.0.0:8080',

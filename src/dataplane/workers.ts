@@ -8,6 +8,7 @@
 import cluster from 'cluster';
 import * as os from 'os';
 import { AggregatorRegistry, Registry } from 'prom-client';
+import { withGatewayNodeFlags } from './memory';
 import { AdminServer, startAdmin } from './proxy/admin';
 import type { Logger } from './proxy/log';
 import type { HostPort } from './serve';
@@ -97,6 +98,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
     return 1;
   }
   log('info', 'admin listening', { address: admin.address, port: admin.port, workers: options.workers });
+  // The workers serve the traffic: they run with the gateway's V8 flags even when this process was started without.
+  cluster.setupPrimary({ execArgv: withGatewayNodeFlags(process.execArgv) });
   for (let i = 0; i < options.workers; i++) cluster.fork();
 
   let signals = 0;

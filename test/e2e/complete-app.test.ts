@@ -103,7 +103,7 @@ describe('complete app, end to end', () => {
   });
 
   test('the container runs serve on the mounted ConfigMap for the app\'s Gateway', () => {
-    expect(container.command).toStrictEqual(['node', '/app/cdk8s-gateway.js']);
+    expect(container.command).toStrictEqual(['node', '--max-semi-space-size=4', '--heap-growing-percent=50', '/app/cdk8s-gateway.js']);
     expect(flagValues(container.args, '--routes')).toStrictEqual([container.volumeMounts[0].mountPath]);
     expect(flagValues(container.args, '--gateway')).toStrictEqual(['task-api/task-api-gateway']);
   });
