@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { ConfigError, loadDocuments } from '../../../src/dataplane/config/load';
-import { InputReader, readInput, toSourceDocuments } from '../../../src/dataplane/config/reader';
+import { InputReader, READER_NICE, readInput, toSourceDocuments } from '../../../src/dataplane/config/reader';
 import { compile, compileInSteps } from '../../../src/dataplane/engine/compile';
 import { statInputs } from '../../../src/dataplane/proxy/reload';
 
@@ -76,6 +76,42 @@ describe('input reader', () => {
     }
   }, 30_000);
 
+  test('packs the documents into transferred buffers: multi-byte text, List items sharing a text, lines found again', async () => {
+    // GIVEN objects with multi-byte characters before and after a List, and a document marked YAML 1.1
+    const annotated = { ...GATEWAY, metadata: { ...GATEWAY.metadata, annotations: { note: 'grüße → 世界 🚀' } } };
+    const text = `${YAML.stringify(annotated)}---\n${YAML.stringify({ apiVersion: 'v1', kind: 'List', items: [route(1), { ...route(2), metadata: { name: 'r2', namespace: 'ns', labels: { a: 'ü' } } }] })}`
+      + `...\n%YAML 1.1\n---\n${YAML.stringify({ ...route(3), metadata: { name: 'r3', namespace: 'ns', annotations: { b: 'ñ' } } })}`;
+    fs.writeFileSync(path.join(dir, 'a.yaml'), text);
+    // WHEN read in the worker
+    const snapshot = await reader.read({ routes: [dir], tlsSecrets: [] });
+    // THEN the documents come as three buffers, the bytes UTF-8
+    expect(snapshot.documents.count).toBe(4);
+    expect(snapshot.documents.files).toStrictEqual([path.join(dir, 'a.yaml')]);
+    expect(Buffer.from(snapshot.documents.bytes).toString('utf8')).toContain('grüße → 世界 🚀');
+    // AND they decode to the objects and field lines of the serving thread's own read
+    const docs = await toSourceDocuments(snapshot);
+    const reference = loadDocuments([dir]);
+    expect(docs.map((d) => [d.file, d.document, d.object])).toStrictEqual(reference.map((d) => [d.file, d.document, d.object]));
+    for (const [i, d] of docs.entries()) {
+      for (const field of [[], ['metadata', 'name'], ['metadata', 'labels', 'a'], ['metadata', 'annotations']]) expect(d.lineOf(field)).toBe(reference[i].lineOf(field));
+    }
+    expect(docs[3].lineOf(['metadata', 'annotations', 'b'])).toBe(text.split('\n').findIndex((l) => l.includes('b: ñ')) + 1);
+  }, 30_000);
+
+  test('the reader thread runs at the lowest CPU priority (Linux), the serving thread keeps its own', async () => {
+    if (process.platform !== 'linux') return;
+    // GIVEN a running reader thread
+    fs.writeFileSync(path.join(dir, 'a.yaml'), YAML.stringify(GATEWAY));
+    const before = niceOfThreads();
+    await reader.read({ routes: [dir], tlsSecrets: [] });
+    // WHEN the threads of this process are listed
+    const after = niceOfThreads();
+    // THEN one new thread has nice 19, and this thread's priority did not change
+    const added = [...after].filter(([tid]) => !before.has(tid)).map(([, nice]) => nice);
+    expect(added).toContain(READER_NICE);
+    expect(os.getPriority()).toBe(before.get(process.pid));
+  }, 30_000);
+
   test('fails with the ConfigError of the worker: file, document, line', async () => {
     fs.writeFileSync(path.join(dir, 'bad.yaml'), 'a: 1\n---\nb: [unclosed\n');
     const read = reader.read({ routes: [dir], tlsSecrets: [] });
@@ -87,7 +123,7 @@ describe('input reader', () => {
     fs.writeFileSync(path.join(dir, 'big.yaml'), `kind: A\nv: "${'x'.repeat(4096)}"\n`);
     await expect(reader.read({ routes: [dir], tlsSecrets: [], maxInputBytes: 1024 })).rejects.toThrow(/big\.yaml: input too large: with this file the input is 4 KiB, more than the limit of 1 KiB/);
     await reader.close();
-    expect((await reader.read({ routes: [dir], tlsSecrets: [] })).documents).toHaveLength(1);
+    expect((await reader.read({ routes: [dir], tlsSecrets: [] })).documents.count).toBe(1);
   }, 30_000);
 
   test('readInput leaves an unreadable --tls-secret file out of its Secret and names it', () => {
@@ -103,6 +139,17 @@ describe('input reader', () => {
     }]);
   });
 });
+
+/** The nice value of every thread of this process, by thread id. */
+function niceOfThreads(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    // fields after the command name (in parentheses): state is field 3, nice field 19
+    out.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+  }
+  return out;
+}
 
 describe('compileInSteps', () => {
   test('gives the table compile gives, pausing between steps', async () => {
