@@ -342,14 +342,14 @@ class Compiler {
       gateways,
       sockets,
       warnings: this.warnings,
-      facts: this.facts(gatewayObjs, routes),
+      facts: yield* this.facts(gatewayObjs, routes),
       ...(statusFacts.length > 0 ? { statusFacts } : {}),
     };
   }
 
   // ---------------------------------------------------------------- status facts
 
-  private facts(gatewayObjs: readonly Obj[], routes: readonly RouteDraft[]): StatusFacts {
+  private *facts(gatewayObjs: readonly Obj[], routes: readonly RouteDraft[]): Generator<void, StatusFacts> {
     const gateways: GatewayFacts[] = gatewayObjs.map((gw) => {
       const key = `${gw.namespace}/${gw.name}`;
       const accepted = this.gatewayAccepted.get(key)!;
@@ -376,7 +376,9 @@ class Compiler {
 
     const byRoute = new Map<RouteDraft, RouteParentFacts[]>();
     const conditionsOf = new Map<RouteDraft, ConditionFact[]>();
+    let n = 0;
     for (const a of this.parentAttempts) {
+      if (++n % STEP === 0) yield;
       const attachedOn = a.listeners.filter((l) => !this.rejectedOn.get(l)?.has(a.route));
       let accepted: ConditionFact;
       if (attachedOn.length > 0) {
@@ -1169,8 +1171,9 @@ class Compiler {
         }
       }
     }
-    const attached = d.attached.filter((a) => !rejected.has(a.route))
-      .sort((a, b) => cmpStr(`${a.route.obj.namespace}/${a.route.obj.name}`, `${b.route.obj.namespace}/${b.route.obj.name}`) || cmpStr(a.route.kind, b.route.kind));
+    const attached = d.attached.filter((a) => !rejected.has(a.route));
+    const names = new Map(attached.map((a) => [a, `${a.route.obj.namespace}/${a.route.obj.name}`]));
+    yield* sortInSteps(attached, (a, b) => cmpStr(names.get(a)!, names.get(b)!) || cmpStr(a.route.kind, b.route.kind));
     const routes: AttachedRoute[] = attached.map((a) => ({
       kind: a.route.kind,
       namespace: a.route.obj.namespace,
@@ -1178,6 +1181,7 @@ class Compiler {
       hostnames: [...a.hostnames],
       rules: a.route.rules,
     }));
+    yield;
     const index = yield* buildIndex(attached);
     return {
       gateway: d.gateway,
@@ -1444,7 +1448,8 @@ function regexGroup(entries: readonly IndexEntry[]): RegexGroup {
 
 /**
  * `array.sort(compare)` (stable, in place) in steps: runs of STEP * 16 items sorted, then merged pairwise, a step
- * per run. A listener with thousands of rules is sorted without holding the event loop for the whole sort.
+ * per run sorted and per STEP * 16 items merged. A listener with thousands of rules is sorted without holding the
+ * event loop for the whole sort (or for a whole merge of its two halves).
  */
 function* sortInSteps<T>(array: T[], compare: (a: T, b: T) => number): Generator<void> {
   const run = STEP * 16;
@@ -1468,7 +1473,10 @@ function* sortInSteps<T>(array: T[], compare: (a: T, b: T) => number): Generator
       const out: T[] = [];
       let x = 0;
       let y = 0;
-      while (x < a.length && y < b.length) out.push(compare(b[y], a[x]) < 0 ? b[y++] : a[x++]);
+      while (x < a.length && y < b.length) {
+        out.push(compare(b[y], a[x]) < 0 ? b[y++] : a[x++]);
+        if (out.length % run === 0) yield;
+      }
       while (x < a.length) out.push(a[x++]);
       while (y < b.length) out.push(b[y++]);
       merged.push(out);
@@ -1486,6 +1494,7 @@ function* buildIndex(attached: readonly { route: RouteDraft; hostnames: string[]
   for (const a of attached) {
     for (const rule of a.route.rules) for (const match of rule.matches) drafts.push({ rule, match, hostnames: a.hostnames });
   }
+  yield;
   yield* sortInSteps(drafts, compareEntries);
   for (const [rank, d] of drafts.entries()) {
     if (rank % STEP === STEP - 1) yield;
