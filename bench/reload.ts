@@ -19,7 +19,8 @@
  *   (the gateway logs how long its compile on the serving thread took); then the input goes back to the single route;
  * - reports p50 / p99 / max of the other requests' latency before, during and after, the reload's duration, and
  *   the ratio of p99 during to p99 before (the goal: at most 2x), and of p99 in the compile to p99 before;
- * - `--gateway-node-args` starts the gateway's node with these flags (e.g. GC settings), every contestant alike;
+ * - `--gateway-node-args` starts the gateway's node with these flags (e.g. GC settings), every contestant alike, and
+ *   writes a section of its own;
  * - latencies are kept in blocks of numbers (not an object per request) so that this process's own garbage
  *   collection stays small;
  * - `--yaml` (first, before any load): the time `parsePlainDocuments` (what the reload's worker runs) takes on
@@ -402,8 +403,10 @@ async function main(): Promise<void> {
   const load1 = os.loadavg();
 
   const cpus = os.cpus();
+  // (a run with --gateway-node-args writes a section of its own, beside the one of the default settings)
+  const heading = o.gatewayNodeArgs.length > 0 ? `## Reloads under load, the gateway's node started with ${o.gatewayNodeArgs.join(' ')}` : '## Reloads under load';
   const md: string[] = [
-    '## Reloads under load',
+    heading,
     '',
     `Written by \`bench/reload.ts\`. Command: \`npx ts-node --transpile-only bench/reload.ts ${process.argv.slice(2).join(' ')}\`.`.replace(' `.', '`.'),
     '',
@@ -438,7 +441,7 @@ async function main(): Promise<void> {
   }
   const section = `${md.join('\n')}\n`;
   console.log(`\n${section}`);
-  writeResultsSection(o.out, '## Reloads under load', section);
+  writeResultsSection(o.out, heading, section);
 }
 
 main().then(() => process.exit(0), (err) => {
