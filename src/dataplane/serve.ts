@@ -6,7 +6,7 @@
 import cluster from 'cluster';
 import * as path from 'path';
 import { ConfigError } from './config/load';
-import { InputReader, InputRequest, InputSnapshot, readInput, timeSlices, toSourceDocuments } from './config/reader';
+import { InputReader, InputRequest, InputSnapshot, RELOAD_REST_MS, RELOAD_SLICE_MS, readInput, timeSlices, toSourceDocuments } from './config/reader';
 import { GATEWAY_CONTROLLER_NAME } from './controller/constants';
 import { Controller, EndpointSink, NamespacedName } from './controller/controller';
 import { defaultIdentity, defaultLease, parseNamespacedName, resolveConnection } from './controller/settings';
@@ -410,7 +410,7 @@ export class GatewayServer {
       });
     } else {
       // At start nothing is served yet: the input is read on this thread.
-      const first = await this.compileInput(readInput(this.inputRequest()));
+      const first = await this.compileInput(readInput(this.inputRequest()), false);
       this.table = first.table;
       this.appliedInput = first.hash;
     }
@@ -476,7 +476,7 @@ export class GatewayServer {
       const snapshot = await this.reader.read(this.inputRequest());
       if (snapshot.hash === this.appliedInput) return;
       read = now();
-      ({ table: next, hash } = await this.compileInput(snapshot));
+      ({ table: next, hash } = await this.compileInput(snapshot, true));
     } catch (err: any) {
       this.metrics.reloads.inc({ result: 'rejected' });
       this.log('error', 'reload rejected', { error: err.message });
@@ -589,9 +589,12 @@ export class GatewayServer {
     };
   }
 
-  /** Compiles a read input in steps that give the event loop back (throws ConfigError); logs unreadable TLS files. */
-  private async compileInput(snapshot: InputSnapshot): Promise<{ table: CompiledTable; hash: string }> {
-    const pause = timeSlices();
+  /**
+   * Compiles a read input in steps that give the event loop back (throws ConfigError); logs unreadable TLS files.
+   * While serving, the steps leave the thread to requests most of the time (RELOAD_REST_MS).
+   */
+  private async compileInput(snapshot: InputSnapshot, serving: boolean): Promise<{ table: CompiledTable; hash: string }> {
+    const pause = timeSlices(RELOAD_SLICE_MS, serving ? RELOAD_REST_MS : 0);
     const docs = await toSourceDocuments(snapshot, pause);
     const table = await compileInSteps(docs, {
       ...(this.options.gateways.length > 0 ? { gateways: [...this.options.gateways] } : {}),

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { ConfigError, loadDocuments } from '../../../src/dataplane/config/load';
-import { InputReader, READER_NICE, readInput, toSourceDocuments } from '../../../src/dataplane/config/reader';
+import { InputReader, READER_NICE, readInput, timeSlices, toSourceDocuments } from '../../../src/dataplane/config/reader';
 import { compile, compileInSteps } from '../../../src/dataplane/engine/compile';
 import { statInputs } from '../../../src/dataplane/proxy/reload';
 
@@ -150,6 +150,42 @@ function niceOfThreads(): Map<number, number> {
   }
   return out;
 }
+
+describe('timeSlices', () => {
+  const work = (ms: number) => {
+    const end = performance.now() + ms;
+    while (performance.now() < end);
+  };
+
+  test('no pause before a slice is used up; then a timer of restMs, and a new slice', async () => {
+    // GIVEN slices of 50 ms with 20 ms of rest
+    const pause = timeSlices(50, 20);
+    // WHEN asked right away, THEN no wait
+    expect(pause()).toBeUndefined();
+    // WHEN the slice is used up
+    work(51);
+    const before = performance.now();
+    let timerFired = false;
+    setTimeout(() => (timerFired = true), 5);
+    await pause();
+    // THEN the pause lasted a timer of 20 ms (other timers ran meanwhile), and a new slice started
+    expect(performance.now() - before).toBeGreaterThanOrEqual(19);
+    expect(timerFired).toBe(true);
+    expect(pause()).toBeUndefined();
+  });
+
+  test('without rest, a pause is one turn of the event loop', async () => {
+    // GIVEN a used-up slice and an immediate queued before the pause
+    const pause = timeSlices(1);
+    work(2);
+    let immediateRan = false;
+    setImmediate(() => (immediateRan = true));
+    // WHEN
+    await pause();
+    // THEN the queued immediate ran first
+    expect(immediateRan).toBe(true);
+  });
+});
 
 describe('compileInSteps', () => {
   test('gives the table compile gives, pausing between steps', async () => {
