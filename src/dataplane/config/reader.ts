@@ -5,8 +5,10 @@
  * over, not copied. The serving thread then turns the JSON into objects a few documents at a time, giving the event
  * loop back between them (`toSourceDocuments`), and compiles in steps (`compileInSteps`).
  *
- * The worker runs at the lowest CPU priority the system gives a thread (Linux: nice 19, see `lowerThreadPriority`):
- * on a busy machine the serving thread keeps its share of the CPU and the read takes longer instead.
+ * A read of READER_NICE_FROM_BYTES or more (a parse long enough to compete with the serving thread) lowers the worker
+ * to the lowest CPU priority the system gives a thread (Linux: nice 19, see `lowerThreadPriority`), for the rest of
+ * its life: on a busy machine the serving thread keeps its share of the CPU and the read takes longer instead. Smaller
+ * reads keep the process's priority (on a busy machine they would otherwise wait seconds for a few ms of work).
  *
  * The worker is started on the first reload and kept; if it dies (e.g. out of memory: its heap is bounded) the read
  * fails with a message saying so and the next read starts a new one. It never keeps the process alive.
@@ -20,7 +22,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import { setImmediate as nextTurn, setTimeout as wait } from 'timers/promises';
 import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
-import { ConfigError, DocumentText, PlainDocument, SourceDocument, fromPlainDocument, loadPlainDocuments } from './load';
+import { ConfigError, DocumentText, PlainDocument, SourceDocument, fromPlainDocument, listInputFiles, loadPlainDocuments } from './load';
 import { readBackendsFile, readTlsSecret } from '../engine/options';
 
 /** What to read: the `--routes`, `--backends`, `--tls-secret` and `--max-input-size` of `serve`. */
@@ -295,12 +297,13 @@ let serving = false;
 export function runReaderWorker(): void {
   if (serving || !parentPort) return;
   serving = true;
-  lowerThreadPriority();
+  let lowered = false;
   const port = parentPort;
   port.on('message', (m: { id: number; request: InputRequest }) => {
     let reply: { id: number; snapshot?: InputSnapshot; error?: ErrorData };
     let transfer: ArrayBuffer[] = [];
     try {
+      if (!lowered && inputBytes(m.request) >= READER_NICE_FROM_BYTES) lowered = lowerThreadPriority();
       const snapshot = readInput(m.request);
       transfer = transferList(snapshot.documents);
       reply = { id: m.id, snapshot };
@@ -318,6 +321,18 @@ export function runReaderWorker(): void {
 
 /** The nice value of the reader thread on Linux: the lowest priority. */
 export const READER_NICE = 19;
+
+/** Inputs from this size on are read at READER_NICE: 256 KiB of YAML, about 800 HTTPRoutes, 100 ms of parsing. */
+export const READER_NICE_FROM_BYTES = 256 * 1024;
+
+/** The size of the `--routes` files of a request (0 when they cannot be listed: the read says why). */
+function inputBytes(request: InputRequest): number {
+  try {
+    return listInputFiles(request.routes).reduce((sum, file) => sum + fs.statSync(file).size, 0);
+  } catch {
+    return 0;
+  }
+}
 
 /**
  * Lowers the CPU priority of the calling thread on Linux (where a thread has its own nice value, set through its

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { ConfigError, loadDocuments } from '../../../src/dataplane/config/load';
-import { InputReader, READER_NICE, readInput, timeSlices, toSourceDocuments } from '../../../src/dataplane/config/reader';
+import { InputReader, READER_NICE, READER_NICE_FROM_BYTES, readInput, timeSlices, toSourceDocuments } from '../../../src/dataplane/config/reader';
 import { compile, compileInSteps } from '../../../src/dataplane/engine/compile';
 import { statInputs } from '../../../src/dataplane/proxy/reload';
 
@@ -98,19 +98,28 @@ describe('input reader', () => {
     expect(docs[3].lineOf(['metadata', 'annotations', 'b'])).toBe(text.split('\n').findIndex((l) => l.includes('b: ñ')) + 1);
   }, 30_000);
 
-  test('the reader thread runs at the lowest CPU priority (Linux), the serving thread keeps its own', async () => {
+  test('a small read keeps the reader thread\'s priority; a large one lowers it to the lowest (Linux), not the serving thread\'s', async () => {
     if (process.platform !== 'linux') return;
-    // GIVEN a running reader thread
-    fs.writeFileSync(path.join(dir, 'a.yaml'), YAML.stringify(GATEWAY));
+    // GIVEN a running reader thread that read a small input
     const before = niceOfThreads();
+    fs.writeFileSync(path.join(dir, 'a.yaml'), YAML.stringify(GATEWAY));
     await reader.read({ routes: [dir], tlsSecrets: [] });
-    // WHEN the threads of this process are listed
+    const started = [...niceOfThreads()].filter(([tid]) => !before.has(tid));
+    // THEN no new thread is at the lowest priority
+    expect(started.map(([, nice]) => nice)).not.toContain(READER_NICE);
+    // WHEN it reads an input of READER_NICE_FROM_BYTES or more
+    const routes: string[] = [];
+    for (let i = 0, size = 0; size < READER_NICE_FROM_BYTES; i++) {
+      routes.push(YAML.stringify(route(i)));
+      size += routes[i].length + 4;
+    }
+    fs.writeFileSync(path.join(dir, 'b.yaml'), routes.join('---\n'));
+    await reader.read({ routes: [dir], tlsSecrets: [] });
+    // THEN one of the threads it started is at nice 19, and this thread's priority did not change
     const after = niceOfThreads();
-    // THEN one new thread has nice 19, and this thread's priority did not change
-    const added = [...after].filter(([tid]) => !before.has(tid)).map(([, nice]) => nice);
-    expect(added).toContain(READER_NICE);
+    expect(started.map(([tid]) => after.get(tid))).toContain(READER_NICE);
     expect(os.getPriority()).toBe(before.get(process.pid));
-  }, 30_000);
+  }, 60_000);
 
   test('fails with the ConfigError of the worker: file, document, line', async () => {
     fs.writeFileSync(path.join(dir, 'bad.yaml'), 'a: 1\n---\nb: [unclosed\n');
