@@ -2,8 +2,9 @@
  * Reading the input off the event loop. A reload reads and parses its files (YAML, the backends file, the
  * `--tls-secret` directories) in a worker thread, which sends back plain data: the documents packed into one block of
  * bytes (`PackedDocuments`: every object as JSON text, with the text its field lines are found in) that is handed
- * over, not copied. The serving thread then turns the JSON into objects a few documents at a time, giving the event
- * loop back between them (`toSourceDocuments`), and compiles in steps (`compileInSteps`).
+ * over, not copied. The serving thread then turns the JSON into objects one document per step (`toSourceDocuments`)
+ * and compiles in steps (`compileInSteps`), both paced by `timeSlices`: slices of RELOAD_SLICE_MS with RELOAD_REST_MS
+ * of rest between them while it serves.
  *
  * A read of READER_NICE_FROM_BYTES or more (a parse long enough to compete with the serving thread) lowers the worker
  * to the lowest CPU priority the system gives a thread (Linux: nice 19, see `lowerThreadPriority`), for the rest of
