@@ -4,7 +4,8 @@
  * bench/RESULTS.md ("Reloads under load").
  *
  *   npx ts-node --transpile-only bench/reload.ts [--routes 5000] [--rounds 3] [--connections 16] [--before 8]
- *                                                [--baseline REF] [--yaml 1,2,4,8] [--out bench/RESULTS.md]
+ *                                                [--baseline REF] [--gateway-node-args '--flag ...']
+ *                                                [--yaml 1,2,4,8] [--out bench/RESULTS.md]
  *
  * What it does:
  * - bundles the gateway (src/dataplane/main.ts, as the image does) with esbuild into bench/.work/reload/; with
@@ -14,9 +15,14 @@
  * - keeps `--connections` keep-alive clients sending `GET /x` one after another and records every latency;
  * - per round: `--before` seconds of load, then the routes file is replaced (written beside, renamed into place) by
  *   one with `--routes` more HTTPRoutes (a PathPrefix and a header match each); "during" is from the rename to the
- *   gateway's `reloaded` log line; "after" the 3 s that follow; then the input goes back to the single route;
+ *   gateway's `reloaded` log line; "after" the 3 s that follow; "in compile" the last `compileMs` before `reloaded`
+ *   (the gateway logs how long its compile on the serving thread took); then the input goes back to the single route;
  * - reports p50 / p99 / max of the other requests' latency before, during and after, the reload's duration, and
- *   the ratio of p99 during to p99 before (the goal: at most 2x);
+ *   the ratio of p99 during to p99 before (the goal: at most 2x), and of p99 in the compile to p99 before;
+ * - `--gateway-node-args` starts the gateway's node with these flags (e.g. GC settings), every contestant alike, and
+ *   writes a section of its own;
+ * - latencies are kept in blocks of numbers (not an object per request) so that this process's own garbage
+ *   collection stays small;
  * - `--yaml` (first, before any load): the time `parsePlainDocuments` (what the reload's worker runs) takes on
  *   generated route YAML of each size in MB (median of 3), to check that it grows linearly.
  * Every process it starts is stopped on exit.
@@ -41,12 +47,13 @@ interface Options {
   connections: number;
   beforeSeconds: number;
   baseline?: string;
+  gatewayNodeArgs: string[];
   yaml: number[];
   out: string;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { routes: 5000, rounds: 3, connections: 16, beforeSeconds: 8, yaml: [1, 2, 4, 8], out: path.join(ROOT, 'bench', 'RESULTS.md') };
+  const o: Options = { routes: 5000, rounds: 3, connections: 16, beforeSeconds: 8, gatewayNodeArgs: [], yaml: [1, 2, 4, 8], out: path.join(ROOT, 'bench', 'RESULTS.md') };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     switch (argv[i]) {
@@ -55,6 +62,7 @@ function parseArgs(argv: string[]): Options {
       case '--connections': o.connections = Number(v); i++; break;
       case '--before': o.beforeSeconds = Number(v); i++; break;
       case '--baseline': o.baseline = v; i++; break;
+      case '--gateway-node-args': o.gatewayNodeArgs = v.split(' ').filter(Boolean); i++; break;
       case '--yaml': o.yaml = v === 'none' ? [] : v.split(',').map(Number); i++; break;
       case '--out': o.out = path.resolve(v); i++; break;
       default: throw new Error(`unknown option ${argv[i]}`);
@@ -132,21 +140,27 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** A log line of the gateway: when this process read it, and its fields. */
+interface LogLine {
+  readonly at: number;
+  readonly fields: Record<string, unknown>;
+}
+
 interface Gateway {
   readonly port: number;
   readonly process: ChildProcess;
   /** Resolves on the next log line with this msg. */
-  next(msg: string, timeoutMs: number): Promise<number>;
+  next(msg: string, timeoutMs: number): Promise<LogLine>;
 }
 
-async function startGateway(script: string, dir: string, backendPort: number): Promise<Gateway> {
+async function startGateway(script: string, dir: string, backendPort: number, nodeArgs: readonly string[]): Promise<Gateway> {
   fs.writeFileSync(path.join(dir, 'routes.yaml'), routesYaml(0));
   fs.writeFileSync(path.join(dir, 'backends.json'), JSON.stringify({ [`${NS}/echo:8080`]: `127.0.0.1:${backendPort}` }));
   const port = await freePort();
-  const child = spawn(process.execPath, [script, 'serve', '--routes', path.join(dir, 'routes.yaml'), '--backends', path.join(dir, 'backends.json'),
+  const child = spawn(process.execPath, [...nodeArgs, script, 'serve', '--routes', path.join(dir, 'routes.yaml'), '--backends', path.join(dir, 'backends.json'),
     '--listen', `80=127.0.0.1:${port}`, '--admin', '127.0.0.1:0', '--no-access-log'], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(child);
-  const waiters: { msg: string; resolve(t: number): void }[] = [];
+  const waiters: { msg: string; resolve(line: LogLine): void }[] = [];
   let buffered = '';
   child.stdout!.on('data', (chunk: Buffer) => {
     buffered += chunk.toString();
@@ -154,26 +168,27 @@ async function startGateway(script: string, dir: string, backendPort: number): P
     while ((nl = buffered.indexOf('\n')) >= 0) {
       const line = buffered.slice(0, nl);
       buffered = buffered.slice(nl + 1);
-      let msg: string | undefined;
+      let fields: Record<string, unknown>;
       try {
-        msg = JSON.parse(line).msg;
+        fields = JSON.parse(line);
       } catch {
         continue;
       }
+      const msg = fields.msg;
       if (msg === 'reload rejected') process.stderr.write(`gateway: ${line}\n`);
       const now = performance.now();
       for (const w of waiters.filter((x) => x.msg === msg)) {
         waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(now);
+        w.resolve({ at: now, fields });
       }
     }
   });
   const gw: Gateway = {
     port,
     process: child,
-    next: (msg, timeoutMs) => new Promise<number>((resolve, reject) => {
+    next: (msg, timeoutMs) => new Promise<LogLine>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no '${msg}' from the gateway in ${timeoutMs} ms`)), timeoutMs);
-      waiters.push({ msg, resolve: (t) => { clearTimeout(timer); resolve(t); } });
+      waiters.push({ msg, resolve: (l) => { clearTimeout(timer); resolve(l); } });
     }),
   };
   await gw.next('ready', 30_000);
@@ -182,13 +197,39 @@ async function startGateway(script: string, dir: string, backendPort: number): P
 
 // ------------------------------------------------------------------ load
 
-interface Sample {
-  readonly start: number;
-  readonly ms: number;
+/**
+ * Latency samples (start time, latency) in blocks of numbers, not one object each: this process would otherwise hold
+ * hundreds of thousands of small objects per round, and its own garbage collection pauses would show as latency.
+ */
+class Samples {
+  private static readonly BLOCK = 65_536;
+  private readonly blocks: Float64Array[] = [];
+  private used = Samples.BLOCK;
+
+  add(start: number, ms: number): void {
+    if (this.used === Samples.BLOCK) {
+      this.blocks.push(new Float64Array(Samples.BLOCK * 2));
+      this.used = 0;
+    }
+    const block = this.blocks[this.blocks.length - 1];
+    block[this.used * 2] = start;
+    block[this.used * 2 + 1] = ms;
+    this.used++;
+  }
+
+  /** The latencies of the requests started in [from, to), sorted. */
+  between(from: number, to: number): Float64Array {
+    const out: number[] = [];
+    this.blocks.forEach((block, i) => {
+      const n = i === this.blocks.length - 1 ? this.used : Samples.BLOCK;
+      for (let j = 0; j < n; j++) if (block[j * 2] >= from && block[j * 2] < to) out.push(block[j * 2 + 1]);
+    });
+    return Float64Array.from(out).sort();
+  }
 }
 
 class Load {
-  readonly samples: Sample[] = [];
+  readonly samples = new Samples();
   errors = 0;
   private running = true;
   private readonly loops: Promise<void>[] = [];
@@ -218,7 +259,7 @@ class Load {
         req.on('error', () => resolve(false));
         req.end();
       });
-      if (ok) this.samples.push({ start, ms: performance.now() - start });
+      if (ok) this.samples.add(start, performance.now() - start);
       else this.errors++;
     }
   }
@@ -231,8 +272,8 @@ interface Stats {
   readonly max: number;
 }
 
-function stats(samples: readonly Sample[], from: number, to: number): Stats {
-  const ms = samples.filter((s) => s.start >= from && s.start < to).map((s) => s.ms).sort((a, b) => a - b);
+function stats(samples: Samples, from: number, to: number): Stats {
+  const ms = samples.between(from, to);
   const q = (p: number) => (ms.length === 0 ? NaN : ms[Math.min(ms.length - 1, Math.floor(p * ms.length))]);
   return { n: ms.length, p50: q(0.5), p99: q(0.99), max: ms.length ? ms[ms.length - 1] : NaN };
 }
@@ -241,15 +282,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Round {
   readonly reloadMs: number;
+  /** How long the gateway says its compile (on the serving thread) took, when it says. */
+  readonly compileMs?: number;
   readonly before: Stats;
   readonly during: Stats;
+  /** The requests started during the compile (the last `compileMs` before `reloaded`). */
+  readonly compile?: Stats;
   readonly after: Stats;
   readonly errors: number;
 }
 
 async function measure(name: string, script: string, o: Options, backendPort: number): Promise<Round[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-bench-reload-'));
-  const gw = await startGateway(script, dir, backendPort);
+  const gw = await startGateway(script, dir, backendPort, o.gatewayNodeArgs);
   const big = routesYaml(o.routes);
   const small = routesYaml(0);
   const replace = (text: string) => {
@@ -266,12 +311,15 @@ async function measure(name: string, script: string, o: Options, backendPort: nu
       const t0 = performance.now();
       const reloaded = gw.next('reloaded', 120_000);
       replace(big);
-      const t1 = await reloaded;
+      const line = await reloaded;
+      const t1 = line.at;
+      const compileMs = typeof line.fields.compileMs === 'number' ? line.fields.compileMs : undefined;
       await sleep(3_000);
       const t2 = performance.now();
       await load.stop();
       const round: Round = {
         reloadMs: t1 - t0,
+        ...(compileMs !== undefined ? { compileMs, compile: stats(load.samples, t1 - compileMs, t1) } : {}),
         before: stats(load.samples, beforeFrom, t0),
         during: stats(load.samples, t0, t1),
         after: stats(load.samples, t1, t2),
@@ -279,7 +327,8 @@ async function measure(name: string, script: string, o: Options, backendPort: nu
       };
       rounds.push(round);
       console.log(`${name} round ${r + 1}: reload ${round.reloadMs.toFixed(0)} ms; p99 before ${round.before.p99.toFixed(2)} ms, during ${round.during.p99.toFixed(2)} ms `
-        + `(${round.during.n} requests), after ${round.after.p99.toFixed(2)} ms; max during ${round.during.max.toFixed(1)} ms; errors ${round.errors}`);
+        + `(${round.during.n} requests), after ${round.after.p99.toFixed(2)} ms; max during ${round.during.max.toFixed(1)} ms; `
+        + `${round.compile ? `compile ${compileMs} ms, p99 in it ${round.compile.p99.toFixed(2)} ms; ` : ''}errors ${round.errors}`);
       const back = gw.next('reloaded', 120_000);
       replace(small);
       await back;
@@ -354,8 +403,10 @@ async function main(): Promise<void> {
   const load1 = os.loadavg();
 
   const cpus = os.cpus();
+  // (a run with --gateway-node-args writes a section of its own, beside the one of the default settings)
+  const heading = o.gatewayNodeArgs.length > 0 ? `## Reloads under load, the gateway's node started with ${o.gatewayNodeArgs.join(' ')}` : '## Reloads under load';
   const md: string[] = [
-    '## Reloads under load',
+    heading,
     '',
     `Written by \`bench/reload.ts\`. Command: \`npx ts-node --transpile-only bench/reload.ts ${process.argv.slice(2).join(' ')}\`.`.replace(' `.', '`.'),
     '',
@@ -366,17 +417,22 @@ async function main(): Promise<void> {
       + 'sending `GET /x` one after another) on the same machine, not pinned to CPUs',
     `- per round: ${o.beforeSeconds} s of load ("before"), then the routes file is replaced by one with ${o.routes.toLocaleString('en-US')} more HTTPRoutes `
       + '(PathPrefix and header match each); "during" = requests started between the rename and the gateway\'s `reloaded` log line; '
-      + '"after" = the next 3 s; then back to one route',
+      + '"after" = the next 3 s; "in compile" = requests started in the last `compileMs` (as the `reloaded` line says) before it, '
+      + 'the part of the reload done on the serving thread; then back to one route',
+    ...(o.gatewayNodeArgs.length > 0 ? [`- the gateway's node started with \`${o.gatewayNodeArgs.join(' ')}\``] : []),
     '',
-    '| gateway | round | reload ms | requests during | p50 before | p99 before | p99 during | max during | p99 after | p99 during / before | errors |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| gateway | round | reload ms | compile ms | requests during | p50 before | p99 before | p99 during | max during | p99 in compile | p99 after | p99 during / before | p99 in compile / before | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
+  const inCompile = (x: Round) => (x.compile ? x.compile.p99 / x.before.p99 : NaN);
+  const ratioText = (v: number) => (Number.isNaN(v) ? '' : `${v.toFixed(2)}x`);
   for (const r of results) {
-    r.rounds.forEach((x, i) => md.push(`| ${r.name} | ${i + 1} | ${x.reloadMs.toFixed(0)} | ${x.during.n} | ${f2(x.before.p50)} ms | ${f2(x.before.p99)} ms | `
-      + `${f2(x.during.p99)} ms | ${f2(x.during.max)} ms | ${f2(x.after.p99)} ms | ${(x.during.p99 / x.before.p99).toFixed(2)}x | ${x.errors} |`));
+    r.rounds.forEach((x, i) => md.push(`| ${r.name} | ${i + 1} | ${x.reloadMs.toFixed(0)} | ${x.compileMs ?? ''} | ${x.during.n} | ${f2(x.before.p50)} ms | ${f2(x.before.p99)} ms | `
+      + `${f2(x.during.p99)} ms | ${f2(x.during.max)} ms | ${x.compile ? `${f2(x.compile.p99)} ms` : ''} | ${f2(x.after.p99)} ms | ${(x.during.p99 / x.before.p99).toFixed(2)}x | `
+      + `${ratioText(inCompile(x))} | ${x.errors} |`));
     const ratio = median(r.rounds.map((x) => x.during.p99 / x.before.p99));
-    md.push(`| ${r.name} | median | ${median(r.rounds.map((x) => x.reloadMs)).toFixed(0)} | | | ${f2(median(r.rounds.map((x) => x.before.p99)))} ms | `
-      + `${f2(median(r.rounds.map((x) => x.during.p99)))} ms | | | ${ratio.toFixed(2)}x | |`);
+    md.push(`| ${r.name} | median | ${median(r.rounds.map((x) => x.reloadMs)).toFixed(0)} | | | | ${f2(median(r.rounds.map((x) => x.before.p99)))} ms | `
+      + `${f2(median(r.rounds.map((x) => x.during.p99)))} ms | | | | ${ratio.toFixed(2)}x | ${ratioText(median(r.rounds.map(inCompile)))} | |`);
   }
   if (yaml.length > 0) {
     md.push('', 'YAML parse time by input size (`parsePlainDocuments`, what the reload worker runs; generated HTTPRoutes as above; median of 3, in this process before the load):', '',
@@ -385,7 +441,7 @@ async function main(): Promise<void> {
   }
   const section = `${md.join('\n')}\n`;
   console.log(`\n${section}`);
-  writeResultsSection(o.out, '## Reloads under load', section);
+  writeResultsSection(o.out, heading, section);
 }
 
 main().then(() => process.exit(0), (err) => {

@@ -6,7 +6,7 @@
 import cluster from 'cluster';
 import * as path from 'path';
 import { ConfigError } from './config/load';
-import { InputReader, InputRequest, InputSnapshot, readInput, timeSlices, toSourceDocuments } from './config/reader';
+import { InputReader, InputRequest, InputSnapshot, RELOAD_REST_MS, RELOAD_SLICE_MS, readInput, timeSlices, toSourceDocuments } from './config/reader';
 import { GATEWAY_CONTROLLER_NAME } from './controller/constants';
 import { Controller, EndpointSink, NamespacedName } from './controller/controller';
 import { defaultIdentity, defaultLease, parseNamespacedName, resolveConnection } from './controller/settings';
@@ -317,6 +317,8 @@ export interface GatewayServerOptions extends ServeOptions {
   readonly accessLogSink?: AccessLog;
   /** Random source for weighted choices and mirror fractions (default Math.random). */
   readonly random?: () => number;
+  /** Monotonic clock in ms, for the durations a reload logs (default performance.now). */
+  readonly now?: () => number;
   /** Serve the admin listener (default true; a `--workers` worker leaves it to the primary). */
   readonly serveAdmin?: boolean;
   /**
@@ -414,7 +416,7 @@ export class GatewayServer {
       });
     } else {
       // At start nothing is served yet: the input is read on this thread.
-      const first = await this.compileInput(readInput(this.inputRequest()));
+      const first = await this.compileInput(readInput(this.inputRequest()), false);
       this.table = first.table;
       this.appliedInput = first.hash;
     }
@@ -486,21 +488,26 @@ export class GatewayServer {
     if (this.draining) return;
     let next: CompiledTable;
     let hash: string;
+    const now = this.options.now ?? (() => performance.now());
+    const started = now();
+    let read = started;
     try {
       // Read and parsed in the worker thread; compiled here in steps between which requests are served.
       const snapshot = await this.reader.read(this.inputRequest());
       if (snapshot.hash === this.appliedInput) return;
-      ({ table: next, hash } = await this.compileInput(snapshot));
+      read = now();
+      ({ table: next, hash } = await this.compileInput(snapshot, true));
     } catch (err: any) {
       this.metrics.reloads.inc({ result: 'rejected' });
       this.log('error', 'reload rejected', { error: err.message });
       return;
     }
-    await this.swapTable(next, hash);
+    // (how long the read in the worker and the compile on this thread took: the compile is what shares this thread with requests)
+    await this.swapTable(next, hash, { readMs: Math.round(read - started), compileMs: Math.round(now() - read) });
   }
 
   /** Binds the new table's new sockets, swaps the table in, closes the sockets it no longer has (the current table stays on failure). */
-  private async swapTable(next: CompiledTable, hash?: string): Promise<void> {
+  private async swapTable(next: CompiledTable, hash?: string, timing?: { readMs: number; compileMs: number }): Promise<void> {
     if (this.draining) return;
     let plan: Map<string, { spec: SocketSpec; bind: HostPort }>;
     try {
@@ -552,7 +559,7 @@ export class GatewayServer {
     for (const w of next.warnings) {
       if (!this.options.tableSource || !previousWarnings.has(`${w.where}\0${w.message}`)) this.log('warn', 'configuration warning', { where: w.where, warning: w.message });
     }
-    this.log('info', 'reloaded', { generation: this.generation });
+    this.log('info', 'reloaded', { generation: this.generation, ...timing });
     await Promise.all(removed.map(async ([, l]) => {
       await l.close(this.options.drainTimeoutMs);
       this.log('info', 'listener closed', { gateway: l.binding.gateway, listenerPort: l.binding.port });
@@ -602,9 +609,12 @@ export class GatewayServer {
     };
   }
 
-  /** Compiles a read input in steps that give the event loop back (throws ConfigError); logs unreadable TLS files. */
-  private async compileInput(snapshot: InputSnapshot): Promise<{ table: CompiledTable; hash: string }> {
-    const pause = timeSlices();
+  /**
+   * Compiles a read input in steps that give the event loop back (throws ConfigError); logs unreadable TLS files.
+   * While serving, the steps leave the thread to requests most of the time (RELOAD_REST_MS).
+   */
+  private async compileInput(snapshot: InputSnapshot, serving: boolean): Promise<{ table: CompiledTable; hash: string }> {
+    const pause = timeSlices(RELOAD_SLICE_MS, serving ? RELOAD_REST_MS : 0);
     const docs = await toSourceDocuments(snapshot, pause);
     const table = await compileInSteps(docs, {
       ...(this.options.gateways.length > 0 ? { gateways: [...this.options.gateways] } : {}),

@@ -155,9 +155,12 @@ describe('serve in process', () => {
       gatewayDoc([{ name: 'http', port: 80, protocol: 'HTTP' }, ...extraListeners]),
       routeDoc('r', [{ matches: [{ path: { type: 'PathPrefix', value: '/old' } }], backendRefs: [backendRef('infra-backend-v1')] }, ...extraRoutes]),
     ];
+    // (a clock that advances 10 ms per reading: the reload logs how long its read and its compile took)
+    let clock = 0;
     const gw = await startGateway(docs([]), backends(), {
       watch: true,
       listen: [{ listenerPort: 80, bind: { host: '127.0.0.1', port: 0 } }, { listenerPort: 81, bind: { host: '127.0.0.1', port: 0 } }],
+      now: () => (clock += 10),
     });
     const file = path.join(gw.dir, 'routes.yaml');
     try {
@@ -170,7 +173,7 @@ describe('serve in process', () => {
       const more = Array.from({ length: 20 }, (_, i) => request(port, { path: `/old/after-${i}`, host: 'a.example.com' }));
       const results = await Promise.all([...burst, ...more]);
       expect(results.map((r) => r.status)).toEqual(results.map(() => 200));
-      expect(gw.logs.find((l) => l.msg === 'reloaded')).toStrictEqual({ level: 'info', msg: 'reloaded', generation: 2 });
+      expect(gw.logs.find((l) => l.msg === 'reloaded')).toStrictEqual({ level: 'info', msg: 'reloaded', generation: 2, readMs: 10, compileMs: 10 });
       expect((await request(port, { path: '/new/x', host: 'a.example.com' })).json().backend).toBe('infra-backend-v2');
       const listening81 = gw.logs.find((l) => l.msg === 'listening' && l.listenerPort === 81);
       expect(listening81).toMatchObject({ gateway: `${NS}/same-namespace`, address: '127.0.0.1' });

@@ -1,8 +1,15 @@
 /**
  * Reading the input off the event loop. A reload reads and parses its files (YAML, the backends file, the
- * `--tls-secret` directories) in a worker thread, which sends back plain data: every object as JSON text, with the
- * text its field lines are found in. The serving thread then turns the JSON into objects a few documents at a time,
- * giving the event loop back between them (`toSourceDocuments`), and compiles in steps (`compileInSteps`).
+ * `--tls-secret` directories) in a worker thread, which sends back plain data: the documents packed into one block of
+ * bytes (`PackedDocuments`: every object as JSON text, with the text its field lines are found in) that is handed
+ * over, not copied. The serving thread then turns the JSON into objects one document per step (`toSourceDocuments`)
+ * and compiles in steps (`compileInSteps`), both paced by `timeSlices`: slices of RELOAD_SLICE_MS with RELOAD_REST_MS
+ * of rest between them while it serves.
+ *
+ * A read of READER_NICE_FROM_BYTES or more (a parse long enough to compete with the serving thread) lowers the worker
+ * to the lowest CPU priority the system gives a thread (Linux: nice 19, see `lowerThreadPriority`), for the rest of
+ * its life: on a busy machine the serving thread keeps its share of the CPU and the read takes longer instead. Smaller
+ * reads keep the process's priority (on a busy machine they would otherwise wait seconds for a few ms of work).
  *
  * The worker is started on the first reload and kept; if it dies (e.g. out of memory: its heap is bounded) the read
  * fails with a message saying so and the next read starts a new one. It never keeps the process alive.
@@ -12,9 +19,11 @@
  * instead of the command when it starts as this worker (main.ts).
  */
 import { createHash } from 'crypto';
-import { setImmediate as nextTurn } from 'timers/promises';
+import * as fs from 'fs';
+import * as os from 'os';
+import { setImmediate as nextTurn, setTimeout as wait } from 'timers/promises';
 import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
-import { ConfigError, PlainDocument, SourceDocument, fromPlainDocument, loadPlainDocuments } from './load';
+import { ConfigError, DocumentText, PlainDocument, SourceDocument, fromPlainDocument, listInputFiles, loadPlainDocuments } from './load';
 import { readBackendsFile, readTlsSecret } from '../engine/options';
 
 /** What to read: the `--routes`, `--backends`, `--tls-secret` and `--max-input-size` of `serve`. */
@@ -29,8 +38,8 @@ export interface InputRequest {
 export interface InputSnapshot {
   /** SHA-256 of what was read: equal snapshots, equal tables. */
   readonly hash: string;
-  /** The documents, each object as JSON text. */
-  readonly documents: readonly PlainDocument<string>[];
+  /** The documents, each object as JSON text, packed. */
+  readonly documents: PackedDocuments;
   readonly backends?: ReadonlyArray<readonly [string, { host: string; port: number }[]]>;
   /** One Secret object per `--tls-secret`, and why a file of it could not be read. */
   readonly tlsSecrets: readonly { readonly object: unknown; readonly dir: string; readonly problems: readonly { file: string; detail: string }[] }[];
@@ -48,17 +57,101 @@ export function readInput(request: InputRequest): InputSnapshot {
     return { object: document.object, dir: t.dir, problems: problems.map((p) => ({ file: p.file, detail: p.detail })) };
   });
   hash.update(JSON.stringify([backends ?? null, tlsSecrets]));
-  return { hash: hash.digest('hex'), documents, ...(backends ? { backends } : {}), tlsSecrets };
+  return { hash: hash.digest('hex'), documents: packDocuments(documents), ...(backends ? { backends } : {}), tlsSecrets };
 }
 
 /**
- * The snapshot's documents as SourceDocuments (the `--tls-secret` Secrets last), parsing JSON for at most `sliceMs`
- * at a time between turns of the event loop.
+ * Documents as one block of UTF-8 bytes and two tables of numbers: what a worker sends without the receiving thread
+ * copying or allocating per document (the buffers are transferred). Receiving thousands of small strings instead
+ * allocates them all at once on the serving thread, which shows as one long garbage collection pause there.
+ */
+export interface PackedDocuments {
+  /** How many documents. */
+  readonly count: number;
+  /** The file names, by index. */
+  readonly files: readonly string[];
+  /** Every object's JSON text, then every document text, UTF-8. */
+  readonly bytes: Uint8Array;
+  /** DOCUMENT_FIELDS numbers per document: file index, document number, List item (-1 if none), JSON start and end in `bytes`, text index. */
+  readonly documents: Float64Array;
+  /** TEXT_FIELDS numbers per document text: start and end in `bytes`, first line, 1 if the document is YAML 1.1. */
+  readonly texts: Float64Array;
+}
+
+const DOCUMENT_FIELDS = 6;
+const TEXT_FIELDS = 4;
+
+/** Packs plain documents whose values are JSON text (documents of one `kind: List` share their text). */
+export function packDocuments(docs: readonly PlainDocument<string>[]): PackedDocuments {
+  const files: string[] = [];
+  const fileIndex = new Map<string, number>();
+  const textIndex = new Map<DocumentText, number>();
+  const texts: DocumentText[] = [];
+  let size = 0;
+  for (const d of docs) {
+    size += Buffer.byteLength(d.value);
+    if (!textIndex.has(d.source)) {
+      textIndex.set(d.source, texts.length);
+      texts.push(d.source);
+      size += Buffer.byteLength(d.source.text);
+    }
+  }
+  const bytes = Buffer.from(new ArrayBuffer(size));
+  const documents = new Float64Array(docs.length * DOCUMENT_FIELDS);
+  const textTable = new Float64Array(texts.length * TEXT_FIELDS);
+  let at = 0;
+  docs.forEach((d, i) => {
+    let file = fileIndex.get(d.file);
+    if (file === undefined) {
+      fileIndex.set(d.file, file = files.length);
+      files.push(d.file);
+    }
+    const end = at + bytes.write(d.value, at);
+    documents.set([file, d.document, d.item ?? -1, at, end, textIndex.get(d.source)!], i * DOCUMENT_FIELDS);
+    at = end;
+  });
+  texts.forEach((t, i) => {
+    const end = at + bytes.write(t.text, at);
+    textTable.set([at, end, t.firstLine, t.version === '1.1' ? 1 : 0], i * TEXT_FIELDS);
+    at = end;
+  });
+  return { count: docs.length, files, bytes, documents, texts: textTable };
+}
+
+/** The buffers `postMessage` hands over instead of copying. */
+function transferList(p: PackedDocuments): ArrayBuffer[] {
+  return [p.bytes.buffer, p.documents.buffer, p.texts.buffer] as ArrayBuffer[];
+}
+
+/**
+ * The snapshot's documents as SourceDocuments (the `--tls-secret` Secrets last), parsing one document's JSON per
+ * step between calls to `pause`. A document's text is decoded only when a line of it is asked for.
  */
 export async function toSourceDocuments(snapshot: InputSnapshot, pause: () => Promise<void> | undefined = timeSlices()): Promise<SourceDocument[]> {
+  const p = snapshot.documents;
+  const bytes = Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength);
+  const texts: DocumentText[] = [];
+  const textOf = (i: number): DocumentText => {
+    const t = i * TEXT_FIELDS;
+    return texts[i] ??= {
+      get text() {
+        return bytes.toString('utf8', p.texts[t], p.texts[t + 1]);
+      },
+      firstLine: p.texts[t + 2],
+      ...(p.texts[t + 3] === 1 ? { version: '1.1' as const } : {}),
+    };
+  };
   const out: SourceDocument[] = [];
-  for (const d of snapshot.documents) {
-    out.push(fromPlainDocument({ ...d, value: JSON.parse(d.value) }));
+  for (let i = 0; i < p.count; i++) {
+    const d = i * DOCUMENT_FIELDS;
+    const item = p.documents[d + 2];
+    out.push(fromPlainDocument({
+      file: p.files[p.documents[d]],
+      document: p.documents[d + 1],
+      ...(item >= 0 ? { item } : {}),
+      value: JSON.parse(bytes.toString('utf8', p.documents[d + 3], p.documents[d + 4])),
+      source: textOf(p.documents[d + 5]),
+    }));
     await pause();
   }
   for (const t of snapshot.tlsSecrets) out.push({ file: t.dir, document: 1, object: t.object, lineOf: () => undefined });
@@ -66,14 +159,27 @@ export async function toSourceDocuments(snapshot: InputSnapshot, pause: () => Pr
 }
 
 /**
- * A `pause` for work done in small steps on the serving thread: a turn of the event loop once the steps since the
- * last turn took `sliceMs` (undefined, no wait, before that).
+ * How long the serving thread works on a reload before it gives the event loop a turn (`timeSlices`): well under a
+ * request's usual latency (a few ms under load), so that a request arriving during a reload waits at most this long.
  */
-export function timeSlices(sliceMs = 2): () => Promise<void> | undefined {
+export const RELOAD_SLICE_MS = 1;
+
+/**
+ * How long a reload then leaves the serving thread to requests before its next slice: a reload takes at most a
+ * quarter of the thread (a 300 ms compile takes 1.2 s), so that on a busy or CPU-limited machine the requests keep
+ * three quarters of what the thread gets instead of about half (a turn of the event loop each).
+ */
+export const RELOAD_REST_MS = 3;
+
+/**
+ * A `pause` for work done in small steps on the serving thread: once the steps since the last pause took `sliceMs`,
+ * a turn of the event loop, or with `restMs` a timer of that long (undefined, no wait, before that).
+ */
+export function timeSlices(sliceMs = RELOAD_SLICE_MS, restMs = 0): () => Promise<void> | undefined {
   let since = performance.now();
   return () => {
     if (performance.now() - since < sliceMs) return undefined;
-    return nextTurn().then(() => {
+    return (restMs > 0 ? wait(restMs) : nextTurn()).then(() => {
       since = performance.now();
     });
   };
@@ -192,11 +298,16 @@ let serving = false;
 export function runReaderWorker(): void {
   if (serving || !parentPort) return;
   serving = true;
+  let lowered = false;
   const port = parentPort;
   port.on('message', (m: { id: number; request: InputRequest }) => {
     let reply: { id: number; snapshot?: InputSnapshot; error?: ErrorData };
+    let transfer: ArrayBuffer[] = [];
     try {
-      reply = { id: m.id, snapshot: readInput(m.request) };
+      if (!lowered && inputBytes(m.request) >= READER_NICE_FROM_BYTES) lowered = lowerThreadPriority();
+      const snapshot = readInput(m.request);
+      transfer = transferList(snapshot.documents);
+      reply = { id: m.id, snapshot };
     } catch (err: any) {
       reply = {
         id: m.id,
@@ -205,8 +316,40 @@ export function runReaderWorker(): void {
           : { message: String(err?.message ?? err) },
       };
     }
-    port.postMessage(reply);
+    port.postMessage(reply, transfer);
   });
+}
+
+/** The nice value of the reader thread on Linux: the lowest priority. */
+export const READER_NICE = 19;
+
+/** Inputs from this size on are read at READER_NICE: 256 KiB of YAML, about 800 HTTPRoutes, 100 ms of parsing. */
+export const READER_NICE_FROM_BYTES = 256 * 1024;
+
+/** The size of the `--routes` files of a request (0 when they cannot be listed: the read says why). */
+function inputBytes(request: InputRequest): number {
+  try {
+    return listInputFiles(request.routes).reduce((sum, file) => sum + fs.statSync(file).size, 0);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Lowers the CPU priority of the calling thread on Linux (where a thread has its own nice value, set through its
+ * thread id, found in /proc/thread-self). Lowering one's own priority needs no privilege; where it is not possible
+ * (another system, no /proc) the thread keeps the process's priority. Returns whether it was lowered.
+ */
+export function lowerThreadPriority(nice = READER_NICE): boolean {
+  if (process.platform !== 'linux') return false;
+  try {
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    if (!Number.isInteger(tid) || tid <= 0) return false;
+    os.setPriority(tid, nice);
+    return os.getPriority(tid) === nice;
+  } catch {
+    return false;
+  }
 }
 
 /** True in a thread started by `InputReader`. */

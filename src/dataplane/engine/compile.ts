@@ -409,14 +409,14 @@ class Compiler {
       gateways,
       sockets,
       warnings: this.warnings,
-      facts: this.facts(gatewayObjs, routes),
+      facts: yield* this.facts(gatewayObjs, routes),
       ...(statusFacts.length > 0 ? { statusFacts } : {}),
     };
   }
 
   // ---------------------------------------------------------------- status facts
 
-  private facts(gatewayObjs: readonly Obj[], routes: readonly RouteDraft[]): StatusFacts {
+  private *facts(gatewayObjs: readonly Obj[], routes: readonly RouteDraft[]): Generator<void, StatusFacts> {
     const listenerSets = this.listenerSetStatus(gatewayObjs);
     const gateways: GatewayFacts[] = gatewayObjs.map((gw) => {
       const key = `${gw.namespace}/${gw.name}`;
@@ -430,7 +430,9 @@ class Compiler {
 
     const byRoute = new Map<RouteDraft, RouteParentFacts[]>();
     const conditionsOf = new Map<RouteDraft, ConditionFact[]>();
+    let n = 0;
     for (const a of this.parentAttempts) {
+      if (++n % STEP === 0) yield;
       const attachedOn = a.listeners.filter((l) => !this.rejectedOn.get(l)?.has(a.route));
       let accepted: ConditionFact;
       if (attachedOn.length > 0) {
@@ -1413,8 +1415,9 @@ class Compiler {
         }
       }
     }
-    const attached = d.attached.filter((a) => !rejected.has(a.route))
-      .sort((a, b) => cmpStr(`${a.route.obj.namespace}/${a.route.obj.name}`, `${b.route.obj.namespace}/${b.route.obj.name}`) || cmpStr(a.route.kind, b.route.kind));
+    const attached = d.attached.filter((a) => !rejected.has(a.route));
+    const names = new Map(attached.map((a) => [a, `${a.route.obj.namespace}/${a.route.obj.name}`]));
+    yield* sortInSteps(attached, (a, b) => cmpStr(names.get(a)!, names.get(b)!) || cmpStr(a.route.kind, b.route.kind));
     const routes: AttachedRoute[] = attached.map((a) => ({
       kind: a.route.kind,
       namespace: a.route.obj.namespace,
@@ -1422,6 +1425,7 @@ class Compiler {
       hostnames: [...a.hostnames],
       rules: a.route.rules,
     }));
+    yield;
     const listenerKey = `${d.gateway} ${d.name}`;
     const drafts = yield* sortedDrafts(attached, this.options.routeCache?.sortedOf(listenerKey));
     this.sortedNow.set(listenerKey, drafts);
@@ -1691,7 +1695,8 @@ function regexGroup(entries: readonly IndexEntry[]): RegexGroup {
 
 /**
  * `array.sort(compare)` (stable, in place) in steps: runs of STEP * 16 items sorted, then merged pairwise, a step
- * per run. A listener with thousands of rules is sorted without holding the event loop for the whole sort.
+ * per run sorted and per STEP * 16 items merged. A listener with thousands of rules is sorted without holding the
+ * event loop for the whole sort (or for a whole merge of its two halves).
  */
 function* sortInSteps<T>(array: T[], compare: (a: T, b: T) => number): Generator<void> {
   const run = STEP * 16;
@@ -1712,7 +1717,7 @@ function* sortInSteps<T>(array: T[], compare: (a: T, b: T) => number): Generator
         merged.push(a);
         continue;
       }
-      merged.push(mergeSorted(a, b, compare));
+      merged.push(yield* mergeSorted(a, b, compare, run));
       yield;
     }
     runs = merged;
@@ -1740,6 +1745,7 @@ function* sortedDrafts(
   for (const a of attached) {
     for (const rule of a.route.rules) for (const match of rule.matches) drafts.push({ rule, match, hostnames: a.hostnames });
   }
+  yield;
   if (!previous || previous.length === 0) {
     yield* sortInSteps(drafts, compareEntries);
     return drafts;
@@ -1757,15 +1763,18 @@ function* sortedDrafts(
   }
   const fresh = drafts.filter((d) => !keptSet.has(d));
   yield* sortInSteps(fresh, compareEntries);
-  return mergeSorted(kept, fresh, compareEntries);
+  return yield* mergeSorted(kept, fresh, compareEntries, STEP * 16);
 }
 
-/** Two sorted arrays as one (stable: of equal items, those of `a` first). */
-function mergeSorted<T>(a: readonly T[], b: readonly T[], compare: (x: T, y: T) => number): T[] {
+/** Two sorted arrays as one (stable: of equal items, those of `a` first), a step per `every` items merged. */
+function* mergeSorted<T>(a: readonly T[], b: readonly T[], compare: (x: T, y: T) => number, every: number): Generator<void, T[]> {
   const out: T[] = [];
   let x = 0;
   let y = 0;
-  while (x < a.length && y < b.length) out.push(compare(b[y], a[x]) < 0 ? b[y++] : a[x++]);
+  while (x < a.length && y < b.length) {
+    out.push(compare(b[y], a[x]) < 0 ? b[y++] : a[x++]);
+    if (out.length % every === 0) yield;
+  }
   while (x < a.length) out.push(a[x++]);
   while (y < b.length) out.push(b[y++]);
   return out;

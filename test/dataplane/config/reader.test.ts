@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { ConfigError, loadDocuments } from '../../../src/dataplane/config/load';
-import { InputReader, readInput, toSourceDocuments } from '../../../src/dataplane/config/reader';
+import { InputReader, READER_NICE, READER_NICE_FROM_BYTES, readInput, timeSlices, toSourceDocuments } from '../../../src/dataplane/config/reader';
 import { compile, compileInSteps } from '../../../src/dataplane/engine/compile';
 import { statInputs } from '../../../src/dataplane/proxy/reload';
 
@@ -76,6 +76,51 @@ describe('input reader', () => {
     }
   }, 30_000);
 
+  test('packs the documents into transferred buffers: multi-byte text, List items sharing a text, lines found again', async () => {
+    // GIVEN objects with multi-byte characters before and after a List, and a document marked YAML 1.1
+    const annotated = { ...GATEWAY, metadata: { ...GATEWAY.metadata, annotations: { note: 'grüße → 世界 🚀' } } };
+    const text = `${YAML.stringify(annotated)}---\n${YAML.stringify({ apiVersion: 'v1', kind: 'List', items: [route(1), { ...route(2), metadata: { name: 'r2', namespace: 'ns', labels: { a: 'ü' } } }] })}`
+      + `...\n%YAML 1.1\n---\n${YAML.stringify({ ...route(3), metadata: { name: 'r3', namespace: 'ns', annotations: { b: 'ñ' } } })}`;
+    fs.writeFileSync(path.join(dir, 'a.yaml'), text);
+    // WHEN read in the worker
+    const snapshot = await reader.read({ routes: [dir], tlsSecrets: [] });
+    // THEN the documents come as three buffers, the bytes UTF-8
+    expect(snapshot.documents.count).toBe(4);
+    expect(snapshot.documents.files).toStrictEqual([path.join(dir, 'a.yaml')]);
+    expect(Buffer.from(snapshot.documents.bytes).toString('utf8')).toContain('grüße → 世界 🚀');
+    // AND they decode to the objects and field lines of the serving thread's own read
+    const docs = await toSourceDocuments(snapshot);
+    const reference = loadDocuments([dir]);
+    expect(docs.map((d) => [d.file, d.document, d.object])).toStrictEqual(reference.map((d) => [d.file, d.document, d.object]));
+    for (const [i, d] of docs.entries()) {
+      for (const field of [[], ['metadata', 'name'], ['metadata', 'labels', 'a'], ['metadata', 'annotations']]) expect(d.lineOf(field)).toBe(reference[i].lineOf(field));
+    }
+    expect(docs[3].lineOf(['metadata', 'annotations', 'b'])).toBe(text.split('\n').findIndex((l) => l.includes('b: ñ')) + 1);
+  }, 30_000);
+
+  test('a small read keeps the reader thread\'s priority; a large one lowers it to the lowest (Linux), not the serving thread\'s', async () => {
+    if (process.platform !== 'linux') return;
+    // GIVEN a running reader thread that read a small input
+    const before = niceOfThreads();
+    fs.writeFileSync(path.join(dir, 'a.yaml'), YAML.stringify(GATEWAY));
+    await reader.read({ routes: [dir], tlsSecrets: [] });
+    const started = [...niceOfThreads()].filter(([tid]) => !before.has(tid));
+    // THEN no new thread is at the lowest priority
+    expect(started.map(([, nice]) => nice)).not.toContain(READER_NICE);
+    // WHEN it reads an input of READER_NICE_FROM_BYTES or more
+    const routes: string[] = [];
+    for (let i = 0, size = 0; size < READER_NICE_FROM_BYTES; i++) {
+      routes.push(YAML.stringify(route(i)));
+      size += routes[i].length + 4;
+    }
+    fs.writeFileSync(path.join(dir, 'b.yaml'), routes.join('---\n'));
+    await reader.read({ routes: [dir], tlsSecrets: [] });
+    // THEN one of the threads it started is at nice 19, and this thread's priority did not change
+    const after = niceOfThreads();
+    expect(started.map(([tid]) => after.get(tid))).toContain(READER_NICE);
+    expect(os.getPriority()).toBe(before.get(process.pid));
+  }, 60_000);
+
   test('fails with the ConfigError of the worker: file, document, line', async () => {
     fs.writeFileSync(path.join(dir, 'bad.yaml'), 'a: 1\n---\nb: [unclosed\n');
     const read = reader.read({ routes: [dir], tlsSecrets: [] });
@@ -87,7 +132,7 @@ describe('input reader', () => {
     fs.writeFileSync(path.join(dir, 'big.yaml'), `kind: A\nv: "${'x'.repeat(4096)}"\n`);
     await expect(reader.read({ routes: [dir], tlsSecrets: [], maxInputBytes: 1024 })).rejects.toThrow(/big\.yaml: input too large: with this file the input is 4 KiB, more than the limit of 1 KiB/);
     await reader.close();
-    expect((await reader.read({ routes: [dir], tlsSecrets: [] })).documents).toHaveLength(1);
+    expect((await reader.read({ routes: [dir], tlsSecrets: [] })).documents.count).toBe(1);
   }, 30_000);
 
   test('readInput leaves an unreadable --tls-secret file out of its Secret and names it', () => {
@@ -101,6 +146,53 @@ describe('input reader', () => {
       object: { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'web', namespace: 'ns' }, stringData: { 'tls.crt': 'cert' } },
       problems: [{ file: path.join(secretDir, 'tls.key'), detail: expect.stringMatching(/^cannot read tls\.key of TLS Secret ns\/web: no such file/) }],
     }]);
+  });
+});
+
+/** The nice value of every thread of this process, by thread id. */
+function niceOfThreads(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    // fields after the command name (in parentheses): state is field 3, nice field 19
+    out.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+  }
+  return out;
+}
+
+describe('timeSlices', () => {
+  const work = (ms: number) => {
+    const end = performance.now() + ms;
+    while (performance.now() < end);
+  };
+
+  test('no pause before a slice is used up; then a timer of restMs, and a new slice', async () => {
+    // GIVEN slices of 50 ms with 20 ms of rest
+    const pause = timeSlices(50, 20);
+    // WHEN asked right away, THEN no wait
+    expect(pause()).toBeUndefined();
+    // WHEN the slice is used up
+    work(51);
+    const before = performance.now();
+    let timerFired = false;
+    setTimeout(() => (timerFired = true), 5);
+    await pause();
+    // THEN the pause lasted a timer of 20 ms (other timers ran meanwhile), and a new slice started
+    expect(performance.now() - before).toBeGreaterThanOrEqual(19);
+    expect(timerFired).toBe(true);
+    expect(pause()).toBeUndefined();
+  });
+
+  test('without rest, a pause is one turn of the event loop', async () => {
+    // GIVEN a used-up slice and an immediate queued before the pause
+    const pause = timeSlices(1);
+    work(2);
+    let immediateRan = false;
+    setImmediate(() => (immediateRan = true));
+    // WHEN
+    await pause();
+    // THEN the queued immediate ran first
+    expect(immediateRan).toBe(true);
   });
 });
 
