@@ -32,6 +32,7 @@ import * as path from 'path';
 import { writeResultsSection } from './sections';
 import { GATEWAY_CONTROLLER_NAME } from '../src/dataplane/controller/constants';
 import type { KubeObject } from '../src/dataplane/kube/client';
+import { GATEWAY_NODE_FLAGS } from '../src/dataplane/memory';
 import { startGateway, type RunningGateway } from '../test/conformance/harness/gateway';
 import { apply, refOf, startKube } from '../test/kube/harness';
 import { startHttpEcho } from '../test/util/echo';
@@ -185,6 +186,8 @@ async function main(): Promise<void> {
       kubernetes: { kubeconfig: kube.kubeconfig, gateways: [`${NS}/gw`], addresses: new Map([[POD, '127.0.0.1']]) },
       listen: ['80=127.0.0.1:0'],
       launcher: 'esbuild',
+      // as the image runs it (Dockerfile, GatewayDeployment)
+      nodeArgs: GATEWAY_NODE_FLAGS,
     });
     const port = gateway.portFor(`${NS}/gw`, 80)!;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -274,8 +277,8 @@ async function main(): Promise<void> {
       `- date: ${started.toISOString()} (took ${((Date.now() - started.getTime()) / 60000).toFixed(1)} min)`,
       `- machine: ${cpus.length} × ${cpus[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}; node ${process.version}`,
       `- load average (1, 5, 15 min) before: ${load0.map((x) => x.toFixed(2)).join(' ')}; after: ${load1.map((x) => x.toFixed(2)).join(' ')}`,
-      '- etcd, kube-apiserver, `serve --kubernetes` (a child process, sources transpiled by esbuild) and this harness (echo backend, '
-        + 'clients) on the same machine, not pinned to CPUs',
+      `- etcd, kube-apiserver, \`serve --kubernetes\` (a child process, sources transpiled by esbuild, with the image's Node flags \`${GATEWAY_NODE_FLAGS.join(' ')}\`) `
+        + 'and this harness (echo backend, clients) on the same machine, not pinned to CPUs',
       '- the writes are timed one after another, from 1 s after the last of the first status pass (a write per route) was written; '
         + 'each is polled back to back on one keep-alive connection until it answers 200',
       '',

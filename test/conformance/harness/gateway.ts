@@ -127,6 +127,8 @@ export interface GatewayOptions {
   readyTimeoutMs?: number;
   /** More `serve` arguments, after the ones above (e.g. `--gateway`, `--drain-timeout`). */
   extraArgs?: readonly string[];
+  /** Node flags for the gateway process (e.g. the image's `GATEWAY_NODE_FLAGS`). */
+  nodeArgs?: readonly string[];
 }
 
 const live = new Set<ChildProcess>();
@@ -147,6 +149,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     : ['--routes', o.routesDir!, '--backends', o.backendsFile!];
   const args = [...input, '--admin', '127.0.0.1:0', ...o.listen.flatMap((l) => ['--listen', l]), ...(o.extraArgs ?? [])];
   const cmd = k ? kubeServeCommand(o.launcher, args) : serveCommand(o.launcher, args);
+  cmd.args.unshift(...(o.nodeArgs ?? []));
   const env = { ...process.env, NODE_ENV: 'production', ...(k ? { CONFORMANCE_POD_ADDRESSES: JSON.stringify(Object.fromEntries(k.addresses)) } : {}) };
   const child = spawn(cmd.command, cmd.args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
   live.add(child);
