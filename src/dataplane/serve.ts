@@ -19,7 +19,7 @@ import { route } from './engine/router';
 import { setRegexGuard } from './engine/util';
 import { KubeClient } from './kube/client';
 import { CompactionReport, compactHeap } from './memory';
-import { AccessLog, AccessLogEntry, jsonAccessLog, noAccessLog } from './proxy/access-log';
+import { AccessLog, AccessLogRecord, jsonAccessLog, noAccessLog } from './proxy/access-log';
 import { AdminServer, startAdmin } from './proxy/admin';
 import type { CertificateProblem } from './proxy/certificates';
 import { ConfigDump } from './proxy/config-dump';
@@ -664,7 +664,7 @@ export class GatewayServer {
         handlers: {
           request: (b, req, res) => this.handler.handle(b, req, res),
           upgrade: (b, req, socket, head) => this.handler.upgrade(b, req, socket, head),
-          stream: (b, tlsRoute, client, head, terminated) => this.handler.stream(b, tlsRoute, client, head, terminated),
+          stream: (b, connection) => this.handler.stream(b, connection),
         },
       });
     } catch (err: any) {
@@ -791,7 +791,7 @@ export async function runServe(argv: readonly string[], overrides: ServeOverride
     logger: log,
     compactHeapAfterLoad: true,
     ...(options.kubernetes ? { tableSource: controllerTableSource(options.kubernetes, options.gateways, log, endpoints), endpoints } : {}),
-    ...(worker ? { serveAdmin: false, accessLogSink: (e: AccessLogEntry) => access({ ...e, worker: worker.id } as AccessLogEntry) } : {}),
+    ...(worker ? { serveAdmin: false, accessLogSink: (e: AccessLogRecord) => access(Object.assign({}, e, { worker: worker.id })) } : {}),
   });
   try {
     await server.start();

@@ -26,7 +26,32 @@ export interface AccessLogEntry {
   readonly bytes: number;
 }
 
-export type AccessLog = (entry: AccessLogEntry) => void;
+/** One connection of a TLS listener (TLSRoute), logged when it closes; `kind: 'tls'` tells it from a request's. */
+export interface TlsAccessLogEntry {
+  readonly kind: 'tls';
+  readonly time: string;
+  readonly client?: string;
+  readonly gateway: string;
+  readonly listener?: string;
+  /** `Passthrough` (the bytes piped as they are) or `Terminate` (TLS ended at the gateway). */
+  readonly mode: 'Passthrough' | 'Terminate';
+  /** The ClientHello's server name. */
+  readonly serverName?: string;
+  readonly route?: string;
+  readonly backend?: string;
+  readonly upstream?: string;
+  /** Why the connection was closed without reaching a backend, or how the backend connection failed. */
+  readonly error?: string;
+  readonly durationMs: number;
+  /** Bytes from the client to the backend, and from the backend to the client. */
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+}
+
+/** An entry of the access log: a request's, or a TLS listener connection's. */
+export type AccessLogRecord = AccessLogEntry | TlsAccessLogEntry;
+
+export type AccessLog = (entry: AccessLogRecord) => void;
 
 /** Writes each entry as a JSON line through `write` (stdout by default). */
 export function jsonAccessLog(write: (line: string) => void = (l) => process.stdout.write(l)): AccessLog {

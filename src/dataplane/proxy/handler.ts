@@ -8,7 +8,7 @@ import * as http from 'http';
 import * as http2 from 'http2';
 import * as https from 'https';
 import * as net from 'net';
-import { Duplex, Readable } from 'stream';
+import { Readable } from 'stream';
 import { connect as tlsConnect } from 'tls';
 import { AccessLog, noAccessLog } from './access-log';
 import { UpstreamTlsOptions, upstreamTlsOptions } from './backend-tls';
@@ -21,13 +21,13 @@ import {
 } from './headers';
 import { GatewayMetrics } from './metrics';
 import { Mirror } from './mirror';
-import { pipeBoth } from './passthrough';
+import { TlsConnection, pipeBoth } from './passthrough';
 import { Refusal, answerRefusal, screenRequest } from './request-guard';
 import { AttemptResponse, H1Exchange, H1Sink, ResponseHead, UpstreamPools } from './upstream';
 import { EndpointChoice, EndpointRotation, NONE_TRIED, keyed } from '../endpoints/choice';
 import type { EndpointResolver } from '../endpoints/registry';
 import type {
-  CompiledBackend, CompiledFilter, CompiledRule, CompiledTable, CompiledTlsRoute, Decision, HeaderModifier, RouteRequest,
+  CompiledBackend, CompiledFilter, CompiledRule, CompiledTable, Decision, HeaderModifier, RouteRequest,
 } from '../engine/model';
 
 /** What the proxy needs from the engine (the router and the balancer). */
@@ -615,37 +615,91 @@ export class ProxyHandler {
   }
 
   /**
+   * A connection of a TLS listener: `client` is the raw connection (Passthrough, `head` the bytes already read) or the
+   * terminated TLS stream (Terminate), sent to one backend of the route picked by weight and piped both ways. A
+   * connection refused before a route, or whose backend cannot be used, is closed (TLS has no error answer to give).
+   * With Terminate, a BackendTLSPolicy on the backend makes the connection to it TLS again. Each connection is counted
+   * in `gateway_tls_connections_total` and, when it closes, logged (`kind: 'tls'`).
+   */
+  stream(binding: SocketBinding, c: TlsConnection): void {
+    const started = performance.now();
+    // (read now: a closed socket has no address)
+    const client = this.logging ? clientAddress(c.peer.remoteAddress) : undefined;
+    const route = c.route ? `${c.route.namespace}/${c.route.name}` : '';
+    let backendName = '';
+    let upstreamAddress: string | undefined;
+    let error = c.refused;
+    let result = c.refused !== undefined ? 'refused' : 'forwarded';
+    let upstream: net.Socket | undefined;
+    const done = () => {
+      this.deps.metrics.tlsConnections.inc({ gateway: binding.gateway, route, backend: backendName, result });
+      if (!this.logging) return;
+      this.deps.accessLog({
+        kind: 'tls',
+        time: new Date().toISOString(),
+        client,
+        gateway: binding.gateway,
+        listener: c.listener,
+        mode: c.terminated ? 'Terminate' : 'Passthrough',
+        serverName: c.serverName,
+        route: route || undefined,
+        backend: backendName || undefined,
+        upstream: upstreamAddress,
+        error,
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+        bytesIn: upstream?.bytesWritten ?? 0,
+        bytesOut: upstream?.bytesRead ?? 0,
+      });
+    };
+    if (!c.route) {
+      c.client.destroy();
+      done();
+      return;
+    }
+    const backend = this.deps.engine.pickBackend(c.route, this.deps.random);
+    if (backend) backendName = backendLabel(backend);
+    const endpoints = backend && !backend.invalid ? this.endpointsOf(backend) : undefined;
+    const ep = endpoints === undefined || typeof endpoints === 'string' ? undefined : endpoints.next(NONE_TRIED, this.deps.pools.inFlight);
+    const upstreamTls = backend && c.terminated ? this.tlsOf(binding, backend) : undefined;
+    if (!ep || upstreamTls === 'backend-tls-invalid') {
+      result = 'no-backend';
+      error = !backend ? 'no-backend' : backend.invalid ? backend.invalid.reason
+        : upstreamTls === 'backend-tls-invalid' ? 'backend-tls-invalid' : typeof endpoints === 'string' ? endpoints : 'no-ready-endpoints';
+      c.client.destroy();
+      done();
+      return;
+    }
+    const to = this.deps.pools.connectAddress(ep);
+    upstreamAddress = `${to.host}:${to.port}`;
+    const address = { host: to.host, port: to.port };
+    const socket = upstreamTls ? tlsConnect({ ...upstreamTls.connect, ...address }) : net.connect(address);
+    upstream = socket;
+    this.deps.pools.guardSocket(socket, upstreamTls ? 'secureConnect' : 'connect');
+    this.active++;
+    let connected = false;
+    socket.once(upstreamTls ? 'secureConnect' : 'connect', () => {
+      connected = true;
+    });
+    socket.once('error', (err) => {
+      if (error !== undefined) return;
+      error = classifyUpstreamError(err);
+      if (!connected) result = 'upstream-failed';
+    });
+    socket.once('close', () => {
+      this.active--;
+      done();
+    });
+    if (c.head.length > 0) socket.write(c.head);
+    pipeBoth(c.client, socket);
+  }
+
+  /**
    * Handles an HTTP/1.1 Upgrade. WebSocket: routed and filtered like a request, then the sockets are
    * piped. Any other protocol (h2c, TLS/1.0, ...) is ignored as RFC 9110 section 7.8 allows: the request
    * is answered as an ordinary one, then the connection closes (Node's server has handed the socket over,
    * so nothing after that request is read). Such a request with a body is refused (400): its body bytes
    * were not parsed.
    */
-  /**
-   * A TLSRoute connection: `client` is the raw connection (Passthrough, `head` the bytes already read) or the
-   * terminated TLS stream (Terminate), sent to one backend of the route picked by weight and piped both ways. A
-   * backend that cannot be used closes the connection (TLS has no error answer to give). With Terminate, a
-   * BackendTLSPolicy on the backend makes the connection to it TLS again.
-   */
-  stream(binding: SocketBinding, route: CompiledTlsRoute, client: Duplex, head: Buffer, terminated: boolean): void {
-    const backend = this.deps.engine.pickBackend(route, this.deps.random);
-    const endpoints = backend && !backend.invalid ? this.endpointsOf(backend) : undefined;
-    const ep = endpoints === undefined || typeof endpoints === 'string' ? undefined : endpoints.next(NONE_TRIED, this.deps.pools.inFlight);
-    const upstreamTls = backend && terminated ? this.tlsOf(binding, backend) : undefined;
-    if (!ep || upstreamTls === 'backend-tls-invalid') {
-      client.destroy();
-      return;
-    }
-    const to = this.deps.pools.connectAddress(ep);
-    const address = { host: to.host, port: to.port };
-    const upstream = upstreamTls ? tlsConnect({ ...upstreamTls.connect, ...address }) : net.connect(address);
-    this.deps.pools.guardSocket(upstream, upstreamTls ? 'secureConnect' : 'connect');
-    this.active++;
-    upstream.once('close', () => this.active--);
-    if (head.length > 0) upstream.write(head);
-    pipeBoth(client, upstream);
-  }
-
   upgrade(binding: SocketBinding, req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
     if (!isWebSocketUpgrade(req.headers.upgrade)) {
       const res = new http.ServerResponse(req);

@@ -71,7 +71,7 @@ export interface ListenOptions {
 }
 
 /** Without a stream handler, a routed TLS connection is closed. */
-const closeStream: TlsStreamHandler = (_binding, _route, client) => client.destroy();
+const closeStream: TlsStreamHandler = (_binding, connection) => connection.client.destroy();
 
 /** Binds a listener socket for one (Gateway, port). */
 export async function listen(options: ListenOptions): Promise<BoundListener> {

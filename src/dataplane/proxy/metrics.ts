@@ -87,6 +87,7 @@ export class GatewayMetrics {
   readonly reloads: Counter<'result'>;
   readonly mirrors: Counter<'result'>;
   readonly retries: Counter<'gateway' | 'route'>;
+  readonly tlsConnections: Counter<'gateway' | 'route' | 'backend' | 'result'>;
   readonly inFlight: Gauge;
   private inFlightSource: () => number;
   private readonly requestSeries = new Map<string, Map<string, Map<string, Map<string, Map<number, RequestSeries>>>>>();
@@ -131,6 +132,12 @@ export class GatewayMetrics {
       name: 'gateway_retries_total',
       help: 'Upstream attempts retried.',
       labelNames: ['gateway', 'route'],
+      registers,
+    });
+    this.tlsConnections = new Counter({
+      name: 'gateway_tls_connections_total',
+      help: 'Connections of TLS listeners (TLSRoute), by Gateway, route, backend and result (forwarded, refused, no-backend, upstream-failed).',
+      labelNames: ['gateway', 'route', 'backend', 'result'],
       registers,
     });
     this.inFlightSource = () => 0;

@@ -17,7 +17,26 @@ import { routeTls } from '../engine/tls-router';
 import { hostnameMatches } from '../engine/util';
 
 /** Forwards a routed TLS connection (the proxy handler's `stream`). */
-export type TlsStreamHandler = (binding: SocketBinding, route: CompiledTlsRoute, client: Duplex, head: Buffer, terminated: boolean) => void;
+/** A connection of a TLS listener, routed or refused, as the handler gets it. */
+export interface TlsConnection {
+  /** The raw client connection (its address, what it sent). */
+  readonly peer: net.Socket;
+  /** The ClientHello's server name. */
+  readonly serverName?: string;
+  /** The TLS listener that took it; undefined when none did. */
+  readonly listener?: string;
+  /** Set when the connection is not routed (it is closed): why. */
+  readonly refused?: string;
+  /** The route chosen (unset when refused). */
+  readonly route?: CompiledTlsRoute;
+  /** The stream to pipe: `peer` (Passthrough) or the terminated TLS stream over it (Terminate). */
+  readonly client: Duplex;
+  /** Bytes already read from `peer` (Passthrough: they are sent first). */
+  readonly head: Buffer;
+  readonly terminated: boolean;
+}
+
+export type TlsStreamHandler = (binding: SocketBinding, connection: TlsConnection) => void;
 
 /** Pipes two streams both ways; when either side ends in error or closes, both are closed. */
 export function pipeBoth(a: Duplex, b: Duplex): void {
@@ -114,20 +133,24 @@ export class TlsRouting {
   /** Routes a connection (`socket` paused, `head` the bytes read from it). */
   handle(socket: net.Socket, head: Buffer, serverName: string | undefined): void {
     const decision = routeTls(this.spec.tlsListeners ?? [], serverName);
+    const refuse = (listener: string | undefined, reason: string) => this.stream(this.binding, {
+      peer: socket, serverName, listener, refused: reason, client: socket, head, terminated: false,
+    });
     if (decision.outcome !== 'routed') {
-      socket.destroy();
+      refuse(decision.listener?.name, decision.reason);
       return;
     }
     this.routed++;
     socket.once('close', () => this.routed--);
+    const listener = decision.listener.name;
     if (decision.listener.mode === 'Passthrough') {
-      this.stream(this.binding, decision.route, socket, head, false);
+      this.stream(this.binding, { peer: socket, serverName, listener, route: decision.route, client: socket, head, terminated: false });
       socket.resume();
       return;
     }
     const context = this.certificates.select(serverName);
     if (!context) {
-      socket.destroy();
+      refuse(listener, `listener "${listener}" has no usable certificate for "${serverName}"`);
       return;
     }
     const terminated = new tls.TLSSocket(replaying(socket, head), { isServer: true, secureContext: context });
@@ -139,7 +162,8 @@ export class TlsRouting {
       terminated.destroy();
       socket.destroy();
     });
-    this.stream(this.binding, decision.route, terminated, Buffer.alloc(0), true);
+    const connection = { peer: socket, serverName, listener, route: decision.route, client: terminated, head: Buffer.alloc(0), terminated: true };
+    this.stream(this.binding, connection);
   }
 }
 

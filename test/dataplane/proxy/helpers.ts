@@ -9,7 +9,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { AccessLogEntry } from '../../../src/dataplane/proxy/access-log';
+import { AccessLogEntry, TlsAccessLogEntry } from '../../../src/dataplane/proxy/access-log';
 import { GatewayServer, GatewayServerOptions } from '../../../src/dataplane/serve';
 
 export interface EchoRecord {
@@ -83,6 +83,8 @@ export interface StartedGateway {
   readonly server: GatewayServer;
   readonly logs: any[];
   readonly access: AccessLogEntry[];
+  /** The access log's entries of TLS listener connections. */
+  readonly tlsAccess: TlsAccessLogEntry[];
   readonly dir: string;
   readonly adminPort: number;
   /** Bound port of (gateway, listener port). */
@@ -143,6 +145,7 @@ export async function startGateway(
   fs.writeFileSync(path.join(dir, 'backends.json'), JSON.stringify(backends));
   const logs: any[] = [];
   const access: AccessLogEntry[] = [];
+  const tlsAccess: TlsAccessLogEntry[] = [];
   const ports = new Set<number>();
   for (const d of docs) if (d.kind === 'Gateway') for (const l of d.spec.listeners) ports.add(l.port);
   const server = new GatewayServer({
@@ -155,7 +158,10 @@ export async function startGateway(
     watch: false,
     drainTimeoutMs: 2_000,
     logger: (level, msg, fields) => logs.push({ level, msg, ...fields }),
-    accessLogSink: (e) => access.push(e),
+    accessLogSink: (e) => {
+      if ('kind' in e) tlsAccess.push(e);
+      else access.push(e);
+    },
     ...extra,
   });
   await server.start();
@@ -163,6 +169,7 @@ export async function startGateway(
     server,
     logs,
     access,
+    tlsAccess,
     dir,
     port: (listenerPort = 80, gateway = `${NS}/same-namespace`) => {
       const l = server.sockets.get(`${gateway}:${listenerPort}`);

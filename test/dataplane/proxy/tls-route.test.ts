@@ -4,6 +4,7 @@
  * Terminate listener terminates with its certificate and forwards the decrypted stream; weighted backendRefs split
  * connections; no server name, no matching route or bytes that are not TLS close the connection.
  */
+import * as http from 'http';
 import * as http2 from 'http2';
 import * as https from 'https';
 import * as net from 'net';
@@ -170,6 +171,58 @@ describe('TLSRoute', () => {
     expect(gw.logs.filter((l) => l.msg === 'configuration warning').map((l) => l.warning))
       .toContainEqual(expect.stringContaining('backendRef to Service other/exact:8443 in another namespace is not permitted by any ReferenceGrant (RefNotPermitted)'));
     expect(cleartext).toBe('');
+  });
+
+  test('logs each connection when it closes (kind tls) and counts it by route, backend and result', async () => {
+    // GIVEN the counts so far
+    const metricsText = () => new Promise<string>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: gw.adminPort, path: '/metrics' }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve(body));
+      }).on('error', reject);
+    });
+    const count = (text: string, labels: string) => Number(new RegExp(`^gateway_tls_connections_total\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    const series = {
+      forwarded: `gateway="${NS}/same-namespace",route="${NS}/wildcard",backend="${NS}/wildcard:8443",result="forwarded"`,
+      refused: `gateway="${NS}/same-namespace",route="",backend="",result="refused"`,
+      notPermitted: `gateway="${NS}/same-namespace",route="${NS}/elsewhere",backend="other/exact:8443",result="no-backend"`,
+    };
+    const before = await metricsText();
+
+    // AND connections forwarded (Passthrough and Terminate) and refused (no route, a backend not permitted)
+    expect((await get(gw.port(443), 'log.example.com', wildcardPair.cert)).status).toBe(200);
+    expect((await get(gw.port(443), 'secure.example.com', listenerPair.cert)).status).toBe(200);
+    expect((await get(gw.port(443), 'log.other.org')).error).toBeDefined();
+    expect((await get(gw.port(443), 'elsewhere.test')).error).toBeDefined();
+
+    // WHEN every entry of those names was written (each on close)
+    const names = ['log.example.com', 'secure.example.com', 'log.other.org', 'elsewhere.test'];
+    const entryOf = (name: string) => [...gw.tlsAccess].reverse().find((e) => e.serverName === name);
+    for (let i = 0; i < 100 && names.some((n) => !entryOf(n)); i++) await new Promise((r) => setTimeout(r, 20));
+
+    // THEN each says where it went, or why not, with the bytes each way
+    expect(entryOf('log.example.com')).toMatchObject({
+      kind: 'tls',
+      gateway: `${NS}/same-namespace`,
+      listener: 'passthrough',
+      mode: 'Passthrough',
+      client: '127.0.0.1',
+      route: `${NS}/wildcard`,
+      backend: `${NS}/wildcard:8443`,
+      upstream: `127.0.0.1:${wildcard.port}`,
+    });
+    expect(entryOf('log.example.com')!.bytesIn).toBeGreaterThan(0);
+    expect(entryOf('log.example.com')!.bytesOut).toBeGreaterThan(0);
+    expect(entryOf('log.example.com')!.error).toBeUndefined();
+    expect(entryOf('secure.example.com')).toMatchObject({ listener: 'terminate', mode: 'Terminate', route: `${NS}/terminated`, backend: `${NS}/plain:8443` });
+    expect(entryOf('log.other.org')).toMatchObject({ listener: 'passthrough', error: 'no TLSRoute of listener "passthrough" matches the server name log.other.org', bytesIn: 0 });
+    expect(entryOf('log.other.org')!.route).toBeUndefined();
+    expect(entryOf('elsewhere.test')).toMatchObject({ route: `${NS}/elsewhere`, backend: 'other/exact:8443', error: 'RefNotPermitted' });
+    // AND the metrics count them
+    const after = await metricsText();
+    const added = (labels: string) => count(after, labels) - count(before, labels);
+    expect([added(series.forwarded), added(series.refused), added(series.notPermitted)]).toStrictEqual([1, 1, 1]);
   });
 
   test('the ClientHello parser reads the server name, waits for more bytes, and refuses what is not TLS', async () => {
