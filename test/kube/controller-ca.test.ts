@@ -3,10 +3,10 @@
  * change that leaves `ca.crt` as it was compiles nothing, and a BackendTLSPolicy's status follows its CA ConfigMap
  * (created, emptied) and names the Gateway whose route reaches its Service.
  */
-import { apply, Kube, refOf, servedGateway, startKube, until } from './harness';
+import { apply, Kube, refOf, servedGateway, startKube, testController, until } from './harness';
 import { GATEWAY_CONTROLLER_NAME } from '../../src/dataplane/controller/constants';
 import { Controller } from '../../src/dataplane/controller/controller';
-import { KubeClient, KubeObject } from '../../src/dataplane/kube/client';
+import type { KubeObject } from '../../src/dataplane/kube/client';
 
 const G = 'gateway.networking.k8s.io';
 const NS = 'ca';
@@ -55,9 +55,7 @@ describe('controller: CA ConfigMaps and BackendTLSPolicy status against a real A
       policy,
       configMap('settings', { 'app.yaml': 'a: 1' }),
     ] as KubeObject[]) await apply(kube.client, o);
-    controller = new Controller({
-      client: new KubeClient(kube.connection), leaderElection: false, informer: { random: () => 0.5, minBackoffMs: 50, maxBackoffMs: 200 },
-    });
+    controller = testController(kube);
     await controller.start();
   }, 180_000);
 

@@ -4,7 +4,7 @@
  * the routes' parents (a ListenerSet parent, a TLSRoute's), follows a change at its new generation, leaves
  * ListenerSets of other controllers' Gateways alone, and writes nothing on a restart.
  */
-import { apply, Kube, refOf, startKube } from './harness';
+import { apply, conditionOf as cond, gatewayClass, Kube, refOf, startKube, testController } from './harness';
 import { until } from './until';
 import { GATEWAY_CONTROLLER_NAME } from '../../src/dataplane/controller/constants';
 import { Controller } from '../../src/dataplane/controller/controller';
@@ -14,7 +14,6 @@ import { KubeClient, KubeObject } from '../../src/dataplane/kube/client';
 const G = 'gateway.networking.k8s.io';
 const NS = 'lset';
 
-const gatewayClass = (name: string, controllerName: string): KubeObject => ({ apiVersion: `${G}/v1`, kind: 'GatewayClass', metadata: { name }, spec: { controllerName } });
 const gateway = (name: string, className: string): KubeObject => ({
   apiVersion: `${G}/v1`,
   kind: 'Gateway',
@@ -48,7 +47,6 @@ const tlsRoute = (name: string): KubeObject => ({
   spec: { parentRefs: [{ name: 'gw', sectionName: 'tls' }], hostnames: ['pass.example.com'], rules: [{ backendRefs: [{ name: 'backend', port: 8443 }] }] },
 });
 
-const cond = (list: any[] | undefined, type: string): any => (list ?? []).find((c) => c.type === type);
 const brief = (list: any[] | undefined): string[] => (list ?? []).map((c) => `${c.type}=${c.status}/${c.reason}`);
 
 describe('controller: ListenerSets and TLSRoutes against a real API server', () => {
@@ -65,13 +63,10 @@ describe('controller: ListenerSets and TLSRoutes against a real API server', () 
       listenerSet('team-a', 'gw', 'a.example.com'), listenerSet('stranger', 'other-gw', 's.example.com'),
       httpRoute('via-set', 'team-a'), tlsRoute('pass'),
     ]) await apply(kube.client, o);
-    controller = new Controller({
-      client: new KubeClient(kube.connection),
-      leaderElection: false,
+    controller = testController(kube, {
       onTable: (t) => {
         tables.push(t);
       },
-      informer: { random: () => 0.5, minBackoffMs: 50, maxBackoffMs: 200 },
     });
     await controller.start();
   }, 180_000);

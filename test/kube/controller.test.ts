@@ -3,7 +3,7 @@
  * and their routes' status from the one compile, writes nothing when nothing changed, follows changes after its
  * watches broke, and fails at once with a clear error when the API server cannot be reached.
  */
-import { apply, Kube, refOf, startKube } from './harness';
+import { apply, conditionOf as cond, gatewayClass, Kube, refOf, startKube, testController } from './harness';
 import { until } from './until';
 import { GATEWAY_CONTROLLER_NAME, SUPPORTED_FEATURES } from '../../src/dataplane/controller/constants';
 import { Controller } from '../../src/dataplane/controller/controller';
@@ -14,7 +14,6 @@ const G = 'gateway.networking.k8s.io';
 const NS = 'ctl';
 
 const ns = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-const gatewayClass = (name: string, controllerName: string): KubeObject => ({ apiVersion: `${G}/v1`, kind: 'GatewayClass', metadata: { name }, spec: { controllerName } });
 const gateway = (name: string, className: string): KubeObject => ({
   apiVersion: `${G}/v1`,
   kind: 'Gateway',
@@ -29,7 +28,6 @@ const route = (name: string, parent: string, backend: string): KubeObject => ({
   spec: { parentRefs: [{ name: parent }], rules: [{ backendRefs: [{ name: backend, port: 8080 }] }] },
 });
 
-const cond = (list: any[] | undefined, type: string): any => (list ?? []).find((c) => c.type === type);
 
 describe('controller against a real API server', () => {
   let kube: Kube;
@@ -43,13 +41,10 @@ describe('controller against a real API server', () => {
       gateway('gw', 'ours'), gateway('other-gw', 'theirs'), service('backend'),
       route('web', 'gw', 'backend'), route('elsewhere', 'other-gw', 'backend'),
     ]) await apply(kube.client, o);
-    controller = new Controller({
-      client: new KubeClient(kube.connection),
-      leaderElection: false,
+    controller = testController(kube, {
       onTable: (t) => {
         tables.push(t);
       },
-      informer: { random: () => 0.5, minBackoffMs: 50, maxBackoffMs: 200 },
     });
     await controller.start();
   }, 180_000);

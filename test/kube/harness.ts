@@ -15,6 +15,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
+import { Controller, ControllerOptions } from '../../src/dataplane/controller/controller';
 import { KubeApiError, KubeClient, KubeConnection, KubeObject, loadKubeconfig, ResourceRef } from '../../src/dataplane/kube/client';
 import { generateCertificate } from '../conformance/harness/certs';
 
@@ -349,12 +350,33 @@ export async function apply(client: KubeClient, object: KubeObject): Promise<Kub
 /** Polling for a state (test/kube/until.ts). */
 export { until } from './until';
 
+/** A GatewayClass of `controllerName`. */
+export function gatewayClass(name: string, controllerName: string): KubeObject {
+  return { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name }, spec: { controllerName } };
+}
+
+/** The condition of `type` in a status `conditions` list. */
+export const conditionOf = (list: any[] | undefined, type: string): any => (list ?? []).find((c) => c.type === type);
+
+/**
+ * A controller (not started) on `kube` as the tests run it: no leader election, the informers' backoff short and
+ * its jitter fixed.
+ */
+export function testController(kube: Kube, options: Partial<ControllerOptions> = {}): Controller {
+  return new Controller({
+    client: new KubeClient(kube.connection),
+    leaderElection: false,
+    informer: { random: () => 0.5, minBackoffMs: 50, maxBackoffMs: 200 },
+    ...options,
+  });
+}
+
 /** A namespace, a GatewayClass `ours` of `controllerName` and its Gateway `gw` there with one HTTP listener on port 80. */
 export function servedGateway(namespace: string, controllerName: string): KubeObject[] {
   const G = 'gateway.networking.k8s.io';
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
-    { apiVersion: `${G}/v1`, kind: 'GatewayClass', metadata: { name: 'ours' }, spec: { controllerName } },
+    gatewayClass('ours', controllerName),
     { apiVersion: `${G}/v1`, kind: 'Gateway', metadata: { name: 'gw', namespace }, spec: { gatewayClassName: 'ours', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } },
   ];
 }

@@ -163,7 +163,7 @@ export class Controller {
   /** An object other than a route changed since the last compile: the status of every object is checked after it. */
   private othersChanged = false;
   /** The facts of the last compile (routes, ListenerSets, BackendTLSPolicies) by `Kind namespace/name`. */
-  private routeFacts = new Map<string, unknown>();
+  private lastFacts = new Map<string, unknown>();
   /** Pause before the next pass after failed status writes (0: the last pass wrote all). */
   private retryMs = 0;
   private running: Promise<void> = Promise.resolve();
@@ -553,8 +553,8 @@ export class Controller {
       ...(all?.listenerSets ?? []).map((l): [string, unknown] => [`ListenerSet ${l.namespace}/${l.name}`, l]),
       ...(all?.backendTlsPolicies ?? []).map((p): [string, unknown] => [`BackendTLSPolicy ${p.namespace}/${p.name}`, p]),
     ]);
-    const before = this.routeFacts;
-    this.routeFacts = facts;
+    const before = this.lastFacts;
+    this.lastFacts = facts;
     if (!changed || !this.table?.facts) {
       this.statusAll = true;
       return;

@@ -483,19 +483,11 @@ class Compiler {
       const parents: RouteParentFacts[] = [];
       for (const p of Array.isArray(refs) ? refs : []) {
         if (p === null || typeof p !== 'object' || typeof p.name !== 'string' || (p.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP) continue;
-        const kind = p.kind ?? 'Gateway';
-        const namespace = typeof p.namespace === 'string' ? p.namespace : route.namespace;
-        const key = `${namespace}/${p.name}`;
+        const parentRef = parentRefFact(p, route.namespace);
+        const { kind } = parentRef;
+        const key = `${parentRef.namespace}/${parentRef.name}`;
         if (kind === 'Gateway' ? !served.has(key) : kind !== 'ListenerSet' || !setGateway.has(key)) continue;
-        const parentRef: ParentRefFact = {
-          group: GATEWAY_GROUP,
-          kind,
-          namespace,
-          name: p.name,
-          ...(typeof p.sectionName === 'string' ? { sectionName: p.sectionName } : {}),
-          ...(typeof p.port === 'number' ? { port: p.port } : {}),
-        };
-        if (parents.some((x) => JSON.stringify(x.parentRef) === JSON.stringify(parentRef))) continue;
+        if (hasParent(parents, parentRef)) continue;
         const gateway = kind === 'Gateway' ? key : setGateway.get(key)!;
         parents.push({
           parentRef,
@@ -578,20 +570,13 @@ class Compiler {
       const route = this.byKind.get('TLSRoute')?.get(f.object);
       const p = route?.object.spec?.parentRefs?.[f.parentRef];
       if (!route || !p) continue;
-      const parentRef: ParentRefFact = {
-        group: GATEWAY_GROUP,
-        kind: p.kind ?? 'Gateway',
-        namespace: typeof p.namespace === 'string' ? p.namespace : route.namespace,
-        name: p.name,
-        ...(typeof p.sectionName === 'string' ? { sectionName: p.sectionName } : {}),
-        ...(typeof p.port === 'number' ? { port: p.port } : {}),
-      };
+      const parentRef = parentRefFact(p, route.namespace);
       const invalid = (this.tlsRouteBackends.get(f.object) ?? []).find((b) => b.invalid)?.invalid;
       const resolved = invalid ? condition('ResolvedRefs', false, invalid.reason, invalid.message) : condition('ResolvedRefs', true, 'ResolvedRefs');
       const list = byRoute.get(f.object) ?? [];
       byRoute.set(f.object, list);
       // (a parentRef written twice is one parent)
-      if (list.some((x) => JSON.stringify(x.parentRef) === JSON.stringify(parentRef))) continue;
+      if (hasParent(list, parentRef)) continue;
       list.push({ parentRef, conditions: [condition(f.condition, f.status, f.reason, f.message), resolved] });
     }
     return [...byRoute].map(([key, parents]) => ({ kind: 'TLSRoute', namespace: key.split('/')[0], name: key.split('/')[1], parents }));
@@ -1778,6 +1763,24 @@ function* mergeSorted<T>(a: readonly T[], b: readonly T[], compare: (x: T, y: T)
   while (x < a.length) out.push(a[x++]);
   while (y < b.length) out.push(b[y++]);
   return out;
+}
+
+/** A parentRef of a route's spec as status writes it: group, kind and namespace defaulted. */
+function parentRefFact(p: any, routeNamespace: string): ParentRefFact {
+  return {
+    group: GATEWAY_GROUP,
+    kind: p.kind ?? 'Gateway',
+    namespace: typeof p.namespace === 'string' ? p.namespace : routeNamespace,
+    name: p.name,
+    ...(typeof p.sectionName === 'string' ? { sectionName: p.sectionName } : {}),
+    ...(typeof p.port === 'number' ? { port: p.port } : {}),
+  };
+}
+
+/** Whether `parents` has an entry for the same parentRef (a parentRef written twice is one parent). */
+function hasParent(parents: readonly RouteParentFacts[], parentRef: ParentRefFact): boolean {
+  const same = JSON.stringify(parentRef);
+  return parents.some((x) => JSON.stringify(x.parentRef) === same);
 }
 
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {
