@@ -288,6 +288,8 @@ interface Round {
   readonly during: Stats;
   /** The requests started during the compile (the last `compileMs` before `reloaded`). */
   readonly compile?: Stats;
+  /** The requests started from the rename to the compile: while the reader thread reads and parses the input. */
+  readonly read?: Stats;
   readonly after: Stats;
   readonly errors: number;
 }
@@ -319,7 +321,9 @@ async function measure(name: string, script: string, o: Options, backendPort: nu
       await load.stop();
       const round: Round = {
         reloadMs: t1 - t0,
-        ...(compileMs !== undefined ? { compileMs, compile: stats(load.samples, t1 - compileMs, t1) } : {}),
+        ...(compileMs !== undefined
+          ? { compileMs, compile: stats(load.samples, t1 - compileMs, t1), read: stats(load.samples, t0, t1 - compileMs) }
+          : {}),
         before: stats(load.samples, beforeFrom, t0),
         during: stats(load.samples, t0, t1),
         after: stats(load.samples, t1, t2),
@@ -328,7 +332,8 @@ async function measure(name: string, script: string, o: Options, backendPort: nu
       rounds.push(round);
       console.log(`${name} round ${r + 1}: reload ${round.reloadMs.toFixed(0)} ms; p99 before ${round.before.p99.toFixed(2)} ms, during ${round.during.p99.toFixed(2)} ms `
         + `(${round.during.n} requests), after ${round.after.p99.toFixed(2)} ms; max during ${round.during.max.toFixed(1)} ms; `
-        + `${round.compile ? `compile ${compileMs} ms, p99 in it ${round.compile.p99.toFixed(2)} ms; ` : ''}errors ${round.errors}`);
+        + `${round.compile ? `compile ${compileMs} ms, p99 in it ${round.compile.p99.toFixed(2)} ms; ` : ''}`
+        + `${round.read ? `p99 in the read ${round.read.p99.toFixed(2)} ms; ` : ''}errors ${round.errors}`);
       const back = gw.next('reloaded', 120_000);
       replace(small);
       await back;
@@ -418,21 +423,23 @@ async function main(): Promise<void> {
     `- per round: ${o.beforeSeconds} s of load ("before"), then the routes file is replaced by one with ${o.routes.toLocaleString('en-US')} more HTTPRoutes `
       + '(PathPrefix and header match each); "during" = requests started between the rename and the gateway\'s `reloaded` log line; '
       + '"after" = the next 3 s; "in compile" = requests started in the last `compileMs` (as the `reloaded` line says) before it, '
-      + 'the part of the reload done on the serving thread; then back to one route',
+      + 'the part of the reload done on the serving thread; "in read" = requests started from the rename to the compile, while the reader '
+      + 'thread reads and parses the input; then back to one route',
     ...(o.gatewayNodeArgs.length > 0 ? [`- the gateway's node started with \`${o.gatewayNodeArgs.join(' ')}\``] : []),
     '',
-    '| gateway | round | reload ms | compile ms | requests during | p50 before | p99 before | p99 during | max during | p99 in compile | p99 after | p99 during / before | p99 in compile / before | errors |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| gateway | round | reload ms | compile ms | requests during | p50 before | p99 before | p99 during | max during | p99 in read | p99 in compile | p99 after | p99 during / before | p99 in read / before | p99 in compile / before | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   const inCompile = (x: Round) => (x.compile ? x.compile.p99 / x.before.p99 : NaN);
+  const inRead = (x: Round) => (x.read ? x.read.p99 / x.before.p99 : NaN);
   const ratioText = (v: number) => (Number.isNaN(v) ? '' : `${v.toFixed(2)}x`);
   for (const r of results) {
     r.rounds.forEach((x, i) => md.push(`| ${r.name} | ${i + 1} | ${x.reloadMs.toFixed(0)} | ${x.compileMs ?? ''} | ${x.during.n} | ${f2(x.before.p50)} ms | ${f2(x.before.p99)} ms | `
-      + `${f2(x.during.p99)} ms | ${f2(x.during.max)} ms | ${x.compile ? `${f2(x.compile.p99)} ms` : ''} | ${f2(x.after.p99)} ms | ${(x.during.p99 / x.before.p99).toFixed(2)}x | `
-      + `${ratioText(inCompile(x))} | ${x.errors} |`));
+      + `${f2(x.during.p99)} ms | ${f2(x.during.max)} ms | ${x.read ? `${f2(x.read.p99)} ms` : ''} | ${x.compile ? `${f2(x.compile.p99)} ms` : ''} | ${f2(x.after.p99)} ms | `
+      + `${(x.during.p99 / x.before.p99).toFixed(2)}x | ${ratioText(inRead(x))} | ${ratioText(inCompile(x))} | ${x.errors} |`));
     const ratio = median(r.rounds.map((x) => x.during.p99 / x.before.p99));
     md.push(`| ${r.name} | median | ${median(r.rounds.map((x) => x.reloadMs)).toFixed(0)} | | | | ${f2(median(r.rounds.map((x) => x.before.p99)))} ms | `
-      + `${f2(median(r.rounds.map((x) => x.during.p99)))} ms | | | | ${ratio.toFixed(2)}x | ${ratioText(median(r.rounds.map(inCompile)))} | |`);
+      + `${f2(median(r.rounds.map((x) => x.during.p99)))} ms | | | | | ${ratio.toFixed(2)}x | ${ratioText(median(r.rounds.map(inRead)))} | ${ratioText(median(r.rounds.map(inCompile)))} | |`);
   }
   if (yaml.length > 0) {
     md.push('', 'YAML parse time by input size (`parsePlainDocuments`, what the reload worker runs; generated HTTPRoutes as above; median of 3, in this process before the load):', '',

@@ -6,7 +6,7 @@
 import cluster from 'cluster';
 import * as path from 'path';
 import { ConfigError } from './config/load';
-import { InputReader, InputRequest, InputSnapshot, RELOAD_REST_MS, RELOAD_SLICE_MS, readInput, timeSlices, toSourceDocuments } from './config/reader';
+import { BUSY_WINDOW_MS, InputReader, InputRequest, InputSnapshot, RELOAD_REST_MS, RELOAD_SLICE_MS, readInput, timeSlices, toSourceDocuments } from './config/reader';
 import { GATEWAY_CONTROLLER_NAME } from './controller/constants';
 import { Controller, EndpointSink, NamespacedName } from './controller/controller';
 import { defaultIdentity, defaultLease, parseNamespacedName, resolveConnection } from './controller/settings';
@@ -355,7 +355,7 @@ export class GatewayServer {
   private reloading: Promise<void> = Promise.resolve();
   private readonly configDump = new ConfigDump(() => this.table);
   /** Reads the input of reloads off the event loop. */
-  private readonly reader = new InputReader();
+  private readonly reader = new InputReader(undefined, () => this.busy());
   /** `InputSnapshot.hash` of the input the table was compiled from. */
   private appliedInput?: string;
   /** Stops draining the pools of endpoints the registry no longer has ready. */
@@ -600,6 +600,11 @@ export class GatewayServer {
     await this.stop(drainTimeoutMs);
   }
 
+  /** Whether requests are being served: one started in the last BUSY_WINDOW_MS (reloads then leave them the CPU). */
+  private busy(): boolean {
+    return performance.now() - this.handler.lastRequestAt < BUSY_WINDOW_MS;
+  }
+
   private inputRequest(): InputRequest {
     return {
       routes: [...this.options.routes],
@@ -614,7 +619,7 @@ export class GatewayServer {
    * While serving, the steps leave the thread to requests most of the time (RELOAD_REST_MS).
    */
   private async compileInput(snapshot: InputSnapshot, serving: boolean): Promise<{ table: CompiledTable; hash: string }> {
-    const pause = timeSlices(RELOAD_SLICE_MS, serving ? RELOAD_REST_MS : 0);
+    const pause = timeSlices(RELOAD_SLICE_MS, serving ? RELOAD_REST_MS : 0, () => this.busy());
     const docs = await toSourceDocuments(snapshot, pause);
     const table = await compileInSteps(docs, {
       ...(this.options.gateways.length > 0 ? { gateways: [...this.options.gateways] } : {}),

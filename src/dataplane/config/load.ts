@@ -100,6 +100,8 @@ export const MAX_ALIASES_PER_DOCUMENT = 100;
 export interface LoadOptions {
   /** Bound of the total size of the input files, in bytes. Default DEFAULT_MAX_INPUT_BYTES. */
   readonly maxInputBytes?: number;
+  /** Called after each document is parsed (a reader thread paces itself there, see reader.ts). */
+  readonly pace?: () => void;
 }
 
 /**
@@ -136,7 +138,7 @@ export function loadPlainDocuments<V>(
       if (e instanceof ConfigError) throw e;
       throw new ConfigError(`cannot read file: ${e.message}`, { file });
     }
-    for (const d of parsePlainDocuments(text, file, encode)) docs.push(d);
+    for (const d of parsePlainDocuments(text, file, encode, options.pace)) docs.push(d);
   }
   return docs;
 }
@@ -182,8 +184,11 @@ export interface PlainDocument<V = unknown> {
   readonly source: DocumentText;
 }
 
-/** `parseDocuments` as plain data; `encode` turns each object into the value kept. Throws ConfigError. */
-export function parsePlainDocuments<V>(text: string, file: string, encode: (object: any) => V): PlainDocument<V>[] {
+/**
+ * `parseDocuments` as plain data; `encode` turns each object into the value kept; `pace` is called after each
+ * document. Throws ConfigError.
+ */
+export function parsePlainDocuments<V>(text: string, file: string, encode: (object: any) => V, pace?: () => void): PlainDocument<V>[] {
   const out: PlainDocument<V>[] = [];
   // The same parser, composer and options as YAML.parseAllDocuments, read document by document.
   const lineCounter = new YAML.LineCounter();
@@ -192,6 +197,7 @@ export function parsePlainDocuments<V>(text: string, file: string, encode: (obje
   let document = 0;
   for (const doc of composer.compose(boundedTokens(text, lineCounter, file)) as Iterable<YAML.Document.Parsed>) {
     document++;
+    pace?.();
     const err = doc.errors[0];
     if (err) {
       // YAML.parseAllDocuments would prettify the error: the same line, from the same line counter.

@@ -3,13 +3,18 @@
  * `--tls-secret` directories) in a worker thread, which sends back plain data: the documents packed into one block of
  * bytes (`PackedDocuments`: every object as JSON text, with the text its field lines are found in) that is handed
  * over, not copied. The serving thread then turns the JSON into objects one document per step (`toSourceDocuments`)
- * and compiles in steps (`compileInSteps`), both paced by `timeSlices`: slices of RELOAD_SLICE_MS with RELOAD_REST_MS
- * of rest between them while it serves.
+ * and compiles in steps (`compileInSteps`), both paced by `timeSlices`: slices of RELOAD_SLICE_MS, with RELOAD_REST_MS
+ * of rest between them while requests are being served (one started in the last BUSY_WINDOW_MS).
  *
  * A read of READER_NICE_FROM_BYTES or more (a parse long enough to compete with the serving thread) lowers the worker
  * to the lowest CPU priority the system gives a thread (Linux: nice 19, see `lowerThreadPriority`), for the rest of
  * its life: on a busy machine the serving thread keeps its share of the CPU and the read takes longer instead. Smaller
  * reads keep the process's priority (on a busy machine they would otherwise wait seconds for a few ms of work).
+ * Such a read is also paced while requests are being served: after each READ_SLICE_MS of parsing the worker sleeps
+ * READ_REST_MS. The serving thread tells it through a shared cell it updates every BUSY_POLL_MS while a read is
+ * pending. A lower priority alone is not enough: on a 2-core machine (bench/RESULTS.md, "Reloads under load")
+ * any thread using the core the serving thread and its clients leave idle, even at the idle scheduling class,
+ * doubled the p99 of requests; pacing leaves that core idle most of the time.
  *
  * The worker is started on the first reload and kept; if it dies (e.g. out of memory: its heap is bounded) the read
  * fails with a message saying so and the next read starts a new one. It never keeps the process alive.
@@ -45,10 +50,11 @@ export interface InputSnapshot {
   readonly tlsSecrets: readonly { readonly object: unknown; readonly dir: string; readonly problems: readonly { file: string; detail: string }[] }[];
 }
 
-/** Reads the input (synchronously; the worker runs this). Throws ConfigError. */
-export function readInput(request: InputRequest): InputSnapshot {
+/** Reads the input (synchronously; the worker runs this); `pace` is called after each document parsed. Throws ConfigError. */
+export function readInput(request: InputRequest, pace?: () => void): InputSnapshot {
   const hash = createHash('sha256');
-  const documents = loadPlainDocuments(request.routes, { maxInputBytes: request.maxInputBytes }, (o) => JSON.stringify(o), (file, bytes) => {
+  const load = { ...(request.maxInputBytes !== undefined ? { maxInputBytes: request.maxInputBytes } : {}), ...(pace ? { pace } : {}) };
+  const documents = loadPlainDocuments(request.routes, load, (o) => JSON.stringify(o), (file, bytes) => {
     hash.update(file).update('\0').update(bytes).update('\0');
   });
   const backends = request.backends !== undefined ? [...readBackendsFile(request.backends)] : undefined;
@@ -165,21 +171,26 @@ export async function toSourceDocuments(snapshot: InputSnapshot, pause: () => Pr
 export const RELOAD_SLICE_MS = 1;
 
 /**
- * How long a reload then leaves the serving thread to requests before its next slice: a reload takes at most a
- * quarter of the thread (a 300 ms compile takes 1.2 s), so that on a busy or CPU-limited machine the requests keep
- * three quarters of what the thread gets instead of about half (a turn of the event loop each).
+ * How long a reload then leaves the serving thread to requests before its next slice, while they come: a reload
+ * takes at most a sixteenth of the thread (a compile of 120 ms of CPU takes 2 s). Measured on 2 cores
+ * (bench/RESULTS.md, "Reloads under load"): with 3 ms the requests started during the compile had 3.4x to 6.5x the
+ * p99 of before, with 15 ms 1.5x to 2.0x.
  */
-export const RELOAD_REST_MS = 3;
+export const RELOAD_REST_MS = 15;
+
+/** Requests are being served when one started this recently: reloads then rest between slices. */
+export const BUSY_WINDOW_MS = 100;
 
 /**
  * A `pause` for work done in small steps on the serving thread: once the steps since the last pause took `sliceMs`,
- * a turn of the event loop, or with `restMs` a timer of that long (undefined, no wait, before that).
+ * a turn of the event loop, or with `restMs` a timer of that long when `busy()` says requests are being served
+ * (undefined, no wait, before that).
  */
-export function timeSlices(sliceMs = RELOAD_SLICE_MS, restMs = 0): () => Promise<void> | undefined {
+export function timeSlices(sliceMs = RELOAD_SLICE_MS, restMs = 0, busy: () => boolean = () => true): () => Promise<void> | undefined {
   let since = performance.now();
   return () => {
     if (performance.now() - since < sliceMs) return undefined;
-    return (restMs > 0 ? wait(restMs) : nextTurn()).then(() => {
+    return (restMs > 0 && busy() ? wait(restMs) : nextTurn()).then(() => {
       since = performance.now();
     });
   };
@@ -199,8 +210,12 @@ export class InputReader {
   private next = 1;
   private readonly pending = new Map<number, { resolve(s: InputSnapshot): void; reject(e: Error): void }>();
   private idleTimer?: NodeJS.Timeout;
+  /** 1 while requests are being served (`busy`), read by the worker to pace its parse; updated while a read is pending. */
+  private readonly busyCell = new Int32Array(new SharedArrayBuffer(4));
+  private busyTimer?: NodeJS.Timeout;
 
-  constructor(private readonly idleMs = 10_000) {}
+  /** `busy`: whether requests are being served (none: reads are never paced). */
+  constructor(private readonly idleMs = 10_000, private readonly busy: () => boolean = () => false) {}
 
   /** Whether a reader thread is running (it is stopped when idle). */
   get running(): boolean {
@@ -212,10 +227,28 @@ export class InputReader {
     this.idleTimer = undefined;
     const worker = this.worker ?? this.start();
     const id = this.next++;
+    this.watchBusy();
     return new Promise<InputSnapshot>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.postMessage({ id, request });
     });
+  }
+
+  /** Keeps the busy cell current while reads are pending. */
+  private watchBusy(): void {
+    const update = () => {
+      if (this.pending.size === 0 && this.busyTimer) {
+        clearInterval(this.busyTimer);
+        this.busyTimer = undefined;
+        return;
+      }
+      Atomics.store(this.busyCell, 0, this.busy() ? 1 : 0);
+    };
+    Atomics.store(this.busyCell, 0, this.busy() ? 1 : 0);
+    if (!this.busyTimer) {
+      this.busyTimer = setInterval(update, BUSY_POLL_MS);
+      this.busyTimer.unref();
+    }
   }
 
   /** After a read settled: with nothing left to read, stop the thread once it has been idle for `idleMs`. */
@@ -239,6 +272,8 @@ export class InputReader {
   async close(): Promise<void> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
+    if (this.busyTimer) clearInterval(this.busyTimer);
+    this.busyTimer = undefined;
     const w = this.worker;
     this.worker = undefined;
     this.fail(new Error('the input reader was closed'));
@@ -248,7 +283,7 @@ export class InputReader {
   private start(): Worker {
     const typescript = __filename.endsWith('.ts');
     const worker = new Worker(__filename, {
-      workerData: { role: ROLE },
+      workerData: { role: ROLE, busy: this.busyCell.buffer },
       // Under ts-node or jest this module is TypeScript: the worker compiles it the same way.
       execArgv: typescript ? ['--require', 'ts-node/register/transpile-only'] : [],
       resourceLimits: { maxOldGenerationSizeMb: READER_HEAP_MB },
@@ -300,12 +335,14 @@ export function runReaderWorker(): void {
   serving = true;
   let lowered = false;
   const port = parentPort;
+  const busy = new Int32Array((workerData as { busy: SharedArrayBuffer }).busy);
   port.on('message', (m: { id: number; request: InputRequest }) => {
     let reply: { id: number; snapshot?: InputSnapshot; error?: ErrorData };
     let transfer: ArrayBuffer[] = [];
     try {
-      if (!lowered && inputBytes(m.request) >= READER_NICE_FROM_BYTES) lowered = lowerThreadPriority();
-      const snapshot = readInput(m.request);
+      const large = inputBytes(m.request) >= READER_NICE_FROM_BYTES;
+      if (!lowered && large) lowered = lowerThreadPriority();
+      const snapshot = readInput(m.request, large ? paceWhileBusy(busy) : undefined);
       transfer = transferList(snapshot.documents);
       reply = { id: m.id, snapshot };
     } catch (err: any) {
@@ -318,6 +355,35 @@ export function runReaderWorker(): void {
     }
     port.postMessage(reply, transfer);
   });
+}
+
+/** How often the serving thread tells the reader whether requests are being served, while a read is pending. */
+export const BUSY_POLL_MS = 10;
+
+/** While requests are being served, the reader parses this long at a time ... */
+export const READ_SLICE_MS = 1;
+
+/** ... and then sleeps this long: it takes at most a quarter of a core (5,000 HTTPRoutes, 1.3 s of parsing, take 5 s). */
+export const READ_REST_MS = 3;
+
+/**
+ * The reader's `pace`: after READ_SLICE_MS of parsing, sleeps READ_REST_MS if the busy cell says requests are being
+ * served (by default a blocking sleep: this runs in the worker, whose thread does nothing else).
+ */
+export function paceWhileBusy(
+  busy: Int32Array, sleep: (ms: number) => void = blockingSleep, now: () => number = () => performance.now(),
+): () => void {
+  let since = now();
+  return () => {
+    if (now() - since < READ_SLICE_MS) return;
+    if (Atomics.load(busy, 0) === 1) sleep(READ_REST_MS);
+    since = now();
+  };
+}
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+function blockingSleep(ms: number): void {
+  Atomics.wait(sleepCell, 0, 0, ms);
 }
 
 /** The nice value of the reader thread on Linux: the lowest priority. */

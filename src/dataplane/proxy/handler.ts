@@ -132,6 +132,8 @@ export class ProxyHandler {
   /** An access log is written (not --no-access-log). */
   private readonly logging: boolean;
 
+  private lastStarted = -Infinity;
+
   constructor(private readonly deps: ProxyDeps) {
     this.maxBuffer = deps.maxBufferBytes ?? 64 * 1024;
     this.logging = deps.accessLog !== noAccessLog;
@@ -142,12 +144,18 @@ export class ProxyHandler {
     return this.active;
   }
 
+  /** When the last request started (`performance.now()`; -Infinity before the first): how busy serving is. */
+  get lastRequestAt(): number {
+    return this.lastStarted;
+  }
+
   /** Handles one HTTP/1.1 or HTTP/2 request; `refusal`: answer it so without looking further. */
   handle(binding: SocketBinding, req: ClientRequest, res: ClientResponse, refusal?: Refusal): void {
     // Every header line, read once (Node's req.headers and headersDistinct are built lazily, and not needed).
     const headers = rawHeaderList(req.rawHeaders);
     const refused = refusal ?? screenRequest(req, headers, { maxUriBytes: this.deps.maxUriBytes });
     const ex = this.exchange(binding, req, headers);
+    this.lastStarted = ex.started;
     let routeReq: RouteRequest | undefined;
     let decision: Decision | undefined;
     if (!refused) {

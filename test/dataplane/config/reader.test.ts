@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { ConfigError, loadDocuments } from '../../../src/dataplane/config/load';
-import { InputReader, READER_NICE, READER_NICE_FROM_BYTES, readInput, timeSlices, toSourceDocuments } from '../../../src/dataplane/config/reader';
+import { InputReader, READER_NICE, READER_NICE_FROM_BYTES, READ_REST_MS, READ_SLICE_MS, paceWhileBusy, readInput, timeSlices, toSourceDocuments } from '../../../src/dataplane/config/reader';
 import { compile, compileInSteps } from '../../../src/dataplane/engine/compile';
 import { statInputs } from '../../../src/dataplane/proxy/reload';
 
@@ -121,6 +121,39 @@ describe('input reader', () => {
     expect(os.getPriority()).toBe(before.get(process.pid));
   }, 60_000);
 
+  test('a large read sleeps between slices of parsing while requests are being served, and not while none are', async () => {
+    if (process.platform !== 'linux') return;
+    // GIVEN a reader whose serving side is idle, and an input large enough to be paced (twice the size that lowers the priority)
+    let busy = false;
+    const paced = new InputReader(undefined, () => busy);
+    try {
+      const routes: string[] = [];
+      for (let i = 0, size = 0; size < 2 * READER_NICE_FROM_BYTES; i++) {
+        routes.push(YAML.stringify(route(i)));
+        size += routes[i].length + 4;
+      }
+      fs.writeFileSync(path.join(dir, 'b.yaml'), routes.join('---\n'));
+      const before = niceOfThreads();
+      const expected = await paced.read({ routes: [dir], tlsSecrets: [] });
+      const readerThread = [...niceOfThreads()].find(([tid, nice]) => !before.has(tid) && nice === READER_NICE)![0];
+      // WHEN it reads the input again while idle, and then while requests are being served
+      const sleepsOf = async () => {
+        fs.appendFileSync(path.join(dir, 'b.yaml'), '\n'); // (another input: no cache anywhere)
+        const from = voluntarySwitches(readerThread);
+        const snapshot = await paced.read({ routes: [dir], tlsSecrets: [] });
+        expect(snapshot.documents.count).toBe(expected.documents.count);
+        return voluntarySwitches(readerThread) - from;
+      };
+      const idle = await sleepsOf();
+      busy = true;
+      const serving = await sleepsOf();
+      // THEN while serving the reader thread gave up its core many more times (one sleep per slice of parsing), and read the same documents
+      expect(serving).toBeGreaterThan(idle + 10);
+    } finally {
+      await paced.close();
+    }
+  }, 60_000);
+
   test('fails with the ConfigError of the worker: file, document, line', async () => {
     fs.writeFileSync(path.join(dir, 'bad.yaml'), 'a: 1\n---\nb: [unclosed\n');
     const read = reader.read({ routes: [dir], tlsSecrets: [] });
@@ -148,6 +181,11 @@ describe('input reader', () => {
     }]);
   });
 });
+
+/** How many times a thread of this process gave up its core (blocked, slept). */
+function voluntarySwitches(tid: number): number {
+  return Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(fs.readFileSync(`/proc/self/task/${tid}/status`, 'utf8'))![1]);
+}
 
 /** The nice value of every thread of this process, by thread id. */
 function niceOfThreads(): Map<number, number> {
@@ -183,6 +221,25 @@ describe('timeSlices', () => {
     expect(pause()).toBeUndefined();
   });
 
+  test('rests only while busy() says requests are being served; otherwise one turn of the event loop', async () => {
+    // GIVEN slices of 1 ms with a rest far longer than the test's timeout, and nothing being served
+    const idle = timeSlices(1, 600_000, () => false);
+    work(2);
+    // WHEN the slice is used up, THEN the pause is a turn of the event loop (a rest would time the test out)
+    await idle();
+    // GIVEN slices with a rest of 200 ms while requests are being served
+    const busy = timeSlices(1, 200, () => true);
+    work(2);
+    // WHEN the slice is used up
+    let resting = true;
+    const rest = busy()!.then(() => (resting = false));
+    await new Promise((r) => setTimeout(r, 20));
+    // THEN the pause is still resting after a timer of 20 ms ran, and ends later
+    expect(resting).toBe(true);
+    await rest;
+    expect(resting).toBe(false);
+  });
+
   test('without rest, a pause is one turn of the event loop', async () => {
     // GIVEN a used-up slice and an immediate queued before the pause
     const pause = timeSlices(1);
@@ -193,6 +250,33 @@ describe('timeSlices', () => {
     await pause();
     // THEN the queued immediate ran first
     expect(immediateRan).toBe(true);
+  });
+});
+
+describe('paceWhileBusy (the reader\'s pace)', () => {
+  test('sleeps READ_REST_MS after each READ_SLICE_MS of parsing while the busy cell is 1, never while it is 0', () => {
+    // GIVEN a busy cell at 0, a recorded sleep and a clock moved by hand
+    const cell = new Int32Array(new SharedArrayBuffer(4));
+    const sleeps: number[] = [];
+    let clock = 0;
+    const pace = paceWhileBusy(cell, (ms) => sleeps.push(ms), () => clock);
+    // WHEN called before and after a slice is used up, while idle
+    pace();
+    clock += READ_SLICE_MS;
+    pace();
+    // THEN no sleep
+    expect(sleeps).toEqual([]);
+    // WHEN requests are being served: a call within the slice, then one after it
+    Atomics.store(cell, 0, 1);
+    clock += READ_SLICE_MS / 2;
+    pace();
+    expect(sleeps).toEqual([]);
+    clock += READ_SLICE_MS / 2;
+    pace();
+    // THEN one sleep of READ_REST_MS, and a new slice starts
+    expect(sleeps).toEqual([READ_REST_MS]);
+    pace();
+    expect(sleeps).toEqual([READ_REST_MS]);
   });
 });
 
