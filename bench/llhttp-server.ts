@@ -151,6 +151,7 @@ class Connection {
   // the message being parsed
   private url = '';
   private raw: string[] = [];
+  private host = '';
   private last = Last.None;
   private headSize = 0;
   private body: Buffer[] | undefined;
@@ -224,14 +225,13 @@ class Connection {
   onHeadersComplete(upgrade: boolean, keepAlive: boolean): number {
     // an Upgrade or CONNECT is answered as a plain request, then the connection closes
     this.keepAlive = keepAlive && !upgrade;
-    const hosts = llhttp!.llhttp_get_http_minor(this.ptr) >= 1 ? this.hostCount() : 1;
-    return hosts === 1 ? 0 : this.refuseIn(400, `an HTTP/1.1 request needs exactly one Host header (it has ${hosts})`);
-  }
-
-  private hostCount(): number {
-    let n = 0;
-    for (let i = 0; i < this.raw.length; i += 2) if (this.raw[i].length === 4 && this.raw[i].toLowerCase() === 'host') n++;
-    return n;
+    let hosts = 0;
+    this.host = '';
+    for (let i = 0; i < this.raw.length; i += 2) {
+      if (this.raw[i].length === 4 && this.raw[i].toLowerCase() === 'host' && hosts++ === 0) this.host = this.raw[i + 1];
+    }
+    if (hosts === 1 || (hosts === 0 && llhttp!.llhttp_get_http_minor(this.ptr) === 0)) return 0;
+    return this.refuseIn(400, `an HTTP/1.1 request needs exactly one Host header (it has ${hosts})`);
   }
 
   onBody(start: number, len: number): number {
@@ -242,13 +242,6 @@ class Connection {
   }
 
   onMessageComplete(): number {
-    let host = '';
-    for (let i = 0; i < this.raw.length; i += 2) {
-      if (this.raw[i].length === 4 && this.raw[i].toLowerCase() === 'host') {
-        host = this.raw[i + 1];
-        break;
-      }
-    }
     const body = this.body === undefined ? undefined : this.body.length === 1 ? this.body[0] : Buffer.concat(this.body);
     const method = METHOD_NAMES[llhttp!.llhttp_get_method(this.ptr)];
     const httpMinor = llhttp!.llhttp_get_http_minor(this.ptr);
@@ -258,7 +251,7 @@ class Connection {
       method,
       url: this.url,
       rawHeaders: this.raw,
-      host,
+      host: this.host,
       httpMinor,
       body,
       remoteAddress: this.socket.remoteAddress,

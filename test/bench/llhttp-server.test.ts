@@ -1,0 +1,228 @@
+/**
+ * The client-side candidate of the benchmark (bench/llhttp-server.ts): an HTTP/1.1 server whose parser is undici's
+ * llhttp WebAssembly in request mode. Real sockets on 127.0.0.1: keep-alive, pipelining answered in order, and
+ * refusals (400 / 431 / 413 + Connection: close) after which nothing more is read from the connection.
+ */
+import * as http from 'http';
+import * as net from 'net';
+import { LlhttpRequest, LlhttpResponse, MAX_BODY, MAX_HEAD, createLlhttpServer } from '../../bench/llhttp-server';
+
+interface Parsed {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/** Splits what a connection received into responses (Content-Length or chunked bodies). */
+function parseResponses(raw: string): Parsed[] {
+  const out: Parsed[] = [];
+  let rest = raw;
+  for (let guard = 0; rest.length && guard < 100; guard++) {
+    const end = rest.indexOf('\r\n\r\n');
+    if (end < 0) throw new Error(`an incomplete response head: ${JSON.stringify(rest)}`);
+    const [statusLine, ...lines] = rest.slice(0, end).split('\r\n');
+    const headers: Record<string, string> = {};
+    for (const l of lines) headers[l.slice(0, l.indexOf(':')).toLowerCase()] = l.slice(l.indexOf(':') + 1).trim();
+    rest = rest.slice(end + 4);
+    let body = '';
+    if (headers['content-length'] !== undefined) {
+      body = rest.slice(0, Number(headers['content-length']));
+      rest = rest.slice(body.length);
+    } else if (headers['transfer-encoding'] === 'chunked') {
+      for (;;) {
+        const lineEnd = rest.indexOf('\r\n');
+        const size = parseInt(rest.slice(0, lineEnd), 16);
+        body += rest.slice(lineEnd + 2, lineEnd + 2 + size);
+        rest = rest.slice(lineEnd + 2 + size + 2);
+        if (size === 0) break;
+      }
+    }
+    out.push({ status: Number(statusLine.split(' ')[1]), headers, body });
+  }
+  return out;
+}
+
+/** Sends `data` on a new connection and collects everything until the server closes it (or `untilCount` answers). */
+function exchange(port: number, data: string | Buffer, untilCount?: number): Promise<{ responses: Parsed[]; closedByServer: boolean }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let raw = '';
+    const bound = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no end of the exchange within 10 s; received ${JSON.stringify(raw)}`));
+    }, 10_000);
+    const done = (closedByServer: boolean) => {
+      clearTimeout(bound);
+      socket.destroy();
+      resolve({ responses: parseResponses(raw), closedByServer });
+    };
+    socket.on('data', (d) => {
+      raw += d.toString('latin1');
+      if (untilCount !== undefined) {
+        try {
+          if (parseResponses(raw).length >= untilCount) done(false);
+        } catch {
+          // not complete yet
+        }
+      }
+    });
+    socket.on('end', () => done(true));
+    socket.on('error', reject);
+    socket.write(data);
+  });
+}
+
+/** A server answering `METHOD URL BODY` with the URL in `x-url`; records every request it was handed. */
+type Answerer = (req: LlhttpRequest, res: LlhttpResponse) => void;
+
+async function startServer(answer?: Answerer): Promise<{ server: net.Server; port: number; seen: LlhttpRequest[] }> {
+  const seen: LlhttpRequest[] = [];
+  const server = createLlhttpServer((req, res) => {
+    seen.push(req);
+    if (answer) return answer(req, res);
+    const body = Buffer.from(`${req.method} ${req.url} ${req.body?.toString() ?? ''}`);
+    res.writeHead(200, { 'x-url': req.url, 'content-length': String(body.length) });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as net.AddressInfo).port, seen };
+}
+
+const open: net.Server[] = [];
+afterEach(async () => {
+  for (const s of open.splice(0)) await new Promise((r) => s.close(r));
+});
+
+async function serve(answer?: Answerer) {
+  const s = await startServer(answer);
+  open.push(s.server);
+  return s;
+}
+
+describe('llhttp WASM server: keep-alive and pipelining', () => {
+  test('keep-alive GETs are answered on one connection', async () => {
+    // GIVEN a server and a keep-alive agent with one socket
+    const { port, seen } = await serve();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const ports = new Set<number>();
+    // WHEN three GETs are sent one after the other
+    const bodies: string[] = [];
+    for (const path of ['/one', '/two?x=1', '/three']) {
+      bodies.push(await new Promise<string>((resolve, reject) => {
+        const req = http.get({ host: '127.0.0.1', port, path, agent }, (res) => {
+          ports.add(res.socket.localPort!);
+          let b = '';
+          res.setEncoding('latin1');
+          res.on('data', (d) => (b += d));
+          res.on('end', () => resolve(`${res.statusCode} ${res.headers['x-url']} ${b}`));
+        });
+        req.on('error', reject);
+      }));
+    }
+    agent.destroy();
+    // THEN each got its own answer, all over the same connection, with the request's method, target and Host
+    expect(bodies).toEqual(['200 /one GET /one ', '200 /two?x=1 GET /two?x=1 ', '200 /three GET /three ']);
+    expect(ports.size).toBe(1);
+    expect(seen.map((r) => r.host)).toEqual([`127.0.0.1:${port}`, `127.0.0.1:${port}`, `127.0.0.1:${port}`]);
+  });
+
+  test('3 pipelined requests are answered in request order even when answered in reverse', async () => {
+    // GIVEN a server that holds every answer until the third request arrives, then answers the last one first
+    const held: Array<() => void> = [];
+    const { port } = await serve((req, res) => {
+      held.push(() => {
+        res.writeHead(200, { 'x-url': req.url });
+        res.end(Buffer.from(`${req.url} ${req.body?.toString() ?? ''}`)); // no Content-Length: chunked
+      });
+      if (held.length === 3) for (const f of held.reverse()) f();
+    });
+    // WHEN three requests (one with a body) are sent in one write
+    const got = await exchange(port, 'GET /a HTTP/1.1\r\nHost: x\r\n\r\n'
+      + 'POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello'
+      + 'GET /c HTTP/1.1\r\nHost: x\r\n\r\n', 3);
+    // THEN the answers come in the order of the requests, chunked, and the connection stays open
+    expect(got.responses.map((r) => [r.status, r.headers['x-url'], r.body])).toEqual([[200, '/a', '/a '], [200, '/b', '/b hello'], [200, '/c', '/c ']]);
+    expect(got.responses.every((r) => r.headers['transfer-encoding'] === 'chunked')).toBe(true);
+    expect(got.closedByServer).toBe(false);
+  });
+
+  test('Connection: close is honoured and a request pipelined behind it is not read', async () => {
+    // GIVEN a server
+    const { port, seen } = await serve();
+    // WHEN a request with Connection: close is followed by another on the same connection
+    const got = await exchange(port, 'GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n');
+    // THEN only the first is answered, with Connection: close, and the server closes the connection
+    expect(got.responses.map((r) => [r.status, r.headers['x-url'], r.headers.connection])).toEqual([[200, '/a', 'close']]);
+    expect(got.closedByServer).toBe(true);
+    expect(seen.map((r) => r.url)).toEqual(['/a']);
+  });
+});
+
+describe('llhttp WASM server: refusals', () => {
+  test('fails a malformed request with 400, closes, and does not answer the request pipelined behind it', async () => {
+    // GIVEN a server
+    const { port, seen } = await serve();
+    // WHEN a good request, a request with a header line without a colon and another good request arrive together
+    const got = await exchange(port, 'GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\n\r\n');
+    // THEN the first is answered, the second gets 400 naming llhttp's reason with Connection: close, and nothing after
+    expect(got.responses.map((r) => r.status)).toEqual([200, 400]);
+    expect(got.responses[1].headers.connection).toBe('close');
+    expect(got.responses[1].body).toContain('HPE_INVALID_HEADER_TOKEN');
+    expect(got.closedByServer).toBe(true);
+    expect(seen.map((r) => r.url)).toEqual(['/a']);
+  });
+
+  test('fails Transfer-Encoding together with Content-Length with 400 and hands nothing over', async () => {
+    // GIVEN a server
+    const { port, seen } = await serve();
+    // WHEN a request carries both framings (a smuggling attempt) with a request hidden in its body
+    const got = await exchange(port, 'POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 30\r\n\r\n'
+      + '0\r\n\r\nGET /admin HTTP/1.1\r\nHost: internal\r\n\r\n');
+    // THEN it is refused with 400 and the connection closed; the handler saw nothing
+    expect(got.responses.map((r) => [r.status, r.headers.connection])).toEqual([[400, 'close']]);
+    expect(got.responses[0].body).toContain("Content-Length can't be present with Transfer-Encoding");
+    expect(got.closedByServer).toBe(true);
+    expect(seen).toEqual([]);
+  });
+
+  test.each([
+    ['no Host', 'GET /a HTTP/1.1\r\n\r\n', 'it has 0'],
+    ['two Hosts', 'GET /a HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n', 'it has 2'],
+  ])('fails an HTTP/1.1 request with %s with 400', async (_name, request, why) => {
+    // GIVEN a server
+    const { port, seen } = await serve();
+    // WHEN the request arrives
+    const got = await exchange(port, request);
+    // THEN 400 saying that exactly one Host is required, and the connection closes
+    expect(got.responses.map((r) => r.status)).toEqual([400]);
+    expect(got.responses[0].body).toContain(`exactly one Host header (${why})`);
+    expect(got.closedByServer).toBe(true);
+    expect(seen).toEqual([]);
+  });
+
+  test('fails a request head above the limit with 431', async () => {
+    // GIVEN a server
+    const { port, seen } = await serve();
+    // WHEN a header value alone is larger than the limit on the request head
+    const got = await exchange(port, `GET /a HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(MAX_HEAD + 1)}\r\n\r\n`);
+    // THEN 431 naming the limit, and the connection closes
+    expect(got.responses.map((r) => r.status)).toEqual([431]);
+    expect(got.responses[0].body).toContain(`larger than ${MAX_HEAD} bytes`);
+    expect(got.closedByServer).toBe(true);
+    expect(seen).toEqual([]);
+  });
+
+  test('fails a request body above the limit with 413', async () => {
+    // GIVEN a server
+    const { port, seen } = await serve();
+    // WHEN a body one byte over the limit is sent
+    const got = await exchange(port, Buffer.concat([
+      Buffer.from(`POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: ${MAX_BODY + 1}\r\n\r\n`), Buffer.alloc(MAX_BODY + 1, 0x61),
+    ]));
+    // THEN 413 naming the limit, and the connection closes
+    expect(got.responses.map((r) => r.status)).toEqual([413]);
+    expect(got.responses[0].body).toContain(`larger than ${MAX_BODY} bytes`);
+    expect(got.closedByServer).toBe(true);
+    expect(seen).toEqual([]);
+  });
+});
