@@ -9,10 +9,12 @@
  * buffered up to MAX_BODY); a response is written as one `socket.write` of the head and the body when the body
  * arrives in one piece with its Content-Length, chunked when the length is unknown.
  * What it refuses, with an answer and `Connection: close`, reading nothing more from the connection: whatever
- * llhttp refuses in its strict mode (bad request line, header syntax, Transfer-Encoding with Content-Length,
- * bad chunk framing, ...) with 400; an HTTP/1.1 request without exactly one Host with 400; a head above
- * MAX_HEAD bytes with 431; a body above MAX_BODY with 413. An Upgrade or CONNECT request is answered like any
- * other and the connection closed after it (no tunnels). A connection idle for IDLE_MS is closed.
+ * llhttp refuses (bad request line, unknown or lowercase method, header syntax, obs-fold, bare CR or LF, control
+ * characters, Transfer-Encoding with Content-Length, duplicate Content-Length, a Transfer-Encoding not ending in
+ * chunked, bad chunk framing, ...) with 400; an HTTP/1.1 request without exactly one Host with 400; a head above
+ * MAX_HEAD bytes with 431; a body above MAX_BODY with 413; a version other than 1.x (`HTTP/2.0`, HTTP/0.9) with
+ * 505. An Upgrade or CONNECT request is answered like any other and the connection closed after it (no tunnels).
+ * A connection idle for IDLE_MS is closed.
  */
 import * as net from 'net';
 import * as constants from 'undici/lib/llhttp/constants.js';
@@ -137,7 +139,7 @@ function errorReason(ptr: number): string {
 
 // ------------------------------------------------------------------ connections
 
-const REASONS: Record<number, string> = { 200: 'OK', 400: 'Bad Request', 413: 'Content Too Large', 431: 'Request Header Fields Too Large' };
+const REASONS: Record<number, string> = { 200: 'OK', 400: 'Bad Request', 413: 'Content Too Large', 431: 'Request Header Fields Too Large', 505: 'HTTP Version Not Supported' };
 
 function reason(status: number): string {
   return REASONS[status] ?? (status < 300 ? 'OK' : status < 400 ? 'Redirect' : status < 500 ? 'Client Error' : 'Server Error');
@@ -225,6 +227,8 @@ class Connection {
   onHeadersComplete(upgrade: boolean, keepAlive: boolean): number {
     // an Upgrade or CONNECT is answered as a plain request, then the connection closes
     this.keepAlive = keepAlive && !upgrade;
+    const major = llhttp!.llhttp_get_http_major(this.ptr);
+    if (major !== 1) return this.refuseIn(505, `HTTP/${major}.${llhttp!.llhttp_get_http_minor(this.ptr)} is not served here: HTTP/1.0 and HTTP/1.1 only`);
     let hosts = 0;
     this.host = '';
     for (let i = 0; i < this.raw.length; i += 2) {

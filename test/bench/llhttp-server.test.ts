@@ -200,6 +200,21 @@ describe('llhttp WASM server: refusals', () => {
     expect(seen).toEqual([]);
   });
 
+  test.each([
+    ['HTTP/2.0', 'GET /x HTTP/2.0\r\nHost: x\r\n\r\n', 'HTTP/2.0 is not served here'],
+    ['HTTP/0.9', 'GET /x\r\n\r\n', 'HTTP/0.9 is not served here'],
+  ])('fails a %s request line on a connection with 505', async (_name, request, why) => {
+    // GIVEN a server
+    const { port, seen } = await serve();
+    // WHEN a request line names a version other than 1.x
+    const got = await exchange(port, request);
+    // THEN 505 naming the version and what is served, and the connection closes
+    expect(got.responses.map((r) => r.status)).toEqual([505]);
+    expect(got.responses[0].body).toContain(why);
+    expect(got.closedByServer).toBe(true);
+    expect(seen).toEqual([]);
+  });
+
   test('fails a request head above the limit with 431', async () => {
     // GIVEN a server
     const { port, seen } = await serve();
