@@ -170,6 +170,8 @@ class Connection {
   private held: Buffer | undefined;
   /** No more reading: an answer closes the connection, or it is closed. */
   private done = false;
+  private freed = false;
+  /** Closed, or its write side ended after an answer with Connection: close: nothing more is written. */
   closed = false;
 
   constructor(readonly socket: net.Socket, private readonly handler: LlhttpHandler) {
@@ -340,12 +342,14 @@ class Connection {
    */
   close(): void {
     this.done = true;
+    this.closed = true;
     this.socket.end();
     setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
   }
 
   private onClose(): void {
-    if (this.closed) return;
+    if (this.freed) return;
+    this.freed = true;
     this.closed = true;
     this.done = true;
     llhttp!.llhttp_free(this.ptr);

@@ -13,7 +13,7 @@ interface Parsed {
   readonly body: string;
 }
 
-/** Splits what a connection received into responses (Content-Length or chunked bodies). */
+/** Splits what a connection received into responses (Content-Length, chunked or close-delimited bodies). */
 function parseResponses(raw: string): Parsed[] {
   const out: Parsed[] = [];
   let rest = raw;
@@ -36,6 +36,10 @@ function parseResponses(raw: string): Parsed[] {
         rest = rest.slice(lineEnd + 2 + size + 2);
         if (size === 0) break;
       }
+    } else if (headers.connection === 'close') {
+      // neither: the body ends with the connection (a HEAD answer on a kept connection has none)
+      body = rest;
+      rest = '';
     }
     out.push({ status: Number(statusLine.split(' ')[1]), headers, body });
   }
@@ -54,7 +58,11 @@ function exchange(port: number, data: string | Buffer, untilCount?: number): Pro
     const done = (closedByServer: boolean) => {
       clearTimeout(bound);
       socket.destroy();
-      resolve({ responses: parseResponses(raw), closedByServer });
+      try {
+        resolve({ responses: parseResponses(raw), closedByServer });
+      } catch (e) {
+        reject(e);
+      }
     };
     socket.on('data', (d) => {
       raw += d.toString('latin1');
@@ -158,6 +166,24 @@ describe('llhttp WASM server: keep-alive and pipelining', () => {
     const got = await exchange(port, urls.map((u) => `GET ${u} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''), n);
     // THEN reading paused and resumed: every one is answered, in request order
     expect(got.responses.map((r) => r.headers['x-url'])).toEqual(urls);
+  });
+
+  test('HEAD gets the head without a body; an HTTP/1.0 answer of unknown length ends with the connection', async () => {
+    // GIVEN a server answering without a Content-Length
+    const { port } = await serve((req, res) => {
+      res.writeHead(200, { 'x-url': req.url });
+      res.end(Buffer.from('body'));
+    });
+    // WHEN a HEAD and a GET arrive over HTTP/1.1, and a GET over HTTP/1.0 with keep-alive
+    const head = await exchange(port, 'HEAD /h HTTP/1.1\r\nHost: x\r\n\r\nGET /g HTTP/1.1\r\nHost: x\r\n\r\n', 2);
+    const old = await exchange(port, 'GET /o HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
+    // THEN the HEAD answer has no body and the GET after it is read as its own answer (chunked);
+    // the HTTP/1.0 answer is not chunked: its body ends with the connection, which the server closes
+    expect(head.responses.map((r) => [r.headers['x-url'], r.headers['transfer-encoding'], r.body])).toEqual([['/h', undefined, ''], ['/g', 'chunked', 'body']]);
+    expect(old.closedByServer).toBe(true);
+    expect(old.responses).toHaveLength(1);
+    expect(old.responses[0].headers).toMatchObject({ 'x-url': '/o', 'connection': 'close' });
+    expect(old.responses[0].headers['transfer-encoding']).toBeUndefined();
   });
 
   test('Connection: close is honoured and a request pipelined behind it is not read', async () => {
