@@ -14,7 +14,7 @@
  * chunked, bad chunk framing, ...) with 400; an HTTP/1.1 request without exactly one Host with 400; a head above
  * MAX_HEAD bytes with 431; a body above MAX_BODY with 413; a version other than 1.x (`HTTP/2.0`, HTTP/0.9) with
  * 505. An Upgrade or CONNECT request is answered like any other and the connection closed after it (no tunnels).
- * A connection idle for IDLE_MS is closed.
+ * A request head not complete within HEADERS_TIMEOUT_MS gets 408; a connection idle for IDLE_MS is closed.
  */
 import * as net from 'net';
 import * as constants from 'undici/lib/llhttp/constants.js';
@@ -29,6 +29,17 @@ export const MAX_BODY = 1024 * 1024;
 export const IDLE_MS = 5_000;
 /** How long a connection being closed after an answer still reads (and drops) what the client sends. */
 export const LINGER_MS = 2_000;
+/** A request head (from its first byte, or from the connection for the first one) must be complete this soon (Node's default). */
+export const HEADERS_TIMEOUT_MS = 60_000;
+
+export interface LlhttpServerOptions {
+  /** Default HEADERS_TIMEOUT_MS. */
+  readonly headersTimeoutMs?: number;
+  /** How often heads in progress are checked against the timeout (default 1 s; Node's server checks every 30 s). */
+  readonly checkEveryMs?: number;
+  /** The clock the timeout is measured with (default Date.now). */
+  readonly now?: () => number;
+}
 
 /** One parsed request. */
 export interface LlhttpRequest {
@@ -139,7 +150,7 @@ function errorReason(ptr: number): string {
 
 // ------------------------------------------------------------------ connections
 
-const REASONS: Record<number, string> = { 200: 'OK', 400: 'Bad Request', 413: 'Content Too Large', 431: 'Request Header Fields Too Large', 505: 'HTTP Version Not Supported' };
+const REASONS: Record<number, string> = { 200: 'OK', 400: 'Bad Request', 408: 'Request Timeout', 413: 'Content Too Large', 431: 'Request Header Fields Too Large', 505: 'HTTP Version Not Supported' };
 
 function reason(status: number): string {
   return REASONS[status] ?? (status < 300 ? 'OK' : status < 400 ? 'Redirect' : status < 500 ? 'Client Error' : 'Server Error');
@@ -173,8 +184,13 @@ class Connection {
   private freed = false;
   /** Closed, or its write side ended after an answer with Connection: close: nothing more is written. */
   closed = false;
+  /** When the head being read began (-1: none is being read). */
+  headSince: number;
 
-  constructor(readonly socket: net.Socket, private readonly handler: LlhttpHandler) {
+  constructor(readonly socket: net.Socket, private readonly handler: LlhttpHandler, private readonly now: () => number,
+    private readonly live: Set<Connection>) {
+    this.headSince = now();
+    live.add(this);
     this.ptr = llhttp!.llhttp_alloc(constants.TYPE.REQUEST);
     socket.setNoDelay(true);
     socket.setTimeout(IDLE_MS, () => socket.destroy());
@@ -186,6 +202,7 @@ class Connection {
   // ---- llhttp callbacks (return 0 to go on, an error code to stop)
 
   onMessageBegin(): number {
+    if (this.headSince < 0) this.headSince = this.now();
     this.url = '';
     this.raw = [];
     this.last = Last.None;
@@ -227,6 +244,7 @@ class Connection {
   }
 
   onHeadersComplete(upgrade: boolean, keepAlive: boolean): number {
+    this.headSince = -1;
     // an Upgrade or CONNECT is answered as a plain request, then the connection closes
     this.keepAlive = keepAlive && !upgrade;
     const major = llhttp!.llhttp_get_http_major(this.ptr);
@@ -303,6 +321,12 @@ class Connection {
     this.handOver();
   }
 
+  /** The head being read is older than `timeoutMs`: 408 after the answers before it, and the connection closes. */
+  headTimedOut(timeoutMs: number): void {
+    this.headSince = -1;
+    if (!this.done) this.refuse(408, `the request head did not arrive within ${timeoutMs} ms`);
+  }
+
   /** Answers the request being parsed with `status` and Connection: close, after the answers before it. */
   private refuse(status: number, why: string): void {
     this.done = true;
@@ -350,6 +374,7 @@ class Connection {
   private onClose(): void {
     if (this.freed) return;
     this.freed = true;
+    this.live.delete(this);
     this.closed = true;
     this.done = true;
     llhttp!.llhttp_free(this.ptr);
@@ -478,8 +503,23 @@ class Answer implements LlhttpResponse {
 const CRLF = Buffer.from('\r\n', 'latin1');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
 
-/** The server; listen on it as on any `net.Server`. Nothing is instantiated until it is called. */
-export function createLlhttpServer(handler: LlhttpHandler): net.Server {
+/**
+ * The server; listen on it as on any `net.Server`. Nothing is instantiated until it is called; the timer that checks
+ * heads in progress runs while it listens.
+ */
+export function createLlhttpServer(handler: LlhttpHandler, options: LlhttpServerOptions = {}): net.Server {
   llhttp ??= instantiate();
-  return net.createServer((socket) => void new Connection(socket, handler));
+  const now = options.now ?? Date.now;
+  const timeoutMs = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  const live = new Set<Connection>();
+  const server = net.createServer((socket) => void new Connection(socket, handler, now, live));
+  let timer: NodeJS.Timeout | undefined;
+  server.on('listening', () => {
+    timer = setInterval(() => {
+      const t = now();
+      for (const c of live) if (c.headSince >= 0 && t - c.headSince > timeoutMs) c.headTimedOut(timeoutMs);
+    }, options.checkEveryMs ?? 1_000).unref();
+  });
+  server.on('close', () => clearInterval(timer));
+  return server;
 }

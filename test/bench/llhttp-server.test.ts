@@ -5,7 +5,7 @@
  */
 import * as http from 'http';
 import * as net from 'net';
-import { LlhttpRequest, LlhttpResponse, MAX_BODY, MAX_HEAD, PIPELINE_LIMIT, createLlhttpServer } from '../../bench/llhttp-server';
+import { LlhttpRequest, LlhttpResponse, LlhttpServerOptions, MAX_BODY, MAX_HEAD, PIPELINE_LIMIT, createLlhttpServer } from '../../bench/llhttp-server';
 
 interface Parsed {
   readonly status: number;
@@ -83,7 +83,7 @@ function exchange(port: number, data: string | Buffer, untilCount?: number): Pro
 /** A server answering `METHOD URL BODY` with the URL in `x-url`; records every request it was handed. */
 type Answerer = (req: LlhttpRequest, res: LlhttpResponse) => void;
 
-async function startServer(answer?: Answerer): Promise<{ server: net.Server; port: number; seen: LlhttpRequest[] }> {
+async function startServer(answer?: Answerer, options?: LlhttpServerOptions): Promise<{ server: net.Server; port: number; seen: LlhttpRequest[] }> {
   const seen: LlhttpRequest[] = [];
   const server = createLlhttpServer((req, res) => {
     seen.push(req);
@@ -91,7 +91,7 @@ async function startServer(answer?: Answerer): Promise<{ server: net.Server; por
     const body = Buffer.from(`${req.method} ${req.url} ${req.body?.toString() ?? ''}`);
     res.writeHead(200, { 'x-url': req.url, 'content-length': String(body.length) });
     res.end(body);
-  });
+  }, options);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, port: (server.address() as net.AddressInfo).port, seen };
 }
@@ -101,8 +101,8 @@ afterEach(async () => {
   for (const s of open.splice(0)) await new Promise((r) => s.close(r));
 });
 
-async function serve(answer?: Answerer) {
-  const s = await startServer(answer);
+async function serve(answer?: Answerer, options?: LlhttpServerOptions) {
+  const s = await startServer(answer, options);
   open.push(s.server);
   return s;
 }
@@ -233,5 +233,22 @@ describe('llhttp WASM server: refusals', () => {
     expect(got.responses[0].body).toContain(why);
     expect(got.closedByServer).toBe(true);
     expect(seen).toEqual([]);
+  });
+
+  test('fails a request head that does not complete within the headers timeout with 408, after the answer before it', async () => {
+    // GIVEN a server on a clock the test moves, with a 1,000 ms headers timeout, whose handler moves the clock past it
+    let clock = 0;
+    const { port, seen } = await serve((req, res) => {
+      clock = 5_000;
+      res.writeHead(200, { 'x-url': req.url, 'content-length': '0' });
+      res.end();
+    }, { now: () => clock, headersTimeoutMs: 1_000, checkEveryMs: 5 });
+    // WHEN a complete request arrives with the beginning of a second one whose head never ends
+    const got = await exchange(port, 'GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /second HTTP/1.1\r\nHost: x\r\n');
+    // THEN the first is answered, then 408 naming the timeout with Connection: close, and the server closes
+    expect(got.responses.map((r) => [r.status, r.headers.connection])).toEqual([[200, undefined], [408, 'close']]);
+    expect(got.responses[1].body).toContain('did not arrive within 1000 ms');
+    expect(got.closedByServer).toBe(true);
+    expect(seen.map((r) => r.url)).toEqual(['/first']);
   });
 });
