@@ -6,21 +6,57 @@
  * and undici cost per proxied request on that path; the gateway's CPU per request above it is what the
  * gateway's own pipeline costs. It does not route by the table, so it is not checked against it.
  *
- *   node floor.js CONFIG.json     CONFIG: {"ports": {"svc-a": PORT, ...}, "listen": PORT, "client"?: "undici" | "node"};
- *                                 prints "ready"
+ *   node floor.js CONFIG.json     CONFIG: {"ports": {"svc-a": PORT, ...}, "listen": PORT, "client"?: "undici" | "node",
+ *                                          "server"?: "node" | "llhttp"}; prints "ready"
  *
  * `"client": "node"` replaces undici with Node's own client (`http.request` through a keep-alive `http.Agent` per
  * backend, as the gateway's general path used before undici): the candidate the upstream choice was measured against.
+ * `"server": "llhttp"` replaces Node's `http` server with bench/llhttp-server.ts (llhttp's WebAssembly from undici in
+ * request mode on `net` sockets), with undici behind it: the client-side candidate measured against Node's server.
  */
 import * as fs from 'fs';
 import * as http from 'http';
+import { createLlhttpServer } from './llhttp-server';
 import { rawHeaderList, setForwarded, stripHopByHop, stripHopByHopHead, toOutgoing } from '../src/dataplane/proxy/headers';
-import { H1Sink, ResponseHead, UpstreamPools } from '../src/dataplane/proxy/upstream';
+import { Endpoint, H1Sink, ResponseHead, UpstreamPools } from '../src/dataplane/proxy/upstream';
+
+interface FloorConfig {
+  readonly ports: Record<string, number>;
+  readonly listen: number;
+  readonly client?: 'undici' | 'node';
+  readonly server?: 'node' | 'llhttp';
+}
+
+/** The floor with the llhttp server in front of undici: the same forwarding as Node's server below. */
+function llhttpFloor(endpoints: readonly Endpoint[], pools: UpstreamPools) {
+  let next = 0;
+  return createLlhttpServer((req, res) => {
+    const ep = endpoints[next++ % endpoints.length];
+    const headers = setForwarded(stripHopByHop(rawHeaderList(req.rawHeaders)), { clientAddress: req.remoteAddress, proto: 'http', host: req.host });
+    const sink: H1Sink = {
+      head: (status: number, h: ResponseHead) => res.writeHead(status, stripHopByHopHead(h)),
+      data: (chunk: Buffer) => {
+        if (res.write(chunk)) return true;
+        res.onDrain(() => exchange.resume());
+        return false;
+      },
+      end: () => res.end(),
+      error: () => res.destroy(),
+    };
+    const exchange = pools.dispatch(ep, { method: req.method, path: req.url, authority: req.host, headers, body: req.body }, sink);
+    res.onAbort(() => exchange.abort());
+  });
+}
 
 function main(configFile: string): void {
-  const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { ports: Record<string, number>; listen: number; client?: 'undici' | 'node' };
+  const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as FloorConfig;
   const endpoints = Object.values(config.ports).map((port) => ({ host: '127.0.0.1', port }));
   const pools = new UpstreamPools();
+  if (config.server === 'llhttp') {
+    llhttpFloor(endpoints, pools).listen(config.listen, '127.0.0.1', () => process.stdout.write('ready\n'));
+    stopOnSignal();
+    return;
+  }
   const agents = endpoints.map(() => new http.Agent({ keepAlive: true, maxFreeSockets: 64, scheduling: 'lifo' }));
   let next = 0;
   const server = http.createServer((req, res) => {
@@ -55,6 +91,10 @@ function main(configFile: string): void {
     });
   });
   server.listen(config.listen, '127.0.0.1', () => process.stdout.write('ready\n'));
+  stopOnSignal();
+}
+
+function stopOnSignal(): void {
   const stop = () => process.exit(0);
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -10,7 +10,8 @@
  *
  * Every process runs on the Node that runs this script: on Node 24 LTS (the image's),
  *   bash scripts/node.sh 24 node_modules/ts-node/dist/bin.js --transpile-only bench/run.ts ...
- * --candidates adds the floor with Node's own HTTP client (the upstream candidate undici was chosen against);
+ * --candidates adds the floor with Node's own HTTP client (the upstream candidate undici was chosen against) and
+ * the floor with the llhttp WASM server of bench/llhttp-server.ts in place of Node's (the client-side candidate);
  * --workers N,... adds the gateway with `serve --workers N` on both CPUs (compare its CPU per request).
  *
  * What it does:
@@ -286,6 +287,8 @@ function commandOutput(cmd: string, args: string[]): string {
 const FLOOR = 'floor (no gateway pipeline)';
 /** The same with Node's own HTTP client instead of undici (--candidates). */
 const FLOOR_NODE_CLIENT = 'floor, Node http client';
+/** The same with the llhttp WASM server (bench/llhttp-server.ts) instead of Node's http server (--candidates). */
+const FLOOR_LLHTTP_SERVER = 'floor, llhttp WASM server';
 
 interface Contestant {
   readonly name: string;
@@ -336,11 +339,13 @@ async function startContestants(table: BenchTable, size: number, ports: Map<stri
   out.push({ name: FLOOR, port: floorPort, pid: floor.pid, proc: floor, unrouted: true });
 
   if (opts.candidates) {
-    const port = await freePort();
-    const config = path.join(dir, 'floor-node.json');
-    fs.writeFileSync(config, JSON.stringify({ ports: Object.fromEntries(ports), listen: port, client: 'node' }));
-    const { proc } = await startPinned('floor (Node client)', process.execPath, [path.join(WORK, 'floor.js'), config], (l) => l === 'ready');
-    out.push({ name: FLOOR_NODE_CLIENT, port, pid: proc.pid, proc, unrouted: true });
+    for (const [name, variant] of [[FLOOR_NODE_CLIENT, { client: 'node' }], [FLOOR_LLHTTP_SERVER, { server: 'llhttp' }]] as const) {
+      const port = await freePort();
+      const config = path.join(dir, `floor-${Object.values(variant)[0]}.json`);
+      fs.writeFileSync(config, JSON.stringify({ ports: Object.fromEntries(ports), listen: port, ...variant }));
+      const { proc } = await startPinned(name, process.execPath, [path.join(WORK, 'floor.js'), config], (l) => l === 'ready');
+      out.push({ name, port, pid: proc.pid, proc, unrouted: true });
+    }
   }
   for (const n of opts.workers) {
     // Several processes are measured on both CPUs (wrk shares CPU 1 with them): their CPU per request, not their
