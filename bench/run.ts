@@ -6,7 +6,7 @@
  *
  *   npx ts-node --transpile-only bench/run.ts [--sizes 10,100,1000,10000] [--rounds 3] [--duration 5]
  *                                             [--connections 64] [--no-grpc] [--out bench/RESULTS.md]
- *                                             [--candidates] [--workers 1,2]
+ *                                             [--candidates] [--workers 1,2] [--gateway-node-args '--flag ...']
  *
  * Every process runs on the Node that runs this script: on Node 24 LTS (the image's),
  *   bash scripts/node.sh 24 node_modules/ts-node/dist/bin.js --transpile-only bench/run.ts ...
@@ -18,7 +18,7 @@
  * - installs what is missing: nginx and wrk (and h2load for gRPC) from Debian packages (`apt-get install
  *   nginx-light wrk nghttp2-client`, as root), the Node peers with `npm ci` when node_modules lacks them;
  * - bundles the gateway (src/dataplane/main.ts, as the container image does; it runs with the image's Node flags,
- *   GATEWAY_NODE_FLAGS), the echo backends and the Node peers with esbuild into bench/.work/;
+ *   GATEWAY_NODE_FLAGS, or --gateway-node-args), the echo backends and the Node peers with esbuild into bench/.work/;
  * - starts the echo backends (one process, one port per Service) and, per table size, nginx (one worker,
  *   keep-alive upstreams), fastify + @fastify/reply-from, http-proxy and the gateway (one process,
  *   --no-access-log), all generated from bench/table.ts and all on 127.0.0.1, and the floor
@@ -65,10 +65,12 @@ interface Options {
   candidates: boolean;
   /** Also the gateway with `serve --workers N` for each N, its processes on both CPUs. */
   workers: number[];
+  /** The gateway's Node flags (default GATEWAY_NODE_FLAGS, the image's; `--gateway-node-args ''` for Node's defaults). */
+  gatewayNodeArgs: string[];
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { sizes: [10, 100, 1000, 10000], rounds: 3, duration: 5, connections: 64, grpc: true, router: true, out: path.join(ROOT, 'bench', 'RESULTS.md'), profile: false, candidates: false, workers: [] };
+  const o: Options = { sizes: [10, 100, 1000, 10000], rounds: 3, duration: 5, connections: 64, grpc: true, router: true, out: path.join(ROOT, 'bench', 'RESULTS.md'), profile: false, candidates: false, workers: [], gatewayNodeArgs: [...GATEWAY_NODE_FLAGS] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => {
@@ -85,6 +87,7 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === '--out') o.out = path.resolve(v());
     else if (a === '--profile') o.profile = true;
     else if (a === '--candidates') o.candidates = true;
+    else if (a === '--gateway-node-args') o.gatewayNodeArgs = v().split(' ').filter(Boolean);
     else if (a === '--workers') o.workers = v().split(',').map(Number).filter((n) => n > 0);
     else throw new Error(`unknown option ${a}`);
   }
@@ -323,7 +326,7 @@ async function startContestants(table: BenchTable, size: number, ports: Map<stri
   fs.writeFileSync(path.join(dir, 'routes.yaml'), gatewayObjects(table).map((o) => YAML.stringify(o)).join('---\n'));
   fs.writeFileSync(path.join(dir, 'backends.json'), JSON.stringify(backendsMap(table, ports)));
   const { proc: gw } = await startPinned('gateway', process.execPath, [
-    ...GATEWAY_NODE_FLAGS, path.join(WORK, 'gateway.js'), 'serve',
+    ...opts.gatewayNodeArgs, path.join(WORK, 'gateway.js'), 'serve',
     '--routes', path.join(dir, 'routes.yaml'),
     '--backends', path.join(dir, 'backends.json'),
     '--listen', `${LISTENER_PORT}=127.0.0.1:${gwPort}`,
@@ -352,7 +355,7 @@ async function startContestants(table: BenchTable, size: number, ports: Map<stri
     // req/s, is what compares with one process.
     const port = await freePort();
     const { proc } = await startPinned(`gateway (${n} workers)`, process.execPath, [
-      ...GATEWAY_NODE_FLAGS, path.join(WORK, 'gateway.js'), 'serve',
+      ...opts.gatewayNodeArgs, path.join(WORK, 'gateway.js'), 'serve',
       '--routes', path.join(dir, 'routes.yaml'),
       '--backends', path.join(dir, 'backends.json'),
       '--listen', `${LISTENER_PORT}=127.0.0.1:${port}`,
@@ -575,7 +578,7 @@ async function grpcBench(opts: Options): Promise<GrpcRow[]> {
   fs.writeFileSync(path.join(dir, 'routes.yaml'), routes.map((o) => YAML.stringify(o)).join('---\n'));
   fs.writeFileSync(path.join(dir, 'backends.json'), JSON.stringify({ 'bench/echo:9000': `127.0.0.1:${echoPort}`, 'bench/other:9000': `127.0.0.1:${echoPort}` }));
   const { proc: gw } = await startPinned('gateway (gRPC)', process.execPath, [
-    ...GATEWAY_NODE_FLAGS, path.join(WORK, 'gateway.js'), 'serve', '--routes', path.join(dir, 'routes.yaml'), '--backends', path.join(dir, 'backends.json'),
+    ...opts.gatewayNodeArgs, path.join(WORK, 'gateway.js'), 'serve', '--routes', path.join(dir, 'routes.yaml'), '--backends', path.join(dir, 'backends.json'),
     '--listen', `50051=127.0.0.1:${gwPort}`, '--admin', '127.0.0.1:0', '--no-access-log', '--no-watch',
   ], (l) => l.includes('"msg":"ready"'));
   // A real gRPC client call through the gateway first.
@@ -727,7 +730,7 @@ async function profileGateway(opts: Options): Promise<void> {
     const port = await freePort();
     const { proc } = await startPinned('gateway', process.execPath, [
       '--cpu-prof', '--cpu-prof-dir', dir,
-      ...GATEWAY_NODE_FLAGS, path.join(WORK, 'gateway.js'), 'serve', '--routes', path.join(dir, 'routes.yaml'), '--backends', path.join(dir, 'backends.json'),
+      ...opts.gatewayNodeArgs, path.join(WORK, 'gateway.js'), 'serve', '--routes', path.join(dir, 'routes.yaml'), '--backends', path.join(dir, 'backends.json'),
       '--listen', `${LISTENER_PORT}=127.0.0.1:${port}`, '--admin', '127.0.0.1:0', '--no-access-log', '--no-watch',
     ], (l) => l.includes('"msg":"ready"'));
     await runWrk(port, script, 2, opts.connections);
@@ -865,6 +868,7 @@ async function main(): Promise<void> {
     `- load average (1, 5, 15 min) before: ${loadBefore}; after: ${loadAfter}`,
     `- versions: node ${process.version}, ${commandOutput('nginx', ['-v']).replace('nginx version: ', '')}, ${commandOutput('wrk', ['-v']).split('\n')[0].split(' Copyright')[0]}, fastify ${versionOf('fastify')}, @fastify/reply-from ${versionOf('@fastify/reply-from')}, http-proxy ${versionOf('http-proxy')}, cdk8s-gateway ${JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version} at ${commit}${dirty}`,
     `- load: \`wrk -t1 -c${opts.connections} -d${opts.duration}s\` on CPU ${LOAD_CPU}; every server (proxy and echo backends) on CPU ${SERVER_CPU}; HTTP/1.1 keep-alive; ${opts.rounds} rounds, contestants interleaved in a rotating order; the median is reported`,
+    `- the gateway's Node flags: ${opts.gatewayNodeArgs.length ? `\`${opts.gatewayNodeArgs.join(' ')}\`` : 'none (Node\'s defaults)'}`,
     '- proxy CPU µs/req: utime + stime of the proxy\'s processes (/proc/<pid>/stat) over the round / requests completed (sys %: the stime share); RSS: VmRSS of the proxy\'s processes sampled every 250 ms during the load, median and largest',
     '',
     resultsTable(rows),
