@@ -18,7 +18,6 @@ import { TABLE_ARGS_USAGE, emptyTableArgs, parseTableArg } from './engine/option
 import { route } from './engine/router';
 import { setRegexGuard } from './engine/util';
 import { KubeClient } from './kube/client';
-import { CompactionReport, compactHeap } from './memory';
 import { AccessLog, AccessLogRecord, jsonAccessLog, noAccessLog } from './proxy/access-log';
 import { AdminServer, startAdmin } from './proxy/admin';
 import type { CertificateProblem } from './proxy/certificates';
@@ -330,11 +329,6 @@ export interface GatewayServerOptions extends ServeOptions {
   readonly translateAddress?: AddressTranslation;
   /** Tables pushed by a source (controller mode) instead of compiled from `routes`. */
   readonly tableSource?: TableSource;
-  /**
-   * Compact the heap once the first table is loaded, before the listeners are bound (memory.ts): a pause of a few
-   * hundred milliseconds at start-up that returns the loading's garbage to the system. `serve` sets it. Default off.
-   */
-  readonly compactHeapAfterLoad?: boolean;
 }
 
 /** One running gateway process: listeners, admin, reload. Also used in-process by tests. */
@@ -420,25 +414,11 @@ export class GatewayServer {
       this.table = first.table;
       this.appliedInput = first.hash;
     }
-    // Nothing is served yet: the pause of a full collection delays no request.
-    const compaction = this.options.compactHeapAfterLoad ? compactHeap() : undefined;
     try {
       await this.bindAll();
     } finally {
       begun();
     }
-    // (logged after `ready`: the first lines of a start stay `listening`, `admin listening`, `ready`)
-    if (compaction) this.logCompaction(compaction);
-  }
-
-  private logCompaction(r: CompactionReport): void {
-    const mb = (bytes: number) => Math.round(bytes / 1_048_576);
-    this.log('info', 'heap compacted', {
-      ms: Math.round(r.ms),
-      heapTotalMb: `${mb(r.heapTotalBefore)} -> ${mb(r.heapTotalAfter)}`,
-      heapUsedMb: mb(r.heapUsedAfter),
-      rssMb: `${mb(r.rssBefore)} -> ${mb(r.rssAfter)}`,
-    });
   }
 
   private async bindAll(): Promise<void> {
@@ -794,7 +774,6 @@ export async function runServe(argv: readonly string[], overrides: ServeOverride
     ...options,
     ...overrides,
     logger: log,
-    compactHeapAfterLoad: true,
     ...(options.kubernetes ? { tableSource: controllerTableSource(options.kubernetes, options.gateways, log, endpoints), endpoints } : {}),
     ...(worker ? { serveAdmin: false, accessLogSink: (e: AccessLogRecord) => access(Object.assign({}, e, { worker: worker.id })) } : {}),
   });

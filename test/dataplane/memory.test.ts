@@ -1,20 +1,14 @@
 /**
- * The gateway's memory settings: the V8 flags every way of starting it passes, and the heap compaction after loading.
+ * The gateway's memory settings: the V8 flags every way of starting it passes.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import * as v8 from 'v8';
-import * as vm from 'vm';
 import { Testing } from 'cdk8s';
 import { Gateway, GatewayDeployment, Listener } from '../../src';
-import { GATEWAY_NODE_FLAGS, compactHeap, withGatewayNodeFlags } from '../../src/dataplane/memory';
+import { GATEWAY_NODE_FLAGS, withGatewayNodeFlags } from '../../src/dataplane/memory';
 
 const ROOT = path.resolve(__dirname, '../..');
-
-function newSpaceBytes(): number {
-  return v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_size;
-}
 
 describe('GATEWAY_NODE_FLAGS', () => {
   test('bound the young generation and the old generation\'s growth', () => {
@@ -73,38 +67,6 @@ describe('GATEWAY_NODE_FLAGS', () => {
     const deployment = Testing.synth(chart).find((o) => o.kind === 'Deployment');
     // THEN
     expect(deployment.spec.template.spec.containers[0].command).toStrictEqual(['node', ...GATEWAY_NODE_FLAGS, '/app/cdk8s-gateway.js']);
-  });
-});
-
-/** V8 of Node 22 and later: `gc()` takes the `last-resort` flavor (Node 20, past its end of life, ignores it). */
-const LAST_RESORT_GC = Number(process.versions.node.split('.')[0]) >= 22;
-
-describe('compactHeap', () => {
-  (LAST_RESORT_GC ? test : test.skip)('shrinks a young generation grown by garbage, and says how long it took', () => {
-    // GIVEN a young generation grown by objects that survived a few scavenges and are then dropped
-    let kept: object[] = [];
-    for (let round = 0; round < 20; round++) {
-      for (let i = 0; i < 100_000; i++) kept.push({ round, i, text: `object ${i}` });
-      if (kept.length > 400_000) kept = [];
-    }
-    kept = [];
-    const grown = newSpaceBytes();
-    let clock = 1_000;
-    // WHEN
-    const report = compactHeap(() => (clock += 7));
-    // THEN
-    expect(newSpaceBytes()).toBeLessThan(grown);
-    expect(report.ms).toBe(7);
-    expect(report.heapTotalAfter).toBeLessThanOrEqual(report.heapTotalBefore);
-    expect(report.heapUsedAfter).toBeLessThanOrEqual(report.heapTotalAfter);
-    expect(kept).toHaveLength(0);
-  });
-
-  test('leaves no gc function in new contexts', () => {
-    // WHEN
-    compactHeap();
-    // THEN
-    expect(vm.runInNewContext('typeof gc')).toBe('undefined');
   });
 });
 
