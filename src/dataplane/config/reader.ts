@@ -363,7 +363,7 @@ export const BUSY_POLL_MS = 10;
 /** While requests are being served, the reader parses this long at a time ... */
 export const READ_SLICE_MS = 1;
 
-/** ... and then sleeps this long: it takes at most a quarter of a core (5,000 HTTPRoutes, 1.3 s of parsing, take 5 s). */
+/** ... and then sleeps this long: it takes at most a quarter of a core (5,000 HTTPRoutes, 1.3 s of parsing, take 5 to 7 s). */
 export const READ_REST_MS = 3;
 
 /**
