@@ -580,7 +580,10 @@ export class GatewayServer {
     await this.stop(drainTimeoutMs);
   }
 
-  /** Whether requests are being served: one started in the last BUSY_WINDOW_MS (reloads then leave them the CPU). */
+  /**
+   * Whether traffic is being served: a request, upgrade or TLS connection started in the last BUSY_WINDOW_MS (reloads
+   * then leave it the CPU).
+   */
   private busy(): boolean {
     return performance.now() - this.handler.lastRequestAt < BUSY_WINDOW_MS;
   }

@@ -4,7 +4,7 @@
  * bytes (`PackedDocuments`: every object as JSON text, with the text its field lines are found in) that is handed
  * over, not copied. The serving thread then turns the JSON into objects one document per step (`toSourceDocuments`)
  * and compiles in steps (`compileInSteps`), both paced by `timeSlices`: slices of RELOAD_SLICE_MS, with RELOAD_REST_MS
- * of rest between them while requests are being served (one started in the last BUSY_WINDOW_MS).
+ * of rest between them while traffic is being served (a request or connection started in the last BUSY_WINDOW_MS).
  *
  * A read of READER_NICE_FROM_BYTES or more (a parse long enough to compete with the serving thread) lowers the worker
  * to the lowest CPU priority the system gives a thread (Linux: nice 19, see `lowerThreadPriority`), for the rest of

@@ -144,7 +144,10 @@ export class ProxyHandler {
     return this.active;
   }
 
-  /** When the last request started (`performance.now()`; -Infinity before the first): how busy serving is. */
+  /**
+   * When the last request, upgrade or TLS listener connection started (`performance.now()`; -Infinity before the
+   * first): whether traffic is being served.
+   */
   get lastRequestAt(): number {
     return this.lastStarted;
   }
@@ -631,6 +634,7 @@ export class ProxyHandler {
    */
   stream(binding: SocketBinding, c: TlsConnection): void {
     const started = performance.now();
+    this.lastStarted = started;
     // (read now: a closed socket has no address)
     const client = this.logging ? clientAddress(c.peer.remoteAddress) : undefined;
     const route = c.route ? `${c.route.namespace}/${c.route.name}` : '';
@@ -709,6 +713,7 @@ export class ProxyHandler {
    * were not parsed.
    */
   upgrade(binding: SocketBinding, req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
+    this.lastStarted = performance.now();
     if (!isWebSocketUpgrade(req.headers.upgrade)) {
       const res = new http.ServerResponse(req);
       res.setHeader('connection', 'close');
