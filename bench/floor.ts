@@ -7,15 +7,21 @@
  * gateway's own pipeline costs. It does not route by the table, so it is not checked against it.
  *
  *   node floor.js CONFIG.json     CONFIG: {"ports": {"svc-a": PORT, ...}, "listen": PORT, "client"?: "undici" | "node",
- *                                          "server"?: "node" | "llhttp"}; prints "ready"
+ *                                          "server"?: "node" | "llhttp" | "h2" | "h2-core"}; prints "ready"
  *
  * `"client": "node"` replaces undici with Node's own client (`http.request` through a keep-alive `http.Agent` per
  * backend, as the gateway's general path used before undici): the candidate the upstream choice was measured against.
  * `"server": "llhttp"` replaces Node's `http` server with bench/llhttp-server.ts (llhttp's WebAssembly from undici in
  * request mode on `net` sockets), with undici behind it: the client-side candidate measured against Node's server.
+ *
+ * The gRPC floors: `"server": "h2"` is Node's cleartext HTTP/2 server with its compatibility API (as the gateway's
+ * listeners are), each stream relayed to an HTTP/2 backend stream opened by `UpstreamPools.openH2`, DATA and trailers
+ * passed on as they come; `"server": "h2-core"` the same on Node's core API (`'stream'` events, no request and
+ * response objects). What Node's `http2` costs on both sides of a proxied call, below any pipeline.
  */
 import * as fs from 'fs';
 import * as http from 'http';
+import * as http2 from 'http2';
 import { createLlhttpServer } from './llhttp-server';
 import { rawHeaderList, setForwarded, stripHopByHop, stripHopByHopHead, toOutgoing } from '../src/dataplane/proxy/headers';
 import { Endpoint, H1Sink, ResponseHead, UpstreamPools } from '../src/dataplane/proxy/upstream';
@@ -24,7 +30,56 @@ interface FloorConfig {
   readonly ports: Record<string, number>;
   readonly listen: number;
   readonly client?: 'undici' | 'node';
-  readonly server?: 'node' | 'llhttp';
+  readonly server?: 'node' | 'llhttp' | 'h2' | 'h2-core';
+}
+
+/**
+ * The HTTP/2 floor: each client stream relayed to a stream of the next backend's session. `core`: the server's
+ * `'stream'` events, else its compatibility API's request and response (trailers given through addTrailers).
+ */
+function h2Floor(endpoints: readonly Endpoint[], pools: UpstreamPools, core: boolean): http2.Http2Server {
+  let next = 0;
+  const relay = (client: http2.ServerHttp2Stream, fields: http2.IncomingHttpHeaders, rawHeaders: string[], res?: http2.Http2ServerResponse) => {
+    const ep = endpoints[next++ % endpoints.length];
+    const authority = String(fields[':authority'] ?? '');
+    const headers = setForwarded(stripHopByHop(rawHeaderList(rawHeaders), { keepTeTrailers: true }), { clientAddress: client.session?.socket?.remoteAddress, proto: 'http', host: authority });
+    const up = pools.openH2(ep, { method: String(fields[':method']), path: String(fields[':path']), authority, headers }, client.endAfterHeaders);
+    let trailers: http2.IncomingHttpHeaders | undefined;
+    up.on('response', (head, flags) => {
+      // eslint-disable-next-line no-bitwise
+      const end = up.endAfterHeaders || (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
+      client.respond(stripHopByHopHead(head as ResponseHead) as http2.OutgoingHttpHeaders, end ? { endStream: true } : { waitForTrailers: true });
+    });
+    up.on('trailers', (t) => {
+      trailers = t;
+    });
+    up.on('data', (chunk: Buffer) => {
+      if (!client.write(chunk)) up.pause();
+    });
+    client.on('drain', () => up.resume());
+    up.on('end', () => {
+      if (client.destroyed || client.writableEnded) return;
+      if (res && trailers) res.addTrailers(stripHopByHopHead(trailers as ResponseHead) as http2.OutgoingHttpHeaders);
+      client.end();
+    });
+    if (core) client.on('wantTrailers', () => client.sendTrailers(stripHopByHopHead((trailers ?? {}) as ResponseHead) as http2.OutgoingHttpHeaders));
+    up.on('error', () => client.destroy(new Error('upstream failed')));
+    client.on('error', () => up.destroy());
+    client.on('close', () => up.destroy());
+    if (!client.endAfterHeaders) {
+      client.on('data', (chunk: Buffer) => {
+        if (!up.write(chunk)) client.pause();
+      });
+      client.on('end', () => up.end());
+      up.on('drain', () => client.resume());
+    }
+  };
+  if (core) {
+    const server = http2.createServer();
+    server.on('stream', (stream, fields, _flags, rawHeaders) => relay(stream, fields, rawHeaders));
+    return server;
+  }
+  return http2.createServer((req, res) => relay(res.stream, req.headers, req.rawHeaders, res));
 }
 
 /** The floor with the llhttp server in front of undici: the same forwarding as Node's server below. */
@@ -52,6 +107,11 @@ function main(configFile: string): void {
   const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as FloorConfig;
   const endpoints = Object.values(config.ports).map((port) => ({ host: '127.0.0.1', port }));
   const pools = new UpstreamPools();
+  if (config.server === 'h2' || config.server === 'h2-core') {
+    h2Floor(endpoints, pools, config.server === 'h2-core').listen(config.listen, '127.0.0.1', () => process.stdout.write('ready\n'));
+    stopOnSignal();
+    return;
+  }
   if (config.server === 'llhttp') {
     llhttpFloor(endpoints, pools).listen(config.listen, '127.0.0.1', () => process.stdout.write('ready\n'));
     stopOnSignal();

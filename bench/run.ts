@@ -2,7 +2,7 @@
 /**
  * The gateway benchmark: `cdk8s-gateway serve` side by side with nginx and two Node proxies, on the same
  * route table, request mix and load, at several table sizes; then gRPC unary calls through the gateway
- * against direct. Prints the results and writes bench/RESULTS.md.
+ * against direct and against two floors of Node's http2 on both sides. Prints the results and writes bench/RESULTS.md.
  *
  *   npx ts-node --transpile-only bench/run.ts [--sizes 10,100,1000,10000] [--rounds 3] [--duration 5]
  *                                             [--connections 64] [--no-grpc] [--out bench/RESULTS.md]
@@ -553,6 +553,11 @@ interface GrpcRow {
   rounds: number[];
 }
 
+/** Node's http2 server (compatibility API, as the gateway's listeners) and an HTTP/2 backend stream per call, nothing between. */
+const GRPC_FLOOR_COMPAT = 'floor, Node http2 (compatibility API)';
+/** The same on Node's http2 core API (`'stream'` events). */
+const GRPC_FLOOR_CORE = 'floor, Node http2 (core API)';
+
 async function grpcBench(opts: Options): Promise<GrpcRow[]> {
   const dir = path.join(WORK, 'grpc');
   fs.mkdirSync(dir, { recursive: true });
@@ -592,6 +597,18 @@ async function grpcBench(opts: Options): Promise<GrpcRow[]> {
   payload.copy(frame, 5);
   fs.writeFileSync(body, frame);
   const targets = [{ name: 'direct', port: echoPort, pid: undefined as number | undefined }, { name: 'cdk8s-gateway', port: gwPort, pid: gw.pid }];
+  // The floors of HTTP/2 on both sides (bench/floor.ts), with the gateway's Node flags: what Node's http2 costs per call.
+  const floors: ChildProcess[] = [];
+  for (const [name, server] of [[GRPC_FLOOR_COMPAT, 'h2'], [GRPC_FLOOR_CORE, 'h2-core']] as const) {
+    const port = await freePort();
+    const config = path.join(dir, `floor-${server}.json`);
+    fs.writeFileSync(config, JSON.stringify({ ports: { echo: echoPort }, listen: port, server }));
+    const { proc } = await startPinned(name, process.execPath, [...opts.gatewayNodeArgs, path.join(WORK, 'floor.js'), config], (l) => l === 'ready');
+    floors.push(proc);
+    const call = spawnSync(process.execPath, [path.join(WORK, 'grpc.js'), 'call', `127.0.0.1:${port}`, 'grpc.example.com'], { encoding: 'utf8' });
+    if (call.status !== 0) throw new Error(`gRPC call through ${name} failed: ${call.stdout}${call.stderr}`);
+    targets.push({ name, port, pid: proc.pid });
+  }
   const samples = new Map<string, { rps: number; p50: number; p99: number; cpu?: number }[]>(targets.map((t) => [t.name, []]));
   const h2load = (port: number, seconds: number) => {
     const r = spawnSync('taskset', ['-c', LOAD_CPU, 'h2load', '-t1', '-c16', '-m8', `-D${seconds}`, '--warm-up-time=1', '-d', body,
@@ -615,6 +632,7 @@ async function grpcBench(opts: Options): Promise<GrpcRow[]> {
     }
   }
   await stop(gw);
+  for (const f of floors) await stop(f);
   await stop(echo);
   return targets.map((t) => {
     const s = samples.get(t.name)!;
@@ -877,7 +895,7 @@ async function main(): Promise<void> {
     '',
   ];
   if (grpcRows.length) {
-    md.push('## gRPC unary', '', `\`h2load -t1 -c16 -m8 -D${opts.duration}\` (POST of one small gRPC message, \`content-type: application/grpc\`) on CPU ${LOAD_CPU}; gRPC echo (@grpc/grpc-js ${versionOf('@grpc/grpc-js')}) and gateway on CPU ${SERVER_CPU}; a GRPCRoute with two rules; median of ${opts.rounds} rounds.`, '');
+    md.push('## gRPC unary', '', `\`h2load -t1 -c16 -m8 -D${opts.duration}\` (POST of one small gRPC message, \`content-type: application/grpc\`) on CPU ${LOAD_CPU}; gRPC echo (@grpc/grpc-js ${versionOf('@grpc/grpc-js')}) and proxies on CPU ${SERVER_CPU}; a GRPCRoute with two rules; the floors (bench/floor.ts: each call relayed stream to stream through Node's http2 on both sides, no routing) with the gateway's Node flags; median of ${opts.rounds} rounds.`, '');
     md.push('| contestant | calls/s (median) | mean latency | proxy CPU µs/call | vs direct | rounds calls/s |', '| --- | ---: | ---: | ---: | ---: | --- |');
     const direct = grpcRows.find((r) => r.name === 'direct')!;
     for (const r of grpcRows) md.push(`| ${r.name} | ${fmt(r.rps)} | ${latency(r.p50)} | ${fmt(r.cpu, 1)} | ${fmt((r.rps / direct.rps) * 100, 0)}% | ${r.rounds.map((x) => fmt(x)).join(', ')} |`);

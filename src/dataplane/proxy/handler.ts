@@ -23,7 +23,7 @@ import { GatewayMetrics } from './metrics';
 import { Mirror } from './mirror';
 import { TlsConnection, pipeBoth } from './passthrough';
 import { Refusal, answerRefusal, screenRequest } from './request-guard';
-import { AttemptResponse, H1Exchange, H1Sink, ResponseHead, UpstreamPools } from './upstream';
+import { AttemptResponse, H1Exchange, H1Sink, ResponseHead, UpstreamPools, resetStream } from './upstream';
 import { EndpointChoice, EndpointRotation, NONE_TRIED, keyed } from '../endpoints/choice';
 import type { EndpointResolver } from '../endpoints/registry';
 import type {
@@ -103,12 +103,15 @@ interface Exchange {
   error?: FailureKind | 'client-closed';
   grpcStatus?: number;
   bytes: number;
-  /** The response was one HEADERS frame with END_STREAM (no res.end()). */
-  trailersOnly?: boolean;
+  /**
+   * The response was ended on the HTTP/2 stream itself, not with res.end(): one HEADERS frame with END_STREAM
+   * (trailers-only), or the HTTP/2 direct path's answer.
+   */
+  streamEnded?: boolean;
   /** The exchange was cut on purpose (deadline, client gone): the upstream body closing early is not a backend failure. */
   cut?: boolean;
-  /** The HTTP/1.1 exchange of the direct path, cancelled when the client goes away first. */
-  sink?: DirectSink;
+  /** The exchange of a direct path, cancelled when the client goes away first. */
+  sink?: ClientBound;
 }
 
 interface Plan {
@@ -172,7 +175,7 @@ export class ProxyHandler {
       logged = true;
       this.active--;
       // Closed before the proxy ended the response: the client went away (499 when nothing was sent yet).
-      const ended = res.writableEnded || ex.trailersOnly;
+      const ended = res.writableEnded || ex.streamEnded;
       if (!ended && !ex.error) ex.error = 'client-closed';
       this.record(ex, !ended && !res.headersSent ? 499 : res.statusCode);
       if (!ended) ex.sink?.clientClosed();
@@ -222,7 +225,7 @@ export class ProxyHandler {
       upstream: undefined,
       error: undefined,
       grpcStatus: undefined,
-      trailersOnly: undefined,
+      streamEnded: undefined,
       cut: undefined,
       sink: undefined,
     };
@@ -292,9 +295,13 @@ export class ProxyHandler {
     const grpcRoute = rule.routeKind === 'GRPCRoute';
     const protocol = grpcRoute || (endpoints.protocol ?? backend.target?.protocol) === 'h2c' ? 'h2c' : 'http1';
 
-    // The common exchange (an HTTP/1.1 backend, no retry, mirror or timeout) goes straight to the pool.
-    if (protocol === 'http1' && !ex.grpc && rule.retry === undefined && plan.mirrors.length === 0 && rule.timeouts === undefined) {
-      return this.directForward(req, res, ex, plan, endpoints, fullPath, tls);
+    // The common exchanges (no retry, mirror or route timeout) go straight to the backend: HTTP/1.1 through the pool,
+    // HTTP/2 (gRPC) stream to stream.
+    if (rule.retry === undefined && plan.mirrors.length === 0 && rule.timeouts === undefined) {
+      if (protocol === 'http1' && !ex.grpc) return this.directForward(req, res, ex, plan, endpoints, fullPath, tls);
+      if (protocol === 'h2c' && isH2(req)) {
+        return this.directH2(req as http2.Http2ServerRequest, res as http2.Http2ServerResponse, ex, plan, endpoints, fullPath, tls);
+      }
     }
     return this.forwardGeneral(binding, req, res, ex, rule, plan, endpoints, protocol, fullPath, tls);
   }
@@ -346,7 +353,7 @@ export class ProxyHandler {
           ex.cut = true;
           this.deps.metrics.upstreamErrors.inc({ kind });
           upstream.abort();
-          res.destroy();
+          cutResponse(res);
         }
       }, ms));
     };
@@ -359,7 +366,7 @@ export class ProxyHandler {
     res.once('close', () => {
       clearTimers();
       // Closed before the proxy ended the response: the client went away (HTTP/2 RST_STREAM, dropped connection).
-      if (!res.writableEnded && !ex.trailersOnly) {
+      if (!res.writableEnded && !ex.streamEnded) {
         ex.cut = true;
         if (!upstream) controller.abort(new UpstreamError('upstream-reset', 'the client went away'));
         else upstream.abort();
@@ -454,6 +461,26 @@ export class ProxyHandler {
     }, sink);
   }
 
+  /**
+   * Forwards an HTTP/2 client's request to an HTTP/2 backend on one stream of the endpoint's session (H2Relay); a
+   * gRPC client's `grpc-timeout` is the one deadline.
+   */
+  private directH2(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, ex: Exchange, plan: Plan,
+    endpoints: EndpointChoice, path: string, tls: UpstreamTlsOptions | undefined): void {
+    const ep = endpoints.next(NONE_TRIED, this.deps.pools.inFlight);
+    if (!ep) return this.failure(req, res, ex, 'no-ready-endpoints');
+    let upstream: http2.ClientHttp2Stream;
+    try {
+      upstream = this.deps.pools.openH2(ep, { method: ex.method, path, authority: plan.authority, headers: plan.headers, tls }, ex.noBody);
+    } catch (err) {
+      return this.failure(req, res, ex, err instanceof UpstreamError ? err.kind : 'upstream-refused');
+    }
+    const relay = new H2Relay(this, req, res, ex, plan, ep.key, upstream);
+    ex.sink = relay; // done() cancels it if the client goes away first
+    const grpcMs = ex.grpc ? parseGrpcTimeout(ex.headers.get('grpc-timeout')) : undefined;
+    if (grpcMs !== undefined) relay.expireIn(Math.max(1, grpcMs - (performance.now() - ex.started)));
+  }
+
   /** Applies filters in order; returns a response to send instead of forwarding, if one is due. */
   private applyFilters(filters: readonly CompiledFilter[], plan: Plan, decision: Extract<Decision, { outcome: 'routed' }>, routeReq: RouteRequest, scheme: string,
     authority: string): DirectResponse | undefined {
@@ -516,7 +543,7 @@ export class ProxyHandler {
       // Trailers-only (gRPC errors): keep it one HEADERS frame with END_STREAM.
       const stream = (res as http2.Http2ServerResponse).stream;
       finished();
-      ex.trailersOnly = true;
+      ex.streamEnded = true;
       res.statusCode = up.status;
       try {
         stream.respond({ ...toOutgoing(headers), ':status': up.status }, { endStream: true });
@@ -550,7 +577,7 @@ export class ProxyHandler {
       finished();
       ex.error = 'upstream-reset';
       this.deps.metrics.upstreamErrors.inc({ kind: 'upstream-reset' });
-      res.destroy();
+      cutResponse(res);
     };
     up.body.once('error', midwayFailure);
     up.body.once('aborted', midwayFailure);
@@ -570,7 +597,7 @@ export class ProxyHandler {
     ex.error = kind;
     if (!counted && kind !== 'no-route' && kind !== 'misdirected') this.deps.metrics.upstreamErrors.inc({ kind });
     if (res.headersSent || res.destroyed || res.writableEnded) {
-      res.destroy();
+      cutResponse(res);
       return;
     }
     const status = failureStatus(kind);
@@ -581,7 +608,7 @@ export class ProxyHandler {
         const headers = { 'content-type': 'application/grpc', 'grpc-status': String(status.grpc), 'grpc-message': encodeURIComponent(status.message) };
         if (h2 && !h2.headersSent && !h2.destroyed) {
           (res as any).statusCode = 200;
-          ex.trailersOnly = true;
+          ex.streamEnded = true;
           h2.respond({ ':status': 200, ...headers }, { endStream: true });
           return;
         }
@@ -868,13 +895,7 @@ class DirectSink implements H1Sink {
   head(status: number, head: ResponseHead): void {
     const { ex, plan } = this;
     ex.upstream = this.key;
-    let headers = stripHopByHopHead(head);
-    if (plan.responseModifiers.length > 0 || plan.cors) {
-      const list = headerList(headers);
-      for (const m of plan.responseModifiers) applyHeaderModifier(list, m);
-      if (plan.cors) for (const [k, v] of Object.entries(corsResponseHeaders(plan.cors, plan.headers))) list.set(k, [v]);
-      headers = toOutgoing(list);
-    }
+    const headers = responseFields(head, plan);
     const grpcStatus = headers['grpc-status'];
     if (grpcStatus !== undefined) ex.grpcStatus = Number(Array.isArray(grpcStatus) ? grpcStatus[0] : grpcStatus);
     this.chunked = headers['content-length'] === undefined;
@@ -912,7 +933,7 @@ class DirectSink implements H1Sink {
     if (afterHead || res.headersSent) {
       if (res.writableEnded) return;
       ex.error = 'upstream-reset';
-      res.destroy();
+      cutResponse(res);
       return;
     }
     if (res.destroyed || res.writableEnded) return;
@@ -923,6 +944,178 @@ class DirectSink implements H1Sink {
   clientClosed(): void {
     if (!this.ended) this.upstream?.abort();
   }
+}
+
+/** What a direct path's exchange does when the client goes away before the answer ended. */
+interface ClientBound {
+  clientClosed(): void;
+}
+
+/**
+ * One exchange of the HTTP/2 direct path (an HTTP/2 client, an HTTP/2 backend, no retry, mirror or route timeout:
+ * gRPC's common case). The client stream's DATA goes to the backend's stream as it arrives, and the backend's
+ * HEADERS, DATA and trailers straight onto the client's stream, each side's flow control passed on to the other:
+ * no Readable, pipe or promise per exchange. The client stream is read here, never through the compatibility
+ * layer's request.
+ */
+class H2Relay implements ClientBound {
+  /** The backend's response head arrived. */
+  private answered = false;
+  /** The backend's answer ended, failed or was cancelled: nothing more is done. */
+  private finished = false;
+  private trailers: http2.IncomingHttpHeaders | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly client: http2.ServerHttp2Stream;
+
+  constructor(private readonly handler: ProxyHandler, private readonly req: http2.Http2ServerRequest, private readonly res: http2.Http2ServerResponse,
+    private readonly ex: Exchange, private readonly plan: Plan, private readonly key: string, private readonly up: http2.ClientHttp2Stream) {
+    const client = res.stream;
+    this.client = client;
+    up.on('response', (head, flags) => this.head(head, flags));
+    up.on('trailers', (t) => {
+      this.trailers = t;
+    });
+    up.on('data', (chunk: Buffer) => {
+      ex.bytes += chunk.length;
+      if (!client.destroyed && !client.write(chunk)) up.pause();
+    });
+    up.on('end', () => this.end());
+    up.on('error', (err) => this.fail(classifyUpstreamError((err as any)?.cause ?? err)));
+    up.on('close', () => this.fail('upstream-reset'));
+    if (!ex.noBody) {
+      client.on('data', (chunk: Buffer) => {
+        if (!up.destroyed && !up.write(chunk)) client.pause();
+      });
+      client.on('end', () => {
+        if (!up.destroyed) up.end();
+      });
+      up.on('drain', () => client.resume());
+    }
+  }
+
+  /** The gRPC deadline: `ms` from now the exchange is cut (DEADLINE_EXCEEDED before the answer, a reset after). */
+  expireIn(ms: number): void {
+    this.timer = setTimeout(() => {
+      if (this.finished) return;
+      this.finished = true;
+      const { ex, res } = this;
+      ex.cut = true;
+      resetStream(this.up, http2.constants.NGHTTP2_CANCEL);
+      if (!this.answered) return this.handler.failure(this.req, res, ex, 'grpc-deadline');
+      ex.error = 'grpc-deadline';
+      this.handler.countUpstreamError('grpc-deadline');
+      cutResponse(res);
+    }, ms);
+  }
+
+  private head(head: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader, flags: number): void {
+    if (this.finished) return;
+    this.answered = true;
+    const { ex, res, client } = this;
+    ex.upstream = this.key;
+    const status = Number(head[':status']) || 502;
+    delete head[':status'];
+    const headers = responseFields(head as ResponseHead, this.plan);
+    const grpcStatus = headers['grpc-status'];
+    if (grpcStatus !== undefined) ex.grpcStatus = Number(Array.isArray(grpcStatus) ? grpcStatus[0] : grpcStatus);
+    else if (ex.grpc && status !== 200) ex.grpcStatus = grpcStatusForHttp(status); // what the client will map it to
+    // eslint-disable-next-line no-bitwise
+    const endStream = this.up.endAfterHeaders || (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
+    try {
+      res.statusCode = status;
+      // Trailers-only (gRPC errors) stays one HEADERS frame with END_STREAM; otherwise the compatibility layer's
+      // 'wantTrailers' sends what addTrailers gave it once the body ends.
+      (headers as http2.OutgoingHttpHeaders)[':status'] = status;
+      client.respond(headers as http2.OutgoingHttpHeaders, endStream ? { endStream: true } : { waitForTrailers: true });
+    } catch {
+      this.finished = true;
+      this.clearTimer();
+      resetStream(this.up, http2.constants.NGHTTP2_CANCEL);
+      this.handler.failure(this.req, res, ex, 'upstream-protocol');
+      return;
+    }
+    if (endStream) {
+      this.finished = true;
+      this.clearTimer();
+      ex.streamEnded = true;
+      this.up.resume();
+      return;
+    }
+    client.on('drain', () => this.up.resume());
+  }
+
+  private end(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.clearTimer();
+    const { ex, res, client } = this;
+    if (client.destroyed) return;
+    const trailers = this.trailers;
+    if (trailers) {
+      const t = trailers['grpc-status'];
+      if (t !== undefined) ex.grpcStatus = Number(Array.isArray(t) ? t[0] : t);
+      try {
+        res.addTrailers(stripHopByHopHead(trailers as ResponseHead) as http2.OutgoingHttpHeaders);
+      } catch {
+        ex.error = 'upstream-protocol';
+        this.handler.countUpstreamError('upstream-protocol');
+        cutResponse(res);
+        return;
+      }
+    }
+    ex.streamEnded = true;
+    client.end();
+  }
+
+  /** The backend's stream failed or closed before its answer ended. */
+  private fail(kind: FailureKind): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.clearTimer();
+    const { ex, res } = this;
+    if (ex.cut) return;
+    this.handler.countUpstreamError(kind);
+    if (this.answered || res.headersSent) {
+      ex.error = 'upstream-reset';
+      cutResponse(res);
+      return;
+    }
+    if (res.destroyed) return;
+    this.handler.failure(this.req, res, ex, kind, true);
+  }
+
+  clientClosed(): void {
+    this.clearTimer();
+    if (this.finished) return;
+    this.finished = true;
+    this.ex.cut = true;
+    resetStream(this.up, http2.constants.NGHTTP2_CANCEL);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/**
+ * Cuts an answer that cannot be completed. An HTTP/1.1 connection is closed: the answer's framing shows it cut. An
+ * HTTP/2 stream is reset (resetStream: RST_STREAM INTERNAL_ERROR), never ended or reset with NO_ERROR, which an
+ * HTTP/2 client may take for a complete answer.
+ */
+function cutResponse(res: ClientResponse): void {
+  if (res instanceof http2.Http2ServerResponse) resetStream(res.stream, http2.constants.NGHTTP2_INTERNAL_ERROR);
+  else res.destroy();
+}
+
+/** The response fields a client gets: hop-by-hop ones removed (in place), then the rule's response modifiers and CORS. */
+function responseFields(head: ResponseHead, plan: Plan): ResponseHead {
+  const headers = stripHopByHopHead(head);
+  if (plan.responseModifiers.length === 0 && !plan.cors) return headers;
+  const list = headerList(headers);
+  for (const m of plan.responseModifiers) applyHeaderModifier(list, m);
+  if (plan.cors) for (const [k, v] of Object.entries(corsResponseHeaders(plan.cors, plan.headers))) list.set(k, [v]);
+  return toOutgoing(list);
 }
 
 interface DirectResponse {

@@ -20,7 +20,7 @@ import { Readable } from 'stream';
 import { Client, Dispatcher } from 'undici';
 import type { UpstreamTlsOptions } from './backend-tls';
 import { UpstreamError, classifyUpstreamError } from './errors';
-import { HeaderList, headerList, toOutgoing } from './headers';
+import { HeaderList, headerList } from './headers';
 
 export interface Endpoint {
   readonly host: string;
@@ -129,6 +129,18 @@ export interface H1Request {
   /** A buffered body, a stream (sent chunked unless `headers` has its Content-Length), or none. */
   readonly body: Buffer | Readable | undefined;
   /** Connect over TLS with these settings (BackendTLSPolicy); absent = cleartext. */
+  readonly tls?: UpstreamTlsOptions;
+}
+
+/** A request for `openH2`: its body, if any, is written to the stream by the caller. */
+export interface H2Request {
+  readonly method: string;
+  readonly path: string;
+  readonly authority: string;
+  /** The fields to send (hop-by-hop ones already removed); `host` is left out (`:authority` carries it). */
+  readonly headers: HeaderList;
+  /** Sent as `content-length` in place of the field's value (a buffered body's length). */
+  readonly contentLength?: number;
   readonly tls?: UpstreamTlsOptions;
 }
 
@@ -435,30 +447,50 @@ export class UpstreamPools {
     return { response, abort: () => exchange?.abort() };
   }
 
-  private sendH2(req: AttemptRequest): Attempt {
-    const address = endpointKey(req.endpoint);
-    let stream: http2.ClientHttp2Stream;
+  /**
+   * Opens one stream to `ep` on its HTTP/2 session: the request's fields as HTTP/2 headers (`host` becomes
+   * `:authority`), counted in `inFlight` until the stream closes. `endStream`: the request has no body.
+   * Throws an UpstreamError when the session cannot take a stream.
+   */
+  openH2(ep: Endpoint, req: H2Request, endStream: boolean): http2.ClientHttp2Stream {
+    const address = endpointKey(ep);
     try {
-      const session = this.session(req.endpoint, req.tls);
-      const outgoing = toOutgoing(req.headers);
-      delete outgoing.host; // :authority carries it
+      const session = this.session(ep, req.tls);
       const headers: http2.OutgoingHttpHeaders = {
-        ...outgoing,
         ':method': req.method,
         ':path': req.path,
         ':authority': req.authority,
         ':scheme': req.tls ? 'https' : 'http',
       };
-      if (Buffer.isBuffer(req.body)) headers['content-length'] = String(req.body.length);
-      stream = session.request(headers, { endStream: req.body === undefined || (Buffer.isBuffer(req.body) && req.body.length === 0) });
+      for (const [name, values] of req.headers) {
+        if (values.length === 0 || name === 'host') continue;
+        const value = values.length === 1 ? values[0] : [...values];
+        // (a field named __proto__ is a field like any other, not the object's prototype)
+        if (name === '__proto__') Object.defineProperty(headers, name, { value, enumerable: true });
+        else headers[name] = value;
+      }
+      if (req.contentLength !== undefined) headers['content-length'] = String(req.contentLength);
+      const stream = session.request(headers, { endStream });
       this.h2Active.set(address, (this.h2Active.get(address) ?? 0) + 1);
       stream.once('close', () => {
         const n = (this.h2Active.get(address) ?? 1) - 1;
         if (n > 0) this.h2Active.set(address, n);
         else this.h2Active.delete(address);
       });
+      return stream;
     } catch (err: any) {
-      return { response: Promise.reject(new UpstreamError(classifyUpstreamError(err), `${address}: ${err.message}`, err)), abort: () => undefined };
+      throw new UpstreamError(classifyUpstreamError(err), `${address}: ${err.message}`, err);
+    }
+  }
+
+  private sendH2(req: AttemptRequest): Attempt {
+    const address = endpointKey(req.endpoint);
+    let stream: http2.ClientHttp2Stream;
+    const buffered = Buffer.isBuffer(req.body) ? req.body : undefined;
+    try {
+      stream = this.openH2(req.endpoint, { ...req, contentLength: buffered?.length }, req.body === undefined || buffered?.length === 0);
+    } catch (err: any) {
+      return { response: Promise.reject(err), abort: () => undefined };
     }
     let trailers: HeaderList = new Map();
     stream.on('trailers', (t) => {
@@ -490,12 +522,12 @@ export class UpstreamPools {
           address,
           // eslint-disable-next-line no-bitwise
           endAfterHeaders: stream.endAfterHeaders || (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0,
-          abort: () => stream.close(http2.constants.NGHTTP2_CANCEL),
+          abort: () => resetStream(stream, http2.constants.NGHTTP2_CANCEL),
         });
       });
     });
     if (req.body !== undefined && !(Buffer.isBuffer(req.body) && req.body.length === 0)) writeBody(req.body, stream);
-    return { response, abort: () => { if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL); } };
+    return { response, abort: () => resetStream(stream, http2.constants.NGHTTP2_CANCEL) };
   }
 
   /** Number of endpoints with a pool (HTTP/1.1 pools plus HTTP/2 sessions). */
@@ -543,6 +575,19 @@ export class UpstreamPools {
     for (const session of this.sessions.values()) session.destroy();
     this.sessions.clear();
   }
+}
+
+/**
+ * Resets an HTTP/2 stream so that the peer never takes what it received for complete. Node's `close(code)` first
+ * ends the writable side when it is still open, which sends END_STREAM (a cut body then looks complete) and, on a
+ * server stream, no RST_STREAM at all; `destroy()` without an error sends RST_STREAM NO_ERROR, which clients take
+ * for a complete answer too. So a stream whose writable side has ended is closed with `code`, and one still
+ * sending is destroyed with an error: RST_STREAM INTERNAL_ERROR and nothing before it.
+ */
+export function resetStream(stream: http2.Http2Stream, code: number): void {
+  if (stream.destroyed) return;
+  if (stream.writableEnded) stream.close(code);
+  else stream.destroy(new Error(`HTTP/2 stream reset while still sending (code ${code} asked)`));
 }
 
 /** A pool's key: the endpoint, and the TLS settings' id when it is reached over TLS. */
