@@ -1108,7 +1108,7 @@ function cutResponse(res: ClientResponse): void {
   else res.destroy();
 }
 
-/** The response fields a client gets: hop-by-hop ones removed (in place), then the rule's response modifiers and CORS. */
+/** The response fields a client gets: hop-by-hop ones left out, then the rule's response modifiers and CORS applied. */
 function responseFields(head: ResponseHead, plan: Plan): ResponseHead {
   const headers = stripHopByHopHead(head);
   if (plan.responseModifiers.length === 0 && !plan.cors) return headers;

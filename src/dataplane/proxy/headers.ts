@@ -112,18 +112,35 @@ export function connectionTokens(raw: readonly string[]): string[] | undefined {
 }
 
 /**
- * Removes hop-by-hop headers and every header named in Connection from a response head of undici's
- * shape (lowercase names), in place; returns it.
+ * A response head of undici's shape (lowercase names) without its hop-by-hop headers and those named in Connection.
+ * A head with none of them is returned as it is; otherwise a new object is built: deleting properties would turn the
+ * head into a slower dictionary object on nearly every response, since backends send Connection and Keep-Alive.
  */
 export function stripHopByHopHead<T extends Record<string, string | string[] | undefined>>(head: T): T {
-  const connection = head.connection;
-  for (const name in head) if (isHopByHop(name)) delete head[name];
-  if (connection !== undefined) {
-    for (const v of Array.isArray(connection) ? connection : [connection]) {
-      for (const token of v.split(',')) delete head[token.trim().toLowerCase()];
+  let found = false;
+  for (const name in head) {
+    if (isHopByHop(name)) {
+      found = true;
+      break;
     }
   }
-  return head;
+  if (!found) return head;
+  // The headers Connection names (the usual `keep-alive` and `close` name none that is not left out anyway).
+  let named: Set<string> | undefined;
+  const connection = head.connection;
+  if (connection !== undefined) {
+    for (const v of Array.isArray(connection) ? connection : [connection]) {
+      for (const token of v.split(',')) {
+        const t = token.trim().toLowerCase();
+        if (t && !isHopByHop(t)) (named ??= new Set()).add(t);
+      }
+    }
+  }
+  const out: Record<string, string | string[] | undefined> = {};
+  for (const name in head) {
+    if (!isHopByHop(name) && !named?.has(name)) out[name] = head[name];
+  }
+  return out as T;
 }
 
 export interface StripOptions {
@@ -135,21 +152,22 @@ export interface StripOptions {
 
 /** Removes hop-by-hop headers and every header named in Connection, in place. */
 export function stripHopByHop(headers: HeaderList, options: StripOptions = {}): HeaderList {
-  const named = new Set<string>();
-  for (const v of headers.get('connection') ?? []) {
-    for (const token of v.split(',')) {
-      const t = token.trim().toLowerCase();
-      if (t) named.add(t);
+  const upgradeValue = options.upgrade ? headers.get('upgrade') : undefined;
+  const te = options.keepTeTrailers ? headers.get('te') : undefined;
+  const connection = headers.get('connection');
+  if (connection !== undefined) {
+    for (const v of connection) {
+      for (const token of v.split(',')) {
+        const t = token.trim().toLowerCase();
+        if (t) headers.delete(t);
+      }
     }
   }
-  const upgradeValue = headers.get('upgrade');
-  const te = headers.get('te');
-  for (const n of named) headers.delete(n);
   for (const n of HOP_BY_HOP) headers.delete(n);
-  if (options.keepTeTrailers && te && te.some((v) => v.split(',').some((t) => t.trim().toLowerCase() === 'trailers'))) {
+  if (te && te.some((v) => v.split(',').some((t) => t.trim().toLowerCase() === 'trailers'))) {
     headers.set('te', ['trailers']);
   }
-  if (options.upgrade && upgradeValue) {
+  if (upgradeValue) {
     headers.set('connection', ['upgrade']);
     headers.set('upgrade', upgradeValue);
   }

@@ -1,7 +1,7 @@
 import { classifyUpstreamError, failureStatus, grpcStatusForHttp, UpstreamError } from '../../../src/dataplane/proxy/errors';
 import { corsPreflightHeaders, corsResponseHeaders, originAllowed, redirectLocation, replacePrefix, splitHostPort } from '../../../src/dataplane/proxy/filters';
 import { parseGrpcTimeout, routeHostname } from '../../../src/dataplane/proxy/handler';
-import { HOP_BY_HOP, applyHeaderModifier, connectionTokens, headerList, isHopByHop, setForwarded, stripHopByHop, toOutgoing } from '../../../src/dataplane/proxy/headers';
+import { HOP_BY_HOP, applyHeaderModifier, connectionTokens, headerList, isHopByHop, setForwarded, stripHopByHop, stripHopByHopHead, toOutgoing } from '../../../src/dataplane/proxy/headers';
 
 describe('replacePrefix', () => {
   test.each([
@@ -71,6 +71,26 @@ describe('headers', () => {
     expect(toOutgoing(grpc)).toStrictEqual({ te: 'trailers', x: '1' });
     const ws = stripHopByHop(headerList({ 'connection': 'Upgrade', 'upgrade': 'websocket', 'transfer-encoding': 'chunked' }), { upgrade: true });
     expect(toOutgoing(ws)).toStrictEqual({ connection: 'upgrade', upgrade: 'websocket' });
+  });
+
+  test('stripHopByHop removes the headers Connection names, and every hop-by-hop header', () => {
+    const h = stripHopByHop(headerList({ 'connection': 'keep-alive, X-Secret', 'x-secret': 's', 'keep-alive': 'timeout=5', 'te': 'trailers', 'x': '1' }));
+    expect(toOutgoing(h)).toStrictEqual({ x: '1' });
+  });
+
+  test('stripHopByHopHead: a response head without hop-by-hop headers is returned as it is', () => {
+    const head = { 'content-type': 'text/plain', 'content-length': '3' };
+    expect(stripHopByHopHead(head)).toBe(head);
+  });
+
+  test('stripHopByHopHead leaves out hop-by-hop headers and those Connection names, and keeps the rest and their order', () => {
+    // GIVEN a backend's head naming x-secret in Connection, with Keep-Alive and a repeated Set-Cookie
+    const head = { 'connection': 'keep-alive, X-Secret', 'keep-alive': 'timeout=5', 'x-secret': 'token', 'set-cookie': ['a=1', 'b=2'], 'content-type': 'text/plain', 'transfer-encoding': 'chunked' };
+    // WHEN stripped
+    const out = stripHopByHopHead(head);
+    // THEN only the end-to-end fields remain, in their order
+    expect(Object.entries(out)).toStrictEqual([['set-cookie', ['a=1', 'b=2']], ['content-type', 'text/plain']]);
+    expect(head['x-secret']).toBe('token'); // a new object: the head itself is not changed
   });
 
   test('header modifiers are case-insensitive; add keeps both values', () => {
