@@ -6,7 +6,7 @@
 import { createHash } from 'crypto';
 import * as http2 from 'http2';
 import * as net from 'net';
-import { NS, StartedGateway, backendRef, gatewayDoc, routeDoc, startGateway, until } from './helpers';
+import { H2Answer, NS, StartedGateway, backendRef, gatewayDoc, h2Exchange, routeDoc, startGateway, until } from './helpers';
 
 /** A deterministic body of `size` bytes, different for each `seed`. */
 function bodyOf(size: number, seed: number): Buffer {
@@ -24,36 +24,9 @@ const KiB = 1024;
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-interface Answer {
-  readonly head: http2.IncomingHttpHeaders;
-  readonly body: Buffer;
-  readonly trailers: http2.IncomingHttpHeaders | undefined;
-  /** The RST_STREAM code that closed the stream; undefined when it ended cleanly (END_STREAM, or NO_ERROR). */
-  readonly rstCode: number | undefined;
-}
-
-/** One request on `session`: sends `body` (if any), collects the answer and how the stream closed. */
-function exchange(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, body?: Buffer): Promise<Answer> {
-  return new Promise((resolve) => {
-    const stream = session.request({ ':method': 'POST', ':authority': 'h2.example.com', ...headers }, { endStream: body === undefined });
-    const timer = setTimeout(() => stream.close(http2.constants.NGHTTP2_CANCEL), 10_000);
-    let head: http2.IncomingHttpHeaders = {};
-    let trailers: http2.IncomingHttpHeaders | undefined;
-    const chunks: Buffer[] = [];
-    stream.on('response', (h) => {
-      head = h;
-    });
-    stream.on('trailers', (t) => {
-      trailers = t;
-    });
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('error', () => undefined);
-    stream.on('close', () => {
-      clearTimeout(timer);
-      resolve({ head, body: Buffer.concat(chunks), trailers, rstCode: stream.rstCode || undefined });
-    });
-    if (body !== undefined) stream.end(body);
-  });
+/** One request on `session` (POST to h2.example.com unless `headers` say otherwise), with `body` if any. */
+function exchange(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, body?: Buffer): Promise<H2Answer> {
+  return h2Exchange(session, { ':method': 'POST', ':authority': 'h2.example.com', ...headers }, { body, endStream: body === undefined, timeoutMs: 10_000 });
 }
 
 describe('HTTP/2 client to HTTP/2 backend, stream to stream', () => {

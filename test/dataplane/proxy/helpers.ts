@@ -225,17 +225,32 @@ export function request(port: number, options: RequestOptions = {}): Promise<Rep
   });
 }
 
-/** One HTTP/2 cleartext (prior knowledge) request. */
-export function requestH2(
-  port: number, options: { method?: string; path?: string; authority?: string; headers?: Record<string, string> } = {},
-): Promise<Reply & { trailers: http2.IncomingHttpHeaders }> {
-  return new Promise((resolve, reject) => {
-    const session = http2.connect(`http://127.0.0.1:${port}`);
-    session.on('error', reject);
-    const stream = session.request({ ':method': options.method ?? 'GET', ':path': options.path ?? '/', ':authority': options.authority ?? 'example.com', ...(options.headers ?? {}) });
-    stream.setTimeout(5_000, () => stream.close(http2.constants.NGHTTP2_CANCEL));
+/** What one HTTP/2 request got back, and how its stream closed. */
+export interface H2Answer {
+  readonly head: http2.IncomingHttpHeaders;
+  readonly body: Buffer;
+  /** The trailers, if the answer had any. */
+  readonly trailers: http2.IncomingHttpHeaders | undefined;
+  /** The RST_STREAM code that closed the stream; undefined when it ended cleanly (END_STREAM, or NO_ERROR). */
+  readonly rstCode: number | undefined;
+  /** The stream's error, if it had one (a reset with an error code, a session that failed). */
+  readonly error: Error | undefined;
+}
+
+/**
+ * One request on an HTTP/2 session: opens a stream with `headers` (`endStream` as given, else Node's default for the
+ * method), sends `body` if any and ends its side, and resolves once the stream has closed (it is cancelled after
+ * `timeoutMs`) with what came back and how it closed.
+ */
+export function h2Exchange(
+  session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, options: { body?: Buffer; endStream?: boolean; timeoutMs?: number } = {},
+): Promise<H2Answer> {
+  return new Promise((resolve) => {
+    const stream = session.request(headers, options.endStream === undefined ? {} : { endStream: options.endStream });
+    const timer = setTimeout(() => stream.close(http2.constants.NGHTTP2_CANCEL), options.timeoutMs ?? 5_000);
     let head: http2.IncomingHttpHeaders = {};
-    let trailers: http2.IncomingHttpHeaders = {};
+    let trailers: http2.IncomingHttpHeaders | undefined;
+    let error: Error | undefined;
     const chunks: Buffer[] = [];
     stream.on('response', (h) => {
       head = h;
@@ -245,16 +260,31 @@ export function requestH2(
     });
     stream.on('data', (c: Buffer) => chunks.push(c));
     stream.on('error', (e) => {
-      session.close();
-      reject(e);
+      error = e;
     });
-    stream.on('end', () => {
-      session.close();
-      const body = Buffer.concat(chunks).toString();
-      resolve({ status: Number(head[':status']), headers: head as any, rawHeaders: [], body, json: () => JSON.parse(body), trailers });
+    stream.on('close', () => {
+      clearTimeout(timer);
+      resolve({ head, body: Buffer.concat(chunks), trailers, rstCode: stream.rstCode || undefined, error });
     });
-    stream.end();
+    if (!stream.writableEnded) stream.end(options.body);
   });
+}
+
+/** One HTTP/2 cleartext (prior knowledge) request, on a connection of its own; rejects when the stream or connection fails. */
+export async function requestH2(
+  port: number, options: { method?: string; path?: string; authority?: string; headers?: Record<string, string> } = {},
+): Promise<Reply & { trailers: http2.IncomingHttpHeaders }> {
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  try {
+    const failed = new Promise<never>((_, reject) => session.on('error', reject));
+    const headers = { ':method': options.method ?? 'GET', ':path': options.path ?? '/', ':authority': options.authority ?? 'example.com', ...(options.headers ?? {}) };
+    const a = await Promise.race([h2Exchange(session, headers), failed]);
+    if (a.error) throw a.error;
+    const body = a.body.toString();
+    return { status: Number(a.head[':status']), headers: a.head as any, rawHeaders: [], body, json: () => JSON.parse(body), trailers: a.trailers ?? {} };
+  } finally {
+    session.close();
+  }
 }
 
 /** Waits until `predicate` holds, checking every 10 ms, at most `timeoutMs`. */
