@@ -896,8 +896,8 @@ class DirectSink implements H1Sink {
     const { ex, plan } = this;
     ex.upstream = this.key;
     const headers = responseFields(head, plan);
-    const grpcStatus = headers['grpc-status'];
-    if (grpcStatus !== undefined) ex.grpcStatus = Number(Array.isArray(grpcStatus) ? grpcStatus[0] : grpcStatus);
+    const grpcStatus = grpcStatusField(headers);
+    if (grpcStatus !== undefined) ex.grpcStatus = grpcStatus;
     this.chunked = headers['content-length'] === undefined;
     try {
       (this.res as http.ServerResponse).writeHead(status, headers as http.OutgoingHttpHeaders);
@@ -996,8 +996,7 @@ class H2Relay implements ClientBound {
   /** The gRPC deadline: `ms` from now the exchange is cut (DEADLINE_EXCEEDED before the answer, a reset after). */
   expireIn(ms: number): void {
     this.timer = setTimeout(() => {
-      if (this.finished) return;
-      this.finished = true;
+      if (!this.finish()) return;
       const { ex, res } = this;
       ex.cut = true;
       resetStream(this.up, http2.constants.NGHTTP2_CANCEL);
@@ -1016,8 +1015,8 @@ class H2Relay implements ClientBound {
     const status = Number(head[':status']) || 502;
     delete head[':status'];
     const headers = responseFields(head as ResponseHead, this.plan);
-    const grpcStatus = headers['grpc-status'];
-    if (grpcStatus !== undefined) ex.grpcStatus = Number(Array.isArray(grpcStatus) ? grpcStatus[0] : grpcStatus);
+    const grpcStatus = grpcStatusField(headers);
+    if (grpcStatus !== undefined) ex.grpcStatus = grpcStatus;
     else if (ex.grpc && status !== 200) ex.grpcStatus = grpcStatusForHttp(status); // what the client will map it to
     // eslint-disable-next-line no-bitwise
     const endStream = this.up.endAfterHeaders || (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
@@ -1028,15 +1027,13 @@ class H2Relay implements ClientBound {
       (headers as http2.OutgoingHttpHeaders)[':status'] = status;
       client.respond(headers as http2.OutgoingHttpHeaders, endStream ? { endStream: true } : { waitForTrailers: true });
     } catch {
-      this.finished = true;
-      this.clearTimer();
+      this.finish();
       resetStream(this.up, http2.constants.NGHTTP2_CANCEL);
       this.handler.failure(this.req, res, ex, 'upstream-protocol');
       return;
     }
     if (endStream) {
-      this.finished = true;
-      this.clearTimer();
+      this.finish();
       ex.streamEnded = true;
       this.up.resume();
       return;
@@ -1045,15 +1042,13 @@ class H2Relay implements ClientBound {
   }
 
   private end(): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.clearTimer();
+    if (!this.finish()) return;
     const { ex, res, client } = this;
     if (client.destroyed) return;
     const trailers = this.trailers;
     if (trailers) {
-      const t = trailers['grpc-status'];
-      if (t !== undefined) ex.grpcStatus = Number(Array.isArray(t) ? t[0] : t);
+      const t = grpcStatusField(trailers as ResponseHead);
+      if (t !== undefined) ex.grpcStatus = t;
       try {
         res.addTrailers(stripHopByHopHead(trailers as ResponseHead) as http2.OutgoingHttpHeaders);
       } catch {
@@ -1069,9 +1064,7 @@ class H2Relay implements ClientBound {
 
   /** The backend's stream failed or closed before its answer ended. */
   private fail(kind: FailureKind): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.clearTimer();
+    if (!this.finish()) return;
     const { ex, res } = this;
     if (ex.cut) return;
     this.handler.countUpstreamError(kind);
@@ -1085,16 +1078,18 @@ class H2Relay implements ClientBound {
   }
 
   clientClosed(): void {
-    this.clearTimer();
-    if (this.finished) return;
-    this.finished = true;
+    if (!this.finish()) return;
     this.ex.cut = true;
     resetStream(this.up, http2.constants.NGHTTP2_CANCEL);
   }
 
-  private clearTimer(): void {
+  /** Marks the exchange finished and stops its deadline; false when it already was finished. */
+  private finish(): boolean {
+    if (this.finished) return false;
+    this.finished = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    return true;
   }
 }
 
@@ -1106,6 +1101,12 @@ class H2Relay implements ClientBound {
 function cutResponse(res: ClientResponse): void {
   if (res instanceof http2.Http2ServerResponse) resetStream(res.stream, http2.constants.NGHTTP2_INTERNAL_ERROR);
   else res.destroy();
+}
+
+/** The `grpc-status` of a response head or trailers of Node's and undici's shape, as a number; undefined without one. */
+function grpcStatusField(fields: ResponseHead): number | undefined {
+  const v = fields['grpc-status'];
+  return v === undefined ? undefined : Number(Array.isArray(v) ? v[0] : v);
 }
 
 /** The response fields a client gets: hop-by-hop ones left out, then the rule's response modifiers and CORS applied. */
