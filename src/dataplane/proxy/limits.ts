@@ -457,18 +457,23 @@ export class Http1Pipeline {
    * Runs `start` now, or once the earlier requests of the same connection have their response done;
    * `abandon` instead when the connection closes first (the request is then never handled).
    */
+  /**
+   * The connection's queue, created on its first request. Its own method: a closure created in `run`
+   * would share run's context, and the socket's 'close' listener would keep the first request and
+   * response of the connection alive for as long as the connection lives.
+   */
+  private open(socket: net.Socket): PipelineQueue {
+    const created: PipelineQueue = { busy: false, closing: false, waiting: [], idle: [], last: undefined, current: undefined };
+    socket.once('close', () => {
+      const dropped = created.waiting.splice(0);
+      for (const w of dropped) w.abandon();
+    });
+    this.queues.set(socket, created);
+    return created;
+  }
+
   run(socket: net.Socket, res: http.ServerResponse, start: () => void, abandon: () => void): void {
-    let q = this.queues.get(socket);
-    if (!q) {
-      const created: PipelineQueue = { busy: false, closing: false, waiting: [], idle: [], last: undefined, current: undefined };
-      socket.once('close', () => {
-        const dropped = created.waiting.splice(0);
-        for (const w of dropped) w.abandon();
-      });
-      this.queues.set(socket, created);
-      q = created;
-    }
-    const queue = q;
+    const queue = this.queues.get(socket) ?? this.open(socket);
     queue.last = res.req;
     const go = () => {
       if (socket.destroyed || queue.closing) {

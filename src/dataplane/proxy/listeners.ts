@@ -11,6 +11,7 @@ import * as net from 'net';
 import * as tls from 'tls';
 import { CertificateProblem, SocketCertificates, clientCertificateRefused } from './certificates';
 import { SocketBinding } from './handler';
+import { InFlight } from './in-flight';
 import {
   ConnectionLimiter, ConnectionLimits, DEFAULT_LIMITS, Http1Pipeline, answerClientError, answerConnect, applyH1Properties, applyH1Timeouts,
   firstBytesDeadline, guardH2Session, h1ServerOptions, h2ServerOptions, startHeaderTimeouts,
@@ -80,10 +81,12 @@ export async function listen(options: ListenOptions): Promise<BoundListener> {
 }
 
 class ConnectionTracker {
-  readonly sockets = new Set<net.Socket>();
-  readonly sessions = new Set<http2.Http2Session>();
+  // Linked lists, not Sets: an entry added and removed per request or connection in a Set that lives as long as
+  // the process makes V8 promote what the entries reach (InFlight).
+  readonly sockets = new InFlight<net.Socket>();
+  readonly sessions = new InFlight<http2.Http2Session>();
   /** HTTP/1.1 responses in progress (told to close their connection when draining starts). */
-  readonly h1Responses = new Set<http.ServerResponse>();
+  readonly h1Responses = new InFlight<http.ServerResponse>();
   /** Requests in flight (and upgraded connections). */
   private requests = 0;
   /** Answers ask clients to go away (`goAway` or `drain`). */
@@ -99,13 +102,13 @@ class ConnectionTracker {
   }
 
   track(socket: net.Socket): void {
-    this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
+    const entry = this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(entry));
   }
 
   trackSession(session: http2.Http2Session): void {
-    this.sessions.add(session);
-    session.once('close', () => this.sessions.delete(session));
+    const entry = this.sessions.add(session);
+    session.once('close', () => this.sessions.delete(entry));
     if (this.stopped) session.close();
   }
 
@@ -119,13 +122,13 @@ class ConnectionTracker {
         if (req instanceof http.IncomingMessage) {
           const h1 = res as http.ServerResponse;
           if (this.draining) h1.setHeader('connection', 'close');
-          this.h1Responses.add(h1);
+          const entry = this.h1Responses.add(h1);
           // An HTTP/1.1 response always ends with 'close' (one tick after 'finish' on a kept-alive connection).
           const ended = () => {
             if (done) return;
             done = true;
             this.requests--;
-            this.h1Responses.delete(h1);
+            this.h1Responses.delete(entry);
           };
           h1.once('close', ended);
           this.pipeline.run(req.socket, h1, () => handlers.request(binding, req, res), ended);
@@ -310,11 +313,11 @@ async function listenTls(options: ListenOptions): Promise<BoundListener> {
   // listener whose hostname is the most specific match, a TLS one (TlsRouting) or an HTTPS one (`server`).
   let spec = options.spec;
   const routing = spec.tlsListeners ? new TlsRouting(binding, spec, options.handlers.stream ?? closeStream, limits) : undefined;
-  const frontSockets = new Set<net.Socket>();
+  const frontSockets = new InFlight<net.Socket>();
   const front = routing && net.createServer((socket) => {
     if (options.connections && !options.connections.admit(socket)) return;
-    frontSockets.add(socket);
-    socket.once('close', () => frontSockets.delete(socket));
+    const entry = frontSockets.add(socket);
+    socket.once('close', () => frontSockets.delete(entry));
     socket.on('error', () => socket.destroy());
     readClientHello(socket, limits, (head, serverName) => {
       if (routing.wants(serverName, spec.certificates ?? [])) routing.handle(socket, head, serverName);

@@ -10,6 +10,7 @@ import * as tls from 'tls';
 import { CertificateProblem, SocketCertificates } from './certificates';
 import { parseClientHello } from './client-hello';
 import type { SocketBinding } from './handler';
+import { InFlight } from './in-flight';
 import { ConnectionLimits, DEFAULT_LIMITS, firstBytesDeadline } from './limits';
 import type { BoundListener, ListenOptions } from './listeners';
 import type { CompiledTlsRoute, SniCertificate, SocketSpec } from '../engine/model';
@@ -192,11 +193,11 @@ export async function listenTlsRoutes(options: ListenOptions, stream: TlsStreamH
   const binding: SocketBinding = { gateway: options.spec.gateway, port: options.spec.port, tls: true };
   const limits = options.limits ?? DEFAULT_LIMITS;
   const routing = new TlsRouting(binding, options.spec, stream, limits);
-  const sockets = new Set<net.Socket>();
+  const sockets = new InFlight<net.Socket>();
   const server = net.createServer((socket) => {
     if (options.connections && !options.connections.admit(socket)) return;
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    const entry = sockets.add(socket);
+    socket.once('close', () => sockets.delete(entry));
     socket.on('error', () => socket.destroy());
     readClientHello(socket, limits, (head, serverName) => routing.handle(socket, head, serverName));
   });
