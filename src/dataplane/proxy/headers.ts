@@ -58,12 +58,21 @@ export function matchView(headers: HeaderList): Record<string, string> {
   return out;
 }
 
+/**
+ * Sets the field `name` of a header object. A field named `__proto__` is a field like any other (a token): an
+ * assignment would set the object's prototype (several values) or do nothing (one), and the field would be lost.
+ */
+export function setField<V>(fields: Record<string, V>, name: string, value: V): void {
+  if (name === '__proto__') Object.defineProperty(fields, name, { value, enumerable: true, writable: true, configurable: true });
+  else fields[name] = value;
+}
+
 /** Plain object for `http.request` / `http2 session.request` / `res.writeHead`; one value stays a string. */
 export function toOutgoing(headers: HeaderList): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, values] of headers) {
     if (values.length === 0) continue;
-    out[name] = values.length === 1 ? values[0] : [...values];
+    setField(out, name, values.length === 1 ? values[0] : [...values]);
   }
   return out;
 }
@@ -138,7 +147,7 @@ export function stripHopByHopHead<T extends Record<string, string | string[] | u
   }
   const out: Record<string, string | string[] | undefined> = {};
   for (const name in head) {
-    if (!isHopByHop(name) && !named?.has(name)) out[name] = head[name];
+    if (!isHopByHop(name) && !named?.has(name)) setField(out, name, head[name]);
   }
   return out as T;
 }

@@ -20,7 +20,7 @@ import { Readable } from 'stream';
 import { Client, Dispatcher } from 'undici';
 import type { UpstreamTlsOptions } from './backend-tls';
 import { UpstreamError, classifyUpstreamError } from './errors';
-import { HeaderList, headerList } from './headers';
+import { HeaderList, headerList, setField } from './headers';
 
 export interface Endpoint {
   readonly host: string;
@@ -465,9 +465,7 @@ export class UpstreamPools {
       for (const [name, values] of req.headers) {
         if (values.length === 0 || name === 'host') continue;
         const value = values.length === 1 ? values[0] : [...values];
-        // (a field named __proto__ is a field like any other, not the object's prototype)
-        if (name === '__proto__') Object.defineProperty(headers, name, { value, enumerable: true });
-        else headers[name] = value;
+        setField(headers, name, value);
       }
       if (req.contentLength !== undefined) headers['content-length'] = String(req.contentLength);
       const stream = session.request(headers, { endStream });

@@ -93,6 +93,20 @@ describe('headers', () => {
     expect(head['x-secret']).toBe('token'); // a new object: the head itself is not changed
   });
 
+  test('a field named __proto__ is kept as a field, never taken for the prototype (toOutgoing, stripHopByHopHead)', () => {
+    // GIVEN a list and a backend's head with a field named __proto__, once and twice
+    const once = toOutgoing(new Map([['__proto__', ['a']], ['x-b', ['b']]]));
+    const twice = toOutgoing(new Map([['__proto__', ['a', 'b']]]));
+    const head: Record<string, string | string[]> = JSON.parse('{"__proto__": ["a", "b"], "connection": "close", "x-c": "c"}');
+    const stripped = stripHopByHopHead(head);
+
+    // THEN each is an own, enumerable field, and the objects' prototype is Object's
+    expect(Object.entries(once)).toStrictEqual([['__proto__', 'a'], ['x-b', 'b']]);
+    expect(Object.entries(twice)).toStrictEqual([['__proto__', ['a', 'b']]]);
+    expect(Object.entries(stripped)).toStrictEqual([['__proto__', ['a', 'b']], ['x-c', 'c']]);
+    for (const o of [once, twice, stripped]) expect(Object.getPrototypeOf(o)).toBe(Object.prototype);
+  });
+
   test('header modifiers are case-insensitive; add keeps both values', () => {
     const h = headerList({ 'x-a': 'one', 'X-B': 'b' });
     applyHeaderModifier(h, { set: [['X-C', 'c']], add: [['X-A', 'two']], remove: ['x-b'] });

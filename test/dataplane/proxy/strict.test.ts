@@ -326,6 +326,30 @@ describe('protocol gaps', () => {
     expect(header(seen(`${path}?h2`)[0], 'x-rule')).toBe(rule);
   });
 
+  test.each([
+    ['one line', ['a']],
+    ['two lines', ['a', 'b']],
+  ])('a response header named __proto__ (%s) reaches the client as the backend sent it (HTTP/1.1 and HTTP/2)', async (_n, values) => {
+    // GIVEN a backend answering with a field named __proto__, a name like any other (a token), and a trailer of that name
+    const lines = values.map((v) => `__proto__: ${v}\r\n`).join('');
+    special.set('/proto-field', () => `HTTP/1.1 200 OK\r\n${lines}Transfer-Encoding: chunked\r\nTrailer: __proto__\r\n\r\n2\r\nok\r\n0\r\n${lines}\r\n`);
+
+    // WHEN it is asked over HTTP/1.1 and over HTTP/2
+    const h1 = await exchangeRaw(gw.port(), ['GET /proto-field HTTP/1.1\r\nHost: example.com\r\nTE: trailers\r\nConnection: close\r\n\r\n']);
+    const h2 = await h2Exchange(`http://127.0.0.1:${gw.port()}`, 'GET', '/proto-field', undefined);
+
+    // THEN both clients got every line of it, and the body
+    const text = h1.raw.toString('latin1');
+    const fields = (block: string) => block.split('\r\n').filter((l) => /^__proto__:/i.test(l)).map((l) => l.slice('__proto__:'.length).trim());
+    expect(fields(text.split('\r\n\r\n')[0])).toStrictEqual(values);
+    // and the trailer, after the last chunk
+    expect(fields(text.slice(text.lastIndexOf('\r\n0\r\n')))).toStrictEqual(values);
+    expect(h1.responses[0]?.body).toBe('ok');
+    expect([h2.status, h2.body]).toStrictEqual([200, 'ok']);
+    expect(Object.prototype.hasOwnProperty.call(h2.headers, '__proto__')).toBe(true);
+    expect(String(h2.headers.__proto__)).toBe(values.join(', '));
+  });
+
   test('fails with 431 past 256 header fields: a second Host after the 2,000th line is not unseen', async () => {
     // GIVEN a request with 2,100 header lines, the last one a second Host
     const filler = Array.from({ length: 2_099 }, (_, i) => `x-f${i}: 1\r\n`).join('');
