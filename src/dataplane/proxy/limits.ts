@@ -424,10 +424,6 @@ function closesConnection(res: http.ServerResponse): boolean {
 export class Http1Pipeline {
   private readonly queues = new WeakMap<net.Socket, PipelineQueue>();
 
-  /**
-   * Runs `fn` once every request of the connection read so far has its response done (now, if none is
-   * in progress); never when one of them closes the connection.
-   */
   /** Whether a request of the connection is being answered or waits for its turn. */
   inProgress(socket: net.Socket): boolean {
     const q = this.queues.get(socket);
@@ -444,6 +440,10 @@ export class Http1Pipeline {
     return this.queues.get(socket)?.last?.complete ?? true;
   }
 
+  /**
+   * Runs `fn` once every request of the connection read so far has its response done (now, if none is
+   * in progress); never when one of them closes the connection.
+   */
   whenIdle(socket: net.Socket, fn: () => void): void {
     const q = this.queues.get(socket);
     if (!q || (!q.busy && q.waiting.length === 0)) {
@@ -453,10 +453,6 @@ export class Http1Pipeline {
     }
   }
 
-  /**
-   * Runs `start` now, or once the earlier requests of the same connection have their response done;
-   * `abandon` instead when the connection closes first (the request is then never handled).
-   */
   /**
    * The connection's queue, created on its first request. Its own method: a closure created in `run`
    * would share run's context, and the socket's 'close' listener would keep the first request and
@@ -472,6 +468,10 @@ export class Http1Pipeline {
     return created;
   }
 
+  /**
+   * Runs `start` now, or once the earlier requests of the same connection have their response done;
+   * `abandon` instead when the connection closes first (the request is then never handled).
+   */
   run(socket: net.Socket, res: http.ServerResponse, start: () => void, abandon: () => void): void {
     const queue = this.queues.get(socket) ?? this.open(socket);
     queue.last = res.req;
