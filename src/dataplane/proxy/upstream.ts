@@ -21,6 +21,7 @@ import { Client, Dispatcher } from 'undici';
 import type { UpstreamTlsOptions } from './backend-tls';
 import { UpstreamError, classifyUpstreamError } from './errors';
 import { HeaderList, headerList, setField } from './headers';
+import { InFlight, InFlightEntry } from './in-flight';
 
 export interface Endpoint {
   readonly host: string;
@@ -205,12 +206,17 @@ class SinkHandler implements Dispatcher.DispatchHandler, H1Exchange {
 
 const ignore = () => undefined;
 
+const POOL_ENTRY = Symbol('pool entry');
+/** A client with its entry in its pool's list. */
+type PooledClient = Client & { [POOL_ENTRY]?: InFlightEntry<Client> };
+
 /** The HTTP/1.1 clients of one endpoint: one connection each, the idle ones on a stack (the most recently used first). */
 class EndpointPool {
   /** Exchanges in flight on its clients. */
   active = 0;
   private readonly idle: Client[] = [];
-  private readonly clients = new Set<Client>();
+  /** Every client of the endpoint (a list, not a Set: clients come and go per request with backends that close; InFlight). */
+  private readonly clients = new InFlight<Client>();
 
   constructor(private readonly origin: string, private readonly options: Client.Options) {}
 
@@ -220,8 +226,8 @@ class EndpointPool {
       const c = this.idle.pop()!;
       if (!c.destroyed && !c.closed) return c;
     }
-    const c = new Client(this.origin, this.options);
-    this.clients.add(c);
+    const c: PooledClient = new Client(this.origin, this.options);
+    c[POOL_ENTRY] = this.clients.add(c);
     // undici reports a failure of a handler itself as 'error' on the client: never an unhandled event.
     (c as unknown as NodeJS.EventEmitter).on('error', ignore);
     // Its connection closed while idle (keep-alive timeout, the backend closed it, bytes nobody asked for).
@@ -229,7 +235,7 @@ class EndpointPool {
       const i = this.idle.indexOf(c);
       if (i >= 0) {
         this.idle.splice(i, 1);
-        this.clients.delete(c);
+        this.forget(c);
         c.close().catch(ignore);
       }
     });
@@ -243,16 +249,25 @@ class EndpointPool {
 
   /** The exchange on `c` failed or was cancelled: its connection is closed, never reused. */
   discard(c: Client): void {
-    this.clients.delete(c);
+    this.forget(c);
     const i = this.idle.indexOf(c);
     if (i >= 0) this.idle.splice(i, 1);
     c.destroy().catch(ignore);
   }
 
+  /** Takes `c` out of the list of the endpoint's clients (once; later calls do nothing). */
+  private forget(c: PooledClient): void {
+    const entry = c[POOL_ENTRY];
+    if (entry) this.clients.delete(entry);
+    c[POOL_ENTRY] = undefined;
+  }
+
   /** Closes every client: at once, or once the requests on them are answered. */
   close(graceful: boolean): void {
-    for (const c of this.clients) (graceful ? c.close() : c.destroy()).catch(ignore);
-    this.clients.clear();
+    for (const c of this.clients) {
+      this.forget(c);
+      (graceful ? c.close() : c.destroy()).catch(ignore);
+    }
     this.idle.length = 0;
   }
 }
