@@ -67,12 +67,16 @@ export function setField<V>(fields: Record<string, V>, name: string, value: V): 
   else fields[name] = value;
 }
 
-/** Plain object for `http.request` / `http2 session.request` / `res.writeHead`; one value stays a string. */
-export function toOutgoing(headers: HeaderList): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
+/**
+ * Plain object for `http.request` / `http2 session.request` / `res.writeHead`; one value stays a string. The fields
+ * are added to `out` (a new object by default), all but the one named `except`.
+ */
+export function toOutgoing<T extends Record<string, string | string[] | number | undefined> = Record<string, string | string[]>>(
+  headers: HeaderList, out: T = {} as T, except?: string,
+): T {
   for (const [name, values] of headers) {
-    if (values.length === 0) continue;
-    setField(out, name, values.length === 1 ? values[0] : [...values]);
+    if (values.length === 0 || name === except) continue;
+    setField<string | string[] | number | undefined>(out, name, values.length === 1 ? values[0] : [...values]);
   }
   return out;
 }

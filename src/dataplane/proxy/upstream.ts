@@ -20,7 +20,7 @@ import { Readable } from 'stream';
 import { Client, Dispatcher } from 'undici';
 import type { UpstreamTlsOptions } from './backend-tls';
 import { UpstreamError, classifyUpstreamError } from './errors';
-import { HeaderList, headerList, setField } from './headers';
+import { HeaderList, headerList, toOutgoing } from './headers';
 import { InFlight, InFlightEntry } from './in-flight';
 
 export interface Endpoint {
@@ -471,17 +471,13 @@ export class UpstreamPools {
     const address = endpointKey(ep);
     try {
       const session = this.session(ep, req.tls);
-      const headers: http2.OutgoingHttpHeaders = {
+      const pseudo: http2.OutgoingHttpHeaders = {
         ':method': req.method,
         ':path': req.path,
         ':authority': req.authority,
         ':scheme': req.tls ? 'https' : 'http',
       };
-      for (const [name, values] of req.headers) {
-        if (values.length === 0 || name === 'host') continue;
-        const value = values.length === 1 ? values[0] : [...values];
-        setField(headers, name, value);
-      }
+      const headers = toOutgoing(req.headers, pseudo, 'host');
       if (req.contentLength !== undefined) headers['content-length'] = String(req.contentLength);
       const stream = session.request(headers, { endStream });
       this.h2Active.set(address, (this.h2Active.get(address) ?? 0) + 1);
